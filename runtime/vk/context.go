@@ -1,0 +1,293 @@
+package vk
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+var errClosed = errors.New("vulkan context is closed")
+
+// ValidationError carries the messages the validation layer reported.
+type ValidationError struct{ Messages []string }
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("vulkan validation reported %d message(s):\n%s", len(e.Messages), strings.Join(e.Messages, "\n"))
+}
+
+// Stats counts what a Context has allocated.
+type Stats struct {
+	Blocks     int    // vkAllocateMemory calls alive
+	BlockBytes uint64 // bytes in those blocks
+	Buffers    int    // live sub-allocated buffers
+	Pipelines  int
+	Submits    int
+}
+
+// Context is an open Vulkan device with its queue, memory arenas and pipeline cache.
+// Its methods may be called from several goroutines; a Sequence may not.
+type Context struct {
+	mu     sync.Mutex // guards the arenas, descriptor pools, stats and queue
+	closed bool
+
+	in     *instance
+	phys   physicalDevice
+	info   DeviceInfo
+	device vk.Device
+	queue  vk.Queue
+	pool   vk.CommandPool
+	cmds   *C.ocgan_vk_cmds
+	chain  unsafe.Pointer // feature pNext chain given to vkCreateDevice
+
+	align    uint64
+	mapped   bool   // unified memory: storage buffers are mapped, no staging
+	storage  *arena // tensors
+	staging  *arena // host-visible bounce buffers (staging path only)
+	stage    *block // the staging block used by transfer
+	xferCmd  vk.CommandBuffer
+	xferDone vk.Fence
+
+	heapUsed  []uint64
+	descPools []vk.DescriptorPool
+	cache     *pipelineCache
+	kernels   []*Kernel
+	seqs      map[*Sequence]struct{}
+	fp16      bool
+	stats     Stats
+}
+
+// Open creates a Context on the device cfg selects.
+func Open(cfg Config) (*Context, error) {
+	in, err := newInstance(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pds, err := in.enumerate()
+	if err != nil {
+		in.destroy()
+		return nil, err
+	}
+	infos := make([]DeviceInfo, len(pds))
+	for i := range pds {
+		infos[i] = pds[i].info
+	}
+	idx, err := pickDevice(infos, cfg.deviceSelector())
+	if err != nil {
+		in.destroy()
+		return nil, err
+	}
+	c := &Context{in: in, phys: pds[idx], info: pds[idx].info, seqs: map[*Sequence]struct{}{}}
+	if err := c.init(cfg); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("opening %s: %w", c.info.Name, err)
+	}
+	return c, nil
+}
+
+func (c *Context) init(cfg Config) error {
+	info := c.info
+	c.fp16 = info.Float16 && !cfg.DisableFP16 && os.Getenv("OCGAN_VK_FP16") != "off"
+	var exts []string
+	if c.fp16 && c.phys.f16Ext {
+		exts = append(exts, "VK_KHR_shader_float16_int8\x00")
+	}
+	c.chain = C.ocgan_vk_feature_chain(cBool(info.Storage16), cBool(info.PushConstant16), cBool(c.fp16))
+	if c.chain == nil {
+		return errors.New("allocating the device feature chain: out of memory")
+	}
+	qinfo := []vk.DeviceQueueCreateInfo{{
+		SType:            vk.StructureTypeDeviceQueueCreateInfo,
+		QueueFamilyIndex: c.phys.queueIndex,
+		QueueCount:       1,
+		PQueuePriorities: []float32{1},
+	}}
+	dinfo := vk.DeviceCreateInfo{
+		SType:                   vk.StructureTypeDeviceCreateInfo,
+		PNext:                   c.chain,
+		QueueCreateInfoCount:    1,
+		PQueueCreateInfos:       qinfo,
+		EnabledExtensionCount:   uint32(len(exts)),
+		PpEnabledExtensionNames: exts,
+	}
+	var dev vk.Device
+	r := vk.CreateDevice(c.phys.handle, &dinfo, nil, &dev)
+	dinfo.Free()
+	if err := check(r, "vkCreateDevice"); err != nil {
+		return err
+	}
+	c.device = dev
+	var q vk.Queue
+	vk.GetDeviceQueue(dev, c.phys.queueIndex, 0, &q)
+	c.queue = q
+	c.cmds = C.ocgan_vk_cmds_new(c.in.gipa, unsafe.Pointer(c.in.handle), unsafe.Pointer(dev))
+	if c.cmds == nil {
+		return errors.New("resolving device command functions with vkGetDeviceProcAddr failed")
+	}
+	pinfo := vk.CommandPoolCreateInfo{
+		SType:            vk.StructureTypeCommandPoolCreateInfo,
+		Flags:            vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
+		QueueFamilyIndex: c.phys.queueIndex,
+	}
+	var pool vk.CommandPool
+	r = vk.CreateCommandPool(dev, &pinfo, nil, &pool)
+	pinfo.Free()
+	if err := check(r, "vkCreateCommandPool"); err != nil {
+		return err
+	}
+	c.pool = pool
+
+	c.align = minBufferAlign
+	if a := info.Compute.MinStorageBufferAlign; a > c.align {
+		c.align = a
+	}
+	c.heapUsed = make([]uint64, len(info.Heaps))
+	c.mapped = info.UnifiedMemory && !cfg.ForceStaging
+	if c.mapped {
+		c.storage = &arena{ctx: c, name: "storage", flags: unifiedFlags, mapped: true, blockSize: defaultBlockSize}
+	} else {
+		c.storage = &arena{ctx: c, name: "storage", flags: deviceFlags, blockSize: defaultBlockSize}
+		c.staging = &arena{ctx: c, name: "staging", flags: stagingFlags, mapped: true, blockSize: stagingSize}
+	}
+	c.cache = openPipelineCache(c, cfg.PipelineCacheDir)
+	return nil
+}
+
+// Info describes the device this context runs on.
+func (c *Context) Info() DeviceInfo { return c.info }
+
+// Unified reports whether buffers are host-mapped device memory (no staging copies).
+func (c *Context) Unified() bool { return c.mapped }
+
+// FP16 reports whether shaderFloat16 was enabled on this device.
+func (c *Context) FP16() bool { return c.fp16 }
+
+// Validating reports whether the validation layer is on.
+func (c *Context) Validating() bool { return c.in.validating }
+
+// LoaderName is the Vulkan loader library in use.
+func (c *Context) LoaderName() string { return c.in.loaderName }
+
+// Stats returns allocation and submission counters.
+func (c *Context) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// CheckValidation returns a *ValidationError holding the validation messages
+// reported since the last call, or nil when there were none.
+func (c *Context) CheckValidation() error {
+	if msgs := c.in.drainMessages(); len(msgs) > 0 {
+		return &ValidationError{Messages: msgs}
+	}
+	return nil
+}
+
+// Close waits for the device, saves the pipeline cache and frees everything.
+// It returns any validation messages not yet collected.
+func (c *Context) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	var errs []error
+	if c.device != nil {
+		vk.DeviceWaitIdle(c.device)
+		for s := range c.seqs {
+			s.freeLocked()
+		}
+		if c.cache != nil {
+			if err := c.cache.save(); err != nil {
+				errs = append(errs, err)
+			}
+			c.cache.destroy()
+		}
+		for _, k := range c.kernels {
+			k.destroy()
+		}
+		for _, p := range c.descPools {
+			vk.DestroyDescriptorPool(c.device, p, nil)
+		}
+		if c.xferDone != nil {
+			vk.DestroyFence(c.device, c.xferDone, nil)
+		}
+		if c.storage != nil {
+			c.storage.destroy()
+		}
+		if c.staging != nil {
+			c.staging.destroy()
+		}
+		if c.pool != nil {
+			vk.DestroyCommandPool(c.device, c.pool, nil)
+		}
+		vk.DestroyDevice(c.device, nil)
+		c.device = nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	if c.cmds != nil {
+		C.ocgan_vk_cmds_free(c.cmds)
+		c.cmds = nil
+	}
+	if c.chain != nil {
+		C.ocgan_vk_free(c.chain)
+		c.chain = nil
+	}
+	if err := c.CheckValidation(); err != nil {
+		errs = append(errs, err)
+	}
+	c.in.destroy()
+	return errors.Join(errs...)
+}
+
+// newFence creates an unsignalled fence.
+func (c *Context) newFence() (vk.Fence, error) {
+	info := vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}
+	var f vk.Fence
+	r := vk.CreateFence(c.device, &info, nil, &f)
+	info.Free()
+	return f, check(r, "vkCreateFence")
+}
+
+// newCommandBuffer allocates a primary command buffer from the context's pool.
+func (c *Context) newCommandBuffer() (vk.CommandBuffer, error) {
+	info := vk.CommandBufferAllocateInfo{
+		SType:              vk.StructureTypeCommandBufferAllocateInfo,
+		CommandPool:        c.pool,
+		Level:              vk.CommandBufferLevelPrimary,
+		CommandBufferCount: 1,
+	}
+	cmds := make([]vk.CommandBuffer, 1)
+	r := vk.AllocateCommandBuffers(c.device, &info, cmds)
+	info.Free()
+	return cmds[0], check(r, "vkAllocateCommandBuffers")
+}
+
+// submitAndWait submits cmd, waits on fence and resets it. Callers hold c.mu.
+func (c *Context) submitAndWait(cmd vk.CommandBuffer, fence vk.Fence) error {
+	submit := []vk.SubmitInfo{{
+		SType:              vk.StructureTypeSubmitInfo,
+		CommandBufferCount: 1,
+		PCommandBuffers:    []vk.CommandBuffer{cmd},
+	}}
+	if err := check(vk.QueueSubmit(c.queue, 1, submit, fence), "vkQueueSubmit"); err != nil {
+		return err
+	}
+	c.stats.Submits++
+	fences := []vk.Fence{fence}
+	if err := check(vk.WaitForFences(c.device, 1, fences, vk.True, vk.MaxUint64), "vkWaitForFences"); err != nil {
+		return err
+	}
+	return check(vk.ResetFences(c.device, 1, []vk.Fence{fence}), "vkResetFences")
+}

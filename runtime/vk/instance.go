@@ -1,0 +1,406 @@
+package vk
+
+/*
+#include <stdlib.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+// ValidationLayer is the Khronos validation layer enabled by Config.Validate.
+const ValidationLayer = "VK_LAYER_KHRONOS_validation"
+
+const debugReportExt = "VK_EXT_debug_report"
+
+// Config chooses the loader, the device and debugging options. The zero value
+// picks the best device with the default loader.
+type Config struct {
+	// Device selects a device by index ("1") or name substring ("llvmpipe");
+	// empty means $OCGAN_DEVICE, then the best device.
+	Device string
+	// Loader is the Vulkan loader library; empty means $OCGAN_VK_LOADER, then DefaultLoaders.
+	Loader string
+	// Validate enables VK_LAYER_KHRONOS_validation and collects its messages.
+	// $OCGAN_VK_VALIDATE=1 also enables it.
+	Validate bool
+	// ForceStaging makes buffers device-local only, reached through a staging buffer,
+	// as on a discrete GPU, even on a unified-memory device.
+	ForceStaging bool
+	// DisableFP16 leaves shaderFloat16 off even when the device has it ($OCGAN_VK_FP16=off too).
+	DisableFP16 bool
+	// PipelineCacheDir holds the pipeline cache; empty means <user cache dir>/ocgan,
+	// "off" (or $OCGAN_VK_PIPELINE_CACHE=off) disables it.
+	PipelineCacheDir string
+}
+
+func (c Config) validate() bool {
+	return c.Validate || os.Getenv("OCGAN_VK_VALIDATE") == "1"
+}
+
+func (c Config) deviceSelector() string {
+	if c.Device != "" {
+		return c.Device
+	}
+	return os.Getenv("OCGAN_DEVICE")
+}
+
+// instance is a VkInstance with its loader and validation log.
+type instance struct {
+	handle     vk.Instance
+	gipa       unsafe.Pointer
+	loaderName string
+	apiVersion uint32
+	log        *C.ocgan_vk_msglog
+	debugInfo  unsafe.Pointer
+	callback   C.uint64_t
+	validating bool
+}
+
+// newInstance loads Vulkan and creates an instance (Vulkan 1.2 when the loader has it).
+func newInstance(cfg Config) (*instance, error) {
+	gipa, name, err := loadVulkan(loaderNames(cfg.Loader))
+	if err != nil {
+		return nil, err
+	}
+	loaderVersion := uint32(C.ocgan_vk_instance_version(gipa))
+	if loaderVersion < vk.MakeVersion(1, 1, 0) {
+		return nil, fmt.Errorf("vulkan loader %s supports only Vulkan %s; ocgan needs 1.1 or newer (%s)",
+			name, versionString(loaderVersion), InstallHint)
+	}
+	api := vk.MakeVersion(1, 2, 0)
+	if loaderVersion < api {
+		api = vk.MakeVersion(1, 1, 0)
+	}
+	in := &instance{gipa: gipa, loaderName: name, apiVersion: api}
+
+	var layers, exts []string
+	if cfg.validate() {
+		if !hasInstanceLayer(ValidationLayer) {
+			return nil, fmt.Errorf("validation requested but %s is not installed: `apt-get install vulkan-validationlayers`", ValidationLayer)
+		}
+		layers = append(layers, ValidationLayer+"\x00")
+		exts = append(exts, debugReportExt+"\x00")
+		in.validating = true
+		in.log = C.ocgan_vk_msglog_new()
+		in.debugInfo = C.ocgan_vk_debug_create_info(in.log)
+		if in.log == nil || in.debugInfo == nil {
+			in.destroy()
+			return nil, fmt.Errorf("allocating the validation message log: out of memory")
+		}
+	}
+	app := vk.ApplicationInfo{
+		SType:            vk.StructureTypeApplicationInfo,
+		PApplicationName: "ocgan\x00",
+		PEngineName:      "ocgan-runtime\x00",
+		ApiVersion:       api,
+	}
+	info := vk.InstanceCreateInfo{
+		SType:                   vk.StructureTypeInstanceCreateInfo,
+		PNext:                   in.debugInfo, // messages from vkCreateInstance itself
+		PApplicationInfo:        &app,
+		EnabledLayerCount:       uint32(len(layers)),
+		PpEnabledLayerNames:     layers,
+		EnabledExtensionCount:   uint32(len(exts)),
+		PpEnabledExtensionNames: exts,
+	}
+	var h vk.Instance
+	r := vk.CreateInstance(&info, nil, &h)
+	info.Free()
+	if r != vk.Success {
+		in.destroy()
+		if r == vk.ErrorIncompatibleDriver {
+			return nil, fmt.Errorf("%w: the loader %s found no Vulkan driver; %s", ErrNoDevice, name, InstallHint)
+		}
+		return nil, fmt.Errorf("creating Vulkan instance: %w", check(r, "vkCreateInstance"))
+	}
+	in.handle = h
+	if err := vk.InitInstance(h); err != nil {
+		in.destroy()
+		return nil, fmt.Errorf("resolving Vulkan instance functions: %w", err)
+	}
+	if in.validating {
+		var cb C.uint64_t
+		if r := vk.Result(C.ocgan_vk_debug_register(gipa, unsafe.Pointer(h), in.debugInfo, &cb)); r != vk.Success {
+			in.destroy()
+			return nil, fmt.Errorf("registering the validation callback: %w", check(r, "vkCreateDebugReportCallbackEXT"))
+		}
+		in.callback = cb
+	}
+	return in, nil
+}
+
+// hasInstanceLayer reports whether the loader knows the named layer.
+func hasInstanceLayer(name string) bool {
+	var n uint32
+	if vk.EnumerateInstanceLayerProperties(&n, nil) != vk.Success || n == 0 {
+		return false
+	}
+	props := make([]vk.LayerProperties, n)
+	if vk.EnumerateInstanceLayerProperties(&n, props) != vk.Success {
+		return false
+	}
+	for i := range props[:n] {
+		props[i].Deref()
+		if cString(props[i].LayerName[:]) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// drainMessages returns and clears the validation messages collected so far.
+func (in *instance) drainMessages() []string {
+	if in == nil || in.log == nil {
+		return nil
+	}
+	buf := make([]byte, 1<<16)
+	n := C.ocgan_vk_msglog_drain(in.log, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
+	if n == 0 {
+		return nil
+	}
+	text := strings.TrimRight(cString(buf), "\n")
+	return strings.Split(text, "\n")
+}
+
+func (in *instance) destroy() {
+	if in.handle != nil {
+		if in.callback != 0 {
+			C.ocgan_vk_debug_unregister(in.gipa, unsafe.Pointer(in.handle), in.callback)
+		}
+		vk.DestroyInstance(in.handle, nil)
+		in.handle = nil
+	}
+	if in.debugInfo != nil {
+		C.ocgan_vk_free(in.debugInfo)
+		in.debugInfo = nil
+	}
+	if in.log != nil {
+		C.ocgan_vk_msglog_free(in.log)
+		in.log = nil
+	}
+}
+
+// physicalDevice is one enumerated device with its description.
+type physicalDevice struct {
+	handle     vk.PhysicalDevice
+	info       DeviceInfo
+	queueIndex uint32 // a queue family with compute
+	memory     vk.PhysicalDeviceMemoryProperties
+	cacheUUID  [16]byte // pipelineCacheUUID, checked against cache file headers
+	use12      bool
+	f16Ext     bool // VK_KHR_shader_float16_int8 needed to enable fp16 (1.1 device)
+}
+
+// enumerate lists every physical device with a compute queue.
+func (in *instance) enumerate() ([]physicalDevice, error) {
+	var n uint32
+	if err := check(vk.EnumeratePhysicalDevices(in.handle, &n, nil), "vkEnumeratePhysicalDevices"); err != nil {
+		return nil, err
+	}
+	handles := make([]vk.PhysicalDevice, n)
+	if n > 0 {
+		if err := check(vk.EnumeratePhysicalDevices(in.handle, &n, handles), "vkEnumeratePhysicalDevices"); err != nil {
+			return nil, err
+		}
+	}
+	var out []physicalDevice
+	for _, h := range handles[:n] {
+		pd, ok := in.describe(h)
+		if !ok {
+			continue
+		}
+		pd.info.Index = len(out)
+		out = append(out, pd)
+	}
+	return out, nil
+}
+
+// describe fills a DeviceInfo; ok is false for devices without a compute queue.
+func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
+	pd := physicalDevice{handle: h}
+	var props vk.PhysicalDeviceProperties
+	vk.GetPhysicalDeviceProperties(h, &props)
+	props.Deref()
+	props.Limits.Deref()
+	pd.cacheUUID = props.PipelineCacheUUID
+
+	var qn uint32
+	vk.GetPhysicalDeviceQueueFamilyProperties(h, &qn, nil)
+	qprops := make([]vk.QueueFamilyProperties, qn)
+	vk.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qprops)
+	found, tsBits := false, uint32(0)
+	// Prefer a compute-only family (async compute on discrete GPUs), else any with compute.
+	for pass := 0; pass < 2 && !found; pass++ {
+		for i := range qprops[:qn] {
+			q := &qprops[i]
+			q.Deref()
+			compute := q.QueueFlags&vk.QueueFlags(vk.QueueComputeBit) != 0
+			graphics := q.QueueFlags&vk.QueueFlags(vk.QueueGraphicsBit) != 0
+			if compute && (pass == 1 || !graphics) && q.QueueCount > 0 {
+				pd.queueIndex, tsBits, found = uint32(i), q.TimestampValidBits, true
+				break
+			}
+		}
+	}
+	if !found {
+		return pd, false
+	}
+
+	vk.GetPhysicalDeviceMemoryProperties(h, &pd.memory)
+	pd.memory.Deref()
+	heaps := make([]Heap, pd.memory.MemoryHeapCount)
+	for i := range heaps {
+		hp := &pd.memory.MemoryHeaps[i]
+		hp.Deref()
+		heaps[i] = Heap{Size: uint64(hp.Size), DeviceLocal: hp.Flags&vk.MemoryHeapFlags(vk.MemoryHeapDeviceLocalBit) != 0}
+	}
+	for i := uint32(0); i < pd.memory.MemoryTypeCount; i++ {
+		pd.memory.MemoryTypes[i].Deref()
+	}
+
+	exts := deviceExtensions(h)
+	devAPI := props.ApiVersion
+	pd.use12 = devAPI >= vk.MakeVersion(1, 2, 0) && in.apiVersion >= vk.MakeVersion(1, 2, 0)
+	driverExt := !pd.use12 && exts["VK_KHR_driver_properties"]
+	pd.f16Ext = !pd.use12 && exts["VK_KHR_shader_float16_int8"]
+	var extra C.ocgan_vk_extra
+	C.ocgan_vk_query_extra(in.gipa, unsafe.Pointer(in.handle), unsafe.Pointer(h), cBool(pd.use12),
+		cBool(driverExt), cBool(pd.f16Ext), &extra)
+
+	lim := &props.Limits
+	info := DeviceInfo{
+		Name:          cString(props.DeviceName[:]),
+		Type:          deviceType(props.DeviceType),
+		VendorID:      props.VendorID,
+		Vendor:        vendorName(props.VendorID),
+		DeviceID:      props.DeviceID,
+		DriverVersion: driverVersionString(props.VendorID, props.DriverVersion),
+		APIVersion:    versionString(devAPI),
+		Heaps:         heaps,
+		Compute: ComputeLimits{
+			MaxWorkGroupInvocations:   lim.MaxComputeWorkGroupInvocations,
+			MaxWorkGroupSize:          lim.MaxComputeWorkGroupSize,
+			MaxWorkGroupCount:         lim.MaxComputeWorkGroupCount,
+			MaxSharedMemory:           lim.MaxComputeSharedMemorySize,
+			MaxPushConstants:          lim.MaxPushConstantsSize,
+			MaxStorageBufferRange:     lim.MaxStorageBufferRange,
+			MinStorageBufferAlign:     uint64(lim.MinStorageBufferOffsetAlignment),
+			MaxMemoryAllocation:       uint64(extra.max_memory_allocation_size),
+			MaxBoundDescriptorSets:    lim.MaxBoundDescriptorSets,
+			MaxStorageBuffersPerStage: lim.MaxPerStageDescriptorStorageBuffers,
+		},
+		Subgroup: Subgroup{
+			Size:       uint32(extra.subgroup_size),
+			Operations: subgroupOpNames(uint32(extra.subgroup_ops)),
+			InCompute:  uint32(extra.subgroup_stages)&uint32(vk.ShaderStageComputeBit) != 0,
+		},
+		Storage16:       extra.storage_buffer_16bit != 0,
+		PushConstant16:  extra.storage_push_constant_16 != 0,
+		Float16:         extra.shader_float16 != 0,
+		Int8:            extra.shader_int8 != 0,
+		Timestamps:      tsBits > 0 && lim.TimestampPeriod > 0,
+		TimestampPeriod: lim.TimestampPeriod,
+		apiVersion:      devAPI,
+		driverVersion:   props.DriverVersion,
+	}
+	for i := 0; i < 16; i++ {
+		info.uuid[i] = byte(extra.device_uuid[i])
+	}
+	info.UUID = uuidString(info.uuid)
+	if extra.has_driver_props != 0 {
+		info.Driver = C.GoString(&extra.driver_name[0])
+		info.DriverInfo = C.GoString(&extra.driver_info[0])
+	} else {
+		info.Driver = "unknown (device has no VK_KHR_driver_properties)"
+	}
+	if info.Type != DiscreteGPU {
+		_, info.UnifiedMemory = pd.findMemoryType(^uint32(0), unifiedFlags)
+	}
+	pd.info = info
+	return pd, true
+}
+
+func deviceType(t vk.PhysicalDeviceType) DeviceType {
+	switch t {
+	case vk.PhysicalDeviceTypeDiscreteGpu:
+		return DiscreteGPU
+	case vk.PhysicalDeviceTypeIntegratedGpu:
+		return IntegratedGPU
+	case vk.PhysicalDeviceTypeVirtualGpu:
+		return VirtualGPU
+	case vk.PhysicalDeviceTypeCpu:
+		return CPU
+	default:
+		return OtherDevice
+	}
+}
+
+// deviceExtensions returns the set of extension names the device advertises.
+func deviceExtensions(h vk.PhysicalDevice) map[string]bool {
+	out := map[string]bool{}
+	var n uint32
+	if vk.EnumerateDeviceExtensionProperties(h, "", &n, nil) != vk.Success || n == 0 {
+		return out
+	}
+	props := make([]vk.ExtensionProperties, n)
+	if vk.EnumerateDeviceExtensionProperties(h, "", &n, props) != vk.Success {
+		return out
+	}
+	for i := range props[:n] {
+		props[i].Deref()
+		out[cString(props[i].ExtensionName[:])] = true
+	}
+	return out
+}
+
+// Devices lists every Vulkan device with a compute queue, in the driver's order.
+func Devices(cfg Config) ([]DeviceInfo, error) {
+	in, err := newInstance(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer in.destroy()
+	pds, err := in.enumerate()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeviceInfo, len(pds))
+	for i := range pds {
+		out[i] = pds[i].info
+	}
+	if msgs := in.drainMessages(); len(msgs) > 0 {
+		return out, &ValidationError{Messages: msgs}
+	}
+	return out, nil
+}
+
+// LoaderName returns the loader library this process uses, or "" before any was loaded.
+func LoaderName() string {
+	loader.mu.Lock()
+	defer loader.mu.Unlock()
+	return loader.path
+}
+
+func cString(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,122 @@
+package vk
+
+import (
+	"strings"
+	"testing"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+func TestPickDevice(t *testing.T) {
+	devs := []DeviceInfo{
+		{Name: "llvmpipe (LLVM 15)", Type: CPU},
+		{Name: "Intel UHD 630", Type: IntegratedGPU},
+		{Name: "NVIDIA H200", Type: DiscreteGPU},
+		{Name: "NVIDIA Orin (nvgpu)", Type: IntegratedGPU},
+	}
+	tests := []struct {
+		devs     []DeviceInfo
+		selector string
+		want     int
+		errPart  string
+	}{
+		{devs, "", 2, ""},
+		{devs[:2], "", 1, ""},
+		{[]DeviceInfo{devs[0], devs[3]}, "", 1, ""},
+		{devs[:1], "", 0, ""},
+		{devs, "0", 0, ""},
+		{devs, "3", 3, ""},
+		{devs, "orin", 3, ""},
+		{devs, "LLVMPIPE", 0, ""},
+		{devs, "nvidia", 2, ""},
+		{devs, "4", -1, "out of range"},
+		{devs, "-1", -1, "out of range"},
+		{devs, "radeon", -1, "no Vulkan device matches"},
+		{nil, "", -1, "libvulkan1"},
+	}
+	for _, tc := range tests {
+		got, err := pickDevice(tc.devs, tc.selector)
+		if tc.errPart != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.errPart) {
+				t.Errorf("pickDevice(%d devs, %q) = %d, %v; want error with %q", len(tc.devs), tc.selector, got, err, tc.errPart)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("pickDevice(%d devs, %q) = %d, %v; want %d", len(tc.devs), tc.selector, got, err, tc.want)
+		}
+	}
+}
+
+func TestVersionStrings(t *testing.T) {
+	if got := versionString(vk.MakeVersion(1, 3, 230)); got != "1.3.230" {
+		t.Errorf("versionString = %s", got)
+	}
+	// NVIDIA packs 10.8.8.6 bits: 535.104.5.0
+	v := uint32(535)<<22 | 104<<14 | 5<<6
+	if got := driverVersionString(0x10DE, v); got != "535.104.5.0" {
+		t.Errorf("NVIDIA driver version = %s", got)
+	}
+	if got := subgroupOpNames(0xbf); strings.Join(got, ",") != "basic,vote,arithmetic,ballot,shuffle,shuffle-relative,quad" {
+		t.Errorf("subgroup ops = %v", got)
+	}
+}
+
+// TestValidationLayerReportsMisuse proves the validation plumbing works: a create
+// call with an undefined flag bit must come back as a validation message.
+func TestValidationLayerReportsMisuse(t *testing.T) {
+	ctx, err := Open(Config{Validate: true, PipelineCacheDir: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	if err := ctx.CheckValidation(); err != nil {
+		t.Fatalf("clean open reported: %v", err)
+	}
+	info := vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo, Flags: vk.FenceCreateFlags(0x40000000)}
+	var f vk.Fence
+	r := vk.CreateFence(ctx.device, &info, nil, &f)
+	info.Free()
+	if r == vk.Success {
+		vk.DestroyFence(ctx.device, f, nil)
+	}
+	err = ctx.CheckValidation()
+	if err == nil || !strings.Contains(err.Error(), "VkFenceCreateInfo") {
+		t.Fatalf("validation did not report the bad flag: %v", err)
+	}
+	if err := ctx.CheckValidation(); err != nil {
+		t.Fatalf("messages were not drained: %v", err)
+	}
+}
+
+func TestAllocatorSplitsAndCoalesces(t *testing.T) {
+	b := &block{size: 4096, free: []span{{0, 4096}}}
+	var offs []uint64
+	for i := 0; i < 4; i++ {
+		off, ok := b.take(1024, 256)
+		if !ok {
+			t.Fatalf("take %d failed", i)
+		}
+		offs = append(offs, off)
+	}
+	if _, ok := b.take(1, 256); ok {
+		t.Fatal("take from a full block succeeded")
+	}
+	b.give(offs[1], 1024)
+	b.give(offs[3], 1024)
+	if off, ok := b.take(2048, 256); ok {
+		t.Fatalf("2048 bytes taken at %d from two separate 1024-byte holes", off)
+	}
+	b.give(offs[2], 1024)
+	if off, ok := b.take(3072, 256); !ok || off != 1024 {
+		t.Fatalf("coalesced hole: take(3072) = %d, %v", off, ok)
+	}
+	b.give(1024, 3072)
+	b.give(offs[0], 1024)
+	if len(b.free) != 1 || b.free[0] != (span{0, 4096}) {
+		t.Fatalf("free list after freeing all: %v", b.free)
+	}
+	if off, ok := b.take(100, 1024); !ok || off%1024 != 0 {
+		t.Fatalf("aligned take = %d, %v", off, ok)
+	}
+}

@@ -1,0 +1,378 @@
+package vk
+
+import (
+	"fmt"
+	"sort"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+const (
+	unifiedFlags = vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit | vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
+	deviceFlags  = vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit)
+	stagingFlags = vk.MemoryPropertyFlags(vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
+
+	// defaultBlockSize is the size of one vkAllocateMemory; tensors are sub-allocated from blocks.
+	defaultBlockSize = 64 << 20
+	// minBufferAlign keeps every sub-allocation aligned for vec4 loads and descriptor offsets.
+	minBufferAlign = 256
+
+	bufferUsage = vk.BufferUsageFlags(vk.BufferUsageStorageBufferBit | vk.BufferUsageTransferSrcBit | vk.BufferUsageTransferDstBit)
+)
+
+// findMemoryType returns the first memory type allowed by typeBits with all of flags.
+func (pd *physicalDevice) findMemoryType(typeBits uint32, flags vk.MemoryPropertyFlags) (uint32, bool) {
+	for i := uint32(0); i < pd.memory.MemoryTypeCount; i++ {
+		if typeBits&(1<<i) != 0 && pd.memory.MemoryTypes[i].PropertyFlags&flags == flags {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// span is a free byte range inside a block.
+type span struct{ off, size uint64 }
+
+// block is one VkDeviceMemory with one VkBuffer over all of it.
+type block struct {
+	id     int
+	mem    vk.DeviceMemory
+	buf    vk.Buffer
+	size   uint64
+	mapped unsafe.Pointer // nil unless host-visible
+	free   []span         // sorted by offset, coalesced
+}
+
+// arena sub-allocates buffers from large blocks of one memory type.
+type arena struct {
+	ctx       *Context
+	name      string
+	flags     vk.MemoryPropertyFlags
+	mapped    bool
+	blockSize uint64
+	blocks    []*block
+	nextID    int
+}
+
+func alignUp(v, a uint64) uint64 { return (v + a - 1) / a * a }
+
+// alloc finds room for size bytes, adding a block when none has it.
+func (a *arena) alloc(size uint64) (*block, uint64, error) {
+	align := a.ctx.align
+	size = alignUp(size, align)
+	for _, b := range a.blocks {
+		if off, ok := b.take(size, align); ok {
+			return b, off, nil
+		}
+	}
+	bs := uint64(a.blockSize)
+	if size > bs {
+		bs = size
+	}
+	b, err := a.newBlock(bs, size)
+	if err != nil {
+		return nil, 0, err
+	}
+	off, _ := b.take(size, align)
+	return b, off, nil
+}
+
+func (b *block) take(size, align uint64) (uint64, bool) {
+	for i, s := range b.free {
+		off := alignUp(s.off, align)
+		if off+size > s.off+s.size {
+			continue
+		}
+		// Split s into [s.off, off) and [off+size, end).
+		end := s.off + s.size
+		var repl []span
+		if off > s.off {
+			repl = append(repl, span{s.off, off - s.off})
+		}
+		if off+size < end {
+			repl = append(repl, span{off + size, end - off - size})
+		}
+		b.free = append(b.free[:i], append(repl, b.free[i+1:]...)...)
+		return off, true
+	}
+	return 0, false
+}
+
+func (b *block) give(off, size uint64) {
+	b.free = append(b.free, span{off, size})
+	sort.Slice(b.free, func(i, j int) bool { return b.free[i].off < b.free[j].off })
+	merged := b.free[:1]
+	for _, s := range b.free[1:] {
+		last := &merged[len(merged)-1]
+		if last.off+last.size == s.off {
+			last.size += s.size
+		} else {
+			merged = append(merged, s)
+		}
+	}
+	b.free = merged
+}
+
+// newBlock allocates device memory of size bytes; asked is what the caller needed.
+func (a *arena) newBlock(size, asked uint64) (*block, error) {
+	c := a.ctx
+	// Refuse early, with sizes, what the heap or the driver's allocation limit cannot hold.
+	if ti, ok := c.phys.findMemoryType(^uint32(0), a.flags); ok {
+		heap := c.phys.memory.MemoryTypes[ti].HeapIndex
+		if hs := c.info.Heaps[heap].Size; c.heapUsed[heap]+asked > hs {
+			return nil, &OutOfMemoryError{Asked: asked, Block: size, Heap: int(heap), HeapSize: hs, InUse: c.heapUsed[heap]}
+		}
+		if max := c.info.Compute.MaxMemoryAllocation; max > 0 && size > max {
+			if asked > max {
+				return nil, &OutOfMemoryError{Asked: asked, Block: size, Heap: int(heap), HeapSize: c.info.Heaps[heap].Size,
+					InUse: c.heapUsed[heap], Reason: fmt.Sprintf("over the device's maxMemoryAllocationSize of %s", byteSize(max))}
+			}
+			size = max
+		}
+	}
+	info := vk.BufferCreateInfo{
+		SType:       vk.StructureTypeBufferCreateInfo,
+		Size:        vk.DeviceSize(size),
+		Usage:       bufferUsage,
+		SharingMode: vk.SharingModeExclusive,
+	}
+	var buf vk.Buffer
+	if err := check(vk.CreateBuffer(c.device, &info, nil, &buf), "vkCreateBuffer"); err != nil {
+		info.Free()
+		return nil, fmt.Errorf("creating a %s buffer block: %w", byteSize(size), err)
+	}
+	info.Free()
+	var req vk.MemoryRequirements
+	vk.GetBufferMemoryRequirements(c.device, buf, &req)
+	req.Deref()
+	ti, ok := c.phys.findMemoryType(req.MemoryTypeBits, a.flags)
+	if !ok {
+		vk.DestroyBuffer(c.device, buf, nil)
+		return nil, fmt.Errorf("device %s has no memory type with flags %#x for %s buffers", c.info.Name, uint32(a.flags), a.name)
+	}
+	heap := c.phys.memory.MemoryTypes[ti].HeapIndex
+	heapSize := c.info.Heaps[heap].Size
+	need := uint64(req.Size)
+	if c.heapUsed[heap]+need > heapSize {
+		vk.DestroyBuffer(c.device, buf, nil)
+		return nil, &OutOfMemoryError{Asked: asked, Block: need, Heap: int(heap), HeapSize: heapSize, InUse: c.heapUsed[heap]}
+	}
+	ai := vk.MemoryAllocateInfo{
+		SType:           vk.StructureTypeMemoryAllocateInfo,
+		AllocationSize:  req.Size,
+		MemoryTypeIndex: ti,
+	}
+	var mem vk.DeviceMemory
+	r := vk.AllocateMemory(c.device, &ai, nil, &mem)
+	ai.Free()
+	if r != vk.Success {
+		vk.DestroyBuffer(c.device, buf, nil)
+		if r == vk.ErrorOutOfDeviceMemory || r == vk.ErrorOutOfHostMemory {
+			return nil, &OutOfMemoryError{Asked: asked, Block: need, Heap: int(heap), HeapSize: heapSize, InUse: c.heapUsed[heap], Driver: true}
+		}
+		return nil, fmt.Errorf("allocating %s of device memory: %w", byteSize(need), check(r, "vkAllocateMemory"))
+	}
+	if err := check(vk.BindBufferMemory(c.device, buf, mem, 0), "vkBindBufferMemory"); err != nil {
+		vk.FreeMemory(c.device, mem, nil)
+		vk.DestroyBuffer(c.device, buf, nil)
+		return nil, err
+	}
+	b := &block{id: a.nextID, mem: mem, buf: buf, size: size, free: []span{{0, size}}}
+	a.nextID++
+	if a.mapped {
+		var p unsafe.Pointer
+		if err := check(vk.MapMemory(c.device, mem, 0, vk.DeviceSize(vk.WholeSize), 0, &p), "vkMapMemory"); err != nil {
+			vk.FreeMemory(c.device, mem, nil)
+			vk.DestroyBuffer(c.device, buf, nil)
+			return nil, err
+		}
+		b.mapped = p
+	}
+	c.heapUsed[heap] += need
+	c.stats.Blocks++
+	c.stats.BlockBytes += need
+	a.blocks = append(a.blocks, b)
+	return b, nil
+}
+
+func (a *arena) destroy() {
+	for _, b := range a.blocks {
+		if b.mapped != nil {
+			vk.UnmapMemory(a.ctx.device, b.mem)
+		}
+		vk.DestroyBuffer(a.ctx.device, b.buf, nil)
+		vk.FreeMemory(a.ctx.device, b.mem, nil)
+	}
+	a.blocks = nil
+}
+
+// OutOfMemoryError is a buffer request the device heap cannot hold.
+type OutOfMemoryError struct {
+	Asked    uint64 // bytes the caller asked for
+	Block    uint64 // bytes of the allocation that failed
+	Heap     int
+	HeapSize uint64
+	InUse    uint64 // bytes this context already holds in the heap
+	Driver   bool   // the driver refused, not the heap-size check
+	Reason   string // a limit other than the heap size, when that was the cause
+}
+
+func (e *OutOfMemoryError) Error() string {
+	who := "heap too small"
+	switch {
+	case e.Reason != "":
+		who = e.Reason
+	case e.Driver:
+		who = "driver refused the allocation"
+	}
+	return fmt.Sprintf("out of device memory: asked for %s (allocation of %s), heap %d has %s, %s already in use by ocgan (%s)",
+		byteSize(e.Asked), byteSize(e.Block), e.Heap, byteSize(e.HeapSize), byteSize(e.InUse), who)
+}
+
+// byteSize formats n bytes for people, keeping the exact count.
+func byteSize(n uint64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	v, u := float64(n), 0
+	for v >= 1024 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	if u == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f %s (%d bytes)", v, units[u], n)
+}
+
+// Buffer is a range of device memory holding one tensor.
+type Buffer struct {
+	ctx   *Context
+	blk   *block
+	off   uint64
+	size  uint64 // bytes asked for
+	alloc uint64 // bytes reserved (aligned)
+}
+
+// NewBuffer reserves size bytes of device memory (contents undefined).
+func (c *Context) NewBuffer(size int) (*Buffer, error) {
+	if size <= 0 {
+		return nil, fmt.Errorf("buffer size must be positive, got %d", size)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errClosed
+	}
+	blk, off, err := c.storage.alloc(uint64(size))
+	if err != nil {
+		return nil, err
+	}
+	c.stats.Buffers++
+	return &Buffer{ctx: c, blk: blk, off: off, size: uint64(size), alloc: alignUp(uint64(size), c.align)}, nil
+}
+
+// NewBufferFloat32 reserves n float32s and uploads data when it is non-nil (len(data) == n).
+func (c *Context) NewBufferFloat32(n int, data []float32) (*Buffer, error) {
+	b, err := c.NewBuffer(4 * n)
+	if err != nil {
+		return nil, err
+	}
+	if data != nil {
+		if err := b.WriteFloat32(0, data); err != nil {
+			b.Free()
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// Size is the buffer's size in bytes.
+func (b *Buffer) Size() int { return int(b.size) }
+
+// Len is the buffer's size in float32s.
+func (b *Buffer) Len() int { return int(b.size / 4) }
+
+// Free returns the buffer's memory to its block. The buffer must not be in use by a
+// sequence that will run again.
+func (b *Buffer) Free() {
+	if b == nil || b.blk == nil {
+		return
+	}
+	b.ctx.mu.Lock()
+	if !b.ctx.closed {
+		b.blk.give(b.off, b.alloc)
+		b.ctx.stats.Buffers--
+	}
+	b.ctx.mu.Unlock()
+	b.blk = nil
+}
+
+// Write copies p into the buffer at byte offset off.
+func (b *Buffer) Write(off int, p []byte) error {
+	if err := b.checkRange("write", off, len(p)); err != nil {
+		return err
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	if b.blk.mapped != nil {
+		dst := unsafe.Slice((*byte)(unsafe.Add(b.blk.mapped, int(b.off)+off)), len(p))
+		copy(dst, p)
+		return nil
+	}
+	return b.ctx.transfer(b, uint64(off), p, true)
+}
+
+// Read copies len(p) bytes from byte offset off into p.
+func (b *Buffer) Read(off int, p []byte) error {
+	if err := b.checkRange("read", off, len(p)); err != nil {
+		return err
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	if b.blk.mapped != nil {
+		src := unsafe.Slice((*byte)(unsafe.Add(b.blk.mapped, int(b.off)+off)), len(p))
+		copy(p, src)
+		return nil
+	}
+	return b.ctx.transfer(b, uint64(off), p, false)
+}
+
+// WriteFloat32 copies data into the buffer starting at float index i.
+func (b *Buffer) WriteFloat32(i int, data []float32) error {
+	return b.Write(4*i, float32Bytes(data))
+}
+
+// ReadFloat32 fills dst from the buffer starting at float index i.
+func (b *Buffer) ReadFloat32(i int, dst []float32) error {
+	return b.Read(4*i, float32Bytes(dst))
+}
+
+// Float32s returns the whole buffer as a new slice.
+func (b *Buffer) Float32s() ([]float32, error) {
+	out := make([]float32, b.Len())
+	return out, b.ReadFloat32(0, out)
+}
+
+func float32Bytes(f []float32) []byte {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 4*len(f))
+}
+
+func (b *Buffer) checkRange(op string, off, n int) error {
+	if b.blk == nil {
+		return fmt.Errorf("%s of a freed buffer", op)
+	}
+	if off < 0 || n < 0 || uint64(off)+uint64(n) > b.size {
+		return fmt.Errorf("%s of %d bytes at offset %d is outside the %d-byte buffer", op, n, off, b.size)
+	}
+	return nil
+}
+
+// overlaps reports whether two buffers share any byte of memory.
+func (b *Buffer) overlaps(o *Buffer) bool {
+	return b.blk == o.blk && b.off < o.off+o.alloc && o.off < b.off+b.alloc
+}

@@ -1,0 +1,358 @@
+package vk
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+// Sequence is one command buffer of many dispatches, submitted with one fence wait.
+// Barriers are inserted only where a dispatch reads or writes memory an earlier
+// dispatch wrote, or writes memory an earlier dispatch read. A finished sequence
+// can be run (replayed) any number of times. A Sequence is not safe for concurrent use.
+type Sequence struct {
+	ctx   *Context
+	cmd   vk.CommandBuffer
+	fence vk.Fence
+	state seqState
+
+	reads, writes []*Buffer // accessed since the last barrier
+
+	timing   bool
+	queries  vk.QueryPool
+	maxTimed int
+	labels   []string
+	ticks    []uint64
+	stats    SequenceStats
+	lastPipe vk.Pipeline
+}
+
+type seqState int
+
+const (
+	seqRecording seqState = iota
+	seqEnded
+	seqFreed
+)
+
+// SequenceStats counts what a sequence recorded and ran.
+type SequenceStats struct {
+	Dispatches int // in the current recording
+	Barriers   int // in the current recording, besides the first and last
+	Recordings int // times the command buffer was (re)recorded
+	Runs       int // submissions
+}
+
+// SequenceOptions configure a new sequence.
+type SequenceOptions struct {
+	// Timestamps records a GPU timestamp around each dispatch (when the device has them).
+	Timestamps bool
+	// MaxTimed bounds the timed dispatches (default 4096); later ones are not timed.
+	MaxTimed int
+}
+
+// Timing is the device time of one dispatch in the last run.
+type Timing struct {
+	Name     string
+	Duration time.Duration
+}
+
+// NewSequence starts recording a command buffer.
+func (c *Context) NewSequence(opts SequenceOptions) (*Sequence, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errClosed
+	}
+	s := &Sequence{ctx: c, timing: opts.Timestamps && c.info.Timestamps, maxTimed: opts.MaxTimed}
+	if s.maxTimed <= 0 {
+		s.maxTimed = 4096
+	}
+	var err error
+	if s.cmd, err = c.newCommandBuffer(); err != nil {
+		return nil, err
+	}
+	if s.fence, err = c.newFence(); err != nil {
+		s.freeLocked()
+		return nil, err
+	}
+	if s.timing {
+		info := vk.QueryPoolCreateInfo{
+			SType:      vk.StructureTypeQueryPoolCreateInfo,
+			QueryType:  vk.QueryTypeTimestamp,
+			QueryCount: uint32(2 * s.maxTimed),
+		}
+		var qp vk.QueryPool
+		r := vk.CreateQueryPool(c.device, &info, nil, &qp)
+		info.Free()
+		if err := check(r, "vkCreateQueryPool"); err != nil {
+			s.freeLocked()
+			return nil, err
+		}
+		s.queries = qp
+	}
+	if err := s.begin(); err != nil {
+		s.freeLocked()
+		return nil, err
+	}
+	c.seqs[s] = struct{}{}
+	return s, nil
+}
+
+// begin starts a recording with a barrier against earlier submissions and host writes.
+func (s *Sequence) begin() error {
+	info := vk.CommandBufferBeginInfo{SType: vk.StructureTypeCommandBufferBeginInfo}
+	r := vk.BeginCommandBuffer(s.cmd, &info)
+	info.Free()
+	if err := check(r, "vkBeginCommandBuffer"); err != nil {
+		return err
+	}
+	if s.timing {
+		vk.CmdResetQueryPool(s.cmd, s.queries, 0, uint32(2*s.maxTimed))
+	}
+	C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd),
+		stageHost|stageTransfer|stageCompute, accessHostWrite|accessTransferWrite|accessShaderWrite,
+		stageCompute, accessShaderRead|accessShaderWrite)
+	s.state = seqRecording
+	s.reads, s.writes, s.labels = s.reads[:0], s.writes[:0], s.labels[:0]
+	s.stats.Dispatches, s.stats.Barriers = 0, 0
+	s.stats.Recordings++
+	return nil
+}
+
+// Reset discards the recording and starts a new one.
+func (s *Sequence) Reset() error {
+	if s.state == seqFreed {
+		return errors.New("reset of a freed sequence")
+	}
+	if s.state == seqRecording {
+		if err := check(vk.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
+			return err
+		}
+	}
+	if err := check(vk.ResetCommandBuffer(s.cmd, 0), "vkResetCommandBuffer"); err != nil {
+		return err
+	}
+	return s.begin()
+}
+
+// GroupsFor returns the workgroup count covering n invocations with local size local.
+func GroupsFor(n, local int) [3]uint32 {
+	return [3]uint32{uint32((n + local - 1) / local), 1, 1}
+}
+
+// F32 encodes a float32 as a push-constant word.
+func F32(f float32) uint32 { return math.Float32bits(f) }
+
+// Dispatch records k over groups workgroups with push constants push and buffers
+// bound to set 0 in binding order.
+func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...*Buffer) error {
+	if s.state != seqRecording {
+		return fmt.Errorf("dispatch of %s: sequence is not recording (call Reset to re-record)", k.name)
+	}
+	if k.ctx != s.ctx {
+		return fmt.Errorf("dispatch of %s: kernel belongs to another context", k.name)
+	}
+	if len(bufs) != len(k.bindings) {
+		return fmt.Errorf("dispatch of %s: %d buffers given, the kernel binds %d", k.name, len(bufs), len(k.bindings))
+	}
+	if len(push) != k.pushWords {
+		return fmt.Errorf("dispatch of %s: %d push-constant words given, the kernel takes %d", k.name, len(push), k.pushWords)
+	}
+	lim := s.ctx.info.Compute
+	for i, g := range groups {
+		if g == 0 || g > lim.MaxWorkGroupCount[i] {
+			return fmt.Errorf("dispatch of %s: %d workgroups in dimension %d; the device allows 1..%d", k.name, g, i, lim.MaxWorkGroupCount[i])
+		}
+	}
+	for i, b := range bufs {
+		if b == nil || b.blk == nil {
+			return fmt.Errorf("dispatch of %s: buffer %d is nil or freed", k.name, i)
+		}
+		if b.ctx != s.ctx {
+			return fmt.Errorf("dispatch of %s: buffer %d belongs to another context", k.name, i)
+		}
+		if b.size > uint64(lim.MaxStorageBufferRange) {
+			return fmt.Errorf("dispatch of %s: buffer %d is %s, over the device's maxStorageBufferRange %s",
+				k.name, i, byteSize(b.size), byteSize(uint64(lim.MaxStorageBufferRange)))
+		}
+	}
+	set, err := k.descriptorSet(bufs)
+	if err != nil {
+		return err
+	}
+	if s.hazard(k, bufs) {
+		C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd), stageCompute, accessShaderWrite|accessShaderRead,
+			stageCompute, accessShaderRead|accessShaderWrite)
+		s.stats.Barriers++
+		s.reads, s.writes = s.reads[:0], s.writes[:0]
+	}
+	for i, b := range bufs {
+		if k.bindings[i]&Read != 0 {
+			s.reads = append(s.reads, b)
+		}
+		if k.bindings[i]&Write != 0 {
+			s.writes = append(s.writes, b)
+		}
+	}
+	timed := s.timing && len(s.labels) < s.maxTimed
+	if timed {
+		C.ocgan_vk_cmd_timestamp(s.ctx.cmds, unsafe.Pointer(s.cmd), stageTopOfPipe, handle64(unsafe.Pointer(s.queries)), C.uint32_t(2*len(s.labels)))
+	}
+	var pushPtr unsafe.Pointer
+	if len(push) > 0 {
+		pushPtr = unsafe.Pointer(&push[0])
+	}
+	C.ocgan_vk_cmd_dispatch(s.ctx.cmds, unsafe.Pointer(s.cmd), handle64(unsafe.Pointer(k.pipeline)),
+		handle64(unsafe.Pointer(k.layout)), handle64(unsafe.Pointer(set)), pushPtr, C.uint32_t(4*len(push)),
+		C.uint32_t(groups[0]), C.uint32_t(groups[1]), C.uint32_t(groups[2]))
+	if timed {
+		C.ocgan_vk_cmd_timestamp(s.ctx.cmds, unsafe.Pointer(s.cmd), stageBottom, handle64(unsafe.Pointer(s.queries)), C.uint32_t(2*len(s.labels)+1))
+		s.labels = append(s.labels, k.name)
+	}
+	s.stats.Dispatches++
+	return nil
+}
+
+// hazard reports whether the dispatch must wait for earlier ones: it reads what they
+// wrote (read-after-write) or writes what they read or wrote (write-after-read/-write).
+func (s *Sequence) hazard(k *Kernel, bufs []*Buffer) bool {
+	for i, b := range bufs {
+		acc := k.bindings[i]
+		for _, w := range s.writes {
+			if b.overlaps(w) {
+				return true
+			}
+		}
+		if acc&Write != 0 {
+			for _, r := range s.reads {
+				if b.overlaps(r) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func handle64(p unsafe.Pointer) C.uint64_t { return C.uint64_t(uintptr(p)) }
+
+// End finishes recording with a barrier that makes the results visible to the host
+// and to transfers. Run calls it when needed.
+func (s *Sequence) End() error {
+	if s.state != seqRecording {
+		return nil
+	}
+	C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd), stageCompute, accessShaderWrite,
+		stageHost|stageTransfer, accessHostRead|accessTransferRead)
+	if err := check(vk.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
+		return err
+	}
+	s.state = seqEnded
+	return nil
+}
+
+// Run submits the recorded command buffer once and waits for it. With validation on,
+// messages the layer reported are returned as a *ValidationError.
+func (s *Sequence) Run() error {
+	if s.state == seqFreed {
+		return errors.New("run of a freed sequence")
+	}
+	if err := s.End(); err != nil {
+		return err
+	}
+	c := s.ctx
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return errClosed
+	}
+	err := c.submitAndWait(s.cmd, s.fence)
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.stats.Runs++
+	if s.timing && len(s.labels) > 0 {
+		if err := s.readTimestamps(); err != nil {
+			return err
+		}
+	}
+	return c.CheckValidation()
+}
+
+func (s *Sequence) readTimestamps() error {
+	n := 2 * len(s.labels)
+	if cap(s.ticks) < n {
+		s.ticks = make([]uint64, n)
+	}
+	s.ticks = s.ticks[:n]
+	r := vk.GetQueryPoolResults(s.ctx.device, s.queries, 0, uint32(n), uint(8*n), unsafe.Pointer(&s.ticks[0]), 8,
+		vk.QueryResultFlags(vk.QueryResult64Bit|vk.QueryResultWaitBit))
+	return check(r, "vkGetQueryPoolResults")
+}
+
+// Timings returns each timed dispatch's device time in the last run, in recording
+// order; nil when timestamps are off or unsupported. Dispatches that the device
+// overlaps (no barrier between them) may report overlapping intervals.
+func (s *Sequence) Timings() []Timing {
+	if !s.timing || len(s.ticks) < 2*len(s.labels) || s.stats.Runs == 0 {
+		return nil
+	}
+	period := float64(s.ctx.info.TimestampPeriod)
+	out := make([]Timing, len(s.labels))
+	for i, name := range s.labels {
+		d := s.ticks[2*i+1] - s.ticks[2*i]
+		if s.ticks[2*i+1] < s.ticks[2*i] {
+			d = 0
+		}
+		out[i] = Timing{Name: name, Duration: time.Duration(float64(d) * period)}
+	}
+	return out
+}
+
+// Timed reports whether this sequence records timestamps.
+func (s *Sequence) Timed() bool { return s.timing }
+
+// Stats returns the sequence's counters.
+func (s *Sequence) Stats() SequenceStats { return s.stats }
+
+// Free releases the command buffer, fence and query pool.
+func (s *Sequence) Free() {
+	if s.state == seqFreed {
+		return
+	}
+	s.ctx.mu.Lock()
+	defer s.ctx.mu.Unlock()
+	s.freeLocked()
+}
+
+func (s *Sequence) freeLocked() {
+	c := s.ctx
+	if !c.closed {
+		if s.state == seqRecording && s.cmd != nil {
+			vk.EndCommandBuffer(s.cmd)
+		}
+		if s.cmd != nil {
+			vk.FreeCommandBuffers(c.device, c.pool, 1, []vk.CommandBuffer{s.cmd})
+		}
+		if s.fence != nil {
+			vk.DestroyFence(c.device, s.fence, nil)
+		}
+		if s.queries != nil {
+			vk.DestroyQueryPool(c.device, s.queries, nil)
+		}
+	}
+	s.cmd, s.fence, s.queries = nil, nil, nil
+	s.state = seqFreed
+	delete(c.seqs, s)
+}

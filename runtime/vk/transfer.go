@@ -1,0 +1,107 @@
+package vk
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+// stagingSize is the host-visible bounce buffer for the staging path; larger
+// transfers go through it in pieces.
+const stagingSize = 16 << 20
+
+// Pipeline stages and access masks used by barriers (VkPipelineStageFlagBits, VkAccessFlagBits).
+const (
+	stageTopOfPipe = 0x1
+	stageCompute   = 0x800
+	stageTransfer  = 0x1000
+	stageHost      = 0x4000
+	stageBottom    = 0x2000
+
+	accessShaderRead    = 0x20
+	accessShaderWrite   = 0x40
+	accessTransferRead  = 0x800
+	accessTransferWrite = 0x1000
+	accessHostRead      = 0x2000
+	accessHostWrite     = 0x4000
+)
+
+// transfer copies between host memory p and b at byte offset off through the
+// staging block: upload when up is true, else download.
+func (c *Context) transfer(b *Buffer, off uint64, p []byte, up bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errClosed
+	}
+	if c.stage == nil {
+		blk, _, err := c.staging.alloc(stagingSize)
+		if err != nil {
+			return err
+		}
+		c.stage = blk
+		if c.xferCmd, err = c.newCommandBuffer(); err != nil {
+			return err
+		}
+		if c.xferDone, err = c.newFence(); err != nil {
+			return err
+		}
+	}
+	stage := unsafe.Slice((*byte)(c.stage.mapped), stagingSize)
+	for done := 0; done < len(p); {
+		n := len(p) - done
+		if n > stagingSize {
+			n = stagingSize
+		}
+		if up {
+			copy(stage, p[done:done+n])
+		}
+		region := vk.BufferCopy{SrcOffset: 0, DstOffset: vk.DeviceSize(b.off + off + uint64(done)), Size: vk.DeviceSize(n)}
+		src, dst := c.stage.buf, b.blk.buf
+		if !up {
+			region = vk.BufferCopy{SrcOffset: vk.DeviceSize(b.off + off + uint64(done)), DstOffset: 0, Size: vk.DeviceSize(n)}
+			src, dst = b.blk.buf, c.stage.buf
+		}
+		if err := c.recordCopy(src, dst, region); err != nil {
+			return err
+		}
+		if err := c.submitAndWait(c.xferCmd, c.xferDone); err != nil {
+			return err
+		}
+		if !up {
+			copy(p[done:done+n], stage)
+		}
+		done += n
+	}
+	return nil
+}
+
+// recordCopy records one buffer copy fenced by barriers against compute work and
+// host access on both sides.
+func (c *Context) recordCopy(src, dst vk.Buffer, region vk.BufferCopy) error {
+	cmd := c.xferCmd
+	if err := check(vk.ResetCommandBuffer(cmd, 0), "vkResetCommandBuffer"); err != nil {
+		return err
+	}
+	begin := vk.CommandBufferBeginInfo{
+		SType: vk.StructureTypeCommandBufferBeginInfo,
+		Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
+	}
+	r := vk.BeginCommandBuffer(cmd, &begin)
+	begin.Free()
+	if err := check(r, "vkBeginCommandBuffer"); err != nil {
+		return err
+	}
+	cp := unsafe.Pointer(cmd)
+	C.ocgan_vk_cmd_barrier(c.cmds, cp, stageCompute|stageHost|stageTransfer, accessShaderWrite|accessHostWrite|accessTransferWrite,
+		stageTransfer, accessTransferRead|accessTransferWrite)
+	vk.CmdCopyBuffer(cmd, src, dst, 1, []vk.BufferCopy{region})
+	C.ocgan_vk_cmd_barrier(c.cmds, cp, stageTransfer, accessTransferWrite,
+		stageHost|stageCompute, accessHostRead|accessShaderRead|accessShaderWrite)
+	return check(vk.EndCommandBuffer(cmd), "vkEndCommandBuffer")
+}

@@ -1,0 +1,499 @@
+package vk_test
+
+import (
+	"errors"
+	"math"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
+	"github.com/ocgan-vk/ocgan/shaders"
+)
+
+// testKernels are the three shaders the device layer is tested with.
+type testKernels struct{ fill, axpy, copy *vk.Kernel }
+
+func loadKernels(t testing.TB, ctx *vk.Context, local uint32) testKernels {
+	t.Helper()
+	specs := []vk.KernelSpec{
+		{Name: "fill", Bindings: []vk.Access{vk.Write}, PushWords: 2},
+		{Name: "axpy", Bindings: []vk.Access{vk.Read, vk.ReadWrite}, PushWords: 2},
+		{Name: "copy", Bindings: []vk.Access{vk.Read, vk.Write}, PushWords: 1},
+	}
+	ks := make([]*vk.Kernel, len(specs))
+	for i, s := range specs {
+		code, err := shaders.Load(s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.SPIRV, s.Spec = code, []uint32{local}
+		if ks[i], err = ctx.NewKernel(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return testKernels{ks[0], ks[1], ks[2]}
+}
+
+func randomFloats(rng *rand.Rand, n int) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(rng.NormFloat64()) + 0.25 // never all zeros
+	}
+	return out
+}
+
+func TestDevicesFindsLlvmpipe(t *testing.T) {
+	devs, err := vk.Devices(vk.Config{Validate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for i, d := range devs {
+		if d.Index != i || d.Name == "" || d.APIVersion == "" || len(d.Heaps) == 0 {
+			t.Errorf("device %d is incompletely described: %+v", i, d)
+		}
+		if d.Compute.MaxWorkGroupInvocations == 0 || d.Subgroup.Size == 0 {
+			t.Errorf("device %s: missing compute limits or subgroup size: %+v", d.Name, d)
+		}
+		if strings.Contains(d.Name, "llvmpipe") {
+			found = true
+			if d.Type != vk.CPU || !d.UnifiedMemory || d.Driver != "llvmpipe" {
+				t.Errorf("llvmpipe described as %s, unified=%v, driver %q", d.Type, d.UnifiedMemory, d.Driver)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no llvmpipe among %d device(s); `make test` installs mesa-vulkan-drivers", len(devs))
+	}
+}
+
+func TestSelectDeviceByNameAndIndex(t *testing.T) {
+	ctx := vktest.Open(t, vk.Config{Device: "LLVMPIPE"})
+	if !strings.Contains(ctx.Info().Name, "llvmpipe") {
+		t.Fatalf("selector LLVMPIPE opened %s", ctx.Info().Name)
+	}
+	for _, sel := range []string{"99", "no-such-gpu"} {
+		if _, err := vk.Open(vk.Config{Device: sel, PipelineCacheDir: "off"}); err == nil {
+			t.Errorf("Open(Device: %q) succeeded", sel)
+		}
+	}
+}
+
+func TestMissingLoaderIsAClearError(t *testing.T) {
+	for _, cfg := range []vk.Config{{Loader: "libvulkan-missing.so.1"}, {Loader: "/nonexistent/libvulkan.so.1"}} {
+		_, err := vk.Open(cfg)
+		if err == nil {
+			t.Fatalf("Open with loader %s succeeded", cfg.Loader)
+		}
+		if !errors.Is(err, vk.ErrNoLoader) && !strings.Contains(err.Error(), "already in use") {
+			t.Errorf("error does not wrap ErrNoLoader: %v", err)
+		}
+		if _, err := vk.Devices(cfg); err == nil || !strings.Contains(err.Error(), cfg.Loader) {
+			t.Errorf("Devices error should name the loader %s: %v", cfg.Loader, err)
+		}
+	}
+}
+
+func TestBufferRoundTrip(t *testing.T) {
+	for _, staging := range []bool{false, true} {
+		name := "unified"
+		if staging {
+			name = "staging"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx := vktest.Open(t, vk.Config{ForceStaging: staging})
+			if ctx.Unified() == staging {
+				t.Fatalf("Unified() = %v with ForceStaging %v", ctx.Unified(), staging)
+			}
+			rng := rand.New(rand.NewSource(1))
+			var bufs []*vk.Buffer
+			for _, n := range []int{1, 1023, 1 << 20, 5<<20 + 3} {
+				want := randomFloats(rng, n)
+				b, err := ctx.NewBufferFloat32(n, want)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bufs = append(bufs, b)
+				got, err := b.Float32s()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("n=%d: element %d read back %v, wrote %v", n, i, got[i], want[i])
+					}
+				}
+				// A partial write at an odd offset touches only its range.
+				part := randomFloats(rng, (n+1)/2)
+				off := n / 3
+				if off+len(part) > n {
+					part = part[:n-off]
+				}
+				if err := b.WriteFloat32(off, part); err != nil {
+					t.Fatal(err)
+				}
+				copy(want[off:], part)
+				if got, err = b.Float32s(); err != nil {
+					t.Fatal(err)
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("n=%d after partial write: element %d = %v, want %v", n, i, got[i], want[i])
+					}
+				}
+			}
+			if err := bufs[0].WriteFloat32(0, make([]float32, 2)); err == nil {
+				t.Error("writing 2 floats into a 1-float buffer succeeded")
+			}
+			if err := bufs[1].Read(-4, make([]byte, 4)); err == nil {
+				t.Error("reading at a negative offset succeeded")
+			}
+			st := ctx.Stats()
+			if st.Buffers != len(bufs) || st.Blocks >= len(bufs)+1 {
+				t.Errorf("%d buffers in %d blocks: want sub-allocation from fewer blocks than buffers", st.Buffers, st.Blocks)
+			}
+			for _, b := range bufs {
+				b.Free()
+			}
+			if _, err := bufs[0].Float32s(); err == nil {
+				t.Error("reading a freed buffer succeeded")
+			}
+		})
+	}
+}
+
+func TestSubAllocationReusesFreedSpace(t *testing.T) {
+	ctx := vktest.Open(t)
+	var bufs []*vk.Buffer
+	for i := 0; i < 300; i++ {
+		b, err := ctx.NewBuffer(1000 + 13*i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bufs = append(bufs, b)
+	}
+	before := ctx.Stats()
+	if before.Blocks != 1 {
+		t.Fatalf("300 small buffers took %d memory allocations, want 1", before.Blocks)
+	}
+	for _, b := range bufs {
+		b.Free()
+	}
+	big, err := ctx.NewBuffer(32 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Free()
+	if st := ctx.Stats(); st.Blocks != 1 {
+		t.Fatalf("after freeing, a 32 MiB buffer took a new block (%d blocks)", st.Blocks)
+	}
+}
+
+func TestOutOfMemoryIsAnError(t *testing.T) {
+	ctx := vktest.Open(t)
+	var heap uint64
+	for _, h := range ctx.Info().Heaps {
+		if h.Size > heap {
+			heap = h.Size
+		}
+	}
+	_, err := ctx.NewBuffer(int(heap + 1<<20))
+	if err == nil {
+		t.Fatal("allocating more than the heap succeeded")
+	}
+	var oom *vk.OutOfMemoryError
+	if !errors.As(err, &oom) {
+		t.Fatalf("error is not an OutOfMemoryError: %v", err)
+	}
+	if !strings.Contains(err.Error(), "asked for") || !strings.Contains(err.Error(), "heap") {
+		t.Errorf("error does not say what was asked and what the heap has: %v", err)
+	}
+	// The context stays usable.
+	b, err := ctx.NewBufferFloat32(4, []float32{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.Float32s()
+	if got[3] != 4 {
+		t.Fatalf("buffer after OOM reads %v", got)
+	}
+}
+
+// TestDependentDispatches records 1000 dispatches that each read what the previous
+// one wrote into one command buffer, checks them against a Go loop, and replays it.
+func TestDependentDispatches(t *testing.T) {
+	const n, steps = 1031, 1000
+	ctx := vktest.Open(t)
+	k := loadKernels(t, ctx, 64)
+	rng := rand.New(rand.NewSource(2))
+	x0, y0 := randomFloats(rng, n), randomFloats(rng, n)
+	x, _ := ctx.NewBufferFloat32(n, nil)
+	y, _ := ctx.NewBufferFloat32(n, nil)
+	coef := func(i int) float32 { return float32(0.01 * float64(i%7-3)) }
+
+	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < steps; i++ {
+		a, dst, src := coef(i), y, x
+		if i%2 == 1 {
+			dst, src = x, y
+		}
+		if err := seq.Dispatch(k.axpy, vk.GroupsFor(n, 64), []uint32{vk.F32(a), n}, src, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := seq.Stats(); st.Dispatches != steps || st.Barriers != steps-1 {
+		t.Fatalf("stats %+v: want %d dispatches and %d barriers", st, steps, steps-1)
+	}
+
+	wantX, wantY := append([]float32(nil), x0...), append([]float32(nil), y0...)
+	for i := 0; i < steps; i++ {
+		a, dst, src := coef(i), wantY, wantX
+		if i%2 == 1 {
+			dst, src = wantX, wantY
+		}
+		for j := range dst {
+			dst[j] = a*src[j] + dst[j]
+		}
+	}
+
+	var first []float32
+	for run := 0; run < 3; run++ {
+		if err := x.WriteFloat32(0, x0); err != nil {
+			t.Fatal(err)
+		}
+		if err := y.WriteFloat32(0, y0); err != nil {
+			t.Fatal(err)
+		}
+		if err := seq.Run(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := y.Float32s()
+		gx, _ := x.Float32s()
+		got = append(got, gx...)
+		want := append(append([]float32(nil), wantY...), wantX...)
+		if e := relErr(got, want); e > 1e-5 {
+			t.Fatalf("run %d: relative error %.3g vs the Go loop", run, e)
+		}
+		if run == 0 {
+			first = got
+		} else {
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
+					t.Fatalf("replay %d differs from the first run at %d: %v vs %v", run, i, got[i], first[i])
+				}
+			}
+		}
+	}
+	if st := seq.Stats(); st.Recordings != 1 || st.Runs != 3 {
+		t.Fatalf("stats %+v: want 1 recording and 3 runs", st)
+	}
+}
+
+func relErr(got, want []float32) float64 {
+	var num, den float64
+	for i := range want {
+		d := float64(got[i]) - float64(want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	return math.Sqrt(num / den)
+}
+
+// TestBarriersOnlyWhereNeeded checks the hazard tracking pattern by pattern.
+func TestBarriersOnlyWhereNeeded(t *testing.T) {
+	ctx := vktest.Open(t)
+	k := loadKernels(t, ctx, 64)
+	const n = 100
+	bufs := make([]*vk.Buffer, 4)
+	for i := range bufs {
+		bufs[i], _ = ctx.NewBufferFloat32(n, make([]float32, n))
+	}
+	a, b, c, d := bufs[0], bufs[1], bufs[2], bufs[3]
+	type op struct {
+		k   *vk.Kernel
+		buf []*vk.Buffer
+	}
+	fill := func(dst *vk.Buffer) op { return op{k.fill, []*vk.Buffer{dst}} }
+	cp := func(src, dst *vk.Buffer) op { return op{k.copy, []*vk.Buffer{src, dst}} }
+	tests := []struct {
+		name     string
+		ops      []op
+		barriers int
+	}{
+		{"independent writes", []op{fill(a), fill(b), fill(c)}, 0},
+		{"read after write", []op{fill(a), cp(a, b)}, 1},
+		{"read after read", []op{cp(a, b), cp(a, c)}, 0},
+		{"write after read", []op{cp(a, b), fill(a)}, 1},
+		{"write after write", []op{fill(a), fill(a)}, 1},
+		{"chain", []op{fill(a), cp(a, b), cp(b, c), cp(c, d)}, 3},
+		{"fan out then join", []op{fill(a), cp(a, b), cp(a, c), cp(b, d)}, 2},
+	}
+	for _, tc := range tests {
+		seq, err := ctx.NewSequence(vk.SequenceOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range tc.ops {
+			push := []uint32{vk.F32(1), n}
+			if o.k == k.copy {
+				push = push[1:]
+			}
+			if err := seq.Dispatch(o.k, vk.GroupsFor(n, 64), push, o.buf...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := seq.Stats().Barriers; got != tc.barriers {
+			t.Errorf("%s: %d barriers, want %d", tc.name, got, tc.barriers)
+		}
+		if err := seq.Run(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		seq.Free()
+	}
+}
+
+func TestSpecializationAndGridStride(t *testing.T) {
+	ctx := vktest.Open(t)
+	const n = 100003
+	for _, local := range []uint32{1, 32, 256} {
+		k := loadKernels(t, ctx, local)
+		y, _ := ctx.NewBufferFloat32(n, randomFloats(rand.New(rand.NewSource(3)), n))
+		seq, _ := ctx.NewSequence(vk.SequenceOptions{})
+		// Fewer groups than elements need: the grid-stride loop covers the rest.
+		if err := seq.Dispatch(k.fill, [3]uint32{7, 1, 1}, []uint32{vk.F32(-2.5), n - 1}, y); err != nil {
+			t.Fatal(err)
+		}
+		if err := seq.Run(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := y.Float32s()
+		for i := 0; i < n-1; i++ {
+			if got[i] != -2.5 {
+				t.Fatalf("local %d: element %d = %v", local, i, got[i])
+			}
+		}
+		if got[n-1] == -2.5 {
+			t.Fatalf("local %d: fill wrote past n", local)
+		}
+		seq.Free()
+		y.Free()
+	}
+}
+
+func TestDispatchRejectsBadArguments(t *testing.T) {
+	ctx := vktest.Open(t)
+	k := loadKernels(t, ctx, 64)
+	a, _ := ctx.NewBufferFloat32(8, make([]float32, 8))
+	freed, _ := ctx.NewBufferFloat32(8, nil)
+	freed.Free()
+	seq, _ := ctx.NewSequence(vk.SequenceOptions{})
+	cases := []struct {
+		name string
+		err  error
+	}{
+		{"too few buffers", seq.Dispatch(k.copy, [3]uint32{1, 1, 1}, []uint32{8}, a)},
+		{"wrong push size", seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{8}, a)},
+		{"freed buffer", seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{0, 8}, freed)},
+		{"zero groups", seq.Dispatch(k.fill, [3]uint32{0, 1, 1}, []uint32{0, 8}, a)},
+		{"too many groups", seq.Dispatch(k.fill, [3]uint32{1 << 31, 1, 1}, []uint32{0, 8}, a)},
+	}
+	for _, c := range cases {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+		} else if !strings.Contains(c.err.Error(), "dispatch of") {
+			t.Errorf("%s: error does not name the kernel: %v", c.name, c.err)
+		}
+	}
+	if _, err := ctx.NewKernel(vk.KernelSpec{Name: "junk", SPIRV: []byte("not spir-v at all!!!"), Bindings: []vk.Access{vk.Read}}); err == nil {
+		t.Error("a kernel from junk bytes was built")
+	}
+	if err := seq.Run(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTimestamps(t *testing.T) {
+	ctx := vktest.Open(t)
+	if !ctx.Info().Timestamps {
+		t.Skipf("%s has no compute timestamps", ctx.Info().Name)
+	}
+	k := loadKernels(t, ctx, 64)
+	const n = 1 << 16
+	x, _ := ctx.NewBufferFloat32(n, randomFloats(rand.New(rand.NewSource(4)), n))
+	y, _ := ctx.NewBufferFloat32(n, nil)
+	seq, _ := ctx.NewSequence(vk.SequenceOptions{Timestamps: true})
+	for i := 0; i < 5; i++ {
+		if err := seq.Dispatch(k.copy, vk.GroupsFor(n, 64), []uint32{n}, x, y); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for run := 0; run < 2; run++ {
+		if err := seq.Run(); err != nil {
+			t.Fatal(err)
+		}
+		tm := seq.Timings()
+		if len(tm) != 5 {
+			t.Fatalf("%d timings, want 5", len(tm))
+		}
+		for _, d := range tm {
+			if d.Name != "copy" || d.Duration <= 0 {
+				t.Errorf("timing %+v", d)
+			}
+		}
+	}
+}
+
+func TestPipelineCachePersists(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *vk.Context {
+		ctx := vktest.Open(t, vk.Config{PipelineCacheDir: dir})
+		loadKernels(t, ctx, 64)
+		return ctx
+	}
+	ctx := open()
+	status, path := ctx.PipelineCacheStatus()
+	if status != "new" || filepath.Dir(path) != dir {
+		t.Fatalf("first open: status %q path %s", status, path)
+	}
+	if err := ctx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("cache not saved: %v", err)
+	}
+	if !strings.Contains(filepath.Base(path), strings.ReplaceAll(ctx.Info().UUID, "-", "")) {
+		t.Errorf("cache file %s is not keyed by the device UUID %s", path, ctx.Info().UUID)
+	}
+	ctx = open()
+	if status, _ := ctx.PipelineCacheStatus(); status != "loaded" {
+		t.Fatalf("second open: status %q", status)
+	}
+	ctx.Close()
+
+	corruptions := map[string][]byte{
+		"flipped byte": func() []byte { d := append([]byte(nil), data...); d[len(d)/2] ^= 0x40; return d }(),
+		"truncated":    data[:len(data)/3],
+		"garbage":      []byte("hello"),
+	}
+	for name, bad := range corruptions {
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx = open()
+		if status, _ := ctx.PipelineCacheStatus(); !strings.HasPrefix(status, "ignored") {
+			t.Errorf("%s: status %q, want ignored", name, status)
+		}
+		ctx.Close()
+		if fixed, _ := os.ReadFile(path); len(fixed) < 40 {
+			t.Errorf("%s: the cache was not rebuilt (%d bytes)", name, len(fixed))
+		}
+	}
+}

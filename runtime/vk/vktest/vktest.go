@@ -1,0 +1,42 @@
+// Package vktest opens Vulkan contexts for tests: validation always on, a private
+// pipeline cache, and any validation message fails the test.
+package vktest
+
+import (
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// Open returns a context on the default device (or cfg's) with the validation layer on.
+// At cleanup it closes the context and fails the test on any validation message.
+func Open(t testing.TB, cfg ...vk.Config) *vk.Context {
+	t.Helper()
+	var c vk.Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	c.Validate = true
+	if c.PipelineCacheDir == "" {
+		c.PipelineCacheDir = t.TempDir()
+	}
+	ctx, err := vk.Open(c)
+	if err != nil {
+		t.Fatalf("opening a Vulkan device (run `make test` to install lavapipe and the validation layer): %v", err)
+	}
+	t.Cleanup(func() {
+		if err := ctx.Close(); err != nil {
+			t.Errorf("closing the Vulkan context: %v", err)
+		}
+	})
+	return ctx
+}
+
+// NoValidationErrors fails the test if the validation layer reported anything since
+// the last check.
+func NoValidationErrors(t testing.TB, ctx *vk.Context) {
+	t.Helper()
+	if err := ctx.CheckValidation(); err != nil {
+		t.Fatal(err)
+	}
+}

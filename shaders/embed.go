@@ -1,0 +1,35 @@
+// Package shaders holds the project's compute shaders: GLSL 450 sources (*.comp) and
+// hand-written SPIR-V assembly (*.spvasm), and the SPIR-V that `make shaders` builds
+// from them (*.spv, committed), embedded in the binary.
+package shaders
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+//go:embed *.spv
+var spirv embed.FS
+
+// Load returns the SPIR-V module of the named shader ("axpy" for axpy.spv).
+func Load(name string) ([]byte, error) {
+	b, err := spirv.ReadFile(name + ".spv")
+	if err != nil {
+		return nil, fmt.Errorf("shader %q is not embedded (run `make shaders`): %w", name, err)
+	}
+	return b, nil
+}
+
+// Names lists the embedded shaders, sorted.
+func Names() []string {
+	entries, _ := fs.ReadDir(spirv, ".")
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".spv"))
+	}
+	sort.Strings(out)
+	return out
+}

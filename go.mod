@@ -1,6 +1,6 @@
 module github.com/ocgan-vk/ocgan
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/klauspost/compress v1.20.4 // indirect

@@ -164,6 +164,12 @@ func (d DeviceInfo) Summary() string {
 	return fmt.Sprintf("%s [%s, %s %s, Vulkan %s]", d.Name, d.Type, d.Vendor, d.Driver, d.APIVersion)
 }
 
+// PickDevice returns the index in devs of the device cfg selects: cfg.Device, else
+// $OCGAN_DEVICE, else the most preferred kind.
+func PickDevice(devs []DeviceInfo, cfg Config) (int, error) {
+	return pickDevice(devs, cfg.deviceSelector())
+}
+
 // pickDevice chooses among devs: by selector (index or case-insensitive name substring)
 // when given, else the most preferred type (discrete > integrated > virtual > CPU),
 // first index on ties.

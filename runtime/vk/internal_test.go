@@ -120,3 +120,42 @@ func TestAllocatorSplitsAndCoalesces(t *testing.T) {
 		t.Fatalf("aligned take = %d, %v", off, ok)
 	}
 }
+
+// BenchmarkBarrierBinding is the binding's vkCmdPipelineBarrier wrapper, which
+// Sequence avoids; BenchmarkBarrierShim is the shim call it uses instead.
+func BenchmarkBarrierBinding(b *testing.B) {
+	benchBarrier(b, func(s *Sequence) {
+		barrier := []vk.MemoryBarrier{{
+			SType:         vk.StructureTypeMemoryBarrier,
+			SrcAccessMask: vk.AccessFlags(accessShaderWrite),
+			DstAccessMask: vk.AccessFlags(accessShaderRead),
+		}}
+		vk.CmdPipelineBarrier(s.cmd, vk.PipelineStageFlags(stageCompute), vk.PipelineStageFlags(stageCompute), 0, 1, barrier, 0, nil, 0, nil)
+	})
+}
+
+func BenchmarkBarrierShim(b *testing.B) {
+	benchBarrier(b, (*Sequence).computeBarrier)
+}
+
+func benchBarrier(b *testing.B, record func(*Sequence)) {
+	ctx, err := Open(Config{PipelineCacheDir: "off"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ctx.Close()
+	seq, err := ctx.NewSequence(SequenceOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%10000 == 0 {
+			if err := seq.Reset(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		record(seq)
+	}
+}

@@ -191,8 +191,7 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 		return err
 	}
 	if s.hazard(k, bufs) {
-		C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd), stageCompute, accessShaderWrite|accessShaderRead,
-			stageCompute, accessShaderRead|accessShaderWrite)
+		s.computeBarrier()
 		s.stats.Barriers++
 		s.reads, s.writes = s.reads[:0], s.writes[:0]
 	}
@@ -242,6 +241,12 @@ func (s *Sequence) hazard(k *Kernel, bufs []*Buffer) bool {
 		}
 	}
 	return false
+}
+
+// computeBarrier records a global compute-to-compute memory barrier.
+func (s *Sequence) computeBarrier() {
+	C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd), stageCompute, accessShaderWrite|accessShaderRead,
+		stageCompute, accessShaderRead|accessShaderWrite)
 }
 
 func handle64(p unsafe.Pointer) C.uint64_t { return C.uint64_t(uintptr(p)) }

@@ -1,0 +1,57 @@
+# ocgan-vk: `make demo` runs the built-in demo, `make test` runs every test.
+# Both install missing system packages first (apt-get, as root) or say what to install.
+
+GO       ?= go
+GLSLANG  ?= glslangValidator
+SPIRV_AS ?= spirv-as
+BIN      := bin
+
+COMP   := $(wildcard shaders/*.comp)
+SPVASM := $(wildcard shaders/*.spvasm)
+SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
+
+.PHONY: all build demo test deps deps-demo shaders check-fmt vet bench clean
+
+all: build
+
+## build: the ocgan CLI into bin/
+build:
+	$(GO) build -o $(BIN)/ ./tools/...
+
+## demo: list the Vulkan devices and run a real compute check on the default one
+demo: deps-demo build
+	./$(BIN)/ocgan devices
+	./$(BIN)/ocgan selftest
+
+## test: formatting, go vet, and every test on the real Vulkan path with validation on
+test: deps check-fmt vet
+	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
+
+deps:
+	@tools/deps.sh test
+
+deps-demo:
+	@tools/deps.sh demo
+
+check-fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## shaders: rebuild the committed SPIR-V from the GLSL and SPIR-V assembly sources
+shaders: $(SPV)
+
+shaders/%.spv: shaders/%.comp
+	$(GLSLANG) -V --target-env vulkan1.1 -o $@ $<
+
+shaders/%.spv: shaders/%.spvasm
+	$(SPIRV_AS) --target-env vulkan1.1 -o $@ $<
+
+## bench: the device-layer Go benchmarks (BENCHMARKS.md)
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./runtime/vk/
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,122 @@
+package kernels
+
+import (
+	"math"
+	"testing"
+)
+
+var activationCases = []struct {
+	name string
+	p    ActivationParams
+}{
+	{"relu", ActivationParams{Kind: ReLU}},
+	{"leaky_relu_0.2", ActivationParams{Kind: LeakyReLU, Slope: 0.2}},
+	{"leaky_relu_0.01", ActivationParams{Kind: LeakyReLU, Slope: 0.01}},
+	{"leaky_relu_negative_slope", ActivationParams{Kind: LeakyReLU, Slope: -0.5}},
+	{"tanh", ActivationParams{Kind: Tanh}},
+	{"sigmoid", ActivationParams{Kind: Sigmoid}},
+}
+
+func TestActivationForwardValues(t *testing.T) {
+	x := []float32{-3, -0.5, 0, 0.25, 2}
+	cases := []struct {
+		p    ActivationParams
+		want []float64
+	}{
+		{ActivationParams{Kind: ReLU}, []float64{0, 0, 0, 0.25, 2}},
+		{ActivationParams{Kind: LeakyReLU, Slope: 0.2}, []float64{-3 * float64(float32(0.2)), -0.5 * float64(float32(0.2)), 0, 0.25, 2}},
+		{ActivationParams{Kind: Tanh}, []float64{math.Tanh(-3), math.Tanh(-0.5), 0, math.Tanh(0.25), math.Tanh(2)}},
+		{ActivationParams{Kind: Sigmoid}, []float64{1 / (1 + math.Exp(3)), 1 / (1 + math.Exp(0.5)), 0.5, 1 / (1 + math.Exp(-0.25)), 1 / (1 + math.Exp(-2))}},
+	}
+	for _, c := range cases {
+		y, err := ActivationForward(c.p, x)
+		mustNoErr(t, c.p.Kind.String(), err)
+		// Each element is the exact value rounded once.
+		assertBitEqual(t, c.p.Kind.String(), y, round32(c.want))
+	}
+}
+
+func TestActivationExtremeInputs(t *testing.T) {
+	x := []float32{-1e30, -100, 100, 1e30}
+	y, err := ActivationForward(ActivationParams{Kind: Sigmoid}, x)
+	mustNoErr(t, "sigmoid", err)
+	assertBitEqual(t, "sigmoid", y, []float32{0, float32(math.Exp(-100)), 1, 1})
+	y, err = ActivationForward(ActivationParams{Kind: Tanh}, x)
+	mustNoErr(t, "tanh", err)
+	assertBitEqual(t, "tanh", y, []float32{-1, -1, 1, 1})
+}
+
+func TestActivationBackwardFiniteDifferences(t *testing.T) {
+	for i, c := range activationCases {
+		for _, n := range []int{1, 7, 105} {
+			r := newRand(int64(1300 + 10*i + n))
+			// Keep |x| >= 0.05 (50 steps) so no difference straddles the kink at 0.
+			xs := randAwayFromZero(r, n, 0.05)
+			for j := range xs {
+				xs[j] *= 3
+			}
+			dy := randn(r, n, 0, 1)
+			y, err := ActivationForward(c.p, xs)
+			mustNoErr(t, c.name, err)
+			saved := xs
+			if c.p.Kind.BackwardUsesOutput() {
+				saved = y
+			}
+			dx, err := ActivationBackward(c.p, saved, dy)
+			mustNoErr(t, c.name, err)
+			x := widen(xs)
+			fdCheck(t, c.name, x, dx, func() float64 { return weightedSum(dy, activationForward(c.p, x)) }, r)
+		}
+	}
+}
+
+func TestActivationBackwardAtZero(t *testing.T) {
+	dy := []float32{3}
+	dx, err := ActivationBackward(ActivationParams{Kind: ReLU}, []float32{0}, dy)
+	mustNoErr(t, "relu", err)
+	assertBitEqual(t, "relu'(0)", dx, []float32{0})
+	dx, err = ActivationBackward(ActivationParams{Kind: LeakyReLU, Slope: 0.25}, []float32{0}, dy)
+	mustNoErr(t, "leaky_relu", err)
+	assertBitEqual(t, "leaky_relu'(0)", dx, []float32{0.75})
+}
+
+func TestActivationBackwardUsesOutput(t *testing.T) {
+	for k, want := range map[ActivationKind]bool{ReLU: false, LeakyReLU: false, Tanh: true, Sigmoid: true} {
+		if got := k.BackwardUsesOutput(); got != want {
+			t.Errorf("%v.BackwardUsesOutput() = %v, want %v", k, got, want)
+		}
+	}
+	if s := ActivationKind(9).String(); s != "ActivationKind(9)" {
+		t.Errorf("String() of an unknown kind = %q", s)
+	}
+}
+
+func TestActivationValidation(t *testing.T) {
+	cases := []struct {
+		name  string
+		call  func() error
+		wants []string
+	}{
+		{"zero_kind", func() error { return ActivationParams{}.Validate() }, []string{"activation: unknown Kind 0"}},
+		{"unknown_kind", func() error { _, err := ActivationForward(ActivationParams{Kind: 42}, []float32{1}); return err },
+			[]string{"activation: unknown Kind 42"}},
+		{"nan_slope", func() error {
+			return ActivationParams{Kind: LeakyReLU, Slope: float32(math.NaN())}.Validate()
+		}, []string{"activation: leaky_relu Slope must be finite"}},
+		{"inf_slope", func() error {
+			_, err := ActivationBackward(ActivationParams{Kind: LeakyReLU, Slope: float32(math.Inf(-1))}, []float32{1}, []float32{1})
+			return err
+		}, []string{"Slope must be finite"}},
+		{"backward_length_x", func() error {
+			_, err := ActivationBackward(ActivationParams{Kind: ReLU}, []float32{1, 2}, []float32{1})
+			return err
+		}, []string{"activation: relu grad output has 1 elements, want 2 (the length of the saved input x)"}},
+		{"backward_length_y", func() error {
+			_, err := ActivationBackward(ActivationParams{Kind: Sigmoid}, []float32{1}, []float32{1, 2})
+			return err
+		}, []string{"activation: sigmoid grad output has 2 elements, want 1 (the length of the saved output y)"}},
+	}
+	for _, c := range cases {
+		wantErr(t, c.name, c.call(), c.wants...)
+	}
+}

@@ -1,0 +1,265 @@
+package kernels
+
+import "fmt"
+
+// ConvTranspose2DParams describes a 2-D transposed convolution with the
+// semantics of PyTorch's torch.nn.functional.conv_transpose2d (dilation 1,
+// groups 1):
+//
+//	input  x [N, C, H, W]
+//	weight w [C, K, KH, KW]   (input channels first, as in PyTorch)
+//	bias   b [K]              (only when Bias is true; otherwise pass nil)
+//	output y [N, K, OH, OW]
+//	OH = (H − 1)·StrideH − 2·PadH + KH + OutPadH
+//	OW = (W − 1)·StrideW − 2·PadW + KW + OutPadW
+//
+// The forward pass is the adjoint (transpose) of Conv2DForward with the same
+// weight, strides and paddings, mapping [N, C, H, W] to [N, K, OH, OW]; the
+// output padding only adds rows/columns at the bottom/right so that OH, OW can
+// be any of the sizes that a strided conv2d maps back to H, W.
+type ConvTranspose2DParams struct {
+	N, C, H, W       int // input batch, channels, height, width
+	K                int // output channels
+	KH, KW           int // kernel height and width
+	StrideH, StrideW int
+	PadH, PadW       int // implicit padding removed from both sides of the output
+	OutPadH, OutPadW int // extra rows/columns at the bottom/right; must be < stride
+	Bias             bool
+}
+
+const opConvT2D = "conv_transpose2d"
+
+// Validate reports the first invalid field: sizes and strides must be >= 1,
+// paddings >= 0, 0 <= OutPad < Stride, and the output must be at least 1×1.
+func (p ConvTranspose2DParams) Validate() error {
+	const op = opConvT2D
+	if err := requirePositive(op,
+		field{"N", p.N}, field{"C", p.C}, field{"H", p.H}, field{"W", p.W},
+		field{"K", p.K}, field{"KH", p.KH}, field{"KW", p.KW},
+		field{"StrideH", p.StrideH}, field{"StrideW", p.StrideW}); err != nil {
+		return err
+	}
+	if err := requireNonNegative(op, field{"PadH", p.PadH}, field{"PadW", p.PadW},
+		field{"OutPadH", p.OutPadH}, field{"OutPadW", p.OutPadW}); err != nil {
+		return err
+	}
+	if p.OutPadH >= p.StrideH {
+		return fmt.Errorf("%s: OutPadH=%d must be smaller than StrideH=%d", op, p.OutPadH, p.StrideH)
+	}
+	if p.OutPadW >= p.StrideW {
+		return fmt.Errorf("%s: OutPadW=%d must be smaller than StrideW=%d", op, p.OutPadW, p.StrideW)
+	}
+	o := p.OutputShape()
+	if o[2] < 1 {
+		return fmt.Errorf("%s: output height (H-1)*StrideH-2*PadH+KH+OutPadH = %d is < 1 (PadH=%d too large)", op, o[2], p.PadH)
+	}
+	if o[3] < 1 {
+		return fmt.Errorf("%s: output width (W-1)*StrideW-2*PadW+KW+OutPadW = %d is < 1 (PadW=%d too large)", op, o[3], p.PadW)
+	}
+	return nil
+}
+
+// InputShape returns [N, C, H, W].
+func (p ConvTranspose2DParams) InputShape() [4]int { return [4]int{p.N, p.C, p.H, p.W} }
+
+// WeightShape returns [C, K, KH, KW].
+func (p ConvTranspose2DParams) WeightShape() [4]int { return [4]int{p.C, p.K, p.KH, p.KW} }
+
+// OutputShape returns [N, K, OH, OW] (see ConvTranspose2DParams).
+func (p ConvTranspose2DParams) OutputShape() [4]int {
+	return [4]int{p.N, p.K,
+		(p.H-1)*p.StrideH - 2*p.PadH + p.KH + p.OutPadH,
+		(p.W-1)*p.StrideW - 2*p.PadW + p.KW + p.OutPadW}
+}
+
+func (p ConvTranspose2DParams) checkInput(x []float32) error {
+	return checkLen(opConvT2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+}
+
+func (p ConvTranspose2DParams) checkWeight(w []float32) error {
+	return checkLen(opConvT2D, "weight", len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
+}
+
+func (p ConvTranspose2DParams) checkGradOutput(dy []float32) error {
+	o := p.OutputShape()
+	return checkLen(opConvT2D, "grad output", len(dy), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+}
+
+// ConvTranspose2DForward returns y of shape [N, K, OH, OW] with
+//
+//	y[n,k,oy,ox] = b[k] + Σ x[n,c,iy,ix] · w[c,k,ky,kx]
+//
+// summed over all c, iy, ix, ky, kx with iy·StrideH − PadH + ky = oy and
+// ix·StrideW − PadW + kx = ox (b[k] = 0 when Bias is false).
+func ConvTranspose2DForward(p ConvTranspose2DParams, x, w, b []float32) ([]float32, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.checkInput(x); err != nil {
+		return nil, err
+	}
+	if err := p.checkWeight(w); err != nil {
+		return nil, err
+	}
+	if err := checkBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
+		return nil, err
+	}
+	return round32(convTranspose2dForward(p, x, w, b)), nil
+}
+
+// convTranspose2dForward is the float64 body of ConvTranspose2DForward;
+// arguments are assumed valid.
+func convTranspose2dForward[T float](p ConvTranspose2DParams, x, w, b []T) []float64 {
+	o := p.OutputShape()
+	oh, ow := o[2], o[3]
+	y := make([]float64, p.N*p.K*oh*ow)
+	for n := 0; n < p.N; n++ {
+		for c := 0; c < p.C; c++ {
+			for iy := 0; iy < p.H; iy++ {
+				for ix := 0; ix < p.W; ix++ {
+					xv := float64(x[((n*p.C+c)*p.H+iy)*p.W+ix])
+					for k := 0; k < p.K; k++ {
+						for ky := 0; ky < p.KH; ky++ {
+							oy := iy*p.StrideH - p.PadH + ky
+							if oy < 0 || oy >= oh {
+								continue
+							}
+							for kx := 0; kx < p.KW; kx++ {
+								ox := ix*p.StrideW - p.PadW + kx
+								if ox < 0 || ox >= ow {
+									continue
+								}
+								y[((n*p.K+k)*oh+oy)*ow+ox] += xv * float64(w[((c*p.K+k)*p.KH+ky)*p.KW+kx])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if p.Bias {
+		for n := 0; n < p.N; n++ {
+			for k := 0; k < p.K; k++ {
+				base := (n*p.K + k) * oh * ow
+				for i := 0; i < oh*ow; i++ {
+					y[base+i] += float64(b[k])
+				}
+			}
+		}
+	}
+	return y
+}
+
+// ConvTranspose2DBackwardInput returns the gradient w.r.t. the input, dx of
+// shape [N, C, H, W], given the output gradient dy [N, K, OH, OW]:
+//
+//	dx[n,c,iy,ix] = Σ_{k,ky,kx} dy[n, k, iy·StrideH − PadH + ky, ix·StrideW − PadW + kx] · w[c,k,ky,kx]
+//
+// with output positions outside [0,OH)×[0,OW) contributing zero. This is
+// Conv2DForward of dy with the same weight, strides and paddings.
+func ConvTranspose2DBackwardInput(p ConvTranspose2DParams, w, dy []float32) ([]float32, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.checkWeight(w); err != nil {
+		return nil, err
+	}
+	if err := p.checkGradOutput(dy); err != nil {
+		return nil, err
+	}
+	o := p.OutputShape()
+	oh, ow := o[2], o[3]
+	dx := make([]float64, p.N*p.C*p.H*p.W)
+	for n := 0; n < p.N; n++ {
+		for c := 0; c < p.C; c++ {
+			for iy := 0; iy < p.H; iy++ {
+				for ix := 0; ix < p.W; ix++ {
+					acc := 0.0
+					for k := 0; k < p.K; k++ {
+						for ky := 0; ky < p.KH; ky++ {
+							oy := iy*p.StrideH - p.PadH + ky
+							if oy < 0 || oy >= oh {
+								continue
+							}
+							for kx := 0; kx < p.KW; kx++ {
+								ox := ix*p.StrideW - p.PadW + kx
+								if ox < 0 || ox >= ow {
+									continue
+								}
+								acc += float64(dy[((n*p.K+k)*oh+oy)*ow+ox]) *
+									float64(w[((c*p.K+k)*p.KH+ky)*p.KW+kx])
+							}
+						}
+					}
+					dx[((n*p.C+c)*p.H+iy)*p.W+ix] = acc
+				}
+			}
+		}
+	}
+	return round32(dx), nil
+}
+
+// ConvTranspose2DBackwardWeight returns the gradient w.r.t. the weight, dw of
+// shape [C, K, KH, KW], given the input x and the output gradient dy:
+//
+//	dw[c,k,ky,kx] = Σ_{n,iy,ix} x[n,c,iy,ix] · dy[n, k, iy·StrideH − PadH + ky, ix·StrideW − PadW + kx]
+//
+// with output positions outside [0,OH)×[0,OW) contributing zero.
+func ConvTranspose2DBackwardWeight(p ConvTranspose2DParams, x, dy []float32) ([]float32, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.checkInput(x); err != nil {
+		return nil, err
+	}
+	if err := p.checkGradOutput(dy); err != nil {
+		return nil, err
+	}
+	o := p.OutputShape()
+	oh, ow := o[2], o[3]
+	dw := make([]float64, p.C*p.K*p.KH*p.KW)
+	for c := 0; c < p.C; c++ {
+		for k := 0; k < p.K; k++ {
+			for ky := 0; ky < p.KH; ky++ {
+				for kx := 0; kx < p.KW; kx++ {
+					acc := 0.0
+					for n := 0; n < p.N; n++ {
+						for iy := 0; iy < p.H; iy++ {
+							oy := iy*p.StrideH - p.PadH + ky
+							if oy < 0 || oy >= oh {
+								continue
+							}
+							for ix := 0; ix < p.W; ix++ {
+								ox := ix*p.StrideW - p.PadW + kx
+								if ox < 0 || ox >= ow {
+									continue
+								}
+								acc += float64(x[((n*p.C+c)*p.H+iy)*p.W+ix]) *
+									float64(dy[((n*p.K+k)*oh+oy)*ow+ox])
+							}
+						}
+					}
+					dw[((c*p.K+k)*p.KH+ky)*p.KW+kx] = acc
+				}
+			}
+		}
+	}
+	return round32(dw), nil
+}
+
+// ConvTranspose2DBackwardBias returns the gradient w.r.t. the bias, db of
+// shape [K]: db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]. It is an error to call it
+// when Bias is false.
+func ConvTranspose2DBackwardBias(p ConvTranspose2DParams, dy []float32) ([]float32, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if !p.Bias {
+		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", opConvT2D)
+	}
+	if err := p.checkGradOutput(dy); err != nil {
+		return nil, err
+	}
+	o := p.OutputShape()
+	return sumChannels(dy, p.N, p.K, o[2]*o[3]), nil
+}

@@ -1,0 +1,117 @@
+// Command ocgan trains, scores and ships OCGAN novelty detectors on Vulkan devices.
+//
+// Usage:
+//
+//	ocgan devices [--json]     list Vulkan devices
+//	ocgan version              version, Go version, commit, loader and driver
+//	ocgan selftest             run a compute check on the selected device
+//
+// Global flags (before or after the command): --device NAME|INDEX, --validate.
+// Exit status: 0 success, 1 runtime error, 2 usage error.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitUsage   = 2
+)
+
+// version is the release; builds from a git checkout also report the commit.
+const version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is one subcommand: its flags are added to fs, then it runs.
+type command struct {
+	summary string
+	flags   func(fs *pflag.FlagSet)
+	run     func(env *env) error
+}
+
+// env is what a command sees: parsed flags, output streams, device config.
+type env struct {
+	fs     *pflag.FlagSet
+	stdout io.Writer
+	stderr io.Writer
+	cfg    vk.Config
+}
+
+// usageError marks errors that exit with status 2.
+type usageError struct{ error }
+
+func commands() map[string]command {
+	return map[string]command{
+		"devices":  {"list Vulkan devices and their compute capabilities", devicesFlags, runDevices},
+		"version":  {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
+		"selftest": {"run a compute check (dispatch, read back, verify) on the device", selftestFlags, runSelftest},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stdout, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	name := args[0]
+	cmd, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(stderr, "ocgan: unknown command %q\n", name)
+		printUsage(stderr, cmds)
+		return exitUsage
+	}
+	fs := pflag.NewFlagSet("ocgan "+name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	e := &env{fs: fs, stdout: stdout, stderr: stderr}
+	fs.StringVar(&e.cfg.Device, "device", "", "Vulkan device by index or name substring (default $OCGAN_DEVICE, else the best: discrete > integrated > CPU)")
+	fs.BoolVar(&e.cfg.Validate, "validate", false, "enable the Khronos validation layer (also $OCGAN_VK_VALIDATE=1)")
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "ocgan %s: %v\n%s", name, err, fs.FlagUsages())
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ocgan %s: unexpected argument %q\n", name, fs.Arg(0))
+		return exitUsage
+	}
+	if err := cmd.run(e); err != nil {
+		fmt.Fprintf(stderr, "ocgan %s: %v\n", name, err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return exitRuntime
+	}
+	return exitOK
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "Usage: ocgan <command> [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, name := range []string{"devices", "selftest", "version"} {
+		fmt.Fprintf(w, "  %-9s %s\n", name, cmds[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun `ocgan <command> --help` for its flags.")
+}

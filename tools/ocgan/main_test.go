@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command in-process with validation on and returns its streams.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("OCGAN_VK_VALIDATE", "1")
+	t.Setenv("OCGAN_VK_PIPELINE_CACHE", t.TempDir())
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDevicesJSONNamesLlvmpipe(t *testing.T) {
+	code, out, stderr := runCLI(t, "devices", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep devicesReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("devices --json is not JSON: %v\n%s", err, out)
+	}
+	if rep.Loader == "" || rep.Selected < 0 || rep.Selected >= len(rep.Devices) {
+		t.Fatalf("bad report header: loader %q selected %d of %d", rep.Loader, rep.Selected, len(rep.Devices))
+	}
+	found := false
+	for _, d := range rep.Devices {
+		if strings.Contains(d.Name, "llvmpipe") && d.Type == "cpu" && d.Subgroup.Size > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("llvmpipe not listed:\n%s", out)
+	}
+	if strings.Contains(stderr, "validation") {
+		t.Fatalf("validation messages: %s", stderr)
+	}
+}
+
+func TestDevicesTable(t *testing.T) {
+	code, out, stderr := runCLI(t, "devices", "--device", "llvmpipe")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"llvmpipe", "subgroup", "fp16 arithmetic", "unified", "* "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSelftestPasses(t *testing.T) {
+	code, out, stderr := runCLI(t, "selftest", "--n", "4099", "--steps", "37")
+	if code != exitOK || !strings.Contains(out, "selftest OK") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	if !strings.Contains(out, "39 dispatches (38 barriers)") {
+		t.Errorf("unexpected dispatch count:\n%s", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "version")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"ocgan " + version, "go: go1", "commit:", "vulkan loader: libvulkan.so.1", "llvmpipe"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("version output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{nil, exitUsage, "Usage"},
+		{[]string{"help"}, exitOK, "Usage"},
+		{[]string{"frobnicate"}, exitUsage, "unknown command"},
+		{[]string{"devices", "--no-such-flag"}, exitUsage, "unknown flag"},
+		{[]string{"devices", "extra"}, exitUsage, "unexpected argument"},
+		{[]string{"selftest", "--n", "0"}, exitUsage, "must be positive"},
+		{[]string{"devices", "--device", "no-such-gpu"}, exitRuntime, "no Vulkan device matches"},
+		{[]string{"selftest", "--device", "42"}, exitRuntime, "out of range"},
+	}
+	for _, tc := range tests {
+		code, out, stderr := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(out+stderr, tc.msg) {
+			t.Errorf("ocgan %v: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tc.args, code, tc.code, tc.msg, out, stderr)
+		}
+	}
+}
+
+// TestMissingLoader runs the real binary in a child process, since one process keeps
+// the first loader it opened.
+func TestMissingLoader(t *testing.T) {
+	if os.Getenv("OCGAN_TEST_CHILD") == "1" {
+		os.Exit(run([]string{"devices"}, os.Stdout, os.Stderr))
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestMissingLoader$")
+	cmd.Env = append(os.Environ(), "OCGAN_TEST_CHILD=1", "OCGAN_VK_LOADER=libvulkan-not-installed.so.1")
+	out, err := cmd.CombinedOutput()
+	if code := exitCode(err); code != exitRuntime {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitRuntime, out)
+	}
+	for _, want := range []string{"vulkan loader not found", "libvulkan-not-installed.so.1", "libvulkan1", "mesa-vulkan-drivers"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("error lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// exitCode returns a finished command's exit status (0 for nil).
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// buildCommit returns the VCS revision the binary was built from, with "-dirty"
+// when the tree had changes, or "unknown".
+func buildCommit() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "unknown", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if dirty && rev != "unknown" {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+func runVersion(e *env) error {
+	fmt.Fprintf(e.stdout, "ocgan %s\n", version)
+	fmt.Fprintf(e.stdout, "go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(e.stdout, "commit: %s\n", buildCommit())
+	devs, err := vk.Devices(e.cfg)
+	if err != nil {
+		// The version itself is known; say what is missing for Vulkan.
+		fmt.Fprintf(e.stdout, "vulkan: %v\n", err)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "vulkan loader: %s\n", vk.LoaderName())
+	for _, d := range devs {
+		fmt.Fprintf(e.stdout, "driver %d: %s %s on %s (Vulkan %s)\n", d.Index, d.Driver, d.DriverVersion, d.Name, d.APIVersion)
+	}
+	return nil
+}

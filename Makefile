@@ -20,6 +20,7 @@ build:
 
 ## demo: list the Vulkan devices and run a real compute check on the default one
 demo: deps-demo build
+	@echo "== The OCGAN model is not built yet: this demo lists the Vulkan devices and runs a compute check."
 	./$(BIN)/ocgan devices
 	./$(BIN)/ocgan selftest
 

@@ -1,6 +1,7 @@
 package vk
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -157,5 +158,54 @@ func benchBarrier(b *testing.B, record func(*Sequence)) {
 			}
 		}
 		record(seq)
+	}
+}
+
+// BenchmarkRebind compares replaying 1000 dependent dispatches of one kernel when
+// every dispatch rebinds the pipeline and descriptor set against skipping the
+// redundant binds, in one run.
+func BenchmarkRebind(b *testing.B) {
+	for _, always := range []bool{true, false} {
+		name := "skip-redundant"
+		if always {
+			name = "always"
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx, err := Open(Config{PipelineCacheDir: "off"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ctx.Close()
+			code, err := os.ReadFile("../../shaders/axpy.spv")
+			if err != nil {
+				b.Fatal(err)
+			}
+			k, err := ctx.NewKernel(KernelSpec{Name: "axpy", SPIRV: code, Bindings: []Access{Read, ReadWrite}, PushWords: 2, Spec: []uint32{64}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			x, _ := ctx.NewBufferFloat32(256, make([]float32, 256))
+			y, _ := ctx.NewBufferFloat32(256, make([]float32, 256))
+			seq, err := ctx.NewSequence(SequenceOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			seq.alwaysBind = always
+			for i := 0; i < 1000; i++ {
+				if err := seq.Dispatch(k, GroupsFor(256, 64), []uint32{F32(0), 256}, x, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := seq.Run(); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := seq.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*1000), "µs/dispatch")
+		})
 	}
 }

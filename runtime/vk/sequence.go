@@ -33,7 +33,11 @@ type Sequence struct {
 	labels   []string
 	ticks    []uint64
 	stats    SequenceStats
-	lastPipe vk.Pipeline
+
+	// lastPipe and lastSet are bound now; a dispatch that reuses them skips the bind.
+	lastPipe   vk.Pipeline
+	lastSet    vk.DescriptorSet
+	alwaysBind bool // benchmarks: bind on every dispatch
 }
 
 type seqState int
@@ -123,6 +127,7 @@ func (s *Sequence) begin() error {
 		stageHost|stageTransfer|stageCompute, accessHostWrite|accessTransferWrite|accessShaderWrite,
 		stageCompute, accessShaderRead|accessShaderWrite)
 	s.state = seqRecording
+	s.lastPipe, s.lastSet = nil, nil
 	s.reads, s.writes, s.labels = s.reads[:0], s.writes[:0], s.labels[:0]
 	s.stats.Dispatches, s.stats.Barriers = 0, 0
 	s.stats.Recordings++
@@ -211,7 +216,15 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 	if len(push) > 0 {
 		pushPtr = unsafe.Pointer(&push[0])
 	}
-	C.ocgan_vk_cmd_dispatch(s.ctx.cmds, unsafe.Pointer(s.cmd), handle64(unsafe.Pointer(k.pipeline)),
+	bind := 0
+	if k.pipeline != s.lastPipe || s.alwaysBind {
+		bind |= 1
+	}
+	if set != s.lastSet || bind != 0 {
+		bind |= 2 // a new pipeline may have an incompatible layout: rebind the set too
+	}
+	s.lastPipe, s.lastSet = k.pipeline, set
+	C.ocgan_vk_cmd_dispatch(s.ctx.cmds, unsafe.Pointer(s.cmd), C.int(bind), handle64(unsafe.Pointer(k.pipeline)),
 		handle64(unsafe.Pointer(k.layout)), handle64(unsafe.Pointer(set)), pushPtr, C.uint32_t(4*len(push)),
 		C.uint32_t(groups[0]), C.uint32_t(groups[1]), C.uint32_t(groups[2]))
 	if timed {

@@ -281,11 +281,11 @@ void ocgan_vk_cmds_free(ocgan_vk_cmds* c) { free(c); }
 
 enum { BIND_POINT_COMPUTE = 1, STAGE_COMPUTE_SHADER = 0x20 };
 
-void ocgan_vk_cmd_dispatch(ocgan_vk_cmds* c, void* cmd, uint64_t pipeline, uint64_t layout,
+void ocgan_vk_cmd_dispatch(ocgan_vk_cmds* c, void* cmd, int bind, uint64_t pipeline, uint64_t layout,
                            uint64_t set, const void* push, uint32_t push_size, uint32_t x, uint32_t y,
                            uint32_t z) {
-	c->bind_pipeline(cmd, BIND_POINT_COMPUTE, pipeline);
-	c->bind_sets(cmd, BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
+	if (bind & 1) c->bind_pipeline(cmd, BIND_POINT_COMPUTE, pipeline);
+	if (bind & 2) c->bind_sets(cmd, BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
 	if (push_size) c->push(cmd, layout, STAGE_COMPUTE_SHADER, 0, push_size, push);
 	c->dispatch(cmd, x, y, z);
 }

@@ -66,8 +66,9 @@ typedef struct ocgan_vk_cmds ocgan_vk_cmds;
 ocgan_vk_cmds* ocgan_vk_cmds_new(void* gipa, void* instance, void* device);
 void ocgan_vk_cmds_free(ocgan_vk_cmds* c);
 
-// ocgan_vk_cmd_dispatch binds pipeline and descriptor set, pushes constants and dispatches.
-void ocgan_vk_cmd_dispatch(ocgan_vk_cmds* c, void* cmd, uint64_t pipeline, uint64_t layout,
+// ocgan_vk_cmd_dispatch binds pipeline (when bind & 1) and descriptor set (when bind & 2),
+// pushes constants and dispatches.
+void ocgan_vk_cmd_dispatch(ocgan_vk_cmds* c, void* cmd, int bind, uint64_t pipeline, uint64_t layout,
                            uint64_t set, const void* push, uint32_t push_size, uint32_t x, uint32_t y,
                            uint32_t z);
 // ocgan_vk_cmd_barrier records one global memory barrier.

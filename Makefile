@@ -7,6 +7,7 @@ SPIRV_AS ?= spirv-as
 BIN      := bin
 
 COMP   := $(wildcard shaders/*.comp)
+GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
 SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
 
@@ -44,7 +45,7 @@ vet:
 ## shaders: rebuild the committed SPIR-V from the GLSL and SPIR-V assembly sources
 shaders: $(SPV)
 
-shaders/%.spv: shaders/%.comp
+shaders/%.spv: shaders/%.comp $(GLSL)
 	$(GLSLANG) -V --target-env vulkan1.1 -o $@ $<
 
 shaders/%.spv: shaders/%.spvasm

@@ -27,6 +27,21 @@
 // running statistics of BatchNormTrainForward). All slice lengths are
 // checked, and a mismatch is reported as an error, never a panic.
 //
+// # GPU bindings
+//
+// Beside each reference, <op>.go records the op on a Vulkan device as methods of
+// Library, which builds each shader (shaders/<op>_<direction>.comp) once per device
+// with workgroup and tile sizes chosen for the device kind (specialization
+// constants). A method validates the params and the buffer lengths (in floats),
+// then records dispatches into a vk.Sequence; it never submits. Outputs are
+// overwritten, never accumulated into. Shapes and scalars travel as push
+// constants; values that change every training step (learning rate, Adam bias
+// corrections, RNG counters) are read from small device buffers so a recorded
+// sequence can be replayed unchanged.
+//
+// GPU tests compare each method with its reference on random data with awkward
+// shapes, output buffers poisoned with NaN, within gpuTolerance (gpu_helpers_test.go).
+//
 // Random numbers come from the counter-based Philox4x32-10 stream defined in
 // rng_ref.go; dropout masks and weight initialisation are functions of
 // (seed, counter, element index) only, so a shader can reproduce them.

@@ -1,0 +1,266 @@
+// Command kbench times the project's compute kernels on a Vulkan device at the OCGAN
+// layer shapes (and any shape given by flags), using GPU timestamps.
+//
+// Usage:
+//
+//	kbench [--device NAME|INDEX] [--batch 64] [--warmup 2] [--runs 7] [--filter REGEXP]
+//	       [--conv N,C,H,W,K,KH,KW,S,P] [--json] [--compare-ref] [--compare-torch]
+//
+// For each kernel it prints min, median and p90 device time over the runs, and the
+// GFLOP/s and GB/s at the median. --compare-ref also times the Go reference (float64
+// accumulation, one thread); --compare-torch times the same conv shapes in PyTorch on
+// the CPU (python3 with torch) in the same run. Exit status: 0 ok, 1 error, 2 usage.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	cfg          vk.Config
+	batch        int
+	warmup, runs int
+	filter       string
+	convs        []string
+	asJSON       bool
+	compareRef   bool
+	compareTorch bool
+	python       string
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := pflag.NewFlagSet("kbench", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.cfg.Device, "device", "", "Vulkan device by index or name substring (default $OCGAN_DEVICE, else the best)")
+	fs.BoolVar(&o.cfg.Validate, "validate", false, "enable the validation layer (slows everything; for debugging)")
+	fs.IntVar(&o.batch, "batch", 64, "batch size of the OCGAN layer shapes")
+	fs.IntVar(&o.warmup, "warmup", 2, "untimed runs before timing")
+	fs.IntVar(&o.runs, "runs", 7, "timed runs per kernel")
+	fs.StringVar(&o.filter, "filter", "", "only kernels whose name matches this regular expression")
+	fs.StringArrayVar(&o.convs, "conv", nil, "extra conv2d shape N,C,H,W,K,KH,KW,S,P (repeatable)")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	fs.BoolVar(&o.compareRef, "compare-ref", false, "also time the Go reference of each kernel")
+	fs.BoolVar(&o.compareTorch, "compare-torch", false, "also time the conv shapes in PyTorch on the CPU (needs python3 with torch)")
+	fs.StringVar(&o.python, "python", "python3", "python interpreter for --compare-torch")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "kbench: %v\n", err)
+		return 2
+	}
+	if fs.NArg() > 0 || o.batch < 1 || o.runs < 1 || o.warmup < 0 {
+		fmt.Fprintln(stderr, "kbench: takes no arguments; --batch and --runs must be positive, --warmup non-negative")
+		return 2
+	}
+	re, err := regexp.Compile(o.filter)
+	if err != nil {
+		fmt.Fprintf(stderr, "kbench: --filter: %v\n", err)
+		return 2
+	}
+	cases, err := catalog(o.batch, o.convs)
+	if err != nil {
+		fmt.Fprintf(stderr, "kbench: %v\n", err)
+		return 2
+	}
+	var selected []benchCase
+	for _, c := range cases {
+		if re.MatchString(c.name) {
+			selected = append(selected, c)
+		}
+	}
+	if len(selected) == 0 {
+		fmt.Fprintf(stderr, "kbench: no kernel matches %q\n", o.filter)
+		return 2
+	}
+	rep, err := measure(o, selected, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "kbench: %v\n", err)
+		return 1
+	}
+	if o.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "kbench: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	printTable(stdout, rep)
+	return 0
+}
+
+// report is the whole result, also the --json document.
+type report struct {
+	Device  string   `json:"device"`
+	Driver  string   `json:"driver"`
+	Date    string   `json:"date"`
+	Batch   int      `json:"batch"`
+	Runs    int      `json:"runs"`
+	Results []result `json:"results"`
+}
+
+// result is one kernel's timing. Times are in milliseconds.
+type result struct {
+	Name        string  `json:"name"`
+	Op          string  `json:"op"`
+	GFLOP       float64 `json:"gflop"`
+	MB          float64 `json:"mb"`
+	Dispatches  int     `json:"dispatches"`
+	MinMs       float64 `json:"min_ms"`
+	MedianMs    float64 `json:"median_ms"`
+	P90Ms       float64 `json:"p90_ms"`
+	GFLOPs      float64 `json:"gflop_per_s"`
+	GBs         float64 `json:"gb_per_s"`
+	RefMs       float64 `json:"ref_ms,omitempty"`
+	TorchMs     float64 `json:"torch_ms,omitempty"`
+	TorchGFLOPs float64 `json:"torch_gflop_per_s,omitempty"`
+}
+
+func measure(o options, cases []benchCase, progress io.Writer) (*report, error) {
+	ctx, err := vk.Open(o.cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer ctx.Close()
+	info := ctx.Info()
+	if !info.Timestamps {
+		return nil, fmt.Errorf("%s has no compute timestamps; kbench needs them", info.Name)
+	}
+	lib := kernels.NewLibrary(ctx)
+	rep := &report{Device: info.Name, Driver: info.Driver + " " + info.DriverInfo, Date: time.Now().UTC().Format(time.RFC3339),
+		Batch: o.batch, Runs: o.runs}
+	var torchMs map[string]float64
+	if o.compareTorch {
+		if torchMs, err = timeTorch(o, cases, progress); err != nil {
+			return nil, err
+		}
+	}
+	for i, c := range cases {
+		fmt.Fprintf(progress, "[%d/%d] %s\n", i+1, len(cases), c.name)
+		r, err := timeCase(ctx, lib, o, c)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		if ms, ok := torchMs[c.name]; ok && ms > 0 {
+			r.TorchMs, r.TorchGFLOPs = ms, c.flops/ms/1e6
+		}
+		rep.Results = append(rep.Results, r)
+	}
+	return rep, nil
+}
+
+// timeCase sets up one kernel, runs it warmup+runs times and summarises the
+// per-run device time (the sum of its dispatches' timestamps).
+func timeCase(ctx *vk.Context, lib *kernels.Library, o options, c benchCase) (result, error) {
+	inst, err := c.setup(ctx, lib)
+	if err != nil {
+		return result{}, err
+	}
+	defer inst.free()
+	seq, err := ctx.NewSequence(vk.SequenceOptions{Timestamps: true})
+	if err != nil {
+		return result{}, err
+	}
+	defer seq.Free()
+	if err := inst.record(seq); err != nil {
+		return result{}, err
+	}
+	var times []float64
+	for i := 0; i < o.warmup+o.runs; i++ {
+		if err := seq.Run(); err != nil {
+			return result{}, err
+		}
+		if i < o.warmup {
+			continue
+		}
+		var total time.Duration
+		for _, t := range seq.Timings() {
+			total += t.Duration
+		}
+		times = append(times, float64(total.Nanoseconds())/1e6)
+	}
+	sort.Float64s(times)
+	med := percentile(times, 0.5)
+	r := result{Name: c.name, Op: c.op, GFLOP: c.flops / 1e9, MB: c.bytes / 1e6, Dispatches: seq.Stats().Dispatches,
+		MinMs: times[0], MedianMs: med, P90Ms: percentile(times, 0.9)}
+	if med > 0 {
+		r.GFLOPs = c.flops / med / 1e6
+		r.GBs = c.bytes / med / 1e6
+	}
+	if o.compareRef && inst.ref != nil {
+		var refTimes []float64
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			if err := inst.ref(); err != nil {
+				return result{}, fmt.Errorf("reference: %w", err)
+			}
+			refTimes = append(refTimes, float64(time.Since(t0).Nanoseconds())/1e6)
+		}
+		sort.Float64s(refTimes)
+		r.RefMs = percentile(refTimes, 0.5)
+	}
+	return r, nil
+}
+
+// percentile of sorted values, nearest-rank.
+func percentile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(sorted) {
+		i = len(sorted) - 1
+	}
+	return sorted[i]
+}
+
+func printTable(w io.Writer, rep *report) {
+	fmt.Fprintf(w, "device: %s (%s)\ndate: %s, batch %d, %d timed runs each (GPU timestamps)\n\n", rep.Device, rep.Driver, rep.Date, rep.Batch, rep.Runs)
+	width := len("kernel")
+	for _, r := range rep.Results {
+		if len(r.Name) > width {
+			width = len(r.Name)
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\tGFLOP\tMB\tmin ms\tmedian ms\tp90 ms\tGFLOP/s\tGB/s\tref ms\ttorch ms\tvs torch\t\n", width, "kernel")
+	for _, r := range rep.Results {
+		ref, torch, ratio := "", "", ""
+		if r.RefMs > 0 {
+			ref = fmt.Sprintf("%.1f", r.RefMs)
+		}
+		if r.TorchMs > 0 {
+			torch = fmt.Sprintf("%.2f", r.TorchMs)
+			ratio = fmt.Sprintf("%.1fx slower", r.MedianMs/r.TorchMs)
+			if r.MedianMs < r.TorchMs {
+				ratio = fmt.Sprintf("%.1fx faster", r.TorchMs/r.MedianMs)
+			}
+		}
+		fmt.Fprintf(tw, "%-*s\t%.4f\t%.2f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%s\t%s\t%s\t\n",
+			width, r.Name, r.GFLOP, r.MB, r.MinMs, r.MedianMs, r.P90Ms, r.GFLOPs, r.GBs, ref, torch, ratio)
+	}
+	tw.Flush()
+}

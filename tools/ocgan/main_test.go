@@ -103,9 +103,9 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestMissingLoader runs the real binary in a child process, since one process keeps
-// the first loader it opened.
-func TestMissingLoader(t *testing.T) {
+// TestMissingLoaderOrDriver runs the command in a child process (one process keeps
+// the first loader it opened) with the loader or the drivers made unfindable.
+func TestMissingLoaderOrDriver(t *testing.T) {
 	if os.Getenv("OCGAN_TEST_CHILD") == "1" {
 		os.Exit(run([]string{"devices"}, os.Stdout, os.Stderr))
 	}
@@ -113,15 +113,26 @@ func TestMissingLoader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-test.run=^TestMissingLoader$")
-	cmd.Env = append(os.Environ(), "OCGAN_TEST_CHILD=1", "OCGAN_VK_LOADER=libvulkan-not-installed.so.1")
-	out, err := cmd.CombinedOutput()
-	if code := exitCode(err); code != exitRuntime {
-		t.Fatalf("exit %d, want %d:\n%s", code, exitRuntime, out)
+	tests := []struct {
+		env  string
+		want []string
+	}{
+		{"OCGAN_VK_LOADER=libvulkan-not-installed.so.1",
+			[]string{"vulkan loader not found", "libvulkan-not-installed.so.1", "libvulkan1", "mesa-vulkan-drivers"}},
+		{"VK_ICD_FILENAMES=/nonexistent/icd.json",
+			[]string{"no Vulkan device found", "libvulkan1", "mesa-vulkan-drivers"}},
 	}
-	for _, want := range []string{"vulkan loader not found", "libvulkan-not-installed.so.1", "libvulkan1", "mesa-vulkan-drivers"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("error lacks %q:\n%s", want, out)
+	for _, tc := range tests {
+		cmd := exec.Command(exe, "-test.run=^TestMissingLoaderOrDriver$")
+		cmd.Env = append(os.Environ(), "OCGAN_TEST_CHILD=1", tc.env)
+		out, err := cmd.CombinedOutput()
+		if code := exitCode(err); code != exitRuntime {
+			t.Fatalf("%s: exit %d, want %d:\n%s", tc.env, code, exitRuntime, out)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("%s: error lacks %q:\n%s", tc.env, want, out)
+			}
 		}
 	}
 }

@@ -1,0 +1,72 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// DropoutForward records y = dropout(x) as defined by DropoutParams: in train mode
+// y[i] = x[i]·float32(1/(1−P)) where DropoutKeep holds and 0 elsewhere; in eval mode
+// (p.Train false) y = x, a copy. The mask is the same function of (p.Seed, counter,
+// i) as DropoutKeep, bit for bit, and is not stored: DropoutBackward regenerates it.
+//
+// The counter comes from the slot (CounterWords words, read when the sequence runs)
+// and p.Counter is not used, so one recording serves every training step; write a
+// fresh counter (WriteCounter) before each run, and give the backward pass the same
+// slot and p. In eval mode the slot is not read and may be empty. y may be x (in
+// place). x and y have the same length.
+func (l *Library) DropoutForward(seq *vk.Sequence, p DropoutParams, counter StepSlot, x, y *vk.Buffer) error {
+	return l.dropout(seq, "dropout_fwd", "x", "y", p, counter, x, y)
+}
+
+// DropoutBackward records dx = dy masked and scaled as DropoutForward treats x with
+// the same p and counter slot (DropoutBackward in dropout_ref.go); dx may be dy.
+func (l *Library) DropoutBackward(seq *vk.Sequence, p DropoutParams, counter StepSlot, dy, dx *vk.Buffer) error {
+	return l.dropout(seq, "dropout_bwd", "dy", "dx", p, counter, dy, dx)
+}
+
+func (l *Library) dropout(seq *vk.Sequence, shader, inName, outName string, p DropoutParams, counter StepSlot, in, out *vk.Buffer) error {
+	op := opDropout
+	if shader == "dropout_bwd" {
+		op += " backward"
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := needBuf(op, inName, in); err != nil {
+		return err
+	}
+	if err := needBuf(op, outName, out); err != nil {
+		return err
+	}
+	n := in.Len()
+	if out.Len() != n {
+		return fmt.Errorf("%s: %s holds %d floats, want %d (the length of %s)", op, outName, out.Len(), n, inName)
+	}
+	if !p.Train {
+		if counter.Buf != nil {
+			if err := counter.check(op, "counter slot", CounterWords, out); err != nil {
+				return err
+			}
+		}
+		if in == out || n == 0 {
+			return nil
+		}
+		return l.Copy(seq, in, out)
+	}
+	if err := counter.check(op, "counter slot", CounterWords, out); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	local := l.elementwiseLocal()
+	k, err := l.kernel(shader, []vk.Access{vk.Read, vk.Write, vk.Read}, 6, local)
+	if err != nil {
+		return err
+	}
+	scale := float32(1 / (1 - float64(p.P)))
+	push := []uint32{uint32(p.Seed), uint32(p.Seed >> 32), uint32(n), uint32(counter.Word), vk.F32(p.P), vk.F32(scale)}
+	return seq.Dispatch(k, l.groups1D(philoxBlocks(n), local), push, in, out, counter.Buf)
+}

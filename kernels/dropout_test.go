@@ -1,0 +1,169 @@
+package kernels
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
+)
+
+// nonZeroVec is randVec with no exact zeros, so a dropped element (0) is never
+// confused with a kept one.
+func nonZeroVec(rng *rand.Rand, n int) []float32 {
+	v := randVec(rng, n)
+	for i := range v {
+		if v[i] == 0 {
+			v[i] = 1
+		}
+	}
+	return v
+}
+
+// expectDropout checks a train-mode dropout output: the mask bit for bit (element i
+// is 0 exactly when DropoutKeep is false) and the values within gpuTolerance.
+func expectDropout(t *testing.T, name string, b *vk.Buffer, p DropoutParams, in []float32) {
+	t.Helper()
+	got := download(t, b)
+	for i, v := range got {
+		if keep := DropoutKeep(p, uint64(i)); keep != (v != 0) {
+			t.Fatalf("%s (P=%v, seed %#x, counter %#x): element %d is %v, but DropoutKeep = %v",
+				name, p.P, p.Seed, p.Counter, i, v, keep)
+		}
+	}
+	want, err := DropoutForward(p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectClose(t, name, b, want)
+}
+
+func TestDropoutMatchesReference(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	rng := rand.New(rand.NewSource(11))
+	probs := []float32{0.5, 0.1, 0.9, 0, 0.25, 0.75}
+	for k, n := range stepSizes {
+		p := DropoutParams{P: probs[k%len(probs)], Seed: 0x9e3779b97f4a7c15 + uint64(k), Counter: 1<<40 + uint64(n), Train: true}
+		step := newStepBuffer(t, ctx, 4)
+		slot := StepSlot{Buf: step, Word: 1}
+		if err := WriteCounter(slot, p.Counter); err != nil {
+			t.Fatal(err)
+		}
+		x, dy := nonZeroVec(rng, n), nonZeroVec(rng, n)
+		y, dx := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+		inPlace := upload(t, ctx, x)
+		gpu := p
+		gpu.Counter = 0 // the binding reads the counter from the slot, not from p
+		runOne(t, ctx, func(s *vk.Sequence) error {
+			if err := lib.DropoutForward(s, gpu, slot, upload(t, ctx, x), y); err != nil {
+				return err
+			}
+			if err := lib.DropoutBackward(s, gpu, slot, upload(t, ctx, dy), dx); err != nil {
+				return err
+			}
+			return lib.DropoutForward(s, gpu, slot, inPlace, inPlace)
+		})
+		expectDropout(t, "dropout forward", y, p, x)
+		expectDropout(t, "dropout backward", dx, p, dy)
+		expectDropout(t, "dropout forward in place", inPlace, p, x)
+	}
+}
+
+func TestDropoutEvalIsCopy(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	rng := rand.New(rand.NewSource(12))
+	for _, n := range []int{1, 13, 65537} {
+		p := DropoutParams{P: 0.5, Seed: 3}
+		x, dy := nonZeroVec(rng, n), nonZeroVec(rng, n)
+		y, dx := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+		runOne(t, ctx, func(s *vk.Sequence) error {
+			if err := lib.DropoutForward(s, p, StepSlot{}, upload(t, ctx, x), y); err != nil {
+				return err
+			}
+			return lib.DropoutBackward(s, p, StepSlot{}, upload(t, ctx, dy), dx)
+		})
+		assertBitEqual(t, "eval dropout forward", download(t, y), x)
+		assertBitEqual(t, "eval dropout backward", download(t, dx), dy)
+	}
+}
+
+// One recording of forward and backward, replayed with a new counter each step: the
+// masks follow the slot and backward always matches its forward.
+func TestDropoutReplaysWithNewCounter(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	rng := rand.New(rand.NewSource(13))
+	const n = 4099
+	p := DropoutParams{P: 0.3, Seed: 77, Train: true}
+	step := newStepBuffer(t, ctx, 2)
+	slot := StepSlot{Buf: step}
+	x, dy := nonZeroVec(rng, n), nonZeroVec(rng, n)
+	y, dx := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+	seq := newRecorded(t, ctx, func(s *vk.Sequence) error {
+		if err := lib.DropoutForward(s, p, slot, upload(t, ctx, x), y); err != nil {
+			return err
+		}
+		return lib.DropoutBackward(s, p, slot, upload(t, ctx, dy), dx)
+	})
+	var prev []float32
+	for step := uint64(1); step <= 3; step++ {
+		c := step<<32 | step
+		if err := WriteCounter(slot, c); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, seq)
+		ref := p
+		ref.Counter = c
+		expectDropout(t, "dropout forward", y, ref, x)
+		expectDropout(t, "dropout backward", dx, ref, dy)
+		got := download(t, y)
+		if prev != nil {
+			// Independent masks differ in 2·P·(1−P) = 42% of the elements.
+			changed := 0
+			for i := range got {
+				if (got[i] == 0) != (prev[i] == 0) {
+					changed++
+				}
+			}
+			if changed < n/4 {
+				t.Fatalf("counter %#x: the mask changed in %d of %d elements; want about 42%%", c, changed, n)
+			}
+		}
+		prev = got
+	}
+}
+
+func TestDropoutRejectsBadArguments(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	x, y, short := upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(4))
+	slot := StepSlot{Buf: newStepBuffer(t, ctx, 2)}
+	train := DropoutParams{P: 0.5, Train: true}
+	expectRejected(t, ctx, []rejectCase{
+		{"P = 1", func(s *vk.Sequence) error { return lib.DropoutForward(s, DropoutParams{P: 1, Train: true}, slot, x, y) },
+			[]string{"dropout", "P must be in [0, 1)"}},
+		{"negative P", func(s *vk.Sequence) error { return lib.DropoutBackward(s, DropoutParams{P: -0.1}, slot, x, y) },
+			[]string{"dropout", "P"}},
+		{"NaN P", func(s *vk.Sequence) error {
+			return lib.DropoutForward(s, DropoutParams{P: float32(math.NaN()), Train: true}, slot, x, y)
+		}, []string{"dropout", "P"}},
+		{"short y", func(s *vk.Sequence) error { return lib.DropoutForward(s, train, slot, x, short) },
+			[]string{"dropout", "y holds 4 floats, want 5 (the length of x)"}},
+		{"short dx", func(s *vk.Sequence) error { return lib.DropoutBackward(s, train, slot, x, short) },
+			[]string{"dropout backward", "dx holds 4 floats, want 5 (the length of dy)"}},
+		{"short dx in eval", func(s *vk.Sequence) error { return lib.DropoutBackward(s, DropoutParams{}, StepSlot{}, x, short) },
+			[]string{"dropout backward", "dx holds 4"}},
+		{"train without a slot", func(s *vk.Sequence) error { return lib.DropoutForward(s, train, StepSlot{}, x, y) },
+			[]string{"dropout", "counter slot", "no buffer"}},
+		{"slot past the end", func(s *vk.Sequence) error {
+			return lib.DropoutForward(s, train, StepSlot{Buf: slot.Buf, Word: 1}, x, y)
+		}, []string{"dropout", "counter slot", "outside"}},
+		{"slot in the output", func(s *vk.Sequence) error { return lib.DropoutBackward(s, train, StepSlot{Buf: y}, x, y) },
+			[]string{"dropout backward", "counter slot", "writes"}},
+		{"nil x", func(s *vk.Sequence) error { return lib.DropoutForward(s, train, slot, nil, y) },
+			[]string{"dropout", "x buffer is nil"}},
+	})
+}

@@ -1,0 +1,60 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// Add records out[i] = a[i] + b[i] (Add in elementwise_ref.go); a, b and out have the
+// same length. out may be a or b (in place): each element is read before the same
+// invocation writes it.
+func (l *Library) Add(seq *vk.Sequence, a, b, out *vk.Buffer) error {
+	const op = opElementwise + ": add"
+	for _, x := range []struct {
+		name string
+		b    *vk.Buffer
+	}{{"a", a}, {"b", b}, {"out", out}} {
+		if err := needBuf(op, x.name, x.b); err != nil {
+			return err
+		}
+		if x.b.Len() != a.Len() {
+			return fmt.Errorf("%s: %s holds %d floats, want %d (the length of a)", op, x.name, x.b.Len(), a.Len())
+		}
+	}
+	n := a.Len()
+	if n == 0 {
+		return nil
+	}
+	local := l.elementwiseLocal()
+	k, err := l.kernel("add", []vk.Access{vk.Read, vk.Read, vk.Write}, 1, local)
+	if err != nil {
+		return err
+	}
+	return seq.Dispatch(k, l.groups1D(n, local), []uint32{uint32(n)}, a, b, out)
+}
+
+// Scale records out[i] = s·a[i] (Scale in elementwise_ref.go); a and out have the
+// same length. out may be a (in place).
+func (l *Library) Scale(seq *vk.Sequence, a *vk.Buffer, s float32, out *vk.Buffer) error {
+	const op = opElementwise + ": scale"
+	if err := needBuf(op, "a", a); err != nil {
+		return err
+	}
+	if err := needBuf(op, "out", out); err != nil {
+		return err
+	}
+	if out.Len() != a.Len() {
+		return fmt.Errorf("%s: out holds %d floats, want %d (the length of a)", op, out.Len(), a.Len())
+	}
+	n := a.Len()
+	if n == 0 {
+		return nil
+	}
+	local := l.elementwiseLocal()
+	k, err := l.kernel("scale", []vk.Access{vk.Read, vk.Write}, 2, local)
+	if err != nil {
+		return err
+	}
+	return seq.Dispatch(k, l.groups1D(n, local), []uint32{vk.F32(s), uint32(n)}, a, out)
+}

@@ -1,0 +1,63 @@
+package kernels
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
+)
+
+func TestAddScaleMatchReference(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	rng := rand.New(rand.NewSource(31))
+	for _, n := range []int{1, 3, 5, 13, 1023, 65537, 262147 + 4096*64} {
+		a, b := randVec(rng, n), randVec(rng, n)
+		s := float32(rng.NormFloat64())
+		sum, prod := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+		ab, bb := upload(t, ctx, a), upload(t, ctx, b)
+		inA, inB := upload(t, ctx, a), upload(t, ctx, b)
+		runOne(t, ctx, func(q *vk.Sequence) error {
+			if err := lib.Add(q, ab, bb, sum); err != nil {
+				return err
+			}
+			if err := lib.Scale(q, ab, s, prod); err != nil {
+				return err
+			}
+			if err := lib.Add(q, inA, bb, inA); err != nil { // in place on a
+				return err
+			}
+			if err := lib.Add(q, ab, inB, inB); err != nil { // in place on b
+				return err
+			}
+			return lib.Scale(q, inA, s, inA) // in place, after the add into inA
+		})
+		want, err := Add(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectClose(t, "add", sum, want)
+		expectClose(t, "add in place on b", inB, want)
+		expectClose(t, "scale", prod, Scale(a, s))
+		expectClose(t, "add then scale in place", inA, Scale(want, s))
+	}
+}
+
+func TestAddScaleRejectMismatchedLengths(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	a, b, short := upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(4))
+	expectRejected(t, ctx, []rejectCase{
+		{"add short b", func(s *vk.Sequence) error { return lib.Add(s, a, short, b) },
+			[]string{"elementwise: add", "b holds 4 floats, want 5 (the length of a)"}},
+		{"add short out", func(s *vk.Sequence) error { return lib.Add(s, a, b, short) },
+			[]string{"elementwise: add", "out holds 4 floats"}},
+		{"add nil a", func(s *vk.Sequence) error { return lib.Add(s, nil, b, b) },
+			[]string{"elementwise: add", "a buffer is nil"}},
+		{"scale short out", func(s *vk.Sequence) error { return lib.Scale(s, a, 2, short) },
+			[]string{"elementwise: scale", "out holds 4 floats, want 5 (the length of a)"}},
+		{"scale nil out", func(s *vk.Sequence) error { return lib.Scale(s, a, 2, nil) },
+			[]string{"elementwise: scale", "out buffer is nil"}},
+	})
+}

@@ -1,0 +1,73 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// GPU bindings of the activations; activation_ref.go defines the ops. One shader per
+// direction (activation_fwd, activation_bwd) specialized on the kind; the slope
+// travels as a push constant. Both read and write vec4s with a scalar tail, so any
+// length works.
+
+// actGroups is the grid of the activation shaders: one invocation per vec4 (at least
+// one group, whose first lanes also take the n%4 tail).
+func (l *Library) actGroups(n int, local uint32) [3]uint32 {
+	return l.groups1D(denseCeilDiv(n, 4), local)
+}
+
+// ActivationForward records y = f(x) element-wise (ActivationForward in
+// activation_ref.go). x and y hold the same number of floats; y may be x (in place).
+// Tanh and sigmoid saturate (±1, 0, 1) for large |x|.
+func (l *Library) ActivationForward(seq *vk.Sequence, p ActivationParams, x, y *vk.Buffer) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if x == nil || y == nil {
+		return fmt.Errorf("%s: %s forward: input x or output y buffer is nil", opActivation, p.Kind)
+	}
+	if x.Len() != y.Len() {
+		return fmt.Errorf("%s: %s forward: output y has %d floats, want %d (the length of the input x)",
+			opActivation, p.Kind, y.Len(), x.Len())
+	}
+	local := l.elementwiseLocal()
+	k, err := l.kernel("activation_fwd", []vk.Access{vk.Read, vk.Write}, 2, local, uint32(p.Kind))
+	if err != nil {
+		return err
+	}
+	n := x.Len()
+	return seq.Dispatch(k, l.actGroups(n, local), []uint32{uint32(n), vk.F32(p.Slope)}, x, y)
+}
+
+// ActivationBackward records dx = dy·f′ element-wise (ActivationBackward in
+// activation_ref.go), where saved is the forward input x for ReLU/LeakyReLU and the
+// forward output y for Tanh/Sigmoid (ActivationKind.BackwardUsesOutput). All three
+// hold the same number of floats; dx may be dy or saved (in place).
+func (l *Library) ActivationBackward(seq *vk.Sequence, p ActivationParams, saved, dy, dx *vk.Buffer) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	name := "saved input x"
+	if p.Kind.BackwardUsesOutput() {
+		name = "saved output y"
+	}
+	if saved == nil || dy == nil || dx == nil {
+		return fmt.Errorf("%s: %s backward: %s, grad output dy or grad input dx buffer is nil", opActivation, p.Kind, name)
+	}
+	n := saved.Len()
+	if dy.Len() != n {
+		return fmt.Errorf("%s: %s backward: grad output dy has %d floats, want %d (the length of the %s)",
+			opActivation, p.Kind, dy.Len(), n, name)
+	}
+	if dx.Len() != n {
+		return fmt.Errorf("%s: %s backward: grad input dx has %d floats, want %d (the length of the %s)",
+			opActivation, p.Kind, dx.Len(), n, name)
+	}
+	local := l.elementwiseLocal()
+	k, err := l.kernel("activation_bwd", []vk.Access{vk.Read, vk.Read, vk.Write}, 2, local, uint32(p.Kind))
+	if err != nil {
+		return err
+	}
+	return seq.Dispatch(k, l.actGroups(n, local), []uint32{uint32(n), vk.F32(p.Slope)}, saved, dy, dx)
+}

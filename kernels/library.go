@@ -19,8 +19,11 @@ type Library struct {
 
 type kernelKey struct {
 	name string
-	spec [4]uint32
+	spec [maxSpecConstants]uint32
 }
+
+// maxSpecConstants bounds the specialization constants of one kernel variant.
+const maxSpecConstants = 8
 
 // NewLibrary returns a library for ctx's device.
 func NewLibrary(ctx *vk.Context) *Library {
@@ -33,6 +36,9 @@ func (l *Library) Context() *vk.Context { return l.ctx }
 // kernel returns the pipeline for shader name with the given interface and
 // specialization constants, building it on first use.
 func (l *Library) kernel(name string, bindings []vk.Access, pushWords int, spec ...uint32) (*vk.Kernel, error) {
+	if len(spec) > maxSpecConstants {
+		return nil, fmt.Errorf("kernel %s: %d specialization constants; at most %d", name, len(spec), maxSpecConstants)
+	}
 	key := kernelKey{name: name}
 	copy(key.spec[:], spec)
 	l.mu.Lock()

@@ -60,6 +60,7 @@ func catalog(batch int, extraConvs []string) ([]benchCase, error) {
 	var cases []benchCase
 	cases = append(cases, elementwiseCases(batch)...)
 	cases = append(cases, ocganCases(batch)...)
+	cases = append(cases, trainingCases(batch)...)
 	for _, s := range extraConvs {
 		p, err := parseConv(s)
 		if err != nil {

@@ -1,0 +1,256 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// Batch normalisation on the device. Four shaders, over x viewed as [N, C, HW]
+// (dense features are HW = 1):
+//
+//	batch_norm_stats     one workgroup per channel: the mean, then the biased
+//	                     variance about it (two passes over the channel, fp32
+//	                     two-level per-invocation sums + subgroup sums);
+//	                     writes the saved mean / inverse std and updates the
+//	                     running statistics
+//	batch_norm_fwd       y from gamma, beta and the saved (train) or running
+//	                     (eval, constant 1 = 1) statistics; grid = channels ×
+//	                     slices of N·H·W
+//	batch_norm_bwd       train backward, one workgroup per channel: Σdy and
+//	                     Σdy·(x − mean) in float-float, then dx in float-float
+//	                     (at N·H·W = 2 dx is O(Eps/var) times its terms)
+//	batch_norm_eval_bwd  eval backward, one workgroup per channel, one pass: dx,
+//	                     Σdy and Σdy·(x − mean)
+//
+// The per-channel shaders sum across a workgroup with subgroup operations (see
+// reduceGroupSpec). No scratch buffers: the caller's saved-statistics buffers
+// carry the forward's intermediates, and each backward keeps its sums in its
+// workgroup.
+
+const (
+	bnTrainForward  = "batch_norm train forward"
+	bnEvalForward   = "batch_norm eval forward"
+	bnTrainBackward = "batch_norm train backward"
+	bnEvalBackward  = "batch_norm eval backward"
+)
+
+// bnBuf is a named buffer argument with its expected length in floats.
+type bnBuf struct {
+	name    string
+	b       *vk.Buffer
+	formula string
+	want    int
+	output  bool
+}
+
+// bnCheck validates the params and the buffers of a batch-norm op: train ops
+// need N·H·W >= 2; every buffer non-nil with the expected length; outputs
+// distinct from every other argument.
+func bnCheck(op string, p BatchNormParams, train bool, bufs ...bnBuf) error {
+	if err := p.Validate(); err != nil {
+		return bnRename(op, err)
+	}
+	if train {
+		if err := p.checkTrain(); err != nil {
+			return bnRename(op, err)
+		}
+	}
+	if total := float64(p.N) * float64(p.C) * float64(p.H) * float64(p.W); total > math.MaxInt32 {
+		return fmt.Errorf("%s: N*C*H*W = %.0f elements; the shaders index at most %d", op, total, math.MaxInt32)
+	}
+	for _, b := range bufs {
+		if b.b == nil {
+			return fmt.Errorf("%s: %s buffer is nil", op, b.name)
+		}
+		if b.b.Len() != b.want {
+			return fmt.Errorf("%s: %s buffer holds %d floats, want %d (%s)", op, b.name, b.b.Len(), b.want, b.formula)
+		}
+	}
+	for i, o := range bufs {
+		if !o.output {
+			continue
+		}
+		for j, b := range bufs {
+			if i != j && o.b == b.b {
+				return fmt.Errorf("%s: %s and %s are the same buffer; an output must not alias another argument", op, o.name, b.name)
+			}
+		}
+	}
+	return nil
+}
+
+// bnRename replaces the "batch_norm: " prefix of a params error with op.
+func bnRename(op string, err error) error {
+	return fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), opBatchNorm+": "))
+}
+
+func (p BatchNormParams) bnTensor(name string, b *vk.Buffer, output bool) bnBuf {
+	return bnBuf{name, b, "N*C*H*W", p.N * p.C * p.H * p.W, output}
+}
+
+func (p BatchNormParams) bnChannel(name string, b *vk.Buffer, output bool) bnBuf {
+	return bnBuf{name, b, "C", p.C, output}
+}
+
+// bnPush is the push block of batch_norm_fwd and batch_norm_eval_bwd: N, C, HW, eps.
+func (p BatchNormParams) bnPush() []uint32 {
+	return []uint32{uint32(p.N), uint32(p.C), uint32(p.H * p.W), vk.F32(p.Eps)}
+}
+
+// bnChannelGroups is the grid of the per-channel reduction shaders: one
+// workgroup per channel (the shaders loop when the device allows fewer).
+func (l *Library) bnChannelGroups(c int) [3]uint32 {
+	if max := int(l.ctx.Info().Compute.MaxWorkGroupCount[0]); c > max {
+		c = max
+	}
+	return [3]uint32{uint32(c), 1, 1}
+}
+
+// bnSliceGroups is the grid of batch_norm_fwd: channels in x, and in y enough
+// slices of N·H·W that each invocation visits about reducePerLane values.
+func (l *Library) bnSliceGroups(p BatchNormParams) [3]uint32 {
+	lim := l.ctx.Info().Compute.MaxWorkGroupCount
+	per := int(l.elementwiseLocal()) * l.reducePerLane()
+	gy := (p.count() + per - 1) / per
+	if gy > 1024 {
+		gy = 1024
+	}
+	if gy > int(lim[1]) {
+		gy = int(lim[1])
+	}
+	g := l.bnChannelGroups(p.C)
+	g[1] = uint32(gy)
+	return g
+}
+
+func (l *Library) bnFwdKernel(eval bool) (*vk.Kernel, error) {
+	mode := uint32(0)
+	if eval {
+		mode = 1
+	}
+	return l.kernel("batch_norm_fwd", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Read, vk.Read, vk.Write}, 4, l.elementwiseLocal(), mode)
+}
+
+// bnBwdAccess is the interface of both backward shaders: x, dy, gamma, mean,
+// statistic (inv std or running var); dx, dgamma, dbeta.
+var bnBwdAccess = []vk.Access{vk.Read, vk.Read, vk.Read, vk.Read, vk.Read, vk.Write, vk.Write, vk.Write}
+
+// BatchNormTrainForward records the train-mode forward pass of
+// BatchNormTrainForward (the reference): y from the batch statistics, the
+// saved mean and inverse std (1/sqrt(biased var + Eps)) written to savedMean and
+// savedInvStd, and runningMean / runningVar updated in place with Momentum
+// (unbiased variance). x and y hold N·C·H·W floats, the rest C. Two
+// dispatches: the statistics, then y.
+func (l *Library) BatchNormTrainForward(seq *vk.Sequence, p BatchNormParams, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd *vk.Buffer) error {
+	return l.batchNormTrainForward(seq, p, nil, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd)
+}
+
+// batchNormTrainForward is BatchNormTrainForward with the workgroup-sum specialization
+// constants gs (nil: the device's; see reduceGroupSpec).
+func (l *Library) batchNormTrainForward(seq *vk.Sequence, p BatchNormParams, gs []uint32, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd *vk.Buffer) error {
+	if err := bnCheck(bnTrainForward, p, true,
+		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false), p.bnChannel("beta", beta, false),
+		p.bnChannel("running mean", runningMean, true), p.bnChannel("running var", runningVar, true),
+		p.bnTensor("y", y, true), p.bnChannel("saved mean", savedMean, true), p.bnChannel("saved inv std", savedInvStd, true),
+	); err != nil {
+		return err
+	}
+	spec, err := l.reduceGroupSpec(bnTrainForward, 0, gs)
+	if err != nil {
+		return err
+	}
+	stats, err := l.kernel("batch_norm_stats", []vk.Access{vk.Read, vk.ReadWrite, vk.ReadWrite, vk.Write, vk.Write}, 5, spec...)
+	if err != nil {
+		return err
+	}
+	fwd, err := l.bnFwdKernel(false)
+	if err != nil {
+		return err
+	}
+	push := []uint32{uint32(p.N), uint32(p.C), uint32(p.H * p.W), vk.F32(p.Eps), vk.F32(p.Momentum)}
+	if err := seq.Dispatch(stats, l.bnChannelGroups(p.C), push, x, runningMean, runningVar, savedMean, savedInvStd); err != nil {
+		return err
+	}
+	return seq.Dispatch(fwd, l.bnSliceGroups(p), p.bnPush(), x, gamma, beta, savedMean, savedInvStd, y)
+}
+
+// BatchNormEvalForward records the eval-mode forward pass of
+// BatchNormEvalForward: y from the running statistics, which are not modified.
+// runningVar[c] + Eps must be > 0 (the device cannot report it; the reference
+// checks it). One dispatch.
+func (l *Library) BatchNormEvalForward(seq *vk.Sequence, p BatchNormParams, x, gamma, beta, runningMean, runningVar, y *vk.Buffer) error {
+	if err := bnCheck(bnEvalForward, p, false,
+		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false), p.bnChannel("beta", beta, false),
+		p.bnChannel("running mean", runningMean, false), p.bnChannel("running var", runningVar, false),
+		p.bnTensor("y", y, true),
+	); err != nil {
+		return err
+	}
+	fwd, err := l.bnFwdKernel(true)
+	if err != nil {
+		return err
+	}
+	return seq.Dispatch(fwd, l.bnSliceGroups(p), p.bnPush(), x, gamma, beta, runningMean, runningVar, y)
+}
+
+// BatchNormTrainBackward records the gradients of the train-mode forward pass
+// (BatchNormTrainBackward): dx [N·C·H·W], dgamma and dbeta [C], from x, gamma,
+// the saved statistics and dy. One dispatch, one workgroup per channel.
+func (l *Library) BatchNormTrainBackward(seq *vk.Sequence, p BatchNormParams, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta *vk.Buffer) error {
+	return l.batchNormTrainBackward(seq, p, nil, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta)
+}
+
+// batchNormTrainBackward is BatchNormTrainBackward with the workgroup-sum specialization
+// constants gs (nil: the device's; see reduceGroupSpec).
+func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p BatchNormParams, gs []uint32, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta *vk.Buffer) error {
+	if err := bnCheck(bnTrainBackward, p, true,
+		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false),
+		p.bnChannel("saved mean", savedMean, false), p.bnChannel("saved inv std", savedInvStd, false),
+		p.bnTensor("dy", dy, false), p.bnTensor("dx", dx, true),
+		p.bnChannel("dgamma", dgamma, true), p.bnChannel("dbeta", dbeta, true),
+	); err != nil {
+		return err
+	}
+	spec, err := l.reduceGroupSpec(bnTrainBackward, 0, gs)
+	if err != nil {
+		return err
+	}
+	k, err := l.kernel("batch_norm_bwd", bnBwdAccess, 3, spec...)
+	if err != nil {
+		return err
+	}
+	push := []uint32{uint32(p.N), uint32(p.C), uint32(p.H * p.W)}
+	return seq.Dispatch(k, l.bnChannelGroups(p.C), push, x, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta)
+}
+
+// BatchNormEvalBackward records the gradients of the eval-mode forward pass
+// (BatchNormEvalBackward), statistics fixed at the running mean and variance.
+// One dispatch, one workgroup per channel.
+func (l *Library) BatchNormEvalBackward(seq *vk.Sequence, p BatchNormParams, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta *vk.Buffer) error {
+	return l.batchNormEvalBackward(seq, p, nil, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta)
+}
+
+// batchNormEvalBackward is BatchNormEvalBackward with the workgroup-sum specialization
+// constants gs (nil: the device's; see reduceGroupSpec).
+func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p BatchNormParams, gs []uint32, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta *vk.Buffer) error {
+	if err := bnCheck(bnEvalBackward, p, false,
+		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false),
+		p.bnChannel("running mean", runningMean, false), p.bnChannel("running var", runningVar, false),
+		p.bnTensor("dy", dy, false), p.bnTensor("dx", dx, true),
+		p.bnChannel("dgamma", dgamma, true), p.bnChannel("dbeta", dbeta, true),
+	); err != nil {
+		return err
+	}
+	spec, err := l.reduceGroupSpec(bnEvalBackward, 0, gs)
+	if err != nil {
+		return err
+	}
+	k, err := l.kernel("batch_norm_eval_bwd", bnBwdAccess, 4, spec...)
+	if err != nil {
+		return err
+	}
+	return seq.Dispatch(k, l.bnChannelGroups(p.C), p.bnPush(), x, dy, gamma, runningMean, runningVar, dx, dgamma, dbeta)
+}

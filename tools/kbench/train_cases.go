@@ -53,6 +53,25 @@ func trainingCases(batch int) []benchCase {
 		)
 	}
 
+	for _, sh := range [][4]int{{batch, 128, 7, 7}, {batch, 256, 4, 4}, {batch, 64, 14, 14}, {batch, 128, 1, 1}} {
+		p := kernels.NewBatchNorm2DParams(sh[0], sh[1], sh[2], sh[3])
+		n, c := sh[0]*sh[1]*sh[2]*sh[3], sh[1]
+		label := fmt.Sprintf("batch_norm %dx%dx%dx%d", sh[0], sh[1], sh[2], sh[3])
+		// x, gamma, beta, running mean, running var, y, saved mean, saved inv std
+		fwdSizes := []int{n, c, c, c, c, n, c, c}
+		cases = append(cases,
+			simpleCase(label+" train fwd", "batch_norm_train_fwd", 7*float64(n), 12*float64(n), fwdSizes,
+				func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+					return lib.BatchNormTrainForward(s, p, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
+				}, nil),
+			// x, gamma, saved mean, saved inv std, dy, dx, dgamma, dbeta
+			simpleCase(label+" train bwd", "batch_norm_train_bwd", 10*float64(n), 16*float64(n), []int{n, c, c, c, n, n, c, c},
+				func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+					return lib.BatchNormTrainBackward(s, p, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
+				}, nil),
+		)
+	}
+
 	act := batch * 64 * 14 * 14 // the decoder's/encoder's largest activation
 	lrelu := kernels.ActivationParams{Kind: kernels.LeakyReLU, Slope: 0.2}
 	cases = append(cases,

@@ -36,8 +36,9 @@
 // then records dispatches into a vk.Sequence; it never submits. Outputs are
 // overwritten, never accumulated into. Shapes and scalars travel as push
 // constants; values that change every training step (learning rate, Adam bias
-// corrections, RNG counters) are read from small device buffers so a recorded
-// sequence can be replayed unchanged.
+// corrections, RNG counters) are read when the kernel runs from a step-parameter
+// buffer at a word offset (StepSlot, written with WriteCounter and WriteAdamStep),
+// so a recorded sequence is replayed unchanged.
 //
 // GPU tests compare each method with its reference on random data with awkward
 // shapes, output buffers poisoned with NaN, within gpuTolerance (gpu_helpers_test.go).

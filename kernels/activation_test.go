@@ -34,7 +34,7 @@ func TestActivationMatchesReference(t *testing.T) {
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(21))
 	// The last size needs the grid-stride loop: more vec4s than the capped grid has lanes.
-	for _, n := range []int{1, 13, 1023, 65537, 4*maxElementwiseGroups*int(lib.elementwiseLocal()) + 13} {
+	for _, n := range []int{1, 13, 1023, 65537, 4*lib.maxGroups1D()*int(lib.elementwiseLocal()) + 13} {
 		for _, p := range testActivations {
 			name := fmt.Sprintf("%s n=%d", p.Kind, n)
 			x, dy := actInput(rng, n), randVec(rng, n)

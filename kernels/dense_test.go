@@ -97,13 +97,13 @@ func testDenseShape(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand,
 }
 
 // TestDenseGridStride uses 1x1 tiles in 1-wide groups so the grid (capped at
-// maxElementwiseGroups) covers fewer tiles than there are and the shaders' grid-stride
+// maxGroups1D) covers fewer tiles than there are and the shaders' grid-stride
 // loops must take the rest.
 func TestDenseGridStride(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	p := DenseParams{N: 64, In: 80, Out: 129, Bias: true}
-	if min(p.N*p.Out, p.N*p.In, p.Out*p.In) <= maxElementwiseGroups {
+	if min(p.N*p.Out, p.N*p.In, p.Out*p.In) <= lib.maxGroups1D() {
 		t.Fatal("shape too small to need a grid-stride loop")
 	}
 	testDenseShape(t, ctx, lib, rand.New(rand.NewSource(14)), p, denseTiles{local: 1, tm: 1, tn: 1})

@@ -67,14 +67,22 @@ func (l *Library) elementwiseLocal() uint32 {
 	return 256
 }
 
-// maxElementwiseGroups caps 1-D grids; the shaders' grid-stride loops cover the rest.
-const maxElementwiseGroups = 4096
+// maxGroups1D caps 1-D grids; the shaders' grid-stride loops cover the rest. A CPU
+// driver pays per workgroup (llvmpipe runs each as a task), so it gets fewer, longer
+// groups (512 beat 4096 on copy and axpy on lavapipe, BENCHMARKS.md); GPUs keep
+// enough groups to fill every compute unit.
+func (l *Library) maxGroups1D() int {
+	if l.ctx.Info().Type == vk.CPU {
+		return 512
+	}
+	return 4096
+}
 
 // groups1D returns a grid of local-size groups over n elements.
 func (l *Library) groups1D(n int, local uint32) [3]uint32 {
 	g := (n + int(local) - 1) / int(local)
-	if g > maxElementwiseGroups {
-		g = maxElementwiseGroups
+	if max := l.maxGroups1D(); g > max {
+		g = max
 	}
 	if max := int(l.ctx.Info().Compute.MaxWorkGroupCount[0]); g > max {
 		g = max

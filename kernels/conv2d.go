@@ -1,0 +1,327 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// convGeom is the geometry of a 2-D cross-correlation as the conv shaders see it
+// (shaders/conv_common.glsl):
+//
+//	x [N, C, H, W] (*) w [K, C, KH, KW] -> y [N, K, OH, OW]
+//
+// with strides SH, SW and zero paddings PH, PW. OH and OW are explicit: a
+// transposed convolution, run as the adjoint of this correlation, has output
+// padding that the conv2d formula cannot express.
+type convGeom struct {
+	N, C, H, W     int
+	K, OH, OW      int
+	KH, KW         int
+	SH, SW, PH, PW int
+}
+
+// convPushWords is the size of the conv shaders' push-constant block.
+const convPushWords = 14
+
+func (g convGeom) push(bias bool) []uint32 {
+	flags := uint32(0)
+	if bias {
+		flags = 1
+	}
+	return []uint32{uint32(g.N), uint32(g.C), uint32(g.H), uint32(g.W),
+		uint32(g.K), uint32(g.OH), uint32(g.OW), uint32(g.KH), uint32(g.KW),
+		uint32(g.SH), uint32(g.SW), uint32(g.PH), uint32(g.PW), flags}
+}
+
+// flops is 2·(output pixels)·K·C·KH·KW, the multiply-adds of the implicit GEMM
+// of every direction (padding taps included).
+func (g convGeom) flops() float64 {
+	return 2 * float64(g.N) * float64(g.OH) * float64(g.OW) * float64(g.K) * float64(g.C) * float64(g.KH) * float64(g.KW)
+}
+
+func (p Conv2DParams) geom() convGeom {
+	o := p.OutputShape()
+	return convGeom{N: p.N, C: p.C, H: p.H, W: p.W, K: p.K, OH: o[2], OW: o[3],
+		KH: p.KH, KW: p.KW, SH: p.StrideH, SW: p.StrideW, PH: p.PadH, PW: p.PadW}
+}
+
+// convCheckBuf checks that a device buffer is present and holds the float count the
+// dims give, naming the op and the buffer otherwise.
+func convCheckBuf(op, name string, b *vk.Buffer, formula string, dims ...int) error {
+	if b == nil {
+		return fmt.Errorf("%s: %s buffer is nil", op, name)
+	}
+	want := 1
+	for _, d := range dims {
+		want *= d
+	}
+	if b.Len() != want {
+		return fmt.Errorf("%s: %s buffer holds %d floats, want %d (%s = %v)", op, name, b.Len(), want, formula, dims)
+	}
+	return nil
+}
+
+// Conv2DForward records y = conv2d(x, w) + b (see the reference Conv2DForward):
+// x [N,C,H,W], w [K,C,KH,KW], b [K] (only when p.Bias; may be nil otherwise),
+// y [N,K,OH,OW], overwritten.
+func (l *Library) Conv2DForward(seq *vk.Sequence, p Conv2DParams, x, w, b, y *vk.Buffer) error {
+	const op = "conv2d forward"
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	o := p.OutputShape()
+	if err := convFirstErr(
+		convCheckBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
+		convCheckBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
+		convCheckBias(op, p.Bias, b, p.K),
+		convCheckBuf(op, "output", y, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+	); err != nil {
+		return err
+	}
+	return l.convForward(seq, p.geom(), x, w, convBiasOrNil(p.Bias, b), y)
+}
+
+// Conv2DBackwardInput records dx, the gradient w.r.t. the input, from the weight
+// w [K,C,KH,KW] and the output gradient dy [N,K,OH,OW]; dx [N,C,H,W] is overwritten.
+func (l *Library) Conv2DBackwardInput(seq *vk.Sequence, p Conv2DParams, w, dy, dx *vk.Buffer) error {
+	const op = "conv2d backward input"
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	o := p.OutputShape()
+	if err := convFirstErr(
+		convCheckBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
+		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		convCheckBuf(op, "grad input", dx, "N*C*H*W", p.N, p.C, p.H, p.W),
+	); err != nil {
+		return err
+	}
+	return l.convBackwardData(seq, p.geom(), dy, w, nil, dx)
+}
+
+// Conv2DBackwardWeight records dw [K,C,KH,KW], the gradient w.r.t. the weight, from
+// the input x [N,C,H,W] and the output gradient dy [N,K,OH,OW]; dw is overwritten.
+func (l *Library) Conv2DBackwardWeight(seq *vk.Sequence, p Conv2DParams, x, dy, dw *vk.Buffer) error {
+	const op = "conv2d backward weight"
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	o := p.OutputShape()
+	if err := convFirstErr(
+		convCheckBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
+		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		convCheckBuf(op, "grad weight", dw, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
+	); err != nil {
+		return err
+	}
+	return l.convBackwardFilter(seq, p.geom(), x, dy, dw)
+}
+
+// Conv2DBackwardBias records db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]; p.Bias must be true.
+func (l *Library) Conv2DBackwardBias(seq *vk.Sequence, p Conv2DParams, dy, db *vk.Buffer) error {
+	const op = "conv2d backward bias"
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if !p.Bias {
+		return fmt.Errorf("%s: bias gradient requested but Bias is false", op)
+	}
+	o := p.OutputShape()
+	if err := convFirstErr(
+		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		convCheckBuf(op, "grad bias", db, "K", p.K),
+	); err != nil {
+		return err
+	}
+	return l.convBiasGrad(seq, p.N, p.K, o[2]*o[3], dy, db)
+}
+
+func convFirstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// convCheckBias checks the bias buffer when the op has one; without bias, b is ignored.
+func convCheckBias(op string, bias bool, b *vk.Buffer, k int) error {
+	if !bias {
+		return nil
+	}
+	return convCheckBuf(op, "bias", b, "K", k)
+}
+
+func convBiasOrNil(bias bool, b *vk.Buffer) *vk.Buffer {
+	if bias {
+		return b
+	}
+	return nil
+}
+
+// convTune is a conv kernel's specialization: workgroup size, register tile and
+// whether lanes share loaded operands with subgroupBroadcast.
+type convTune struct {
+	local uint32 // workgroup size, a multiple of 8 (a team is 8 lanes)
+	ppl   uint32 // rows each lane loads for its team, 1..4: a tile has 8*ppl rows
+	tc    uint32 // columns (channels) per lane, 4 or 8: a team's tile has 8*tc columns
+	sg    uint32 // 1: subgroupBroadcast within subgroups of 8; 0: every lane loads; 2: solo lanes
+}
+
+func (t convTune) spec() []uint32 { return []uint32{t.local, t.ppl, t.tc, t.sg} }
+
+// teamSize is the lanes that share a tile: 8, or 1 for solo lanes.
+func (t convTune) teamSize() int {
+	if t.sg == 2 {
+		return 1
+	}
+	return 8
+}
+
+// convGrid returns the workgroup grid for rows x cols GEMM outputs, z deep.
+func (l *Library) convGrid(t convTune, rows, cols, z int) [3]uint32 {
+	ts := t.teamSize()
+	tp := 8 * int(t.ppl)
+	tiles := (rows + tp - 1) / tp
+	gy := (cols + ts*int(t.tc) - 1) / (ts * int(t.tc))
+	return [3]uint32{l.convGridX(tiles, int(t.local)/ts), uint32(gy), uint32(z)}
+}
+
+// convTuneHook, when set (benchmarks), replaces the tune chosen for a direction
+// ("fwd", "bwd_data", "bwd_filter") and geometry.
+var convTuneHook func(dir string, g convGeom, t convTune) convTune
+
+// convSubgroups reports whether the device has the subgroup shape the SG variants
+// assume: subgroups of 8 lanes in compute shaders with broadcast (ballot class).
+func (l *Library) convSubgroups() bool {
+	info := l.ctx.Info()
+	return info.Subgroup.InCompute && info.Subgroup.Size == 8 && info.HasSubgroupOp("ballot")
+}
+
+// convTuneFor picks the tiles of a direction for the device kind and geometry.
+//
+// CPU drivers (llvmpipe) pay a per-lane loop for every load, so lanes keep big
+// register tiles (16 rows x 8 columns) and share the gathered operand with
+// subgroupBroadcast in workgroups of 64 (8 teams of 8 lanes). GPUs get smaller
+// tiles and every lane loads its own operands (they hit the cache). Layers with
+// fewer than 8 columns (one output channel) use solo lanes, each with its own
+// rows; layers with fewer than 64 columns use 4 columns per lane.
+//
+// llvmpipe builds a pipeline's machine code at its first dispatch, in a time
+// that grows faster than the tile: 32x8 takes ~6 s, 16x8 ~2 s, 16x4 ~1 s on
+// a shared 2-core machine, and 32x8 runs only ~3% faster than 16x8 (A/B on
+// the OCGAN layers), so 16x8 it is; few distinct tiles keep the builds down
+// (the Mesa shader cache keeps them across processes).
+func (l *Library) convTuneFor(dir string, g convGeom) convTune {
+	t := convTuneForDevice(l.ctx.Info().Type == vk.CPU, l.convSubgroups(), dir, g)
+	if convTuneHook != nil {
+		t = convTuneHook(dir, g, t)
+	}
+	return t
+}
+
+// convTuneForDevice is convTuneFor for a CPU driver or a GPU, with or without
+// 8-lane subgroups that broadcast.
+func convTuneForDevice(cpu, subgroups bool, dir string, g convGeom) convTune {
+	cols := g.K
+	if dir == "bwd_data" {
+		cols = g.C
+	}
+	var t convTune
+	switch {
+	case !cpu:
+		t = convTune{local: 128, ppl: 1, tc: 4, sg: 0}
+		if cols < 8 {
+			t.sg = 2
+		}
+	case cols < 8:
+		t = convTune{local: 64, ppl: 1, tc: 4, sg: 2}
+	case cols < 64:
+		t = convTune{local: 64, ppl: 2, tc: 4, sg: 1}
+	default:
+		t = convTune{local: 64, ppl: 2, tc: 8, sg: 1}
+	}
+	if t.sg == 1 && !subgroups {
+		t.sg = 0
+	}
+	return t
+}
+
+// convKernel returns the pipeline of a conv shader with tiles t. The shaders'
+// SPIR-V declares the subgroup ballot capability (for the SG=1 variant), so the
+// device must have it whichever variant runs.
+func (l *Library) convKernel(name string, bindings []vk.Access, t convTune) (*vk.Kernel, error) {
+	if !l.ctx.Info().HasSubgroupOp("ballot") {
+		return nil, fmt.Errorf("%s: the device has no subgroup ballot operations, which the conv shaders declare", name)
+	}
+	return l.kernel(name, bindings, convPushWords, t.spec()...)
+}
+
+// convGridX is the number of workgroups along x for tiles work items handled by
+// teams teams per workgroup, capped at the device limit (the shaders grid-stride).
+func (l *Library) convGridX(tiles, teams int) uint32 {
+	g := (tiles + teams - 1) / teams
+	if m := int(l.ctx.Info().Compute.MaxWorkGroupCount[0]); g > m {
+		g = m
+	}
+	if g < 1 {
+		g = 1
+	}
+	return uint32(g)
+}
+
+// convForward records y = x (*) w (+ b) for geometry g; b may be nil.
+func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffer) error {
+	t := l.convTuneFor("fwd", g)
+	k, err := l.convKernel("conv2d_fwd", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
+	if err != nil {
+		return err
+	}
+	bb := b
+	if bb == nil {
+		bb = w
+	}
+	return seq.Dispatch(k, l.convGrid(t, g.N*g.OH*g.OW, g.K, 1), g.push(b != nil), x, w, bb, y)
+}
+
+// convBackwardData records dx = the adjoint of x -> x (*) w applied to dy, plus a
+// per-input-channel bias b [C] when b is not nil. Workgroup z is the stride class.
+func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *vk.Buffer) error {
+	t := l.convTuneFor("bwd_data", g)
+	k, err := l.convKernel("conv2d_bwd_data", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
+	if err != nil {
+		return err
+	}
+	bb := b
+	if bb == nil {
+		bb = w
+	}
+	rows := g.N * ((g.H + g.SH - 1) / g.SH) * ((g.W + g.SW - 1) / g.SW) // the biggest class
+	return seq.Dispatch(k, l.convGrid(t, rows, g.C, g.SH*g.SW), g.push(b != nil), dy, w, bb, dx)
+}
+
+// convBackwardFilter records dw[k,c,ky,kx] = Σ dy[n,k,oy,ox]·x[n,c,iy,ix].
+func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk.Buffer) error {
+	t := l.convTuneFor("bwd_filter", g)
+	k, err := l.convKernel("conv2d_bwd_filter", []vk.Access{vk.Read, vk.Read, vk.Write}, t)
+	if err != nil {
+		return err
+	}
+	return seq.Dispatch(k, l.convGrid(t, g.C*g.KH*g.KW, g.K, 1), g.push(false), x, dy, dw)
+}
+
+// convBiasGrad records db[k] = Σ_{n,s} dy[n,k,s] for dy [n, k, hw].
+func (l *Library) convBiasGrad(seq *vk.Sequence, n, k, hw int, dy, db *vk.Buffer) error {
+	const local = 64
+	kern, err := l.kernel("conv_bias_grad", []vk.Access{vk.Read, vk.Write}, 3, local)
+	if err != nil {
+		return err
+	}
+	groups := k
+	if m := int(l.ctx.Info().Compute.MaxWorkGroupCount[0]); groups > m {
+		groups = m
+	}
+	return seq.Dispatch(kern, [3]uint32{uint32(groups), 1, 1}, []uint32{uint32(n), uint32(k), uint32(hw)}, dy, db)
+}

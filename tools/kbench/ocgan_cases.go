@@ -1,14 +1,132 @@
 package main
 
-import "github.com/ocgan-vk/ocgan/kernels"
+import (
+	"fmt"
+	"math/rand"
 
-// ocganCases lists the network kernels at the OCGAN 28x28 shapes. It grows as the
-// kernels land.
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// ocganCases lists the network kernels at the OCGAN 28x28 shapes (batch given):
+// the encoder (and classifier) convs, the decoder's transposed convs, the visual
+// discriminator's convs, and the latent discriminator's dense layers.
 func ocganCases(batch int) []benchCase {
-	return nil
+	conv := func(c, h, k, pad int, bias bool) kernels.Conv2DParams {
+		return kernels.Conv2DParams{N: batch, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: pad, PadW: pad, Bias: bias}
+	}
+	convT := func(c, h, k, pad, outPad int, bias bool) kernels.ConvTranspose2DParams {
+		return kernels.ConvTranspose2DParams{N: batch, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2,
+			PadH: pad, PadW: pad, OutPadH: outPad, OutPadW: outPad, Bias: bias}
+	}
+	var cases []benchCase
+	for _, l := range []struct {
+		label string
+		p     kernels.Conv2DParams
+	}{
+		{"enc1", conv(1, 28, 64, 2, true)},
+		{"enc2", conv(64, 14, 128, 2, false)},
+		{"enc3", conv(128, 7, 256, 2, false)},
+		{"enc4", conv(256, 4, 16, 1, false)},
+		{"dv1", conv(1, 28, 12, 2, true)},
+		{"dv2", conv(12, 14, 24, 2, false)},
+		{"dv3", conv(24, 7, 48, 2, false)},
+		{"dv4", conv(48, 4, 1, 1, true)},
+	} {
+		cases = append(cases, convCases(l.label, l.p)...)
+	}
+	for _, l := range []struct {
+		label string
+		p     kernels.ConvTranspose2DParams
+	}{
+		{"dec1", convT(16, 1, 256, 1, 1, false)},
+		{"dec2", convT(256, 4, 128, 2, 0, false)},
+		{"dec3", convT(128, 7, 64, 2, 1, false)},
+		{"dec4", convT(64, 14, 1, 2, 1, true)},
+	} {
+		cases = append(cases, convTCases(l.label, l.p)...)
+	}
+	return cases
+}
+
+func convName(label, dir string, n, c, h, k, oh int) string {
+	return fmt.Sprintf("%s %s %dx%dx%dx%d->%dx%d", label, dir, n, c, h, h, k, oh)
 }
 
 // convCases lists forward and backward kernels of one conv2d layer.
 func convCases(label string, p kernels.Conv2DParams) []benchCase {
-	return nil
+	o := p.OutputShape()
+	xn, wn, yn := p.N*p.C*p.H*p.W, p.K*p.C*p.KH*p.KW, o[0]*o[1]*o[2]*o[3]
+	flops := 2 * float64(yn) * float64(p.C*p.KH*p.KW)
+	bytes := 4 * float64(xn+wn+yn)
+	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH}
+	mk := func(dir string, rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
+		ref func(x, w, y []float32) error) benchCase {
+		return benchCase{
+			name: convName(label, "conv2d_"+dir, p.N, p.C, p.H, p.K, o[2]), op: "conv2d_" + dir, flops: flops, bytes: bytes,
+			torch: &torchCase{Op: "conv2d_" + dir, Params: tp},
+			setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+				in := &instance{}
+				b, h, err := in.alloc(ctx, rand.New(rand.NewSource(int64(xn+yn))), xn, wn, yn)
+				if err != nil {
+					return nil, err
+				}
+				in.record = func(s *vk.Sequence) error { return rec(lib, s, b[0], b[1], b[2]) }
+				in.ref = func() error { return ref(h[0], h[1], h[2]) }
+				return in, nil
+			},
+		}
+	}
+	q := p
+	q.Bias = false // bias is a separate kernel; time the GEMM-shaped work
+	return []benchCase{
+		mk("fwd", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			return lib.Conv2DForward(s, q, x, w, nil, y)
+		}, func(x, w, y []float32) error { _, err := kernels.Conv2DForward(q, x, w, nil); return err }),
+		mk("bwd_data", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			return lib.Conv2DBackwardInput(s, q, w, y, x)
+		}, func(x, w, y []float32) error { _, err := kernels.Conv2DBackwardInput(q, w, y); return err }),
+		mk("bwd_filter", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			return lib.Conv2DBackwardWeight(s, q, x, y, w)
+		}, func(x, w, y []float32) error { _, err := kernels.Conv2DBackwardWeight(q, x, y); return err }),
+	}
+}
+
+// convTCases lists forward and backward kernels of one transposed-conv layer.
+func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
+	o := p.OutputShape()
+	xn, wn, yn := p.N*p.C*p.H*p.W, p.C*p.K*p.KH*p.KW, o[0]*o[1]*o[2]*o[3]
+	flops := 2 * float64(xn) * float64(p.K*p.KH*p.KW)
+	bytes := 4 * float64(xn+wn+yn)
+	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH, "OP": p.OutPadH}
+	mk := func(dir string, rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
+		ref func(x, w, y []float32) error) benchCase {
+		return benchCase{
+			name: convName(label, "convT_"+dir, p.N, p.C, p.H, p.K, o[2]), op: "conv_transpose2d_" + dir, flops: flops, bytes: bytes,
+			torch: &torchCase{Op: "conv_transpose2d_" + dir, Params: tp},
+			setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+				in := &instance{}
+				b, h, err := in.alloc(ctx, rand.New(rand.NewSource(int64(xn+yn))), xn, wn, yn)
+				if err != nil {
+					return nil, err
+				}
+				in.record = func(s *vk.Sequence) error { return rec(lib, s, b[0], b[1], b[2]) }
+				in.ref = func() error { return ref(h[0], h[1], h[2]) }
+				return in, nil
+			},
+		}
+	}
+	q := p
+	q.Bias = false
+	return []benchCase{
+		mk("fwd", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			return lib.ConvTranspose2DForward(s, q, x, w, nil, y)
+		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DForward(q, x, w, nil); return err }),
+		mk("bwd_data", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			return lib.ConvTranspose2DBackwardInput(s, q, w, y, x)
+		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DBackwardInput(q, w, y); return err }),
+		mk("bwd_filter", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			return lib.ConvTranspose2DBackwardWeight(s, q, x, y, w)
+		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DBackwardWeight(q, x, y); return err }),
+	}
 }

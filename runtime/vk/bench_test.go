@@ -117,3 +117,26 @@ func BenchmarkRecordDispatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchDispatches), "ns/dispatch")
 }
+
+// BenchmarkReplayOneDispatch replays a recorded sequence of one tiny dispatch: the
+// per-step host cost of submit, fence wait and reset, plus lavapipe's smallest job.
+func BenchmarkReplayOneDispatch(b *testing.B) {
+	ctx, k, x, y := benchSetup(b)
+	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := seq.Dispatch(k.axpy, vk.GroupsFor(benchN, 64), []uint32{vk.F32(0), benchN}, x, y); err != nil {
+		b.Fatal(err)
+	}
+	if err := seq.Run(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := seq.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

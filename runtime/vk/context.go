@@ -274,20 +274,14 @@ func (c *Context) newCommandBuffer() (vk.CommandBuffer, error) {
 	return cmds[0], check(r, "vkAllocateCommandBuffers")
 }
 
-// submitAndWait submits cmd, waits on fence and resets it. Callers hold c.mu.
+// submitAndWait submits cmd, waits on fence and resets it, through the shim (the
+// binding's wrappers allocate on every call). Callers hold c.mu.
 func (c *Context) submitAndWait(cmd vk.CommandBuffer, fence vk.Fence) error {
-	submit := []vk.SubmitInfo{{
-		SType:              vk.StructureTypeSubmitInfo,
-		CommandBufferCount: 1,
-		PCommandBuffers:    []vk.CommandBuffer{cmd},
-	}}
-	if err := check(vk.QueueSubmit(c.queue, 1, submit, fence), "vkQueueSubmit"); err != nil {
-		return err
+	ret := int64(C.ocgan_vk_submit_wait(c.cmds, unsafe.Pointer(c.queue), unsafe.Pointer(c.device), unsafe.Pointer(cmd),
+		handle64(unsafe.Pointer(fence))))
+	stage, r := ret>>32, vk.Result(int32(uint32(ret)))
+	if stage > 0 {
+		c.stats.Submits++
 	}
-	c.stats.Submits++
-	fences := []vk.Fence{fence}
-	if err := check(vk.WaitForFences(c.device, 1, fences, vk.True, vk.MaxUint64), "vkWaitForFences"); err != nil {
-		return err
-	}
-	return check(vk.ResetFences(c.device, 1, []vk.Fence{fence}), "vkResetFences")
+	return check(r, [...]string{"vkQueueSubmit", "vkWaitForFences", "vkResetFences"}[stage])
 }

@@ -249,6 +249,20 @@ typedef void (*PFN_dispatch)(void*, uint32_t, uint32_t, uint32_t);
 typedef void (*PFN_barrier)(void*, uint32_t, uint32_t, uint32_t, uint32_t, const void*, uint32_t,
                             const void*, uint32_t, const void*);
 typedef void (*PFN_timestamp)(void*, uint32_t, uint64_t, uint32_t);
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t waitCount;
+	const void* pWait;
+	const void* pWaitStages;
+	uint32_t cmdCount;
+	void* const* pCmds;
+	uint32_t signalCount;
+	const void* pSignal;
+} submit_info;
+typedef VkResult (*PFN_submit)(void*, uint32_t, const submit_info*, uint64_t);
+typedef VkResult (*PFN_wait)(void*, uint32_t, const uint64_t*, VkBool32, uint64_t);
+typedef VkResult (*PFN_reset)(void*, uint32_t, const uint64_t*);
 
 struct ocgan_vk_cmds {
 	PFN_bind_pipeline bind_pipeline;
@@ -257,6 +271,9 @@ struct ocgan_vk_cmds {
 	PFN_dispatch dispatch;
 	PFN_barrier barrier;
 	PFN_timestamp timestamp;
+	PFN_submit submit;
+	PFN_wait wait;
+	PFN_reset reset;
 };
 
 ocgan_vk_cmds* ocgan_vk_cmds_new(void* gipa, void* instance, void* device) {
@@ -270,7 +287,11 @@ ocgan_vk_cmds* ocgan_vk_cmds_new(void* gipa, void* instance, void* device) {
 	c->dispatch = (PFN_dispatch)gd(device, "vkCmdDispatch");
 	c->barrier = (PFN_barrier)gd(device, "vkCmdPipelineBarrier");
 	c->timestamp = (PFN_timestamp)gd(device, "vkCmdWriteTimestamp");
-	if (!c->bind_pipeline || !c->bind_sets || !c->push || !c->dispatch || !c->barrier || !c->timestamp) {
+	c->submit = (PFN_submit)gd(device, "vkQueueSubmit");
+	c->wait = (PFN_wait)gd(device, "vkWaitForFences");
+	c->reset = (PFN_reset)gd(device, "vkResetFences");
+	if (!c->bind_pipeline || !c->bind_sets || !c->push || !c->dispatch || !c->barrier || !c->timestamp ||
+	    !c->submit || !c->wait || !c->reset) {
 		free(c);
 		return NULL;
 	}
@@ -298,4 +319,15 @@ void ocgan_vk_cmd_barrier(ocgan_vk_cmds* c, void* cmd, uint32_t src_stage, uint3
 
 void ocgan_vk_cmd_timestamp(ocgan_vk_cmds* c, void* cmd, uint32_t stage, uint64_t pool, uint32_t query) {
 	c->timestamp(cmd, stage, pool, query);
+}
+
+int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence) {
+	enum { ST_SUBMIT_INFO = 4 };
+	void* cmds[1] = {cmd};
+	submit_info info = {ST_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, cmds, 0, NULL};
+	VkResult r = c->submit(queue, 1, &info, fence);
+	if (r != 0) return (uint32_t)r;
+	r = c->wait(device, 1, &fence, 1, UINT64_MAX);
+	if (r != 0) return (1ll << 32) | (uint32_t)r;
+	return (2ll << 32) | (uint32_t)c->reset(device, 1, &fence);
 }

@@ -41,6 +41,27 @@ func TestTable(t *testing.T) {
 	}
 }
 
+func TestConvCasesAndCustomShape(t *testing.T) {
+	code, out, stderr := runKbench(t, "--batch", "1", "--runs", "2", "--warmup", "0", "--json", "--compare-ref",
+		"--filter", "^(enc4 conv2d_fwd|dec1 convT_bwd_filter|custom)", "--conv", "1,3,9,7,5,3,3,2,1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	// enc4 fwd, dec1 bwd_filter, and the custom shape's three directions.
+	if len(rep.Results) != 5 {
+		t.Fatalf("%d results, want 5: %+v", len(rep.Results), rep.Results)
+	}
+	for _, r := range rep.Results {
+		if r.GFLOP <= 0 || r.GFLOPs <= 0 || r.RefMs <= 0 {
+			t.Errorf("implausible %+v", r)
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--runs", "0"},

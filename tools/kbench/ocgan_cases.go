@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/rand"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -62,20 +61,9 @@ func convCases(label string, p kernels.Conv2DParams) []benchCase {
 	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH}
 	mk := func(dir string, rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
 		ref func(x, w, y []float32) error) benchCase {
-		return benchCase{
-			name: convName(label, "conv2d_"+dir, p.N, p.C, p.H, p.K, o[2]), op: "conv2d_" + dir, flops: flops, bytes: bytes,
-			torch: &torchCase{Op: "conv2d_" + dir, Params: tp},
-			setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
-				in := &instance{}
-				b, h, err := in.alloc(ctx, rand.New(rand.NewSource(int64(xn+yn))), xn, wn, yn)
-				if err != nil {
-					return nil, err
-				}
-				in.record = func(s *vk.Sequence) error { return rec(lib, s, b[0], b[1], b[2]) }
-				in.ref = func() error { return ref(h[0], h[1], h[2]) }
-				return in, nil
-			},
-		}
+		c := threeBufferCase(convName(label, "conv2d_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv2d_"+dir, flops, bytes, xn, wn, yn, rec, ref)
+		c.torch = &torchCase{Op: "conv2d_" + dir, Params: tp}
+		return c
 	}
 	q := p
 	q.Bias = false // bias is a separate kernel; time the GEMM-shaped work
@@ -101,20 +89,9 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH, "OP": p.OutPadH}
 	mk := func(dir string, rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
 		ref func(x, w, y []float32) error) benchCase {
-		return benchCase{
-			name: convName(label, "convT_"+dir, p.N, p.C, p.H, p.K, o[2]), op: "conv_transpose2d_" + dir, flops: flops, bytes: bytes,
-			torch: &torchCase{Op: "conv_transpose2d_" + dir, Params: tp},
-			setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
-				in := &instance{}
-				b, h, err := in.alloc(ctx, rand.New(rand.NewSource(int64(xn+yn))), xn, wn, yn)
-				if err != nil {
-					return nil, err
-				}
-				in.record = func(s *vk.Sequence) error { return rec(lib, s, b[0], b[1], b[2]) }
-				in.ref = func() error { return ref(h[0], h[1], h[2]) }
-				return in, nil
-			},
-		}
+		c := threeBufferCase(convName(label, "convT_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv_transpose2d_"+dir, flops, bytes, xn, wn, yn, rec, ref)
+		c.torch = &torchCase{Op: "conv_transpose2d_" + dir, Params: tp}
+		return c
 	}
 	q := p
 	q.Bias = false
@@ -129,4 +106,13 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 			return lib.ConvTranspose2DBackwardWeight(s, q, x, y, w)
 		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DBackwardWeight(q, x, y); return err }),
 	}
+}
+
+// threeBufferCase is a kernel over an input, a weight and an output of the given sizes.
+func threeBufferCase(name, op string, flops, bytes float64, xn, wn, yn int,
+	rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
+	ref func(x, w, y []float32) error) benchCase {
+	return simpleCase(name, op, flops, bytes, []int{xn, wn, yn},
+		func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error { return rec(lib, s, b[0], b[1], b[2]) },
+		func(h [][]float32) error { return ref(h[0], h[1], h[2]) })
 }

@@ -54,43 +54,70 @@ func (in *instance) alloc(ctx *vk.Context, rng *rand.Rand, sizes ...int) ([]*vk.
 	return bufs, host, nil
 }
 
+// extraShapes are the shapes given on the command line, as written.
+type extraShapes struct{ convs, convTs, denses []string }
+
 // catalog lists every kernel at the OCGAN 28x28 layer shapes for the batch, plus
-// the extra conv shapes given with --conv.
-func catalog(batch int, extraConvs []string) ([]benchCase, error) {
+// the shapes given with --conv, --convt and --dense.
+func catalog(batch int, extra extraShapes) ([]benchCase, error) {
 	var cases []benchCase
 	cases = append(cases, elementwiseCases(batch)...)
 	cases = append(cases, ocganCases(batch)...)
 	cases = append(cases, trainingCases(batch)...)
-	for _, s := range extraConvs {
-		p, err := parseConv(s)
+	for _, s := range extra.convs {
+		v, err := parseInts("--conv", s, "N,C,H,W,K,KH,KW,S,P")
 		if err != nil {
 			return nil, err
 		}
+		p := kernels.Conv2DParams{N: v[0], C: v[1], H: v[2], W: v[3], K: v[4], KH: v[5], KW: v[6],
+			StrideH: v[7], StrideW: v[7], PadH: v[8], PadW: v[8]}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("--conv %q: %v", s, err)
+		}
 		cases = append(cases, convCases("custom", p)...)
+	}
+	for _, s := range extra.convTs {
+		v, err := parseInts("--convt", s, "N,C,H,W,K,KH,KW,S,P,OUTPAD")
+		if err != nil {
+			return nil, err
+		}
+		p := kernels.ConvTranspose2DParams{N: v[0], C: v[1], H: v[2], W: v[3], K: v[4], KH: v[5], KW: v[6],
+			StrideH: v[7], StrideW: v[7], PadH: v[8], PadW: v[8], OutPadH: v[9], OutPadW: v[9]}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("--convt %q: %v", s, err)
+		}
+		cases = append(cases, convTCases("custom", p)...)
+	}
+	for _, s := range extra.denses {
+		v, err := parseInts("--dense", s, "N,IN,OUT")
+		if err != nil {
+			return nil, err
+		}
+		p := kernels.DenseParams{N: v[0], In: v[1], Out: v[2]}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("--dense %q: %v", s, err)
+		}
+		cases = append(cases, denseCases("custom", p)...)
 	}
 	return cases, nil
 }
 
-// parseConv reads N,C,H,W,K,KH,KW,S,P.
-func parseConv(s string) (kernels.Conv2DParams, error) {
+// parseInts reads the comma-separated integers of a shape flag; names lists them.
+func parseInts(flag, s, names string) ([]int, error) {
 	f := strings.Split(s, ",")
-	if len(f) != 9 {
-		return kernels.Conv2DParams{}, fmt.Errorf("--conv %q: want 9 comma-separated integers N,C,H,W,K,KH,KW,S,P", s)
+	want := len(strings.Split(names, ","))
+	if len(f) != want {
+		return nil, fmt.Errorf("%s %q: want %d comma-separated integers %s", flag, s, want, names)
 	}
-	v := make([]int, 9)
+	v := make([]int, len(f))
 	for i, x := range f {
 		n, err := strconv.Atoi(strings.TrimSpace(x))
 		if err != nil {
-			return kernels.Conv2DParams{}, fmt.Errorf("--conv %q: field %d: %v", s, i+1, err)
+			return nil, fmt.Errorf("%s %q: field %d: %v", flag, s, i+1, err)
 		}
 		v[i] = n
 	}
-	p := kernels.Conv2DParams{N: v[0], C: v[1], H: v[2], W: v[3], K: v[4], KH: v[5], KW: v[6],
-		StrideH: v[7], StrideW: v[7], PadH: v[8], PadW: v[8]}
-	if err := p.Validate(); err != nil {
-		return p, fmt.Errorf("--conv %q: %v", s, err)
-	}
-	return p, nil
+	return v, nil
 }
 
 func elementwiseCases(batch int) []benchCase {

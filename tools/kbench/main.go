@@ -4,7 +4,8 @@
 // Usage:
 //
 //	kbench [--device NAME|INDEX] [--batch 64] [--warmup 2] [--runs 7] [--filter REGEXP]
-//	       [--conv N,C,H,W,K,KH,KW,S,P] [--json] [--compare-ref] [--compare-torch]
+//	       [--conv N,C,H,W,K,KH,KW,S,P] [--convt N,C,H,W,K,KH,KW,S,P,OUTPAD] [--dense N,IN,OUT]
+//	       [--json] [--compare-ref] [--compare-torch]
 //
 // For each kernel it prints min, median and p90 device time over the runs, and the
 // GFLOP/s and GB/s at the median. --compare-ref also times the Go reference (float64
@@ -39,6 +40,8 @@ type options struct {
 	warmup, runs int
 	filter       string
 	convs        []string
+	convTs       []string
+	denses       []string
 	asJSON       bool
 	compareRef   bool
 	compareTorch bool
@@ -56,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.runs, "runs", 7, "timed runs per kernel")
 	fs.StringVar(&o.filter, "filter", "", "only kernels whose name matches this regular expression")
 	fs.StringArrayVar(&o.convs, "conv", nil, "extra conv2d shape N,C,H,W,K,KH,KW,S,P (repeatable)")
+	fs.StringArrayVar(&o.convTs, "convt", nil, "extra conv_transpose2d shape N,C,H,W,K,KH,KW,S,P,OUTPAD (repeatable)")
+	fs.StringArrayVar(&o.denses, "dense", nil, "extra dense shape N,IN,OUT (repeatable)")
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
 	fs.BoolVar(&o.compareRef, "compare-ref", false, "also time the Go reference of each kernel")
 	fs.BoolVar(&o.compareTorch, "compare-torch", false, "also time the conv shapes in PyTorch on the CPU (needs python3 with torch)")
@@ -76,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: --filter: %v\n", err)
 		return 2
 	}
-	cases, err := catalog(o.batch, o.convs)
+	cases, err := catalog(o.batch, extraShapes{o.convs, o.convTs, o.denses})
 	if err != nil {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
 		return 2

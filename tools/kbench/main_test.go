@@ -43,7 +43,8 @@ func TestTable(t *testing.T) {
 
 func TestConvCasesAndCustomShape(t *testing.T) {
 	code, out, stderr := runKbench(t, "--batch", "1", "--runs", "2", "--warmup", "0", "--json", "--compare-ref",
-		"--filter", "^(enc4 conv2d_fwd|dec1 convT_bwd_filter|custom)", "--conv", "1,3,9,7,5,3,3,2,1")
+		"--filter", "^(enc4 conv2d_fwd|dec1 convT_bwd_filter|custom)", "--conv", "1,3,9,7,5,3,3,2,1",
+		"--convt", "2,5,4,3,3,5,5,2,2,1", "--dense", "3,13,7")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -51,9 +52,9 @@ func TestConvCasesAndCustomShape(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	// enc4 fwd, dec1 bwd_filter, and the custom shape's three directions.
-	if len(rep.Results) != 5 {
-		t.Fatalf("%d results, want 5: %+v", len(rep.Results), rep.Results)
+	// enc4 fwd, dec1 bwd_filter, and the three directions of each custom shape.
+	if len(rep.Results) != 11 {
+		t.Fatalf("%d results, want 11: %+v", len(rep.Results), rep.Results)
 	}
 	for _, r := range rep.Results {
 		if r.GFLOP <= 0 || r.GFLOPs <= 0 || r.RefMs <= 0 {
@@ -69,6 +70,9 @@ func TestUsageErrors(t *testing.T) {
 		{"--filter", "no-such-kernel"},
 		{"--conv", "1,2,3"},
 		{"--conv", "1,1,4,4,1,9,9,1,0"},
+		{"--convt", "1,1,4,4,1,5,5,2,2,3"},
+		{"--dense", "1,0,3"},
+		{"--dense", "1,2"},
 		{"extra"},
 		{"--bogus"},
 	} {

@@ -32,25 +32,7 @@ func simpleCase(name, op string, flops, bytes float64, sizes []int,
 func trainingCases(batch int) []benchCase {
 	var cases []benchCase
 	for _, d := range []struct{ in, out int }{{16, 128}, {128, 64}, {64, 32}, {32, 16}, {16, 1}} {
-		p := kernels.DenseParams{N: batch, In: d.in, Out: d.out}
-		flops := 2 * float64(batch*d.in*d.out)
-		bytes := 4 * float64(batch*d.in+d.in*d.out+batch*d.out)
-		sizes := []int{batch * d.in, d.out * d.in, batch * d.out}
-		label := fmt.Sprintf("dl dense %dx%d->%d", batch, d.in, d.out)
-		cases = append(cases,
-			simpleCase(label+" fwd", "dense_fwd", flops, bytes, sizes,
-				func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
-					return lib.DenseForward(s, p, b[0], b[1], nil, b[2])
-				}, func(h [][]float32) error { _, err := kernels.DenseForward(p, h[0], h[1], nil); return err }),
-			simpleCase(label+" bwd_data", "dense_bwd_data", flops, bytes, sizes,
-				func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
-					return lib.DenseBackwardInput(s, p, b[1], b[2], b[0])
-				}, func(h [][]float32) error { _, err := kernels.DenseBackwardInput(p, h[1], h[2]); return err }),
-			simpleCase(label+" bwd_weight", "dense_bwd_weight", flops, bytes, sizes,
-				func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
-					return lib.DenseBackwardWeight(s, p, b[0], b[2], b[1])
-				}, func(h [][]float32) error { _, err := kernels.DenseBackwardWeight(p, h[0], h[2]); return err }),
-		)
+		cases = append(cases, denseCases("dl", kernels.DenseParams{N: batch, In: d.in, Out: d.out})...)
 	}
 
 	for _, sh := range [][4]int{{batch, 128, 7, 7}, {batch, 256, 4, 4}, {batch, 64, 14, 14}, {batch, 128, 1, 1}} {
@@ -162,4 +144,29 @@ func trainingCases(batch int) []benchCase {
 			return in, nil
 		}})
 	return cases
+}
+
+// denseCases lists forward and backward kernels of one dense layer.
+func denseCases(label string, p kernels.DenseParams) []benchCase {
+	flops := 2 * float64(p.N*p.In*p.Out)
+	bytes := 4 * float64(p.N*p.In+p.In*p.Out+p.N*p.Out)
+	name := fmt.Sprintf("%s dense %dx%d->%d", label, p.N, p.In, p.Out)
+	x, w, y := p.N*p.In, p.Out*p.In, p.N*p.Out
+	return []benchCase{
+		threeBufferCase(name+" fwd", "dense_fwd", flops, bytes, x, w, y,
+			func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.DenseForward(s, p, x, w, nil, y)
+			},
+			func(x, w, y []float32) error { _, err := kernels.DenseForward(p, x, w, nil); return err }),
+		threeBufferCase(name+" bwd_data", "dense_bwd_data", flops, bytes, x, w, y,
+			func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.DenseBackwardInput(s, p, w, y, x)
+			},
+			func(x, w, y []float32) error { _, err := kernels.DenseBackwardInput(p, w, y); return err }),
+		threeBufferCase(name+" bwd_weight", "dense_bwd_weight", flops, bytes, x, w, y,
+			func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.DenseBackwardWeight(s, p, x, y, w)
+			},
+			func(x, w, y []float32) error { _, err := kernels.DenseBackwardWeight(p, x, y); return err }),
+	}
 }

@@ -9,8 +9,8 @@
 //
 // For each kernel it prints min, median and p90 device time over the runs, and the
 // GFLOP/s and GB/s at the median. --compare-ref also times the Go reference (float64
-// accumulation, one thread); --compare-torch times the same conv shapes in PyTorch on
-// the CPU (python3 with torch) in the same run. Exit status: 0 ok, 1 error, 2 usage.
+// accumulation, one thread); --compare-torch times the same conv shapes in PyTorch
+// (python3 with torch; --torch-device cpu or cuda) in the same run. Exit status: 0 ok, 1 error, 2 usage.
 package main
 
 import (
@@ -46,6 +46,7 @@ type options struct {
 	compareRef   bool
 	compareTorch bool
 	python       string
+	torchDevice  string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -65,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.compareRef, "compare-ref", false, "also time the Go reference of each kernel")
 	fs.BoolVar(&o.compareTorch, "compare-torch", false, "also time the conv shapes in PyTorch on the CPU (needs python3 with torch)")
 	fs.StringVar(&o.python, "python", "python3", "python interpreter for --compare-torch")
+	fs.StringVar(&o.torchDevice, "torch-device", "cpu", "PyTorch device for --compare-torch: cpu or cuda")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -116,12 +118,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // report is the whole result, also the --json document.
 type report struct {
-	Device  string   `json:"device"`
-	Driver  string   `json:"driver"`
-	Date    string   `json:"date"`
-	Batch   int      `json:"batch"`
-	Runs    int      `json:"runs"`
-	Results []result `json:"results"`
+	Device string `json:"device"`
+	Driver string `json:"driver"`
+	Date   string `json:"date"`
+	Batch  int    `json:"batch"`
+	Runs   int    `json:"runs"`
+	// TorchDevice is where --compare-torch timed PyTorch ("" when it did not).
+	TorchDevice string   `json:"torch_device,omitempty"`
+	Results     []result `json:"results"`
 }
 
 // result is one kernel's timing. Times are in milliseconds.
@@ -159,6 +163,7 @@ func measure(o options, cases []benchCase, progress io.Writer) (*report, error) 
 		if torchMs, err = timeTorch(o, cases, progress); err != nil {
 			return nil, err
 		}
+		rep.TorchDevice = o.torchDevice
 	}
 	for i, c := range cases {
 		fmt.Fprintf(progress, "[%d/%d] %s\n", i+1, len(cases), c.name)
@@ -243,7 +248,11 @@ func percentile(sorted []float64, q float64) float64 {
 }
 
 func printTable(w io.Writer, rep *report) {
-	fmt.Fprintf(w, "device: %s (%s)\ndate: %s, batch %d, %d timed runs each (GPU timestamps)\n\n", rep.Device, rep.Driver, rep.Date, rep.Batch, rep.Runs)
+	fmt.Fprintf(w, "device: %s (%s)\ndate: %s, batch %d, %d timed runs each (GPU timestamps)\n", rep.Device, rep.Driver, rep.Date, rep.Batch, rep.Runs)
+	if rep.TorchDevice != "" {
+		fmt.Fprintf(w, "torch: PyTorch on %s, same shapes, same run\n", rep.TorchDevice)
+	}
+	fmt.Fprintln(w)
 	width := len("kernel")
 	for _, r := range rep.Results {
 		if len(r.Name) > width {

@@ -34,11 +34,11 @@ func timeTorch(o options, cases []benchCase, progress io.Writer) (map[string]flo
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	in, err := json.Marshal(map[string]any{"warmup": o.warmup + 1, "runs": o.runs, "cases": jobs})
+	in, err := json.Marshal(map[string]any{"warmup": o.warmup + 1, "runs": o.runs, "device": o.torchDevice, "cases": jobs})
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "timing %d shapes in PyTorch (%s)\n", len(jobs), o.python)
+	fmt.Fprintf(progress, "timing %d shapes in PyTorch on %s (%s)\n", len(jobs), o.torchDevice, o.python)
 	cmd := exec.Command(o.python, "-c", torchScript)
 	cmd.Stdin = bytes.NewReader(in)
 	var out, errb bytes.Buffer

@@ -1,6 +1,7 @@
 # Times conv kernels in PyTorch on the CPU for kbench --compare-torch.
-# Reads {"warmup": W, "runs": R, "cases": [{"name", "op", "params"}]} on stdin and
-# prints {"name": median_ms} as JSON. Two threads, as the project's peer uses.
+# Reads {"warmup": W, "runs": R, "device": "cpu"|"cuda", "cases": [{"name", "op", "params"}]}
+# on stdin and prints {"name": median_ms} as JSON. On the CPU it uses two threads, as the
+# project's peer does; on CUDA every timed call is followed by a synchronize.
 import json
 import statistics
 import sys
@@ -13,6 +14,8 @@ from torch.nn.grad import conv2d_input, conv2d_weight
 torch.set_num_threads(2)
 torch.manual_seed(0)
 spec = json.load(sys.stdin)
+dev = torch.device(spec.get("device", "cpu"))
+sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
 
 def make(p, op):
@@ -20,8 +23,8 @@ def make(p, op):
     kh, kw, s, pad = p["KH"], p["KW"], p["S"], p["P"]
     op_pad = p.get("OP", 0)
     if op.startswith("conv2d"):
-        x = torch.randn(n, c, h, w)
-        wt = torch.randn(k, c, kh, kw)
+        x = torch.randn(n, c, h, w, device=dev)
+        wt = torch.randn(k, c, kh, kw, device=dev)
         y = F.conv2d(x, wt, stride=s, padding=pad)
         dy = torch.randn_like(y)
         return {
@@ -30,8 +33,8 @@ def make(p, op):
             "conv2d_bwd_filter": lambda: conv2d_weight(x, wt.shape, dy, stride=s, padding=pad),
         }[op]
     # transposed conv: weight [C_in, K_out, KH, KW]
-    x = torch.randn(n, c, h, w, requires_grad=False)
-    wt = torch.randn(c, k, kh, kw)
+    x = torch.randn(n, c, h, w, device=dev)
+    wt = torch.randn(c, k, kh, kw, device=dev)
     y = F.conv_transpose2d(x, wt, stride=s, padding=pad, output_padding=op_pad)
     dy = torch.randn_like(y)
     return {
@@ -49,10 +52,12 @@ with torch.no_grad():
         fn = make(case["params"], case["op"])
         for _ in range(spec["warmup"]):
             fn()
+        sync()
         times = []
         for _ in range(spec["runs"]):
             t0 = time.perf_counter()
             fn()
+            sync()
             times.append((time.perf_counter() - t0) * 1000)
         out[case["name"]] = statistics.median(times)
 json.dump(out, sys.stdout)

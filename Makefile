@@ -5,6 +5,8 @@ GO       ?= go
 GLSLANG  ?= glslangValidator
 SPIRV_AS ?= spirv-as
 BIN      := bin
+COMMIT   := $(shell git describe --always --dirty 2>/dev/null)
+LDFLAGS  := -X main.commit=$(COMMIT)
 
 COMP   := $(wildcard shaders/*.comp)
 GLSL   := $(wildcard shaders/*.glsl)
@@ -17,7 +19,7 @@ all: build
 
 ## build: the ocgan CLI into bin/
 build:
-	$(GO) build -o $(BIN)/ ./tools/...
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./tools/...
 
 ## demo: list the Vulkan devices and run a real compute check on the default one
 demo: deps-demo build

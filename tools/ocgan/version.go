@@ -8,9 +8,16 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
+// commit is set by the Makefile (-ldflags "-X main.commit=..."); builds without it
+// fall back to the VCS stamp Go embeds.
+var commit string
+
 // buildCommit returns the VCS revision the binary was built from, with "-dirty"
 // when the tree had changes, or "unknown".
 func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"

@@ -1,0 +1,62 @@
+package program
+
+import (
+	"math"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
+)
+
+// newLib opens a validating context (vktest) and its kernel library.
+func newLib(t *testing.T) *kernels.Library {
+	t.Helper()
+	return kernels.NewLibrary(vktest.Open(t))
+}
+
+// mustCompile compiles or fails the test, and frees the program at cleanup.
+func mustCompile(t *testing.T, lib *kernels.Library, g *graph.Graph, opts Options) *Program {
+	t.Helper()
+	p, err := Compile(lib, g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Free)
+	return p
+}
+
+// relL2 returns ||got − want||₂ / ||want||₂ (the absolute error when want is 0).
+func relL2(got, want []float32) float64 {
+	var num, den float64
+	for i := range want {
+		d := float64(got[i]) - float64(want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	if den == 0 {
+		return math.Sqrt(num)
+	}
+	return math.Sqrt(num / den)
+}
+
+func bitsEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasNaN(v []float32) bool {
+	for _, x := range v {
+		if x != x {
+			return true
+		}
+	}
+	return false
+}

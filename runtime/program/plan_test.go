@@ -1,0 +1,134 @@
+package program
+
+import (
+	"math"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// TestPlanSharesMemoryOnlyBetweenDisjointLifetimes checks the plan of the
+// training step structurally: it saves memory, tensors sharing a slot have
+// disjoint live ranges, and no node writes a buffer it reads.
+func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
+	lib := newLib(t)
+	p, n := compileNet(t, lib, false, func(n *aeNet) []*graph.Tensor { return n.params() })
+	st := p.Stats()
+	t.Logf("%d slots: planned %d bytes, unplanned %d bytes (%.0f%%)", st.Slots, st.PlannedBytes, st.UnplannedBytes,
+		100*float64(st.PlannedBytes)/float64(st.UnplannedBytes))
+	if !(st.PlannedBytes < st.UnplannedBytes) {
+		t.Errorf("planned %d bytes, not less than the unplanned %d", st.PlannedBytes, st.UnplannedBytes)
+	}
+	pl, tensors := p.plan, n.g.Tensors()
+	bySlot := map[int][]int{}
+	for id, s := range pl.slot {
+		if s >= 0 {
+			if pl.root[id] != id {
+				t.Errorf("%v is a view but has its own slot", tensors[id])
+			}
+			if pl.slotLen[s] != tensors[id].Len() {
+				t.Errorf("%v (%d floats) is in a %d-float slot", tensors[id], tensors[id].Len(), pl.slotLen[s])
+			}
+			bySlot[s] = append(bySlot[s], id)
+		}
+	}
+	shared := 0
+	for s, ids := range bySlot {
+		for i, a := range ids {
+			for _, b := range ids[i+1:] {
+				shared++
+				if !(pl.last[a] < pl.first[b] || pl.last[b] < pl.first[a]) {
+					t.Errorf("slot %d: %v live [%d,%d] and %v live [%d,%d] overlap", s,
+						tensors[a], pl.first[a], pl.last[a], tensors[b], pl.first[b], pl.last[b])
+				}
+			}
+		}
+	}
+	if shared == 0 {
+		t.Error("no two tensors share a slot")
+	}
+	for _, nb := range p.nodes {
+		if _, ok := nb.n.Op().(graph.ReshapeOp); ok {
+			if nb.in[0] != nb.out[0] {
+				t.Errorf("%v: the view has its own buffer", nb.n)
+			}
+			continue
+		}
+		for _, o := range nb.out {
+			for _, in := range nb.in {
+				if o == in {
+					t.Errorf("%v writes a buffer it reads", nb.n)
+				}
+			}
+		}
+	}
+	// The loss and the gradients the optimizer reads live to the end.
+	if pl.last[pl.root[n.loss.ID()]] != len(p.nodes) {
+		t.Errorf("the loss output is not pinned to the end of the step")
+	}
+}
+
+// TestPoisonedPlanMatchesReference trains with every planned slot filled
+// with NaN on the host before each step and every tensor's memory filled
+// with NaN on the device right after its last use (Options.Poison): if two
+// live tensors shared memory, or a tensor were read before it is written,
+// NaNs would reach the loss. The run must still match the reference.
+func TestPoisonedPlanMatchesReference(t *testing.T) {
+	const steps = 5
+	all := func(n *aeNet) []*graph.Tensor { return n.params() }
+	refLosses, refPS, _ := refTrain(t, steps, all)
+	lib := newLib(t)
+	p, n := compileNet(t, lib, true, all)
+	clean, _ := compileNet(t, lib, false, all)
+	if p.Stats().Dispatches <= clean.Stats().Dispatches {
+		t.Fatalf("poisoning recorded no fills: %d dispatches, %d without", p.Stats().Dispatches, clean.Stats().Dispatches)
+	}
+	feeds := n.batch(trainSeed)
+	var losses []float32
+	for step := 0; step < steps; step++ {
+		for _, s := range p.slots {
+			nan := make([]float32, s.Len())
+			for i := range nan {
+				nan[i] = float32(math.NaN())
+			}
+			if err := s.WriteFloat32(0, nan); err != nil {
+				t.Fatal(err)
+			}
+		}
+		vals, err := p.Step(feeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, vals[n.loss][0])
+	}
+	for i := range losses {
+		d := math.Abs(float64(losses[i])-float64(refLosses[i])) / math.Abs(float64(refLosses[i]))
+		if !(d <= lossTolerance) {
+			t.Errorf("poisoned step %d: loss %v, reference %v", i, losses[i], refLosses[i])
+		}
+	}
+	got := graph.NewParamSet()
+	buildAE(got, graph.Train)
+	if err := p.Params().Download(got); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range refPS.Names() {
+		if e := relL2(got.Get(name), refPS.Get(name)); !(e <= paramTolerance) {
+			t.Errorf("poisoned run: %s differs from the reference by %.3g", name, e)
+		}
+	}
+	// The poison is really there: a slot whose last tensor died holds NaN.
+	dead := 0
+	for _, s := range p.slots {
+		v, err := s.Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasNaN(v) {
+			dead++
+		}
+	}
+	if dead == 0 {
+		t.Error("no slot holds the poison after a step")
+	}
+}

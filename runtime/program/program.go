@@ -1,0 +1,344 @@
+package program
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// Program is a compiled graph: its memory plan, its device buffers and its
+// recorded command buffer. Step replays it.
+type Program struct {
+	lib       *kernels.Library
+	params    *DeviceParams
+	ownParams bool
+	plan      *plan
+	strategy  strategy
+
+	slots   []*vk.Buffer // planned activations and gradients, by slot
+	inputs  []hostBuf    // fed each step
+	outputs []hostBuf    // read back each step
+	values  map[*graph.Tensor][]float32
+	nodes   []nodeBufs
+	updates []update
+
+	stepBuf               *vk.Buffer // the step-parameter buffer
+	counterSlot, adamSlot kernels.StepSlot
+	hyper                 Adam // the optimizer's scalars (Grads unused)
+	counter               uint64
+
+	seqs []*vk.Sequence // one, except for the per-node benchmark strategy
+}
+
+// strategy is how a program records and submits; only recordOnce is
+// exported behaviour, the others exist for the benchmarks.
+type strategy int
+
+const (
+	recordOnce      strategy = iota // one sequence, recorded at Compile, replayed
+	recordEveryStep                 // one sequence, re-recorded before every run
+	submitPerNode                   // one sequence per node and per update, each submitted
+)
+
+// hostBuf is a tensor exchanged with the host each step.
+type hostBuf struct {
+	t   *graph.Tensor
+	buf *vk.Buffer
+	val []float32 // outputs: the slice Step returns, reused
+}
+
+// nodeBufs is a node with the buffers of its inputs and outputs.
+type nodeBufs struct {
+	n       *graph.Node
+	in, out []*vk.Buffer
+	dead    []*vk.Buffer // slots to poison after the node (Options.Poison)
+}
+
+// update is one parameter's Adam update.
+type update struct {
+	name string
+	p, g *vk.Buffer
+	st   *adamState
+}
+
+// Step-parameter buffer layout, in 32-bit words.
+const (
+	counterWord = 0
+	adamWord    = counterWord + kernels.CounterWords
+	stepWords   = adamWord + kernels.AdamStepWords
+)
+
+// Compile plans, allocates and records g for lib's device. Every node of g
+// runs on each step, in order, then the Adam updates of opts.Adam, all in one
+// command buffer recorded here and never again. The graph's inputs (every
+// Input tensor) must be fed to each Step.
+//
+// Buffers: parameters and state come from opts.Params (one buffer per name,
+// plus Adam's m and v per trained parameter); each input has its own buffer;
+// activations and gradients live in the slots of the memory plan (see
+// Stats); a small step-parameter buffer holds the RNG counter (words 0-1)
+// and the Adam step's scalars (words 2-7), rewritten by every Step.
+func Compile(lib *kernels.Library, g *graph.Graph, opts Options) (*Program, error) {
+	return compile(lib, g, opts, recordOnce)
+}
+
+func compile(lib *kernels.Library, g *graph.Graph, opts Options, s strategy) (p *Program, err error) {
+	if lib == nil || g == nil {
+		return nil, errors.New("program: compile: nil library or graph")
+	}
+	if err := g.Err(); err != nil {
+		return nil, fmt.Errorf("program: compile: the graph has an error: %w", err)
+	}
+	tensors, nodes := g.Tensors(), g.Nodes()
+	own := func(what string, t *graph.Tensor) error {
+		if t == nil {
+			return fmt.Errorf("program: compile: %s is nil", what)
+		}
+		if id := t.ID(); id < 0 || id >= len(tensors) || tensors[id] != t {
+			return fmt.Errorf("program: compile: %s %v is not a tensor of the graph", what, t)
+		}
+		return nil
+	}
+	p = &Program{lib: lib, strategy: s, values: map[*graph.Tensor][]float32{}}
+	for _, t := range opts.Outputs {
+		if err := own("output", t); err != nil {
+			return nil, err
+		}
+	}
+	pinned := map[int]bool{}
+	for _, t := range opts.Outputs {
+		pinned[t.ID()] = true
+	}
+	var trained []*graph.Tensor
+	if a := opts.Adam; a != nil {
+		p.hyper = Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
+		if _, err := kernels.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, 1); err != nil {
+			return nil, fmt.Errorf("program: compile: %w", err)
+		}
+		for w, gr := range a.Grads {
+			if err := own("adam parameter", w); err != nil {
+				return nil, err
+			}
+			if w.Role() != graph.Param {
+				continue
+			}
+			if err := own(fmt.Sprintf("adam gradient of %q", w.Name()), gr); err != nil {
+				return nil, err
+			}
+			if gr.Len() != w.Len() {
+				return nil, fmt.Errorf("program: compile: adam: gradient %v of %v has %d values, want %d", gr, w, gr.Len(), w.Len())
+			}
+			trained = append(trained, w)
+			pinned[gr.ID()] = true
+		}
+		sort.Slice(trained, func(i, j int) bool { return trained[i].ID() < trained[j].ID() })
+	}
+	p.params = opts.Params
+	if p.params == nil {
+		if p.params, err = NewDeviceParams(lib.Context(), g.Params()); err != nil {
+			return nil, err
+		}
+		p.ownParams = true
+	} else if p.params.ps != g.Params() {
+		return nil, errors.New("program: compile: opts.Params holds another ParamSet than the graph's")
+	} else if p.params.ctx != lib.Context() {
+		return nil, errors.New("program: compile: opts.Params is on another device context than the library")
+	}
+	defer func(q *Program) {
+		if err != nil {
+			q.Free() // p is nil by now: free what was allocated
+		}
+	}(p)
+
+	p.plan = newPlan(nodes, tensors, pinned)
+	bufs, err := p.allocate(tensors)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range nodes {
+		nb := nodeBufs{n: n}
+		for _, t := range n.Inputs() {
+			nb.in = append(nb.in, bufs[t.ID()])
+		}
+		for _, t := range n.Outputs() {
+			nb.out = append(nb.out, bufs[t.ID()])
+		}
+		if opts.Poison {
+			for _, id := range p.plan.deadAfter[i] {
+				nb.dead = append(nb.dead, bufs[id])
+			}
+		}
+		p.nodes = append(p.nodes, nb)
+	}
+	for _, w := range trained {
+		st, err := p.params.adamFor(w.Name(), w.Len())
+		if err != nil {
+			return nil, fmt.Errorf("program: compile: %w", err)
+		}
+		p.updates = append(p.updates, update{name: w.Name(), p: bufs[w.ID()], g: bufs[opts.Adam.Grads[w].ID()], st: st})
+	}
+	seen := map[*graph.Tensor]bool{}
+	for _, t := range opts.Outputs {
+		if !seen[t] {
+			seen[t] = true
+			h := hostBuf{t: t, buf: bufs[t.ID()], val: make([]float32, t.Len())}
+			p.outputs = append(p.outputs, h)
+			p.values[t] = h.val
+		}
+	}
+	if err := p.recordAll(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// allocate creates the planned slots, the input buffers and the step
+// buffer, fetches the parameter buffers, and returns every tensor's buffer
+// by ID.
+func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
+	ctx := p.lib.Context()
+	for i, n := range p.plan.slotLen {
+		b, err := ctx.NewBufferFloat32(n, nil)
+		if err != nil {
+			return nil, fmt.Errorf("program: compile: slot %d (%d floats): %w", i, n, err)
+		}
+		p.slots = append(p.slots, b)
+	}
+	var err error
+	if p.stepBuf, err = ctx.NewBufferFloat32(stepWords, make([]float32, stepWords)); err != nil {
+		return nil, fmt.Errorf("program: compile: step-parameter buffer: %w", err)
+	}
+	p.counterSlot = kernels.StepSlot{Buf: p.stepBuf, Word: counterWord}
+	p.adamSlot = kernels.StepSlot{Buf: p.stepBuf, Word: adamWord}
+	bufs := make([]*vk.Buffer, len(tensors))
+	for _, t := range tensors { // leaves first: a view's root may be one
+		switch t.Role() {
+		case graph.Input:
+			b, err := ctx.NewBufferFloat32(t.Len(), nil)
+			if err != nil {
+				return nil, fmt.Errorf("program: compile: input %v: %w", t, err)
+			}
+			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+			bufs[t.ID()] = b
+		case graph.Param, graph.State:
+			b, err := p.params.buffer(t.Name())
+			if err != nil {
+				return nil, fmt.Errorf("program: compile: %s %v: %w", t.Role(), t, err)
+			}
+			bufs[t.ID()] = b
+		}
+	}
+	for _, t := range tensors {
+		id := t.ID()
+		if s := p.plan.slot[id]; s >= 0 {
+			bufs[id] = p.slots[s]
+		}
+	}
+	for _, t := range tensors { // views, after their roots
+		if r := p.plan.root[t.ID()]; r != t.ID() {
+			bufs[t.ID()] = bufs[r]
+		}
+	}
+	return bufs, nil
+}
+
+// recordAll creates and records the program's sequences.
+func (p *Program) recordAll() error {
+	ctx := p.lib.Context()
+	if p.strategy != submitPerNode {
+		seq, err := ctx.NewSequence(vk.SequenceOptions{})
+		if err != nil {
+			return fmt.Errorf("program: compile: %w", err)
+		}
+		p.seqs = []*vk.Sequence{seq}
+		return p.recordStep(seq)
+	}
+	for i := range p.nodes {
+		if _, ok := p.nodes[i].n.Op().(graph.ReshapeOp); ok {
+			continue
+		}
+		seq, err := ctx.NewSequence(vk.SequenceOptions{})
+		if err != nil {
+			return fmt.Errorf("program: compile: %w", err)
+		}
+		p.seqs = append(p.seqs, seq)
+		if err := p.recordNode(seq, &p.nodes[i]); err != nil {
+			return err
+		}
+	}
+	for _, u := range p.updates {
+		seq, err := ctx.NewSequence(vk.SequenceOptions{})
+		if err != nil {
+			return fmt.Errorf("program: compile: %w", err)
+		}
+		p.seqs = append(p.seqs, seq)
+		if err := p.recordUpdate(seq, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordStep records the whole step into seq: every node in order, then the
+// Adam updates.
+func (p *Program) recordStep(seq *vk.Sequence) error {
+	for i := range p.nodes {
+		if err := p.recordNode(seq, &p.nodes[i]); err != nil {
+			return err
+		}
+	}
+	for _, u := range p.updates {
+		if err := p.recordUpdate(seq, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Program) recordNode(seq *vk.Sequence, nb *nodeBufs) error {
+	if err := record(p.lib, seq, p.counterSlot, nb.n.Op(), nb.in, nb.out); err != nil {
+		return fmt.Errorf("program: node %v: %w", nb.n, err)
+	}
+	for _, b := range nb.dead {
+		if err := p.lib.Fill(seq, b, float32(math.NaN())); err != nil {
+			return fmt.Errorf("program: poisoning after node %v: %w", nb.n, err)
+		}
+	}
+	return nil
+}
+
+func (p *Program) recordUpdate(seq *vk.Sequence, u update) error {
+	if err := p.lib.AdamUpdate(seq, p.adamSlot, u.p, u.st.m, u.st.v, u.g); err != nil {
+		return fmt.Errorf("program: adam update of %q: %w", u.name, err)
+	}
+	return nil
+}
+
+// Free releases the program's sequences and buffers, and its parameter
+// store when it made its own. Shared DeviceParams are left alone.
+func (p *Program) Free() {
+	for _, s := range p.seqs {
+		s.Free()
+	}
+	p.seqs = nil
+	for _, b := range p.slots {
+		b.Free()
+	}
+	p.slots = nil
+	for _, h := range p.inputs {
+		h.buf.Free()
+	}
+	p.inputs = nil
+	if p.stepBuf != nil {
+		p.stepBuf.Free()
+		p.stepBuf = nil
+	}
+	if p.ownParams && p.params != nil {
+		p.params.Free()
+	}
+}

@@ -246,11 +246,12 @@ func byteSize(n uint64) string {
 
 // Buffer is a range of device memory holding one tensor.
 type Buffer struct {
-	ctx   *Context
-	blk   *block
-	off   uint64
-	size  uint64 // bytes asked for
-	alloc uint64 // bytes reserved (aligned)
+	ctx    *Context
+	blk    *block
+	off    uint64
+	size   uint64  // bytes asked for
+	alloc  uint64  // bytes reserved (aligned); a view's own size
+	parent *Buffer // the buffer a view looks into; nil for an allocation
 }
 
 // NewBuffer reserves size bytes of device memory (contents undefined).
@@ -296,6 +297,10 @@ func (b *Buffer) Len() int { return int(b.size / 4) }
 // sequence that will run again.
 func (b *Buffer) Free() {
 	if b == nil || b.blk == nil {
+		return
+	}
+	if b.parent != nil { // a view owns no memory
+		b.blk = nil
 		return
 	}
 	b.ctx.mu.Lock()
@@ -362,8 +367,40 @@ func float32Bytes(f []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 4*len(f))
 }
 
+// live reports whether the buffer's memory is still reserved (for a view: its parent's).
+func (b *Buffer) live() bool {
+	return b.blk != nil && (b.parent == nil || b.parent.blk != nil)
+}
+
+// View returns a buffer over n float32s of b starting at float index i. It shares b's
+// memory: writes through either are seen by both, and sequences order dispatches on
+// overlapping views like any other overlapping buffers. It owns nothing (Free only
+// detaches it) and is unusable once b is freed. 4·i must be a multiple of
+// Context.BufferAlign, the device's storage-buffer offset alignment.
+func (b *Buffer) View(i, n int) (*Buffer, error) {
+	if !b.live() {
+		return nil, fmt.Errorf("view of a freed buffer")
+	}
+	if i < 0 || n <= 0 || uint64(4*(i+n)) > b.size {
+		return nil, fmt.Errorf("view of floats [%d, %d) is outside the %d-float buffer", i, i+n, b.Len())
+	}
+	off := b.off + uint64(4*i)
+	if off%b.ctx.align != 0 {
+		return nil, fmt.Errorf("view at float %d: byte offset %d is not a multiple of the device's %d-byte storage-buffer alignment",
+			i, 4*i, b.ctx.align)
+	}
+	root := b
+	if b.parent != nil {
+		root = b.parent
+	}
+	return &Buffer{ctx: b.ctx, blk: b.blk, off: off, size: uint64(4 * n), alloc: uint64(4 * n), parent: root}, nil
+}
+
+// BufferAlign is the byte alignment of buffer offsets, allocations and views.
+func (c *Context) BufferAlign() int { return int(c.align) }
+
 func (b *Buffer) checkRange(op string, off, n int) error {
-	if b.blk == nil {
+	if !b.live() {
 		return fmt.Errorf("%s of a freed buffer", op)
 	}
 	if off < 0 || n < 0 || uint64(off)+uint64(n) > b.size {

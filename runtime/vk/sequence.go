@@ -180,7 +180,7 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 		}
 	}
 	for i, b := range bufs {
-		if b == nil || b.blk == nil {
+		if b == nil || !b.live() {
 			return fmt.Errorf("dispatch of %s: buffer %d is nil or freed", k.name, i)
 		}
 		if b.ctx != s.ctx {

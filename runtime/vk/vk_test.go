@@ -497,3 +497,90 @@ func TestPipelineCachePersists(t *testing.T) {
 		}
 	}
 }
+
+func TestBufferViews(t *testing.T) {
+	for _, staging := range []bool{false, true} {
+		ctx := vktest.Open(t, vk.Config{ForceStaging: staging})
+		k := loadKernels(t, ctx, 64)
+		step := ctx.BufferAlign() / 4 // floats per alignment unit
+		n := 3 * step
+		parent, err := ctx.NewBufferFloat32(n, randomFloats(rand.New(rand.NewSource(5)), n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := parent.View(0, step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := parent.View(step, 2*step-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Host writes through a view land in the parent.
+		if err := b.WriteFloat32(0, []float32{7, 8}); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, 2)
+		if err := parent.ReadFloat32(step, got); err != nil || got[0] != 7 || got[1] != 8 {
+			t.Fatalf("parent reads %v, %v after a view write", got, err)
+		}
+		// Disjoint views need no barrier; overlapping ones do.
+		seq, err := ctx.NewSequence(vk.SequenceOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustDispatch := func(kern *vk.Kernel, push []uint32, bufs ...*vk.Buffer) {
+			t.Helper()
+			if err := seq.Dispatch(kern, vk.GroupsFor(step, 64), push, bufs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustDispatch(k.fill, []uint32{vk.F32(1.5), uint32(step)}, a)
+		mustDispatch(k.fill, []uint32{vk.F32(2.5), uint32(b.Len())}, b)
+		if st := seq.Stats(); st.Barriers != 0 {
+			t.Fatalf("fills of disjoint views: %d barriers", st.Barriers)
+		}
+		head, _ := b.View(0, step)
+		mustDispatch(k.copy, []uint32{uint32(step)}, a, head) // reads a: waits for the fill of a
+		if st := seq.Stats(); st.Barriers != 1 {
+			t.Fatalf("copy out of a view just filled: %d barriers, want 1", st.Barriers)
+		}
+		if err := seq.Run(); err != nil {
+			t.Fatal(err)
+		}
+		all, _ := parent.Float32s()
+		for i, v := range all[:n-1] {
+			want := float32(1.5) // a, and b's head copied from a
+			if i >= 2*step {
+				want = 2.5
+			}
+			if v != want {
+				t.Fatalf("staging=%v: float %d = %v, want %v", staging, i, v, want)
+			}
+		}
+		// Misaligned, out-of-range and orphaned views are refused; freeing a view
+		// leaves the parent intact.
+		if ctx.BufferAlign() > 4 {
+			if _, err := parent.View(1, 2); err == nil {
+				t.Error("a misaligned view was made")
+			}
+		}
+		for _, r := range [][2]int{{-step, 1}, {0, 0}, {2 * step, step + 1}} {
+			if _, err := parent.View(r[0], r[1]); err == nil {
+				t.Errorf("view %v of %d floats was made", r, n)
+			}
+		}
+		a.Free()
+		if _, err := parent.Float32s(); err != nil {
+			t.Fatalf("parent unusable after freeing a view: %v", err)
+		}
+		parent.Free()
+		if _, err := b.Float32s(); err == nil {
+			t.Error("a view of a freed buffer was read")
+		}
+		if _, err := b.View(0, 1); err == nil {
+			t.Error("a view of a view of a freed buffer was made")
+		}
+		seq.Free()
+	}
+}

@@ -210,6 +210,15 @@ func (g *Graph) placeholder() *Tensor {
 }
 
 // fail records err if it is the first error and returns a placeholder.
+// Fail records err as the graph's error (unless it already has one), for code
+// that builds on a graph and finds its own inputs invalid. Like any failed op,
+// later ops are no-ops and Err returns the first error.
+func (g *Graph) Fail(err error) {
+	if err != nil {
+		g.fail(err)
+	}
+}
+
 func (g *Graph) fail(err error) *Tensor {
 	if g.err == nil {
 		g.err = err

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -304,5 +305,21 @@ func TestReshapeInfer(t *testing.T) {
 		case c.err == "" && (err != nil || !sameShape(got, c.want)):
 			t.Errorf("inferShape(%v, %v) = %v, %v, want %v", c.in, c.shape, got, err, c.want)
 		}
+	}
+}
+
+func TestFailKeepsFirstError(t *testing.T) {
+	g := New(NewParamSet(), Train)
+	x := g.Input("x", 2, 3)
+	first := errors.New("caller found its input invalid")
+	g.Fail(first)
+	g.Fail(errors.New("second"))
+	g.Fail(nil)
+	y := g.Scale(x, 2)
+	if !errors.Is(g.Err(), first) {
+		t.Fatalf("Err() = %v, want the first error", g.Err())
+	}
+	if len(g.Nodes()) != 0 || y == nil {
+		t.Fatalf("an op on a failed graph added %d nodes (result %v)", len(g.Nodes()), y)
 	}
 }

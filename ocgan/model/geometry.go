@@ -1,0 +1,215 @@
+package model
+
+import "fmt"
+
+// Geometry is the configuration of the five OCGAN networks: image and latent
+// sizes, channel widths, the spatial size chain and the per-layer paddings
+// that realise it, and the batch-norm, leaky-ReLU and dropout settings. It is
+// plain data; Validate checks it and New builds a Model from it.
+//
+// The convolution layers of the encoder, the visual discriminator and the
+// classifier share one size chain: conv i (1-based, i = 1 … Depth+1) maps
+// Sizes[i−1] to Sizes[i] with padding ConvPad[i−1]. The decoder runs the
+// chain backwards: transposed conv i maps Sizes[Depth+2−i] to
+// Sizes[Depth+1−i] with TransposedPad[i−1].
+type Geometry struct {
+	// Name labels the geometry in errors, e.g. "MNIST28".
+	Name string
+
+	// ImageSize is the height and width of the (square) images, Channels
+	// their channel count (1 for MNIST, 3 for RGB).
+	ImageSize, Channels int
+	// Latent is L, the length of the latent vector (the encoder's output
+	// is a 1×1×L map, flattened to [N, L]).
+	Latent int
+	// Depth is the number of strided convolutions before the last one that
+	// reaches 1×1 (3 in the paper: the networks have Depth+1 convolutions).
+	Depth int
+	// Kernel and Stride of every convolution and transposed convolution (5, 2).
+	Kernel, Stride int
+
+	// EncoderWidth is ngf, the channels of the encoder's first conv (and of
+	// the decoder's last hidden block); block i has EncoderWidth·2^(i−1).
+	EncoderWidth int
+	// VisualWidth is the visual discriminator's ndf (12), ClassifierWidth
+	// the classifier's (64).
+	VisualWidth, ClassifierWidth int
+	// LatentWidths are the hidden widths of the latent discriminator
+	// (128, 64, 32, 16), each Dense + batch norm + ReLU, before a 1-unit logit.
+	LatentWidths []int
+
+	// Sizes is the spatial size chain, Depth+2 entries from ImageSize down
+	// to 1, e.g. 28, 14, 7, 4, 1.
+	Sizes []int
+	// ConvPad is the zero padding of each of the Depth+1 convolutions.
+	ConvPad []int
+	// TransposedPad is the (padding, output padding) of each of the
+	// decoder's Depth+1 transposed convolutions, from the latent up.
+	TransposedPad []TransposedPad
+
+	// DropoutP is the decoder's dropout probability (0.5); 0 disables it.
+	DropoutP float32
+	// DropoutBlock is the decoder block (1-based) whose batch norm is
+	// followed by dropout (3, the MXNet code's n == 2); 0 disables it.
+	DropoutBlock int
+
+	// BNMomentum is the batch-norm momentum in PyTorch's convention (the
+	// weight of the new batch statistic): 0.9, which is MXNet's 0.1 (spec
+	// §14). BNEps is added to the variance (1e-5).
+	BNMomentum, BNEps float32
+	// LeakySlope is the negative slope of the leaky ReLUs (0.2).
+	LeakySlope float32
+}
+
+// TransposedPad is the padding and output padding of a transposed convolution.
+type TransposedPad struct {
+	Pad, OutPad int
+}
+
+// String returns "(pad, outpad)".
+func (t TransposedPad) String() string { return fmt.Sprintf("(%d,%d)", t.Pad, t.OutPad) }
+
+// base returns the paper's settings for the given image and latent sizes,
+// with Sizes, ConvPad and TransposedPad still to be derived.
+func base(name string, imageSize, channels, latent int) Geometry {
+	return Geometry{
+		Name:      name,
+		ImageSize: imageSize, Channels: channels, Latent: latent,
+		Depth: 3, Kernel: 5, Stride: 2,
+		EncoderWidth: 64, VisualWidth: 12, ClassifierWidth: 64,
+		LatentWidths: []int{128, 64, 32, 16},
+		DropoutP:     0.5, DropoutBlock: 3,
+		BNMomentum: 0.9, BNEps: 1e-5, LeakySlope: 0.2,
+	}
+}
+
+// mustDerive derives the chain and paddings of a preset; the presets are
+// fixed values checked by the tests, so a failure is a programming error.
+func mustDerive(g Geometry) Geometry {
+	d, err := g.Derive()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// MNIST28 is the project's default geometry, identical to the PyTorch peer
+// (shared/peers/torch_ocgan): 28×28×1 images, L = 16, size chain
+// 28→14→7→4→1 with conv paddings 2, 2, 2, 1 and transposed-conv (padding,
+// output padding) (1,1), (2,0), (2,1), (2,1).
+func MNIST28() Geometry { return mustDerive(base("MNIST28", 28, 1, 16)) }
+
+// CIFAR32 is a 32×32×3 geometry with L = 512 (the authors' CIFAR runs, spec
+// §3 item 3). No valid-padding chain reaches 1×1 from 32, so the sizes halve
+// with "same" padding: 32→16→8→4→1, conv paddings 2, 2, 2, 1 and
+// transposed-conv (padding, output padding) (1,1), (2,1), (2,1), (2,1) —
+// what the peer derives for img_size=32.
+func CIFAR32() Geometry { return mustDerive(base("CIFAR32", 32, 3, 512)) }
+
+// Authors61 is the authors' MXNet geometry (spec §3): 61×61×3 images and
+// valid convolutions (padding 0 everywhere), 61→29→13→5→1 and back with
+// output padding 0. L = 16 as in the authors' MNIST command; their CIFAR
+// runs used 512 (set Latent).
+func Authors61() Geometry { return mustDerive(base("Authors61", 61, 3, 16)) }
+
+// Custom returns the paper's settings (widths, kernel 5, stride 2, depth 3,
+// dropout, batch norm, slope) for another image size, channel count and
+// latent length, with the chain and paddings derived as Derive does. Change
+// fields and call Derive again (after clearing Sizes) or Validate.
+func Custom(name string, imageSize, channels, latent int) (Geometry, error) {
+	return base(name, imageSize, channels, latent).Derive()
+}
+
+// Validate checks the geometry: positive sizes and widths, a size chain of
+// Depth+2 entries from ImageSize to 1, and paddings that realise every step
+// of it (the error names the first layer that does not), plus the ranges of
+// the dropout, batch-norm and leaky-ReLU settings.
+func (g Geometry) Validate() error {
+	if err := g.validate(); err != nil {
+		return fmt.Errorf("model: geometry %q: %w", g.Name, err)
+	}
+	return nil
+}
+
+func (g Geometry) validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"ImageSize", g.ImageSize}, {"Channels", g.Channels}, {"Latent", g.Latent},
+		{"Depth", g.Depth}, {"Kernel", g.Kernel}, {"Stride", g.Stride},
+		{"EncoderWidth", g.EncoderWidth}, {"VisualWidth", g.VisualWidth},
+		{"ClassifierWidth", g.ClassifierWidth},
+	} {
+		if f.v < 1 {
+			return fmt.Errorf("%s is %d, want >= 1", f.name, f.v)
+		}
+	}
+	for i, w := range g.LatentWidths {
+		if w < 1 {
+			return fmt.Errorf("Dl.fc%d: LatentWidths[%d] is %d, want >= 1", i+1, i, w)
+		}
+	}
+	if err := g.validateChain(); err != nil {
+		return err
+	}
+	if !(g.DropoutP >= 0 && g.DropoutP < 1) {
+		return fmt.Errorf("DropoutP is %v, want in [0, 1)", g.DropoutP)
+	}
+	if g.DropoutBlock < 0 || g.DropoutBlock > g.Depth {
+		return fmt.Errorf("DropoutBlock is %d, want 0 (none) or a decoder block 1…%d", g.DropoutBlock, g.Depth)
+	}
+	if !(g.BNMomentum >= 0 && g.BNMomentum <= 1) {
+		return fmt.Errorf("BNMomentum is %v, want in [0, 1]", g.BNMomentum)
+	}
+	if !(g.BNEps > 0) {
+		return fmt.Errorf("BNEps is %v, want > 0", g.BNEps)
+	}
+	if !(g.LeakySlope >= 0) {
+		return fmt.Errorf("LeakySlope is %v, want >= 0", g.LeakySlope)
+	}
+	return nil
+}
+
+// validateChain checks Sizes, ConvPad and TransposedPad against each other.
+func (g Geometry) validateChain() error {
+	n := g.Depth + 1 // convolutions per network
+	if len(g.Sizes) != n+1 {
+		return fmt.Errorf("Sizes %v has %d entries, want Depth+2 = %d (use Derive)", g.Sizes, len(g.Sizes), n+1)
+	}
+	if g.Sizes[0] != g.ImageSize {
+		return fmt.Errorf("Sizes %v starts at %d, want ImageSize %d", g.Sizes, g.Sizes[0], g.ImageSize)
+	}
+	if g.Sizes[n] != 1 {
+		return fmt.Errorf("Sizes %v ends at %d, want 1 (a 1×1 latent and logit)", g.Sizes, g.Sizes[n])
+	}
+	if len(g.ConvPad) != n {
+		return fmt.Errorf("ConvPad %v has %d entries, want Depth+1 = %d", g.ConvPad, len(g.ConvPad), n)
+	}
+	if len(g.TransposedPad) != n {
+		return fmt.Errorf("TransposedPad %v has %d entries, want Depth+1 = %d", g.TransposedPad, len(g.TransposedPad), n)
+	}
+	for i := 0; i < n; i++ {
+		in, want, p := g.Sizes[i], g.Sizes[i+1], g.ConvPad[i]
+		layer := fmt.Sprintf("En.conv%d (and Dv.conv%[1]d, C.conv%[1]d)", i+1)
+		if p < 0 {
+			return fmt.Errorf("%s: padding %d is negative", layer, p)
+		}
+		if got, ok := convOut(in, p, g.Kernel, g.Stride); !ok {
+			return fmt.Errorf("%s: the %d×%[2]d kernel does not fit the input %d×%[3]d padded by %d", layer, g.Kernel, in, p)
+		} else if got != want {
+			return fmt.Errorf("%s: padding %d maps %d → %d, the size chain %v wants %d", layer, p, in, got, g.Sizes, want)
+		}
+	}
+	for i := 0; i < n; i++ {
+		in, want, t := g.Sizes[n-i], g.Sizes[n-i-1], g.TransposedPad[i]
+		layer := fmt.Sprintf("De.convT%d", i+1)
+		if t.Pad < 0 || t.OutPad < 0 || t.OutPad >= g.Stride {
+			return fmt.Errorf("%s: (padding, output padding) %v: want padding >= 0 and 0 <= output padding < stride %d", layer, t, g.Stride)
+		}
+		if got := convTOut(in, t, g.Kernel, g.Stride); got != want {
+			return fmt.Errorf("%s: (padding, output padding) %v maps %d → %d, the size chain %v wants %d", layer, t, in, got, g.Sizes, want)
+		}
+	}
+	return nil
+}

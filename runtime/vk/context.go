@@ -1,6 +1,7 @@
 package vk
 
 /*
+#include <stdlib.h>
 #include "shim.h"
 */
 import "C"
@@ -99,37 +100,25 @@ func (c *Context) init(cfg Config) error {
 	c.fp16 = info.Float16 && !cfg.DisableFP16 && os.Getenv("OCGAN_VK_FP16") != "off"
 	var exts []string
 	if c.fp16 && c.phys.f16Ext {
-		exts = append(exts, "VK_KHR_shader_float16_int8\x00")
+		exts = append(exts, "VK_KHR_shader_float16_int8")
 	}
 	c.chain = C.ocgan_vk_feature_chain(cBool(info.Storage16), cBool(info.PushConstant16), cBool(c.fp16))
 	if c.chain == nil {
 		return errors.New("allocating the device feature chain: out of memory")
 	}
-	qinfo := []vk.DeviceQueueCreateInfo{{
-		SType:            vk.StructureTypeDeviceQueueCreateInfo,
-		QueueFamilyIndex: c.phys.queueIndex,
-		QueueCount:       1,
-		PQueuePriorities: []float32{1},
-	}}
-	dinfo := vk.DeviceCreateInfo{
-		SType:                   vk.StructureTypeDeviceCreateInfo,
-		PNext:                   c.chain,
-		QueueCreateInfoCount:    1,
-		PQueueCreateInfos:       qinfo,
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-	}
-	var dev vk.Device
-	r := vk.CreateDevice(c.phys.handle, &dinfo, nil, &dev)
-	dinfo.Free()
+	extNames := packNames(exts)
+	defer C.free(unsafe.Pointer(extNames))
+	var dev unsafe.Pointer
+	r := vk.Result(C.ocgan_vk_create_device(c.in.gipa, unsafe.Pointer(c.in.handle), unsafe.Pointer(c.phys.handle),
+		C.uint32_t(c.phys.queueIndex), extNames, C.uint32_t(len(exts)), c.chain, &dev))
 	if err := check(r, "vkCreateDevice"); err != nil {
 		return err
 	}
-	c.device = dev
+	c.device = vk.Device(dev)
 	var q vk.Queue
-	vk.GetDeviceQueue(dev, c.phys.queueIndex, 0, &q)
+	vk.GetDeviceQueue(c.device, c.phys.queueIndex, 0, &q)
 	c.queue = q
-	c.cmds = C.ocgan_vk_cmds_new(c.in.gipa, unsafe.Pointer(c.in.handle), unsafe.Pointer(dev))
+	c.cmds = C.ocgan_vk_cmds_new(c.in.gipa, unsafe.Pointer(c.in.handle), dev)
 	if c.cmds == nil {
 		return errors.New("resolving device command functions with vkGetDeviceProcAddr failed")
 	}
@@ -139,7 +128,7 @@ func (c *Context) init(cfg Config) error {
 		QueueFamilyIndex: c.phys.queueIndex,
 	}
 	var pool vk.CommandPool
-	r = vk.CreateCommandPool(dev, &pinfo, nil, &pool)
+	r = vk.CreateCommandPool(c.device, &pinfo, nil, &pool)
 	pinfo.Free()
 	if err := check(r, "vkCreateCommandPool"); err != nil {
 		return err

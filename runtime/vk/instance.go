@@ -83,11 +83,11 @@ func newInstance(cfg Config) (*instance, error) {
 
 	var layers, exts []string
 	if cfg.validate() {
-		if !hasInstanceLayer(ValidationLayer) {
+		if !hasInstanceLayer(gipa, ValidationLayer) {
 			return nil, fmt.Errorf("validation requested but %s is not installed: `apt-get install vulkan-validationlayers`", ValidationLayer)
 		}
-		layers = append(layers, ValidationLayer+"\x00")
-		exts = append(exts, debugReportExt+"\x00")
+		layers = append(layers, ValidationLayer)
+		exts = append(exts, debugReportExt)
 		in.validating = true
 		in.log = C.ocgan_vk_msglog_new()
 		in.debugInfo = C.ocgan_vk_debug_create_info(in.log)
@@ -96,24 +96,12 @@ func newInstance(cfg Config) (*instance, error) {
 			return nil, fmt.Errorf("allocating the validation message log: out of memory")
 		}
 	}
-	app := vk.ApplicationInfo{
-		SType:            vk.StructureTypeApplicationInfo,
-		PApplicationName: "ocgan\x00",
-		PEngineName:      "ocgan-runtime\x00",
-		ApiVersion:       api,
-	}
-	info := vk.InstanceCreateInfo{
-		SType:                   vk.StructureTypeInstanceCreateInfo,
-		PNext:                   in.debugInfo, // messages from vkCreateInstance itself
-		PApplicationInfo:        &app,
-		EnabledLayerCount:       uint32(len(layers)),
-		PpEnabledLayerNames:     layers,
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-	}
-	var h vk.Instance
-	r := vk.CreateInstance(&info, nil, &h)
-	info.Free()
+	layerNames, extNames := packNames(layers), packNames(exts)
+	defer C.free(unsafe.Pointer(layerNames))
+	defer C.free(unsafe.Pointer(extNames))
+	var h unsafe.Pointer
+	r := vk.Result(C.ocgan_vk_create_instance(gipa, C.uint32_t(api), layerNames, C.uint32_t(len(layers)),
+		extNames, C.uint32_t(len(exts)), in.debugInfo, &h)) // debugInfo: messages from vkCreateInstance itself
 	if r != vk.Success {
 		in.destroy()
 		if r == vk.ErrorIncompatibleDriver {
@@ -121,14 +109,14 @@ func newInstance(cfg Config) (*instance, error) {
 		}
 		return nil, fmt.Errorf("creating Vulkan instance: %w", check(r, "vkCreateInstance"))
 	}
-	in.handle = h
-	if err := vk.InitInstance(h); err != nil {
+	in.handle = vk.Instance(h)
+	if err := vk.InitInstance(in.handle); err != nil {
 		in.destroy()
 		return nil, fmt.Errorf("resolving Vulkan instance functions: %w", err)
 	}
 	if in.validating {
 		var cb C.uint64_t
-		if r := vk.Result(C.ocgan_vk_debug_register(gipa, unsafe.Pointer(h), in.debugInfo, &cb)); r != vk.Success {
+		if r := vk.Result(C.ocgan_vk_debug_register(gipa, h, in.debugInfo, &cb)); r != vk.Success {
 			in.destroy()
 			return nil, fmt.Errorf("registering the validation callback: %w", check(r, "vkCreateDebugReportCallbackEXT"))
 		}
@@ -138,22 +126,21 @@ func newInstance(cfg Config) (*instance, error) {
 }
 
 // hasInstanceLayer reports whether the loader knows the named layer.
-func hasInstanceLayer(name string) bool {
-	var n uint32
-	if vk.EnumerateInstanceLayerProperties(&n, nil) != vk.Success || n == 0 {
-		return false
+func hasInstanceLayer(gipa unsafe.Pointer, name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return C.ocgan_vk_has_instance_layer(gipa, cname) != 0
+}
+
+// packNames returns the names as one C string of NUL-terminated names (free it).
+func packNames(names []string) *C.char {
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(n)
+		b.WriteByte(0)
 	}
-	props := make([]vk.LayerProperties, n)
-	if vk.EnumerateInstanceLayerProperties(&n, props) != vk.Success {
-		return false
-	}
-	for i := range props[:n] {
-		props[i].Deref()
-		if cString(props[i].LayerName[:]) == name {
-			return true
-		}
-	}
-	return false
+	b.WriteByte(0)
+	return C.CString(b.String())
 }
 
 // drainMessages returns and clears the validation messages collected so far.
@@ -232,27 +219,12 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 	props.Limits.Deref()
 	pd.cacheUUID = props.PipelineCacheUUID
 
-	var qn uint32
-	vk.GetPhysicalDeviceQueueFamilyProperties(h, &qn, nil)
-	qprops := make([]vk.QueueFamilyProperties, qn)
-	vk.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qprops)
-	found, tsBits := false, uint32(0)
-	// Prefer a compute-only family (async compute on discrete GPUs), else any with compute.
-	for pass := 0; pass < 2 && !found; pass++ {
-		for i := range qprops[:qn] {
-			q := &qprops[i]
-			q.Deref()
-			compute := q.QueueFlags&vk.QueueFlags(vk.QueueComputeBit) != 0
-			graphics := q.QueueFlags&vk.QueueFlags(vk.QueueGraphicsBit) != 0
-			if compute && (pass == 1 || !graphics) && q.QueueCount > 0 {
-				pd.queueIndex, tsBits, found = uint32(i), q.TimestampValidBits, true
-				break
-			}
-		}
-	}
-	if !found {
+	var tsBits C.uint32_t
+	family := C.ocgan_vk_compute_queue(in.gipa, unsafe.Pointer(in.handle), unsafe.Pointer(h), &tsBits)
+	if family < 0 {
 		return pd, false
 	}
+	pd.queueIndex = uint32(family)
 
 	vk.GetPhysicalDeviceMemoryProperties(h, &pd.memory)
 	pd.memory.Deref()
@@ -266,11 +238,10 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 		pd.memory.MemoryTypes[i].Deref()
 	}
 
-	exts := deviceExtensions(h)
 	devAPI := props.ApiVersion
 	pd.use12 = devAPI >= vk.MakeVersion(1, 2, 0) && in.apiVersion >= vk.MakeVersion(1, 2, 0)
-	driverExt := !pd.use12 && exts["VK_KHR_driver_properties"]
-	pd.f16Ext = !pd.use12 && exts["VK_KHR_shader_float16_int8"]
+	driverExt := !pd.use12 && in.hasDeviceExtension(h, "VK_KHR_driver_properties")
+	pd.f16Ext = !pd.use12 && in.hasDeviceExtension(h, "VK_KHR_shader_float16_int8")
 	var extra C.ocgan_vk_extra
 	C.ocgan_vk_query_extra(in.gipa, unsafe.Pointer(in.handle), unsafe.Pointer(h), cBool(pd.use12),
 		cBool(driverExt), cBool(pd.f16Ext), &extra)
@@ -343,22 +314,11 @@ func deviceType(t vk.PhysicalDeviceType) DeviceType {
 	}
 }
 
-// deviceExtensions returns the set of extension names the device advertises.
-func deviceExtensions(h vk.PhysicalDevice) map[string]bool {
-	out := map[string]bool{}
-	var n uint32
-	if vk.EnumerateDeviceExtensionProperties(h, "", &n, nil) != vk.Success || n == 0 {
-		return out
-	}
-	props := make([]vk.ExtensionProperties, n)
-	if vk.EnumerateDeviceExtensionProperties(h, "", &n, props) != vk.Success {
-		return out
-	}
-	for i := range props[:n] {
-		props[i].Deref()
-		out[cString(props[i].ExtensionName[:])] = true
-	}
-	return out
+// hasDeviceExtension reports whether the physical device advertises the extension.
+func (in *instance) hasDeviceExtension(h vk.PhysicalDevice, name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return C.ocgan_vk_has_device_extension(in.gipa, unsafe.Pointer(in.handle), unsafe.Pointer(h), cname) != 0
 }
 
 // Devices lists every Vulkan device with a compute queue, in the driver's order.

@@ -1,8 +1,7 @@
 package vk
 
 /*
-#include <stdlib.h>
-#include <string.h>
+#include "shim.h"
 */
 import "C"
 
@@ -112,95 +111,21 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 
 func (k *Kernel) build(words []uint32, spec []uint32) error {
 	c := k.ctx
-	minfo := vk.ShaderModuleCreateInfo{
-		SType:    vk.StructureTypeShaderModuleCreateInfo,
-		CodeSize: uint(4 * len(words)),
-		PCode:    words,
-	}
-	var module vk.ShaderModule
-	r := vk.CreateShaderModule(c.device, &minfo, nil, &module)
-	minfo.Free()
-	if err := check(r, "vkCreateShaderModule"); err != nil {
-		return err
-	}
-	k.module = module
-
-	binds := make([]vk.DescriptorSetLayoutBinding, len(k.bindings))
-	for i := range binds {
-		binds[i] = vk.DescriptorSetLayoutBinding{
-			Binding:         uint32(i),
-			DescriptorType:  vk.DescriptorTypeStorageBuffer,
-			DescriptorCount: 1,
-			StageFlags:      vk.ShaderStageFlags(vk.ShaderStageComputeBit),
-		}
-	}
-	linfo := vk.DescriptorSetLayoutCreateInfo{
-		SType:        vk.StructureTypeDescriptorSetLayoutCreateInfo,
-		BindingCount: uint32(len(binds)),
-		PBindings:    binds,
-	}
-	var setLayout vk.DescriptorSetLayout
-	r = vk.CreateDescriptorSetLayout(c.device, &linfo, nil, &setLayout)
-	linfo.Free()
-	if err := check(r, "vkCreateDescriptorSetLayout"); err != nil {
-		return err
-	}
-	k.setLayout = setLayout
-
-	pinfo := vk.PipelineLayoutCreateInfo{
-		SType:          vk.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount: 1,
-		PSetLayouts:    []vk.DescriptorSetLayout{setLayout},
-	}
-	if k.pushWords > 0 {
-		pinfo.PushConstantRangeCount = 1
-		pinfo.PPushConstantRanges = []vk.PushConstantRange{{
-			StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: uint32(4 * k.pushWords),
-		}}
-	}
-	var layout vk.PipelineLayout
-	r = vk.CreatePipelineLayout(c.device, &pinfo, nil, &layout)
-	pinfo.Free()
-	if err := check(r, "vkCreatePipelineLayout"); err != nil {
-		return err
-	}
-	k.layout = layout
-
-	stage := vk.PipelineShaderStageCreateInfo{
-		SType:  vk.StructureTypePipelineShaderStageCreateInfo,
-		Stage:  vk.ShaderStageComputeBit,
-		Module: module,
-		PName:  "main\x00",
-	}
-	// Specialization data lives in C memory: the binding stores PData in a C struct.
-	var specData unsafe.Pointer
+	var specPtr *C.uint32_t
 	if len(spec) > 0 {
-		specData = C.malloc(C.size_t(4 * len(spec)))
-		defer C.free(specData)
-		C.memcpy(specData, unsafe.Pointer(&spec[0]), C.size_t(4*len(spec)))
-		entries := make([]vk.SpecializationMapEntry, len(spec))
-		for i := range entries {
-			entries[i] = vk.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
-		}
-		stage.PSpecializationInfo = []vk.SpecializationInfo{{
-			MapEntryCount: uint32(len(spec)),
-			PMapEntries:   entries,
-			DataSize:      uint(4 * len(spec)),
-			PData:         specData,
-		}}
+		specPtr = (*C.uint32_t)(unsafe.Pointer(&spec[0]))
 	}
-	cinfo := []vk.ComputePipelineCreateInfo{{
-		SType:  vk.StructureTypeComputePipelineCreateInfo,
-		Stage:  stage,
-		Layout: layout,
-	}}
-	pipes := make([]vk.Pipeline, 1)
-	r = vk.CreateComputePipelines(c.device, c.cache.handle(), 1, cinfo, nil, pipes)
-	if err := check(r, "vkCreateComputePipelines"); err != nil {
-		return err
-	}
-	k.pipeline = pipes[0]
-	return nil
+	var out [4]unsafe.Pointer
+	ret := int64(C.ocgan_vk_create_kernel(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.cache.handle())),
+		(*C.uint32_t)(unsafe.Pointer(&words[0])), C.size_t(4*len(words)), C.uint32_t(len(k.bindings)),
+		C.uint32_t(4*k.pushWords), specPtr, C.uint32_t(len(spec)), &out[0]))
+	k.module = vk.ShaderModule(out[0])
+	k.setLayout = vk.DescriptorSetLayout(out[1])
+	k.layout = vk.PipelineLayout(out[2])
+	k.pipeline = vk.Pipeline(out[3])
+	stage, r := ret>>32, vk.Result(int32(uint32(ret)))
+	names := [...]string{"vkCreateShaderModule", "vkCreateDescriptorSetLayout", "vkCreatePipelineLayout", "vkCreateComputePipelines"}
+	return check(r, names[stage])
 }
 
 func (k *Kernel) destroy() {
@@ -236,20 +161,13 @@ func (k *Kernel) descriptorSet(bufs []*Buffer) (vk.DescriptorSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s: %w", k.name, err)
 	}
-	infos := make([]vk.DescriptorBufferInfo, len(bufs))
-	writes := make([]vk.WriteDescriptorSet, len(bufs))
+	var hs, offs, ranges [maxBindings]C.uint64_t
 	for i, b := range bufs {
-		infos[i] = vk.DescriptorBufferInfo{Buffer: b.blk.buf, Offset: vk.DeviceSize(b.off), Range: vk.DeviceSize(b.size)}
-		writes[i] = vk.WriteDescriptorSet{
-			SType:           vk.StructureTypeWriteDescriptorSet,
-			DstSet:          set,
-			DstBinding:      uint32(i),
-			DescriptorCount: 1,
-			DescriptorType:  vk.DescriptorTypeStorageBuffer,
-			PBufferInfo:     infos[i : i+1],
-		}
+		hs[i] = handle64(unsafe.Pointer(b.blk.buf))
+		offs[i], ranges[i] = C.uint64_t(b.off), C.uint64_t(b.size)
 	}
-	vk.UpdateDescriptorSets(c.device, uint32(len(writes)), writes, 0, nil)
+	C.ocgan_vk_write_set(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(set)), C.uint32_t(len(bufs)),
+		&hs[0], &offs[0], &ranges[0])
 	k.sets[key] = set
 	return set, nil
 }
@@ -262,37 +180,22 @@ const setsPerPool = 512
 func (c *Context) allocateSet(layout vk.DescriptorSetLayout) (vk.DescriptorSet, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		if n := len(c.descPools); n > 0 {
-			info := vk.DescriptorSetAllocateInfo{
-				SType:              vk.StructureTypeDescriptorSetAllocateInfo,
-				DescriptorPool:     c.descPools[n-1],
-				DescriptorSetCount: 1,
-				PSetLayouts:        []vk.DescriptorSetLayout{layout},
-			}
-			var set vk.DescriptorSet
-			r := vk.AllocateDescriptorSets(c.device, &info, &set)
-			info.Free()
+			var set unsafe.Pointer
+			r := vk.Result(C.ocgan_vk_alloc_set(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.descPools[n-1])),
+				handle64(unsafe.Pointer(layout)), &set))
 			if r == vk.Success {
-				return set, nil
+				return vk.DescriptorSet(set), nil
 			}
 			if r != vk.ErrorOutOfPoolMemory && r != vk.ErrorFragmentedPool {
 				return nil, check(r, "vkAllocateDescriptorSets")
 			}
 		}
-		pinfo := vk.DescriptorPoolCreateInfo{
-			SType:         vk.StructureTypeDescriptorPoolCreateInfo,
-			MaxSets:       setsPerPool,
-			PoolSizeCount: 1,
-			PPoolSizes: []vk.DescriptorPoolSize{{
-				Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * maxBindings,
-			}},
-		}
-		var pool vk.DescriptorPool
-		r := vk.CreateDescriptorPool(c.device, &pinfo, nil, &pool)
-		pinfo.Free()
+		var pool unsafe.Pointer
+		r := vk.Result(C.ocgan_vk_create_pool(c.cmds, unsafe.Pointer(c.device), setsPerPool, setsPerPool*maxBindings, &pool))
 		if err := check(r, "vkCreateDescriptorPool"); err != nil {
 			return nil, err
 		}
-		c.descPools = append(c.descPools, pool)
+		c.descPools = append(c.descPools, vk.DescriptorPool(pool))
 	}
 	return nil, fmt.Errorf("allocating a descriptor set failed even from a new pool")
 }

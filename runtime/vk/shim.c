@@ -36,6 +36,164 @@ typedef struct { int32_t sType; void* pNext; int32_t id; char name[256]; char in
 typedef struct { int32_t sType; void* pNext; VkBool32 sb16, ubsb16, pc16, io16; } storage16_features;
 typedef struct { int32_t sType; void* pNext; VkBool32 f16, i8; } f16i8_features;
 typedef struct { int32_t sType; void* pNext; uint32_t src, dst; } memory_barrier;
+typedef struct { char name[256]; uint32_t spec, impl; char desc[256]; } layer_props;
+typedef struct { char name[256]; uint32_t spec; } ext_props;
+typedef struct { uint32_t flags, count, ts_bits, gw, gh, gd; } queue_family_props;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	const char* app;
+	uint32_t appVersion;
+	const char* engine;
+	uint32_t engineVersion;
+	uint32_t api;
+} app_info;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t flags;
+	const app_info* app;
+	uint32_t nlayers;
+	const char* const* layers;
+	uint32_t nexts;
+	const char* const* exts;
+} instance_info;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t flags;
+	uint32_t family;
+	uint32_t count;
+	const float* priorities;
+} queue_info;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t flags;
+	uint32_t nqueues;
+	const queue_info* queues;
+	uint32_t nlayers;
+	const char* const* layers;
+	uint32_t nexts;
+	const char* const* exts;
+	const void* features;
+} device_info;
+
+enum {
+	ST_APPLICATION_INFO = 0,
+	ST_INSTANCE_CREATE_INFO = 1,
+	ST_DEVICE_QUEUE_CREATE_INFO = 2,
+	ST_DEVICE_CREATE_INFO = 3,
+	ST_SHADER_MODULE_CREATE_INFO = 16,
+	ST_PIPELINE_SHADER_STAGE_CREATE_INFO = 18,
+	ST_COMPUTE_PIPELINE_CREATE_INFO = 29,
+	ST_PIPELINE_LAYOUT_CREATE_INFO = 30,
+	ST_DESCRIPTOR_SET_LAYOUT_CREATE_INFO = 32,
+	ST_DESCRIPTOR_POOL_CREATE_INFO = 33,
+	ST_DESCRIPTOR_SET_ALLOCATE_INFO = 34,
+	ST_WRITE_DESCRIPTOR_SET = 35,
+	DESCRIPTOR_STORAGE_BUFFER = 7,
+	STAGE_BIT_COMPUTE = 0x20,
+	QUEUE_GRAPHICS = 1,
+	QUEUE_COMPUTE = 2,
+};
+
+// split_names fills out[] with pointers to the n NUL-separated names in packed.
+static void split_names(const char* packed, uint32_t n, const char** out) {
+	for (uint32_t i = 0; i < n; i++) {
+		out[i] = packed;
+		packed += strlen(packed) + 1;
+	}
+}
+
+int32_t ocgan_vk_create_instance(void* gipa, uint32_t api, const char* layers, uint32_t nlayers,
+                                 const char* exts, uint32_t nexts, const void* pnext, void** out) {
+	typedef VkResult (*PFN)(const instance_info*, const void*, void**);
+	PFN create = (PFN)((PFN_gipa)gipa)(NULL, "vkCreateInstance");
+	if (!create) return -3;  // VK_ERROR_INITIALIZATION_FAILED
+	const char* lnames[16];
+	const char* enames[16];
+	if (nlayers > 16 || nexts > 16) return -3;
+	split_names(layers, nlayers, lnames);
+	split_names(exts, nexts, enames);
+	app_info app = {ST_APPLICATION_INFO, NULL, "ocgan", 0, "ocgan-runtime", 0, api};
+	instance_info info = {ST_INSTANCE_CREATE_INFO, pnext, 0, &app, nlayers, lnames, nexts, enames};
+	*out = NULL;
+	return create(&info, NULL, out);
+}
+
+int ocgan_vk_has_instance_layer(void* gipa, const char* name) {
+	typedef VkResult (*PFN)(uint32_t*, layer_props*);
+	PFN list = (PFN)((PFN_gipa)gipa)(NULL, "vkEnumerateInstanceLayerProperties");
+	if (!list) return 0;
+	uint32_t n = 0;
+	if (list(&n, NULL) != 0 || n == 0) return 0;
+	layer_props* props = calloc(n, sizeof(*props));
+	if (!props) return 0;
+	int found = 0;
+	if (list(&n, props) >= 0) {
+		for (uint32_t i = 0; i < n && !found; i++) found = strncmp(props[i].name, name, 256) == 0;
+	}
+	free(props);
+	return found;
+}
+
+int ocgan_vk_has_device_extension(void* gipa, void* instance, void* phys, const char* name) {
+	typedef VkResult (*PFN)(void*, const char*, uint32_t*, ext_props*);
+	PFN list = (PFN)((PFN_gipa)gipa)(instance, "vkEnumerateDeviceExtensionProperties");
+	if (!list) return 0;
+	uint32_t n = 0;
+	if (list(phys, NULL, &n, NULL) != 0 || n == 0) return 0;
+	ext_props* props = calloc(n, sizeof(*props));
+	if (!props) return 0;
+	int found = 0;
+	if (list(phys, NULL, &n, props) >= 0) {
+		for (uint32_t i = 0; i < n && !found; i++) found = strncmp(props[i].name, name, 256) == 0;
+	}
+	free(props);
+	return found;
+}
+
+int32_t ocgan_vk_compute_queue(void* gipa, void* instance, void* phys, uint32_t* ts_bits) {
+	typedef void (*PFN)(void*, uint32_t*, queue_family_props*);
+	PFN list = (PFN)((PFN_gipa)gipa)(instance, "vkGetPhysicalDeviceQueueFamilyProperties");
+	*ts_bits = 0;
+	if (!list) return -1;
+	uint32_t n = 0;
+	list(phys, &n, NULL);
+	if (n == 0) return -1;
+	queue_family_props* props = calloc(n, sizeof(*props));
+	if (!props) return -1;
+	list(phys, &n, props);
+	int32_t best = -1;
+	for (int pass = 0; pass < 2 && best < 0; pass++) {
+		for (uint32_t i = 0; i < n; i++) {
+			int compute = (props[i].flags & QUEUE_COMPUTE) != 0, graphics = (props[i].flags & QUEUE_GRAPHICS) != 0;
+			if (compute && props[i].count > 0 && (pass == 1 || !graphics)) {
+				best = (int32_t)i;
+				*ts_bits = props[i].ts_bits;
+				break;
+			}
+		}
+	}
+	free(props);
+	return best;
+}
+
+int32_t ocgan_vk_create_device(void* gipa, void* instance, void* phys, uint32_t family, const char* exts,
+                               uint32_t nexts, const void* chain, void** out) {
+	typedef VkResult (*PFN)(void*, const device_info*, const void*, void**);
+	PFN create = (PFN)((PFN_gipa)gipa)(instance, "vkCreateDevice");
+	if (!create) return -3;
+	const char* enames[16];
+	if (nexts > 16) return -3;
+	split_names(exts, nexts, enames);
+	float priority = 1.0f;
+	queue_info q = {ST_DEVICE_QUEUE_CREATE_INFO, NULL, 0, family, 1, &priority};
+	device_info info = {ST_DEVICE_CREATE_INFO, chain, 0, 1, &q, 0, NULL, nexts, enames, NULL};
+	*out = NULL;
+	return create(phys, &info, NULL, out);
+}
 
 void* ocgan_vk_load(const char* so, char* err, size_t errlen) {
 	void* h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
@@ -261,6 +419,11 @@ typedef struct {
 	const void* pSignal;
 } submit_info;
 typedef VkResult (*PFN_submit)(void*, uint32_t, const submit_info*, uint64_t);
+typedef void (*PFN_copy)(void*, uint64_t, uint64_t, uint32_t, const uint64_t*);
+typedef VkResult (*PFN_create)(void*, const void*, const void*, uint64_t*);
+typedef VkResult (*PFN_create_pipes)(void*, uint64_t, uint32_t, const void*, const void*, uint64_t*);
+typedef VkResult (*PFN_alloc_sets)(void*, const void*, uint64_t*);
+typedef void (*PFN_update_sets)(void*, uint32_t, const void*, uint32_t, const void*);
 typedef VkResult (*PFN_wait)(void*, uint32_t, const uint64_t*, VkBool32, uint64_t);
 typedef VkResult (*PFN_reset)(void*, uint32_t, const uint64_t*);
 
@@ -274,6 +437,11 @@ struct ocgan_vk_cmds {
 	PFN_submit submit;
 	PFN_wait wait;
 	PFN_reset reset;
+	PFN_copy copy;
+	PFN_create create_module, create_set_layout, create_layout, create_pool;
+	PFN_create_pipes create_pipes;
+	PFN_alloc_sets alloc_sets;
+	PFN_update_sets update_sets;
 };
 
 ocgan_vk_cmds* ocgan_vk_cmds_new(void* gipa, void* instance, void* device) {
@@ -290,8 +458,17 @@ ocgan_vk_cmds* ocgan_vk_cmds_new(void* gipa, void* instance, void* device) {
 	c->submit = (PFN_submit)gd(device, "vkQueueSubmit");
 	c->wait = (PFN_wait)gd(device, "vkWaitForFences");
 	c->reset = (PFN_reset)gd(device, "vkResetFences");
+	c->copy = (PFN_copy)gd(device, "vkCmdCopyBuffer");
+	c->create_module = (PFN_create)gd(device, "vkCreateShaderModule");
+	c->create_set_layout = (PFN_create)gd(device, "vkCreateDescriptorSetLayout");
+	c->create_layout = (PFN_create)gd(device, "vkCreatePipelineLayout");
+	c->create_pool = (PFN_create)gd(device, "vkCreateDescriptorPool");
+	c->create_pipes = (PFN_create_pipes)gd(device, "vkCreateComputePipelines");
+	c->alloc_sets = (PFN_alloc_sets)gd(device, "vkAllocateDescriptorSets");
+	c->update_sets = (PFN_update_sets)gd(device, "vkUpdateDescriptorSets");
 	if (!c->bind_pipeline || !c->bind_sets || !c->push || !c->dispatch || !c->barrier || !c->timestamp ||
-	    !c->submit || !c->wait || !c->reset) {
+	    !c->submit || !c->wait || !c->reset || !c->copy || !c->create_module || !c->create_set_layout ||
+	    !c->create_layout || !c->create_pool || !c->create_pipes || !c->alloc_sets || !c->update_sets) {
 		free(c);
 		return NULL;
 	}
@@ -330,4 +507,145 @@ int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* 
 	r = c->wait(device, 1, &fence, 1, UINT64_MAX);
 	if (r != 0) return (1ll << 32) | (uint32_t)r;
 	return (2ll << 32) | (uint32_t)c->reset(device, 1, &fence);
+}
+
+void ocgan_vk_cmd_copy(ocgan_vk_cmds* c, void* cmd, uint64_t src, uint64_t dst, uint64_t src_off, uint64_t dst_off,
+                       uint64_t size) {
+	uint64_t region[3] = {src_off, dst_off, size};  // VkBufferCopy
+	c->copy(cmd, src, dst, 1, region);
+}
+
+typedef struct { int32_t sType; const void* pNext; uint32_t flags; size_t size; const uint32_t* code; } module_info;
+typedef struct { uint32_t binding, type, count, stages; const void* samplers; } set_binding;
+typedef struct { int32_t sType; const void* pNext; uint32_t flags, n; const set_binding* bindings; } set_layout_info;
+typedef struct { uint32_t stages, offset, size; } push_range;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t flags;
+	uint32_t nsets;
+	const uint64_t* sets;
+	uint32_t npush;
+	const push_range* push;
+} layout_info;
+typedef struct { uint32_t id, offset; size_t size; } spec_entry;
+typedef struct { uint32_t n; const spec_entry* entries; size_t size; const void* data; } spec_info;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t flags;
+	uint32_t stage;
+	uint64_t module;
+	const char* name;
+	const spec_info* spec;
+} stage_info;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t flags;
+	stage_info stage;
+	uint64_t layout;
+	uint64_t base;
+	int32_t base_index;
+} pipeline_info;
+
+int64_t ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, const uint32_t* code, size_t code_bytes,
+                               uint32_t nbind, uint32_t push_bytes, const uint32_t* spec, uint32_t nspec, void** out) {
+	uint64_t h[4] = {0, 0, 0, 0};
+	int64_t stage = 0;
+	VkResult r;
+	module_info mi = {ST_SHADER_MODULE_CREATE_INFO, NULL, 0, code_bytes, code};
+	r = c->create_module(device, &mi, NULL, &h[0]);
+	if (r == 0) {
+		stage = 1;
+		set_binding b[32];
+		if (nbind > 32) nbind = 32;
+		for (uint32_t i = 0; i < nbind; i++) {
+			set_binding x = {i, DESCRIPTOR_STORAGE_BUFFER, 1, STAGE_BIT_COMPUTE, NULL};
+			b[i] = x;
+		}
+		set_layout_info li = {ST_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, NULL, 0, nbind, b};
+		r = c->create_set_layout(device, &li, NULL, &h[1]);
+	}
+	if (r == 0) {
+		stage = 2;
+		push_range pr = {STAGE_BIT_COMPUTE, 0, push_bytes};
+		layout_info pi = {ST_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &h[1], push_bytes ? 1u : 0u, push_bytes ? &pr : NULL};
+		r = c->create_layout(device, &pi, NULL, &h[2]);
+	}
+	if (r == 0) {
+		stage = 3;
+		spec_entry entries[16];
+		if (nspec > 16) nspec = 16;
+		for (uint32_t i = 0; i < nspec; i++) {
+			spec_entry e = {i, 4 * i, 4};
+			entries[i] = e;
+		}
+		spec_info si = {nspec, entries, 4 * (size_t)nspec, spec};
+		pipeline_info pi;
+		memset(&pi, 0, sizeof(pi));
+		pi.sType = ST_COMPUTE_PIPELINE_CREATE_INFO;
+		pi.stage.sType = ST_PIPELINE_SHADER_STAGE_CREATE_INFO;
+		pi.stage.stage = STAGE_BIT_COMPUTE;
+		pi.stage.module = h[0];
+		pi.stage.name = "main";
+		pi.stage.spec = nspec ? &si : NULL;
+		pi.layout = h[2];
+		pi.base_index = -1;
+		r = c->create_pipes(device, cache, 1, &pi, NULL, &h[3]);
+	}
+	for (int i = 0; i < 4; i++) out[i] = (void*)(uintptr_t)h[i];
+	return (stage << 32) | (uint32_t)r;
+}
+
+typedef struct { uint32_t type, count; } pool_size;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint32_t flags, max_sets, nsizes;
+	const pool_size* sizes;
+} pool_info;
+
+int32_t ocgan_vk_create_pool(ocgan_vk_cmds* c, void* device, uint32_t max_sets, uint32_t descriptors, void** out) {
+	pool_size ps = {DESCRIPTOR_STORAGE_BUFFER, descriptors};
+	pool_info pi = {ST_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, max_sets, 1, &ps};
+	uint64_t h = 0;
+	VkResult r = c->create_pool(device, &pi, NULL, &h);
+	*out = (void*)(uintptr_t)h;
+	return r;
+}
+
+typedef struct { int32_t sType; const void* pNext; uint64_t pool; uint32_t n; const uint64_t* layouts; } set_alloc_info;
+
+int32_t ocgan_vk_alloc_set(ocgan_vk_cmds* c, void* device, uint64_t pool, uint64_t layout, void** out) {
+	set_alloc_info ai = {ST_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, pool, 1, &layout};
+	uint64_t h = 0;
+	VkResult r = c->alloc_sets(device, &ai, &h);
+	*out = (void*)(uintptr_t)h;
+	return r;
+}
+
+typedef struct { uint64_t buffer, offset, range; } buffer_info;
+typedef struct {
+	int32_t sType;
+	const void* pNext;
+	uint64_t set;
+	uint32_t binding, element, count, type;
+	const void* images;
+	const buffer_info* buffers;
+	const void* views;
+} write_set;
+
+void ocgan_vk_write_set(ocgan_vk_cmds* c, void* device, uint64_t set, uint32_t n, const uint64_t* bufs,
+                        const uint64_t* offsets, const uint64_t* ranges) {
+	buffer_info bi[32];
+	write_set w[32];
+	if (n > 32) n = 32;
+	for (uint32_t i = 0; i < n; i++) {
+		buffer_info b = {bufs[i], offsets[i], ranges[i]};
+		bi[i] = b;
+		write_set x = {ST_WRITE_DESCRIPTOR_SET, NULL, set, i, 0, 1, DESCRIPTOR_STORAGE_BUFFER, NULL, &bi[i], NULL};
+		w[i] = x;
+	}
+	c->update_sets(device, n, w, 0, NULL);
 }

@@ -15,6 +15,32 @@ void* ocgan_vk_load(const char* so, char* err, size_t errlen);
 // encoding), 1.0 when vkEnumerateInstanceVersion is absent.
 uint32_t ocgan_vk_instance_version(void* gipa);
 
+// Calls whose arguments hold arrays of structs or strings go through this shim, not
+// through vulkan-go: the binding frees the C copies of such arrays from a finalizer on
+// a variable that is unreachable during the call, so a garbage collection in the middle
+// of the call frees memory the driver is reading (seen as crashes in
+// vkCreateComputePipelines under load).
+
+// ocgan_vk_create_instance creates an instance for api with the NUL-separated layer
+// and extension names given (counts nlayers, nexts) and pnext chained in.
+int32_t ocgan_vk_create_instance(void* gipa, uint32_t api, const char* layers, uint32_t nlayers,
+                                 const char* exts, uint32_t nexts, const void* pnext, void** out);
+
+// ocgan_vk_has_instance_layer reports whether the loader knows the layer.
+int ocgan_vk_has_instance_layer(void* gipa, const char* name);
+
+// ocgan_vk_has_device_extension reports whether the physical device advertises the extension.
+int ocgan_vk_has_device_extension(void* gipa, void* instance, void* phys, const char* name);
+
+// ocgan_vk_compute_queue picks a queue family with compute, preferring one without
+// graphics; it returns the family index (or -1) and its timestampValidBits.
+int32_t ocgan_vk_compute_queue(void* gipa, void* instance, void* phys, uint32_t* ts_bits);
+
+// ocgan_vk_create_device creates a device with one queue of family, the NUL-separated
+// extensions and the feature chain.
+int32_t ocgan_vk_create_device(void* gipa, void* instance, void* phys, uint32_t family, const char* exts,
+                               uint32_t nexts, const void* chain, void** out);
+
 // Properties the 1.1.88 binding cannot query, read with vkGetPhysicalDevice*2.
 typedef struct {
 	uint32_t subgroup_size;
@@ -80,5 +106,29 @@ void ocgan_vk_cmd_barrier(ocgan_vk_cmds* c, void* cmd, uint32_t src_stage, uint3
 int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence);
 
 void ocgan_vk_cmd_timestamp(ocgan_vk_cmds* c, void* cmd, uint32_t stage, uint64_t pool, uint32_t query);
+
+// ocgan_vk_cmd_copy records one buffer-to-buffer copy.
+void ocgan_vk_cmd_copy(ocgan_vk_cmds* c, void* cmd, uint64_t src, uint64_t dst, uint64_t src_off, uint64_t dst_off,
+                       uint64_t size);
+
+// ocgan_vk_create_kernel builds a compute kernel: shader module from code (bytes),
+// a set layout of nbind storage buffers, a pipeline layout with push_bytes of push
+// constants, and the pipeline with nspec 32-bit specialization constants (ids
+// 0..nspec-1), through cache. out receives module, set layout, pipeline layout and
+// pipeline (NULL where not created). It returns stage << 32 | (uint32)VkResult, stage
+// being the call that returned the result: 0 module, 1 set layout, 2 layout, 3 pipeline.
+int64_t ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, const uint32_t* code, size_t code_bytes,
+                               uint32_t nbind, uint32_t push_bytes, const uint32_t* spec, uint32_t nspec, void** out);
+
+// ocgan_vk_create_pool creates a descriptor pool of max_sets sets and descriptors
+// storage-buffer descriptors.
+int32_t ocgan_vk_create_pool(ocgan_vk_cmds* c, void* device, uint32_t max_sets, uint32_t descriptors, void** out);
+
+// ocgan_vk_alloc_set allocates one descriptor set of layout from pool.
+int32_t ocgan_vk_alloc_set(ocgan_vk_cmds* c, void* device, uint64_t pool, uint64_t layout, void** out);
+
+// ocgan_vk_write_set points bindings 0..n-1 of set at the buffer ranges given.
+void ocgan_vk_write_set(ocgan_vk_cmds* c, void* device, uint64_t set, uint32_t n, const uint64_t* bufs,
+                        const uint64_t* offsets, const uint64_t* ranges);
 
 #endif

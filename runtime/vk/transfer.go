@@ -61,13 +61,12 @@ func (c *Context) transfer(b *Buffer, off uint64, p []byte, up bool) error {
 		if up {
 			copy(stage, p[done:done+n])
 		}
-		region := vk.BufferCopy{SrcOffset: 0, DstOffset: vk.DeviceSize(b.off + off + uint64(done)), Size: vk.DeviceSize(n)}
-		src, dst := c.stage.buf, b.blk.buf
+		devOff := b.off + off + uint64(done)
+		r := copyRegion{src: c.stage.buf, dst: b.blk.buf, dstOff: devOff, size: uint64(n)}
 		if !up {
-			region = vk.BufferCopy{SrcOffset: vk.DeviceSize(b.off + off + uint64(done)), DstOffset: 0, Size: vk.DeviceSize(n)}
-			src, dst = b.blk.buf, c.stage.buf
+			r = copyRegion{src: b.blk.buf, dst: c.stage.buf, srcOff: devOff, size: uint64(n)}
 		}
-		if err := c.recordCopy(src, dst, region); err != nil {
+		if err := c.recordCopy(r); err != nil {
 			return err
 		}
 		if err := c.submitAndWait(c.xferCmd, c.xferDone); err != nil {
@@ -81,9 +80,16 @@ func (c *Context) transfer(b *Buffer, off uint64, p []byte, up bool) error {
 	return nil
 }
 
+// copyRegion is one buffer-to-buffer copy.
+type copyRegion struct {
+	src, dst       vk.Buffer
+	srcOff, dstOff uint64
+	size           uint64
+}
+
 // recordCopy records one buffer copy fenced by barriers against compute work and
 // host access on both sides.
-func (c *Context) recordCopy(src, dst vk.Buffer, region vk.BufferCopy) error {
+func (c *Context) recordCopy(r copyRegion) error {
 	cmd := c.xferCmd
 	if err := check(vk.ResetCommandBuffer(cmd, 0), "vkResetCommandBuffer"); err != nil {
 		return err
@@ -92,15 +98,16 @@ func (c *Context) recordCopy(src, dst vk.Buffer, region vk.BufferCopy) error {
 		SType: vk.StructureTypeCommandBufferBeginInfo,
 		Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
 	}
-	r := vk.BeginCommandBuffer(cmd, &begin)
+	res := vk.BeginCommandBuffer(cmd, &begin)
 	begin.Free()
-	if err := check(r, "vkBeginCommandBuffer"); err != nil {
+	if err := check(res, "vkBeginCommandBuffer"); err != nil {
 		return err
 	}
 	cp := unsafe.Pointer(cmd)
 	C.ocgan_vk_cmd_barrier(c.cmds, cp, stageCompute|stageHost|stageTransfer, accessShaderWrite|accessHostWrite|accessTransferWrite,
 		stageTransfer, accessTransferRead|accessTransferWrite)
-	vk.CmdCopyBuffer(cmd, src, dst, 1, []vk.BufferCopy{region})
+	C.ocgan_vk_cmd_copy(c.cmds, cp, handle64(unsafe.Pointer(r.src)), handle64(unsafe.Pointer(r.dst)),
+		C.uint64_t(r.srcOff), C.uint64_t(r.dstOff), C.uint64_t(r.size))
 	C.ocgan_vk_cmd_barrier(c.cmds, cp, stageTransfer, accessTransferWrite,
 		stageHost|stageCompute, accessHostRead|accessShaderRead|accessShaderWrite)
 	return check(vk.EndCommandBuffer(cmd), "vkEndCommandBuffer")

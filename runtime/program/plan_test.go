@@ -8,8 +8,9 @@ import (
 )
 
 // TestPlanSharesMemoryOnlyBetweenDisjointLifetimes checks the plan of the
-// training step structurally: it saves memory, tensors sharing a slot have
-// disjoint live ranges, and no node writes a buffer it reads.
+// training step structurally: it saves memory, tensors whose memory overlaps
+// (including tensors of different sizes) have disjoint live ranges, and no
+// node writes a buffer it reads.
 func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 	lib := newLib(t)
 	p, n := compileNet(t, lib, false, func(n *aeNet) []*graph.Tensor { return n.params() })
@@ -20,32 +21,38 @@ func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 		t.Errorf("planned %d bytes, not less than the unplanned %d", st.PlannedBytes, st.UnplannedBytes)
 	}
 	pl, tensors := p.plan, n.g.Tensors()
-	bySlot := map[int][]int{}
-	for id, s := range pl.slot {
-		if s >= 0 {
+	var roots []int
+	for id, off := range pl.offset {
+		if off >= 0 {
 			if pl.root[id] != id {
-				t.Errorf("%v is a view but has its own slot", tensors[id])
+				t.Errorf("%v is a view but has its own range", tensors[id])
 			}
-			if pl.slotLen[s] != tensors[id].Len() {
-				t.Errorf("%v (%d floats) is in a %d-float slot", tensors[id], tensors[id].Len(), pl.slotLen[s])
+			if off%(lib.Context().BufferAlign()/4) != 0 || off+tensors[id].Len() > pl.arenaFloats {
+				t.Errorf("%v at float %d (%d floats) is misaligned or outside the %d-float arena", tensors[id], off,
+					tensors[id].Len(), pl.arenaFloats)
 			}
-			bySlot[s] = append(bySlot[s], id)
+			roots = append(roots, id)
 		}
 	}
-	shared := 0
-	for s, ids := range bySlot {
-		for i, a := range ids {
-			for _, b := range ids[i+1:] {
-				shared++
-				if !(pl.last[a] < pl.first[b] || pl.last[b] < pl.first[a]) {
-					t.Errorf("slot %d: %v live [%d,%d] and %v live [%d,%d] overlap", s,
-						tensors[a], pl.first[a], pl.last[a], tensors[b], pl.first[b], pl.last[b])
-				}
+	shared, mixed := 0, 0
+	for i, a := range roots {
+		for _, b := range roots[i+1:] {
+			oa, ob := pl.offset[a], pl.offset[b]
+			if oa >= ob+tensors[b].Len() || ob >= oa+tensors[a].Len() {
+				continue // disjoint memory
+			}
+			shared++
+			if tensors[a].Len() != tensors[b].Len() {
+				mixed++
+			}
+			if !(pl.last[a] < pl.first[b] || pl.last[b] < pl.first[a]) {
+				t.Errorf("%v live [%d,%d] and %v live [%d,%d] share memory while both live",
+					tensors[a], pl.first[a], pl.last[a], tensors[b], pl.first[b], pl.last[b])
 			}
 		}
 	}
-	if shared == 0 {
-		t.Error("no two tensors share a slot")
+	if shared == 0 || mixed == 0 {
+		t.Errorf("%d pairs share memory, %d of them of different sizes: want both > 0", shared, mixed)
 	}
 	for _, nb := range p.nodes {
 		if _, ok := nb.n.Op().(graph.ReshapeOp); ok {
@@ -68,7 +75,7 @@ func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 	}
 }
 
-// TestPoisonedPlanMatchesReference trains with every planned slot filled
+// TestPoisonedPlanMatchesReference trains with all planned memory filled
 // with NaN on the host before each step and every tensor's memory filled
 // with NaN on the device right after its last use (Options.Poison): if two
 // live tensors shared memory, or a tensor were read before it is written,
@@ -86,14 +93,12 @@ func TestPoisonedPlanMatchesReference(t *testing.T) {
 	feeds := n.batch(trainSeed)
 	var losses []float32
 	for step := 0; step < steps; step++ {
-		for _, s := range p.slots {
-			nan := make([]float32, s.Len())
-			for i := range nan {
-				nan[i] = float32(math.NaN())
-			}
-			if err := s.WriteFloat32(0, nan); err != nil {
-				t.Fatal(err)
-			}
+		nan := make([]float32, p.arena.Len())
+		for i := range nan {
+			nan[i] = float32(math.NaN())
+		}
+		if err := p.arena.WriteFloat32(0, nan); err != nil {
+			t.Fatal(err)
 		}
 		vals, err := p.Step(feeds)
 		if err != nil {
@@ -117,18 +122,12 @@ func TestPoisonedPlanMatchesReference(t *testing.T) {
 			t.Errorf("poisoned run: %s differs from the reference by %.3g", name, e)
 		}
 	}
-	// The poison is really there: a slot whose last tensor died holds NaN.
-	dead := 0
-	for _, s := range p.slots {
-		v, err := s.Float32s()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if hasNaN(v) {
-			dead++
-		}
+	// The poison is really there: memory whose last tensor died holds NaN.
+	v, err := p.arena.Float32s()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if dead == 0 {
-		t.Error("no slot holds the poison after a step")
+	if !hasNaN(v) {
+		t.Error("no planned memory holds the poison after a step")
 	}
 }

@@ -20,9 +20,9 @@ type Program struct {
 	plan      *plan
 	strategy  strategy
 
-	slots   []*vk.Buffer // planned activations and gradients, by slot
-	inputs  []hostBuf    // fed each step
-	outputs []hostBuf    // read back each step
+	arena   *vk.Buffer // planned activations and gradients, as views into it
+	inputs  []hostBuf  // fed each step
+	outputs []hostBuf  // read back each step
 	values  map[*graph.Tensor][]float32
 	nodes   []nodeBufs
 	updates []update
@@ -56,7 +56,7 @@ type hostBuf struct {
 type nodeBufs struct {
 	n       *graph.Node
 	in, out []*vk.Buffer
-	dead    []*vk.Buffer // slots to poison after the node (Options.Poison)
+	dead    []*vk.Buffer // planned tensors to poison after the node (Options.Poison)
 }
 
 // update is one parameter's Adam update.
@@ -80,7 +80,7 @@ const (
 //
 // Buffers: parameters and state come from opts.Params (one buffer per name,
 // plus Adam's m and v per trained parameter); each input has its own buffer;
-// activations and gradients live in the slots of the memory plan (see
+// activations and gradients are views into one arena laid out by the memory plan (see
 // Stats); a small step-parameter buffer holds the RNG counter (words 0-1)
 // and the Adam step's scalars (words 2-7), rewritten by every Step.
 func Compile(lib *kernels.Library, g *graph.Graph, opts Options) (*Program, error) {
@@ -155,7 +155,7 @@ func compile(lib *kernels.Library, g *graph.Graph, opts Options, s strategy) (p 
 		}
 	}(p)
 
-	p.plan = newPlan(nodes, tensors, pinned)
+	p.plan = newPlan(nodes, tensors, pinned, p.lib.Context().BufferAlign()/4)
 	bufs, err := p.allocate(tensors)
 	if err != nil {
 		return nil, err
@@ -197,17 +197,17 @@ func compile(lib *kernels.Library, g *graph.Graph, opts Options, s strategy) (p 
 	return p, nil
 }
 
-// allocate creates the planned slots, the input buffers and the step
+// allocate creates the activation arena and its views, the input buffers and the step
 // buffer, fetches the parameter buffers, and returns every tensor's buffer
 // by ID.
 func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	ctx := p.lib.Context()
-	for i, n := range p.plan.slotLen {
+	if n := p.plan.arenaFloats; n > 0 {
 		b, err := ctx.NewBufferFloat32(n, nil)
 		if err != nil {
-			return nil, fmt.Errorf("program: compile: slot %d (%d floats): %w", i, n, err)
+			return nil, fmt.Errorf("program: compile: activation arena (%d floats): %w", n, err)
 		}
-		p.slots = append(p.slots, b)
+		p.arena = b
 	}
 	var err error
 	if p.stepBuf, err = ctx.NewBufferFloat32(stepWords, make([]float32, stepWords)); err != nil {
@@ -235,8 +235,12 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	}
 	for _, t := range tensors {
 		id := t.ID()
-		if s := p.plan.slot[id]; s >= 0 {
-			bufs[id] = p.slots[s]
+		if off := p.plan.offset[id]; off >= 0 {
+			v, err := p.arena.View(off, t.Len())
+			if err != nil {
+				return nil, fmt.Errorf("program: compile: %v: %w", t, err)
+			}
+			bufs[id] = v
 		}
 	}
 	for _, t := range tensors { // views, after their roots
@@ -326,10 +330,8 @@ func (p *Program) Free() {
 		s.Free()
 	}
 	p.seqs = nil
-	for _, b := range p.slots {
-		b.Free()
-	}
-	p.slots = nil
+	p.arena.Free() // its views own nothing
+	p.arena = nil
 	for _, h := range p.inputs {
 		h.buf.Free()
 	}

@@ -149,17 +149,17 @@ type Stats struct {
 	vk.SequenceStats
 	Sequences int
 
-	// Slots is the number of planned buffers. PlannedBytes is their total
-	// size; UnplannedBytes is what one buffer per computed tensor (Reshape
-	// views excluded) would take. Inputs, parameters and optimizer state
-	// are not counted in either.
+	// Slots is the number of planned tensors, each a view into one arena
+	// buffer. PlannedBytes is the arena's size; UnplannedBytes is what one
+	// buffer per computed tensor (Reshape views excluded) would take. Inputs,
+	// parameters and optimizer state are not counted in either.
 	Slots                        int
 	PlannedBytes, UnplannedBytes int64
 }
 
 // Stats returns the program's counters.
 func (p *Program) Stats() Stats {
-	s := Stats{Sequences: len(p.seqs), Slots: len(p.plan.slotLen),
+	s := Stats{Sequences: len(p.seqs), Slots: p.plan.planned,
 		PlannedBytes: p.plan.plannedBytes, UnplannedBytes: p.plan.unplannedBytes}
 	for _, q := range p.seqs {
 		st := q.Stats()

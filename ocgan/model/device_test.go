@@ -141,3 +141,36 @@ func TestTinyTrainingStepOnDevice(t *testing.T) {
 	t.Logf("losses %v; worst relative difference: loss %.3g, weights and gammas %.3g, biases and betas %.3g",
 		want, worst, worstW, worstB)
 }
+
+// TestAutoEncoderStepMemoryPlan compiles the MNIST28 auto-encoder training step
+// at batch 64 (forward, gradients, Adam) and reports its memory plan: the
+// activations and gradients of the real network must fit in well under half of
+// what one buffer per tensor would take. It records, never runs, the step.
+func TestAutoEncoderStepMemoryPlan(t *testing.T) {
+	m, err := New(MNIST28())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := graph.NewParamSet()
+	g := graph.New(ps, graph.Train)
+	x := g.Input("x", 64, 1, 28, 28)
+	loss := g.MSELoss(m.Decoder(g, m.Encoder(g, x)), x)
+	grads, err := g.Gradients(loss, ParamTensors(g, NetEncoder, NetDecoder)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.Init(1)
+	lib := kernels.NewLibrary(vktest.Open(t))
+	p, err := program.Compile(lib, g, program.Options{Outputs: []*graph.Tensor{loss}, Adam: program.NewAdam(grads)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	st := p.Stats()
+	t.Logf("%d planned tensors: %.1f MiB planned, %.1f MiB unplanned (%.0f%%), %d dispatches", st.Slots,
+		float64(st.PlannedBytes)/(1<<20), float64(st.UnplannedBytes)/(1<<20), 100*float64(st.PlannedBytes)/float64(st.UnplannedBytes),
+		st.Dispatches)
+	if 2*st.PlannedBytes >= st.UnplannedBytes {
+		t.Errorf("planned %d bytes, not under half the unplanned %d", st.PlannedBytes, st.UnplannedBytes)
+	}
+}

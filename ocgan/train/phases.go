@@ -1,0 +1,216 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/program"
+)
+
+// phase is one step of Algorithm 1: a graph, the gradients its Adam
+// applies (nil: no optimizer), its feeds and the outputs read back.
+type phase struct {
+	name    string
+	g       *graph.Graph
+	grads   map[*graph.Tensor]*graph.Tensor
+	outputs []*graph.Tensor
+	feeds   map[*graph.Tensor][]float32
+	prog    *program.Program
+}
+
+// input adds an input to the phase's graph and a zeroed feed for it.
+func (p *phase) input(name string, shape ...int) *graph.Tensor {
+	t := p.g.Input(name, shape...)
+	if p.g.Err() == nil {
+		p.feeds[t] = make([]float32, t.Len())
+	}
+	return t
+}
+
+// constant adds an input whose feed is v everywhere (BCE targets).
+func (p *phase) constant(name string, v float32, shape ...int) *graph.Tensor {
+	t := p.input(name, shape...)
+	for i := range p.feeds[t] {
+		p.feeds[t][i] = v
+	}
+	return t
+}
+
+func newPhase(name string, ps *graph.ParamSet, mode graph.Mode) *phase {
+	return &phase{name: name, g: graph.New(ps, mode), feeds: map[*graph.Tensor][]float32{}}
+}
+
+// differentiate appends the gradients of loss with respect to the trainable
+// parameters of nets (the others stay frozen: no gradient nodes, no Adam).
+func (p *phase) differentiate(loss *graph.Tensor, nets ...model.Net) error {
+	if err := p.g.Err(); err != nil {
+		return fmt.Errorf("train: building the %s phase: %w", p.name, err)
+	}
+	grads, err := p.g.Gradients(loss, model.ParamTensors(p.g, nets...)...)
+	if err != nil {
+		return fmt.Errorf("train: differentiating the %s phase: %w", p.name, err)
+	}
+	p.grads = grads
+	return nil
+}
+
+// compile records the phase on lib's device against the shared store dp,
+// with an Adam of cfg's hyper-parameters when the phase trains.
+func (p *phase) compile(lib *kernels.Library, dp *program.DeviceParams, cfg Config) error {
+	if err := p.g.Err(); err != nil {
+		return fmt.Errorf("train: building the %s phase: %w", p.name, err)
+	}
+	opts := program.Options{Outputs: p.outputs, Params: dp}
+	if p.grads != nil {
+		a := program.NewAdam(p.grads)
+		a.LR, a.Beta1, a.Beta2, a.Eps = cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps
+		opts.Adam = a
+	}
+	prog, err := program.Compile(lib, p.g, opts)
+	if err != nil {
+		return fmt.Errorf("train: compiling the %s phase: %w", p.name, err)
+	}
+	p.prog = prog
+	return nil
+}
+
+// step runs the phase once with the RNG counter c (dropout masks).
+func (p *phase) step(c uint64) (map[*graph.Tensor][]float32, error) {
+	p.prog.SetCounter(c)
+	out, err := p.prog.Step(p.feeds)
+	if err != nil {
+		return nil, fmt.Errorf("train: %s phase: %w", p.name, err)
+	}
+	return out, nil
+}
+
+func (p *phase) free() {
+	if p != nil && p.prog != nil {
+		p.prog.Free()
+		p.prog = nil
+	}
+}
+
+// classifierPhase is step 1 of Algorithm 1 (C trained): inputs the noisy
+// batch xn and the latents u; outputs the loss, l1 = En(xn) and fake =
+// De(u), which the discriminator phase takes as inputs. Without a
+// classifier (the ablations) the same graph without C's loss samples l1 and
+// fake for the discriminators.
+type classifierPhase struct {
+	*phase
+	xn, u, loss, l1, fake *graph.Tensor
+}
+
+func buildClassifier(m *model.Model, ps *graph.ParamSet, b int, train bool) (*classifierPhase, error) {
+	name := "sample"
+	if train {
+		name = "classifier"
+	}
+	p := &classifierPhase{phase: newPhase(name, ps, graph.Train)}
+	p.xn = p.input("x_noisy", m.ImageShape(b)...)
+	p.u = p.input("u", m.LatentShape(b)...)
+	p.l1 = m.Encoder(p.g, p.xn)
+	p.fake = m.Decoder(p.g, p.u)
+	p.outputs = []*graph.Tensor{p.l1, p.fake}
+	if !train {
+		return p, p.g.Err()
+	}
+	rec := m.Decoder(p.g, p.l1)
+	zeros, ones := p.constant("zeros", 0, b, 1), p.constant("ones", 1, b, 1)
+	p.loss = p.g.Add(
+		p.g.BCEWithLogitsLoss(m.Classifier(p.g, p.fake), zeros),
+		p.g.BCEWithLogitsLoss(m.Classifier(p.g, rec), ones))
+	p.outputs = append(p.outputs, p.loss)
+	return p, p.differentiate(p.loss, model.NetClassifier)
+}
+
+// discriminatorPhase is step 2 (Dl and, with the visual discriminator, Dv
+// trained): l_latent = BCE(Dl(l1), 0) + BCE(Dl(u), 1) and l_visual =
+// BCE(Dv(fake), 0) + BCE(Dv(x), 1) on the classifier phase's l1 and fake.
+type discriminatorPhase struct {
+	*phase
+	x, u, l1, fake       *graph.Tensor
+	latent, visual, loss *graph.Tensor
+}
+
+func buildDiscriminators(m *model.Model, ps *graph.ParamSet, b int, visual bool) (*discriminatorPhase, error) {
+	p := &discriminatorPhase{phase: newPhase("discriminator", ps, graph.Train)}
+	p.u = p.input("u", m.LatentShape(b)...)
+	p.l1 = p.input("l1", m.LatentShape(b)...)
+	zeros, ones := p.constant("zeros", 0, b, 1), p.constant("ones", 1, b, 1)
+	p.latent = p.g.Add(
+		p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.l1), zeros),
+		p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.u), ones))
+	p.loss = p.latent
+	p.outputs = []*graph.Tensor{p.latent}
+	nets := []model.Net{model.NetLatentDisc}
+	if visual {
+		p.x = p.input("x", m.ImageShape(b)...)
+		p.fake = p.input("fake", m.ImageShape(b)...)
+		p.visual = p.g.Add(
+			p.g.BCEWithLogitsLoss(m.VisualDiscriminator(p.g, p.fake), zeros),
+			p.g.BCEWithLogitsLoss(m.VisualDiscriminator(p.g, p.x), ones))
+		p.loss = p.g.Add(p.latent, p.visual)
+		p.outputs = append(p.outputs, p.visual)
+		nets = append(nets, model.NetVisualDisc)
+	}
+	return p, p.differentiate(p.loss, nets...)
+}
+
+// generatorPhase is step 4 (En and De trained): λ·MSE(De(En(xn)), x) plus,
+// as the mode has them, BCE(Dv(De(u)), 1) on the (mined) latents and
+// BCE(Dl(En(xn)), 1). De(u) is built before De(En(xn)), as the peer does.
+type generatorPhase struct {
+	*phase
+	x, xn, u                  *graph.Tensor
+	mse, latent, visual, loss *graph.Tensor
+}
+
+func buildGenerator(m *model.Model, ps *graph.ParamSet, b int, cfg Config) (*generatorPhase, error) {
+	p := &generatorPhase{phase: newPhase("generator", ps, graph.Train)}
+	p.x = p.input("x", m.ImageShape(b)...)
+	p.xn = p.input("x_noisy", m.ImageShape(b)...)
+	var ones *graph.Tensor
+	if cfg.Mode.latentD() {
+		ones = p.constant("ones", 1, b, 1)
+	}
+	var gen *graph.Tensor
+	if cfg.Mode.visualD() {
+		p.u = p.input("u", m.LatentShape(b)...)
+		gen = m.Decoder(p.g, p.u)
+	}
+	l1 := m.Encoder(p.g, p.xn)
+	p.mse = p.g.MSELoss(m.Decoder(p.g, l1), p.x)
+	p.loss = p.g.Scale(p.mse, cfg.Lambda)
+	p.outputs = []*graph.Tensor{p.mse}
+	if cfg.Mode.latentD() {
+		p.latent = p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, l1), ones)
+		p.loss = p.g.Add(p.loss, p.latent)
+		p.outputs = append(p.outputs, p.latent)
+	}
+	if cfg.Mode.visualD() {
+		p.visual = p.g.BCEWithLogitsLoss(m.VisualDiscriminator(p.g, gen), ones)
+		p.loss = p.g.Add(p.loss, p.visual)
+		p.outputs = append(p.outputs, p.visual)
+	}
+	return p, p.differentiate(p.loss, model.NetEncoder, model.NetDecoder)
+}
+
+// scorePhase is the Eval-mode scoring program: per-image MSE of
+// De(En(input)) against target (the same clean image for novelty scores; a
+// noisy input and the clean target for the validation MSE).
+type scorePhase struct {
+	*phase
+	in, target, scores *graph.Tensor
+}
+
+func buildScore(m *model.Model, ps *graph.ParamSet, b int) (*scorePhase, error) {
+	p := &scorePhase{phase: newPhase("score", ps, graph.Eval)}
+	p.in = p.input("input", m.ImageShape(b)...)
+	p.target = p.input("target", m.ImageShape(b)...)
+	p.scores = p.g.MSELossPerSample(m.Decoder(p.g, m.Encoder(p.g, p.in)), p.target)
+	p.outputs = []*graph.Tensor{p.scores}
+	return p, p.g.Err()
+}

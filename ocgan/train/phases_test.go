@@ -1,0 +1,97 @@
+package train
+
+import (
+	"math"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// fillFeeds gives every input of p uniform values in [-1, 1) (targets
+// excepted: they keep their constants).
+func fillFeeds(p *phase, seed uint64) {
+	for in, v := range p.feeds {
+		if in.Name() == "zeros" || in.Name() == "ones" {
+			continue
+		}
+		copy(v, kernels.FillUniform(len(v), seed, uint64(in.ID())))
+	}
+}
+
+// TestPhasesFreezeOtherNetworks runs each phase alone and checks, bit for
+// bit, that the trainable parameters of the networks it does not train are
+// unchanged while those it trains moved; mining and scoring change nothing
+// at all (running statistics included).
+func TestPhasesFreezeOtherNetworks(t *testing.T) {
+	tr := newTrainer(t, newLib(t), tinyConfig(t))
+	cases := []struct {
+		name    string
+		run     func() error
+		trained []model.Net
+		all     bool // nothing may change, running statistics included
+	}{
+		{"classifier", func() error { fillFeeds(tr.cls.phase, 1); _, err := tr.cls.step(0); return err },
+			[]model.Net{model.NetClassifier}, false},
+		{"discriminator", func() error { fillFeeds(tr.disc.phase, 2); _, err := tr.disc.step(1); return err },
+			[]model.Net{model.NetLatentDisc, model.NetVisualDisc}, false},
+		{"mining", func() error {
+			u := kernels.FillUniform(len(tr.u), 3, 0)
+			_, err := tr.mining.mine(u, 5, 2, 2)
+			return err
+		}, nil, true},
+		{"generator", func() error { fillFeeds(tr.gen.phase, 4); _, err := tr.gen.step(7); return err },
+			[]model.Net{model.NetEncoder, model.NetDecoder}, false},
+		{"score", func() error { _, err := tr.scorer.Scores(synthetic(t, 0, 10, 0)); return err }, nil, true},
+	}
+	for _, c := range cases {
+		before, err := tr.snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.run(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		after, err := tr.snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := map[model.Net]bool{}
+		for name, b := range before {
+			net, _ := model.NetOf(name)
+			trained := false
+			for _, n := range c.trained {
+				trained = trained || n == net
+			}
+			same := bitsEqual(b, after[name])
+			switch {
+			case trained:
+				if !same {
+					moved[net] = true
+				}
+			case c.all || tr.ps.Role(name) == graph.Param:
+				if !same {
+					t.Errorf("%s phase changed %s", c.name, name)
+				}
+			}
+		}
+		for _, n := range c.trained {
+			if !moved[n] {
+				t.Errorf("%s phase did not update %s", c.name, n)
+			}
+		}
+	}
+}
+
+func bitsEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}

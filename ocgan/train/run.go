@@ -1,0 +1,228 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+)
+
+// Progress is what Run reports after every iteration and at the end of
+// every epoch (EpochEnd, with ValMSE).
+type Progress struct {
+	// Epoch is 1-based; Iteration counts every iteration run so far.
+	Epoch, Iteration int
+	// EpochEnd marks the report after an epoch's validation.
+	EpochEnd bool
+	// ImagesPerSec is the training throughput since Run started.
+	ImagesPerSec float64
+	// Losses are the last iteration's (see Trainer.Step), or at EpochEnd
+	// the epoch's means (each over the iterations that reported it).
+	Losses map[string]float64
+	// ValMSE is the validation MSE (NaN before the first epoch ends).
+	ValMSE float64
+	// Mining says whether informative-negative mining ran (in the
+	// iteration, or at EpochEnd in any iteration of the epoch).
+	Mining bool
+	// ETA estimates the time left, from the iterations and the budget.
+	ETA time.Duration
+}
+
+// EpochResult is one epoch's record in Result.History.
+type EpochResult struct {
+	Epoch  int
+	Losses map[string]float64
+	ValMSE float64
+	Mining bool
+}
+
+// Result is the outcome of Run.
+type Result struct {
+	// BestEpoch (1-based) is the epoch whose parameters were kept: the
+	// lowest validation MSE; BestValMSE is its value.
+	BestEpoch  int
+	BestValMSE float64
+	// History has one entry per epoch run (the curve of validation MSE).
+	History []EpochResult
+	// Iterations, Images and Elapsed are the work done; Stopped says the
+	// wall-clock budget ended training early.
+	Iterations, Images int
+	Elapsed            time.Duration
+	Stopped            bool
+}
+
+// epochState carries Run's schedule into an epoch.
+type epochState struct {
+	start      time.Time
+	totalIters int
+	doneIters  int
+	first      int // doneIters when the run started
+	progress   func(Progress)
+	epoch      int
+	stopped    bool
+	mined      bool // mining ran in the current epoch
+}
+
+// fraction is how far training is: iterations done of those planned, or
+// of the wall-clock budget, whichever is further.
+func (t *Trainer) fraction(st *epochState) float64 {
+	f := float64(st.doneIters) / float64(st.totalIters)
+	if t.cfg.Budget > 0 {
+		f = math.Max(f, float64(time.Since(st.start))/float64(t.cfg.Budget))
+	}
+	return f
+}
+
+// Epoch runs one epoch on data (in-class training images): ceil(n/Batch)
+// iterations over a seeded shuffle (the last batch wraps around to the
+// start of the shuffle), mining as the schedule of a standalone run of
+// Config.Epochs epochs says. A wall-clock budget counts from this call.
+// It returns the epoch's mean losses (each over the iterations that
+// reported it).
+func (t *Trainer) Epoch(data *dataset.Dataset) (map[string]float64, error) {
+	n := 0
+	if data != nil {
+		n = data.Len()
+	}
+	st := &epochState{start: time.Now(), totalIters: t.cfg.Epochs * ceilDiv(n, t.cfg.Batch), doneIters: t.iter, first: t.iter}
+	st.epoch = t.iter/max(1, ceilDiv(n, t.cfg.Batch)) + 1
+	return t.epoch(data, st)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float64, error) {
+	if data == nil || data.Len() == 0 {
+		return nil, errors.New("train: epoch: no training images")
+	}
+	if data.ImageLen() != t.imgLen {
+		return nil, fmt.Errorf("train: epoch: images of %d values (%dx%dx%d), the model takes %d",
+			data.ImageLen(), data.Channels(), data.Height(), data.Width(), t.imgLen)
+	}
+	b := t.cfg.Batch
+	n := data.Len()
+	perm := rand.New(rand.NewPCG(t.cfg.Seed, uint64(st.epoch))).Perm(n)
+	iters := ceilDiv(n, b)
+	x := make([]float32, b*t.imgLen)
+	idx := make([]int, b)
+	sums, counts := map[string]float64{}, map[string]int{}
+	st.mined = false
+	for i := 0; i < iters; i++ {
+		for j := range idx {
+			idx[j] = perm[(i*b+j)%n]
+		}
+		if err := data.Gather(x, idx); err != nil {
+			return nil, fmt.Errorf("train: epoch %d: %w", st.epoch, err)
+		}
+		mine := t.mining != nil && t.fraction(st) >= t.cfg.MineStart
+		losses, err := t.Step(x, mine)
+		if err != nil {
+			return nil, fmt.Errorf("train: epoch %d iteration %d: %w", st.epoch, i+1, err)
+		}
+		st.doneIters++
+		st.mined = st.mined || mine
+		for k, v := range losses {
+			sums[k] += v
+			counts[k]++
+		}
+		if st.progress != nil {
+			el := time.Since(st.start)
+			p := Progress{Epoch: st.epoch, Iteration: t.iter, Losses: losses, ValMSE: math.NaN(), Mining: mine}
+			p.ImagesPerSec, p.ETA = t.rates(st, el)
+			st.progress(p)
+		}
+		if t.cfg.Budget > 0 && time.Since(st.start) >= t.cfg.Budget {
+			st.stopped = true
+			break
+		}
+	}
+	for k := range sums {
+		sums[k] /= float64(counts[k])
+	}
+	return sums, nil
+}
+
+// rates returns the throughput since st.start and the time left.
+func (t *Trainer) rates(st *epochState, el time.Duration) (float64, time.Duration) {
+	runIters := st.doneIters - st.first
+	if runIters <= 0 || el <= 0 {
+		return 0, 0
+	}
+	ips := float64(runIters*t.cfg.Batch) / el.Seconds()
+	per := el / time.Duration(runIters)
+	eta := per * time.Duration(max(0, st.totalIters-st.doneIters))
+	if t.cfg.Budget > 0 {
+		eta = min(eta, max(0, t.cfg.Budget-el))
+	}
+	return ips, eta
+}
+
+// Run trains on split.Train for Config.Epochs epochs (or until the budget
+// is spent), computes the validation MSE on split.Val after every epoch
+// (Eval mode; the input noise σ is drawn once, the target is clean), and
+// keeps the parameters of the epoch with the lowest validation MSE: they
+// are on the device when Run returns. Test data are not touched.
+// progress (may be nil) is called after every iteration and every epoch.
+func (t *Trainer) Run(split *dataset.Split, progress func(Progress)) (*Result, error) {
+	if split == nil || split.Train == nil || split.Train.Len() == 0 {
+		return nil, errors.New("train: Run: no training images")
+	}
+	if split.Val == nil || split.Val.Len() == 0 {
+		return nil, errors.New("train: Run: no validation images (model selection needs them)")
+	}
+	noise := valNoise(t.cfg, split.Val)
+	perEpoch := ceilDiv(split.Train.Len(), t.cfg.Batch)
+	st := &epochState{start: time.Now(), totalIters: t.cfg.Epochs * perEpoch, progress: progress}
+	res := &Result{BestValMSE: math.Inf(1)}
+	var best map[string][]float32
+	for e := 1; e <= t.cfg.Epochs && !st.stopped; e++ {
+		st.epoch = e
+		losses, err := t.epoch(split.Train, st)
+		if err != nil {
+			return nil, err
+		}
+		mining := st.mined
+		scores, err := t.scorer.scores(split.Val, noise)
+		if err != nil {
+			return nil, fmt.Errorf("train: validation after epoch %d: %w", e, err)
+		}
+		val := 0.0
+		for _, s := range scores {
+			val += s
+		}
+		val /= float64(len(scores))
+		res.History = append(res.History, EpochResult{Epoch: e, Losses: losses, ValMSE: val, Mining: mining})
+		if val < res.BestValMSE {
+			if best, err = t.snapshot(); err != nil {
+				return nil, err
+			}
+			res.BestEpoch, res.BestValMSE = e, val
+		}
+		if progress != nil {
+			el := time.Since(st.start)
+			p := Progress{Epoch: e, Iteration: t.iter, EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining}
+			p.ImagesPerSec, p.ETA = t.rates(st, el)
+			progress(p)
+		}
+	}
+	res.Iterations = st.doneIters
+	res.Images = st.doneIters * t.cfg.Batch
+	res.Elapsed = time.Since(st.start)
+	res.Stopped = st.stopped
+	if best == nil {
+		return nil, errors.New("train: Run: validation MSE was never finite")
+	}
+	if err := t.restore(best); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// valNoise returns the fixed validation noise of split for cfg.
+func valNoise(cfg Config, val *dataset.Dataset) []float32 {
+	return kernels.FillNormal(val.Len()*val.ImageLen(), cfg.Seed, valCounter, cfg.NoiseStd)
+}

@@ -1,0 +1,161 @@
+package train
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+// TestRunLearnsAndSelects trains the full model for a few epochs on the
+// synthetic split (normal: a square; novel: a cross): the reconstruction
+// loss falls, the kept parameters are those of the epoch with the lowest
+// validation MSE (recomputed after Run, bit for bit), and the novelty score
+// separates the classes (AUC > 0.9).
+func TestRunLearnsAndSelects(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Epochs = 6
+	cfg.MineStart = 0.5
+	cfg.LR = 2e-3
+	tr := newTrainer(t, newLib(t), cfg)
+	split := syntheticSplit(t, 32, 8, 16)
+	reports, ends := 0, 0
+	res, err := tr.Run(split, func(p Progress) {
+		reports++
+		if p.EpochEnd {
+			ends++
+			t.Logf("epoch %d it %d val_mse %.5f mining %v %.1f img/s eta %v losses %v",
+				p.Epoch, p.Iteration, p.ValMSE, p.Mining, p.ImagesPerSec, p.ETA, p.Losses)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ends != cfg.Epochs || reports != cfg.Epochs*(32/cfg.Batch+1) {
+		t.Errorf("%d reports, %d epoch ends", reports, ends)
+	}
+	best := 0
+	for i, h := range res.History {
+		if h.ValMSE < res.History[best].ValMSE {
+			best = i
+		}
+	}
+	if res.BestEpoch != best+1 || res.BestValMSE != res.History[best].ValMSE {
+		t.Errorf("selected epoch %d (%v), the curve's minimum is epoch %d", res.BestEpoch, res.BestValMSE, best+1)
+	}
+	first, last := res.History[0].Losses["mse"], res.History[len(res.History)-1].Losses["mse"]
+	if !(last < first) {
+		t.Errorf("reconstruction loss did not fall: epoch 1 %v, last %v", first, last)
+	}
+	if !res.History[len(res.History)-1].Mining || res.History[0].Mining {
+		t.Errorf("mining schedule: first epoch %v, last %v", res.History[0].Mining, res.History[len(res.History)-1].Mining)
+	}
+	// The device holds the selected epoch's parameters.
+	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := meanF64(again); math.Float64bits(v) != math.Float64bits(res.BestValMSE) {
+		t.Errorf("validation MSE after Run %v, selected %v", v, res.BestValMSE)
+	}
+	auc, scores, err := tr.Scorer().Evaluate(split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("AUC %.4f; normal scores %.4f, novel %.4f", auc, meanF64(scores[:16]), meanF64(scores[16:]))
+	if !(auc > 0.9) {
+		t.Errorf("AUC %v, want > 0.9", auc)
+	}
+}
+
+// TestModelSelectionKeepsBestEpoch validates on images of the novel
+// pattern, which the model does not learn to reconstruct, so the
+// validation curve is not monotone (with seed 1 on lavapipe its minimum is
+// epoch 4 of 6): Run must keep the epoch with the lowest validation MSE and
+// leave exactly its parameters on the device.
+func TestModelSelectionKeepsBestEpoch(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Epochs = 6
+	cfg.LR = 2e-3
+	cfg.Seed = 1
+	tr := newTrainer(t, newLib(t), cfg)
+	split := syntheticSplit(t, 32, 8, 16)
+	split.Val = synthetic(t, 1, 8, 4000)
+	res, err := tr.Run(split, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := 0
+	for i, h := range res.History {
+		t.Logf("epoch %d: validation MSE %.6f", h.Epoch, h.ValMSE)
+		if h.ValMSE < res.History[best].ValMSE {
+			best = i
+		}
+	}
+	t.Logf("selected epoch %d", res.BestEpoch)
+	if res.BestEpoch != best+1 || res.BestValMSE != res.History[best].ValMSE {
+		t.Errorf("selected epoch %d (%v), the curve's minimum is epoch %d", res.BestEpoch, res.BestValMSE, best+1)
+	}
+	if res.BestEpoch == len(res.History) {
+		t.Logf("the minimum is the last epoch on this device: selection is checked only against the curve")
+	}
+	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := meanF64(again); math.Float64bits(v) != math.Float64bits(res.BestValMSE) {
+		t.Errorf("validation MSE of the parameters left on the device %v, selected %v", v, res.BestValMSE)
+	}
+}
+
+// TestBudgetStopsAtIterationEnd: a budget that is spent at once stops Run at
+// the end of the first iteration, which is still validated and selected.
+func TestBudgetStopsAtIterationEnd(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Epochs = 3
+	cfg.Budget = time.Nanosecond
+	tr := newTrainer(t, newLib(t), cfg)
+	res, err := tr.Run(syntheticSplit(t, 16, 4, 4), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Stopped || res.Iterations != 1 || len(res.History) != 1 || res.BestEpoch != 1 {
+		t.Errorf("budget run: stopped %v, %d iterations, %d epochs, best %d", res.Stopped, res.Iterations, len(res.History), res.BestEpoch)
+	}
+}
+
+// TestStandaloneScorerMatchesTrainer: NewScorer on the trainer's downloaded
+// parameters gives the trainer scorer's scores bit for bit.
+func TestStandaloneScorerMatchesTrainer(t *testing.T) {
+	cfg := tinyConfig(t)
+	lib := newLib(t)
+	tr := newTrainer(t, lib, cfg)
+	data := synthetic(t, 0, 8, 0)
+	if _, err := tr.Epoch(data); err != nil {
+		t.Fatal(err)
+	}
+	want, err := tr.Scorer().Scores(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := tr.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScorer(lib, cfg.Geometry, 3, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Free()
+	got, err := s.Scores(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d scores, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Errorf("image %d: %v, trainer %v", i, got[i], want[i])
+		}
+	}
+}

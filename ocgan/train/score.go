@@ -1,0 +1,127 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/metrics"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// Scorer computes novelty scores with the Eval-mode scoring program: the
+// per-image MSE of De(En(x)) against x on the clean input (batch-norm
+// running statistics, no dropout). Higher means more novel.
+type Scorer struct {
+	p      *scorePhase
+	batch  int
+	imgLen int
+	own    bool // the scorer owns its program (NewScorer)
+}
+
+// NewScorer compiles a standalone scorer for geo with batch images per
+// submit, on the values of ps (e.g. a checkpoint's; the En and De names of
+// ocgan/model). Free releases it.
+func NewScorer(lib *kernels.Library, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
+	if lib == nil || ps == nil {
+		return nil, errors.New("train: NewScorer: nil library or ParamSet")
+	}
+	if batch < 1 {
+		return nil, fmt.Errorf("train: NewScorer: batch %d, want >= 1", batch)
+	}
+	m, err := model.New(geo)
+	if err != nil {
+		return nil, fmt.Errorf("train: NewScorer: %w", err)
+	}
+	p, err := buildScore(m, ps, batch)
+	if err != nil {
+		return nil, fmt.Errorf("train: building the score phase: %w", err)
+	}
+	if err := p.compile(lib, nil, Config{}); err != nil {
+		return nil, err
+	}
+	shape := m.ImageShape(1)
+	return &Scorer{p: p, batch: batch, imgLen: shape[1] * shape[2] * shape[3], own: true}, nil
+}
+
+// Free releases a scorer made by NewScorer (a Trainer's scorer is freed
+// with the Trainer).
+func (s *Scorer) Free() {
+	if s.own {
+		s.p.free()
+	}
+}
+
+// Scores returns the novelty score of every image of ds, in order. The
+// images are scored in batches; the last batch is padded by repeating its
+// last image and the padded scores are dropped.
+func (s *Scorer) Scores(ds *dataset.Dataset) ([]float64, error) {
+	return s.scores(ds, nil)
+}
+
+// scores scores ds with noise (nil: none) added to the input only; the
+// target is always the clean image.
+func (s *Scorer) scores(ds *dataset.Dataset, noise []float32) ([]float64, error) {
+	if ds == nil || ds.Len() == 0 {
+		return nil, errors.New("train: scoring: no images")
+	}
+	if ds.ImageLen() != s.imgLen {
+		return nil, fmt.Errorf("train: scoring: images of %d values (%dx%dx%d), the model takes %d",
+			ds.ImageLen(), ds.Channels(), ds.Height(), ds.Width(), s.imgLen)
+	}
+	n := ds.Len()
+	in, target := s.p.feeds[s.p.in], s.p.feeds[s.p.target]
+	idx := make([]int, s.batch)
+	out := make([]float64, 0, n)
+	for start := 0; start < n; start += s.batch {
+		for j := range idx {
+			idx[j] = min(start+j, n-1)
+		}
+		if err := ds.Gather(target, idx); err != nil {
+			return nil, fmt.Errorf("train: scoring: %w", err)
+		}
+		copy(in, target)
+		if noise != nil {
+			for j, i := range idx {
+				src := noise[i*s.imgLen : (i+1)*s.imgLen]
+				dst := in[j*s.imgLen : (j+1)*s.imgLen]
+				for k := range dst {
+					dst[k] += src[k]
+				}
+			}
+		}
+		res, err := s.p.step(0)
+		if err != nil {
+			return nil, err
+		}
+		for j, v := range res[s.p.scores] {
+			if start+j >= n {
+				break
+			}
+			out = append(out, float64(v))
+		}
+	}
+	return out, nil
+}
+
+// Evaluate scores split.Test and returns the ROC AUC with the novel images
+// (split.Novel) as positives, and the scores.
+func (s *Scorer) Evaluate(split *dataset.Split) (auc float64, scores []float64, err error) {
+	if split == nil || split.Test == nil {
+		return 0, nil, errors.New("train: Evaluate: no test set")
+	}
+	if len(split.Novel) != split.Test.Len() {
+		return 0, nil, fmt.Errorf("train: Evaluate: %d novelty labels for %d test images", len(split.Novel), split.Test.Len())
+	}
+	scores, err = s.Scores(split.Test)
+	if err != nil {
+		return 0, nil, err
+	}
+	auc, err = metrics.AUC(scores, split.NovelMask())
+	if err != nil {
+		return 0, scores, fmt.Errorf("train: Evaluate: %w", err)
+	}
+	return auc, scores, nil
+}

@@ -210,3 +210,16 @@ func decodeFiles(files []imageFile, opts Options) (*Dataset, error) {
 	}
 	return New(opts.Channels, opts.Height, opts.Width, pix, labels)
 }
+
+// ReadImages decodes the given PNG or JPEG files, in order, into a Dataset with
+// label 0 each, converted and resized as opts asks (for scoring single files).
+func ReadImages(paths []string, opts Options) (*Dataset, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%w: no image files given", ErrNotFound)
+	}
+	files := make([]imageFile, len(paths))
+	for i, p := range paths {
+		files[i] = imageFile{path: p}
+	}
+	return decodeFiles(files, opts)
+}

@@ -2,6 +2,10 @@
 //
 // Usage:
 //
+//	ocgan train --dataset mnist --class K [--epochs N] [--budget 10m] --out model.ocgan
+//	ocgan eval --model model.ocgan --dataset mnist --class K --protocol 1|2 [--json]
+//	ocgan score --model model.ocgan FILE...
+//	ocgan inspect model.ocgan
 //	ocgan devices [--json]     list Vulkan devices
 //	ocgan version              version, Go version, commit, loader and driver
 //	ocgan selftest             run a compute check on the selected device
@@ -50,6 +54,9 @@ type env struct {
 	cfg    vk.Config
 }
 
+// takesArgs lists the commands that take positional arguments.
+var takesArgs = map[string]bool{"score": true, "inspect": true}
+
 // usageError marks errors that exit with status 2.
 type usageError struct{ error }
 
@@ -58,6 +65,10 @@ func commands() map[string]command {
 		"devices":  {"list Vulkan devices and their compute capabilities", devicesFlags, runDevices},
 		"version":  {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
 		"selftest": {"run a compute check (dispatch, read back, verify) on the device", selftestFlags, runSelftest},
+		"train":    {"train an OCGAN detector for one class (Algorithm 1) and save it", trainFlags, runTrain},
+		"eval":     {"score a one-class test split with a trained model: AUC, F1", evalFlags, runEval},
+		"score":    {"score image files with a trained model: score and verdict per file", scoreFlags, runScore},
+		"inspect":  {"describe a checkpoint: geometry, training state, tensors", inspectFlags, runInspect},
 	}
 }
 
@@ -92,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ocgan %s: %v\n%s", name, err, fs.FlagUsages())
 		return exitUsage
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && !takesArgs[name] {
 		fmt.Fprintf(stderr, "ocgan %s: unexpected argument %q\n", name, fs.Arg(0))
 		return exitUsage
 	}
@@ -110,7 +121,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "Usage: ocgan <command> [flags]")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, name := range []string{"devices", "selftest", "version"} {
+	for _, name := range []string{"train", "eval", "score", "inspect", "devices", "selftest", "version"} {
 		fmt.Fprintf(w, "  %-9s %s\n", name, cmds[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun `ocgan <command> --help` for its flags.")

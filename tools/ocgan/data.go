@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
+)
+
+// dataFlags are the flags that choose a dataset and a one-class split.
+type dataFlags struct {
+	name     string
+	path     string
+	class    int
+	protocol int
+	seed     uint64
+}
+
+func (d *dataFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&d.name, "dataset", "mnist", "mnist, fmnist, cifar10 or folder")
+	fs.StringVar(&d.path, "data", "", "dataset location (default: the built-in location of mnist/fmnist; required for cifar10 and folder)")
+	fs.IntVar(&d.class, "class", 0, "the normal (in-class) label")
+	fs.IntVar(&d.protocol, "protocol", 2, "1: 80/20 split of the class plus as many novel images; 2: the dataset's own train/test split")
+	fs.Uint64Var(&d.seed, "seed", 1, "seed of the split, the initialisation and the training")
+}
+
+// geometry is the model geometry that fits the dataset.
+func (d *dataFlags) geometry() model.Geometry {
+	if d.name == "cifar10" {
+		return model.CIFAR32()
+	}
+	return model.MNIST28()
+}
+
+// split loads the dataset and makes the one-class split.
+func (d *dataFlags) split(geo model.Geometry) (*dataset.Split, error) {
+	if d.protocol != 1 && d.protocol != 2 {
+		return nil, usageError{fmt.Errorf("--protocol must be 1 or 2, got %d", d.protocol)}
+	}
+	opts := dataset.Options{Height: geo.ImageSize, Width: geo.ImageSize, Channels: geo.Channels}
+	var train, test *dataset.Dataset
+	var err error
+	switch strings.ToLower(d.name) {
+	case "mnist", "fmnist":
+		load := dataset.LoadMNIST
+		if d.name == "fmnist" {
+			load = dataset.LoadFashionMNIST
+		}
+		if d.path != "" {
+			train, test, err = dataset.ReadIDXDir(d.path, opts)
+		} else {
+			train, test, err = load(opts)
+		}
+	case "cifar10":
+		if d.path == "" {
+			return nil, usageError{fmt.Errorf("--dataset cifar10 needs --data DIR (the folder of data_batch_*.bin and test_batch.bin)")}
+		}
+		train, test, err = dataset.ReadCIFAR10Dir(d.path, opts)
+	case "folder":
+		if d.path == "" {
+			return nil, usageError{fmt.Errorf("--dataset folder needs --data DIR (one sub-folder per class)")}
+		}
+		var all *dataset.Dataset
+		if all, _, err = dataset.ReadImageFolder(d.path, opts); err == nil {
+			if d.protocol == 2 {
+				return nil, usageError{fmt.Errorf("--dataset folder has no train/test split of its own: use --protocol 1")}
+			}
+			return dataset.Protocol1(all, d.class, d.seed)
+		}
+	default:
+		return nil, usageError{fmt.Errorf("unknown --dataset %q (mnist, fmnist, cifar10, folder)", d.name)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.protocol == 1 {
+		all, err := dataset.Concat(train, test)
+		if err != nil {
+			return nil, err
+		}
+		return dataset.Protocol1(all, d.class, d.seed)
+	}
+	return dataset.Protocol2(train, test, d.class, d.seed)
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/spf13/pflag"
+)
+
+func inspectFlags(fs *pflag.FlagSet) {
+	fs.String("model", "", "checkpoint to describe")
+	fs.Bool("json", false, "print JSON")
+}
+
+// runInspect describes a checkpoint: geometry, training state, metadata and tensors.
+func runInspect(e *env) error {
+	path, _ := e.fs.GetString("model")
+	if path == "" && e.fs.NArg() == 1 {
+		path = e.fs.Arg(0)
+	}
+	asJSON, _ := e.fs.GetBool("json")
+	ck, err := loadModel(path)
+	if err != nil {
+		return err
+	}
+	params := 0
+	for _, t := range ck.Tensors {
+		params += len(t.Data)
+	}
+	if asJSON {
+		return writeJSON(e.stdout, map[string]any{"model": path, "geometry": ck.Geometry, "train": ck.Train,
+			"meta": ck.Meta, "tensors": len(ck.Tensors), "values": params, "adam": len(ck.Adam)})
+	}
+	g := ck.Geometry
+	fmt.Fprintf(e.stdout, "model %s\n", path)
+	fmt.Fprintf(e.stdout, "geometry %s: %dx%dx%d images, latent %d, depth %d, widths En/De %d Dv %d C %d\n",
+		g.Name, g.Channels, g.ImageSize, g.ImageSize, g.Latent, g.Depth, g.EncoderWidth, g.VisualWidth, g.ClassifierWidth)
+	t := ck.Train
+	fmt.Fprintf(e.stdout, "training: %d epochs, %d iterations, seed %d; best epoch %d (validation MSE %.5f); threshold %.5f\n",
+		t.Epoch, t.Iteration, t.Seed, t.BestEpoch, t.BestValMSE, t.Threshold)
+	fmt.Fprintf(e.stdout, "tensors: %d (%d values), Adam state for %d parameters\n", len(ck.Tensors), params, len(ck.Adam))
+	keys := make([]string, 0, len(ck.Meta))
+	for k := range ck.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(e.stdout, "%s: %s\n", k, ck.Meta[k])
+	}
+	return nil
+}

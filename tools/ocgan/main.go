@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	ocgan train --dataset mnist --class K [--epochs N] [--budget 10m] --out model.ocgan
+//	ocgan train --dataset mnist --class K [--epochs N] [--budget 10m] --out model.ocgan [--resume]
 //	ocgan eval --model model.ocgan --dataset mnist --class K --protocol 1|2 [--json]
 //	ocgan score --model model.ocgan FILE...
 //	ocgan inspect model.ocgan

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,7 +30,8 @@ func trainFlags(fs *pflag.FlagSet) {
 	fs.Duration("budget", 0, "wall-clock budget (e.g. 10m): stop at the end of the iteration that crosses it; 0 = none")
 	fs.Int("batch", 64, "batch size")
 	fs.String("mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
-	fs.String("out", "model.ocgan", "checkpoint to write")
+	fs.String("out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
+	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode and batch) up to --epochs")
 	fs.Bool("json", false, "log progress as JSON lines on stdout")
 }
 
@@ -58,6 +60,7 @@ func runTrain(e *env) error {
 	modeName, _ := e.fs.GetString("mode")
 	out, _ := e.fs.GetString("out")
 	asJSON, _ := e.fs.GetBool("json")
+	resume, _ := e.fs.GetBool("resume")
 	mode, err := train.ParseMode(modeName)
 	if err != nil {
 		return usageError{err}
@@ -67,6 +70,13 @@ func runTrain(e *env) error {
 	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.Mode, cfg.Seed = epochs, budget, batch, mode, d.seed
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
+	}
+	settings := runSettings(d, mode, batch)
+	var saved *checkpoint.Checkpoint
+	if resume {
+		if saved, err = loadResume(out, geo, settings, d.seed); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	split, err := d.split(geo)
@@ -86,7 +96,37 @@ func runTrain(e *env) error {
 	defer t.Free()
 	fmt.Fprintf(e.stderr, "training OCGAN (%s) on %s class %d, protocol %d: %d train / %d val / %d test images, device %s\n",
 		mode, d.name, d.class, d.protocol, split.Train.Len(), split.Val.Len(), split.Test.Len(), ctx.Info().Name)
-	res, err := t.Run(split, progressPrinter(e, asJSON))
+	if saved != nil {
+		st, err := resumeState(saved)
+		if err != nil {
+			return fmt.Errorf("--resume: %s: %w", out, err)
+		}
+		if err := t.Restore(st); err != nil {
+			if errors.Is(err, train.ErrConfigMismatch) {
+				return usageError{fmt.Errorf("--resume: %s: %w", out, err)}
+			}
+			return fmt.Errorf("--resume: %s: %w", out, err)
+		}
+		fmt.Fprintf(e.stderr, "resuming from %s after epoch %d (iteration %d)\n", out, st.Epoch, st.Iteration)
+	}
+	meta := func() map[string]string {
+		m := map[string]string{"device": ctx.Info().Name, "created": time.Now().UTC().Format(time.RFC3339)}
+		for k, v := range settings {
+			m[k] = v
+		}
+		return m
+	}
+	// After every epoch, save the state so far (--resume continues from it).
+	saveEpoch := func(s train.State) error {
+		m := meta()
+		m["status"] = fmt.Sprintf("training: epoch %d of %d", s.Epoch, epochs)
+		ck, err := trainCheckpoint(geo, t, s, m, math.NaN())
+		if err != nil {
+			return err
+		}
+		return checkpoint.Save(out, ck)
+	}
+	res, err := t.RunWith(split, progressPrinter(e, asJSON), saveEpoch)
 	if err != nil {
 		return err
 	}
@@ -103,19 +143,17 @@ func runTrain(e *env) error {
 	if err != nil {
 		return err
 	}
-	ps, err := t.Params()
+	final, err := t.State()
 	if err != nil {
 		return err
 	}
-	ck, err := checkpoint.FromParams(geo, ps, t.DeviceParams())
+	m := meta()
+	m["status"] = "done"
+	m["test_auc"] = fmt.Sprintf("%.6f", auc)
+	ck, err := trainCheckpoint(geo, t, final, m, threshold)
 	if err != nil {
 		return err
 	}
-	ck.Train = checkpoint.TrainState{Epoch: len(res.History), Iteration: res.Iterations, Seed: d.seed,
-		BestValMSE: res.BestValMSE, BestEpoch: res.BestEpoch, Threshold: threshold}
-	ck.Meta = map[string]string{"dataset": d.name, "class": fmt.Sprint(d.class), "protocol": fmt.Sprint(d.protocol),
-		"mode": mode.String(), "device": ctx.Info().Name, "created": time.Now().UTC().Format(time.RFC3339),
-		"test_auc": fmt.Sprintf("%.6f", auc)}
 	if err := checkpoint.Save(out, ck); err != nil {
 		return err
 	}

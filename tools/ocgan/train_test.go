@@ -2,13 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 )
 
 // writePNGs writes n 28x28 gray images of a class into dir: class 0 a vertical
@@ -129,4 +134,117 @@ func TestTrainEvalScoreInspect(t *testing.T) {
 			t.Errorf("ocgan %v: exit %d, want %d with %q\n%s%s", tc.args, code, tc.code, tc.msg, out, stderr)
 		}
 	}
+}
+
+// TestTrainResume: `train --epochs 1` then `train --epochs 2 --resume` on
+// the same --out gives the checkpoint of `train --epochs 2` in one go, bit
+// for bit (selected and last values, Adam state, counters, threshold,
+// validation history), and --resume refuses other run settings.
+func TestTrainResume(t *testing.T) {
+	root := t.TempDir()
+	writePNGs(t, filepath.Join(root, "0-bar"), 0, 8)
+	writePNGs(t, filepath.Join(root, "1-disc"), 1, 8)
+	dir := t.TempDir()
+	trainArgs := func(out, class string, more ...string) []string {
+		return append([]string{"train", "--dataset", "folder", "--data", root, "--class", class, "--protocol", "1",
+			"--batch", "4", "--out", out, "--json"}, more...)
+	}
+	whole, resumed := filepath.Join(dir, "whole.ocgan"), filepath.Join(dir, "resumed.ocgan")
+	if code, out, stderr := runCLI(t, trainArgs(whole, "0", "--epochs", "2")...); code != exitOK {
+		t.Fatalf("train --epochs 2: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, stderr := runCLI(t, trainArgs(resumed, "0", "--epochs", "1")...)
+	if code != exitOK {
+		t.Fatalf("train --epochs 1: exit %d\n%s\n%s", code, out, stderr)
+	}
+	// The mining schedule is a fraction of the planned iterations: a
+	// 1-epoch run that mined in its epoch would differ from the first epoch
+	// of a 2-epoch run (this set has too few iterations per epoch for that).
+	if !strings.Contains(out, `"event":"epoch"`) || strings.Contains(out, `"mining":true`) {
+		t.Fatalf("train --epochs 1 mined (or did not report its epoch):\n%s", out)
+	}
+	code, out, stderr = runCLI(t, trainArgs(resumed, "0", "--epochs", "2", "--resume")...)
+	if code != exitOK {
+		t.Fatalf("train --epochs 2 --resume: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if !strings.Contains(stderr, "resuming from") || strings.Count(out, `"event":"epoch"`) != 1 {
+		t.Fatalf("resumed run: want one more epoch\n%s\n%s", out, stderr)
+	}
+
+	want, err := checkpoint.Load(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := checkpoint.Load(resumed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := got.Train, want.Train; g.Epoch != 2 || g.Epoch != w.Epoch || g.Iteration != w.Iteration || g.Seed != w.Seed ||
+		g.RNGCounter != w.RNGCounter || g.BestEpoch != w.BestEpoch || math.Float64bits(g.BestValMSE) != math.Float64bits(w.BestValMSE) ||
+		math.Float64bits(g.Threshold) != math.Float64bits(w.Threshold) {
+		t.Errorf("train state %+v, uninterrupted %+v", g, w)
+	}
+	if len(got.Tensors) != len(want.Tensors) || len(got.Tensors) == 0 {
+		t.Fatalf("%d tensors, uninterrupted %d", len(got.Tensors), len(want.Tensors))
+	}
+	for i, w := range want.Tensors {
+		g := got.Tensors[i]
+		if g.Name != w.Name || g.Role != w.Role || fmt.Sprint(g.Shape) != fmt.Sprint(w.Shape) || !sameFloats(g.Data, w.Data) {
+			t.Errorf("tensor %d: %s %v %v differs from the uninterrupted run's %s %v %v", i, g.Name, g.Role, g.Shape, w.Name, w.Role, w.Shape)
+		}
+	}
+	if len(got.Adam) != len(want.Adam) || len(got.Adam) == 0 {
+		t.Fatalf("Adam state of %d parameters, uninterrupted %d", len(got.Adam), len(want.Adam))
+	}
+	for i, w := range want.Adam {
+		g := got.Adam[i]
+		if g.Name != w.Name || g.Steps != w.Steps || !sameFloats(g.M, w.M) || !sameFloats(g.V, w.V) {
+			t.Errorf("Adam state %d (%s, %d steps) differs from the uninterrupted run's (%s, %d steps)", i, g.Name, g.Steps, w.Name, w.Steps)
+		}
+	}
+	var gr, wr runJSON
+	if err := json.Unmarshal([]byte(got.Meta[metaRun]), &gr); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(want.Meta[metaRun]), &wr); err != nil {
+		t.Fatal(err)
+	}
+	if len(wr.History) != 2 || !reflect.DeepEqual(gr.History, wr.History) || got.Meta[metaConfig] != want.Meta[metaConfig] {
+		t.Errorf("history %+v, uninterrupted %+v", gr.History, wr.History)
+	}
+	if got.Meta["status"] != "done" || got.Meta["test_auc"] != want.Meta["test_auc"] {
+		t.Errorf("meta %v, uninterrupted %v", got.Meta, want.Meta)
+	}
+
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{trainArgs(resumed, "1", "--epochs", "3", "--resume"), "--class"},
+		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--mode", "ae"), "--mode"},
+		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--seed", "2"), "--seed"},
+		{trainArgs(filepath.Join(dir, "missing.ocgan"), "0", "--resume"), "no checkpoint"},
+	}
+	for _, tc := range tests {
+		code, out, stderr := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(out+stderr, tc.msg) {
+			t.Errorf("ocgan %v: exit %d, want %d with %q\n%s%s", tc.args, code, exitUsage, tc.msg, out, stderr)
+		}
+	}
+	// The refused runs left the checkpoint alone.
+	if again, err := checkpoint.Load(resumed); err != nil || again.Train.Epoch != 2 {
+		t.Errorf("checkpoint after the refused runs: %v", err)
+	}
+}
+
+func sameFloats(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"image"
 	_ "image/jpeg" // register JPEG for image.Decode
 	_ "image/png"  // register PNG for image.Decode
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -149,6 +150,21 @@ func decodeImage(path string) (image.Image, error) {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
+	// Check the declared size before decoding: a hostile header must not make
+	// the decoder allocate gigabytes.
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, errFileCause(path, ErrDecode, err, "")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, errFile(path, ErrDecode, "empty image %dx%d", cfg.Width, cfg.Height)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
+		return nil, errFile(path, ErrDecode, "image is %dx%d, more than the %d pixels ocgan decodes", cfg.Width, cfg.Height, MaxImagePixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("dataset: %s: %w", path, err)
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, errFileCause(path, ErrDecode, err, "")
@@ -158,6 +174,9 @@ func decodeImage(path string) (image.Image, error) {
 	}
 	return img, nil
 }
+
+// MaxImagePixels bounds the images the folder readers decode (8192 x 8192).
+const MaxImagePixels = 8192 * 8192
 
 // decodeFiles decodes files in parallel into a Dataset, in files' order. The
 // first file fixes the zero fields of opts. The error reported is that of

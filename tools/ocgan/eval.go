@@ -37,7 +37,7 @@ func runEval(e *env) error {
 		return err
 	}
 	defer ctx.Close()
-	s, err := newScorer(kernels.NewLibrary(ctx), ck)
+	s, err := newScorer(kernels.NewLibrary(ctx), ck, maxScoreBatch)
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,13 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
-// scoreBatch is the batch of the scoring program.
-const scoreBatch = 256
+// maxScoreBatch is the largest batch of the scoring program.
+const maxScoreBatch = 256
 
-// newScorer builds a scorer from a checkpoint's encoder and decoder.
-func newScorer(lib *kernels.Library, ck *checkpoint.Checkpoint) (*train.Scorer, error) {
+// newScorer builds a scorer from a checkpoint's encoder and decoder that
+// scores up to batch images per submit (at most maxScoreBatch).
+func newScorer(lib *kernels.Library, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
+	batch = min(max(batch, 1), maxScoreBatch)
 	m, err := model.New(ck.Geometry)
 	if err != nil {
 		return nil, err
@@ -31,7 +33,7 @@ func newScorer(lib *kernels.Library, ck *checkpoint.Checkpoint) (*train.Scorer, 
 	if err := ck.Restore(ps, nil); err != nil {
 		return nil, err
 	}
-	return train.NewScorer(lib, ck.Geometry, scoreBatch, ps)
+	return train.NewScorer(lib, ck.Geometry, batch, ps)
 }
 
 // loadModel reads a checkpoint, with the file named in any error.

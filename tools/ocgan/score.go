@@ -43,7 +43,7 @@ func runScore(e *env) error {
 		return err
 	}
 	defer ctx.Close()
-	s, err := newScorer(kernels.NewLibrary(ctx), ck)
+	s, err := newScorer(kernels.NewLibrary(ctx), ck, imgs.Len())
 	if err != nil {
 		return err
 	}

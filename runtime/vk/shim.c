@@ -347,12 +347,24 @@ int ocgan_vk_msglog_drain(ocgan_vk_msglog* l, char* buf, size_t cap) {
 	return count;
 }
 
+// benign_loader_message reports messages of the loader about driver manifests
+// it cannot use: on a multiarch system (e.g. Debian with arm64 or i386 Mesa
+// installed too) the loader finds the other architectures' ICD JSON files and
+// reports at error level that their libraries do not load. They say nothing
+// about this program's use of Vulkan, so they are not validation errors.
+static int benign_loader_message(const char* prefix, const char* msg) {
+	if (!prefix || !msg || strcmp(prefix, "Loader Message") != 0) return 0;
+	return strstr(msg, "loader_icd_scan") != NULL || strstr(msg, "cannot open shared object file") != NULL ||
+	       strstr(msg, "wrong ELF class") != NULL;
+}
+
 static VkBool32 debug_callback(uint32_t flags, int32_t objtype, uint64_t object, size_t location,
                                int32_t code, const char* prefix, const char* msg, void* user) {
 	(void)objtype;
 	(void)object;
 	(void)location;
 	(void)code;
+	if (benign_loader_message(prefix, msg)) return 0;
 	ocgan_vk_msglog* l = user;
 	const char* kind = (flags & 8) ? "error" : (flags & 4) ? "performance warning" : "warning";
 	pthread_mutex_lock(&l->mu);

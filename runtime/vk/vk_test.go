@@ -630,3 +630,43 @@ func TestCreationSurvivesGarbageCollection(t *testing.T) {
 		}
 	}
 }
+
+// TestForeignDriverManifestsAreNotValidationErrors: on a multiarch system the
+// loader also finds driver manifests of other architectures and reports, at
+// error level, that their libraries do not load. With validation on, that
+// must not fail every Vulkan call; a real validation message still does
+// (TestValidationLayerReportsMisuse).
+func TestForeignDriverManifestsAreNotValidationErrors(t *testing.T) {
+	lvp, _ := filepath.Glob("/usr/share/vulkan/icd.d/lvp_icd." + map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[runtime.GOARCH] + ".json")
+	if len(lvp) == 0 {
+		t.Skip("no lavapipe manifest of this architecture in /usr/share/vulkan/icd.d")
+	}
+	bogus := filepath.Join(t.TempDir(), "foreign_icd.json")
+	manifest := `{"file_format_version": "1.0.0", "ICD": {"library_path": "/nonexistent/libvulkan_foreign.so", "api_version": "1.3.0"}}`
+	if err := os.WriteFile(bogus, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VK_ICD_FILENAMES", bogus+":"+lvp[0])
+	t.Setenv("VK_DRIVER_FILES", bogus+":"+lvp[0])
+	ctx := vktest.Open(t, vk.Config{})
+	k := loadKernels(t, ctx, 64)
+	b, err := ctx.NewBufferFloat32(100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Free()
+	if err := seq.Dispatch(k.fill, vk.GroupsFor(100, 64), []uint32{vk.F32(3), 100}, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := seq.Run(); err != nil {
+		t.Fatalf("a run with a foreign driver manifest installed: %v", err)
+	}
+	got, err := b.Float32s()
+	if err != nil || got[99] != 3 {
+		t.Fatalf("fill: %v, %v", got[99], err)
+	}
+}

@@ -150,29 +150,50 @@ func decodeImage(path string) (image.Image, error) {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	// Check the declared size before decoding: a hostile header must not make
-	// the decoder allocate gigabytes.
-	cfg, _, err := image.DecodeConfig(f)
+	return DecodeImage(f, path)
+}
+
+// DecodeImage decodes one PNG or JPEG image from r; name (a file name, or
+// e.g. "request body") is what errors call it. The size the header declares
+// is checked against MaxImagePixels before decoding, so a hostile header
+// cannot make the decoder allocate gigabytes.
+func DecodeImage(r io.ReadSeeker, name string) (image.Image, error) {
+	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
-		return nil, errFileCause(path, ErrDecode, err, "")
+		return nil, errFileCause(name, ErrDecode, err, "")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, errFile(path, ErrDecode, "empty image %dx%d", cfg.Width, cfg.Height)
+		return nil, errFile(name, ErrDecode, "empty image %dx%d", cfg.Width, cfg.Height)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
-		return nil, errFile(path, ErrDecode, "image is %dx%d, more than the %d pixels ocgan decodes", cfg.Width, cfg.Height, MaxImagePixels)
+		return nil, errFile(name, ErrDecode, "image is %dx%d, more than the %d pixels ocgan decodes", cfg.Width, cfg.Height, MaxImagePixels)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("dataset: %s: %w", path, err)
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("dataset: %s: %w", name, err)
 	}
-	img, _, err := image.Decode(f)
+	img, _, err := image.Decode(r)
 	if err != nil {
-		return nil, errFileCause(path, ErrDecode, err, "")
+		return nil, errFileCause(name, ErrDecode, err, "")
 	}
 	if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 {
-		return nil, errFile(path, ErrDecode, "empty image %v", b)
+		return nil, errFile(name, ErrDecode, "empty image %v", b)
 	}
 	return img, nil
+}
+
+// Preprocess converts a decoded image into one model input as the readers
+// do: BT.601 luma or RGB planes, bilinear resize to opts' size, values in
+// [-1, 1], channels first. Zero fields of opts keep the image's own.
+func Preprocess(img image.Image, opts Options) ([]float32, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	ch := 3
+	if isGray(img) {
+		ch = 1
+	}
+	return encode(imageSource(img), opts.resolve(ch, b.Dy(), b.Dx())), nil
 }
 
 // MaxImagePixels bounds the images the folder readers decode (8192 x 8192).

@@ -1,9 +1,13 @@
 package dataset
 
 import (
+	"bytes"
+	"errors"
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -212,5 +216,56 @@ func TestParseCOILName(t *testing.T) {
 		if ok != tc.ok || (ok && (obj != tc.obj || angle != tc.angle)) {
 			t.Errorf("%s: %d %d %v, want %d %d %v", tc.name, obj, angle, ok, tc.obj, tc.angle, tc.ok)
 		}
+	}
+}
+
+// TestDecodeAndPreprocessMatchReadImages: decoding bytes in memory and
+// preprocessing them (the server's path) gives the readers' values bit for
+// bit, for gray and colour PNG and JPEG, resized or not.
+func TestDecodeAndPreprocessMatchReadImages(t *testing.T) {
+	dir := t.TempDir()
+	rgb := image.NewRGBA(image.Rect(0, 0, 13, 9))
+	gray := image.NewGray(image.Rect(0, 0, 28, 28))
+	for i := range rgb.Pix {
+		rgb.Pix[i] = uint8(i * 37)
+	}
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(i * 11)
+	}
+	paths := []string{
+		writePNG(t, dir, "rgb.png", rgb), writePNG(t, dir, "gray.png", gray),
+		writeJPEG(t, dir, "rgb.jpg", rgb), writeJPEG(t, dir, "gray.jpg", gray),
+	}
+	for _, opts := range []Options{{Height: 28, Width: 28, Channels: 1}, {Height: 32, Width: 32, Channels: 3}, {Height: 9, Width: 13, Channels: 3}} {
+		want, err := ReadImages(paths, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := DecodeImage(bytes.NewReader(data), "body")
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			got, err := Preprocess(img, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want.Image(i)) {
+				t.Errorf("%s with %+v: Preprocess differs from ReadImages", filepath.Base(p), opts)
+			}
+		}
+	}
+	for _, bad := range [][]byte{nil, []byte("not an image"), {0x89, 'P', 'N', 'G', 13, 10, 26, 10}} {
+		_, err := DecodeImage(bytes.NewReader(bad), "request body")
+		if !errors.Is(err, ErrDecode) || !strings.Contains(err.Error(), "request body") {
+			t.Errorf("DecodeImage(%q): %v, want ErrDecode naming the body", bad, err)
+		}
+	}
+	if _, err := Preprocess(gray, Options{Channels: 2}); err == nil {
+		t.Error("Preprocess with 2 channels: no error")
 	}
 }

@@ -26,7 +26,8 @@ const maxIDXPayload = 1 << 32
 // (magic 0x00000801), plain or gzip-compressed (detected from the content),
 // as MNIST and Fashion-MNIST ship them. The counts must match and each file
 // must hold exactly the bytes its header announces. Images are shaped by
-// opts (zero fields: 1 channel, the file's rows x columns).
+// opts (zero fields: 1 channel, the file's rows x columns). An empty
+// labelsPath reads the images alone, each with label 0 (for scoring).
 func ReadIDX(imagesPath, labelsPath string, opts Options) (*Dataset, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -35,11 +36,13 @@ func ReadIDX(imagesPath, labelsPath string, opts Options) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	ldims, lab, err := readIDXFile(labelsPath, IDXLabelsMagic)
-	if err != nil {
-		return nil, err
-	}
 	n, rows, cols := dims[0], dims[1], dims[2]
+	ldims, lab := []int{n}, []byte(nil)
+	if labelsPath != "" {
+		if ldims, lab, err = readIDXFile(labelsPath, IDXLabelsMagic); err != nil {
+			return nil, err
+		}
+	}
 	if rows == 0 || cols == 0 {
 		return nil, errFile(imagesPath, ErrBadSize, "image size %dx%d", rows, cols)
 	}

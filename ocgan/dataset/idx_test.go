@@ -3,6 +3,7 @@ package dataset
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -191,4 +192,33 @@ func TestReadIDXDir(t *testing.T) {
 	}
 	_, _, err = ReadIDXDir(dir, Options{})
 	wantFileError(t, err, ErrNotFound, dir, TestLabelsFile)
+}
+
+// TestReadIDXImagesAlone reads an image file without its labels: the same
+// pixels, every label 0.
+func TestReadIDXImagesAlone(t *testing.T) {
+	dir := t.TempDir()
+	ip, lp := writeIDXPair(t, dir, "t10k", true)
+	with, err := ReadIDX(ip, lp, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := ReadIDX(ip, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alone.Len() != with.Len() {
+		t.Fatalf("%d images without labels, %d with", alone.Len(), with.Len())
+	}
+	for i := range alone.Len() {
+		if alone.Label(i) != 0 {
+			t.Errorf("label %d = %d, want 0", i, alone.Label(i))
+		}
+		if !slices.Equal(alone.Image(i), with.Image(i)) {
+			t.Errorf("image %d differs", i)
+		}
+	}
+	if _, err := ReadIDX(lp, "", Options{}); err == nil {
+		t.Error("a label file read as images: no error")
+	}
 }

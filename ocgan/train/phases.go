@@ -78,12 +78,17 @@ func (p *phase) compile(lib *kernels.Library, dp *program.DeviceParams, cfg Conf
 
 // step runs the phase once with the RNG counter c (dropout masks).
 func (p *phase) step(c uint64) (map[*graph.Tensor][]float32, error) {
+	out, _, err := p.stepTimed(c)
+	return out, err
+}
+
+func (p *phase) stepTimed(c uint64) (map[*graph.Tensor][]float32, program.StepTiming, error) {
 	p.prog.SetCounter(c)
-	out, err := p.prog.Step(p.feeds)
+	out, st, err := p.prog.StepTimed(p.feeds)
 	if err != nil {
-		return nil, fmt.Errorf("train: %s phase: %w", p.name, err)
+		return nil, st, fmt.Errorf("train: %s phase: %w", p.name, err)
 	}
-	return out, nil
+	return out, st, nil
 }
 
 func (p *phase) free() {

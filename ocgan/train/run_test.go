@@ -50,7 +50,7 @@ func TestRunLearnsAndSelects(t *testing.T) {
 		t.Errorf("mining schedule: first epoch %v, last %v", res.History[0].Mining, res.History[len(res.History)-1].Mining)
 	}
 	// The device holds the selected epoch's parameters.
-	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val))
+	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestModelSelectionKeepsBestEpoch(t *testing.T) {
 	if res.BestEpoch == len(res.History) {
 		t.Logf("the minimum is the last epoch on this device: selection is checked only against the curve")
 	}
-	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val))
+	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,9 @@ func TestBudgetStopsAtIterationEnd(t *testing.T) {
 }
 
 // TestStandaloneScorerMatchesTrainer: NewScorer on the trainer's downloaded
-// parameters gives the trainer scorer's scores bit for bit.
+// parameters gives the trainer scorer's scores bit for bit, whatever its
+// batch (1 as a server scores, 3, or more than the images), and ScoresTimed
+// gives the same scores with the time of each part.
 func TestStandaloneScorerMatchesTrainer(t *testing.T) {
 	cfg := tinyConfig(t)
 	lib := newLib(t)
@@ -141,21 +143,30 @@ func TestStandaloneScorerMatchesTrainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewScorer(lib, cfg.Geometry, 3, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Free()
-	got, err := s.Scores(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d scores, want %d", len(got), len(want))
-	}
-	for i := range got {
-		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-			t.Errorf("image %d: %v, trainer %v", i, got[i], want[i])
+	for _, batch := range []int{1, 3, 11} {
+		s, err := NewScorer(lib, cfg.Geometry, batch, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Scores(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		timed, tm, err := s.ScoresTimed(data)
+		s.Free()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || len(timed) != len(want) {
+			t.Fatalf("batch %d: %d and %d scores, want %d", batch, len(got), len(timed), len(want))
+		}
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) || math.Float64bits(timed[i]) != math.Float64bits(want[i]) {
+				t.Errorf("batch %d image %d: %v (timed %v), trainer %v", batch, i, got[i], timed[i], want[i])
+			}
+		}
+		if wantBatches := (len(want) + batch - 1) / batch; tm.Batches != wantBatches || tm.Upload <= 0 || tm.Forward <= 0 || tm.Download <= 0 {
+			t.Errorf("batch %d: timing %+v, want %d batches and positive times", batch, tm, wantBatches)
 		}
 	}
 }

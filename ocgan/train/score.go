@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
@@ -58,12 +59,32 @@ func (s *Scorer) Free() {
 // images are scored in batches; the last batch is padded by repeating its
 // last image and the padded scores are dropped.
 func (s *Scorer) Scores(ds *dataset.Dataset) ([]float64, error) {
-	return s.scores(ds, nil)
+	return s.scores(ds, nil, nil)
 }
 
+// ScoreTiming is where the wall-clock time of scoring went, summed over
+// the batches: Upload gathers the batch and writes it to the device,
+// Forward runs the program (En, De, the per-image MSE) until its fence
+// signals, Download reads the scores back.
+type ScoreTiming struct {
+	Upload, Forward, Download time.Duration
+	Batches                   int
+}
+
+// ScoresTimed is Scores, also reporting where the time went.
+func (s *Scorer) ScoresTimed(ds *dataset.Dataset) ([]float64, ScoreTiming, error) {
+	var t ScoreTiming
+	out, err := s.scores(ds, nil, &t)
+	return out, t, err
+}
+
+// Batch returns the number of images scored per submission.
+func (s *Scorer) Batch() int { return s.batch }
+
 // scores scores ds with noise (nil: none) added to the input only; the
-// target is always the clean image.
-func (s *Scorer) scores(ds *dataset.Dataset, noise []float32) ([]float64, error) {
+// target is always the clean image. timing, if not nil, accumulates the
+// time of each part.
+func (s *Scorer) scores(ds *dataset.Dataset, noise []float32, timing *ScoreTiming) ([]float64, error) {
 	if ds == nil || ds.Len() == 0 {
 		return nil, errors.New("train: scoring: no images")
 	}
@@ -76,6 +97,7 @@ func (s *Scorer) scores(ds *dataset.Dataset, noise []float32) ([]float64, error)
 	idx := make([]int, s.batch)
 	out := make([]float64, 0, n)
 	for start := 0; start < n; start += s.batch {
+		t0 := time.Now()
 		for j := range idx {
 			idx[j] = min(start+j, n-1)
 		}
@@ -92,9 +114,16 @@ func (s *Scorer) scores(ds *dataset.Dataset, noise []float32) ([]float64, error)
 				}
 			}
 		}
-		res, err := s.p.step(0)
+		gather := time.Since(t0)
+		res, st, err := s.p.stepTimed(0)
 		if err != nil {
 			return nil, err
+		}
+		if timing != nil {
+			timing.Upload += gather + st.Upload
+			timing.Forward += st.Run
+			timing.Download += st.Download
+			timing.Batches++
 		}
 		for j, v := range res[s.p.scores] {
 			if start+j >= n {

@@ -53,3 +53,39 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// RemoveStale deletes the temporary files that an interrupted Write to path
+// left behind (a process killed between creating and renaming its temporary
+// file) and returns their names. Call it only when no other process is
+// writing path.
+func RemoveStale(path string) ([]string, error) {
+	pattern := filepath.Join(filepath.Dir(path), "."+escapeGlob(filepath.Base(path))+".tmp-*")
+	names, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range names {
+		if st, err := os.Lstat(n); err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		if err := os.Remove(n); err != nil {
+			return removed, err
+		}
+		removed = append(removed, n)
+	}
+	return removed, nil
+}
+
+// escapeGlob quotes the glob metacharacters of a file name.
+func escapeGlob(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}

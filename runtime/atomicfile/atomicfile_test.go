@@ -44,3 +44,33 @@ func TestWriteFailureKeepsOldFile(t *testing.T) {
 		t.Fatalf("old file changed to %q", got)
 	}
 }
+
+// TestRemoveStale removes exactly the temporary files of one target.
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "m[1].ocgan")
+	keep := []string{"m[1].ocgan", ".other.ocgan.tmp-1", ".m[1].ocgan.tmpx", "m1.ocgan"}
+	stale := []string{".m[1].ocgan.tmp-123", ".m[1].ocgan.tmp-9"}
+	for _, n := range append(append([]string{}, keep...), stale...) {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveStale(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != len(stale) {
+		t.Errorf("removed %v, want the %d stale files %v", removed, len(stale), stale)
+	}
+	for _, n := range stale {
+		if _, err := os.Stat(filepath.Join(dir, n)); !os.IsNotExist(err) {
+			t.Errorf("%s still there (err %v)", n, err)
+		}
+	}
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s removed: %v", n, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package program
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
@@ -17,16 +18,34 @@ import (
 // by the next Step; copy what must be kept. A refused step (a bad feed)
 // changes nothing.
 func (p *Program) Step(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, error) {
+	v, _, err := p.StepTimed(feeds)
+	return v, err
+}
+
+// StepTiming is where the wall-clock time of one step went: the host writes
+// of the feeds and step parameters (with the staging copies on a discrete
+// GPU), the submission until its fence signals, and the read-back.
+type StepTiming struct {
+	Upload, Run, Download time.Duration
+}
+
+// StepTimed is Step, also reporting the time of its three parts.
+func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, StepTiming, error) {
+	var st StepTiming
+	t0 := time.Now()
 	if err := p.upload(feeds); err != nil {
-		return nil, fmt.Errorf("program: step: %w", err)
+		return nil, st, fmt.Errorf("program: step: %w", err)
 	}
+	t1 := time.Now()
 	if err := p.run(); err != nil {
-		return nil, fmt.Errorf("program: step: %w", err)
+		return nil, st, fmt.Errorf("program: step: %w", err)
 	}
+	t2 := time.Now()
 	if err := p.finish(); err != nil {
-		return nil, fmt.Errorf("program: step: %w", err)
+		return nil, st, fmt.Errorf("program: step: %w", err)
 	}
-	return p.values, nil
+	st.Upload, st.Run, st.Download = t1.Sub(t0), t2.Sub(t1), time.Since(t2)
+	return p.values, st, nil
 }
 
 // upload is the host work before the submission: it checks and uploads the

@@ -14,7 +14,7 @@ GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
 SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
 
-.PHONY: all build demo test deps deps-demo shaders check-fmt vet bench clean
+.PHONY: all build demo test deps deps-demo shaders check-fmt vet bench clean cross cross-test
 
 all: build
 
@@ -61,3 +61,16 @@ bench: deps
 
 clean:
 	rm -rf $(BIN)
+
+## cross: linux/arm64 (Jetson, JetPack 5) builds of ocgan and kbench into bin/linux-arm64/,
+## linked against a Debian 11 glibc 2.31 arm64 sysroot (.cross/, downloaded once); fails if
+## a binary needs a symbol version above GLIBC_2.31 (tools/cross.sh)
+cross:
+	@tools/deps.sh cross
+	COMMIT=$(COMMIT) GO=$(GO) CROSS_BIN=$(BIN)/linux-arm64 tools/cross.sh build
+
+## cross-test: the arm64 ocgan under qemu-aarch64 with Debian's arm64 lavapipe: devices,
+## fp16 query, scores against the amd64 build, selftest (needs the arm64 dpkg architecture)
+cross-test: cross build
+	@tools/deps.sh cross-test
+	GO=$(GO) CROSS_BIN=$(BIN)/linux-arm64 HOST_BIN=$(BIN) tools/cross.sh test

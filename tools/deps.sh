@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # deps.sh: check what `make test` / `make demo` need and install what is missing.
 # As root it installs Debian packages with apt-get; otherwise it prints the exact
-# command to run and exits 1. Usage: tools/deps.sh [test|demo]
+# command to run and exits 1. Usage: tools/deps.sh [test|demo|cross|cross-test]
+#   cross       also the arm64 cross compiler (`make cross`)
+#   cross-test  also qemu-user and Debian's arm64 Vulkan loader + lavapipe (`make cross-test`);
+#               this adds the arm64 dpkg architecture (undo: apt-get purge '.*:arm64' &&
+#               dpkg --remove-architecture arm64)
 set -euo pipefail
 mode=${1:-test}
+case $mode in test|demo|cross|cross-test) ;; *) echo "deps: unknown mode $mode" >&2; exit 2 ;; esac
 
 missing=()   # Debian packages to install
 problems=()  # things apt cannot fix
@@ -19,7 +24,7 @@ command -v gcc >/dev/null 2>&1 || need_pkg gcc
 command -v make >/dev/null 2>&1 || need_pkg make
 
 # Vulkan loader (runtime) and Mesa's lavapipe CPU driver.
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then need_pkg libvulkan1; fi
+if ! ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1 ' >/dev/null; then need_pkg libvulkan1; fi
 if ! ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1; then need_pkg mesa-vulkan-drivers; fi
 
 if [ "$mode" = test ]; then
@@ -31,6 +36,23 @@ if [ "$mode" = test ]; then
   { command -v spirv-val && command -v spirv-as; } >/dev/null 2>&1 || need_pkg spirv-tools
 fi
 
+if [ "$mode" = cross ] || [ "$mode" = cross-test ]; then
+  # The cross compiler and binutils (objdump for the glibc check); the glibc 2.31 sysroot
+  # itself is downloaded by tools/cross.sh without root.
+  command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_pkg gcc-aarch64-linux-gnu
+  command -v aarch64-linux-gnu-objdump >/dev/null 2>&1 || need_pkg binutils-aarch64-linux-gnu
+fi
+arm64=()  # packages that need the arm64 dpkg architecture
+if [ "$mode" = cross-test ]; then
+  command -v qemu-aarch64 >/dev/null 2>&1 || need_pkg qemu-user
+  installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+  installed libvulkan1:arm64 || arm64+=(libvulkan1:arm64)
+  installed mesa-vulkan-drivers:arm64 || arm64+=(mesa-vulkan-drivers:arm64)
+  if [ ${#arm64[@]} -gt 0 ]; then
+    missing+=("${arm64[@]}")
+  fi
+fi
+
 if [ ${#problems[@]} -gt 0 ]; then
   printf 'deps: %s\n' "${problems[@]}" >&2
 fi
@@ -38,10 +60,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "deps: installing ${missing[*]} with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
+    if [ ${#arm64[@]} -gt 0 ] && ! dpkg --print-foreign-architectures | grep -x arm64 >/dev/null; then
+      echo "deps: adding the arm64 dpkg architecture" >&2
+      dpkg --add-architecture arm64
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "deps: missing Debian packages: ${missing[*]}" >&2
+    if [ ${#arm64[@]} -gt 0 ] && ! dpkg --print-foreign-architectures 2>/dev/null | grep -x arm64 >/dev/null; then
+      echo "deps: first: sudo dpkg --add-architecture arm64 && sudo apt-get update" >&2
+    fi
     echo "deps: install them with: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi

@@ -1,0 +1,139 @@
+package firmware
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+)
+
+// The PEM block types of key files (PKCS #8 and PKIX, as openssl writes
+// them).
+const (
+	pemPrivate = "PRIVATE KEY"
+	pemPublic  = "PUBLIC KEY"
+	maxKeyFile = 16 << 10
+)
+
+// GenerateKey returns a new ed25519 key pair from crypto/rand.
+func GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("firmware: generate key: %w", err)
+	}
+	return pub, priv, nil
+}
+
+// SavePrivateKey writes key as a PKCS #8 PEM file of mode 0600. It refuses
+// to overwrite an existing file, which would lose a signing key.
+func SavePrivateKey(path string, key ed25519.PrivateKey) error {
+	if len(key) != ed25519.PrivateKeySize {
+		return fmt.Errorf("firmware: save private key %s: %w: %d bytes, want %d", path, ErrKey, len(key), ed25519.PrivateKeySize)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("firmware: save private key %s: %w", path, err)
+	}
+	return saveKey(path, pem.EncodeToMemory(&pem.Block{Type: pemPrivate, Bytes: der}), 0o600, "private")
+}
+
+// SavePublicKey writes pub as a PKIX PEM file of mode 0644, refusing to
+// overwrite an existing file.
+func SavePublicKey(path string, pub ed25519.PublicKey) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("firmware: save public key %s: %w: %d bytes, want %d", path, ErrKey, len(pub), ed25519.PublicKeySize)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return fmt.Errorf("firmware: save public key %s: %w", path, err)
+	}
+	return saveKey(path, pem.EncodeToMemory(&pem.Block{Type: pemPublic, Bytes: der}), 0o644, "public")
+}
+
+func saveKey(path string, data []byte, perm os.FileMode, kind string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", kind, path, fs.ErrExist)
+	}
+	if err := atomicfile.Write(path, data, perm); err != nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", kind, path, err)
+	}
+	return nil
+}
+
+// LoadPrivateKey reads a file written by SavePrivateKey (any PKCS #8 PEM
+// ed25519 key). Another key type, a damaged file or trailing data is
+// refused with an error wrapping ErrKey.
+func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
+	der, err := readPEM(path, pemPrivate)
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("firmware: private key %s: %w: %v", path, ErrKey, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok || len(priv) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("firmware: private key %s: %w: a %T, want an ed25519 key", path, ErrKey, k)
+	}
+	if again, err := x509.MarshalPKCS8PrivateKey(priv); err != nil || !bytes.Equal(again, der) {
+		return nil, fmt.Errorf("firmware: private key %s: %w: not the canonical %d-byte encoding (trailing or extra data)", path, ErrKey, len(again))
+	}
+	return priv, nil
+}
+
+// LoadPublicKey reads a file written by SavePublicKey (any PKIX PEM
+// ed25519 key), refusing anything else with an error wrapping ErrKey.
+func LoadPublicKey(path string) (ed25519.PublicKey, error) {
+	der, err := readPEM(path, pemPublic)
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("firmware: public key %s: %w: %v", path, ErrKey, err)
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok || len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("firmware: public key %s: %w: a %T, want an ed25519 key", path, ErrKey, k)
+	}
+	if again, err := x509.MarshalPKIXPublicKey(pub); err != nil || !bytes.Equal(again, der) {
+		return nil, fmt.Errorf("firmware: public key %s: %w: not the canonical %d-byte encoding (trailing or extra data)", path, ErrKey, len(again))
+	}
+	return pub, nil
+}
+
+// readPEM returns the DER bytes of the one PEM block of type typ in path.
+func readPEM(path, typ string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("firmware: key: %w", err)
+	}
+	defer f.Close()
+	buf, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("firmware: key %s: %w", path, err)
+	}
+	if len(buf) > maxKeyFile {
+		return nil, fmt.Errorf("firmware: key %s: %w: larger than %d bytes", path, ErrKey, maxKeyFile)
+	}
+	blk, rest := pem.Decode(buf)
+	if blk == nil {
+		return nil, fmt.Errorf("firmware: key %s: %w: no PEM block", path, ErrKey)
+	}
+	if blk.Type != typ {
+		return nil, fmt.Errorf("firmware: key %s: %w: PEM block %q, want %q", path, ErrKey, blk.Type, typ)
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return nil, fmt.Errorf("firmware: key %s: %w: data after the PEM block", path, ErrKey)
+	}
+	return blk.Bytes, nil
+}

@@ -20,9 +20,14 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) add(fs *pflag.FlagSet) {
+	d.addExceptClass(fs)
+	fs.IntVar(&d.class, "class", 0, "the normal (in-class) label")
+}
+
+// addExceptClass adds the dataset flags but --class.
+func (d *dataFlags) addExceptClass(fs *pflag.FlagSet) {
 	fs.StringVar(&d.name, "dataset", "mnist", "mnist, fmnist, cifar10 or folder")
 	fs.StringVar(&d.path, "data", "", "dataset location (default: the built-in location of mnist/fmnist; required for cifar10 and folder)")
-	fs.IntVar(&d.class, "class", 0, "the normal (in-class) label")
 	fs.IntVar(&d.protocol, "protocol", 2, "1: 80/20 split of the class plus as many novel images; 2: the dataset's own train/test split")
 	fs.Uint64Var(&d.seed, "seed", 1, "seed of the split, the initialisation and the training")
 }
@@ -84,4 +89,17 @@ func (d *dataFlags) split(geo model.Geometry) (*dataset.Split, error) {
 		return dataset.Protocol1(all, d.class, d.seed)
 	}
 	return dataset.Protocol2(train, test, d.class, d.seed)
+}
+
+// dataFlagsFrom reads the dataset flags back from fs.
+func dataFlagsFrom(fs *pflag.FlagSet) dataFlags {
+	var d dataFlags
+	d.name, _ = fs.GetString("dataset")
+	d.path, _ = fs.GetString("data")
+	if fs.Lookup("class").Value.Type() == "int" {
+		d.class, _ = fs.GetInt("class")
+	}
+	d.protocol, _ = fs.GetInt("protocol")
+	d.seed, _ = fs.GetUint64("seed")
+	return d
 }

@@ -1,63 +1,389 @@
 package main
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
+	"github.com/ocgan-vk/ocgan/ocgan/plot"
+	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
 func evalFlags(fs *pflag.FlagSet) {
-	(&dataFlags{}).add(fs)
-	fs.String("model", "", "checkpoint written by `ocgan train`")
+	(&dataFlags{}).addExceptClass(fs)
+	fs.String("class", "0", "normal class(es): K, a list 0,1,8, or a range 0-9")
+	fs.Int("seeds", 1, "evaluate this many seeds: --seed, --seed+1, ... (mean ± std over seeds)")
+	fs.String("model", "", "checkpoint written by ocgan train (or a bundle); with several classes or seeds a template holding {class} and/or {seed}")
+	addKeyFlag(fs, "public key that verifies bundles")
+	fs.Bool("train", false, "train the models that --model names but that do not exist yet (with the training flags below)")
+	fs.String("roc", "", "write the ROC curves (one per class, first seed) as a PNG to this file")
+	fs.String("scores", "", "write every test image's score to this CSV file (class, seed, test index, novel, score)")
 	fs.Bool("json", false, "print JSON")
+	addTrainingFlags(fs)
 }
 
-// runEval scores a one-class split's test set with a trained model and reports
-// the AUC (novel = positive, higher score = more novel).
+// evalRun is one (class, seed) evaluation.
+type evalRun struct {
+	Class      int     `json:"class"`
+	Seed       uint64  `json:"seed"`
+	Model      string  `json:"model"`
+	AUC        float64 `json:"auc"`
+	F1         float64 `json:"f1"`
+	Precision  float64 `json:"precision"`
+	Recall     float64 `json:"recall"`
+	Threshold  float64 `json:"threshold"`
+	TestImages int     `json:"test_images"`
+	roc        []metrics.Point
+	scores     []float64
+	novel      []bool
+}
+
+// parseClasses reads "3", "0,1,8" or "0-9" (and mixes: "0-2,8").
+func parseClasses(s string) ([]int, error) {
+	var out []int
+	seen := map[int]bool{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 0 {
+			return nil, fmt.Errorf("--class %q: %q is not a class number", s, part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return nil, fmt.Errorf("--class %q: %q is not a range lo-hi", s, part)
+			}
+		}
+		for c := a; c <= b; c++ {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// modelPath expands the {class} and {seed} placeholders of a --model template.
+func modelPath(template string, class int, seed uint64) string {
+	r := strings.NewReplacer("{class}", strconv.Itoa(class), "{seed}", strconv.FormatUint(seed, 10))
+	return r.Replace(template)
+}
+
+// runEval scores one-class test splits with trained models (training the
+// missing ones with --train) and reports the AUC per class, mean ± std over
+// seeds, and the mean over classes (novel = positive, higher = more novel).
 func runEval(e *env) error {
 	d := dataFlagsFrom(e.fs)
-	path, _ := e.fs.GetString("model")
+	classSpec, _ := e.fs.GetString("class")
+	nSeeds, _ := e.fs.GetInt("seeds")
+	template, _ := e.fs.GetString("model")
+	doTrain, _ := e.fs.GetBool("train")
+	rocPath, _ := e.fs.GetString("roc")
 	asJSON, _ := e.fs.GetBool("json")
-	ck, err := loadModel(path)
+	classes, err := parseClasses(classSpec)
 	if err != nil {
-		return err
+		return usageError{err}
+	}
+	if d.protocol != 1 && d.protocol != 2 {
+		return usageError{fmt.Errorf("--protocol must be 1 or 2, got %d", d.protocol)}
+	}
+	if nSeeds < 1 {
+		return usageError{fmt.Errorf("--seeds must be at least 1, got %d", nSeeds)}
+	}
+	if template == "" {
+		return usageError{errors.New("--model is required")}
+	}
+	if len(classes) > 1 && !strings.Contains(template, "{class}") {
+		return usageError{fmt.Errorf("--model %q: several classes need {class} in the model path", template)}
+	}
+	if nSeeds > 1 && !strings.Contains(template, "{seed}") {
+		return usageError{fmt.Errorf("--model %q: several seeds need {seed} in the model path", template)}
+	}
+	seeds := make([]uint64, nSeeds)
+	for i := range seeds {
+		seeds[i] = d.seed + uint64(i)
 	}
 	start := time.Now()
-	split, err := d.split(ck.Geometry)
-	if err != nil {
-		return err
+
+	// Train what is missing first (each run opens its own device context).
+	if doTrain {
+		for _, c := range classes {
+			for _, s := range seeds {
+				if err := trainMissing(e, d, c, s, modelPath(template, c, s)); err != nil {
+					return err
+				}
+			}
+		}
 	}
+
 	ctx, err := vk.Open(e.cfg)
 	if err != nil {
 		return err
 	}
 	defer ctx.Close()
-	s, err := newScorer(kernels.NewLibrary(ctx), ck, maxScoreBatch)
+	lib := kernels.NewLibrary(ctx)
+	var runs []evalRun
+	for _, c := range classes {
+		for _, s := range seeds {
+			r, err := evalOne(e, lib, d, c, s, modelPath(template, c, s), !e.fs.Changed("seed") && nSeeds == 1)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, r)
+		}
+	}
+	rep := summarize(runs, classes, seeds)
+	if p, _ := e.fs.GetString("scores"); p != "" {
+		if err := writeScoresCSV(p, runs); err != nil {
+			return err
+		}
+	}
+	if rocPath != "" {
+		if err := writeROC(rocPath, d, runs); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		out := map[string]any{"auc": rep.meanAUC, "auc_std": rep.stdAUC, "dataset": d.name, "protocol": d.protocol,
+			"seeds": seeds, "classes": rep.classes, "device": ctx.Info().Name, "seconds": time.Since(start).Seconds()}
+		if len(runs) == 1 {
+			r := runs[0]
+			out["class"], out["model"], out["test_images"], out["threshold"] = r.Class, r.Model, r.TestImages, r.Threshold
+			out["f1"], out["precision"], out["recall"], out["seed"] = r.F1, r.Precision, r.Recall, r.Seed
+		}
+		if rocPath != "" {
+			out["roc_png"] = rocPath
+		}
+		return writeJSON(e.stdout, out)
+	}
+	if len(runs) == 1 {
+		r := runs[0]
+		fmt.Fprintf(e.stdout, "model %s on %s class %d, protocol %d (%d test images), device %s\n", r.Model, d.name, r.Class, d.protocol, r.TestImages, ctx.Info().Name)
+		fmt.Fprintf(e.stdout, "AUC %.4f; at threshold %.5f: F1 %.4f, precision %.4f, recall %.4f\n", r.AUC, r.Threshold, r.F1, r.Precision, r.Recall)
+	} else {
+		fmt.Fprintf(e.stdout, "%s, protocol %d, seeds %v, device %s, %s\n", d.name, d.protocol, seeds, ctx.Info().Name, time.Since(start).Round(time.Second))
+		w := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
+		fmt.Fprintln(w, "class\tAUC\tF1\truns")
+		for _, c := range rep.classes {
+			fmt.Fprintf(w, "%d\t%s\t%.4f\t%d\n", c.Class, pm(c.AUC, c.AUCStd, nSeeds), c.F1, len(c.Runs))
+		}
+		fmt.Fprintf(w, "mean\t%s\t%.4f\t%d\n", pm(rep.meanAUC, rep.stdAUC, nSeeds), rep.meanF1, len(runs))
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if nSeeds > 1 {
+			fmt.Fprintln(e.stdout, "± is the sample standard deviation over seeds (of the class's AUC; of the mean over classes on the mean row)")
+		}
+	}
+	if rocPath != "" {
+		fmt.Fprintf(e.stderr, "ROC curves written to %s\n", rocPath)
+	}
+	return nil
+}
+
+// pm formats mean ± std (just the mean for one seed).
+func pm(mean, std float64, n int) string {
+	if n == 1 {
+		return fmt.Sprintf("%.4f", mean)
+	}
+	return fmt.Sprintf("%.4f ± %.4f", mean, std)
+}
+
+// trainMissing trains the model of (class, seed) at path unless it exists.
+func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) error {
+	if _, err := checkpoint.Load(path); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	d.class, d.seed = class, seed
+	j, err := trainJobFrom(e.fs, d)
 	if err != nil {
 		return err
+	}
+	j.out, j.log = path, e.stderr
+	j.progress = progressPrinter(&env{stdout: e.stdout, stderr: e.stderr}, false)
+	sum, err := j.run(e.cfg)
+	if err != nil {
+		return fmt.Errorf("training class %d seed %d: %w", class, seed, err)
+	}
+	fmt.Fprintf(e.stderr, "trained %s: class %d seed %d, %d iterations, AUC %.4f\n", path, class, seed, sum.Result.Iterations, sum.AUC)
+	return nil
+}
+
+// evalOne scores the test split of (class, seed) with the model at path.
+// With seedFromModel, the split's seed is the one the model was trained with.
+func evalOne(e *env, lib *kernels.Library, d dataFlags, class int, seed uint64, path string, seedFromModel bool) (evalRun, error) {
+	m, err := openModel(path, func() (ed25519.PublicKey, error) { return publicKey(e.fs) })
+	if err != nil {
+		return evalRun{}, err
+	}
+	ck := m.ck
+	if seedFromModel {
+		seed = ck.Train.Seed
+	}
+	if err := checkEvalMatch(ck, path, d, class, seed); err != nil {
+		return evalRun{}, err
+	}
+	d.class, d.seed = class, seed
+	split, err := d.split(ck.Geometry)
+	if err != nil {
+		return evalRun{}, err
+	}
+	s, err := newScorer(lib, ck, maxScoreBatch)
+	if err != nil {
+		return evalRun{}, err
 	}
 	defer s.Free()
 	auc, scores, err := s.Evaluate(split)
 	if err != nil {
-		return err
+		return evalRun{}, err
 	}
 	novel := split.NovelMask()
-	c, err := metrics.ConfusionAt(scores, novel, ck.Train.Threshold)
+	c, err := metrics.ConfusionAt(scores, novel, m.threshold)
 	if err != nil {
+		return evalRun{}, err
+	}
+	roc, err := metrics.ROC(scores, novel)
+	if err != nil {
+		return evalRun{}, err
+	}
+	return evalRun{Class: class, Seed: seed, Model: path, AUC: auc, F1: c.F1(), Precision: c.Precision(), Recall: c.Recall(),
+		Threshold: m.threshold, TestImages: len(scores), roc: roc, scores: scores, novel: novel}, nil
+}
+
+// checkEvalMatch refuses to evaluate a model on a split it was not trained
+// for: another dataset, class or protocol, or (protocol 1, whose test images
+// depend on the seed) another seed, which would put training images in the
+// test set.
+func checkEvalMatch(ck *checkpoint.Checkpoint, path string, d dataFlags, class int, seed uint64) error {
+	m := ck.Meta
+	check := func(key, want string) error {
+		if got, ok := m[key]; ok && got != want {
+			return usageError{fmt.Errorf("%s was trained with --%s %s; evaluating --%s %s would not measure it", path, key, got, key, want)}
+		}
+		return nil
+	}
+	if err := check("dataset", d.name); err != nil {
 		return err
 	}
-	res := map[string]any{"auc": auc, "dataset": d.name, "class": d.class, "protocol": d.protocol, "test_images": len(scores),
-		"threshold": ck.Train.Threshold, "f1": c.F1(), "precision": c.Precision(), "recall": c.Recall(),
-		"device": ctx.Info().Name, "seconds": time.Since(start).Seconds(), "model": path}
-	if asJSON {
-		return writeJSON(e.stdout, res)
+	if err := check("class", strconv.Itoa(class)); err != nil {
+		return err
 	}
-	fmt.Fprintf(e.stdout, "model %s on %s class %d, protocol %d (%d test images), device %s\n", path, d.name, d.class, d.protocol, len(scores), ctx.Info().Name)
-	fmt.Fprintf(e.stdout, "AUC %.4f; at threshold %.5f: F1 %.4f, precision %.4f, recall %.4f\n", auc, ck.Train.Threshold, c.F1(), c.Precision(), c.Recall())
+	if err := check("protocol", strconv.Itoa(d.protocol)); err != nil {
+		return err
+	}
+	if d.protocol == 1 && ck.Train.Seed != seed {
+		return usageError{fmt.Errorf("%s was trained with --seed %d; protocol 1's test split with --seed %d would hold some of its training images", path, ck.Train.Seed, seed)}
+	}
+	return nil
+}
+
+// classSummary is one class's AUC over seeds.
+type classSummary struct {
+	Class  int       `json:"class"`
+	AUC    float64   `json:"auc"`
+	AUCStd float64   `json:"auc_std"`
+	F1     float64   `json:"f1"`
+	Runs   []evalRun `json:"runs"`
+}
+
+type evalReport struct {
+	classes         []classSummary
+	meanAUC, stdAUC float64 // over seeds, of the mean AUC over classes
+	meanF1          float64
+}
+
+// summarize groups runs by class (mean ± sample std over seeds) and gives
+// the mean over classes, with its std over seeds.
+func summarize(runs []evalRun, classes []int, seeds []uint64) evalReport {
+	var rep evalReport
+	perSeed := make([]float64, len(seeds))
+	var f1s []float64
+	for _, c := range classes {
+		cs := classSummary{Class: c}
+		var aucs, cf1 []float64
+		for _, r := range runs {
+			if r.Class != c {
+				continue
+			}
+			cs.Runs = append(cs.Runs, r)
+			aucs = append(aucs, r.AUC)
+			cf1 = append(cf1, r.F1)
+			for i, s := range seeds {
+				if s == r.Seed || len(seeds) == 1 {
+					perSeed[i] += r.AUC / float64(len(classes))
+				}
+			}
+		}
+		cs.AUC, cs.AUCStd = metrics.MeanStd(aucs)
+		cs.F1, _ = metrics.MeanStd(cf1)
+		f1s = append(f1s, cs.F1)
+		rep.classes = append(rep.classes, cs)
+	}
+	rep.meanAUC, rep.stdAUC = metrics.MeanStd(perSeed)
+	rep.meanF1, _ = metrics.MeanStd(f1s)
+	return rep
+}
+
+// writeROC draws one ROC curve per class (its first seed's run) into a PNG.
+func writeROC(path string, d dataFlags, runs []evalRun) error {
+	var curves []plot.Curve
+	done := map[int]bool{}
+	var seeds []string
+	for _, r := range runs {
+		if done[r.Class] {
+			continue
+		}
+		done[r.Class] = true
+		curves = append(curves, plot.Curve{Label: fmt.Sprintf("class %d (AUC %.4f)", r.Class, r.AUC), Points: r.roc})
+		if s := strconv.FormatUint(r.Seed, 10); len(seeds) == 0 || seeds[len(seeds)-1] != s {
+			seeds = append(seeds, s)
+		}
+	}
+	var buf bytes.Buffer
+	title := fmt.Sprintf("ROC, %s protocol %d, seed %s (novel = positive)", d.name, d.protocol, strings.Join(seeds, ","))
+	if err := plot.WriteROC(&buf, title, curves); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--roc: %w", err)
+	}
+	return nil
+}
+
+// writeScoresCSV writes every run's test scores as CSV.
+func writeScoresCSV(path string, runs []evalRun) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"class", "seed", "test_index", "novel", "score"})
+	for _, r := range runs {
+		for i, s := range r.scores {
+			w.Write([]string{strconv.Itoa(r.Class), strconv.FormatUint(r.Seed, 10), strconv.Itoa(i),
+				strconv.FormatBool(r.novel[i]), strconv.FormatFloat(s, 'g', -1, 64)})
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--scores: %w", err)
+	}
 	return nil
 }

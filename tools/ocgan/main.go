@@ -4,7 +4,8 @@
 //
 //	ocgan train --dataset mnist --class K [--epochs N] [--budget 10m] --out model.ocgan [--resume]
 //	ocgan eval --model model.ocgan --dataset mnist --class K --protocol 1|2 [--json]
-//	ocgan score --model model.ocgan FILE...
+//	ocgan score --model model.ocgan FILE|FOLDER|IDX...
+//	ocgan calibrate --model model.ocgan [--quantile 0.95 | --novel PATH...]
 //	ocgan inspect model.ocgan
 //	ocgan devices [--json]     list Vulkan devices
 //	ocgan version              version, Go version, commit, loader and driver
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -55,20 +57,28 @@ type env struct {
 }
 
 // takesArgs lists the commands that take positional arguments.
-var takesArgs = map[string]bool{"score": true, "inspect": true}
+var takesArgs = map[string]bool{"score": true, "inspect": true, "bundle verify": true, "bundle inspect": true, "bundle install": true}
 
 // usageError marks errors that exit with status 2.
 type usageError struct{ error }
 
 func commands() map[string]command {
 	return map[string]command{
-		"devices":  {"list Vulkan devices and their compute capabilities", devicesFlags, runDevices},
-		"version":  {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
-		"selftest": {"run a compute check (dispatch, read back, verify) on the device", selftestFlags, runSelftest},
-		"train":    {"train an OCGAN detector for one class (Algorithm 1) and save it", trainFlags, runTrain},
-		"eval":     {"score a one-class test split with a trained model: AUC, F1", evalFlags, runEval},
-		"score":    {"score image files with a trained model: score and verdict per file", scoreFlags, runScore},
-		"inspect":  {"describe a checkpoint: geometry, training state, tensors", inspectFlags, runInspect},
+		"devices":         {"list Vulkan devices and their compute capabilities", devicesFlags, runDevices},
+		"version":         {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
+		"selftest":        {"run a compute check (dispatch, read back, verify) on the device", selftestFlags, runSelftest},
+		"train":           {"train an OCGAN detector for one class (Algorithm 1) and save it", trainFlags, runTrain},
+		"eval":            {"score a one-class test split with a trained model: AUC, F1", evalFlags, runEval},
+		"score":           {"score image files with a trained model: score and verdict per file", scoreFlags, runScore},
+		"inspect":         {"describe a checkpoint: geometry, training state, tensors", inspectFlags, runInspect},
+		"bundle keygen":   {"make an ed25519 key pair for signing bundles", bundleKeygenFlags, runBundleKeygen},
+		"bundle build":    {"package a trained model as a signed bundle for devices", bundleBuildFlags, runBundleBuild},
+		"bundle verify":   {"check a bundle's signature, hashes and weights", bundleVerifyFlags, runBundleVerify},
+		"bundle inspect":  {"describe a bundle: parts, hashes, metadata (UNVERIFIED without --key)", bundleInspectFlags, runBundleInspect},
+		"bundle install":  {"verify a bundle and make it current under an install root (atomic; keeps the previous)", bundleInstallFlags, runBundleInstall},
+		"bundle rollback": {"make the previous installed version current again", bundleRollbackFlags, runBundleRollback},
+		"bundle status":   {"show the current and previous versions of an install root", bundleStatusFlags, runBundleStatus},
+		"calibrate":       {"recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", calibrateFlags, runCalibrate},
 	}
 }
 
@@ -82,6 +92,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	name := args[0]
+	// Two-word commands: "bundle build", ...
+	if _, ok := cmds[name]; !ok && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		if _, ok := cmds[name+" "+args[1]]; ok {
+			name, args = name+" "+args[1], args[1:]
+		}
+	}
 	cmd, ok := cmds[name]
 	if !ok {
 		fmt.Fprintf(stderr, "ocgan: unknown command %q\n", name)
@@ -121,8 +137,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 func printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "Usage: ocgan <command> [flags]")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, name := range []string{"train", "eval", "score", "inspect", "devices", "selftest", "version"} {
-		fmt.Fprintf(w, "  %-9s %s\n", name, cmds[name].summary)
+	for _, name := range []string{"train", "eval", "score", "serve", "calibrate", "inspect", "bundle keygen", "bundle build",
+		"bundle verify", "bundle inspect", "bundle install", "bundle rollback", "bundle status", "devices", "selftest", "version"} {
+		if c, ok := cmds[name]; ok {
+			fmt.Fprintf(w, "  %-16s %s\n", name, c.summary)
+		}
 	}
 	fmt.Fprintln(w, "\nRun `ocgan <command> --help` for its flags.")
 }

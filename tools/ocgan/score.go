@@ -3,38 +3,40 @@ package main
 import (
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ocgan-vk/ocgan/kernels"
-	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
 func scoreFlags(fs *pflag.FlagSet) {
-	fs.String("model", "", "checkpoint written by `ocgan train`")
+	addModelFlags(fs)
 	fs.Float64("threshold", -1, "novelty threshold (default: the one stored with the model)")
 	fs.Bool("json", false, "print JSON lines")
+	fs.Bool("timing", false, "report the time per stage: decode, preprocess, upload, forward, download")
 }
 
 // runScore prints each image's novelty score (reconstruction MSE) and verdict.
 func runScore(e *env) error {
-	path, _ := e.fs.GetString("model")
 	threshold, _ := e.fs.GetFloat64("threshold")
 	asJSON, _ := e.fs.GetBool("json")
-	files := e.fs.Args()
-	if len(files) == 0 {
-		return usageError{fmt.Errorf("give the image files to score (PNG or JPEG)")}
+	timing, _ := e.fs.GetBool("timing")
+	paths := e.fs.Args()
+	if len(paths) == 0 {
+		return usageError{fmt.Errorf("give the images to score: PNG or JPEG files, folders of them, or IDX image files")}
 	}
-	ck, err := loadModel(path)
+	start := time.Now()
+	m, err := openModelFlags(e.fs)
 	if err != nil {
 		return err
 	}
 	if threshold < 0 {
-		threshold = ck.Train.Threshold
+		threshold = m.threshold
 	}
-	geo := ck.Geometry
-	imgs, err := dataset.ReadImages(files, dataset.Options{Height: geo.ImageSize, Width: geo.ImageSize, Channels: geo.Channels})
+	loaded := time.Now()
+	imgs, names, lt, err := loadImages(paths, imageOptions(m.ck.Geometry))
 	if err != nil {
 		return err
 	}
@@ -43,12 +45,14 @@ func runScore(e *env) error {
 		return err
 	}
 	defer ctx.Close()
-	s, err := newScorer(kernels.NewLibrary(ctx), ck, imgs.Len())
+	opened := time.Now()
+	s, err := newScorer(kernels.NewLibrary(ctx), m.ck, imgs.Len())
 	if err != nil {
 		return err
 	}
 	defer s.Free()
-	scores, err := s.Scores(imgs)
+	compiled := time.Now()
+	scores, st, err := s.ScoresTimed(imgs)
 	if err != nil {
 		return err
 	}
@@ -58,18 +62,46 @@ func runScore(e *env) error {
 		}
 		return "normal"
 	}
+	stages := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"load model", loaded.Sub(start)}, {"decode", lt.Decode}, {"preprocess", lt.Preprocess},
+		{"device open", opened.Sub(loaded) - lt.Decode - lt.Preprocess}, {"compile", compiled.Sub(opened)},
+		{"upload", st.Upload}, {"forward", st.Forward}, {"download", st.Download},
+	}
 	if asJSON {
-		for i, f := range files {
+		for i, f := range names {
 			if err := writeJSON(e.stdout, map[string]any{"file": f, "score": scores[i], "verdict": verdict(scores[i]), "threshold": threshold}); err != nil {
 				return err
 			}
+		}
+		if timing {
+			ms := map[string]float64{}
+			for _, s := range stages {
+				ms[s.name] = s.d.Seconds() * 1e3
+			}
+			return writeJSON(e.stdout, map[string]any{"timing_ms": ms, "images": len(names), "batches": st.Batches,
+				"model": m.source, "device": ctx.Info().Name})
 		}
 		return nil
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintf(w, "file\tscore\tverdict (threshold %.5f)\n", threshold)
-	for i, f := range files {
+	for i, f := range names {
 		fmt.Fprintf(w, "%s\t%.5f\t%s\n", f, scores[i], verdict(scores[i]))
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if timing {
+		fmt.Fprintf(e.stdout, "\ntiming (%d images in %d batches of %d, device %s):\n", len(names), st.Batches, s.Batch(), ctx.Info().Name)
+		w = tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(w, "stage\ttotal ms\tper image ms\t")
+		for _, s := range stages {
+			fmt.Fprintf(w, "%s\t%.3f\t%.3f\t\n", s.name, s.d.Seconds()*1e3, s.d.Seconds()*1e3/float64(len(names)))
+		}
+		return w.Flush()
+	}
+	return nil
 }

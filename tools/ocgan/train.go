@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -13,164 +12,97 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/ocgan-vk/ocgan/kernels"
-	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
-	"github.com/ocgan-vk/ocgan/ocgan/metrics"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
-	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
-// thresholdQuantile is the default calibration: the 95th percentile of the
+// defaultQuantile is the default calibration: the 95th percentile of the
 // validation (in-class) scores.
-const thresholdQuantile = 0.95
+const defaultQuantile = 0.95
 
 func trainFlags(fs *pflag.FlagSet) {
 	(&dataFlags{}).add(fs)
-	fs.Int("epochs", 25, "training epochs")
-	fs.Duration("budget", 0, "wall-clock budget (e.g. 10m): stop at the end of the iteration that crosses it; 0 = none")
-	fs.Int("batch", 64, "batch size")
-	fs.String("mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
+	addTrainingFlags(fs)
 	fs.String("out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
 	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode and batch) up to --epochs")
 	fs.Bool("json", false, "log progress as JSON lines on stdout")
 }
 
-// dataFlagsFrom reads the dataset flags back from fs.
-func dataFlagsFrom(fs *pflag.FlagSet) dataFlags {
-	var d dataFlags
-	d.name, _ = fs.GetString("dataset")
-	d.path, _ = fs.GetString("data")
-	d.class, _ = fs.GetInt("class")
-	d.protocol, _ = fs.GetInt("protocol")
-	d.seed, _ = fs.GetUint64("seed")
-	return d
+// addTrainingFlags adds the flags of Algorithm 1's settings and of the
+// threshold calibration (shared by train and eval --train).
+func addTrainingFlags(fs *pflag.FlagSet) {
+	d := train.DefaultConfig(model.MNIST28())
+	fs.Int("epochs", d.Epochs, "training epochs")
+	fs.Duration("budget", 0, "wall-clock budget (e.g. 10m): stop at the end of the iteration that crosses it; 0 = none")
+	fs.Int("batch", d.Batch, "batch size")
+	fs.String("mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
+	fs.Int("latent", 0, "latent size L (default: the geometry's, 16 for 28x28 and 32x32)")
+	fs.Int("mine-steps", d.MineSteps, "K, gradient steps of informative-negative mining (0: no mining)")
+	fs.Float64("mine-start", d.MineStart, "fraction of training (iterations, or of --budget) after which mining runs")
+	fs.Float32("lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
+	fs.Float32("noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
+	fs.Float32("lr", d.LR, "Adam learning rate of every network")
+	addCalibrationFlags(fs)
 }
 
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// trainJobFrom reads the training flags of fs into a job for dataset d.
+func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
+	j := &trainJob{data: d}
+	geo := d.geometry()
+	latent, _ := fs.GetInt("latent")
+	if latent != 0 {
+		geo.Latent = latent
+	}
+	cfg := train.DefaultConfig(geo)
+	cfg.Epochs, _ = fs.GetInt("epochs")
+	cfg.Budget, _ = fs.GetDuration("budget")
+	cfg.Batch, _ = fs.GetInt("batch")
+	cfg.MineSteps, _ = fs.GetInt("mine-steps")
+	cfg.MineStart, _ = fs.GetFloat64("mine-start")
+	cfg.Lambda, _ = fs.GetFloat32("lambda")
+	cfg.NoiseStd, _ = fs.GetFloat32("noise")
+	cfg.LR, _ = fs.GetFloat32("lr")
+	cfg.Seed = d.seed
+	modeName, _ := fs.GetString("mode")
+	var err error
+	if cfg.Mode, err = train.ParseMode(modeName); err != nil {
+		return nil, usageError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	j.cfg = cfg
+	if j.cal, err = calibrationFrom(fs); err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
 func runTrain(e *env) error {
-	d := dataFlagsFrom(e.fs)
-	epochs, _ := e.fs.GetInt("epochs")
-	budget, _ := e.fs.GetDuration("budget")
-	batch, _ := e.fs.GetInt("batch")
-	modeName, _ := e.fs.GetString("mode")
-	out, _ := e.fs.GetString("out")
+	j, err := trainJobFrom(e.fs, dataFlagsFrom(e.fs))
+	if err != nil {
+		return err
+	}
+	j.out, _ = e.fs.GetString("out")
+	j.resume, _ = e.fs.GetBool("resume")
 	asJSON, _ := e.fs.GetBool("json")
-	resume, _ := e.fs.GetBool("resume")
-	mode, err := train.ParseMode(modeName)
-	if err != nil {
-		return usageError{err}
-	}
-	geo := d.geometry()
-	cfg := train.DefaultConfig(geo)
-	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.Mode, cfg.Seed = epochs, budget, batch, mode, d.seed
-	if err := cfg.Validate(); err != nil {
-		return usageError{err}
-	}
-	settings := runSettings(d, mode, batch)
-	var saved *checkpoint.Checkpoint
-	if resume {
-		if saved, err = loadResume(out, geo, settings, d.seed); err != nil {
-			return err
-		}
-	}
-	start := time.Now()
-	split, err := d.split(geo)
+	j.progress = progressPrinter(e, asJSON)
+	j.log = e.stderr
+	sum, err := j.run(e.cfg)
 	if err != nil {
 		return err
 	}
-	ctx, err := vk.Open(e.cfg)
-	if err != nil {
-		return err
-	}
-	defer ctx.Close()
-	lib := kernels.NewLibrary(ctx)
-	t, err := train.NewTrainer(lib, cfg)
-	if err != nil {
-		return err
-	}
-	defer t.Free()
-	fmt.Fprintf(e.stderr, "training OCGAN (%s) on %s class %d, protocol %d: %d train / %d val / %d test images, device %s\n",
-		mode, d.name, d.class, d.protocol, split.Train.Len(), split.Val.Len(), split.Test.Len(), ctx.Info().Name)
-	if saved != nil {
-		st, err := resumeState(saved)
-		if err != nil {
-			return fmt.Errorf("--resume: %s: %w", out, err)
-		}
-		if err := t.Restore(st); err != nil {
-			if errors.Is(err, train.ErrConfigMismatch) {
-				return usageError{fmt.Errorf("--resume: %s: %w", out, err)}
-			}
-			return fmt.Errorf("--resume: %s: %w", out, err)
-		}
-		fmt.Fprintf(e.stderr, "resuming from %s after epoch %d (iteration %d)\n", out, st.Epoch, st.Iteration)
-	}
-	meta := func() map[string]string {
-		m := map[string]string{"device": ctx.Info().Name, "created": time.Now().UTC().Format(time.RFC3339)}
-		for k, v := range settings {
-			m[k] = v
-		}
-		return m
-	}
-	// After every epoch, save the state so far (--resume continues from it).
-	saveEpoch := func(s train.State) error {
-		m := meta()
-		m["status"] = fmt.Sprintf("training: epoch %d of %d", s.Epoch, epochs)
-		ck, err := trainCheckpoint(geo, t, s, m, math.NaN())
-		if err != nil {
-			return err
-		}
-		return checkpoint.Save(out, ck)
-	}
-	res, err := t.RunWith(split, progressPrinter(e, asJSON), saveEpoch)
-	if err != nil {
-		return err
-	}
-	scorer := t.Scorer()
-	val, err := scorer.Scores(split.Val)
-	if err != nil {
-		return err
-	}
-	threshold, err := metrics.QuantileThreshold(val, thresholdQuantile)
-	if err != nil {
-		return err
-	}
-	auc, _, err := scorer.Evaluate(split)
-	if err != nil {
-		return err
-	}
-	final, err := t.State()
-	if err != nil {
-		return err
-	}
-	m := meta()
-	m["status"] = "done"
-	m["test_auc"] = fmt.Sprintf("%.6f", auc)
-	ck, err := trainCheckpoint(geo, t, final, m, threshold)
-	if err != nil {
-		return err
-	}
-	if err := checkpoint.Save(out, ck); err != nil {
-		return err
-	}
-	summary := map[string]any{"auc": auc, "best_epoch": res.BestEpoch, "best_val_mse": finite(res.BestValMSE), "threshold": threshold,
-		"iterations": res.Iterations, "images_per_sec": float64(res.Images) / res.Elapsed.Seconds(), "stopped_by_budget": res.Stopped,
-		"device": ctx.Info().Name, "seconds": time.Since(start).Seconds(), "model": out}
 	if asJSON {
-		return writeJSON(e.stdout, map[string]any{"event": "done", "summary": summary})
+		return writeJSON(e.stdout, map[string]any{"event": "done", "summary": sum.JSON()})
 	}
-	fmt.Fprintf(e.stdout, "device: %s\n", ctx.Info().Name)
-	fmt.Fprintf(e.stdout, "trained %d iterations (%d epochs%s) in %s, %.1f images/s\n", res.Iterations, len(res.History),
-		map[bool]string{true: ", stopped by the budget", false: ""}[res.Stopped], time.Since(start).Round(time.Second),
-		summary["images_per_sec"])
-	fmt.Fprintf(e.stdout, "best epoch %d, validation MSE %.5f; threshold (%.0fth percentile of validation scores) %.5f\n",
-		res.BestEpoch, res.BestValMSE, 100*thresholdQuantile, threshold)
-	fmt.Fprintf(e.stdout, "test AUC (protocol %d, class %d): %.4f\n", d.protocol, d.class, auc)
-	fmt.Fprintf(e.stdout, "saved %s\n", out)
+	fmt.Fprintf(e.stdout, "device: %s\n", sum.Device)
+	fmt.Fprintf(e.stdout, "trained %d iterations (%d epochs%s) in %s, %.1f images/s\n", sum.Result.Iterations, len(sum.Result.History),
+		map[bool]string{true: ", stopped by the budget", false: ""}[sum.Result.Stopped], sum.Elapsed.Round(time.Second),
+		sum.imagesPerSec())
+	fmt.Fprintf(e.stdout, "best epoch %d, validation MSE %.5f; threshold %.5f (%s)\n",
+		sum.Result.BestEpoch, sum.Result.BestValMSE, sum.Threshold.Value, sum.Threshold.Method)
+	fmt.Fprintf(e.stdout, "test AUC (protocol %d, class %d): %.4f\n", j.data.protocol, j.data.class, sum.AUC)
+	fmt.Fprintf(e.stdout, "saved %s\n", j.out)
 	return nil
 }
 
@@ -229,4 +161,10 @@ func finite(x float64) any {
 		return nil
 	}
 	return x
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

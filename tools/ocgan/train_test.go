@@ -120,7 +120,7 @@ func TestTrainEvalScoreInspect(t *testing.T) {
 	}{
 		{[]string{"inspect", bad}, exitRuntime, "bad.ocgan"},
 		{[]string{"score", "--model", bad, bars[0]}, exitRuntime, "bad.ocgan"},
-		{[]string{"score", "--model", model}, exitUsage, "image files"},
+		{[]string{"score", "--model", model}, exitUsage, "images to score"},
 		{[]string{"eval", "--model", model, "--protocol", "3"}, exitUsage, "--protocol"},
 		{[]string{"train", "--dataset", "imagenet"}, exitUsage, "unknown --dataset"},
 		{[]string{"train", "--mode", "bogus"}, exitUsage, "mode"},

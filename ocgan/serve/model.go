@@ -1,0 +1,75 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrBadImage is wrapped by a Model's Score error when the encoded bytes are
+// the request's fault: not a PNG or JPEG, truncated, or an image the model
+// cannot take (wrong size, wrong channel count). The server answers such
+// errors with 400; every other Score error is an internal error (500).
+var ErrBadImage = errors.New("serve: bad image")
+
+// ErrClosed is returned by Reload and the serving helpers once the Server is
+// closed.
+var ErrClosed = errors.New("serve: server closed")
+
+// Model scores images. Implementations need not be safe for concurrent use:
+// the server serialises calls to one Model unless its Info says Concurrent.
+type Model interface {
+	// Score decodes one encoded image (PNG or JPEG bytes), preprocesses it
+	// to the model's input and returns its novelty score (higher = more
+	// novel) with per-stage timings. Undecodable or unsuitable images give an
+	// error that wraps ErrBadImage. ctx is the request's context.
+	Score(ctx context.Context, encoded []byte) (Result, error)
+	// Info describes the model. The server calls it once, after Load, and
+	// keeps the answer.
+	Info() ModelInfo
+	// Close frees the model. The server calls it exactly once, after the
+	// model's last Score call has returned.
+	Close() error
+}
+
+// ModelInfo describes a loaded model for responses, /healthz and /metrics.
+type ModelInfo struct {
+	// Version is the model version string (e.g. a training run name).
+	Version string
+	// ID identifies the installed bundle (e.g. a content hash).
+	ID string
+	// Threshold is the decision threshold: score >= Threshold is "novel".
+	Threshold float64
+	// Device names where the model runs (e.g. the GPU); optional, reported
+	// by /healthz.
+	Device string
+	// Concurrent says that Score is safe for concurrent use; the server then
+	// lets up to Options.MaxConcurrent calls run at once on this model
+	// instead of one at a time.
+	Concurrent bool
+}
+
+// Result is the outcome of one Score call.
+type Result struct {
+	// Score is the novelty score (reconstruction error); higher = more novel.
+	Score float64
+	// Stages are the timings of the model's steps, in order, e.g. decode,
+	// preprocess, upload, forward, download. Repeated names are summed.
+	Stages []Stage
+}
+
+// Stage is the time one step of scoring took.
+type Stage struct {
+	Name     string
+	Duration time.Duration
+}
+
+// Source yields the installed model.
+type Source interface {
+	// Current returns the identifier of the installed model. It is cheap
+	// and polled; the identifier changes when a new model is installed
+	// (e.g. the resolved target of an install root's "current" symlink).
+	Current() (id string, err error)
+	// Load opens the model that Current named with id.
+	Load(id string) (Model, error)
+}

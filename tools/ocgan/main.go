@@ -5,6 +5,8 @@
 //	ocgan train --dataset mnist --class K [--epochs N] [--budget 10m] --out model.ocgan [--resume]
 //	ocgan eval --model model.ocgan --dataset mnist --class K --protocol 1|2 [--json]
 //	ocgan score --model model.ocgan FILE|FOLDER|IDX...
+//	ocgan serve --model ROOT|BUNDLE|CHECKPOINT [--key K.pub] [--addr 127.0.0.1:8080]
+//	ocgan bundle keygen|build|verify|inspect|install|rollback|status ...
 //	ocgan calibrate --model model.ocgan [--quantile 0.95 | --novel PATH...]
 //	ocgan inspect model.ocgan
 //	ocgan devices [--json]     list Vulkan devices
@@ -78,6 +80,7 @@ func commands() map[string]command {
 		"bundle install":  {"verify a bundle and make it current under an install root (atomic; keeps the previous)", bundleInstallFlags, runBundleInstall},
 		"bundle rollback": {"make the previous installed version current again", bundleRollbackFlags, runBundleRollback},
 		"bundle status":   {"show the current and previous versions of an install root", bundleStatusFlags, runBundleStatus},
+		"serve":           {"serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", serveFlags, runServe},
 		"calibrate":       {"recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", calibrateFlags, runCalibrate},
 	}
 }

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ocgan-vk/ocgan/firmware"
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/serve"
+	"github.com/ocgan-vk/ocgan/ocgan/train"
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+func serveFlags(fs *pflag.FlagSet) {
+	addModelFlags(fs)
+	fs.String("addr", serve.DefaultAddr, "listen address (loopback by default; \":8080\" listens on every interface; port 0 picks a free one)")
+	fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest /score request body in bytes (413 above)")
+	fs.Int("max-concurrent", serve.DefaultMaxConcurrent, "requests scoring at once")
+	fs.Int("max-queue", serve.DefaultMaxQueue, "further requests that may wait; beyond them 503")
+	fs.Duration("poll", serve.DefaultPollInterval, "how often to look for a newly installed model (negative: never; SIGHUP reloads)")
+}
+
+// runServe serves POST /score, /healthz and /metrics for the model that
+// --model names, reloading it when a new version is installed (an install
+// root's current link changes) or the file changes. SIGINT or SIGTERM shut
+// it down gracefully; SIGHUP reloads at once.
+func runServe(e *env) error {
+	path, _ := e.fs.GetString("model")
+	if path == "" {
+		return usageError{fmt.Errorf("--model is required")}
+	}
+	opts := serve.Options{Logf: func(format string, args ...any) {
+		fmt.Fprintf(e.stderr, "%s %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
+	}}
+	opts.Addr, _ = e.fs.GetString("addr")
+	opts.MaxBodyBytes, _ = e.fs.GetInt64("max-body")
+	opts.MaxConcurrent, _ = e.fs.GetInt("max-concurrent")
+	opts.MaxQueue, _ = e.fs.GetInt("max-queue")
+	opts.PollInterval, _ = e.fs.GetDuration("poll")
+	if opts.MaxBodyBytes <= 0 || opts.MaxConcurrent <= 0 {
+		return usageError{fmt.Errorf("--max-body and --max-concurrent must be positive")}
+	}
+	ctx, err := vk.Open(e.cfg)
+	if err != nil {
+		return err
+	}
+	defer ctx.Close()
+	src := &modelSource{path: path, key: func() (ed25519.PublicKey, error) { return publicKey(e.fs) },
+		ctx: ctx, lib: kernels.NewLibrary(ctx), device: &sync.Mutex{}}
+	srv, err := serve.New(src, opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("--addr %s: %w", opts.Addr, err)
+	}
+	info, _ := srv.Info()
+	fmt.Fprintf(e.stderr, "serving model %s (%s) on http://%s with device %s\n", info.Version, info.ID, ln.Addr(), ctx.Info().Name)
+
+	sctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if swapped, err := srv.Reload(); err != nil {
+					opts.Logf("SIGHUP reload: %v", err)
+				} else if !swapped {
+					opts.Logf("SIGHUP: the model is unchanged")
+				}
+			case <-sctx.Done():
+				return
+			}
+		}
+	}()
+	if err := srv.Serve(sctx, ln); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stderr, "shut down")
+	return nil
+}
+
+// modelSource finds and loads the model a server scores with: the current
+// version of an install root (its id is the bundle id), or a checkpoint or
+// bundle file (its id changes when the file does).
+type modelSource struct {
+	path   string
+	key    func() (ed25519.PublicKey, error)
+	ctx    *vk.Context
+	lib    *kernels.Library
+	device *sync.Mutex // one queue: every model's device work is serialised
+}
+
+func (s *modelSource) Current() (string, error) {
+	st, err := os.Stat(s.path)
+	if err != nil {
+		return "", err
+	}
+	if st.IsDir() {
+		in, err := firmware.Current(s.path)
+		if err != nil {
+			return "", err
+		}
+		return in.ID, nil
+	}
+	return fmt.Sprintf("%s@%d/%d", filepath.Base(s.path), st.ModTime().UnixNano(), st.Size()), nil
+}
+
+func (s *modelSource) Load(id string) (serve.Model, error) {
+	var m *loadedModel
+	st, err := os.Stat(s.path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		// The version the id names, even if current has moved on since.
+		in := firmware.Installed{ID: id, Dir: filepath.Join(s.path, "versions", id)}
+		key, err := s.key()
+		if err != nil {
+			return nil, err
+		}
+		b, err := in.Open(key)
+		if err != nil {
+			return nil, err
+		}
+		if m, err = fromBundle(b, in.BundlePath()); err != nil {
+			return nil, err
+		}
+	} else {
+		if m, err = openModel(s.path, s.key); err != nil {
+			return nil, err
+		}
+		if m.id == "" {
+			m.id, err = fileDigest(s.path)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if m.version == "" {
+			m.version = "checkpoint " + filepath.Base(s.path)
+		}
+	}
+	s.device.Lock()
+	defer s.device.Unlock()
+	sc, err := newScorer(s.lib, m.ck, 1)
+	if err != nil {
+		return nil, err
+	}
+	return &servedModel{m: m, scorer: sc, device: s.device, name: s.ctx.Info().Name}, nil
+}
+
+// fileDigest is a short sha256 of a file, the id of a checkpoint served as is.
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// servedModel scores single encoded images with a batch-1 scoring program,
+// through the same decoding and preprocessing as ocgan score and eval.
+type servedModel struct {
+	m      *loadedModel
+	scorer *train.Scorer
+	device *sync.Mutex
+	name   string
+}
+
+func (s *servedModel) Score(ctx context.Context, encoded []byte) (serve.Result, error) {
+	t0 := time.Now()
+	img, err := dataset.DecodeImage(bytes.NewReader(encoded), "request body")
+	if err != nil {
+		return serve.Result{}, fmt.Errorf("%w: %v", serve.ErrBadImage, err)
+	}
+	t1 := time.Now()
+	geo := s.m.ck.Geometry
+	x, err := dataset.Preprocess(img, imageOptions(geo))
+	if err != nil {
+		return serve.Result{}, fmt.Errorf("%w: %v", serve.ErrBadImage, err)
+	}
+	ds, err := dataset.New(geo.Channels, geo.ImageSize, geo.ImageSize, x, []int{0})
+	if err != nil {
+		return serve.Result{}, err
+	}
+	t2 := time.Now()
+	if err := ctx.Err(); err != nil {
+		return serve.Result{}, err
+	}
+	s.device.Lock()
+	scores, st, err := s.scorer.ScoresTimed(ds)
+	s.device.Unlock()
+	if err != nil {
+		return serve.Result{}, err
+	}
+	return serve.Result{Score: scores[0], Stages: []serve.Stage{
+		{Name: "decode", Duration: t1.Sub(t0)}, {Name: "preprocess", Duration: t2.Sub(t1)},
+		{Name: "upload", Duration: st.Upload}, {Name: "forward", Duration: st.Forward}, {Name: "download", Duration: st.Download},
+	}}, nil
+}
+
+func (s *servedModel) Info() serve.ModelInfo {
+	return serve.ModelInfo{Version: s.m.version, ID: s.m.id, Threshold: s.m.threshold, Device: s.name}
+}
+
+func (s *servedModel) Close() error {
+	s.device.Lock()
+	defer s.device.Unlock()
+	s.scorer.Free()
+	return nil
+}

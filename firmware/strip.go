@@ -16,14 +16,7 @@ func scorerParams(geo model.Geometry) (*graph.ParamSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := graph.NewParamSet()
-	g := graph.New(ps, graph.Eval)
-	x := g.Input("x", m.ImageShape(1)...)
-	m.Decoder(g, m.Encoder(g, x))
-	if err := g.Err(); err != nil {
-		return nil, err
-	}
-	return ps, nil
+	return m.ScoringParams()
 }
 
 // stripForScoring returns a copy of ck holding only the tensors a scorer

@@ -123,3 +123,17 @@ func numel(shape []int) int {
 	}
 	return n
 }
+
+// ScoringParams returns the ParamSet that an Eval graph of the encoder and
+// decoder of m declares (uninitialised): exactly the parameters and
+// batch-norm state that scoring needs, named as in every other graph.
+func (m *Model) ScoringParams() (*graph.ParamSet, error) {
+	ps := graph.NewParamSet()
+	g := graph.New(ps, graph.Eval)
+	x := g.Input("x", m.ImageShape(1)...)
+	m.Decoder(g, m.Encoder(g, x))
+	if err := g.Err(); err != nil {
+		return nil, fmt.Errorf("model: scoring graph: %w", err)
+	}
+	return ps, nil
+}

@@ -34,6 +34,14 @@ func publicKey(fs *pflag.FlagSet) (ed25519.PublicKey, error) {
 	return firmware.LoadPublicKey(path)
 }
 
+// optionalPublicKey is publicKey, or nil when no key is named.
+func optionalPublicKey(fs *pflag.FlagSet) (ed25519.PublicKey, error) {
+	if k, _ := fs.GetString("key"); k == "" && os.Getenv(keyEnv) == "" {
+		return nil, nil
+	}
+	return publicKey(fs)
+}
+
 func bundleKeygenFlags(fs *pflag.FlagSet) {
 	fs.String("out", "ocgan-signing", "write the private key to OUT.key (mode 0600) and the public key to OUT.pub")
 }
@@ -149,12 +157,9 @@ func runBundleInspect(e *env) error {
 		return usageError{errors.New("give one bundle file")}
 	}
 	path := e.fs.Arg(0)
-	var pub ed25519.PublicKey
-	if k, _ := e.fs.GetString("key"); k != "" || os.Getenv(keyEnv) != "" {
-		var err error
-		if pub, err = publicKey(e.fs); err != nil {
-			return err
-		}
+	pub, err := optionalPublicKey(e.fs)
+	if err != nil {
+		return err
 	}
 	data, err := readBundleFile(path)
 	if err != nil {
@@ -251,12 +256,9 @@ func runBundleStatus(e *env) error {
 	if root == "" {
 		return usageError{errors.New("--root is required")}
 	}
-	var pub ed25519.PublicKey
-	if k, _ := e.fs.GetString("key"); k != "" || os.Getenv(keyEnv) != "" {
-		var err error
-		if pub, err = publicKey(e.fs); err != nil {
-			return err
-		}
+	pub, err := optionalPublicKey(e.fs)
+	if err != nil {
+		return err
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(w, "link\tbundle\tmodel version\tcreated\tverified")

@@ -13,7 +13,6 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
-	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
 // maxScoreBatch is the largest batch of the scoring program.
@@ -29,11 +28,8 @@ func newScorer(lib *kernels.Library, ck *checkpoint.Checkpoint, batch int) (*tra
 	}
 	// Declare the encoder's and decoder's parameters, then take their values
 	// from the checkpoint.
-	ps := graph.NewParamSet()
-	g := graph.New(ps, graph.Eval)
-	x := g.Input("x", m.ImageShape(1)...)
-	m.Decoder(g, m.Encoder(g, x))
-	if err := g.Err(); err != nil {
+	ps, err := m.ScoringParams()
+	if err != nil {
 		return nil, err
 	}
 	if err := ck.Restore(ps, nil); err != nil {

@@ -96,6 +96,15 @@ type DeviceInfo struct {
 	uuid          [16]byte
 }
 
+// usesUnifiedMemory decides the memory path: integrated GPUs (Jetson) and
+// CPU drivers with a device-local, host-visible, coherent memory type map
+// their buffers and need no staging; a discrete GPU stages through a bounce
+// buffer even when it offers such a type (a small BAR window, or resizable
+// BAR over PCIe, where mapped access is slow).
+func usesUnifiedMemory(t DeviceType, hostVisibleDeviceLocal bool) bool {
+	return hostVisibleDeviceLocal && t != DiscreteGPU
+}
+
 // vendorName maps PCI (and Khronos) vendor IDs to names.
 func vendorName(id uint32) string {
 	switch id {

@@ -292,9 +292,8 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 	} else {
 		info.Driver = "unknown (device has no VK_KHR_driver_properties)"
 	}
-	if info.Type != DiscreteGPU {
-		_, info.UnifiedMemory = pd.findMemoryType(^uint32(0), unifiedFlags)
-	}
+	_, hostVisibleLocal := pd.findMemoryType(^uint32(0), unifiedFlags)
+	info.UnifiedMemory = usesUnifiedMemory(info.Type, hostVisibleLocal)
 	pd.info = info
 	return pd, true
 }

@@ -200,3 +200,23 @@ func BenchmarkRebind(b *testing.B) {
 		})
 	}
 }
+
+func TestUsesUnifiedMemory(t *testing.T) {
+	for _, c := range []struct {
+		device string
+		typ    DeviceType
+		hvdl   bool
+		want   bool
+	}{
+		{"Jetson Orin (integrated, unified memory)", IntegratedGPU, true, true},
+		{"llvmpipe", CPU, true, true},
+		{"H200 with resizable BAR", DiscreteGPU, true, false},
+		{"discrete, no host-visible VRAM", DiscreteGPU, false, false},
+		{"integrated without such a type", IntegratedGPU, false, false},
+		{"virtual GPU with such a type", VirtualGPU, true, true},
+	} {
+		if got := usesUnifiedMemory(c.typ, c.hvdl); got != c.want {
+			t.Errorf("%s: unified %v, want %v", c.device, got, c.want)
+		}
+	}
+}

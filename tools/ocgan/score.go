@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"text/tabwriter"
 	"time"
 
@@ -35,6 +36,9 @@ func runScore(e *env) error {
 	if threshold < 0 {
 		threshold = m.threshold
 	}
+	if math.IsNaN(threshold) {
+		fmt.Fprintf(e.stderr, "warning: %s has no threshold yet (training has not finished): verdicts are n/a; give --threshold\n", m.source)
+	}
 	loaded := time.Now()
 	imgs, names, lt, err := loadImages(paths, imageOptions(m.ck.Geometry))
 	if err != nil {
@@ -57,6 +61,9 @@ func runScore(e *env) error {
 		return err
 	}
 	verdict := func(x float64) string {
+		if math.IsNaN(threshold) {
+			return "n/a"
+		}
 		if x >= threshold {
 			return "novel"
 		}
@@ -72,7 +79,7 @@ func runScore(e *env) error {
 	}
 	if asJSON {
 		for i, f := range names {
-			if err := writeJSON(e.stdout, map[string]any{"file": f, "score": scores[i], "verdict": verdict(scores[i]), "threshold": threshold}); err != nil {
+			if err := writeJSON(e.stdout, map[string]any{"file": f, "score": scores[i], "verdict": verdict(scores[i]), "threshold": finite(threshold)}); err != nil {
 				return err
 			}
 		}

@@ -239,3 +239,37 @@ func TestInstallPrunesAndCleans(t *testing.T) {
 		t.Errorf("leftovers %v", l)
 	}
 }
+
+// TestVersion finds any installed version by id and refuses ids that are
+// not bundle ids or not installed.
+func TestVersion(t *testing.T) {
+	pub, priv := testKey(1)
+	root := t.TempDir()
+	paths, ids := versionBundles(t, priv, "1.0.0", "1.1.0")
+	opts := InstallOptions{RuntimeVersion: "0.1.0"}
+	for _, p := range paths {
+		if _, err := Install(root, p, pub, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids { // previous and current
+		in, err := Version(root, id)
+		if err != nil || in.ID != id {
+			t.Fatalf("Version(%s): %+v, %v", id, in, err)
+		}
+		if b, err := in.Open(pub); err != nil || b.ID() != id {
+			t.Fatalf("opening version %s: %v", id, err)
+		}
+	}
+	for _, c := range []struct {
+		id   string
+		want error
+	}{
+		{"../x", ErrUnsafePath}, {"", ErrUnsafePath}, {strings.ToUpper(ids[0]), ErrUnsafePath},
+		{strings.Repeat("0", len(ids[0])), ErrNotInstalled},
+	} {
+		if _, err := Version(root, c.id); !errors.Is(err, c.want) {
+			t.Errorf("Version(%q): %v, want %v", c.id, err, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package firmware
 import (
 	"crypto/ed25519"
 	"fmt"
+	"os"
 	"path/filepath"
 )
 
@@ -42,6 +43,21 @@ func Current(root string) (Installed, error) {
 // would make current.
 func Previous(root string) (Installed, error) {
 	return installed(root, linkPrevious)
+}
+
+// Version returns the installed version id of root (any, not only current
+// or previous), e.g. the id a server saw in Current a moment ago, which stays
+// valid even if current has moved on since. An id that is not a bundle id
+// wraps ErrUnsafePath; one not installed, ErrNotInstalled.
+func Version(root, id string) (Installed, error) {
+	if !validID(id) {
+		return Installed{}, fmt.Errorf("firmware: %w: %q is not a bundle id", ErrUnsafePath, id)
+	}
+	dir := filepath.Join(root, versionsDir, id)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return Installed{}, fmt.Errorf("firmware: %w: no version %s under %s", ErrNotInstalled, id, root)
+	}
+	return Installed{ID: id, Dir: dir}, nil
 }
 
 func installed(root, link string) (Installed, error) {

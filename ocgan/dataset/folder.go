@@ -22,8 +22,8 @@ type imageFile struct {
 	label int
 }
 
-// isImageName reports whether a file name has a PNG or JPEG extension.
-func isImageName(name string) bool {
+// IsImageName reports whether a file name has a PNG or JPEG extension.
+func IsImageName(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".png", ".jpg", ".jpeg":
 		return true
@@ -63,7 +63,7 @@ func ReadImageFolder(root string, opts Options) (*Dataset, []string, error) {
 		label := len(classes)
 		before := len(files)
 		for _, f := range inner {
-			if !f.IsDir() && !strings.HasPrefix(f.Name(), ".") && isImageName(f.Name()) {
+			if !f.IsDir() && !strings.HasPrefix(f.Name(), ".") && IsImageName(f.Name()) {
 				files = append(files, imageFile{path: filepath.Join(dir, f.Name()), label: label})
 			}
 		}
@@ -124,7 +124,7 @@ func ReadCOIL100(dir string, opts Options) (*Dataset, error) {
 
 // parseCOILName splits "obj<N>__<angle>.<png|jpg|jpeg>" into N and angle.
 func parseCOILName(name string) (obj, angle int, ok bool) {
-	if !isImageName(name) {
+	if !IsImageName(name) {
 		return 0, 0, false
 	}
 	rest, ok := strings.CutPrefix(name, "obj")

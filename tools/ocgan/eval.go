@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -206,7 +207,8 @@ func pm(mean, std float64, n int) string {
 
 // trainMissing trains the model of (class, seed) at path unless it exists.
 func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) error {
-	if _, err := checkpoint.Load(path); err == nil {
+	// An existing file is evaluated as it is (evalOne reports a damaged one).
+	if _, err := os.Stat(path); err == nil {
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err

@@ -18,15 +18,6 @@ func imageOptions(geo model.Geometry) dataset.Options {
 	return dataset.Options{Height: geo.ImageSize, Width: geo.ImageSize, Channels: geo.Channels}
 }
 
-// isImageFile reports whether name has a PNG or JPEG extension.
-func isImageFile(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".png", ".jpg", ".jpeg":
-		return true
-	}
-	return false
-}
-
 // isIDXImages reports whether name is an IDX image file (MNIST naming:
 // "...-idx3-ubyte", optionally ".gz").
 func isIDXImages(name string) bool {
@@ -63,7 +54,7 @@ func loadImages(paths []string, opts dataset.Options) (*dataset.Dataset, []strin
 				return nil, nil, tm, err
 			}
 			for _, e := range entries {
-				if !e.IsDir() && isImageFile(e.Name()) {
+				if !e.IsDir() && dataset.IsImageName(e.Name()) {
 					files = append(files, filepath.Join(p, e.Name()))
 				}
 			}

@@ -134,7 +134,10 @@ func (s *modelSource) Load(id string) (serve.Model, error) {
 	}
 	if st.IsDir() {
 		// The version the id names, even if current has moved on since.
-		in := firmware.Installed{ID: id, Dir: filepath.Join(s.path, "versions", id)}
+		in, err := firmware.Version(s.path, id)
+		if err != nil {
+			return nil, err
+		}
 		key, err := s.key()
 		if err != nil {
 			return nil, err

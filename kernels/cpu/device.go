@@ -1,0 +1,60 @@
+package cpu
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Device runs kernels on the host CPU with a fixed number of threads.
+type Device struct {
+	threads int
+}
+
+// Options configure a Device.
+type Options struct {
+	// Threads is the number of threads kernels split their work over; 0
+	// means runtime.GOMAXPROCS(0).
+	Threads int
+}
+
+// Threads returns the number of threads the device's kernels use.
+func (d *Device) Threads() int { return d.threads }
+
+// parallel calls fn over [0, n) split into at most Threads contiguous
+// chunks of at least grain items each, concurrently, and returns when all
+// are done. A small n runs on the calling goroutine.
+func (d *Device) parallel(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain < 1 {
+		grain = 1
+	}
+	parts := d.threads
+	if m := n / grain; m < parts {
+		parts = m
+	}
+	if parts <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(parts - 1)
+	for i := 1; i < parts; i++ {
+		lo, hi := n*i/parts, n*(i+1)/parts
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	fn(0, n/parts)
+	wg.Wait()
+}
+
+// threadsOrDefault returns n, or GOMAXPROCS when n <= 0.
+func threadsOrDefault(n int) int {
+	if n <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return n
+}

@@ -1,0 +1,74 @@
+// Package kerneltest holds what every backend's kernel tests share: the one
+// tolerance against the float64 references, random inputs, NaN-poisoned
+// outputs and the comparison that enforces both.
+package kerneltest
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// Tolerance is the one tolerance of every backend-vs-reference test: the
+// relative error ‖got − ref‖₂/‖ref‖₂ of an fp32 kernel against its
+// float64-accumulated reference must not exceed it.
+const Tolerance = 1e-5
+
+// RandVec returns n normal values shifted off zero.
+func RandVec(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64()) + 0.1
+	}
+	return v
+}
+
+// Poisoned returns n NaNs: an output starts poisoned so a test proves that
+// the kernel wrote every element.
+func Poisoned(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(math.NaN())
+	}
+	return v
+}
+
+// RelErr returns ‖got − want‖₂/‖want‖₂ (‖want‖₂ taken as 1 when it is 0),
+// and the index of the first element of got that is NaN where want is not
+// (-1 if none). It panics on a length mismatch.
+func RelErr(got, want []float32) (rel float64, nanAt int) {
+	if len(got) != len(want) {
+		panic("kerneltest: RelErr: length mismatch")
+	}
+	nanAt = -1
+	var num, den float64
+	for i := range want {
+		if math.IsNaN(float64(got[i])) && !math.IsNaN(float64(want[i])) && nanAt < 0 {
+			nanAt = i
+		}
+		d := float64(got[i]) - float64(want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	if den == 0 {
+		den = 1
+	}
+	return math.Sqrt(num / den), nanAt
+}
+
+// ExpectClose fails the test unless got has want's length, every element was
+// written (no NaN left where the reference has none) and the relative error
+// is within Tolerance.
+func ExpectClose(t testing.TB, name string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", name, len(got), len(want))
+	}
+	e, nanAt := RelErr(got, want)
+	if nanAt >= 0 {
+		t.Fatalf("%s: element %d was never written (NaN)", name, nanAt)
+	}
+	if e > Tolerance || math.IsNaN(e) {
+		t.Fatalf("%s: relative error %.3g > %g", name, e, Tolerance)
+	}
+}

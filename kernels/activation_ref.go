@@ -45,7 +45,7 @@ type ActivationParams struct {
 	Slope float32
 }
 
-const opActivation = "activation"
+const OpActivation = "activation"
 
 // Validate reports an unknown Kind or a non-finite LeakyReLU Slope.
 func (p ActivationParams) Validate() error {
@@ -54,11 +54,11 @@ func (p ActivationParams) Validate() error {
 		return nil
 	case LeakyReLU:
 		if s := float64(p.Slope); math.IsNaN(s) || math.IsInf(s, 0) {
-			return fmt.Errorf("%s: leaky_relu Slope must be finite, got %v", opActivation, p.Slope)
+			return fmt.Errorf("%s: leaky_relu Slope must be finite, got %v", OpActivation, p.Slope)
 		}
 		return nil
 	}
-	return fmt.Errorf("%s: unknown Kind %d (want ReLU, LeakyReLU, Tanh or Sigmoid)", opActivation, int(p.Kind))
+	return fmt.Errorf("%s: unknown Kind %d (want ReLU, LeakyReLU, Tanh or Sigmoid)", OpActivation, int(p.Kind))
 }
 
 // ActivationForward returns y = f(x) element-wise:
@@ -129,7 +129,7 @@ func ActivationBackward(p ActivationParams, saved, dy []float32) ([]float32, err
 	}
 	if len(dy) != len(saved) {
 		return nil, fmt.Errorf("%s: %s grad output has %d elements, want %d (the length of the %s)",
-			opActivation, p.Kind, len(dy), len(saved), name)
+			OpActivation, p.Kind, len(dy), len(saved), name)
 	}
 	dx := make([]float64, len(dy))
 	s := float64(p.Slope)

@@ -3,6 +3,8 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 var activationCases = []struct {
@@ -32,7 +34,7 @@ func TestActivationForwardValues(t *testing.T) {
 		y, err := ActivationForward(c.p, x)
 		mustNoErr(t, c.p.Kind.String(), err)
 		// Each element is the exact value rounded once.
-		assertBitEqual(t, c.p.Kind.String(), y, round32(c.want))
+		kerneltest.BitEqual(t, c.p.Kind.String(), y, round32(c.want))
 	}
 }
 
@@ -40,10 +42,10 @@ func TestActivationExtremeInputs(t *testing.T) {
 	x := []float32{-1e30, -100, 100, 1e30}
 	y, err := ActivationForward(ActivationParams{Kind: Sigmoid}, x)
 	mustNoErr(t, "sigmoid", err)
-	assertBitEqual(t, "sigmoid", y, []float32{0, float32(math.Exp(-100)), 1, 1})
+	kerneltest.BitEqual(t, "sigmoid", y, []float32{0, float32(math.Exp(-100)), 1, 1})
 	y, err = ActivationForward(ActivationParams{Kind: Tanh}, x)
 	mustNoErr(t, "tanh", err)
-	assertBitEqual(t, "tanh", y, []float32{-1, -1, 1, 1})
+	kerneltest.BitEqual(t, "tanh", y, []float32{-1, -1, 1, 1})
 }
 
 func TestActivationBackwardFiniteDifferences(t *testing.T) {
@@ -74,10 +76,10 @@ func TestActivationBackwardAtZero(t *testing.T) {
 	dy := []float32{3}
 	dx, err := ActivationBackward(ActivationParams{Kind: ReLU}, []float32{0}, dy)
 	mustNoErr(t, "relu", err)
-	assertBitEqual(t, "relu'(0)", dx, []float32{0})
+	kerneltest.BitEqual(t, "relu'(0)", dx, []float32{0})
 	dx, err = ActivationBackward(ActivationParams{Kind: LeakyReLU, Slope: 0.25}, []float32{0}, dy)
 	mustNoErr(t, "leaky_relu", err)
-	assertBitEqual(t, "leaky_relu'(0)", dx, []float32{0.75})
+	kerneltest.BitEqual(t, "leaky_relu'(0)", dx, []float32{0.75})
 }
 
 func TestActivationBackwardUsesOutput(t *testing.T) {
@@ -117,6 +119,6 @@ func TestActivationValidation(t *testing.T) {
 		}, []string{"activation: sigmoid grad output has 2 elements, want 1 (the length of the saved output y)"}},
 	}
 	for _, c := range cases {
-		wantErr(t, c.name, c.call(), c.wants...)
+		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 }

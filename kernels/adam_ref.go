@@ -22,7 +22,7 @@ type AdamStep struct {
 	BiasCorr2 float32 // 1 − Beta2^t, in (0, 1]
 }
 
-const opAdam = "adam"
+const OpAdam = "adam"
 
 // NewAdamStep returns the AdamStep for step t >= 1, with
 // BiasCorr1 = float32(1 − β1^t) and BiasCorr2 = float32(1 − β2^t) computed in
@@ -33,7 +33,7 @@ const opAdam = "adam"
 // differ by about 1e-5 relative in the step for β2 = 0.999.
 func NewAdamStep(lr, beta1, beta2, eps float32, t int) (AdamStep, error) {
 	if t < 1 {
-		return AdamStep{}, fmt.Errorf("%s: step t must be >= 1, got %d", opAdam, t)
+		return AdamStep{}, fmt.Errorf("%s: step t must be >= 1, got %d", OpAdam, t)
 	}
 	s := AdamStep{
 		LR: lr, Beta1: beta1, Beta2: beta2, Eps: eps,
@@ -48,7 +48,7 @@ func NewAdamStep(lr, beta1, beta2, eps float32, t int) (AdamStep, error) {
 func (s AdamStep) Validate() error {
 	check := func(name string, v float32, ok bool, want string) error {
 		if !ok || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("%s: %s must be %s, got %v", opAdam, name, want, v)
+			return fmt.Errorf("%s: %s must be %s, got %v", OpAdam, name, want, v)
 		}
 		return nil
 	}
@@ -92,7 +92,7 @@ func AdamUpdate(s AdamStep, p, m, v, g []float32) error {
 		x    []float32
 	}{{"first moment m", m}, {"second moment v", v}, {"gradient g", g}} {
 		if len(c.x) != len(p) {
-			return fmt.Errorf("%s: %s has %d elements, want %d (the length of the parameters p)", opAdam, c.name, len(c.x), len(p))
+			return fmt.Errorf("%s: %s has %d elements, want %d (the length of the parameters p)", OpAdam, c.name, len(c.x), len(p))
 		}
 	}
 	b1, b2 := float64(s.Beta1), float64(s.Beta2)

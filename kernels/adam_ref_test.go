@@ -3,6 +3,8 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 func TestNewAdamStep(t *testing.T) {
@@ -106,17 +108,17 @@ func TestAdamValidation(t *testing.T) {
 		{"biascorr2_above_one", mod(func(s *AdamStep) { s.BiasCorr2 = 1.5 }), []string{"adam: BiasCorr2 must be in (0, 1]"}},
 	}
 	for _, c := range cases {
-		wantErr(t, c.name+"/Validate", c.s.Validate(), c.wants...)
+		kerneltest.WantErr(t, c.name+"/Validate", c.s.Validate(), c.wants...)
 		p := []float32{1}
-		wantErr(t, c.name+"/AdamUpdate", AdamUpdate(c.s, p, []float32{0}, []float32{0}, []float32{1}), c.wants...)
+		kerneltest.WantErr(t, c.name+"/AdamUpdate", AdamUpdate(c.s, p, []float32{0}, []float32{0}, []float32{1}), c.wants...)
 		if p[0] != 1 {
 			t.Errorf("%s: p modified despite the error", c.name)
 		}
 	}
 	_, err = NewAdamStep(1e-3, 0.9, 0.999, 1e-8, 0)
-	wantErr(t, "t_zero", err, "adam: step t must be >= 1, got 0")
+	kerneltest.WantErr(t, "t_zero", err, "adam: step t must be >= 1, got 0")
 	_, err = NewAdamStep(1e-3, 1, 0.999, 1e-8, 1)
-	wantErr(t, "NewAdamStep_beta1_one", err, "Beta1 must be in [0, 1)")
+	kerneltest.WantErr(t, "NewAdamStep_beta1_one", err, "Beta1 must be in [0, 1)")
 
 	p, m, v, g := []float32{1, 2}, []float32{0, 0}, []float32{0, 0}, []float32{1, 1}
 	for _, c := range []struct {
@@ -128,8 +130,8 @@ func TestAdamValidation(t *testing.T) {
 		{"short_v", p, m, nil, g, "adam: second moment v has 0 elements, want 2"},
 		{"long_g", p, m, v, []float32{1, 2, 3}, "adam: gradient g has 3 elements, want 2"},
 	} {
-		wantErr(t, c.name, AdamUpdate(good, c.p, c.m, c.v, c.g), c.want)
+		kerneltest.WantErr(t, c.name, AdamUpdate(good, c.p, c.m, c.v, c.g), c.want)
 	}
-	assertBitEqual(t, "p untouched", p, []float32{1, 2})
-	assertBitEqual(t, "m untouched", m, []float32{0, 0})
+	kerneltest.BitEqual(t, "p untouched", p, []float32{1, 2})
+	kerneltest.BitEqual(t, "m untouched", m, []float32{0, 0})
 }

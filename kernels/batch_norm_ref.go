@@ -37,7 +37,7 @@ type BatchNormSaved struct {
 	InvStd []float32 // [C]
 }
 
-const opBatchNorm = "batch_norm"
+const OpBatchNorm = "batch_norm"
 
 // NewBatchNorm2DParams returns parameters for x [n, c, h, w] with the default
 // Eps and Momentum.
@@ -54,7 +54,7 @@ func NewBatchNorm1DParams(n, c int) BatchNormParams {
 // Validate reports the first invalid field: sizes must be >= 1, Eps > 0 and
 // finite, Momentum in [0, 1].
 func (p BatchNormParams) Validate() error {
-	const op = opBatchNorm
+	const op = OpBatchNorm
 	if err := requirePositive(op, field{"N", p.N}, field{"C", p.C}, field{"H", p.H}, field{"W", p.W}); err != nil {
 		return err
 	}
@@ -70,19 +70,19 @@ func (p BatchNormParams) Validate() error {
 // OutputShape returns [N, C, H, W], the shape of both x and y.
 func (p BatchNormParams) OutputShape() [4]int { return [4]int{p.N, p.C, p.H, p.W} }
 
-func (p BatchNormParams) count() int { return p.N * p.H * p.W }
+func (p BatchNormParams) Count() int { return p.N * p.H * p.W }
 
 func (p BatchNormParams) checkX(name string, x []float32) error {
-	return checkLen(opBatchNorm, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+	return CheckLen(OpBatchNorm, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
 
 func (p BatchNormParams) checkPerChannel(name string, v []float32) error {
-	return checkLen(opBatchNorm, name, len(v), "C", p.C)
+	return CheckLen(OpBatchNorm, name, len(v), "C", p.C)
 }
 
-func (p BatchNormParams) checkTrain() error {
-	if m := p.count(); m < 2 {
-		return fmt.Errorf("%s: training needs more than 1 value per channel, got N*H*W = %d*%d*%d = %d", opBatchNorm, p.N, p.H, p.W, m)
+func (p BatchNormParams) ValidateTrain() error {
+	if m := p.Count(); m < 2 {
+		return fmt.Errorf("%s: training needs more than 1 value per channel, got N*H*W = %d*%d*%d = %d", OpBatchNorm, p.N, p.H, p.W, m)
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ func BatchNormTrainForward(p BatchNormParams, x, gamma, beta, runningMean, runni
 	if err := p.Validate(); err != nil {
 		return nil, BatchNormSaved{}, err
 	}
-	if err := p.checkTrain(); err != nil {
+	if err := p.ValidateTrain(); err != nil {
 		return nil, BatchNormSaved{}, err
 	}
 	for _, c := range []struct {
@@ -124,7 +124,7 @@ func BatchNormTrainForward(p BatchNormParams, x, gamma, beta, runningMean, runni
 	}
 	y, mean, variance := batchNormTrainForward(p, x, gamma, beta)
 	m := float64(p.Momentum)
-	unbias := float64(p.count()) / float64(p.count()-1)
+	unbias := float64(p.Count()) / float64(p.Count()-1)
 	saved := BatchNormSaved{Mean: make([]float32, p.C), InvStd: make([]float32, p.C)}
 	for c := 0; c < p.C; c++ {
 		saved.Mean[c] = float32(mean[c])
@@ -139,7 +139,7 @@ func BatchNormTrainForward(p BatchNormParams, x, gamma, beta, runningMean, runni
 // the running-statistic update; it returns y and the per-channel batch mean
 // and biased variance. Arguments are assumed valid.
 func batchNormTrainForward[T float](p BatchNormParams, x, gamma, beta []T) (y, mean, variance []float64) {
-	hw, m := p.H*p.W, float64(p.count())
+	hw, m := p.H*p.W, float64(p.Count())
 	y = make([]float64, len(x))
 	mean = make([]float64, p.C)
 	variance = make([]float64, p.C)
@@ -185,7 +185,7 @@ func BatchNormTrainBackward(p BatchNormParams, x, gamma []float32, saved BatchNo
 	if err := p.Validate(); err != nil {
 		return nil, nil, nil, err
 	}
-	if err := p.checkTrain(); err != nil {
+	if err := p.ValidateTrain(); err != nil {
 		return nil, nil, nil, err
 	}
 	for _, c := range []struct {
@@ -202,7 +202,7 @@ func BatchNormTrainBackward(p BatchNormParams, x, gamma []float32, saved BatchNo
 	if err := p.checkX("grad output", dy); err != nil {
 		return nil, nil, nil, err
 	}
-	hw, m := p.H*p.W, float64(p.count())
+	hw, m := p.H*p.W, float64(p.Count())
 	dx64 := make([]float64, len(x))
 	dg := make([]float64, p.C)
 	db := make([]float64, p.C)
@@ -255,7 +255,7 @@ func (p BatchNormParams) checkEval(x, gamma, runningMean, runningVar []float32) 
 	}
 	for c, v := range runningVar {
 		if !(float64(v)+float64(p.Eps) > 0) {
-			return fmt.Errorf("%s: running var[%d] + Eps = %v is not > 0", opBatchNorm, c, float64(v)+float64(p.Eps))
+			return fmt.Errorf("%s: running var[%d] + Eps = %v is not > 0", OpBatchNorm, c, float64(v)+float64(p.Eps))
 		}
 	}
 	return p.checkX("input", x)

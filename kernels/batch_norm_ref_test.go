@@ -3,6 +3,8 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 var batchNormCases = []struct {
@@ -188,8 +190,8 @@ func TestBatchNormEval(t *testing.T) {
 			rm, rv := Copy(d.rmean), Copy(d.rvar)
 			y, err := BatchNormEvalForward(p, d.x, d.gamma, d.beta, rm, rv)
 			mustNoErr(t, "eval forward", err)
-			assertBitEqual(t, "running mean untouched", rm, d.rmean)
-			assertBitEqual(t, "running var untouched", rv, d.rvar)
+			kerneltest.BitEqual(t, "running mean untouched", rm, d.rmean)
+			kerneltest.BitEqual(t, "running var untouched", rv, d.rvar)
 			hw := p.H * p.W
 			want := make([]float64, len(y))
 			for k := range want {
@@ -287,13 +289,13 @@ func TestBatchNormValidation(t *testing.T) {
 		}, []string{"batch_norm: grad output has 0 elements"}},
 	}
 	for _, c := range cases {
-		wantErr(t, c.name, c.call(), c.wants...)
+		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 
 	// A failed call leaves the running statistics untouched.
 	rm, rv := Copy(d.rmean), Copy(d.rvar)
 	_, _, err = BatchNormTrainForward(p, d.x[1:], d.gamma, d.beta, rm, rv)
-	wantErr(t, "bad input", err, "input")
-	assertBitEqual(t, "running mean after error", rm, d.rmean)
-	assertBitEqual(t, "running var after error", rv, d.rvar)
+	kerneltest.WantErr(t, "bad input", err, "input")
+	kerneltest.BitEqual(t, "running mean after error", rm, d.rmean)
+	kerneltest.BitEqual(t, "running var after error", rv, d.rvar)
 }

@@ -39,9 +39,9 @@ func requireNonNegative(op string, fs ...field) error {
 	return nil
 }
 
-// checkLen reports a slice whose length differs from the length implied by the
+// CheckLen reports a slice whose length differs from the length implied by the
 // parameters, e.g. "conv2d: weight has 36 elements, want 48 (K*C*KH*KW = 4*3*2*2)".
-func checkLen(op, name string, got int, formula string, dims ...int) error {
+func CheckLen(op, name string, got int, formula string, dims ...int) error {
 	want := 1
 	s := make([]string, len(dims))
 	for i, d := range dims {
@@ -64,7 +64,7 @@ func checkBias(op string, hasBias bool, b []float32, dim string, k int) error {
 		}
 		return nil
 	}
-	return checkLen(op, "bias", len(b), dim, k)
+	return CheckLen(op, "bias", len(b), dim, k)
 }
 
 // round32 rounds every element of v to float32 (round to nearest even).

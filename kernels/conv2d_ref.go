@@ -57,19 +57,19 @@ func (p Conv2DParams) OutputShape() [4]int {
 		(p.W+2*p.PadW-p.KW)/p.StrideW + 1}
 }
 
-const opConv2D = "conv2d"
+const OpConv2D = "conv2d"
 
 func (p Conv2DParams) checkInput(x []float32) error {
-	return checkLen(opConv2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+	return CheckLen(OpConv2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
 
 func (p Conv2DParams) checkWeight(w []float32) error {
-	return checkLen(opConv2D, "weight", len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
+	return CheckLen(OpConv2D, "weight", len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
 }
 
 func (p Conv2DParams) checkGradOutput(dy []float32) error {
 	o := p.OutputShape()
-	return checkLen(opConv2D, "grad output", len(dy), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+	return CheckLen(OpConv2D, "grad output", len(dy), "N*K*OH*OW", o[0], o[1], o[2], o[3])
 }
 
 // Conv2DForward returns y of shape [N, K, OH, OW] with
@@ -88,7 +88,7 @@ func Conv2DForward(p Conv2DParams, x, w, b []float32) ([]float32, error) {
 	if err := p.checkWeight(w); err != nil {
 		return nil, err
 	}
-	if err := checkBias(opConv2D, p.Bias, b, "K", p.K); err != nil {
+	if err := checkBias(OpConv2D, p.Bias, b, "K", p.K); err != nil {
 		return nil, err
 	}
 	return round32(conv2dForward(p, x, w, b)), nil
@@ -238,7 +238,7 @@ func Conv2DBackwardBias(p Conv2DParams, dy []float32) ([]float32, error) {
 		return nil, err
 	}
 	if !p.Bias {
-		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", opConv2D)
+		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", OpConv2D)
 	}
 	if err := p.checkGradOutput(dy); err != nil {
 		return nil, err

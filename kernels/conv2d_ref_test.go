@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // Small, awkward conv2d shapes: batch 1 and 3, 13 channels, 5×7 images,
@@ -189,7 +191,7 @@ func TestConv2DMatchesIm2col(t *testing.T) {
 			mustNoErr(t, "forward", err)
 			assertClose(t, "forward", gotY, y, exactRTol, exactATol)
 			// The exported result is exactly the float64 body rounded once.
-			assertBitEqual(t, "forward rounding", gotY, round32(conv2dForward(c.p, d.x, d.w, d.b)))
+			kerneltest.BitEqual(t, "forward rounding", gotY, round32(conv2dForward(c.p, d.x, d.w, d.b)))
 
 			gotDx, err := Conv2DBackwardInput(c.p, d.w, d.dy)
 			mustNoErr(t, "grad input", err)
@@ -348,9 +350,9 @@ func TestConv2DValidation(t *testing.T) {
 		{"kernel_too_wide", mod(func(p *Conv2DParams) { p.KW = 8 }), []string{"KW=8", "W+2*PadW=7"}},
 	}
 	for _, c := range params {
-		wantErr(t, c.name+"/Validate", c.p.Validate(), c.wants...)
+		kerneltest.WantErr(t, c.name+"/Validate", c.p.Validate(), c.wants...)
 		_, err := Conv2DForward(c.p, nil, nil, nil)
-		wantErr(t, c.name+"/Forward", err, c.wants...)
+		kerneltest.WantErr(t, c.name+"/Forward", err, c.wants...)
 	}
 
 	r := newRand(1)
@@ -388,6 +390,6 @@ func TestConv2DValidation(t *testing.T) {
 			[]string{"conv2d: grad output has"}},
 	}
 	for _, c := range lengths {
-		wantErr(t, c.name, c.call(), c.wants...)
+		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 }

@@ -73,16 +73,16 @@ func (p ConvTranspose2DParams) OutputShape() [4]int {
 }
 
 func (p ConvTranspose2DParams) checkInput(x []float32) error {
-	return checkLen(opConvT2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+	return CheckLen(opConvT2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
 
 func (p ConvTranspose2DParams) checkWeight(w []float32) error {
-	return checkLen(opConvT2D, "weight", len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
+	return CheckLen(opConvT2D, "weight", len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
 }
 
 func (p ConvTranspose2DParams) checkGradOutput(dy []float32) error {
 	o := p.OutputShape()
-	return checkLen(opConvT2D, "grad output", len(dy), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+	return CheckLen(opConvT2D, "grad output", len(dy), "N*K*OH*OW", o[0], o[1], o[2], o[3])
 }
 
 // ConvTranspose2DForward returns y of shape [N, K, OH, OW] with

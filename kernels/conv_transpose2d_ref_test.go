@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 var convT2DCases = []struct {
@@ -190,7 +192,7 @@ func TestConvTranspose2DForwardDirect(t *testing.T) {
 				}
 			}
 			assertClose(t, "forward", y, want, exactRTol, exactATol)
-			assertBitEqual(t, "forward rounding", y, round32(convTranspose2dForward(p, d.x, d.w, d.b)))
+			kerneltest.BitEqual(t, "forward rounding", y, round32(convTranspose2dForward(p, d.x, d.w, d.b)))
 		})
 	}
 }
@@ -317,9 +319,9 @@ func TestConvTranspose2DValidation(t *testing.T) {
 		{"pad_too_large_w", mod(func(p *ConvTranspose2DParams) { p.W, p.PadW = 1, 2 }), []string{"output width", "PadW=2"}},
 	}
 	for _, c := range params {
-		wantErr(t, c.name+"/Validate", c.p.Validate(), c.wants...)
+		kerneltest.WantErr(t, c.name+"/Validate", c.p.Validate(), c.wants...)
 		_, err := ConvTranspose2DForward(c.p, nil, nil, nil)
-		wantErr(t, c.name+"/Forward", err, c.wants...)
+		kerneltest.WantErr(t, c.name+"/Forward", err, c.wants...)
 	}
 
 	r := newRand(2)
@@ -357,6 +359,6 @@ func TestConvTranspose2DValidation(t *testing.T) {
 			[]string{"conv_transpose2d: grad output has"}},
 	}
 	for _, c := range lengths {
-		wantErr(t, c.name, c.call(), c.wants...)
+		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 }

@@ -14,26 +14,26 @@ type DenseParams struct {
 	Bias       bool
 }
 
-const opDense = "dense"
+const OpDense = "dense"
 
 // Validate reports the first field that is not >= 1.
 func (p DenseParams) Validate() error {
-	return requirePositive(opDense, field{"N", p.N}, field{"In", p.In}, field{"Out", p.Out})
+	return requirePositive(OpDense, field{"N", p.N}, field{"In", p.In}, field{"Out", p.Out})
 }
 
 // OutputShape returns [N, Out].
 func (p DenseParams) OutputShape() [2]int { return [2]int{p.N, p.Out} }
 
 func (p DenseParams) checkInput(x []float32) error {
-	return checkLen(opDense, "input", len(x), "N*In", p.N, p.In)
+	return CheckLen(OpDense, "input", len(x), "N*In", p.N, p.In)
 }
 
 func (p DenseParams) checkWeight(w []float32) error {
-	return checkLen(opDense, "weight", len(w), "Out*In", p.Out, p.In)
+	return CheckLen(OpDense, "weight", len(w), "Out*In", p.Out, p.In)
 }
 
 func (p DenseParams) checkGradOutput(dy []float32) error {
-	return checkLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out)
+	return CheckLen(OpDense, "grad output", len(dy), "N*Out", p.N, p.Out)
 }
 
 // DenseForward returns y [N, Out] with y[n,o] = b[o] + Σ_i x[n,i]·w[o,i]
@@ -48,7 +48,7 @@ func DenseForward(p DenseParams, x, w, b []float32) ([]float32, error) {
 	if err := p.checkWeight(w); err != nil {
 		return nil, err
 	}
-	if err := checkBias(opDense, p.Bias, b, "Out", p.Out); err != nil {
+	if err := checkBias(OpDense, p.Bias, b, "Out", p.Out); err != nil {
 		return nil, err
 	}
 	return round32(denseForward(p, x, w, b)), nil
@@ -129,7 +129,7 @@ func DenseBackwardBias(p DenseParams, dy []float32) ([]float32, error) {
 		return nil, err
 	}
 	if !p.Bias {
-		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", opDense)
+		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", OpDense)
 	}
 	if err := p.checkGradOutput(dy); err != nil {
 		return nil, err

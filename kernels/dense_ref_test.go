@@ -1,6 +1,10 @@
 package kernels
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
+)
 
 var denseCases = []struct {
 	name string
@@ -74,7 +78,7 @@ func TestDenseForwardDirect(t *testing.T) {
 	p := DenseParams{N: 1, In: 2, Out: 3, Bias: true}
 	y, err := DenseForward(p, []float32{1, 2}, []float32{3, 4, 5, 6, 7, 8}, []float32{0.5, -1, 2})
 	mustNoErr(t, "forward", err)
-	assertBitEqual(t, "forward", y, []float32{11.5, 16, 25})
+	kerneltest.BitEqual(t, "forward", y, []float32{11.5, 16, 25})
 }
 
 func TestDenseBackwardFiniteDifferences(t *testing.T) {
@@ -141,6 +145,6 @@ func TestDenseValidation(t *testing.T) {
 			[]string{"dense: grad output has 0 elements"}},
 	}
 	for _, c := range cases {
-		wantErr(t, c.name, c.call(), c.wants...)
+		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 }

@@ -21,12 +21,12 @@ type DropoutParams struct {
 	Train   bool
 }
 
-const opDropout = "dropout"
+const OpDropout = "dropout"
 
 // Validate reports a drop probability outside [0, 1).
 func (p DropoutParams) Validate() error {
 	if !(p.P >= 0 && p.P < 1) {
-		return fmt.Errorf("%s: P must be in [0, 1), got %v", opDropout, p.P)
+		return fmt.Errorf("%s: P must be in [0, 1), got %v", OpDropout, p.P)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 func TestDropoutMask(t *testing.T) {
@@ -66,10 +68,10 @@ func TestDropoutIdentityCases(t *testing.T) {
 	} {
 		y, err := DropoutForward(p, x)
 		mustNoErr(t, "forward", err)
-		assertBitEqual(t, "identity forward", y, x)
+		kerneltest.BitEqual(t, "identity forward", y, x)
 		dx, err := DropoutBackward(p, x)
 		mustNoErr(t, "backward", err)
-		assertBitEqual(t, "identity backward", dx, x)
+		kerneltest.BitEqual(t, "identity backward", dx, x)
 	}
 }
 
@@ -118,10 +120,10 @@ func TestDropoutValidation(t *testing.T) {
 		p    float32
 	}{{"p_one", 1}, {"p_negative", -0.1}, {"p_nan", float32(math.NaN())}, {"p_large", 2}} {
 		p := DropoutParams{P: c.p, Train: true}
-		wantErr(t, c.name+"/Validate", p.Validate(), "dropout: P must be in [0, 1)")
+		kerneltest.WantErr(t, c.name+"/Validate", p.Validate(), "dropout: P must be in [0, 1)")
 		_, err := DropoutForward(p, []float32{1})
-		wantErr(t, c.name+"/Forward", err, "dropout: P must be in [0, 1)")
+		kerneltest.WantErr(t, c.name+"/Forward", err, "dropout: P must be in [0, 1)")
 		_, err = DropoutBackward(p, []float32{1})
-		wantErr(t, c.name+"/Backward", err, "dropout: P must be in [0, 1)")
+		kerneltest.WantErr(t, c.name+"/Backward", err, "dropout: P must be in [0, 1)")
 	}
 }

@@ -8,12 +8,12 @@ import "fmt"
 // float32. Gradients, for reference: Add passes dy to both inputs; Scale has
 // dx = s·dy (use Scale); Axpy has dx = a·dy and dy_in = dy.
 
-const opElementwise = "elementwise"
+const OpElementwise = "elementwise"
 
 // Add returns out[i] = a[i] + b[i]; a and b must have the same length.
 func Add(a, b []float32) ([]float32, error) {
 	if len(a) != len(b) {
-		return nil, fmt.Errorf("%s: add: b has %d elements, want %d (the length of a)", opElementwise, len(b), len(a))
+		return nil, fmt.Errorf("%s: add: b has %d elements, want %d (the length of a)", OpElementwise, len(b), len(a))
 	}
 	out := make([]float32, len(a))
 	for i := range a {
@@ -35,7 +35,7 @@ func Scale(a []float32, s float32) []float32 {
 // exact) and rounded to float32; x and y must have the same length.
 func Axpy(a float32, x, y []float32) ([]float32, error) {
 	if len(x) != len(y) {
-		return nil, fmt.Errorf("%s: axpy: y has %d elements, want %d (the length of x)", opElementwise, len(y), len(x))
+		return nil, fmt.Errorf("%s: axpy: y has %d elements, want %d (the length of x)", OpElementwise, len(y), len(x))
 	}
 	out := make([]float32, len(x))
 	for i := range x {
@@ -47,7 +47,7 @@ func Axpy(a float32, x, y []float32) ([]float32, error) {
 // Fill returns n elements all equal to v; n must be >= 0.
 func Fill(n int, v float32) ([]float32, error) {
 	if n < 0 {
-		return nil, fmt.Errorf("%s: fill: n must be >= 0, got %d", opElementwise, n)
+		return nil, fmt.Errorf("%s: fill: n must be >= 0, got %d", OpElementwise, n)
 	}
 	out := make([]float32, n)
 	for i := range out {

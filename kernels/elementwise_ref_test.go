@@ -3,6 +3,8 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 func TestElementwiseValues(t *testing.T) {
@@ -10,14 +12,14 @@ func TestElementwiseValues(t *testing.T) {
 	b := []float32{0.5, 2.5, 1, -1}
 	sum, err := Add(a, b)
 	mustNoErr(t, "add", err)
-	assertBitEqual(t, "add", sum, []float32{1.5, 0, 1 + 3e-8, float32(math.Inf(1))})
-	assertBitEqual(t, "scale", Scale(a, -2), []float32{-2, 5, -6e-8, float32(math.Inf(-1))})
+	kerneltest.BitEqual(t, "add", sum, []float32{1.5, 0, 1 + 3e-8, float32(math.Inf(1))})
+	kerneltest.BitEqual(t, "scale", Scale(a, -2), []float32{-2, 5, -6e-8, float32(math.Inf(-1))})
 	ax, err := Axpy(2, a[:3], b[:3])
 	mustNoErr(t, "axpy", err)
-	assertBitEqual(t, "axpy", ax, []float32{2.5, -2.5, float32(2*float64(float32(3e-8)) + 1)})
+	kerneltest.BitEqual(t, "axpy", ax, []float32{2.5, -2.5, float32(2*float64(float32(3e-8)) + 1)})
 	f, err := Fill(3, 0.25)
 	mustNoErr(t, "fill", err)
-	assertBitEqual(t, "fill", f, []float32{0.25, 0.25, 0.25})
+	kerneltest.BitEqual(t, "fill", f, []float32{0.25, 0.25, 0.25})
 	f, err = Fill(0, 1)
 	mustNoErr(t, "fill 0", err)
 	if len(f) != 0 {
@@ -26,7 +28,7 @@ func TestElementwiseValues(t *testing.T) {
 	nan := math.Float32frombits(0x7fc00123)
 	negZero := float32(math.Copysign(0, -1))
 	c := Copy([]float32{nan, negZero, 7})
-	assertBitEqual(t, "copy", c, []float32{nan, negZero, 7})
+	kerneltest.BitEqual(t, "copy", c, []float32{nan, negZero, 7})
 }
 
 // Add and Scale of float32 values computed in float64 and rounded once equal
@@ -56,9 +58,9 @@ func TestElementwiseMatchesFloat32Arithmetic(t *testing.T) {
 
 func TestElementwiseValidation(t *testing.T) {
 	_, err := Add([]float32{1, 2}, []float32{1})
-	wantErr(t, "add", err, "elementwise: add: b has 1 elements, want 2 (the length of a)")
+	kerneltest.WantErr(t, "add", err, "elementwise: add: b has 1 elements, want 2 (the length of a)")
 	_, err = Axpy(1, []float32{1}, []float32{1, 2, 3})
-	wantErr(t, "axpy", err, "elementwise: axpy: y has 3 elements, want 1 (the length of x)")
+	kerneltest.WantErr(t, "axpy", err, "elementwise: axpy: y has 3 elements, want 1 (the length of x)")
 	_, err = Fill(-1, 0)
-	wantErr(t, "fill", err, "elementwise: fill: n must be >= 0, got -1")
+	kerneltest.WantErr(t, "fill", err, "elementwise: fill: n must be >= 0, got -1")
 }

@@ -3,7 +3,6 @@ package kernels
 import (
 	"math"
 	"math/rand"
-	"strings"
 	"testing"
 )
 
@@ -166,31 +165,6 @@ func assertClose(t *testing.T, name string, got []float32, want []float64, rtol,
 }
 
 // assertBitEqual checks got == want exactly (bit patterns).
-func assertBitEqual(t *testing.T, name string, got, want []float32) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: got %d elements, want %d", name, len(got), len(want))
-	}
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s[%d]: got %v, want %v", name, i, got[i], want[i])
-		}
-	}
-}
-
-// wantErr checks that err is non-nil and its message contains every substring.
-func wantErr(t *testing.T, name string, err error, substrs ...string) {
-	t.Helper()
-	if err == nil {
-		t.Errorf("%s: got no error, want one mentioning %q", name, substrs)
-		return
-	}
-	for _, s := range substrs {
-		if !strings.Contains(err.Error(), s) {
-			t.Errorf("%s: error %q does not mention %q", name, err, s)
-		}
-	}
-}
 
 func mustNoErr(t *testing.T, name string, err error) {
 	t.Helper()

@@ -8,30 +8,30 @@ type LossParams struct {
 	N, F int
 }
 
-const opLoss = "loss"
+const OpLoss = "loss"
 
 // Validate reports the first field that is not >= 1.
 func (p LossParams) Validate() error {
-	return requirePositive(opLoss, field{"N", p.N}, field{"F", p.F})
+	return requirePositive(OpLoss, field{"N", p.N}, field{"F", p.F})
 }
 
 func (p LossParams) check(op string, pred, target []float32) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := checkLen(op, "prediction", len(pred), "N*F", p.N, p.F); err != nil {
+	if err := CheckLen(op, "prediction", len(pred), "N*F", p.N, p.F); err != nil {
 		return err
 	}
-	return checkLen(op, "target", len(target), "N*F", p.N, p.F)
+	return CheckLen(op, "target", len(target), "N*F", p.N, p.F)
 }
 
 func (p LossParams) checkUpstream(op string, dloss []float32) error {
-	return checkLen(op, "per-sample loss gradient", len(dloss), "N", p.N)
+	return CheckLen(op, "per-sample loss gradient", len(dloss), "N", p.N)
 }
 
 const (
-	opMSE = "mse_loss"
-	opBCE = "bce_with_logits_loss"
+	OpMSE = "mse_loss"
+	OpBCE = "bce_with_logits_loss"
 )
 
 // mseTerm and bceTerm are the per-element losses.
@@ -73,7 +73,7 @@ func lossPerSample[T float](p LossParams, pred, target []T, term func(x, y float
 // MSELoss returns the mean squared error over all N·F elements:
 // L = (1/(N·F)) Σ_{n,f} (pred[n,f] − target[n,f])².
 func MSELoss(p LossParams, pred, target []float32) (float32, error) {
-	if err := p.check(opMSE, pred, target); err != nil {
+	if err := p.check(OpMSE, pred, target); err != nil {
 		return 0, err
 	}
 	return float32(lossMean(p, pred, target, mseTerm)), nil
@@ -81,7 +81,7 @@ func MSELoss(p LossParams, pred, target []float32) (float32, error) {
 
 // MSELossPerSample returns N values, L[n] = (1/F) Σ_f (pred[n,f] − target[n,f])².
 func MSELossPerSample(p LossParams, pred, target []float32) ([]float32, error) {
-	if err := p.check(opMSE, pred, target); err != nil {
+	if err := p.check(OpMSE, pred, target); err != nil {
 		return nil, err
 	}
 	return round32(lossPerSample(p, pred, target, mseTerm)), nil
@@ -90,7 +90,7 @@ func MSELossPerSample(p LossParams, pred, target []float32) ([]float32, error) {
 // MSELossGrad returns the gradient of MSELoss w.r.t. pred:
 // d[n,f] = 2·(pred[n,f] − target[n,f])/(N·F).
 func MSELossGrad(p LossParams, pred, target []float32) ([]float32, error) {
-	if err := p.check(opMSE, pred, target); err != nil {
+	if err := p.check(OpMSE, pred, target); err != nil {
 		return nil, err
 	}
 	scale := 2 / float64(p.N*p.F)
@@ -101,10 +101,10 @@ func MSELossGrad(p LossParams, pred, target []float32) ([]float32, error) {
 // L = MSELossPerSample, i.e. d[n,f] = dloss[n]·2·(pred[n,f] − target[n,f])/F.
 // dloss [N] is the upstream gradient of each sample's loss.
 func MSELossPerSampleGrad(p LossParams, pred, target, dloss []float32) ([]float32, error) {
-	if err := p.check(opMSE, pred, target); err != nil {
+	if err := p.check(OpMSE, pred, target); err != nil {
 		return nil, err
 	}
-	if err := p.checkUpstream(opMSE, dloss); err != nil {
+	if err := p.checkUpstream(OpMSE, dloss); err != nil {
 		return nil, err
 	}
 	scale := 2 / float64(p.F)
@@ -120,7 +120,7 @@ func MSELossPerSampleGrad(p LossParams, pred, target, dloss []float32) ([]float3
 //
 // Targets are normally in [0, 1]; they are not checked.
 func BCEWithLogitsLoss(p LossParams, logits, target []float32) (float32, error) {
-	if err := p.check(opBCE, logits, target); err != nil {
+	if err := p.check(OpBCE, logits, target); err != nil {
 		return 0, err
 	}
 	return float32(lossMean(p, logits, target, bceTerm)), nil
@@ -129,7 +129,7 @@ func BCEWithLogitsLoss(p LossParams, logits, target []float32) (float32, error) 
 // BCEWithLogitsLossPerSample returns N values, L[n] = (1/F) Σ_f ℓ(x[n,f], y[n,f])
 // (ℓ as in BCEWithLogitsLoss).
 func BCEWithLogitsLossPerSample(p LossParams, logits, target []float32) ([]float32, error) {
-	if err := p.check(opBCE, logits, target); err != nil {
+	if err := p.check(OpBCE, logits, target); err != nil {
 		return nil, err
 	}
 	return round32(lossPerSample(p, logits, target, bceTerm)), nil
@@ -138,7 +138,7 @@ func BCEWithLogitsLossPerSample(p LossParams, logits, target []float32) ([]float
 // BCEWithLogitsLossGrad returns the gradient of BCEWithLogitsLoss w.r.t. the
 // logits: d[n,f] = (sigmoid(x[n,f]) − y[n,f])/(N·F).
 func BCEWithLogitsLossGrad(p LossParams, logits, target []float32) ([]float32, error) {
-	if err := p.check(opBCE, logits, target); err != nil {
+	if err := p.check(OpBCE, logits, target); err != nil {
 		return nil, err
 	}
 	scale := 1 / float64(p.N*p.F)
@@ -149,10 +149,10 @@ func BCEWithLogitsLossGrad(p LossParams, logits, target []float32) ([]float32, e
 // Σ_n dloss[n]·L[n], L = BCEWithLogitsLossPerSample, i.e.
 // d[n,f] = dloss[n]·(sigmoid(x[n,f]) − y[n,f])/F.
 func BCEWithLogitsLossPerSampleGrad(p LossParams, logits, target, dloss []float32) ([]float32, error) {
-	if err := p.check(opBCE, logits, target); err != nil {
+	if err := p.check(OpBCE, logits, target); err != nil {
 		return nil, err
 	}
-	if err := p.checkUpstream(opBCE, dloss); err != nil {
+	if err := p.checkUpstream(OpBCE, dloss); err != nil {
 		return nil, err
 	}
 	scale := 1 / float64(p.F)

@@ -3,6 +3,8 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 var lossCases = []struct {
@@ -44,10 +46,10 @@ func TestLossValues(t *testing.T) {
 	}
 	ps, err := MSELossPerSample(p, pred, target)
 	mustNoErr(t, "mse per sample", err)
-	assertBitEqual(t, "MSELossPerSample", ps, []float32{0.5, 2.125})
+	kerneltest.BitEqual(t, "MSELossPerSample", ps, []float32{0.5, 2.125})
 	g, err := MSELossGrad(p, pred, target)
 	mustNoErr(t, "mse grad", err)
-	assertBitEqual(t, "MSELossGrad", g, []float32{0.5, 0, -1, -0.25})
+	kerneltest.BitEqual(t, "MSELossGrad", g, []float32{0.5, 0, -1, -0.25})
 
 	// BCE with logits: ℓ(x, y) = log(1 + exp(x)) − x·y.
 	want := 0.0
@@ -81,7 +83,7 @@ func TestBCEWithLogitsExtremeLogits(t *testing.T) {
 	assertClose(t, "extreme logits", ps, want, exactRTol, 0)
 	g, err := BCEWithLogitsLossGrad(p, x, y)
 	mustNoErr(t, "bce grad", err)
-	assertBitEqual(t, "extreme grads", g, []float32{0.25, -0.25, 0, 0})
+	kerneltest.BitEqual(t, "extreme grads", g, []float32{0.25, -0.25, 0, 0})
 }
 
 func TestLossMeanIsMeanOfPerSample(t *testing.T) {
@@ -169,6 +171,6 @@ func TestLossValidation(t *testing.T) {
 			[]string{"bce_with_logits_loss: per-sample loss gradient has 0 elements, want 2"}},
 	}
 	for _, c := range cases {
-		wantErr(t, c.name, c.call(), c.wants...)
+		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 }

@@ -22,37 +22,37 @@ type ReduceParams struct {
 	KeepDims bool
 }
 
-const opReduce = "reduce"
+const OpReduce = "reduce"
 
 // Validate reports an empty shape, a dimension < 1, no axes, an axis out of
 // range or a repeated axis.
 func (p ReduceParams) Validate() error {
 	if len(p.Shape) == 0 {
-		return fmt.Errorf("%s: Shape is empty", opReduce)
+		return fmt.Errorf("%s: Shape is empty", OpReduce)
 	}
 	for i, d := range p.Shape {
 		if d < 1 {
-			return fmt.Errorf("%s: Shape[%d] must be >= 1, got %d", opReduce, i, d)
+			return fmt.Errorf("%s: Shape[%d] must be >= 1, got %d", OpReduce, i, d)
 		}
 	}
 	if len(p.Axes) == 0 {
-		return fmt.Errorf("%s: Axes is empty (list every axis to reduce all of them)", opReduce)
+		return fmt.Errorf("%s: Axes is empty (list every axis to reduce all of them)", OpReduce)
 	}
 	seen := make([]bool, len(p.Shape))
 	for _, a := range p.Axes {
 		if a < 0 || a >= len(p.Shape) {
-			return fmt.Errorf("%s: axis %d in Axes is out of range [0, %d)", opReduce, a, len(p.Shape))
+			return fmt.Errorf("%s: axis %d in Axes is out of range [0, %d)", OpReduce, a, len(p.Shape))
 		}
 		if seen[a] {
-			return fmt.Errorf("%s: axis %d appears twice in Axes", opReduce, a)
+			return fmt.Errorf("%s: axis %d appears twice in Axes", OpReduce, a)
 		}
 		seen[a] = true
 	}
 	return nil
 }
 
-// reduced returns, per axis of Shape, whether it is reduced.
-func (p ReduceParams) reduced() []bool {
+// Reduced returns, per axis of Shape, whether it is reduced.
+func (p ReduceParams) Reduced() []bool {
 	r := make([]bool, len(p.Shape))
 	for _, a := range p.Axes {
 		r[a] = true
@@ -63,7 +63,7 @@ func (p ReduceParams) reduced() []bool {
 // OutputShape returns the output dimensions (see ReduceParams). It is
 // meaningful only for parameters that pass Validate.
 func (p ReduceParams) OutputShape() []int {
-	r := p.reduced()
+	r := p.Reduced()
 	out := []int{}
 	for i, d := range p.Shape {
 		switch {
@@ -86,8 +86,8 @@ func (p ReduceParams) Count() int {
 	return c
 }
 
-// sizes returns the number of input and output elements.
-func (p ReduceParams) sizes() (in, out int) {
+// Sizes returns the number of input and output elements.
+func (p ReduceParams) Sizes() (in, out int) {
 	in = 1
 	for _, d := range p.Shape {
 		in *= d
@@ -98,7 +98,7 @@ func (p ReduceParams) sizes() (in, out int) {
 // outIndex returns, for every flat input index, the flat output index it
 // reduces into.
 func (p ReduceParams) outIndex() []int {
-	r := p.reduced()
+	r := p.Reduced()
 	// Output stride of each input axis (0 for reduced axes).
 	stride := make([]int, len(p.Shape))
 	s := 1
@@ -108,7 +108,7 @@ func (p ReduceParams) outIndex() []int {
 			s *= p.Shape[a]
 		}
 	}
-	in, _ := p.sizes()
+	in, _ := p.Sizes()
 	idx := make([]int, in)
 	coord := make([]int, len(p.Shape))
 	for i := range idx {
@@ -135,7 +135,7 @@ func checkShape(name string, x []float32, shape []int) error {
 		n *= d
 	}
 	if len(x) != n {
-		return fmt.Errorf("%s: %s has %d elements, want %d (shape %v)", opReduce, name, len(x), n, shape)
+		return fmt.Errorf("%s: %s has %d elements, want %d (shape %v)", OpReduce, name, len(x), n, shape)
 	}
 	return nil
 }
@@ -164,7 +164,7 @@ func ReduceMean(p ReduceParams, x []float32) ([]float32, error) {
 
 // reduceSum is the float64 body of ReduceSum/ReduceMean: the sums divided by div.
 func reduceSum[T float](p ReduceParams, x []T, div float64) []float64 {
-	_, out := p.sizes()
+	_, out := p.Sizes()
 	y := make([]float64, out)
 	for i, o := range p.outIndex() {
 		y[o] += float64(x[i])

@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 var reduceCases = []struct {
@@ -111,7 +113,7 @@ func TestReduceMatchesBatchNormMean(t *testing.T) {
 	mustNoErr(t, "batch norm", err)
 	m, err := ReduceMean(ReduceParams{Shape: []int{3, 13, 5, 7}, Axes: []int{0, 2, 3}}, d.x)
 	mustNoErr(t, "reduce mean", err)
-	assertBitEqual(t, "per-channel mean", m, saved.Mean)
+	kerneltest.BitEqual(t, "per-channel mean", m, saved.Mean)
 }
 
 func TestReduceValidation(t *testing.T) {
@@ -134,6 +136,6 @@ func TestReduceValidation(t *testing.T) {
 		{"backward_invalid_params", func() error { _, err := ReduceSumBackward(ReduceParams{Shape: []int{2}}, nil); return err }, []string{"reduce: Axes is empty"}},
 	}
 	for _, c := range cases {
-		wantErr(t, c.name, c.call(), c.wants...)
+		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 }

@@ -3,6 +3,8 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // Known-answer vectors for philox4x32-10 from Random123 (kat_vectors).
@@ -55,7 +57,7 @@ func TestStreamLayout(t *testing.T) {
 		}
 	}
 	// A shorter fill is a prefix of a longer one.
-	assertBitEqual(t, "prefix", FillUniform(7, seed, counter), upm[:7])
+	kerneltest.BitEqual(t, "prefix", FillUniform(7, seed, counter), upm[:7])
 	if len(FillUniform(0, 1, 2)) != 0 || len(FillNormal(-3, 1, 2, 1)) != 0 {
 		t.Error("n <= 0 must give an empty slice")
 	}
@@ -91,18 +93,6 @@ func TestUniformConversions(t *testing.T) {
 	}
 }
 
-// moments returns the sample mean and variance (float64).
-func moments(x []float32) (mean, variance float64) {
-	for _, v := range x {
-		mean += float64(v)
-	}
-	mean /= float64(len(x))
-	for _, v := range x {
-		variance += (float64(v) - mean) * (float64(v) - mean)
-	}
-	return mean, variance / float64(len(x)-1)
-}
-
 // 1e6 samples: the mean and variance must be within 5 standard errors of
 // their expected values (SE of the mean sqrt(σ²/n), SE of the variance
 // sqrt((μ4 − σ⁴)/n) with μ4 the fourth central moment).
@@ -120,7 +110,7 @@ func TestRandomStatistics(t *testing.T) {
 		{"normal_sigma0.02", FillNormal(n, 10, 3, 0.02), 0, 0.0004, 3 * 0.0004 * 0.0004, math.Inf(-1), math.Inf(1)},
 	}
 	for _, c := range cases {
-		m, v := moments(c.x)
+		m, v := kerneltest.Moments(c.x)
 		seMean := math.Sqrt(c.variance / n)
 		seVar := math.Sqrt((c.mu4 - c.variance*c.variance) / n)
 		if math.Abs(m-c.mean) > 5*seMean {

@@ -6,6 +6,7 @@ package kerneltest
 import (
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +72,44 @@ func ExpectClose(t testing.TB, name string, got, want []float32) {
 	if e > Tolerance || math.IsNaN(e) {
 		t.Fatalf("%s: relative error %.3g > %g", name, e, Tolerance)
 	}
+}
+
+// BitEqual fails the test unless got and want are equal bit for bit.
+func BitEqual(t testing.TB, name string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %d elements, want %d", name, len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s[%d]: got %v, want %v", name, i, got[i], want[i])
+		}
+	}
+}
+
+// WantErr fails the test unless err is non-nil and its message contains
+// every substring.
+func WantErr(t testing.TB, name string, err error, substrs ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: got no error, want one mentioning %q", name, substrs)
+		return
+	}
+	for _, s := range substrs {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("%s: error %q does not mention %q", name, err, s)
+		}
+	}
+}
+
+// Moments returns the sample mean and the unbiased sample variance of x.
+func Moments(x []float32) (mean, variance float64) {
+	for _, v := range x {
+		mean += float64(v)
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		variance += (float64(v) - mean) * (float64(v) - mean)
+	}
+	return mean, variance / float64(len(x)-1)
 }

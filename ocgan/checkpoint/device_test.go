@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/program"
@@ -21,7 +21,7 @@ type tinyNet struct {
 	loss *graph.Tensor
 }
 
-func newTinyNet(t *testing.T, lib *kernels.Library, seed uint64) *tinyNet {
+func newTinyNet(t *testing.T, lib *vulkan.Library, seed uint64) *tinyNet {
 	t.Helper()
 	n := &tinyNet{ps: graph.NewParamSet()}
 	g := graph.New(n.ps, graph.Train)
@@ -74,7 +74,7 @@ func (n *tinyNet) steps(t *testing.T, k int) []float32 {
 // A checkpoint taken from a device store half-way through training and
 // restored into a fresh program continues exactly as the original does.
 func TestDeviceResume(t *testing.T) {
-	lib := kernels.NewLibrary(vktest.Open(t))
+	lib := vulkan.NewLibrary(vktest.Open(t))
 	a := newTinyNet(t, lib, 1)
 	a.steps(t, 3)
 	if err := a.dp.Download(a.ps); err != nil {

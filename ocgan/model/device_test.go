@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/program"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
@@ -94,7 +94,7 @@ func TestTinyTrainingStepOnDevice(t *testing.T) {
 	}
 
 	dev := buildTiny(t, m, seed)
-	lib := kernels.NewLibrary(vktest.Open(t))
+	lib := vulkan.NewLibrary(vktest.Open(t))
 	p, err := program.Compile(lib, dev.s.g, program.Options{
 		Outputs: []*graph.Tensor{dev.loss}, Adam: program.NewAdam(dev.grads)})
 	if err != nil {
@@ -160,7 +160,7 @@ func TestAutoEncoderStepMemoryPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps.Init(1)
-	lib := kernels.NewLibrary(vktest.Open(t))
+	lib := vulkan.NewLibrary(vktest.Open(t))
 	p, err := program.Compile(lib, g, program.Options{Outputs: []*graph.Tensor{loss}, Adam: program.NewAdam(grads)})
 	if err != nil {
 		t.Fatal(err)

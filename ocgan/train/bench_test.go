@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -13,7 +14,7 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 2x ./ocgan/train/
 
-func benchLib(b *testing.B) *kernels.Library {
+func benchLib(b *testing.B) *vulkan.Library {
 	b.Helper()
 	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
 	if err != nil {
@@ -24,7 +25,7 @@ func benchLib(b *testing.B) *kernels.Library {
 			b.Error(err)
 		}
 	})
-	return kernels.NewLibrary(ctx)
+	return vulkan.NewLibrary(ctx)
 }
 
 // BenchmarkIteration times one full Algorithm-1 iteration (classifier,

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
@@ -39,12 +40,12 @@ func tinyConfig(t testing.TB) Config {
 	return cfg
 }
 
-func newLib(t testing.TB) *kernels.Library {
+func newLib(t testing.TB) *vulkan.Library {
 	t.Helper()
-	return kernels.NewLibrary(vktest.Open(t))
+	return vulkan.NewLibrary(vktest.Open(t))
 }
 
-func newTrainer(t testing.TB, lib *kernels.Library, cfg Config) *Trainer {
+func newTrainer(t testing.TB, lib *vulkan.Library, cfg Config) *Trainer {
 	t.Helper()
 	tr, err := NewTrainer(lib, cfg)
 	if err != nil {

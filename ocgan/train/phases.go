@@ -3,7 +3,7 @@ package train
 import (
 	"fmt"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/program"
@@ -58,7 +58,7 @@ func (p *phase) differentiate(loss *graph.Tensor, nets ...model.Net) error {
 
 // compile records the phase on lib's device against the shared store dp,
 // with an Adam of cfg's hyper-parameters when the phase trains.
-func (p *phase) compile(lib *kernels.Library, dp *program.DeviceParams, cfg Config) error {
+func (p *phase) compile(lib *vulkan.Library, dp *program.DeviceParams, cfg Config) error {
 	if err := p.g.Err(); err != nil {
 		return fmt.Errorf("train: building the %s phase: %w", p.name, err)
 	}

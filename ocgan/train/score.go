@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
@@ -25,7 +25,7 @@ type Scorer struct {
 // NewScorer compiles a standalone scorer for geo with batch images per
 // submit, on the values of ps (e.g. a checkpoint's; the En and De names of
 // ocgan/model). Free releases it.
-func NewScorer(lib *kernels.Library, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
+func NewScorer(lib *vulkan.Library, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
 	if lib == nil || ps == nil {
 		return nil, errors.New("train: NewScorer: nil library or ParamSet")
 	}

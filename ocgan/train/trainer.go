@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/program"
@@ -24,7 +25,7 @@ const (
 // compiled programs of Algorithm 1's phases (see the package doc).
 type Trainer struct {
 	cfg    Config
-	lib    *kernels.Library
+	lib    *vulkan.Library
 	m      *model.Model
 	ps     *graph.ParamSet
 	dp     *program.DeviceParams
@@ -54,9 +55,9 @@ type Trainer struct {
 // NewTrainer validates cfg, builds every phase's graph on one ParamSet,
 // initialises it from cfg.Seed and compiles the phases' programs on one
 // shared DeviceParams on lib's device. Free releases them.
-func NewTrainer(lib *kernels.Library, cfg Config) (*Trainer, error) {
+func NewTrainer(lib *vulkan.Library, cfg Config) (*Trainer, error) {
 	if lib == nil {
-		return nil, errors.New("train: NewTrainer: nil kernels.Library")
+		return nil, errors.New("train: NewTrainer: nil vulkan.Library")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

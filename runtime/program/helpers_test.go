@@ -4,19 +4,19 @@ import (
 	"math"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // newLib opens a validating context (vktest) and its kernel library.
-func newLib(t *testing.T) *kernels.Library {
+func newLib(t *testing.T) *vulkan.Library {
 	t.Helper()
-	return kernels.NewLibrary(vktest.Open(t))
+	return vulkan.NewLibrary(vktest.Open(t))
 }
 
 // mustCompile compiles or fails the test, and frees the program at cleanup.
-func mustCompile(t *testing.T, lib *kernels.Library, g *graph.Graph, opts Options) *Program {
+func mustCompile(t *testing.T, lib *vulkan.Library, g *graph.Graph, opts Options) *Program {
 	t.Helper()
 	p, err := Compile(lib, g, opts)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -14,7 +15,7 @@ import (
 // Program is a compiled graph: its memory plan, its device buffers and its
 // recorded command buffer. Step replays it.
 type Program struct {
-	lib       *kernels.Library
+	lib       *vulkan.Library
 	params    *DeviceParams
 	ownParams bool
 	plan      *plan
@@ -28,7 +29,7 @@ type Program struct {
 	updates []update
 
 	stepBuf               *vk.Buffer // the step-parameter buffer
-	counterSlot, adamSlot kernels.StepSlot
+	counterSlot, adamSlot vulkan.StepSlot
 	hyper                 Adam // the optimizer's scalars (Grads unused)
 	counter               uint64
 
@@ -69,8 +70,8 @@ type update struct {
 // Step-parameter buffer layout, in 32-bit words.
 const (
 	counterWord = 0
-	adamWord    = counterWord + kernels.CounterWords
-	stepWords   = adamWord + kernels.AdamStepWords
+	adamWord    = counterWord + vulkan.CounterWords
+	stepWords   = adamWord + vulkan.AdamStepWords
 )
 
 // Compile plans, allocates and records g for lib's device. Every node of g
@@ -83,11 +84,11 @@ const (
 // activations and gradients are views into one arena laid out by the memory plan (see
 // Stats); a small step-parameter buffer holds the RNG counter (words 0-1)
 // and the Adam step's scalars (words 2-7), rewritten by every Step.
-func Compile(lib *kernels.Library, g *graph.Graph, opts Options) (*Program, error) {
+func Compile(lib *vulkan.Library, g *graph.Graph, opts Options) (*Program, error) {
 	return compile(lib, g, opts, recordOnce)
 }
 
-func compile(lib *kernels.Library, g *graph.Graph, opts Options, s strategy) (p *Program, err error) {
+func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *Program, err error) {
 	if lib == nil || g == nil {
 		return nil, errors.New("program: compile: nil library or graph")
 	}
@@ -213,8 +214,8 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	if p.stepBuf, err = ctx.NewBufferFloat32(stepWords, make([]float32, stepWords)); err != nil {
 		return nil, fmt.Errorf("program: compile: step-parameter buffer: %w", err)
 	}
-	p.counterSlot = kernels.StepSlot{Buf: p.stepBuf, Word: counterWord}
-	p.adamSlot = kernels.StepSlot{Buf: p.stepBuf, Word: adamWord}
+	p.counterSlot = vulkan.StepSlot{Buf: p.stepBuf, Word: counterWord}
+	p.adamSlot = vulkan.StepSlot{Buf: p.stepBuf, Word: adamWord}
 	bufs := make([]*vk.Buffer, len(tensors))
 	for _, t := range tensors { // leaves first: a view's root may be one
 		switch t.Role() {

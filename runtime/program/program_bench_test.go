@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -13,7 +13,7 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 200x ./runtime/program/
 
-func benchLib(b *testing.B) *kernels.Library {
+func benchLib(b *testing.B) *vulkan.Library {
 	b.Helper()
 	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
 	if err != nil {
@@ -24,12 +24,12 @@ func benchLib(b *testing.B) *kernels.Library {
 			b.Error(err)
 		}
 	})
-	return kernels.NewLibrary(ctx)
+	return vulkan.NewLibrary(ctx)
 }
 
 // benchNet compiles the test network's training step (all parameters,
 // Adam) with strategy s, and runs one warm-up step.
-func benchNet(b *testing.B, lib *kernels.Library, s strategy) (*Program, map[*graph.Tensor][]float32) {
+func benchNet(b *testing.B, lib *vulkan.Library, s strategy) (*Program, map[*graph.Tensor][]float32) {
 	b.Helper()
 	n, grads := newNet(b, trainSeed, func(n *aeNet) []*graph.Tensor { return n.params() })
 	p, err := compile(lib, n.g, Options{Outputs: []*graph.Tensor{n.loss}, Adam: NewAdam(grads)}, s)

@@ -3,7 +3,7 @@ package program
 import (
 	"fmt"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -13,7 +13,7 @@ import (
 // and counter is the step-parameter slot of the RNG counter. It mirrors
 // graph.RefBackend's exec case for case. A Reshape records nothing: its
 // output is a view of its input's buffer.
-func record(lib *kernels.Library, seq *vk.Sequence, counter kernels.StepSlot, op graph.Op, in, out []*vk.Buffer) error {
+func record(lib *vulkan.Library, seq *vk.Sequence, counter vulkan.StepSlot, op graph.Op, in, out []*vk.Buffer) error {
 	switch op := op.(type) {
 	case graph.Conv2DOp:
 		return lib.Conv2DForward(seq, op.P, in[0], in[1], optional(in, 2), out[0])

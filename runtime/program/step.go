@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -77,11 +78,11 @@ func (p *Program) upload(feeds map[*graph.Tensor][]float32) error {
 			return fmt.Errorf("upload %v: %w", in.t, err)
 		}
 	}
-	if err := kernels.WriteCounter(p.counterSlot, p.counter); err != nil {
+	if err := vulkan.WriteCounter(p.counterSlot, p.counter); err != nil {
 		return err
 	}
 	if len(p.updates) > 0 {
-		return kernels.WriteAdamStep(p.adamSlot, adam)
+		return vulkan.WriteAdamStep(p.adamSlot, adam)
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -77,7 +77,7 @@ func vkTrain(t *testing.T, p *Program, n *aeNet, steps int) []float32 {
 
 // compileNet builds the network on a fresh ParamSet from the same seed as
 // refTrain and compiles it with Adam over wrt.
-func compileNet(t *testing.T, lib *kernels.Library, poison bool, wrt func(*aeNet) []*graph.Tensor) (*Program, *aeNet) {
+func compileNet(t *testing.T, lib *vulkan.Library, poison bool, wrt func(*aeNet) []*graph.Tensor) (*Program, *aeNet) {
 	t.Helper()
 	n, grads := newNet(t, trainSeed, wrt)
 	adam := NewAdam(grads)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -18,7 +19,7 @@ type benchCase struct {
 	bytes float64 // bytes every run must read and write at least once
 	// torch describes the same work for --compare-torch (nil: no PyTorch equivalent timed).
 	torch *torchCase
-	setup func(ctx *vk.Context, lib *kernels.Library) (*instance, error)
+	setup func(ctx *vk.Context, lib *vulkan.Library) (*instance, error)
 }
 
 // instance is a set-up case: buffers allocated and filled.
@@ -124,7 +125,7 @@ func elementwiseCases(batch int) []benchCase {
 	n := batch * 28 * 28
 	mb := func(k int) float64 { return float64(4 * k * n) }
 	return []benchCase{
-		{name: fmt.Sprintf("fill %d", n), op: "fill", flops: 0, bytes: mb(1), setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+		{name: fmt.Sprintf("fill %d", n), op: "fill", flops: 0, bytes: mb(1), setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
 			in := &instance{}
 			b, _, err := in.alloc(ctx, rand.New(rand.NewSource(1)), n)
 			if err != nil {
@@ -134,7 +135,7 @@ func elementwiseCases(batch int) []benchCase {
 			in.ref = func() error { _, err := kernels.Fill(n, 0.5); return err }
 			return in, nil
 		}},
-		{name: fmt.Sprintf("copy %d", n), op: "copy", flops: 0, bytes: mb(2), setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+		{name: fmt.Sprintf("copy %d", n), op: "copy", flops: 0, bytes: mb(2), setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
 			in := &instance{}
 			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(2)), n, n)
 			if err != nil {
@@ -144,7 +145,7 @@ func elementwiseCases(batch int) []benchCase {
 			in.ref = func() error { kernels.Copy(h[0]); return nil }
 			return in, nil
 		}},
-		{name: fmt.Sprintf("axpy %d", n), op: "axpy", flops: float64(2 * n), bytes: mb(3), setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+		{name: fmt.Sprintf("axpy %d", n), op: "axpy", flops: float64(2 * n), bytes: mb(3), setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
 			in := &instance{}
 			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(3)), n, n)
 			if err != nil {

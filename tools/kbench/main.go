@@ -24,10 +24,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/spf13/pflag"
 )
 
 func main() {
@@ -155,7 +154,7 @@ func measure(o options, cases []benchCase, progress io.Writer) (*report, error) 
 	if !info.Timestamps {
 		return nil, fmt.Errorf("%s has no compute timestamps; kbench needs them", info.Name)
 	}
-	lib := kernels.NewLibrary(ctx)
+	lib := vulkan.NewLibrary(ctx)
 	rep := &report{Device: info.Name, Driver: info.Driver + " " + info.DriverInfo, Date: time.Now().UTC().Format(time.RFC3339),
 		Batch: o.batch, Runs: o.runs}
 	var torchMs map[string]float64
@@ -181,7 +180,7 @@ func measure(o options, cases []benchCase, progress io.Writer) (*report, error) 
 
 // timeCase sets up one kernel, runs it warmup+runs times and summarises the
 // per-run device time (the sum of its dispatches' timestamps).
-func timeCase(ctx *vk.Context, lib *kernels.Library, o options, c benchCase) (result, error) {
+func timeCase(ctx *vk.Context, lib *vulkan.Library, o options, c benchCase) (result, error) {
 	inst, err := c.setup(ctx, lib)
 	if err != nil {
 		return result{}, err

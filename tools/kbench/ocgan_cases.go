@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -59,7 +60,7 @@ func convCases(label string, p kernels.Conv2DParams) []benchCase {
 	flops := 2 * float64(yn) * float64(p.C*p.KH*p.KW)
 	bytes := 4 * float64(xn+wn+yn)
 	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH}
-	mk := func(dir string, rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
+	mk := func(dir string, rec func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
 		ref func(x, w, y []float32) error) benchCase {
 		c := threeBufferCase(convName(label, "conv2d_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv2d_"+dir, flops, bytes, xn, wn, yn, rec, ref)
 		c.torch = &torchCase{Op: "conv2d_" + dir, Params: tp}
@@ -68,13 +69,13 @@ func convCases(label string, p kernels.Conv2DParams) []benchCase {
 	q := p
 	q.Bias = false // bias is a separate kernel; time the GEMM-shaped work
 	return []benchCase{
-		mk("fwd", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+		mk("fwd", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 			return lib.Conv2DForward(s, q, x, w, nil, y)
 		}, func(x, w, y []float32) error { _, err := kernels.Conv2DForward(q, x, w, nil); return err }),
-		mk("bwd_data", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+		mk("bwd_data", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 			return lib.Conv2DBackwardInput(s, q, w, y, x)
 		}, func(x, w, y []float32) error { _, err := kernels.Conv2DBackwardInput(q, w, y); return err }),
-		mk("bwd_filter", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+		mk("bwd_filter", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 			return lib.Conv2DBackwardWeight(s, q, x, y, w)
 		}, func(x, w, y []float32) error { _, err := kernels.Conv2DBackwardWeight(q, x, y); return err }),
 	}
@@ -87,7 +88,7 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 	flops := 2 * float64(xn) * float64(p.K*p.KH*p.KW)
 	bytes := 4 * float64(xn+wn+yn)
 	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH, "OP": p.OutPadH}
-	mk := func(dir string, rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
+	mk := func(dir string, rec func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
 		ref func(x, w, y []float32) error) benchCase {
 		c := threeBufferCase(convName(label, "convT_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv_transpose2d_"+dir, flops, bytes, xn, wn, yn, rec, ref)
 		c.torch = &torchCase{Op: "conv_transpose2d_" + dir, Params: tp}
@@ -96,13 +97,13 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 	q := p
 	q.Bias = false
 	return []benchCase{
-		mk("fwd", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+		mk("fwd", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 			return lib.ConvTranspose2DForward(s, q, x, w, nil, y)
 		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DForward(q, x, w, nil); return err }),
-		mk("bwd_data", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+		mk("bwd_data", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 			return lib.ConvTranspose2DBackwardInput(s, q, w, y, x)
 		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DBackwardInput(q, w, y); return err }),
-		mk("bwd_filter", func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+		mk("bwd_filter", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 			return lib.ConvTranspose2DBackwardWeight(s, q, x, y, w)
 		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DBackwardWeight(q, x, y); return err }),
 	}
@@ -110,9 +111,9 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 
 // threeBufferCase is a kernel over an input, a weight and an output of the given sizes.
 func threeBufferCase(name, op string, flops, bytes float64, xn, wn, yn int,
-	rec func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
+	rec func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
 	ref func(x, w, y []float32) error) benchCase {
 	return simpleCase(name, op, flops, bytes, []int{xn, wn, yn},
-		func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error { return rec(lib, s, b[0], b[1], b[2]) },
+		func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error { return rec(lib, s, b[0], b[1], b[2]) },
 		func(h [][]float32) error { return ref(h[0], h[1], h[2]) })
 }

@@ -5,15 +5,16 @@ import (
 	"math/rand"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
 // simpleCase builds a case whose buffers are random arrays of the given sizes.
 func simpleCase(name, op string, flops, bytes float64, sizes []int,
-	record func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error,
+	record func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error,
 	ref func(h [][]float32) error) benchCase {
 	return benchCase{name: name, op: op, flops: flops, bytes: bytes,
-		setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+		setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
 			in := &instance{}
 			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(int64(len(name)))), sizes...)
 			if err != nil {
@@ -46,12 +47,12 @@ func trainingCases(batch int) []benchCase {
 		fwdSizes := []int{n, c, c, c, c, n, c, c}
 		cases = append(cases,
 			simpleCase(label+" train fwd", "batch_norm_train_fwd", 7*float64(n), 12*float64(n), fwdSizes,
-				func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+				func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
 					return lib.BatchNormTrainForward(s, p, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
 				}, nil),
 			// x, gamma, saved mean, saved inv std, dy, dx, dgamma, dbeta
 			simpleCase(label+" train bwd", "batch_norm_train_bwd", 10*float64(n), 16*float64(n), []int{n, c, c, c, n, n, c, c},
-				func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+				func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
 					return lib.BatchNormTrainBackward(s, p, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
 				}, nil),
 		)
@@ -61,12 +62,12 @@ func trainingCases(batch int) []benchCase {
 	lrelu := kernels.ActivationParams{Kind: kernels.LeakyReLU, Slope: 0.2}
 	cases = append(cases,
 		simpleCase(fmt.Sprintf("leaky_relu fwd %d", act), "activation_fwd", float64(act), 8*float64(act), []int{act, act},
-			func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+			func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
 				return lib.ActivationForward(s, lrelu, b[0], b[1])
 			},
 			func(h [][]float32) error { _, err := kernels.ActivationForward(lrelu, h[0]); return err }),
 		simpleCase(fmt.Sprintf("leaky_relu bwd %d", act), "activation_bwd", float64(act), 12*float64(act), []int{act, act, act},
-			func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+			func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
 				return lib.ActivationBackward(s, lrelu, b[0], b[1], b[2])
 			},
 			func(h [][]float32) error { _, err := kernels.ActivationBackward(lrelu, h[0], h[1]); return err }),
@@ -76,12 +77,12 @@ func trainingCases(batch int) []benchCase {
 	lp := kernels.LossParams{N: batch, F: img}
 	cases = append(cases,
 		simpleCase(fmt.Sprintf("mse loss %dx%d", batch, img), "mse_loss", 3*float64(batch*img), 8*float64(batch*img), []int{batch * img, batch * img, 1},
-			func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+			func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
 				return lib.MSELoss(s, lp, b[0], b[1], b[2])
 			},
 			func(h [][]float32) error { _, err := kernels.MSELoss(lp, h[0], h[1]); return err }),
 		simpleCase(fmt.Sprintf("mse grad %dx%d", batch, img), "mse_grad", 2*float64(batch*img), 12*float64(batch*img), []int{batch * img, batch * img, batch * img},
-			func(lib *kernels.Library, s *vk.Sequence, b []*vk.Buffer) error {
+			func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
 				return lib.MSELossGrad(s, lp, b[0], b[1], b[2])
 			},
 			func(h [][]float32) error { _, err := kernels.MSELossGrad(lp, h[0], h[1]); return err }),
@@ -89,14 +90,14 @@ func trainingCases(batch int) []benchCase {
 
 	noise := batch * img
 	cases = append(cases, benchCase{name: fmt.Sprintf("rng normal %d", noise), op: "rng_normal", bytes: 4 * float64(noise),
-		setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+		setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
 			in := &instance{}
-			b, _, err := in.alloc(ctx, rand.New(rand.NewSource(9)), noise, kernels.CounterWords)
+			b, _, err := in.alloc(ctx, rand.New(rand.NewSource(9)), noise, vulkan.CounterWords)
 			if err != nil {
 				return nil, err
 			}
-			slot := kernels.StepSlot{Buf: b[1]}
-			if err := kernels.WriteCounter(slot, 7); err != nil {
+			slot := vulkan.StepSlot{Buf: b[1]}
+			if err := vulkan.WriteCounter(slot, 7); err != nil {
 				return nil, err
 			}
 			in.record = func(s *vk.Sequence) error { return lib.FillNormal(s, b[0], 1, slot, 0.2) }
@@ -107,14 +108,14 @@ func trainingCases(batch int) []benchCase {
 	drop := batch * 128 * 7 * 7
 	dp := kernels.DropoutParams{P: 0.5, Seed: 3, Counter: 5, Train: true}
 	cases = append(cases, benchCase{name: fmt.Sprintf("dropout fwd %d", drop), op: "dropout_fwd", bytes: 8 * float64(drop),
-		setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+		setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
 			in := &instance{}
-			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(10)), drop, drop, kernels.CounterWords)
+			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(10)), drop, drop, vulkan.CounterWords)
 			if err != nil {
 				return nil, err
 			}
-			slot := kernels.StepSlot{Buf: b[2]}
-			if err := kernels.WriteCounter(slot, dp.Counter); err != nil {
+			slot := vulkan.StepSlot{Buf: b[2]}
+			if err := vulkan.WriteCounter(slot, dp.Counter); err != nil {
 				return nil, err
 			}
 			in.record = func(s *vk.Sequence) error { return lib.DropoutForward(s, dp, slot, b[0], b[1]) }
@@ -126,9 +127,9 @@ func trainingCases(batch int) []benchCase {
 	params := 1*64*25 + 64 + 64*128*25 + 128*256*25 + 256*16*25
 	step, _ := kernels.NewAdamStep(2e-4, 0.5, 0.999, 1e-8, 3)
 	cases = append(cases, benchCase{name: fmt.Sprintf("adam %d params", params), op: "adam", flops: 12 * float64(params), bytes: 28 * float64(params),
-		setup: func(ctx *vk.Context, lib *kernels.Library) (*instance, error) {
+		setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
 			in := &instance{}
-			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(11)), params, params, params, params, kernels.AdamStepWords)
+			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(11)), params, params, params, params, vulkan.AdamStepWords)
 			if err != nil {
 				return nil, err
 			}
@@ -138,8 +139,8 @@ func trainingCases(batch int) []benchCase {
 			if err := b[2].WriteFloat32(0, h[2]); err != nil {
 				return nil, err
 			}
-			slot := kernels.StepSlot{Buf: b[4]}
-			if err := kernels.WriteAdamStep(slot, step); err != nil {
+			slot := vulkan.StepSlot{Buf: b[4]}
+			if err := vulkan.WriteAdamStep(slot, step); err != nil {
 				return nil, err
 			}
 			in.record = func(s *vk.Sequence) error { return lib.AdamUpdate(s, slot, b[0], b[1], b[2], b[3]) }
@@ -157,17 +158,17 @@ func denseCases(label string, p kernels.DenseParams) []benchCase {
 	x, w, y := p.N*p.In, p.Out*p.In, p.N*p.Out
 	return []benchCase{
 		threeBufferCase(name+" fwd", "dense_fwd", flops, bytes, x, w, y,
-			func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 				return lib.DenseForward(s, p, x, w, nil, y)
 			},
 			func(x, w, y []float32) error { _, err := kernels.DenseForward(p, x, w, nil); return err }),
 		threeBufferCase(name+" bwd_data", "dense_bwd_data", flops, bytes, x, w, y,
-			func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 				return lib.DenseBackwardInput(s, p, w, y, x)
 			},
 			func(x, w, y []float32) error { _, err := kernels.DenseBackwardInput(p, w, y); return err }),
 		threeBufferCase(name+" bwd_weight", "dense_bwd_weight", flops, bytes, x, w, y,
-			func(lib *kernels.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+			func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 				return lib.DenseBackwardWeight(s, p, x, y, w)
 			},
 			func(x, w, y []float32) error { _, err := kernels.DenseBackwardWeight(p, x, y); return err }),

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/spf13/pflag"
-
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/spf13/pflag"
 )
 
 // Checkpoint Meta keys of the threshold calibration.
@@ -140,7 +139,7 @@ func runCalibrate(e *env) error {
 		return err
 	}
 	defer ctx.Close()
-	s, err := newScorer(kernels.NewLibrary(ctx), ck, maxScoreBatch)
+	s, err := newScorer(vulkan.NewLibrary(ctx), ck, maxScoreBatch)
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/plot"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/spf13/pflag"
 )
 
 func evalFlags(fs *pflag.FlagSet) {
@@ -137,7 +136,7 @@ func runEval(e *env) error {
 		return err
 	}
 	defer ctx.Close()
-	lib := kernels.NewLibrary(ctx)
+	lib := vulkan.NewLibrary(ctx)
 	var runs []evalRun
 	for _, c := range classes {
 		for _, s := range seeds {
@@ -230,7 +229,7 @@ func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) erro
 
 // evalOne scores the test split of (class, seed) with the model at path.
 // With seedFromModel, the split's seed is the one the model was trained with.
-func evalOne(e *env, lib *kernels.Library, d dataFlags, class int, seed uint64, path string, seedFromModel bool) (evalRun, error) {
+func evalOne(e *env, lib *vulkan.Library, d dataFlags, class int, seed uint64, path string, seedFromModel bool) (evalRun, error) {
 	m, err := openModel(path, func() (ed25519.PublicKey, error) { return publicKey(e.fs) })
 	if err != nil {
 		return evalRun{}, err

@@ -6,13 +6,12 @@ import (
 	"io"
 	"os"
 
-	"github.com/spf13/pflag"
-
 	"github.com/ocgan-vk/ocgan/firmware"
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
+	"github.com/spf13/pflag"
 )
 
 // maxScoreBatch is the largest batch of the scoring program.
@@ -20,7 +19,7 @@ const maxScoreBatch = 256
 
 // newScorer builds a scorer from a checkpoint's encoder and decoder that
 // scores up to batch images per submit (at most maxScoreBatch).
-func newScorer(lib *kernels.Library, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
+func newScorer(lib *vulkan.Library, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
 	batch = min(max(batch, 1), maxScoreBatch)
 	m, err := model.New(ck.Geometry)
 	if err != nil {

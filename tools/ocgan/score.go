@@ -6,10 +6,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/spf13/pflag"
 )
 
 func scoreFlags(fs *pflag.FlagSet) {
@@ -50,7 +49,7 @@ func runScore(e *env) error {
 	}
 	defer ctx.Close()
 	opened := time.Now()
-	s, err := newScorer(kernels.NewLibrary(ctx), m.ck, imgs.Len())
+	s, err := newScorer(vulkan.NewLibrary(ctx), m.ck, imgs.Len())
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,9 @@ import (
 	"math/rand"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/spf13/pflag"
 )
 
 func selftestFlags(fs *pflag.FlagSet) {
@@ -33,7 +32,7 @@ func runSelftest(e *env) error {
 	defer ctx.Close()
 	info := ctx.Info()
 	fmt.Fprintf(e.stdout, "device: %s\n", info.Summary())
-	lib := kernels.NewLibrary(ctx)
+	lib := vulkan.NewLibrary(ctx)
 
 	rng := rand.New(rand.NewSource(1))
 	x0 := make([]float32, n)

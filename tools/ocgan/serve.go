@@ -16,14 +16,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/ocgan-vk/ocgan/firmware"
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/serve"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/spf13/pflag"
 )
 
 func serveFlags(fs *pflag.FlagSet) {
@@ -61,7 +60,7 @@ func runServe(e *env) error {
 	}
 	defer ctx.Close()
 	src := &modelSource{path: path, key: func() (ed25519.PublicKey, error) { return publicKey(e.fs) },
-		ctx: ctx, lib: kernels.NewLibrary(ctx), device: &sync.Mutex{}}
+		ctx: ctx, lib: vulkan.NewLibrary(ctx), device: &sync.Mutex{}}
 	srv, err := serve.New(src, opts)
 	if err != nil {
 		return err
@@ -107,7 +106,7 @@ type modelSource struct {
 	path   string
 	key    func() (ed25519.PublicKey, error)
 	ctx    *vk.Context
-	lib    *kernels.Library
+	lib    *vulkan.Library
 	device *sync.Mutex // one queue: every model's device work is serialised
 }
 

@@ -7,7 +7,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
@@ -82,7 +82,7 @@ func (j *trainJob) run(vcfg vk.Config) (*trainSummary, error) {
 		return nil, err
 	}
 	defer ctx.Close()
-	t, err := train.NewTrainer(kernels.NewLibrary(ctx), j.cfg)
+	t, err := train.NewTrainer(vulkan.NewLibrary(ctx), j.cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -24,7 +26,7 @@ func bnRandAround(rng *rand.Rand, n int, mean, sd float64) []float32 {
 }
 
 // bnExpectClose is expectClose that also logs the relative error under -v,
-// to show the margin to gpuTolerance.
+// to show the margin to kerneltest.Tolerance.
 func bnExpectClose(t *testing.T, name string, b *vk.Buffer, want []float32) {
 	t.Helper()
 	expectClose(t, name, b, want)
@@ -82,7 +84,7 @@ func TestBatchNormMatchesReference(t *testing.T) {
 	for _, tc := range bnGPUCases {
 		tc := tc
 		t.Run(tc.String(), func(t *testing.T) {
-			p := NewBatchNorm2DParams(tc.n, tc.c, tc.h, tc.w)
+			p := kernels.NewBatchNorm2DParams(tc.n, tc.c, tc.h, tc.w)
 			p.Momentum = 0.25
 			if tc.c%2 == 1 {
 				p.Eps = 1e-3
@@ -103,20 +105,20 @@ func TestBatchNormMatchesReference(t *testing.T) {
 
 				// Eval forward and backward: any N·H·W.
 				rmb, rvb := upload(t, ctx, rMean), upload(t, ctx, rVar)
-				y := upload(t, ctx, poisoned(n))
-				dx, dg, db := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(tc.c)), upload(t, ctx, poisoned(tc.c))
+				y := upload(t, ctx, kerneltest.Poisoned(n))
+				dx, dg, db := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
 				runOne(t, ctx, func(s *vk.Sequence) error {
 					if err := lib.BatchNormEvalForward(s, p, xb, gb, bb, rmb, rvb, y); err != nil {
 						return err
 					}
 					return lib.batchNormEvalBackward(s, p, gs, xb, gb, rmb, rvb, dyb, dx, dg, db)
 				})
-				wantY, err := BatchNormEvalForward(p, x, gamma, beta, rMean, rVar)
+				wantY, err := kernels.BatchNormEvalForward(p, x, gamma, beta, rMean, rVar)
 				if err != nil {
 					t.Fatal(err)
 				}
 				bnExpectClose(t, gsName+"eval y", y, wantY)
-				wdx, wdg, wdb, err := BatchNormEvalBackward(p, x, gamma, rMean, rVar, dy)
+				wdx, wdg, wdb, err := kernels.BatchNormEvalBackward(p, x, gamma, rMean, rVar, dy)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -130,13 +132,13 @@ func TestBatchNormMatchesReference(t *testing.T) {
 					continue
 				}
 				// Train forward: y, saved statistics, running statistics in place.
-				y = upload(t, ctx, poisoned(n))
-				sm, si := upload(t, ctx, poisoned(tc.c)), upload(t, ctx, poisoned(tc.c))
+				y = upload(t, ctx, kerneltest.Poisoned(n))
+				sm, si := upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
 				runOne(t, ctx, func(s *vk.Sequence) error {
 					return lib.batchNormTrainForward(s, p, gs, xb, gb, bb, rmb, rvb, y, sm, si)
 				})
 				wantRM, wantRV := append([]float32(nil), rMean...), append([]float32(nil), rVar...)
-				wantY, saved, err := BatchNormTrainForward(p, x, gamma, beta, wantRM, wantRV)
+				wantY, saved, err := kernels.BatchNormTrainForward(p, x, gamma, beta, wantRM, wantRV)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -148,11 +150,11 @@ func TestBatchNormMatchesReference(t *testing.T) {
 
 				// Train backward from the reference's saved statistics.
 				smr, sir := upload(t, ctx, saved.Mean), upload(t, ctx, saved.InvStd)
-				dx, dg, db = upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(tc.c)), upload(t, ctx, poisoned(tc.c))
+				dx, dg, db = upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
 				runOne(t, ctx, func(s *vk.Sequence) error {
 					return lib.batchNormTrainBackward(s, p, gs, xb, gb, smr, sir, dyb, dx, dg, db)
 				})
-				wdx, wdg, wdb, err = BatchNormTrainBackward(p, x, gamma, saved, dy)
+				wdx, wdg, wdb, err = kernels.BatchNormTrainBackward(p, x, gamma, saved, dy)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -171,14 +173,14 @@ func TestBatchNormTrainChain(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(12))
-	p := NewBatchNorm2DParams(3, 13, 5, 7)
+	p := kernels.NewBatchNorm2DParams(3, 13, 5, 7)
 	n := 3 * 13 * 5 * 7
 	x, dy := bnRandAround(rng, n, 3, 1), bnRandAround(rng, n, 1, 1)
 	gamma, beta := bnRandAround(rng, 13, 1, 0.3), bnRandAround(rng, 13, 0.5, 0.5)
 	rMean, rVar := bnRandAround(rng, 13, 1, 1), bnRandPositive(rng, 13, 0.5, 2)
 	xb, gb, bb, dyb, rmb, rvb := upload(t, ctx, x), upload(t, ctx, gamma), upload(t, ctx, beta), upload(t, ctx, dy), upload(t, ctx, rMean), upload(t, ctx, rVar)
-	y, sm, si := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(13)), upload(t, ctx, poisoned(13))
-	dx, dg, db := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(13)), upload(t, ctx, poisoned(13))
+	y, sm, si := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(13)), upload(t, ctx, kerneltest.Poisoned(13))
+	dx, dg, db := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(13)), upload(t, ctx, kerneltest.Poisoned(13))
 	seq, err := ctx.NewSequence(vk.SequenceOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -194,11 +196,11 @@ func TestBatchNormTrainChain(t *testing.T) {
 		if err := seq.Run(); err != nil {
 			t.Fatal(err)
 		}
-		wantY, saved, err := BatchNormTrainForward(p, x, gamma, beta, rMean, rVar)
+		wantY, saved, err := kernels.BatchNormTrainForward(p, x, gamma, beta, rMean, rVar)
 		if err != nil {
 			t.Fatal(err)
 		}
-		wdx, wdg, wdb, err := BatchNormTrainBackward(p, x, gamma, saved, dy)
+		wdx, wdg, wdb, err := kernels.BatchNormTrainBackward(p, x, gamma, saved, dy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +216,7 @@ func TestBatchNormTrainChain(t *testing.T) {
 func TestBatchNormRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	p := NewBatchNorm2DParams(2, 3, 2, 2)
+	p := kernels.NewBatchNorm2DParams(2, 3, 2, 2)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	seq, err := ctx.NewSequence(vk.SequenceOptions{})
 	if err != nil {
@@ -224,21 +226,21 @@ func TestBatchNormRejectsBadArguments(t *testing.T) {
 	const nx, nc = 2 * 3 * 2 * 2, 3
 
 	// train forward: x, gamma, beta, rm, rv, y, sm, si
-	trainFwd := func(p BatchNormParams, b []*vk.Buffer) error {
+	trainFwd := func(p kernels.BatchNormParams, b []*vk.Buffer) error {
 		return lib.BatchNormTrainForward(seq, p, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
 	}
-	evalFwd := func(p BatchNormParams, b []*vk.Buffer) error {
+	evalFwd := func(p kernels.BatchNormParams, b []*vk.Buffer) error {
 		return lib.BatchNormEvalForward(seq, p, b[0], b[1], b[2], b[3], b[4], b[5])
 	}
-	trainBwd := func(p BatchNormParams, b []*vk.Buffer) error {
+	trainBwd := func(p kernels.BatchNormParams, b []*vk.Buffer) error {
 		return lib.BatchNormTrainBackward(seq, p, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
 	}
-	evalBwd := func(p BatchNormParams, b []*vk.Buffer) error {
+	evalBwd := func(p kernels.BatchNormParams, b []*vk.Buffer) error {
 		return lib.BatchNormEvalBackward(seq, p, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])
 	}
 	ops := []struct {
 		name  string
-		call  func(BatchNormParams, []*vk.Buffer) error
+		call  func(kernels.BatchNormParams, []*vk.Buffer) error
 		lens  []int
 		names []string
 	}{
@@ -265,7 +267,7 @@ func TestBatchNormRejectsBadArguments(t *testing.T) {
 				}
 			}
 		}
-		for _, bp := range []BatchNormParams{
+		for _, bp := range []kernels.BatchNormParams{
 			{N: 0, C: 3, H: 2, W: 2, Eps: 1e-5, Momentum: 0.1},
 			{N: 2, C: 3, H: 2, W: 2, Eps: 0, Momentum: 0.1},
 			{N: 2, C: 3, H: 2, W: 2, Eps: 1e-5, Momentum: 1.5},
@@ -289,7 +291,7 @@ func TestBatchNormRejectsBadArguments(t *testing.T) {
 		}
 	}
 	// training needs N·H·W >= 2
-	one := NewBatchNorm1DParams(1, 3)
+	one := kernels.NewBatchNorm1DParams(1, 3)
 	b := []*vk.Buffer{buf(3), buf(3), buf(3), buf(3), buf(3), buf(3), buf(3), buf(3)}
 	if err := trainFwd(one, b); err == nil {
 		t.Error("train forward with N*H*W = 1 succeeded")
@@ -308,12 +310,12 @@ func BenchmarkBatchNorm(b *testing.B) {
 	ctx := vktest.Open(b)
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(1))
-	p := NewBatchNorm2DParams(64, 128, 7, 7)
+	p := kernels.NewBatchNorm2DParams(64, 128, 7, 7)
 	n := 64 * 128 * 7 * 7
 	x, dy := upload(b, ctx, bnRandAround(rng, n, 3, 1)), upload(b, ctx, bnRandAround(rng, n, 1, 1))
 	ch := func() *vk.Buffer { return upload(b, ctx, bnRandPositive(rng, 128, 0.5, 2)) }
 	gamma, beta, rm, rv, sm, si, dg, db := ch(), ch(), ch(), ch(), ch(), ch(), ch(), ch()
-	y, dx := upload(b, ctx, poisoned(n)), upload(b, ctx, poisoned(n))
+	y, dx := upload(b, ctx, kerneltest.Poisoned(n)), upload(b, ctx, kerneltest.Poisoned(n))
 	seq, err := ctx.NewSequence(vk.SequenceOptions{Timestamps: true})
 	if err != nil {
 		b.Fatal(err)

@@ -1,10 +1,11 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 	"math"
 	"strings"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -39,10 +40,10 @@ type reducePlan struct {
 }
 
 // planReduce validates p and merges its shape.
-func planReduce(op string, p ReduceParams) (reducePlan, error) {
+func planReduce(op string, p kernels.ReduceParams) (reducePlan, error) {
 	var pl reducePlan
 	if err := p.Validate(); err != nil {
-		return pl, fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), opReduce+": "))
+		return pl, fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), kernels.OpReduce+": "))
 	}
 	in := 1.0
 	for _, d := range p.Shape {
@@ -51,9 +52,9 @@ func planReduce(op string, p ReduceParams) (reducePlan, error) {
 	if in > math.MaxInt32 {
 		return pl, fmt.Errorf("%s: Shape %v has %.0f elements; the shaders index at most %d", op, p.Shape, in, math.MaxInt32)
 	}
-	pl.in, pl.out = p.sizes()
+	pl.in, pl.out = p.Sizes()
 	pl.count = p.Count()
-	red := p.reduced()
+	red := p.Reduced()
 	type dim struct {
 		size, stride int
 		reduced      bool
@@ -122,30 +123,30 @@ func reduceCheckBuf(op, name string, b *vk.Buffer, want int, shape []int) error 
 // ReduceSum records y = ReduceSum(p, x) (the reference): x holds the
 // product of p.Shape floats, y the product of p.OutputShape(). KeepDims only
 // changes the shape, not the layout.
-func (l *Library) ReduceSum(seq *vk.Sequence, p ReduceParams, x, y *vk.Buffer) error {
+func (l *Library) ReduceSum(seq *vk.Sequence, p kernels.ReduceParams, x, y *vk.Buffer) error {
 	return l.reduce(seq, "reduce sum", p, x, y, false, reduceAuto, nil)
 }
 
 // ReduceMean records y = ReduceMean(p, x): the sums divided by p.Count().
-func (l *Library) ReduceMean(seq *vk.Sequence, p ReduceParams, x, y *vk.Buffer) error {
+func (l *Library) ReduceMean(seq *vk.Sequence, p kernels.ReduceParams, x, y *vk.Buffer) error {
 	return l.reduce(seq, "reduce mean", p, x, y, true, reduceAuto, nil)
 }
 
 // ReduceSumBackward records dx = ReduceSumBackward(p, dy): dy (output-shaped)
 // broadcast back to p.Shape.
-func (l *Library) ReduceSumBackward(seq *vk.Sequence, p ReduceParams, dy, dx *vk.Buffer) error {
+func (l *Library) ReduceSumBackward(seq *vk.Sequence, p kernels.ReduceParams, dy, dx *vk.Buffer) error {
 	return l.reduceBroadcast(seq, "reduce sum backward", p, dy, dx, false)
 }
 
 // ReduceMeanBackward records dx = ReduceMeanBackward(p, dy): dy broadcast back
 // to p.Shape and divided by p.Count().
-func (l *Library) ReduceMeanBackward(seq *vk.Sequence, p ReduceParams, dy, dx *vk.Buffer) error {
+func (l *Library) ReduceMeanBackward(seq *vk.Sequence, p kernels.ReduceParams, dy, dx *vk.Buffer) error {
 	return l.reduceBroadcast(seq, "reduce mean backward", p, dy, dx, true)
 }
 
 // reduce records a sum (or mean) with the given strategy (reduceAuto picks)
 // and, for reduce_group, the specialization constants gs (nil: the device's).
-func (l *Library) reduce(seq *vk.Sequence, op string, p ReduceParams, x, y *vk.Buffer, mean bool, strategy int, gs []uint32) error {
+func (l *Library) reduce(seq *vk.Sequence, op string, p kernels.ReduceParams, x, y *vk.Buffer, mean bool, strategy int, gs []uint32) error {
 	pl, err := planReduce(op, p)
 	if err != nil {
 		return err
@@ -226,7 +227,7 @@ func (l *Library) reduceStrategy(pl reducePlan) int {
 	return reduceGroup
 }
 
-func (l *Library) reduceBroadcast(seq *vk.Sequence, op string, p ReduceParams, dy, dx *vk.Buffer, mean bool) error {
+func (l *Library) reduceBroadcast(seq *vk.Sequence, op string, p kernels.ReduceParams, dy, dx *vk.Buffer, mean bool) error {
 	pl, err := planReduce(op, p)
 	if err != nil {
 		return err

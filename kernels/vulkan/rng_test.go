@@ -1,9 +1,11 @@
-package kernels
+package vulkan
 
 import (
 	"math"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -17,7 +19,7 @@ var stepSizes = []int{1, 3, 5, 13, 1023, 65537, 262147, 1<<20 + 5}
 // reading a word it was not given shows up.
 func newStepBuffer(t *testing.T, ctx *vk.Context, words int) *vk.Buffer {
 	t.Helper()
-	return upload(t, ctx, poisoned(words))
+	return upload(t, ctx, kerneltest.Poisoned(words))
 }
 
 // newRecorded records ops into a sequence that the test replays; freed at cleanup.
@@ -53,13 +55,13 @@ func mustRun(t *testing.T, seq *vk.Sequence) {
 const normalRelTol = 8.0 / (1 << 24)
 
 // expectNormal compares a FillNormal output with the reference: relative L2 within
-// gpuTolerance, every element written, and every element within normalRelTol of the
+// kerneltest.Tolerance, every element written, and every element within normalRelTol of the
 // radius of its pair.
 func expectNormal(t *testing.T, name string, b *vk.Buffer, seed, counter uint64, sigma float32) {
 	t.Helper()
 	got := download(t, b)
 	n := len(got)
-	ref := FillNormal(n+1, seed, counter, sigma) // n+1: both members of the last pair
+	ref := kernels.FillNormal(n+1, seed, counter, sigma) // n+1: both members of the last pair
 	expectClose(t, name, b, ref[:n])
 	worst, at := 0.0, 0
 	for i := range got {
@@ -87,7 +89,7 @@ func TestRNGMatchesReference(t *testing.T) {
 		if err := WriteCounter(slot, counter); err != nil {
 			t.Fatal(err)
 		}
-		u, u01, g := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+		u, u01, g := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 		runOne(t, ctx, func(s *vk.Sequence) error {
 			if err := lib.FillUniform(s, u, seed, slot); err != nil {
 				return err
@@ -97,8 +99,8 @@ func TestRNGMatchesReference(t *testing.T) {
 			}
 			return lib.FillNormal(s, g, seed, slot, sigma)
 		})
-		assertBitEqual(t, "uniform", download(t, u), FillUniform(n, seed, counter))
-		assertBitEqual(t, "uniform01", download(t, u01), FillUniform01(n, seed, counter))
+		kerneltest.BitEqual(t, "uniform", download(t, u), kernels.FillUniform(n, seed, counter))
+		kerneltest.BitEqual(t, "uniform01", download(t, u01), kernels.FillUniform01(n, seed, counter))
 		expectNormal(t, "normal", g, seed, counter, sigma)
 	}
 }
@@ -111,7 +113,7 @@ func TestRNGReplaysWithNewCounter(t *testing.T) {
 	const n, seed, sigma = 1001, 42, 1.5
 	step := newStepBuffer(t, ctx, 7)
 	slot := StepSlot{Buf: step, Word: 5} // the last two words
-	u, g := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+	u, g := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 	seq := newRecorded(t, ctx, func(s *vk.Sequence) error {
 		if err := lib.FillUniform(s, u, seed, slot); err != nil {
 			return err
@@ -125,7 +127,7 @@ func TestRNGReplaysWithNewCounter(t *testing.T) {
 		}
 		mustRun(t, seq)
 		got := download(t, u)
-		assertBitEqual(t, "uniform", got, FillUniform(n, seed, c))
+		kerneltest.BitEqual(t, "uniform", got, kernels.FillUniform(n, seed, c))
 		expectNormal(t, "normal", g, seed, c, sigma)
 		if prev != nil && sameCount(got, prev) > n/100 {
 			t.Fatalf("counter %#x: %d of %d values equal the previous run's", c, sameCount(got, prev), n)
@@ -159,7 +161,7 @@ func TestRNGStatistics(t *testing.T) {
 	if err := WriteCounter(slot, 0x5eed_0000_0001); err != nil {
 		t.Fatal(err)
 	}
-	u, u01, g := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+	u, u01, g := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 	runOne(t, ctx, func(s *vk.Sequence) error {
 		if err := lib.FillUniform(s, u, 7, slot); err != nil {
 			return err
@@ -187,18 +189,18 @@ func TestRNGStatistics(t *testing.T) {
 
 	x := download(t, u) // U[−1, 1): mean 0, variance 1/3, Var(X²) = 1/5 − 1/9
 	inRange("uniform", x, -1, 1)
-	m, v := moments(x)
+	m, v := kerneltest.Moments(x)
 	within("uniform mean", m, 0, math.Sqrt(1.0/3/N))
 	within("uniform variance", v, 1.0/3, math.Sqrt((1.0/5-1.0/9)/N))
 
 	x = download(t, u01) // U[0, 1): mean 1/2, variance 1/12, Var((X−½)²) = 1/80 − 1/144
 	inRange("uniform01", x, 0, 1)
-	m, v = moments(x)
+	m, v = kerneltest.Moments(x)
 	within("uniform01 mean", m, 0.5, math.Sqrt(1.0/12/N))
 	within("uniform01 variance", v, 1.0/12, math.Sqrt((1.0/80-1.0/144)/N))
 
 	x = download(t, g) // N(0, σ²): variance σ² with standard error σ²·sqrt(2/N)
-	m, v = moments(x)
+	m, v = kerneltest.Moments(x)
 	within("normal mean", m, 0, sigma/math.Sqrt(N))
 	within("normal variance", v, sigma*sigma, sigma*sigma*math.Sqrt(2/N))
 	var inside, cross float64
@@ -232,7 +234,7 @@ func expectRejected(t *testing.T, ctx *vk.Context, cases []rejectCase) {
 	}
 	defer seq.Free()
 	for _, c := range cases {
-		wantErr(t, c.name, c.call(seq), c.substr...)
+		kerneltest.WantErr(t, c.name, c.call(seq), c.substr...)
 	}
 	if d := seq.Stats().Dispatches; d != 0 {
 		t.Errorf("rejected calls recorded %d dispatches", d)
@@ -242,7 +244,7 @@ func expectRejected(t *testing.T, ctx *vk.Context, cases []rejectCase) {
 func TestRNGRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	out := upload(t, ctx, poisoned(9))
+	out := upload(t, ctx, kerneltest.Poisoned(9))
 	step := newStepBuffer(t, ctx, 3)
 	ok := StepSlot{Buf: step, Word: 1}
 	expectRejected(t, ctx, []rejectCase{
@@ -261,6 +263,6 @@ func TestRNGRejectsBadArguments(t *testing.T) {
 		{"infinite sigma", func(s *vk.Sequence) error { return lib.FillNormal(s, out, 1, ok, float32(math.Inf(1))) },
 			[]string{"rng: normal", "sigma"}},
 	})
-	wantErr(t, "WriteCounter past the end", WriteCounter(StepSlot{Buf: step, Word: 2}, 1), "counter slot", "outside")
-	wantErr(t, "WriteCounter without a buffer", WriteCounter(StepSlot{}, 1), "counter slot", "no buffer")
+	kerneltest.WantErr(t, "WriteCounter past the end", WriteCounter(StepSlot{Buf: step, Word: 2}, 1), "counter slot", "outside")
+	kerneltest.WantErr(t, "WriteCounter without a buffer", WriteCounter(StepSlot{}, 1), "counter slot", "no buffer")
 }

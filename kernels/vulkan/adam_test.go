@@ -1,10 +1,12 @@
-package kernels
+package vulkan
 
 import (
 	"math"
 	"math/rand"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -30,8 +32,8 @@ func TestAdamMatchesReferenceOverSteps(t *testing.T) {
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(21))
 	for k, n := range stepSizes {
-		p, m, g := randVec(rng, n), randVec(rng, n), randVec(rng, n)
-		v := randVec(rng, n)
+		p, m, g := kerneltest.RandVec(rng, n), kerneltest.RandVec(rng, n), kerneltest.RandVec(rng, n)
+		v := kerneltest.RandVec(rng, n)
 		for i := range v {
 			v[i] = v[i]*v[i] + 1e-3 // a second moment is positive
 		}
@@ -42,7 +44,7 @@ func TestAdamMatchesReferenceOverSteps(t *testing.T) {
 		seq := newRecorded(t, ctx, func(s *vk.Sequence) error { return lib.AdamUpdate(s, slot, pb, mb, vb, gb) })
 		lr := float32(0.05) * float32(1+k%3)
 		for ti := 1; ti <= 5; ti++ {
-			st, err := NewAdamStep(lr, 0.9, 0.999, 1e-8, ti)
+			st, err := kernels.NewAdamStep(lr, 0.9, 0.999, 1e-8, ti)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,7 +52,7 @@ func TestAdamMatchesReferenceOverSteps(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustRun(t, seq)
-			if err := AdamUpdate(st, p, m, v, g); err != nil {
+			if err := kernels.AdamUpdate(st, p, m, v, g); err != nil {
 				t.Fatal(err)
 			}
 			expectClose(t, "adam p", pb, p)
@@ -64,16 +66,16 @@ func TestAdamMatchesReferenceOverSteps(t *testing.T) {
 				dGot[i] = float64(got[i]) - float64(p0[i])
 				dWant[i] = float64(p[i]) - float64(p0[i])
 			}
-			if e := relL2(dGot, dWant); e > gpuTolerance {
-				t.Fatalf("n=%d step %d: the change of p has relative error %.3g > %g", n, ti, e, gpuTolerance)
+			if e := relL2(dGot, dWant); e > kerneltest.Tolerance {
+				t.Fatalf("n=%d step %d: the change of p has relative error %.3g > %g", n, ti, e, kerneltest.Tolerance)
 			}
 		}
 	}
 }
 
 func TestAdamStepWords(t *testing.T) {
-	s := AdamStep{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, BiasCorr1: 0.1, BiasCorr2: 0.001}
-	w := s.Words()
+	s := kernels.AdamStep{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, BiasCorr1: 0.1, BiasCorr2: 0.001}
+	w := adamWords(s)
 	for i, f := range []float32{s.LR, s.Beta1, s.Beta2, s.Eps, s.BiasCorr1, s.BiasCorr2} {
 		if w[i] != math.Float32bits(f) {
 			t.Errorf("word %d = %#x, want %#x", i, w[i], math.Float32bits(f))
@@ -87,8 +89,8 @@ func TestAdamStepWords(t *testing.T) {
 func TestAdamRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	p, m, v, g := upload(t, ctx, poisoned(6)), upload(t, ctx, poisoned(6)), upload(t, ctx, poisoned(6)), upload(t, ctx, poisoned(6))
-	short := upload(t, ctx, poisoned(5))
+	p, m, v, g := upload(t, ctx, kerneltest.Poisoned(6)), upload(t, ctx, kerneltest.Poisoned(6)), upload(t, ctx, kerneltest.Poisoned(6)), upload(t, ctx, kerneltest.Poisoned(6))
+	short := upload(t, ctx, kerneltest.Poisoned(5))
 	step := newStepBuffer(t, ctx, AdamStepWords+1)
 	slot := StepSlot{Buf: step, Word: 1}
 	expectRejected(t, ctx, []rejectCase{
@@ -109,15 +111,15 @@ func TestAdamRejectsBadArguments(t *testing.T) {
 		{"slot in p", func(s *vk.Sequence) error { return lib.AdamUpdate(s, StepSlot{Buf: p}, p, m, v, g) },
 			[]string{"adam", "step slot", "writes"}},
 	})
-	good, err := NewAdamStep(1e-3, 0.9, 0.999, 1e-8, 1)
+	good, err := kernels.NewAdamStep(1e-3, 0.9, 0.999, 1e-8, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := good
 	bad.Beta1 = 1
-	wantErr(t, "WriteAdamStep of Beta1 = 1", WriteAdamStep(slot, bad), "adam", "Beta1")
+	kerneltest.WantErr(t, "WriteAdamStep of Beta1 = 1", WriteAdamStep(slot, bad), "adam", "Beta1")
 	bad = good
 	bad.BiasCorr2 = float32(math.NaN())
-	wantErr(t, "WriteAdamStep of a NaN BiasCorr2", WriteAdamStep(slot, bad), "adam", "BiasCorr2")
-	wantErr(t, "WriteAdamStep past the end", WriteAdamStep(StepSlot{Buf: step, Word: 2}, good), "adam", "step slot", "outside")
+	kerneltest.WantErr(t, "WriteAdamStep of a NaN BiasCorr2", WriteAdamStep(slot, bad), "adam", "BiasCorr2")
+	kerneltest.WantErr(t, "WriteAdamStep past the end", WriteAdamStep(StepSlot{Buf: step, Word: 2}, good), "adam", "step slot", "outside")
 }

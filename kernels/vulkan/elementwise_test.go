@@ -1,9 +1,11 @@
-package kernels
+package vulkan
 
 import (
 	"math/rand"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -13,21 +15,21 @@ func TestElementwiseMatchesReference(t *testing.T) {
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(7))
 	for _, n := range []int{1, 13, 63, 65, 1023, 1 << 18, 262147 + 4096*64} {
-		x, y := randVec(rng, n), randVec(rng, n)
+		x, y := kerneltest.RandVec(rng, n), kerneltest.RandVec(rng, n)
 		a := float32(rng.NormFloat64())
 
-		out := upload(t, ctx, poisoned(n))
+		out := upload(t, ctx, kerneltest.Poisoned(n))
 		runOne(t, ctx, func(s *vk.Sequence) error { return lib.Fill(s, out, a) })
-		want, _ := Fill(n, a)
+		want, _ := kernels.Fill(n, a)
 		expectClose(t, "fill", out, want)
 
-		dst := upload(t, ctx, poisoned(n))
+		dst := upload(t, ctx, kerneltest.Poisoned(n))
 		runOne(t, ctx, func(s *vk.Sequence) error { return lib.Copy(s, upload(t, ctx, x), dst) })
-		expectClose(t, "copy", dst, Copy(x))
+		expectClose(t, "copy", dst, kernels.Copy(x))
 
 		yb := upload(t, ctx, y)
 		runOne(t, ctx, func(s *vk.Sequence) error { return lib.Axpy(s, a, upload(t, ctx, x), yb) })
-		want, _ = Axpy(a, x, y)
+		want, _ = kernels.Axpy(a, x, y)
 		expectClose(t, "axpy", yb, want)
 	}
 }

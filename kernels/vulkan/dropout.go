@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -16,18 +17,18 @@ import (
 // fresh counter (WriteCounter) before each run, and give the backward pass the same
 // slot and p. In eval mode the slot is not read and may be empty. y may be x (in
 // place). x and y have the same length.
-func (l *Library) DropoutForward(seq *vk.Sequence, p DropoutParams, counter StepSlot, x, y *vk.Buffer) error {
+func (l *Library) DropoutForward(seq *vk.Sequence, p kernels.DropoutParams, counter StepSlot, x, y *vk.Buffer) error {
 	return l.dropout(seq, "dropout_fwd", "x", "y", p, counter, x, y)
 }
 
 // DropoutBackward records dx = dy masked and scaled as DropoutForward treats x with
 // the same p and counter slot (DropoutBackward in dropout_ref.go); dx may be dy.
-func (l *Library) DropoutBackward(seq *vk.Sequence, p DropoutParams, counter StepSlot, dy, dx *vk.Buffer) error {
+func (l *Library) DropoutBackward(seq *vk.Sequence, p kernels.DropoutParams, counter StepSlot, dy, dx *vk.Buffer) error {
 	return l.dropout(seq, "dropout_bwd", "dy", "dx", p, counter, dy, dx)
 }
 
-func (l *Library) dropout(seq *vk.Sequence, shader, inName, outName string, p DropoutParams, counter StepSlot, in, out *vk.Buffer) error {
-	op := opDropout
+func (l *Library) dropout(seq *vk.Sequence, shader, inName, outName string, p kernels.DropoutParams, counter StepSlot, in, out *vk.Buffer) error {
+	op := kernels.OpDropout
 	if shader == "dropout_bwd" {
 		op += " backward"
 	}

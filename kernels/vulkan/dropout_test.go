@@ -1,10 +1,12 @@
-package kernels
+package vulkan
 
 import (
 	"math"
 	"math/rand"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -12,7 +14,7 @@ import (
 // nonZeroVec is randVec with no exact zeros, so a dropped element (0) is never
 // confused with a kept one.
 func nonZeroVec(rng *rand.Rand, n int) []float32 {
-	v := randVec(rng, n)
+	v := kerneltest.RandVec(rng, n)
 	for i := range v {
 		if v[i] == 0 {
 			v[i] = 1
@@ -22,17 +24,17 @@ func nonZeroVec(rng *rand.Rand, n int) []float32 {
 }
 
 // expectDropout checks a train-mode dropout output: the mask bit for bit (element i
-// is 0 exactly when DropoutKeep is false) and the values within gpuTolerance.
-func expectDropout(t *testing.T, name string, b *vk.Buffer, p DropoutParams, in []float32) {
+// is 0 exactly when DropoutKeep is false) and the values within kerneltest.Tolerance.
+func expectDropout(t *testing.T, name string, b *vk.Buffer, p kernels.DropoutParams, in []float32) {
 	t.Helper()
 	got := download(t, b)
 	for i, v := range got {
-		if keep := DropoutKeep(p, uint64(i)); keep != (v != 0) {
+		if keep := kernels.DropoutKeep(p, uint64(i)); keep != (v != 0) {
 			t.Fatalf("%s (P=%v, seed %#x, counter %#x): element %d is %v, but DropoutKeep = %v",
 				name, p.P, p.Seed, p.Counter, i, v, keep)
 		}
 	}
-	want, err := DropoutForward(p, in)
+	want, err := kernels.DropoutForward(p, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +47,14 @@ func TestDropoutMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	probs := []float32{0.5, 0.1, 0.9, 0, 0.25, 0.75}
 	for k, n := range stepSizes {
-		p := DropoutParams{P: probs[k%len(probs)], Seed: 0x9e3779b97f4a7c15 + uint64(k), Counter: 1<<40 + uint64(n), Train: true}
+		p := kernels.DropoutParams{P: probs[k%len(probs)], Seed: 0x9e3779b97f4a7c15 + uint64(k), Counter: 1<<40 + uint64(n), Train: true}
 		step := newStepBuffer(t, ctx, 4)
 		slot := StepSlot{Buf: step, Word: 1}
 		if err := WriteCounter(slot, p.Counter); err != nil {
 			t.Fatal(err)
 		}
 		x, dy := nonZeroVec(rng, n), nonZeroVec(rng, n)
-		y, dx := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+		y, dx := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 		inPlace := upload(t, ctx, x)
 		gpu := p
 		gpu.Counter = 0 // the binding reads the counter from the slot, not from p
@@ -76,17 +78,17 @@ func TestDropoutEvalIsCopy(t *testing.T) {
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(12))
 	for _, n := range []int{1, 13, 65537} {
-		p := DropoutParams{P: 0.5, Seed: 3}
+		p := kernels.DropoutParams{P: 0.5, Seed: 3}
 		x, dy := nonZeroVec(rng, n), nonZeroVec(rng, n)
-		y, dx := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+		y, dx := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 		runOne(t, ctx, func(s *vk.Sequence) error {
 			if err := lib.DropoutForward(s, p, StepSlot{}, upload(t, ctx, x), y); err != nil {
 				return err
 			}
 			return lib.DropoutBackward(s, p, StepSlot{}, upload(t, ctx, dy), dx)
 		})
-		assertBitEqual(t, "eval dropout forward", download(t, y), x)
-		assertBitEqual(t, "eval dropout backward", download(t, dx), dy)
+		kerneltest.BitEqual(t, "eval dropout forward", download(t, y), x)
+		kerneltest.BitEqual(t, "eval dropout backward", download(t, dx), dy)
 	}
 }
 
@@ -97,11 +99,11 @@ func TestDropoutReplaysWithNewCounter(t *testing.T) {
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(13))
 	const n = 4099
-	p := DropoutParams{P: 0.3, Seed: 77, Train: true}
+	p := kernels.DropoutParams{P: 0.3, Seed: 77, Train: true}
 	step := newStepBuffer(t, ctx, 2)
 	slot := StepSlot{Buf: step}
 	x, dy := nonZeroVec(rng, n), nonZeroVec(rng, n)
-	y, dx := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+	y, dx := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 	seq := newRecorded(t, ctx, func(s *vk.Sequence) error {
 		if err := lib.DropoutForward(s, p, slot, upload(t, ctx, x), y); err != nil {
 			return err
@@ -139,22 +141,26 @@ func TestDropoutReplaysWithNewCounter(t *testing.T) {
 func TestDropoutRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	x, y, short := upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(4))
+	x, y, short := upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(4))
 	slot := StepSlot{Buf: newStepBuffer(t, ctx, 2)}
-	train := DropoutParams{P: 0.5, Train: true}
+	train := kernels.DropoutParams{P: 0.5, Train: true}
 	expectRejected(t, ctx, []rejectCase{
-		{"P = 1", func(s *vk.Sequence) error { return lib.DropoutForward(s, DropoutParams{P: 1, Train: true}, slot, x, y) },
+		{"P = 1", func(s *vk.Sequence) error {
+			return lib.DropoutForward(s, kernels.DropoutParams{P: 1, Train: true}, slot, x, y)
+		},
 			[]string{"dropout", "P must be in [0, 1)"}},
-		{"negative P", func(s *vk.Sequence) error { return lib.DropoutBackward(s, DropoutParams{P: -0.1}, slot, x, y) },
+		{"negative P", func(s *vk.Sequence) error { return lib.DropoutBackward(s, kernels.DropoutParams{P: -0.1}, slot, x, y) },
 			[]string{"dropout", "P"}},
 		{"NaN P", func(s *vk.Sequence) error {
-			return lib.DropoutForward(s, DropoutParams{P: float32(math.NaN()), Train: true}, slot, x, y)
+			return lib.DropoutForward(s, kernels.DropoutParams{P: float32(math.NaN()), Train: true}, slot, x, y)
 		}, []string{"dropout", "P"}},
 		{"short y", func(s *vk.Sequence) error { return lib.DropoutForward(s, train, slot, x, short) },
 			[]string{"dropout", "y holds 4 floats, want 5 (the length of x)"}},
 		{"short dx", func(s *vk.Sequence) error { return lib.DropoutBackward(s, train, slot, x, short) },
 			[]string{"dropout backward", "dx holds 4 floats, want 5 (the length of dy)"}},
-		{"short dx in eval", func(s *vk.Sequence) error { return lib.DropoutBackward(s, DropoutParams{}, StepSlot{}, x, short) },
+		{"short dx in eval", func(s *vk.Sequence) error {
+			return lib.DropoutBackward(s, kernels.DropoutParams{}, StepSlot{}, x, short)
+		},
 			[]string{"dropout backward", "dx holds 4"}},
 		{"train without a slot", func(s *vk.Sequence) error { return lib.DropoutForward(s, train, StepSlot{}, x, y) },
 			[]string{"dropout", "counter slot", "no buffer"}},

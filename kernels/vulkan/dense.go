@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -84,37 +85,37 @@ func dalCheckBuf(op, name string, b *vk.Buffer, formula string, dims ...int) err
 	if b == nil {
 		return fmt.Errorf("%s: %s buffer is nil", op, name)
 	}
-	return checkLen(op, name, b.Len(), formula, dims...)
+	return kernels.CheckLen(op, name, b.Len(), formula, dims...)
 }
 
 // DenseForward records y = x·Wᵀ + b (DenseForward in dense_ref.go): x [N, In],
 // w [Out, In], y [N, Out], b [Out] when p.Bias, else nil. y must not alias the inputs.
-func (l *Library) DenseForward(seq *vk.Sequence, p DenseParams, x, w, b, y *vk.Buffer) error {
+func (l *Library) DenseForward(seq *vk.Sequence, p kernels.DenseParams, x, w, b, y *vk.Buffer) error {
 	return l.denseForwardTiled(seq, l.denseTiles(), p, x, w, b, y)
 }
 
-func (l *Library) denseForwardTiled(seq *vk.Sequence, t denseTiles, p DenseParams, x, w, b, y *vk.Buffer) error {
+func (l *Library) denseForwardTiled(seq *vk.Sequence, t denseTiles, p kernels.DenseParams, x, w, b, y *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "input x", x, "N*In", p.N, p.In); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "input x", x, "N*In", p.N, p.In); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
 	if p.Bias {
-		if err := dalCheckBuf(opDense, "bias b", b, "Out", p.Out); err != nil {
+		if err := dalCheckBuf(kernels.OpDense, "bias b", b, "Out", p.Out); err != nil {
 			return err
 		}
 	} else if b != nil {
-		return fmt.Errorf("%s: bias buffer given (%d floats) but Bias is false (pass nil)", opDense, b.Len())
+		return fmt.Errorf("%s: bias buffer given (%d floats) but Bias is false (pass nil)", kernels.OpDense, b.Len())
 	}
-	if err := dalCheckBuf(opDense, "output y", y, "N*Out", p.N, p.Out); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "output y", y, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
 	if y == x || y == w || y == b {
-		return fmt.Errorf("%s: output y must not be an input buffer", opDense)
+		return fmt.Errorf("%s: output y must not be an input buffer", kernels.OpDense)
 	}
 	bias := b
 	if bias == nil {
@@ -125,71 +126,71 @@ func (l *Library) denseForwardTiled(seq *vk.Sequence, t denseTiles, p DenseParam
 
 // DenseBackwardInput records dx = dy·W (DenseBackwardInput in dense_ref.go):
 // w [Out, In], dy [N, Out], dx [N, In]. dx must not alias the inputs.
-func (l *Library) DenseBackwardInput(seq *vk.Sequence, p DenseParams, w, dy, dx *vk.Buffer) error {
+func (l *Library) DenseBackwardInput(seq *vk.Sequence, p kernels.DenseParams, w, dy, dx *vk.Buffer) error {
 	return l.denseBackwardInputTiled(seq, l.denseTiles(), p, w, dy, dx)
 }
 
-func (l *Library) denseBackwardInputTiled(seq *vk.Sequence, t denseTiles, p DenseParams, w, dy, dx *vk.Buffer) error {
+func (l *Library) denseBackwardInputTiled(seq *vk.Sequence, t denseTiles, p kernels.DenseParams, w, dy, dx *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "grad input dx", dx, "N*In", p.N, p.In); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "grad input dx", dx, "N*In", p.N, p.In); err != nil {
 		return err
 	}
 	if dx == w || dx == dy {
-		return fmt.Errorf("%s: grad input dx must not be an input buffer", opDense)
+		return fmt.Errorf("%s: grad input dx must not be an input buffer", kernels.OpDense)
 	}
 	return l.gemm(seq, t, "dense_bwd_data", p.N, p.In, p.Out, p.Out, true, p.In, false, false, dy, w, dx)
 }
 
 // DenseBackwardWeight records dW = dyᵀ·x (DenseBackwardWeight in dense_ref.go):
 // x [N, In], dy [N, Out], dw [Out, In], overwritten. dw must not alias the inputs.
-func (l *Library) DenseBackwardWeight(seq *vk.Sequence, p DenseParams, x, dy, dw *vk.Buffer) error {
+func (l *Library) DenseBackwardWeight(seq *vk.Sequence, p kernels.DenseParams, x, dy, dw *vk.Buffer) error {
 	return l.denseBackwardWeightTiled(seq, l.denseTiles(), p, x, dy, dw)
 }
 
-func (l *Library) denseBackwardWeightTiled(seq *vk.Sequence, t denseTiles, p DenseParams, x, dy, dw *vk.Buffer) error {
+func (l *Library) denseBackwardWeightTiled(seq *vk.Sequence, t denseTiles, p kernels.DenseParams, x, dy, dw *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "input x", x, "N*In", p.N, p.In); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "input x", x, "N*In", p.N, p.In); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "grad weight dw", dw, "Out*In", p.Out, p.In); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "grad weight dw", dw, "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
 	if dw == x || dw == dy {
-		return fmt.Errorf("%s: grad weight dw must not be an input buffer", opDense)
+		return fmt.Errorf("%s: grad weight dw must not be an input buffer", kernels.OpDense)
 	}
 	return l.gemm(seq, t, "dense_bwd_weight", p.Out, p.In, p.N, p.Out, false, p.In, false, false, dy, x, dw)
 }
 
 // DenseBackwardBias records db[o] = Σ_n dy[n, o] (DenseBackwardBias in dense_ref.go):
 // dy [N, Out], db [Out], overwritten. It is an error when p.Bias is false.
-func (l *Library) DenseBackwardBias(seq *vk.Sequence, p DenseParams, dy, db *vk.Buffer) error {
+func (l *Library) DenseBackwardBias(seq *vk.Sequence, p kernels.DenseParams, dy, db *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	if !p.Bias {
-		return fmt.Errorf("%s: bias gradient requested but Bias is false", opDense)
+		return fmt.Errorf("%s: bias gradient requested but Bias is false", kernels.OpDense)
 	}
-	if err := dalCheckBuf(opDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(opDense, "grad bias db", db, "Out", p.Out); err != nil {
+	if err := dalCheckBuf(kernels.OpDense, "grad bias db", db, "Out", p.Out); err != nil {
 		return err
 	}
 	if db == dy {
-		return fmt.Errorf("%s: grad bias db must not be the grad output dy", opDense)
+		return fmt.Errorf("%s: grad bias db must not be the grad output dy", kernels.OpDense)
 	}
 	local := l.elementwiseLocal()
 	var vec uint32

@@ -1,9 +1,11 @@
-package kernels
+package vulkan
 
 import (
 	"math/rand"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -13,9 +15,9 @@ func TestAddScaleMatchReference(t *testing.T) {
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(31))
 	for _, n := range []int{1, 3, 5, 13, 1023, 65537, 262147 + 4096*64} {
-		a, b := randVec(rng, n), randVec(rng, n)
+		a, b := kerneltest.RandVec(rng, n), kerneltest.RandVec(rng, n)
 		s := float32(rng.NormFloat64())
-		sum, prod := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+		sum, prod := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 		ab, bb := upload(t, ctx, a), upload(t, ctx, b)
 		inA, inB := upload(t, ctx, a), upload(t, ctx, b)
 		runOne(t, ctx, func(q *vk.Sequence) error {
@@ -33,21 +35,21 @@ func TestAddScaleMatchReference(t *testing.T) {
 			}
 			return lib.Scale(q, inA, s, inA) // in place, after the add into inA
 		})
-		want, err := Add(a, b)
+		want, err := kernels.Add(a, b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		expectClose(t, "add", sum, want)
 		expectClose(t, "add in place on b", inB, want)
-		expectClose(t, "scale", prod, Scale(a, s))
-		expectClose(t, "add then scale in place", inA, Scale(want, s))
+		expectClose(t, "scale", prod, kernels.Scale(a, s))
+		expectClose(t, "add then scale in place", inA, kernels.Scale(want, s))
 	}
 }
 
 func TestAddScaleRejectMismatchedLengths(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	a, b, short := upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(5)), upload(t, ctx, poisoned(4))
+	a, b, short := upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(4))
 	expectRejected(t, ctx, []rejectCase{
 		{"add short b", func(s *vk.Sequence) error { return lib.Add(s, a, short, b) },
 			[]string{"elementwise: add", "b holds 4 floats, want 5 (the length of a)"}},

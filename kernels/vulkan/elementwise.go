@@ -1,4 +1,4 @@
-package kernels
+package vulkan
 
 import "github.com/ocgan-vk/ocgan/runtime/vk"
 

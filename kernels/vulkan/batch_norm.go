@@ -1,10 +1,11 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 	"math"
 	"strings"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -49,12 +50,12 @@ type bnBuf struct {
 // bnCheck validates the params and the buffers of a batch-norm op: train ops
 // need N·H·W >= 2; every buffer non-nil with the expected length; outputs
 // distinct from every other argument.
-func bnCheck(op string, p BatchNormParams, train bool, bufs ...bnBuf) error {
+func bnCheck(op string, p kernels.BatchNormParams, train bool, bufs ...bnBuf) error {
 	if err := p.Validate(); err != nil {
 		return bnRename(op, err)
 	}
 	if train {
-		if err := p.checkTrain(); err != nil {
+		if err := p.ValidateTrain(); err != nil {
 			return bnRename(op, err)
 		}
 	}
@@ -84,19 +85,19 @@ func bnCheck(op string, p BatchNormParams, train bool, bufs ...bnBuf) error {
 
 // bnRename replaces the "batch_norm: " prefix of a params error with op.
 func bnRename(op string, err error) error {
-	return fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), opBatchNorm+": "))
+	return fmt.Errorf("%s: %s", op, strings.TrimPrefix(err.Error(), kernels.OpBatchNorm+": "))
 }
 
-func (p BatchNormParams) bnTensor(name string, b *vk.Buffer, output bool) bnBuf {
+func bnTensor(p kernels.BatchNormParams, name string, b *vk.Buffer, output bool) bnBuf {
 	return bnBuf{name, b, "N*C*H*W", p.N * p.C * p.H * p.W, output}
 }
 
-func (p BatchNormParams) bnChannel(name string, b *vk.Buffer, output bool) bnBuf {
+func bnChannel(p kernels.BatchNormParams, name string, b *vk.Buffer, output bool) bnBuf {
 	return bnBuf{name, b, "C", p.C, output}
 }
 
 // bnPush is the push block of batch_norm_fwd and batch_norm_eval_bwd: N, C, HW, eps.
-func (p BatchNormParams) bnPush() []uint32 {
+func bnPush(p kernels.BatchNormParams) []uint32 {
 	return []uint32{uint32(p.N), uint32(p.C), uint32(p.H * p.W), vk.F32(p.Eps)}
 }
 
@@ -111,10 +112,10 @@ func (l *Library) bnChannelGroups(c int) [3]uint32 {
 
 // bnSliceGroups is the grid of batch_norm_fwd: channels in x, and in y enough
 // slices of N·H·W that each invocation visits about reducePerLane values.
-func (l *Library) bnSliceGroups(p BatchNormParams) [3]uint32 {
+func (l *Library) bnSliceGroups(p kernels.BatchNormParams) [3]uint32 {
 	lim := l.ctx.Info().Compute.MaxWorkGroupCount
 	per := int(l.elementwiseLocal()) * l.reducePerLane()
-	gy := (p.count() + per - 1) / per
+	gy := (p.Count() + per - 1) / per
 	if gy > 1024 {
 		gy = 1024
 	}
@@ -144,17 +145,17 @@ var bnBwdAccess = []vk.Access{vk.Read, vk.Read, vk.Read, vk.Read, vk.Read, vk.Wr
 // savedInvStd, and runningMean / runningVar updated in place with Momentum
 // (unbiased variance). x and y hold N·C·H·W floats, the rest C. Two
 // dispatches: the statistics, then y.
-func (l *Library) BatchNormTrainForward(seq *vk.Sequence, p BatchNormParams, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd *vk.Buffer) error {
+func (l *Library) BatchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormParams, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd *vk.Buffer) error {
 	return l.batchNormTrainForward(seq, p, nil, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd)
 }
 
 // batchNormTrainForward is BatchNormTrainForward with the workgroup-sum specialization
 // constants gs (nil: the device's; see reduceGroupSpec).
-func (l *Library) batchNormTrainForward(seq *vk.Sequence, p BatchNormParams, gs []uint32, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd *vk.Buffer) error {
+func (l *Library) batchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormParams, gs []uint32, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd *vk.Buffer) error {
 	if err := bnCheck(bnTrainForward, p, true,
-		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false), p.bnChannel("beta", beta, false),
-		p.bnChannel("running mean", runningMean, true), p.bnChannel("running var", runningVar, true),
-		p.bnTensor("y", y, true), p.bnChannel("saved mean", savedMean, true), p.bnChannel("saved inv std", savedInvStd, true),
+		bnTensor(p, "x", x, false), bnChannel(p, "gamma", gamma, false), bnChannel(p, "beta", beta, false),
+		bnChannel(p, "running mean", runningMean, true), bnChannel(p, "running var", runningVar, true),
+		bnTensor(p, "y", y, true), bnChannel(p, "saved mean", savedMean, true), bnChannel(p, "saved inv std", savedInvStd, true),
 	); err != nil {
 		return err
 	}
@@ -174,18 +175,18 @@ func (l *Library) batchNormTrainForward(seq *vk.Sequence, p BatchNormParams, gs 
 	if err := seq.Dispatch(stats, l.bnChannelGroups(p.C), push, x, runningMean, runningVar, savedMean, savedInvStd); err != nil {
 		return err
 	}
-	return seq.Dispatch(fwd, l.bnSliceGroups(p), p.bnPush(), x, gamma, beta, savedMean, savedInvStd, y)
+	return seq.Dispatch(fwd, l.bnSliceGroups(p), bnPush(p), x, gamma, beta, savedMean, savedInvStd, y)
 }
 
 // BatchNormEvalForward records the eval-mode forward pass of
 // BatchNormEvalForward: y from the running statistics, which are not modified.
 // runningVar[c] + Eps must be > 0 (the device cannot report it; the reference
 // checks it). One dispatch.
-func (l *Library) BatchNormEvalForward(seq *vk.Sequence, p BatchNormParams, x, gamma, beta, runningMean, runningVar, y *vk.Buffer) error {
+func (l *Library) BatchNormEvalForward(seq *vk.Sequence, p kernels.BatchNormParams, x, gamma, beta, runningMean, runningVar, y *vk.Buffer) error {
 	if err := bnCheck(bnEvalForward, p, false,
-		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false), p.bnChannel("beta", beta, false),
-		p.bnChannel("running mean", runningMean, false), p.bnChannel("running var", runningVar, false),
-		p.bnTensor("y", y, true),
+		bnTensor(p, "x", x, false), bnChannel(p, "gamma", gamma, false), bnChannel(p, "beta", beta, false),
+		bnChannel(p, "running mean", runningMean, false), bnChannel(p, "running var", runningVar, false),
+		bnTensor(p, "y", y, true),
 	); err != nil {
 		return err
 	}
@@ -193,24 +194,24 @@ func (l *Library) BatchNormEvalForward(seq *vk.Sequence, p BatchNormParams, x, g
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(fwd, l.bnSliceGroups(p), p.bnPush(), x, gamma, beta, runningMean, runningVar, y)
+	return seq.Dispatch(fwd, l.bnSliceGroups(p), bnPush(p), x, gamma, beta, runningMean, runningVar, y)
 }
 
 // BatchNormTrainBackward records the gradients of the train-mode forward pass
 // (BatchNormTrainBackward): dx [N·C·H·W], dgamma and dbeta [C], from x, gamma,
 // the saved statistics and dy. One dispatch, one workgroup per channel.
-func (l *Library) BatchNormTrainBackward(seq *vk.Sequence, p BatchNormParams, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta *vk.Buffer) error {
+func (l *Library) BatchNormTrainBackward(seq *vk.Sequence, p kernels.BatchNormParams, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta *vk.Buffer) error {
 	return l.batchNormTrainBackward(seq, p, nil, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta)
 }
 
 // batchNormTrainBackward is BatchNormTrainBackward with the workgroup-sum specialization
 // constants gs (nil: the device's; see reduceGroupSpec).
-func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p BatchNormParams, gs []uint32, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta *vk.Buffer) error {
+func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p kernels.BatchNormParams, gs []uint32, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta *vk.Buffer) error {
 	if err := bnCheck(bnTrainBackward, p, true,
-		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false),
-		p.bnChannel("saved mean", savedMean, false), p.bnChannel("saved inv std", savedInvStd, false),
-		p.bnTensor("dy", dy, false), p.bnTensor("dx", dx, true),
-		p.bnChannel("dgamma", dgamma, true), p.bnChannel("dbeta", dbeta, true),
+		bnTensor(p, "x", x, false), bnChannel(p, "gamma", gamma, false),
+		bnChannel(p, "saved mean", savedMean, false), bnChannel(p, "saved inv std", savedInvStd, false),
+		bnTensor(p, "dy", dy, false), bnTensor(p, "dx", dx, true),
+		bnChannel(p, "dgamma", dgamma, true), bnChannel(p, "dbeta", dbeta, true),
 	); err != nil {
 		return err
 	}
@@ -229,18 +230,18 @@ func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p BatchNormParams, gs
 // BatchNormEvalBackward records the gradients of the eval-mode forward pass
 // (BatchNormEvalBackward), statistics fixed at the running mean and variance.
 // One dispatch, one workgroup per channel.
-func (l *Library) BatchNormEvalBackward(seq *vk.Sequence, p BatchNormParams, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta *vk.Buffer) error {
+func (l *Library) BatchNormEvalBackward(seq *vk.Sequence, p kernels.BatchNormParams, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta *vk.Buffer) error {
 	return l.batchNormEvalBackward(seq, p, nil, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta)
 }
 
 // batchNormEvalBackward is BatchNormEvalBackward with the workgroup-sum specialization
 // constants gs (nil: the device's; see reduceGroupSpec).
-func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p BatchNormParams, gs []uint32, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta *vk.Buffer) error {
+func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p kernels.BatchNormParams, gs []uint32, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta *vk.Buffer) error {
 	if err := bnCheck(bnEvalBackward, p, false,
-		p.bnTensor("x", x, false), p.bnChannel("gamma", gamma, false),
-		p.bnChannel("running mean", runningMean, false), p.bnChannel("running var", runningVar, false),
-		p.bnTensor("dy", dy, false), p.bnTensor("dx", dx, true),
-		p.bnChannel("dgamma", dgamma, true), p.bnChannel("dbeta", dbeta, true),
+		bnTensor(p, "x", x, false), bnChannel(p, "gamma", gamma, false),
+		bnChannel(p, "running mean", runningMean, false), bnChannel(p, "running var", runningVar, false),
+		bnTensor(p, "dy", dy, false), bnTensor(p, "dx", dx, true),
+		bnChannel(p, "dgamma", dgamma, true), bnChannel(p, "dbeta", dbeta, true),
 	); err != nil {
 		return err
 	}
@@ -252,5 +253,5 @@ func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p BatchNormParams, gs 
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.bnChannelGroups(p.C), p.bnPush(), x, dy, gamma, runningMean, runningVar, dx, dgamma, dbeta)
+	return seq.Dispatch(k, l.bnChannelGroups(p.C), bnPush(p), x, dy, gamma, runningMean, runningVar, dx, dgamma, dbeta)
 }

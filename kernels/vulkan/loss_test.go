@@ -1,4 +1,4 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -13,29 +15,29 @@ import (
 // gpuLoss is one loss's GPU methods and references.
 type gpuLoss struct {
 	name        string
-	value       func(*Library, *vk.Sequence, LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
-	perSample   func(*Library, *vk.Sequence, LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
-	grad        func(*Library, *vk.Sequence, LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
-	sampleGrad  func(*Library, *vk.Sequence, LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
-	refValue    func(LossParams, []float32, []float32) (float32, error)
-	refSample   func(LossParams, []float32, []float32) ([]float32, error)
-	refGrad     func(LossParams, []float32, []float32) ([]float32, error)
-	refSampleGr func(LossParams, []float32, []float32, []float32) ([]float32, error)
+	value       func(*Library, *vk.Sequence, kernels.LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
+	perSample   func(*Library, *vk.Sequence, kernels.LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
+	grad        func(*Library, *vk.Sequence, kernels.LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
+	sampleGrad  func(*Library, *vk.Sequence, kernels.LossParams, *vk.Buffer, *vk.Buffer, *vk.Buffer, *vk.Buffer) error
+	refValue    func(kernels.LossParams, []float32, []float32) (float32, error)
+	refSample   func(kernels.LossParams, []float32, []float32) ([]float32, error)
+	refGrad     func(kernels.LossParams, []float32, []float32) ([]float32, error)
+	refSampleGr func(kernels.LossParams, []float32, []float32, []float32) ([]float32, error)
 }
 
 var gpuLosses = []gpuLoss{
 	{"mse", (*Library).MSELoss, (*Library).MSELossPerSample, (*Library).MSELossGrad, (*Library).MSELossPerSampleGrad,
-		MSELoss, MSELossPerSample, MSELossGrad, MSELossPerSampleGrad},
+		kernels.MSELoss, kernels.MSELossPerSample, kernels.MSELossGrad, kernels.MSELossPerSampleGrad},
 	{"bce", (*Library).BCEWithLogitsLoss, (*Library).BCEWithLogitsLossPerSample, (*Library).BCEWithLogitsLossGrad,
 		(*Library).BCEWithLogitsLossPerSampleGrad,
-		BCEWithLogitsLoss, BCEWithLogitsLossPerSample, BCEWithLogitsLossGrad, BCEWithLogitsLossPerSampleGrad},
+		kernels.BCEWithLogitsLoss, kernels.BCEWithLogitsLossPerSample, kernels.BCEWithLogitsLossGrad, kernels.BCEWithLogitsLossPerSampleGrad},
 }
 
 // lossTargets returns the targets of a case: for BCE the constant 0 and 1 vectors of
 // OCGAN and uniform [0, 1) soft targets; for MSE normal values.
 func lossTargets(rng *rand.Rand, loss string, n int) map[string][]float32 {
 	if loss == "mse" {
-		return map[string][]float32{"normal": randVec(rng, n)}
+		return map[string][]float32{"normal": kerneltest.RandVec(rng, n)}
 	}
 	zeros, ones, soft := make([]float32, n), make([]float32, n), make([]float32, n)
 	for i := range ones {
@@ -47,7 +49,7 @@ func lossTargets(rng *rand.Rand, loss string, n int) map[string][]float32 {
 
 // lossPred returns n predictions/logits: normal, scaled by 3, with every 13th at ±30.
 func lossPred(rng *rand.Rand, n int) []float32 {
-	x := randVec(rng, n)
+	x := kerneltest.RandVec(rng, n)
 	for i := range x {
 		x[i] *= 3
 		if i%13 == 7 {
@@ -64,21 +66,21 @@ func TestLossMatchesReference(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(31))
-	var shapes []LossParams
+	var shapes []kernels.LossParams
 	for _, n := range []int{1, 3, 64} {
 		for _, f := range []int{1, 784, 5, 13} {
-			shapes = append(shapes, LossParams{N: n, F: f})
+			shapes = append(shapes, kernels.LossParams{N: n, F: f})
 		}
 	}
-	shapes = append(shapes, LossParams{N: 4099, F: 3}, LossParams{N: 2, F: 40000})
+	shapes = append(shapes, kernels.LossParams{N: 4099, F: 3}, kernels.LossParams{N: 2, F: 40000})
 	for _, L := range gpuLosses {
 		for _, p := range shapes {
-			pred, dloss := lossPred(rng, p.N*p.F), randVec(rng, p.N)
+			pred, dloss := lossPred(rng, p.N*p.F), kerneltest.RandVec(rng, p.N)
 			for tname, target := range lossTargets(rng, L.name, p.N*p.F) {
 				name := fmt.Sprintf("%s N=%d F=%d %s", L.name, p.N, p.F, tname)
 				xb, yb, db := upload(t, ctx, pred), upload(t, ctx, target), upload(t, ctx, dloss)
-				mean, per := upload(t, ctx, poisoned(1)), upload(t, ctx, poisoned(p.N))
-				g, sg := upload(t, ctx, poisoned(p.N*p.F)), upload(t, ctx, poisoned(p.N*p.F))
+				mean, per := upload(t, ctx, kerneltest.Poisoned(1)), upload(t, ctx, kerneltest.Poisoned(p.N))
+				g, sg := upload(t, ctx, kerneltest.Poisoned(p.N*p.F)), upload(t, ctx, kerneltest.Poisoned(p.N*p.F))
 				runOne(t, ctx, func(s *vk.Sequence) error {
 					if err := L.value(lib, s, p, xb, yb, mean); err != nil {
 						return err
@@ -114,7 +116,7 @@ func TestLossMeanAccuracy(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(32))
-	p := LossParams{N: 64, F: 3 * 64 * 64}
+	p := kernels.LossParams{N: 64, F: 3 * 64 * 64}
 	pred, target := make([]float32, p.N*p.F), make([]float32, p.N*p.F)
 	for i := range pred {
 		pred[i] = 3 + 0.01*float32(rng.NormFloat64())
@@ -137,7 +139,7 @@ func TestLossMeanAccuracy(t *testing.T) {
 			}
 		}
 		for name, data := range map[string][2][]float32{"similar": {pred, target}, "large then tiny": {tiny, zeros}} {
-			out := upload(t, ctx, poisoned(1))
+			out := upload(t, ctx, kerneltest.Poisoned(1))
 			runOne(t, ctx, func(s *vk.Sequence) error {
 				return L.value(lib, s, p, upload(t, ctx, data[0]), upload(t, ctx, data[1]), out)
 			})
@@ -152,8 +154,8 @@ func TestLossGradInPlace(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(33))
-	p := LossParams{N: 3, F: 13}
-	pred, dloss := lossPred(rng, p.N*p.F), randVec(rng, p.N)
+	p := kernels.LossParams{N: 3, F: 13}
+	pred, dloss := lossPred(rng, p.N*p.F), kerneltest.RandVec(rng, p.N)
 	for _, L := range gpuLosses {
 		for _, target := range lossTargets(rng, L.name, p.N*p.F) {
 			a, b := upload(t, ctx, pred), upload(t, ctx, pred)
@@ -181,15 +183,15 @@ func TestLossRejectsBadArguments(t *testing.T) {
 	}
 	defer seq.Free()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
-	p := LossParams{N: 2, F: 3}
+	p := kernels.LossParams{N: 2, F: 3}
 	x, y, one, two, g := buf(6), buf(6), buf(1), buf(2), buf(6)
 	for _, L := range gpuLosses {
 		cases := []struct {
 			name string
 			err  error
 		}{
-			{"N=0", L.value(lib, seq, LossParams{N: 0, F: 3}, x, y, one)},
-			{"F=0", L.grad(lib, seq, LossParams{N: 2, F: 0}, x, y, g)},
+			{"N=0", L.value(lib, seq, kernels.LossParams{N: 0, F: 3}, x, y, one)},
+			{"F=0", L.grad(lib, seq, kernels.LossParams{N: 2, F: 0}, x, y, g)},
 			{"short pred", L.value(lib, seq, p, buf(5), y, one)},
 			{"long target", L.perSample(lib, seq, p, x, buf(7), two)},
 			{"nil target", L.grad(lib, seq, p, x, nil, g)},

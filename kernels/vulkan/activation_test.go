@@ -1,4 +1,4 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
@@ -6,16 +6,18 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
-var testActivations = []ActivationParams{{Kind: ReLU}, {Kind: LeakyReLU, Slope: 0.2}, {Kind: Tanh}, {Kind: Sigmoid}}
+var testActivations = []kernels.ActivationParams{{Kind: kernels.ReLU}, {Kind: kernels.LeakyReLU, Slope: 0.2}, {Kind: kernels.Tanh}, {Kind: kernels.Sigmoid}}
 
 // actInput returns n values: normal, with every 7th scaled to ±30 (saturation) and
 // every 11th tiny (tanh's series branch).
 func actInput(rng *rand.Rand, n int) []float32 {
-	x := randVec(rng, n)
+	x := kerneltest.RandVec(rng, n)
 	for i := range x {
 		switch {
 		case i%7 == 3:
@@ -37,8 +39,8 @@ func TestActivationMatchesReference(t *testing.T) {
 	for _, n := range []int{1, 13, 1023, 65537, 4*lib.maxGroups1D()*int(lib.elementwiseLocal()) + 13} {
 		for _, p := range testActivations {
 			name := fmt.Sprintf("%s n=%d", p.Kind, n)
-			x, dy := actInput(rng, n), randVec(rng, n)
-			wantY, err := ActivationForward(p, x)
+			x, dy := actInput(rng, n), kerneltest.RandVec(rng, n)
+			wantY, err := kernels.ActivationForward(p, x)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,13 +48,13 @@ func TestActivationMatchesReference(t *testing.T) {
 			if p.Kind.BackwardUsesOutput() {
 				saved = wantY
 			}
-			wantDX, err := ActivationBackward(p, saved, dy)
+			wantDX, err := kernels.ActivationBackward(p, saved, dy)
 			if err != nil {
 				t.Fatal(err)
 			}
 
-			xb, y := upload(t, ctx, x), upload(t, ctx, poisoned(n))
-			sb, dyb, dx := upload(t, ctx, saved), upload(t, ctx, dy), upload(t, ctx, poisoned(n))
+			xb, y := upload(t, ctx, x), upload(t, ctx, kerneltest.Poisoned(n))
+			sb, dyb, dx := upload(t, ctx, saved), upload(t, ctx, dy), upload(t, ctx, kerneltest.Poisoned(n))
 			runOne(t, ctx, func(s *vk.Sequence) error {
 				if err := lib.ActivationForward(s, p, xb, y); err != nil {
 					return err
@@ -88,11 +90,11 @@ func TestActivationSaturationAndSmallInputs(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	x := []float32{30, -30, 88, -88, 100, -100, 1e30, -1e30, 15, -15}
-	for _, p := range []ActivationParams{{Kind: Tanh}, {Kind: Sigmoid}} {
-		y := upload(t, ctx, poisoned(len(x)))
+	for _, p := range []kernels.ActivationParams{{Kind: kernels.Tanh}, {Kind: kernels.Sigmoid}} {
+		y := upload(t, ctx, kerneltest.Poisoned(len(x)))
 		runOne(t, ctx, func(s *vk.Sequence) error { return lib.ActivationForward(s, p, upload(t, ctx, x), y) })
 		got := download(t, y)
-		want, _ := ActivationForward(p, x)
+		want, _ := kernels.ActivationForward(p, x)
 		for i := range x {
 			if math.IsNaN(float64(got[i])) || math.Abs(float64(got[i]-want[i])) > 1e-6 {
 				t.Errorf("%s(%g) = %g, want %g", p.Kind, x[i], got[i], want[i])
@@ -104,11 +106,11 @@ func TestActivationSaturationAndSmallInputs(t *testing.T) {
 	for i := range small {
 		small[i] = float32(rng.NormFloat64() * math.Pow(10, -1-float64(i%6)))
 	}
-	for _, p := range []ActivationParams{{Kind: Tanh}, {Kind: Sigmoid}} {
-		y := upload(t, ctx, poisoned(len(small)))
+	for _, p := range []kernels.ActivationParams{{Kind: kernels.Tanh}, {Kind: kernels.Sigmoid}} {
+		y := upload(t, ctx, kerneltest.Poisoned(len(small)))
 		runOne(t, ctx, func(s *vk.Sequence) error { return lib.ActivationForward(s, p, upload(t, ctx, small), y) })
 		got := download(t, y)
-		want, _ := ActivationForward(p, small)
+		want, _ := kernels.ActivationForward(p, small)
 		for i := range small {
 			if e := math.Abs(float64(got[i]-want[i])) / math.Abs(float64(want[i])); e > 1e-5 {
 				t.Errorf("%s(%g) = %g, want %g (relative error %.2g)", p.Kind, small[i], got[i], want[i], e)
@@ -126,24 +128,24 @@ func TestActivationRejectsBadArguments(t *testing.T) {
 	}
 	defer seq.Free()
 	a, b, c := upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 6))
-	relu := ActivationParams{Kind: ReLU}
+	relu := kernels.ActivationParams{Kind: kernels.ReLU}
 	cases := []struct {
 		name string
 		err  error
 	}{
-		{"zero kind", lib.ActivationForward(seq, ActivationParams{}, a, b)},
-		{"unknown kind", lib.ActivationBackward(seq, ActivationParams{Kind: 9}, a, b, a)},
-		{"NaN slope", lib.ActivationForward(seq, ActivationParams{Kind: LeakyReLU, Slope: float32(math.NaN())}, a, b)},
+		{"zero kind", lib.ActivationForward(seq, kernels.ActivationParams{}, a, b)},
+		{"unknown kind", lib.ActivationBackward(seq, kernels.ActivationParams{Kind: 9}, a, b, a)},
+		{"NaN slope", lib.ActivationForward(seq, kernels.ActivationParams{Kind: kernels.LeakyReLU, Slope: float32(math.NaN())}, a, b)},
 		{"forward length", lib.ActivationForward(seq, relu, a, c)},
 		{"forward nil", lib.ActivationForward(seq, relu, nil, a)},
 		{"backward dy length", lib.ActivationBackward(seq, relu, a, c, b)},
-		{"backward dx length", lib.ActivationBackward(seq, ActivationParams{Kind: Tanh}, a, b, c)},
+		{"backward dx length", lib.ActivationBackward(seq, kernels.ActivationParams{Kind: kernels.Tanh}, a, b, c)},
 		{"backward nil", lib.ActivationBackward(seq, relu, a, b, nil)},
 	}
 	for _, c := range cases {
 		if c.err == nil {
 			t.Errorf("%s: no error", c.name)
-		} else if len(c.err.Error()) < len(opActivation) || c.err.Error()[:len(opActivation)] != opActivation {
+		} else if len(c.err.Error()) < len(kernels.OpActivation) || c.err.Error()[:len(kernels.OpActivation)] != kernels.OpActivation {
 			t.Errorf("%s: error %q does not name the op", c.name, c.err)
 		}
 	}

@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -11,7 +12,7 @@ import (
 const AdamStepWords = 6
 
 // Words returns the words of an Adam step slot holding s.
-func (s AdamStep) Words() [AdamStepWords]uint32 {
+func adamWords(s kernels.AdamStep) [AdamStepWords]uint32 {
 	return [AdamStepWords]uint32{vk.F32(s.LR), vk.F32(s.Beta1), vk.F32(s.Beta2), vk.F32(s.Eps),
 		vk.F32(s.BiasCorr1), vk.F32(s.BiasCorr2)}
 }
@@ -19,12 +20,12 @@ func (s AdamStep) Words() [AdamStepWords]uint32 {
 // WriteAdamStep validates s and writes it into slot from the host; the next Run of a
 // sequence holding an AdamUpdate that reads the slot applies that step. The GPU
 // cannot check the values it reads, so this is where they are checked.
-func WriteAdamStep(slot StepSlot, s AdamStep) error {
+func WriteAdamStep(slot StepSlot, s kernels.AdamStep) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	w := s.Words()
-	return writeSlot(opAdam, "step slot", slot, w[:])
+	w := adamWords(s)
+	return writeSlot(kernels.OpAdam, "step slot", slot, w[:])
 }
 
 // AdamUpdate records one Adam step (AdamUpdate in adam_ref.go) in place on the
@@ -38,19 +39,19 @@ func (l *Library) AdamUpdate(seq *vk.Sequence, step StepSlot, p, m, v, g *vk.Buf
 		b    *vk.Buffer
 	}{{"parameters p", p}, {"first moment m", m}, {"second moment v", v}, {"gradient g", g}}
 	for i, x := range bufs {
-		if err := needBuf(opAdam, x.name, x.b); err != nil {
+		if err := needBuf(kernels.OpAdam, x.name, x.b); err != nil {
 			return err
 		}
 		if x.b.Len() != p.Len() {
-			return fmt.Errorf("%s: %s holds %d floats, want %d (the length of the parameters p)", opAdam, x.name, x.b.Len(), p.Len())
+			return fmt.Errorf("%s: %s holds %d floats, want %d (the length of the parameters p)", kernels.OpAdam, x.name, x.b.Len(), p.Len())
 		}
 		for _, y := range bufs[:i] {
 			if x.b == y.b {
-				return fmt.Errorf("%s: %s and %s are the same buffer", opAdam, y.name, x.name)
+				return fmt.Errorf("%s: %s and %s are the same buffer", kernels.OpAdam, y.name, x.name)
 			}
 		}
 	}
-	if err := step.check(opAdam, "step slot", AdamStepWords, p, m, v); err != nil {
+	if err := step.check(kernels.OpAdam, "step slot", AdamStepWords, p, m, v); err != nil {
 		return err
 	}
 	n := p.Len()

@@ -1,22 +1,24 @@
-package kernels
+package vulkan
 
 import (
 	"math/rand"
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // ocganDeconvs are the exact transposed-conv layers of OCGAN's decoder, all 5x5
 // stride 2, at batch n.
-func ocganDeconvs(n int) map[string]ConvTranspose2DParams {
-	l := func(c, k, h, pad, outPad int, bias bool) ConvTranspose2DParams {
-		return ConvTranspose2DParams{N: n, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2,
+func ocganDeconvs(n int) map[string]kernels.ConvTranspose2DParams {
+	l := func(c, k, h, pad, outPad int, bias bool) kernels.ConvTranspose2DParams {
+		return kernels.ConvTranspose2DParams{N: n, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2,
 			PadH: pad, PadW: pad, OutPadH: outPad, OutPadW: outPad, Bias: bias}
 	}
-	return map[string]ConvTranspose2DParams{
+	return map[string]kernels.ConvTranspose2DParams{
 		"dec1_16to256_1":  l(16, 256, 1, 1, 1, false),
 		"dec2_256to128_4": l(256, 128, 4, 2, 0, false),
 		"dec3_128to64_7":  l(128, 64, 7, 2, 1, false),
@@ -26,8 +28,8 @@ func ocganDeconvs(n int) map[string]ConvTranspose2DParams {
 
 // convT2dGPUCases are the shapes the transposed-conv GPU bindings are tested on,
 // as conv2dGPUCases, with output padding, plus the OCGAN decoder at batch 2.
-func convT2dGPUCases() map[string]ConvTranspose2DParams {
-	cases := map[string]ConvTranspose2DParams{
+func convT2dGPUCases() map[string]kernels.ConvTranspose2DParams {
+	cases := map[string]kernels.ConvTranspose2DParams{
 		"b1_1x1_everything":     {N: 1, C: 1, H: 1, W: 1, K: 1, KH: 1, KW: 1, StrideH: 1, StrideW: 1, Bias: true},
 		"b3_13ch_5x7_k5s2p2op1": {N: 3, C: 13, H: 5, W: 7, K: 11, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, OutPadH: 1, OutPadW: 1, Bias: true},
 		"b3_13ch_5x7_k5s2p0":    {N: 3, C: 13, H: 5, W: 7, K: 9, KH: 5, KW: 5, StrideH: 2, StrideW: 2},
@@ -53,52 +55,52 @@ func TestConvTranspose2DMatchesReference(t *testing.T) {
 
 // checkConvTranspose2D runs every conv_transpose2d method on random data and
 // compares it with the reference.
-func checkConvTranspose2D(t *testing.T, ctx *vk.Context, lib *Library, name string, p ConvTranspose2DParams) {
+func checkConvTranspose2D(t *testing.T, ctx *vk.Context, lib *Library, name string, p kernels.ConvTranspose2DParams) {
 	t.Helper()
 	if p.N == 0 {
 		t.Fatalf("no case %q", name)
 	}
 	rng := rand.New(rand.NewSource(int64(len(name)*104729 + p.C*17 + p.K)))
 	o := p.OutputShape()
-	x := randVec(rng, p.N*p.C*p.H*p.W)
-	w := randVec(rng, p.C*p.K*p.KH*p.KW)
-	dy := randVec(rng, o[0]*o[1]*o[2]*o[3])
+	x := kerneltest.RandVec(rng, p.N*p.C*p.H*p.W)
+	w := kerneltest.RandVec(rng, p.C*p.K*p.KH*p.KW)
+	dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
 	var b []float32
 	var bb *vk.Buffer
 	if p.Bias {
-		b = randVec(rng, p.K)
+		b = kerneltest.RandVec(rng, p.K)
 		bb = upload(t, ctx, b)
 	}
 	xb, wb, dyb := upload(t, ctx, x), upload(t, ctx, w), upload(t, ctx, dy)
 
-	y := upload(t, ctx, poisoned(len(dy)))
+	y := upload(t, ctx, kerneltest.Poisoned(len(dy)))
 	runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DForward(s, p, xb, wb, bb, y) })
-	want, err := ConvTranspose2DForward(p, x, w, b)
+	want, err := kernels.ConvTranspose2DForward(p, x, w, b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, "forward", y, want)
 
-	dx := upload(t, ctx, poisoned(len(x)))
+	dx := upload(t, ctx, kerneltest.Poisoned(len(x)))
 	runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DBackwardInput(s, p, wb, dyb, dx) })
-	want, err = ConvTranspose2DBackwardInput(p, w, dy)
+	want, err = kernels.ConvTranspose2DBackwardInput(p, w, dy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, "backward input", dx, want)
 
-	dw := upload(t, ctx, poisoned(len(w)))
+	dw := upload(t, ctx, kerneltest.Poisoned(len(w)))
 	runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DBackwardWeight(s, p, xb, dyb, dw) })
-	want, err = ConvTranspose2DBackwardWeight(p, x, dy)
+	want, err = kernels.ConvTranspose2DBackwardWeight(p, x, dy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, "backward weight", dw, want)
 
 	if p.Bias {
-		db := upload(t, ctx, poisoned(p.K))
+		db := upload(t, ctx, kerneltest.Poisoned(p.K))
 		runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DBackwardBias(s, p, dyb, db) })
-		want, err = ConvTranspose2DBackwardBias(p, dy)
+		want, err = kernels.ConvTranspose2DBackwardBias(p, dy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +116,7 @@ func TestConvTranspose2DRejectsBadArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer seq.Free()
-	p := ConvTranspose2DParams{N: 2, C: 3, H: 4, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, OutPadH: 1, Bias: true}
+	p := kernels.ConvTranspose2DParams{N: 2, C: 3, H: 4, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, OutPadH: 1, Bias: true}
 	o := p.OutputShape()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	nx, nw, ny := p.N*p.C*p.H*p.W, p.C*p.K*p.KH*p.KW, o[0]*o[1]*o[2]*o[3]

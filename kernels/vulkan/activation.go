@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -20,16 +21,16 @@ func (l *Library) actGroups(n int, local uint32) [3]uint32 {
 // ActivationForward records y = f(x) element-wise (ActivationForward in
 // activation_ref.go). x and y hold the same number of floats; y may be x (in place).
 // Tanh and sigmoid saturate (±1, 0, 1) for large |x|.
-func (l *Library) ActivationForward(seq *vk.Sequence, p ActivationParams, x, y *vk.Buffer) error {
+func (l *Library) ActivationForward(seq *vk.Sequence, p kernels.ActivationParams, x, y *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	if x == nil || y == nil {
-		return fmt.Errorf("%s: %s forward: input x or output y buffer is nil", opActivation, p.Kind)
+		return fmt.Errorf("%s: %s forward: input x or output y buffer is nil", kernels.OpActivation, p.Kind)
 	}
 	if x.Len() != y.Len() {
 		return fmt.Errorf("%s: %s forward: output y has %d floats, want %d (the length of the input x)",
-			opActivation, p.Kind, y.Len(), x.Len())
+			kernels.OpActivation, p.Kind, y.Len(), x.Len())
 	}
 	local := l.elementwiseLocal()
 	k, err := l.kernel("activation_fwd", []vk.Access{vk.Read, vk.Write}, 2, local, uint32(p.Kind))
@@ -44,7 +45,7 @@ func (l *Library) ActivationForward(seq *vk.Sequence, p ActivationParams, x, y *
 // activation_ref.go), where saved is the forward input x for ReLU/LeakyReLU and the
 // forward output y for Tanh/Sigmoid (ActivationKind.BackwardUsesOutput). All three
 // hold the same number of floats; dx may be dy or saved (in place).
-func (l *Library) ActivationBackward(seq *vk.Sequence, p ActivationParams, saved, dy, dx *vk.Buffer) error {
+func (l *Library) ActivationBackward(seq *vk.Sequence, p kernels.ActivationParams, saved, dy, dx *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -53,16 +54,16 @@ func (l *Library) ActivationBackward(seq *vk.Sequence, p ActivationParams, saved
 		name = "saved output y"
 	}
 	if saved == nil || dy == nil || dx == nil {
-		return fmt.Errorf("%s: %s backward: %s, grad output dy or grad input dx buffer is nil", opActivation, p.Kind, name)
+		return fmt.Errorf("%s: %s backward: %s, grad output dy or grad input dx buffer is nil", kernels.OpActivation, p.Kind, name)
 	}
 	n := saved.Len()
 	if dy.Len() != n {
 		return fmt.Errorf("%s: %s backward: grad output dy has %d floats, want %d (the length of the %s)",
-			opActivation, p.Kind, dy.Len(), n, name)
+			kernels.OpActivation, p.Kind, dy.Len(), n, name)
 	}
 	if dx.Len() != n {
 		return fmt.Errorf("%s: %s backward: grad input dx has %d floats, want %d (the length of the %s)",
-			opActivation, p.Kind, dx.Len(), n, name)
+			kernels.OpActivation, p.Kind, dx.Len(), n, name)
 	}
 	local := l.elementwiseLocal()
 	k, err := l.kernel("activation_bwd", []vk.Access{vk.Read, vk.Read, vk.Write}, 2, local, uint32(p.Kind))

@@ -1,4 +1,4 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -44,14 +46,14 @@ func TestReduceMatchesReference(t *testing.T) {
 		xb := upload(t, ctx, x)
 		for _, axes := range tc.axes {
 			for _, keep := range []bool{false, true} {
-				p := ReduceParams{Shape: tc.shape, Axes: axes, KeepDims: keep}
+				p := kernels.ReduceParams{Shape: tc.shape, Axes: axes, KeepDims: keep}
 				name := fmt.Sprintf("%v axes %v keep %v", tc.shape, axes, keep)
-				_, nout := p.sizes()
-				wantSum, err := ReduceSum(p, x)
+				_, nout := p.Sizes()
+				wantSum, err := kernels.ReduceSum(p, x)
 				if err != nil {
 					t.Fatal(err)
 				}
-				wantMean, err := ReduceMean(p, x)
+				wantMean, err := kernels.ReduceMean(p, x)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -63,7 +65,7 @@ func TestReduceMatchesReference(t *testing.T) {
 					if strategy == reduceGroupShared {
 						strategy, gs = reduceGroup, []uint32{64, 0, 0}
 					}
-					sum, mean := upload(t, ctx, poisoned(nout)), upload(t, ctx, poisoned(nout))
+					sum, mean := upload(t, ctx, kerneltest.Poisoned(nout)), upload(t, ctx, kerneltest.Poisoned(nout))
 					runOne(t, ctx, func(s *vk.Sequence) error {
 						if strategy == reduceAuto {
 							if err := lib.ReduceSum(s, p, xb, sum); err != nil {
@@ -82,19 +84,19 @@ func TestReduceMatchesReference(t *testing.T) {
 
 				dy := bnRandAround(rng, nout, 3, 1)
 				dyb := upload(t, ctx, dy)
-				dxs, dxm := upload(t, ctx, poisoned(n)), upload(t, ctx, poisoned(n))
+				dxs, dxm := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(n))
 				runOne(t, ctx, func(s *vk.Sequence) error {
 					if err := lib.ReduceSumBackward(s, p, dyb, dxs); err != nil {
 						return err
 					}
 					return lib.ReduceMeanBackward(s, p, dyb, dxm)
 				})
-				want, err := ReduceSumBackward(p, dy)
+				want, err := kernels.ReduceSumBackward(p, dy)
 				if err != nil {
 					t.Fatal(err)
 				}
 				bnExpectClose(t, name+" sum backward", dxs, want)
-				if want, err = ReduceMeanBackward(p, dy); err != nil {
+				if want, err = kernels.ReduceMeanBackward(p, dy); err != nil {
 					t.Fatal(err)
 				}
 				bnExpectClose(t, name+" mean backward", dxm, want)
@@ -112,16 +114,16 @@ func TestReduceRejectsBadArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer seq.Free()
-	p := ReduceParams{Shape: []int{3, 4, 5}, Axes: []int{0, 2}}
+	p := kernels.ReduceParams{Shape: []int{3, 4, 5}, Axes: []int{0, 2}}
 	x, y := buf(60), buf(4)
-	type call func(ReduceParams, *vk.Buffer, *vk.Buffer) error
+	type call func(kernels.ReduceParams, *vk.Buffer, *vk.Buffer) error
 	fwd := map[string]call{
-		"reduce sum":  func(p ReduceParams, a, b *vk.Buffer) error { return lib.ReduceSum(seq, p, a, b) },
-		"reduce mean": func(p ReduceParams, a, b *vk.Buffer) error { return lib.ReduceMean(seq, p, a, b) },
+		"reduce sum":  func(p kernels.ReduceParams, a, b *vk.Buffer) error { return lib.ReduceSum(seq, p, a, b) },
+		"reduce mean": func(p kernels.ReduceParams, a, b *vk.Buffer) error { return lib.ReduceMean(seq, p, a, b) },
 	}
 	bwd := map[string]call{
-		"reduce sum backward":  func(p ReduceParams, a, b *vk.Buffer) error { return lib.ReduceSumBackward(seq, p, a, b) },
-		"reduce mean backward": func(p ReduceParams, a, b *vk.Buffer) error { return lib.ReduceMeanBackward(seq, p, a, b) },
+		"reduce sum backward":  func(p kernels.ReduceParams, a, b *vk.Buffer) error { return lib.ReduceSumBackward(seq, p, a, b) },
+		"reduce mean backward": func(p kernels.ReduceParams, a, b *vk.Buffer) error { return lib.ReduceMeanBackward(seq, p, a, b) },
 	}
 	expectErr := func(what string, err error, words ...string) {
 		t.Helper()
@@ -135,7 +137,7 @@ func TestReduceRejectsBadArguments(t *testing.T) {
 			}
 		}
 	}
-	badParams := []ReduceParams{
+	badParams := []kernels.ReduceParams{
 		{Shape: nil, Axes: []int{0}},
 		{Shape: []int{3, 0}, Axes: []int{0}},
 		{Shape: []int{3, 4, 5}, Axes: nil},
@@ -177,7 +179,7 @@ func BenchmarkReduce(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
 	shape := []int{64, 128, 7, 7}
 	x := upload(b, ctx, bnRandAround(rng, 64*128*7*7, 3, 1))
-	dx := upload(b, ctx, poisoned(64*128*7*7))
+	dx := upload(b, ctx, kerneltest.Poisoned(64*128*7*7))
 	seq, err := ctx.NewSequence(vk.SequenceOptions{Timestamps: true})
 	if err != nil {
 		b.Fatal(err)
@@ -185,9 +187,9 @@ func BenchmarkReduce(b *testing.B) {
 	defer seq.Free()
 	var labels []string
 	for _, axes := range [][]int{{0, 2, 3}, {0}, {1, 2, 3}, {2, 3}, {0, 1, 2, 3}} {
-		p := ReduceParams{Shape: shape, Axes: axes}
-		_, nout := p.sizes()
-		y := upload(b, ctx, poisoned(nout))
+		p := kernels.ReduceParams{Shape: shape, Axes: axes}
+		_, nout := p.Sizes()
+		y := upload(b, ctx, kerneltest.Poisoned(nout))
 		for _, st := range []int{reduceLane, reduceGroup} {
 			if err := lib.reduce(seq, "reduce sum", p, x, y, false, st, nil); err != nil {
 				b.Fatal(err)
@@ -220,7 +222,7 @@ func BenchmarkReduce(b *testing.B) {
 	}
 }
 
-func reduceMustPlan(t testing.TB, p ReduceParams) reducePlan {
+func reduceMustPlan(t testing.TB, p kernels.ReduceParams) reducePlan {
 	t.Helper()
 	pl, err := planReduce("reduce", p)
 	if err != nil {

@@ -1,21 +1,23 @@
-package kernels
+package vulkan
 
 import (
 	"math/rand"
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // ocganConvs are the exact conv2d layers of OCGAN (encoder, classifier, visual
 // discriminator), all 5x5 stride 2, at batch n.
-func ocganConvs(n int) map[string]Conv2DParams {
-	l := func(c, k, h, pad int, bias bool) Conv2DParams {
-		return Conv2DParams{N: n, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: pad, PadW: pad, Bias: bias}
+func ocganConvs(n int) map[string]kernels.Conv2DParams {
+	l := func(c, k, h, pad int, bias bool) kernels.Conv2DParams {
+		return kernels.Conv2DParams{N: n, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: pad, PadW: pad, Bias: bias}
 	}
-	return map[string]Conv2DParams{
+	return map[string]kernels.Conv2DParams{
 		"enc1_1to64_28":   l(1, 64, 28, 2, true),
 		"enc2_64to128_14": l(64, 128, 14, 2, false),
 		"enc3_128to256_7": l(128, 256, 7, 2, false),
@@ -32,8 +34,8 @@ func ocganConvs(n int) map[string]Conv2DParams {
 // (batch 1 and 3, 13 channels, 5x7 images, kernel 5 stride 2 with padding 0 and
 // 2, non-square kernels and strides, 1x1 spatial, strides larger than the kernel,
 // channel counts that are not multiples of the tiles) and the OCGAN layers at batch 2.
-func conv2dGPUCases() map[string]Conv2DParams {
-	cases := map[string]Conv2DParams{
+func conv2dGPUCases() map[string]kernels.Conv2DParams {
+	cases := map[string]kernels.Conv2DParams{
 		"b1_1ch_5x7_k3p1_bias":  {N: 1, C: 1, H: 5, W: 7, K: 1, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, Bias: true},
 		"b3_13ch_5x7_k5s2p0":    {N: 3, C: 13, H: 5, W: 7, K: 13, KH: 5, KW: 5, StrideH: 2, StrideW: 2},
 		"b3_13ch_5x7_k5s2p2":    {N: 3, C: 13, H: 5, W: 7, K: 17, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true},
@@ -80,52 +82,52 @@ func TestConvGPUTilesMatchReference(t *testing.T) {
 }
 
 // checkConv2D runs every conv2d method on random data and compares it with the reference.
-func checkConv2D(t *testing.T, ctx *vk.Context, lib *Library, name string, p Conv2DParams) {
+func checkConv2D(t *testing.T, ctx *vk.Context, lib *Library, name string, p kernels.Conv2DParams) {
 	t.Helper()
 	if p.N == 0 {
 		t.Fatalf("no case %q", name)
 	}
 	rng := rand.New(rand.NewSource(int64(len(name)*7919 + p.C*31 + p.K)))
 	o := p.OutputShape()
-	x := randVec(rng, p.N*p.C*p.H*p.W)
-	w := randVec(rng, p.K*p.C*p.KH*p.KW)
-	dy := randVec(rng, o[0]*o[1]*o[2]*o[3])
+	x := kerneltest.RandVec(rng, p.N*p.C*p.H*p.W)
+	w := kerneltest.RandVec(rng, p.K*p.C*p.KH*p.KW)
+	dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
 	var b []float32
 	var bb *vk.Buffer
 	if p.Bias {
-		b = randVec(rng, p.K)
+		b = kerneltest.RandVec(rng, p.K)
 		bb = upload(t, ctx, b)
 	}
 	xb, wb, dyb := upload(t, ctx, x), upload(t, ctx, w), upload(t, ctx, dy)
 
-	y := upload(t, ctx, poisoned(len(dy)))
+	y := upload(t, ctx, kerneltest.Poisoned(len(dy)))
 	runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DForward(s, p, xb, wb, bb, y) })
-	want, err := Conv2DForward(p, x, w, b)
+	want, err := kernels.Conv2DForward(p, x, w, b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, "forward", y, want)
 
-	dx := upload(t, ctx, poisoned(len(x)))
+	dx := upload(t, ctx, kerneltest.Poisoned(len(x)))
 	runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DBackwardInput(s, p, wb, dyb, dx) })
-	want, err = Conv2DBackwardInput(p, w, dy)
+	want, err = kernels.Conv2DBackwardInput(p, w, dy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, "backward input", dx, want)
 
-	dw := upload(t, ctx, poisoned(len(w)))
+	dw := upload(t, ctx, kerneltest.Poisoned(len(w)))
 	runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DBackwardWeight(s, p, xb, dyb, dw) })
-	want, err = Conv2DBackwardWeight(p, x, dy)
+	want, err = kernels.Conv2DBackwardWeight(p, x, dy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, "backward weight", dw, want)
 
 	if p.Bias {
-		db := upload(t, ctx, poisoned(p.K))
+		db := upload(t, ctx, kerneltest.Poisoned(p.K))
 		runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DBackwardBias(s, p, dyb, db) })
-		want, err = Conv2DBackwardBias(p, dy)
+		want, err = kernels.Conv2DBackwardBias(p, dy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,15 +140,15 @@ func checkConv2D(t *testing.T, ctx *vk.Context, lib *Library, name string, p Con
 func TestConv2DInOneSequence(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	p := Conv2DParams{N: 2, C: 13, H: 9, W: 7, K: 19, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true}
+	p := kernels.Conv2DParams{N: 2, C: 13, H: 9, W: 7, K: 19, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true}
 	rng := rand.New(rand.NewSource(3))
 	o := p.OutputShape()
-	x, w, b := randVec(rng, p.N*p.C*p.H*p.W), randVec(rng, p.K*p.C*p.KH*p.KW), randVec(rng, p.K)
+	x, w, b := kerneltest.RandVec(rng, p.N*p.C*p.H*p.W), kerneltest.RandVec(rng, p.K*p.C*p.KH*p.KW), kerneltest.RandVec(rng, p.K)
 	xb, wb, bb := upload(t, ctx, x), upload(t, ctx, w), upload(t, ctx, b)
-	y := upload(t, ctx, poisoned(o[0]*o[1]*o[2]*o[3]))
-	dx := upload(t, ctx, poisoned(len(x)))
-	dw := upload(t, ctx, poisoned(len(w)))
-	db := upload(t, ctx, poisoned(p.K))
+	y := upload(t, ctx, kerneltest.Poisoned(o[0]*o[1]*o[2]*o[3]))
+	dx := upload(t, ctx, kerneltest.Poisoned(len(x)))
+	dw := upload(t, ctx, kerneltest.Poisoned(len(w)))
+	db := upload(t, ctx, kerneltest.Poisoned(p.K))
 	// y is used as the output gradient: each backward reads what the forward wrote.
 	runOne(t, ctx, func(s *vk.Sequence) error {
 		return convFirstErr(lib.Conv2DForward(s, p, xb, wb, bb, y),
@@ -154,13 +156,13 @@ func TestConv2DInOneSequence(t *testing.T) {
 			lib.Conv2DBackwardWeight(s, p, xb, y, dw),
 			lib.Conv2DBackwardBias(s, p, y, db))
 	})
-	yv, _ := Conv2DForward(p, x, w, b)
+	yv, _ := kernels.Conv2DForward(p, x, w, b)
 	expectClose(t, "forward", y, yv)
-	want, _ := Conv2DBackwardInput(p, w, yv)
+	want, _ := kernels.Conv2DBackwardInput(p, w, yv)
 	expectClose(t, "backward input", dx, want)
-	want, _ = Conv2DBackwardWeight(p, x, yv)
+	want, _ = kernels.Conv2DBackwardWeight(p, x, yv)
 	expectClose(t, "backward weight", dw, want)
-	want, _ = Conv2DBackwardBias(p, yv)
+	want, _ = kernels.Conv2DBackwardBias(p, yv)
 	expectClose(t, "backward bias", db, want)
 }
 
@@ -172,7 +174,7 @@ func TestConv2DRejectsBadArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer seq.Free()
-	p := Conv2DParams{N: 2, C: 3, H: 6, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, Bias: true}
+	p := kernels.Conv2DParams{N: 2, C: 3, H: 6, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, Bias: true}
 	o := p.OutputShape()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	nx, nw, ny := p.N*p.C*p.H*p.W, p.K*p.C*p.KH*p.KW, o[0]*o[1]*o[2]*o[3]

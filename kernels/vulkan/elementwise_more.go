@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -10,7 +11,7 @@ import (
 // same length. out may be a or b (in place): each element is read before the same
 // invocation writes it.
 func (l *Library) Add(seq *vk.Sequence, a, b, out *vk.Buffer) error {
-	const op = opElementwise + ": add"
+	const op = kernels.OpElementwise + ": add"
 	for _, x := range []struct {
 		name string
 		b    *vk.Buffer
@@ -37,7 +38,7 @@ func (l *Library) Add(seq *vk.Sequence, a, b, out *vk.Buffer) error {
 // Scale records out[i] = s·a[i] (Scale in elementwise_ref.go); a and out have the
 // same length. out may be a (in place).
 func (l *Library) Scale(seq *vk.Sequence, a *vk.Buffer, s float32, out *vk.Buffer) error {
-	const op = opElementwise + ": scale"
+	const op = kernels.OpElementwise + ": scale"
 	if err := needBuf(op, "a", a); err != nil {
 		return err
 	}

@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -10,7 +11,7 @@ import (
 // the correlation maps [N, K, OH, OW] to [N, C, H, W] with the weight
 // [C, K, KH, KW] read as a conv2d weight (K'=C output channels, C'=K input
 // channels). Its output size is exactly H×W because OutPad < Stride.
-func (p ConvTranspose2DParams) geom() convGeom {
+func convTranspose2DGeom(p kernels.ConvTranspose2DParams) convGeom {
 	o := p.OutputShape()
 	return convGeom{N: p.N, C: p.K, H: o[2], W: o[3], K: p.C, OH: p.H, OW: p.W,
 		KH: p.KH, KW: p.KW, SH: p.StrideH, SW: p.StrideW, PH: p.PadH, PW: p.PadW}
@@ -19,7 +20,7 @@ func (p ConvTranspose2DParams) geom() convGeom {
 // ConvTranspose2DForward records y = conv_transpose2d(x, w) + b (see the reference):
 // x [N,C,H,W], w [C,K,KH,KW], b [K] (only when p.Bias; may be nil otherwise),
 // y [N,K,OH,OW], overwritten. It runs the conv2d backward-data kernel.
-func (l *Library) ConvTranspose2DForward(seq *vk.Sequence, p ConvTranspose2DParams, x, w, b, y *vk.Buffer) error {
+func (l *Library) ConvTranspose2DForward(seq *vk.Sequence, p kernels.ConvTranspose2DParams, x, w, b, y *vk.Buffer) error {
 	const op = "conv_transpose2d forward"
 	if err := p.Validate(); err != nil {
 		return err
@@ -33,12 +34,12 @@ func (l *Library) ConvTranspose2DForward(seq *vk.Sequence, p ConvTranspose2DPara
 	); err != nil {
 		return err
 	}
-	return l.convBackwardData(seq, p.geom(), x, w, convBiasOrNil(p.Bias, b), y)
+	return l.convBackwardData(seq, convTranspose2DGeom(p), x, w, convBiasOrNil(p.Bias, b), y)
 }
 
 // ConvTranspose2DBackwardInput records dx [N,C,H,W], the gradient w.r.t. the input,
 // from w [C,K,KH,KW] and dy [N,K,OH,OW]: the conv2d forward of dy with w.
-func (l *Library) ConvTranspose2DBackwardInput(seq *vk.Sequence, p ConvTranspose2DParams, w, dy, dx *vk.Buffer) error {
+func (l *Library) ConvTranspose2DBackwardInput(seq *vk.Sequence, p kernels.ConvTranspose2DParams, w, dy, dx *vk.Buffer) error {
 	const op = "conv_transpose2d backward input"
 	if err := p.Validate(); err != nil {
 		return err
@@ -51,13 +52,13 @@ func (l *Library) ConvTranspose2DBackwardInput(seq *vk.Sequence, p ConvTranspose
 	); err != nil {
 		return err
 	}
-	return l.convForward(seq, p.geom(), dy, w, nil, dx)
+	return l.convForward(seq, convTranspose2DGeom(p), dy, w, nil, dx)
 }
 
 // ConvTranspose2DBackwardWeight records dw [C,K,KH,KW], the gradient w.r.t. the
 // weight, from x [N,C,H,W] and dy [N,K,OH,OW]: the conv2d weight gradient with
 // the roles of input (dy) and output gradient (x) swapped.
-func (l *Library) ConvTranspose2DBackwardWeight(seq *vk.Sequence, p ConvTranspose2DParams, x, dy, dw *vk.Buffer) error {
+func (l *Library) ConvTranspose2DBackwardWeight(seq *vk.Sequence, p kernels.ConvTranspose2DParams, x, dy, dw *vk.Buffer) error {
 	const op = "conv_transpose2d backward weight"
 	if err := p.Validate(); err != nil {
 		return err
@@ -70,11 +71,11 @@ func (l *Library) ConvTranspose2DBackwardWeight(seq *vk.Sequence, p ConvTranspos
 	); err != nil {
 		return err
 	}
-	return l.convBackwardFilter(seq, p.geom(), dy, x, dw)
+	return l.convBackwardFilter(seq, convTranspose2DGeom(p), dy, x, dw)
 }
 
 // ConvTranspose2DBackwardBias records db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]; p.Bias must be true.
-func (l *Library) ConvTranspose2DBackwardBias(seq *vk.Sequence, p ConvTranspose2DParams, dy, db *vk.Buffer) error {
+func (l *Library) ConvTranspose2DBackwardBias(seq *vk.Sequence, p kernels.ConvTranspose2DParams, dy, db *vk.Buffer) error {
 	const op = "conv_transpose2d backward bias"
 	if err := p.Validate(); err != nil {
 		return err

@@ -1,29 +1,31 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 	"math/rand"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // denseShapes are awkward shapes (sizes around and off the 4x8 / 4x4 tiles, vec4
 // and scalar paths) plus the OCGAN latent discriminator at batch 64 and 2.
-func denseShapes() []DenseParams {
-	var ps []DenseParams
+func denseShapes() []kernels.DenseParams {
+	var ps []kernels.DenseParams
 	for _, n := range []int{1, 3, 13, 64} {
 		for _, io := range [][2]int{{1, 1}, {5, 13}, {13, 5}, {16, 128}, {128, 16}, {7, 9}, {12, 20}, {33, 1}, {1, 33}} {
-			ps = append(ps, DenseParams{N: n, In: io[0], Out: io[1], Bias: (n+io[0])%2 == 0})
+			ps = append(ps, kernels.DenseParams{N: n, In: io[0], Out: io[1], Bias: (n+io[0])%2 == 0})
 		}
 	}
 	for _, n := range []int{64, 2} {
 		for _, io := range [][2]int{{16, 128}, {128, 64}, {64, 32}, {32, 16}, {16, 1}} {
-			ps = append(ps, DenseParams{N: n, In: io[0], Out: io[1], Bias: true})
+			ps = append(ps, kernels.DenseParams{N: n, In: io[0], Out: io[1], Bias: true})
 		}
 	}
-	return append(ps, DenseParams{N: 37, In: 130, Out: 67, Bias: true}, DenseParams{N: 5, In: 1, Out: 128})
+	return append(ps, kernels.DenseParams{N: 37, In: 130, Out: 67, Bias: true}, kernels.DenseParams{N: 5, In: 1, Out: 128})
 }
 
 // denseTestTiles are the tiles the GEMMs are checked with: this device's, the other
@@ -47,23 +49,23 @@ func TestDenseMatchesReference(t *testing.T) {
 	}
 }
 
-func testDenseShape(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand, p DenseParams, tile denseTiles) {
+func testDenseShape(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand, p kernels.DenseParams, tile denseTiles) {
 	t.Helper()
 	name := fmt.Sprintf("N%d_In%d_Out%d_bias%v tile %dx%d/%d", p.N, p.In, p.Out, p.Bias, tile.tm, tile.tn, tile.local)
-	x, w, dy := randVec(rng, p.N*p.In), randVec(rng, p.Out*p.In), randVec(rng, p.N*p.Out)
+	x, w, dy := kerneltest.RandVec(rng, p.N*p.In), kerneltest.RandVec(rng, p.Out*p.In), kerneltest.RandVec(rng, p.N*p.Out)
 	var b []float32
 	var bb *vk.Buffer
 	if p.Bias {
-		b = randVec(rng, p.Out)
+		b = kerneltest.RandVec(rng, p.Out)
 		bb = upload(t, ctx, b)
 	}
 	xb, wb, dyb := upload(t, ctx, x), upload(t, ctx, w), upload(t, ctx, dy)
-	y := upload(t, ctx, poisoned(p.N*p.Out))
-	dx := upload(t, ctx, poisoned(p.N*p.In))
-	dw := upload(t, ctx, poisoned(p.Out*p.In))
+	y := upload(t, ctx, kerneltest.Poisoned(p.N*p.Out))
+	dx := upload(t, ctx, kerneltest.Poisoned(p.N*p.In))
+	dw := upload(t, ctx, kerneltest.Poisoned(p.Out*p.In))
 	var db *vk.Buffer
 	if p.Bias {
-		db = upload(t, ctx, poisoned(p.Out))
+		db = upload(t, ctx, kerneltest.Poisoned(p.Out))
 	}
 	// All four in one sequence: they only read shared inputs.
 	runOne(t, ctx, func(s *vk.Sequence) error {
@@ -81,17 +83,17 @@ func testDenseShape(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand,
 		}
 		return nil
 	})
-	want, err := DenseForward(p, x, w, b)
+	want, err := kernels.DenseForward(p, x, w, b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, name+" forward", y, want)
-	want, _ = DenseBackwardInput(p, w, dy)
+	want, _ = kernels.DenseBackwardInput(p, w, dy)
 	expectClose(t, name+" backward input", dx, want)
-	want, _ = DenseBackwardWeight(p, x, dy)
+	want, _ = kernels.DenseBackwardWeight(p, x, dy)
 	expectClose(t, name+" backward weight", dw, want)
 	if p.Bias {
-		want, _ = DenseBackwardBias(p, dy)
+		want, _ = kernels.DenseBackwardBias(p, dy)
 		expectClose(t, name+" backward bias", db, want)
 	}
 }
@@ -102,7 +104,7 @@ func testDenseShape(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand,
 func TestDenseGridStride(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	p := DenseParams{N: 64, In: 80, Out: 129, Bias: true}
+	p := kernels.DenseParams{N: 64, In: 80, Out: 129, Bias: true}
 	if min(p.N*p.Out, p.N*p.In, p.Out*p.In) <= lib.maxGroups1D() {
 		t.Fatal("shape too small to need a grid-stride loop")
 	}
@@ -118,22 +120,22 @@ func TestDenseLayerChain(t *testing.T) {
 	rng := rand.New(rand.NewSource(12))
 	dims := []int{16, 128, 64, 32, 16, 1}
 	const n = 64
-	x := randVec(rng, n*dims[0])
+	x := kerneltest.RandVec(rng, n*dims[0])
 	cur, curB := x, upload(t, ctx, x)
 	type layer struct {
-		p       DenseParams
+		p       kernels.DenseParams
 		w, b    []float32
 		wb, bb  *vk.Buffer
 		in, out *vk.Buffer
 	}
 	var layers []layer
 	for i := 0; i+1 < len(dims); i++ {
-		p := DenseParams{N: n, In: dims[i], Out: dims[i+1], Bias: true}
-		w, b := randVec(rng, p.Out*p.In), randVec(rng, p.Out)
+		p := kernels.DenseParams{N: n, In: dims[i], Out: dims[i+1], Bias: true}
+		w, b := kerneltest.RandVec(rng, p.Out*p.In), kerneltest.RandVec(rng, p.Out)
 		for j := range w {
 			w[j] *= 0.2
 		}
-		out := upload(t, ctx, poisoned(n*p.Out))
+		out := upload(t, ctx, kerneltest.Poisoned(n*p.Out))
 		layers = append(layers, layer{p, w, b, upload(t, ctx, w), upload(t, ctx, b), curB, out})
 		curB = out
 	}
@@ -147,7 +149,7 @@ func TestDenseLayerChain(t *testing.T) {
 	})
 	for _, ly := range layers {
 		var err error
-		if cur, err = DenseForward(ly.p, cur, ly.w, ly.b); err != nil {
+		if cur, err = kernels.DenseForward(ly.p, cur, ly.w, ly.b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -163,7 +165,7 @@ func TestDenseRejectsBadArguments(t *testing.T) {
 	}
 	defer seq.Free()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
-	p := DenseParams{N: 2, In: 3, Out: 4, Bias: true}
+	p := kernels.DenseParams{N: 2, In: 3, Out: 4, Bias: true}
 	x, w, b, y := buf(6), buf(12), buf(4), buf(8)
 	dx, dw, db, sq := buf(6), buf(12), buf(4), buf(9)
 	noBias := p
@@ -172,8 +174,8 @@ func TestDenseRejectsBadArguments(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"N=0", lib.DenseForward(seq, DenseParams{N: 0, In: 3, Out: 4}, x, w, nil, y)},
-		{"In=-1", lib.DenseBackwardInput(seq, DenseParams{N: 2, In: -1, Out: 4}, w, y, dx)},
+		{"N=0", lib.DenseForward(seq, kernels.DenseParams{N: 0, In: 3, Out: 4}, x, w, nil, y)},
+		{"In=-1", lib.DenseBackwardInput(seq, kernels.DenseParams{N: 2, In: -1, Out: 4}, w, y, dx)},
 		{"short x", lib.DenseForward(seq, p, buf(5), w, b, y)},
 		{"long w", lib.DenseForward(seq, p, x, buf(13), b, y)},
 		{"nil bias", lib.DenseForward(seq, p, x, w, nil, y)},
@@ -189,15 +191,15 @@ func TestDenseRejectsBadArguments(t *testing.T) {
 		{"bwd bias without Bias", lib.DenseBackwardBias(seq, noBias, y, db)},
 		{"bwd bias short db", lib.DenseBackwardBias(seq, p, y, buf(3))},
 		{"bwd bias nil dy", lib.DenseBackwardBias(seq, p, nil, db)},
-		{"y is x", lib.DenseForward(seq, DenseParams{N: 2, In: 3, Out: 3}, x, buf(9), nil, x)},
-		{"dx is dy", lib.DenseBackwardInput(seq, DenseParams{N: 2, In: 3, Out: 3}, buf(9), x, x)},
-		{"dw is x", lib.DenseBackwardWeight(seq, DenseParams{N: 3, In: 3, Out: 3}, sq, buf(9), sq)},
-		{"db is dy", lib.DenseBackwardBias(seq, DenseParams{N: 1, In: 3, Out: 4, Bias: true}, db, db)},
+		{"y is x", lib.DenseForward(seq, kernels.DenseParams{N: 2, In: 3, Out: 3}, x, buf(9), nil, x)},
+		{"dx is dy", lib.DenseBackwardInput(seq, kernels.DenseParams{N: 2, In: 3, Out: 3}, buf(9), x, x)},
+		{"dw is x", lib.DenseBackwardWeight(seq, kernels.DenseParams{N: 3, In: 3, Out: 3}, sq, buf(9), sq)},
+		{"db is dy", lib.DenseBackwardBias(seq, kernels.DenseParams{N: 1, In: 3, Out: 4, Bias: true}, db, db)},
 	}
 	for _, c := range cases {
 		if c.err == nil {
 			t.Errorf("%s: no error", c.name)
-		} else if len(c.err.Error()) < len(opDense) || c.err.Error()[:len(opDense)] != opDense {
+		} else if len(c.err.Error()) < len(kernels.OpDense) || c.err.Error()[:len(kernels.OpDense)] != kernels.OpDense {
 			t.Errorf("%s: error %q does not name the op", c.name, c.err)
 		}
 	}
@@ -212,10 +214,10 @@ func BenchmarkDense(b *testing.B) {
 	ctx := vktest.Open(b)
 	lib := NewLibrary(ctx)
 	rng := rand.New(rand.NewSource(13))
-	for _, p := range []DenseParams{{N: 512, In: 512, Out: 512, Bias: true}, {N: 64, In: 128, Out: 64, Bias: true}, {N: 509, In: 511, Out: 510, Bias: true}} {
-		x, w, bias := upload(b, ctx, randVec(rng, p.N*p.In)), upload(b, ctx, randVec(rng, p.Out*p.In)), upload(b, ctx, randVec(rng, p.Out))
-		dy, y := upload(b, ctx, randVec(rng, p.N*p.Out)), upload(b, ctx, poisoned(p.N*p.Out))
-		dx, dw := upload(b, ctx, poisoned(p.N*p.In)), upload(b, ctx, poisoned(p.Out*p.In))
+	for _, p := range []kernels.DenseParams{{N: 512, In: 512, Out: 512, Bias: true}, {N: 64, In: 128, Out: 64, Bias: true}, {N: 509, In: 511, Out: 510, Bias: true}} {
+		x, w, bias := upload(b, ctx, kerneltest.RandVec(rng, p.N*p.In)), upload(b, ctx, kerneltest.RandVec(rng, p.Out*p.In)), upload(b, ctx, kerneltest.RandVec(rng, p.Out))
+		dy, y := upload(b, ctx, kerneltest.RandVec(rng, p.N*p.Out)), upload(b, ctx, kerneltest.Poisoned(p.N*p.Out))
+		dx, dw := upload(b, ctx, kerneltest.Poisoned(p.N*p.In)), upload(b, ctx, kerneltest.Poisoned(p.Out*p.In))
 		for _, op := range []struct {
 			name   string
 			record func(*vk.Sequence) error

@@ -1,4 +1,4 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -107,7 +109,7 @@ func (ly convBenchLayer) buffers(buf func(int) *vk.Buffer) (x, w, y *vk.Buffer) 
 func convBenchBuf(b *testing.B, ctx *vk.Context) func(int) *vk.Buffer {
 	rng := rand.New(rand.NewSource(1))
 	return func(n int) *vk.Buffer {
-		bb, err := ctx.NewBufferFloat32(n, randVec(rng, n))
+		bb, err := ctx.NewBufferFloat32(n, kerneltest.RandVec(rng, n))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -117,7 +119,7 @@ func convBenchBuf(b *testing.B, ctx *vk.Context) func(int) *vk.Buffer {
 
 func convBenchLayers(lib *Library) []convBenchLayer {
 	var layers []convBenchLayer
-	names := func(m map[string]Conv2DParams) []string {
+	names := func(m map[string]kernels.Conv2DParams) []string {
 		var out []string
 		for k := range m {
 			out = append(out, k)
@@ -129,7 +131,7 @@ func convBenchLayers(lib *Library) []convBenchLayer {
 	for _, name := range names(convs) {
 		p := convs[name]
 		p.Bias = false
-		layers = append(layers, convBenchLayer{name: "conv_" + name, g: p.geom(), dirs: [3]func(s *vk.Sequence, x, w, y *vk.Buffer) error{
+		layers = append(layers, convBenchLayer{name: "conv_" + name, g: conv2DGeom(p), dirs: [3]func(s *vk.Sequence, x, w, y *vk.Buffer) error{
 			func(s *vk.Sequence, x, w, y *vk.Buffer) error { return lib.Conv2DForward(s, p, x, w, nil, y) },
 			func(s *vk.Sequence, x, w, y *vk.Buffer) error { return lib.Conv2DBackwardInput(s, p, w, y, x) },
 			func(s *vk.Sequence, x, w, y *vk.Buffer) error { return lib.Conv2DBackwardWeight(s, p, x, y, w) },
@@ -145,7 +147,7 @@ func convBenchLayers(lib *Library) []convBenchLayer {
 		p := deconvs[name]
 		p.Bias = false
 		// x, w, y are the transposed conv's input, weight and output.
-		layers = append(layers, convBenchLayer{name: "convT_" + name, g: p.geom(), dirs: [3]func(s *vk.Sequence, x, w, y *vk.Buffer) error{
+		layers = append(layers, convBenchLayer{name: "convT_" + name, g: convTranspose2DGeom(p), dirs: [3]func(s *vk.Sequence, x, w, y *vk.Buffer) error{
 			func(s *vk.Sequence, x, w, y *vk.Buffer) error { return lib.ConvTranspose2DForward(s, p, x, w, nil, y) },
 			func(s *vk.Sequence, x, w, y *vk.Buffer) error { return lib.ConvTranspose2DBackwardInput(s, p, w, y, x) },
 			func(s *vk.Sequence, x, w, y *vk.Buffer) error {

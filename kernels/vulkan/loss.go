@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -26,7 +27,7 @@ func (l *Library) lossLocal() uint32 {
 }
 
 // lossCheck validates p and the prediction and target buffers.
-func lossCheck(op string, p LossParams, pred, target *vk.Buffer) error {
+func lossCheck(op string, p kernels.LossParams, pred, target *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -38,7 +39,7 @@ func lossCheck(op string, p LossParams, pred, target *vk.Buffer) error {
 
 // recordLossValue records out = the mean (perSample false, out [1]) or the
 // per-sample losses (out [N]) of the named loss shader.
-func (l *Library) recordLossValue(seq *vk.Sequence, op, shader string, p LossParams, pred, target, out *vk.Buffer, perSample bool) error {
+func (l *Library) recordLossValue(seq *vk.Sequence, op, shader string, p kernels.LossParams, pred, target, out *vk.Buffer, perSample bool) error {
 	if err := lossCheck(op, p, pred, target); err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func (l *Library) recordLossValue(seq *vk.Sequence, op, shader string, p LossPar
 // recordLossGrad records grad = the gradient of the named loss w.r.t. pred: of the
 // mean loss when dloss is nil (scale = num/(N·F)), else of Σ_n dloss[n]·L[n] with the
 // per-sample losses L (scale = num/F).
-func (l *Library) recordLossGrad(seq *vk.Sequence, op, shader string, num float64, p LossParams, pred, target, dloss, grad *vk.Buffer, perSample bool) error {
+func (l *Library) recordLossGrad(seq *vk.Sequence, op, shader string, num float64, p kernels.LossParams, pred, target, dloss, grad *vk.Buffer, perSample bool) error {
 	if err := lossCheck(op, p, pred, target); err != nil {
 		return err
 	}
@@ -95,51 +96,51 @@ func (l *Library) recordLossGrad(seq *vk.Sequence, op, shader string, num float6
 
 // MSELoss records loss[0] = (1/(N·F)) Σ (pred − target)² (MSELoss in loss_ref.go);
 // pred and target are [N, F], loss holds 1 float.
-func (l *Library) MSELoss(seq *vk.Sequence, p LossParams, pred, target, loss *vk.Buffer) error {
-	return l.recordLossValue(seq, opMSE, "mse_loss", p, pred, target, loss, false)
+func (l *Library) MSELoss(seq *vk.Sequence, p kernels.LossParams, pred, target, loss *vk.Buffer) error {
+	return l.recordLossValue(seq, kernels.OpMSE, "mse_loss", p, pred, target, loss, false)
 }
 
 // MSELossPerSample records loss[n] = (1/F) Σ_f (pred[n,f] − target[n,f])²
 // (MSELossPerSample in loss_ref.go); loss holds N floats.
-func (l *Library) MSELossPerSample(seq *vk.Sequence, p LossParams, pred, target, loss *vk.Buffer) error {
-	return l.recordLossValue(seq, opMSE, "mse_loss", p, pred, target, loss, true)
+func (l *Library) MSELossPerSample(seq *vk.Sequence, p kernels.LossParams, pred, target, loss *vk.Buffer) error {
+	return l.recordLossValue(seq, kernels.OpMSE, "mse_loss", p, pred, target, loss, true)
 }
 
 // MSELossGrad records grad = 2·(pred − target)/(N·F) (MSELossGrad in loss_ref.go);
 // grad is [N, F] and may be pred or target (in place).
-func (l *Library) MSELossGrad(seq *vk.Sequence, p LossParams, pred, target, grad *vk.Buffer) error {
-	return l.recordLossGrad(seq, opMSE, "mse_grad", 2, p, pred, target, nil, grad, false)
+func (l *Library) MSELossGrad(seq *vk.Sequence, p kernels.LossParams, pred, target, grad *vk.Buffer) error {
+	return l.recordLossGrad(seq, kernels.OpMSE, "mse_grad", 2, p, pred, target, nil, grad, false)
 }
 
 // MSELossPerSampleGrad records grad[n,f] = dloss[n]·2·(pred[n,f] − target[n,f])/F
 // (MSELossPerSampleGrad in loss_ref.go); dloss holds N floats, grad is [N, F] and may
 // be pred or target (in place), not dloss.
-func (l *Library) MSELossPerSampleGrad(seq *vk.Sequence, p LossParams, pred, target, dloss, grad *vk.Buffer) error {
-	return l.recordLossGrad(seq, opMSE, "mse_grad", 2, p, pred, target, dloss, grad, true)
+func (l *Library) MSELossPerSampleGrad(seq *vk.Sequence, p kernels.LossParams, pred, target, dloss, grad *vk.Buffer) error {
+	return l.recordLossGrad(seq, kernels.OpMSE, "mse_grad", 2, p, pred, target, dloss, grad, true)
 }
 
 // BCEWithLogitsLoss records loss[0] = (1/(N·F)) Σ ℓ(x, y), ℓ(x, y) = max(x, 0) − x·y +
 // log1p(exp(−|x|)) (BCEWithLogitsLoss in loss_ref.go); logits and target are [N, F],
 // loss holds 1 float.
-func (l *Library) BCEWithLogitsLoss(seq *vk.Sequence, p LossParams, logits, target, loss *vk.Buffer) error {
-	return l.recordLossValue(seq, opBCE, "bce_loss", p, logits, target, loss, false)
+func (l *Library) BCEWithLogitsLoss(seq *vk.Sequence, p kernels.LossParams, logits, target, loss *vk.Buffer) error {
+	return l.recordLossValue(seq, kernels.OpBCE, "bce_loss", p, logits, target, loss, false)
 }
 
 // BCEWithLogitsLossPerSample records loss[n] = (1/F) Σ_f ℓ(x[n,f], y[n,f])
 // (BCEWithLogitsLossPerSample in loss_ref.go); loss holds N floats.
-func (l *Library) BCEWithLogitsLossPerSample(seq *vk.Sequence, p LossParams, logits, target, loss *vk.Buffer) error {
-	return l.recordLossValue(seq, opBCE, "bce_loss", p, logits, target, loss, true)
+func (l *Library) BCEWithLogitsLossPerSample(seq *vk.Sequence, p kernels.LossParams, logits, target, loss *vk.Buffer) error {
+	return l.recordLossValue(seq, kernels.OpBCE, "bce_loss", p, logits, target, loss, true)
 }
 
 // BCEWithLogitsLossGrad records grad = (sigmoid(x) − y)/(N·F) (BCEWithLogitsLossGrad
 // in loss_ref.go); grad is [N, F] and may be logits or target (in place).
-func (l *Library) BCEWithLogitsLossGrad(seq *vk.Sequence, p LossParams, logits, target, grad *vk.Buffer) error {
-	return l.recordLossGrad(seq, opBCE, "bce_grad", 1, p, logits, target, nil, grad, false)
+func (l *Library) BCEWithLogitsLossGrad(seq *vk.Sequence, p kernels.LossParams, logits, target, grad *vk.Buffer) error {
+	return l.recordLossGrad(seq, kernels.OpBCE, "bce_grad", 1, p, logits, target, nil, grad, false)
 }
 
 // BCEWithLogitsLossPerSampleGrad records grad[n,f] = dloss[n]·(sigmoid(x[n,f]) −
 // y[n,f])/F (BCEWithLogitsLossPerSampleGrad in loss_ref.go); dloss holds N floats,
 // grad is [N, F] and may be logits or target (in place), not dloss.
-func (l *Library) BCEWithLogitsLossPerSampleGrad(seq *vk.Sequence, p LossParams, logits, target, dloss, grad *vk.Buffer) error {
-	return l.recordLossGrad(seq, opBCE, "bce_grad", 1, p, logits, target, dloss, grad, true)
+func (l *Library) BCEWithLogitsLossPerSampleGrad(seq *vk.Sequence, p kernels.LossParams, logits, target, dloss, grad *vk.Buffer) error {
+	return l.recordLossGrad(seq, kernels.OpBCE, "bce_grad", 1, p, logits, target, dloss, grad, true)
 }

@@ -1,8 +1,9 @@
-package kernels
+package vulkan
 
 import (
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -40,7 +41,7 @@ func (g convGeom) flops() float64 {
 	return 2 * float64(g.N) * float64(g.OH) * float64(g.OW) * float64(g.K) * float64(g.C) * float64(g.KH) * float64(g.KW)
 }
 
-func (p Conv2DParams) geom() convGeom {
+func conv2DGeom(p kernels.Conv2DParams) convGeom {
 	o := p.OutputShape()
 	return convGeom{N: p.N, C: p.C, H: p.H, W: p.W, K: p.K, OH: o[2], OW: o[3],
 		KH: p.KH, KW: p.KW, SH: p.StrideH, SW: p.StrideW, PH: p.PadH, PW: p.PadW}
@@ -65,7 +66,7 @@ func convCheckBuf(op, name string, b *vk.Buffer, formula string, dims ...int) er
 // Conv2DForward records y = conv2d(x, w) + b (see the reference Conv2DForward):
 // x [N,C,H,W], w [K,C,KH,KW], b [K] (only when p.Bias; may be nil otherwise),
 // y [N,K,OH,OW], overwritten.
-func (l *Library) Conv2DForward(seq *vk.Sequence, p Conv2DParams, x, w, b, y *vk.Buffer) error {
+func (l *Library) Conv2DForward(seq *vk.Sequence, p kernels.Conv2DParams, x, w, b, y *vk.Buffer) error {
 	const op = "conv2d forward"
 	if err := p.Validate(); err != nil {
 		return err
@@ -79,12 +80,12 @@ func (l *Library) Conv2DForward(seq *vk.Sequence, p Conv2DParams, x, w, b, y *vk
 	); err != nil {
 		return err
 	}
-	return l.convForward(seq, p.geom(), x, w, convBiasOrNil(p.Bias, b), y)
+	return l.convForward(seq, conv2DGeom(p), x, w, convBiasOrNil(p.Bias, b), y)
 }
 
 // Conv2DBackwardInput records dx, the gradient w.r.t. the input, from the weight
 // w [K,C,KH,KW] and the output gradient dy [N,K,OH,OW]; dx [N,C,H,W] is overwritten.
-func (l *Library) Conv2DBackwardInput(seq *vk.Sequence, p Conv2DParams, w, dy, dx *vk.Buffer) error {
+func (l *Library) Conv2DBackwardInput(seq *vk.Sequence, p kernels.Conv2DParams, w, dy, dx *vk.Buffer) error {
 	const op = "conv2d backward input"
 	if err := p.Validate(); err != nil {
 		return err
@@ -97,12 +98,12 @@ func (l *Library) Conv2DBackwardInput(seq *vk.Sequence, p Conv2DParams, w, dy, d
 	); err != nil {
 		return err
 	}
-	return l.convBackwardData(seq, p.geom(), dy, w, nil, dx)
+	return l.convBackwardData(seq, conv2DGeom(p), dy, w, nil, dx)
 }
 
 // Conv2DBackwardWeight records dw [K,C,KH,KW], the gradient w.r.t. the weight, from
 // the input x [N,C,H,W] and the output gradient dy [N,K,OH,OW]; dw is overwritten.
-func (l *Library) Conv2DBackwardWeight(seq *vk.Sequence, p Conv2DParams, x, dy, dw *vk.Buffer) error {
+func (l *Library) Conv2DBackwardWeight(seq *vk.Sequence, p kernels.Conv2DParams, x, dy, dw *vk.Buffer) error {
 	const op = "conv2d backward weight"
 	if err := p.Validate(); err != nil {
 		return err
@@ -115,11 +116,11 @@ func (l *Library) Conv2DBackwardWeight(seq *vk.Sequence, p Conv2DParams, x, dy, 
 	); err != nil {
 		return err
 	}
-	return l.convBackwardFilter(seq, p.geom(), x, dy, dw)
+	return l.convBackwardFilter(seq, conv2DGeom(p), x, dy, dw)
 }
 
 // Conv2DBackwardBias records db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]; p.Bias must be true.
-func (l *Library) Conv2DBackwardBias(seq *vk.Sequence, p Conv2DParams, dy, db *vk.Buffer) error {
+func (l *Library) Conv2DBackwardBias(seq *vk.Sequence, p kernels.Conv2DParams, dy, db *vk.Buffer) error {
 	const op = "conv2d backward bias"
 	if err := p.Validate(); err != nil {
 		return err

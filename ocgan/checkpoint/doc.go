@@ -12,7 +12,7 @@
 // Load's errors name the file. CheckArchitecture refuses a checkpoint of
 // another geometry (ErrArchitecture), naming the first field that differs.
 // FromParams fills a Checkpoint from a graph.ParamSet and the Adam state of a
-// program.DeviceParams; Restore puts them back.
+// backend.Params; Restore puts them back.
 //
 // # File layout (format version 1)
 //

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
-	"github.com/ocgan-vk/ocgan/runtime/program"
 )
 
 // small returns a small valid checkpoint: two params (one with Adam state),
@@ -125,19 +125,19 @@ func modelParams(t testing.TB, geo model.Geometry, seed uint64) *graph.ParamSet 
 // fakeAdam is an AdamStore on the host, standing in for program.DeviceParams.
 type fakeAdam struct {
 	names []string
-	st    map[string]program.AdamState
+	st    map[string]backend.AdamState
 }
 
 // newFakeAdam gives every param of ps whose name starts with one of
 // prefixes random moments (or zeros if rng is nil) and steps.
 func newFakeAdam(ps *graph.ParamSet, rng *rand.Rand, prefixes ...string) *fakeAdam {
-	f := &fakeAdam{st: map[string]program.AdamState{}}
+	f := &fakeAdam{st: map[string]backend.AdamState{}}
 	for _, name := range ps.Names() {
 		if ps.Role(name) != graph.Param || !hasPrefix(name, prefixes) {
 			continue
 		}
 		n := len(ps.Get(name))
-		st := program.AdamState{M: make([]float32, n), V: make([]float32, n)}
+		st := backend.AdamState{M: make([]float32, n), V: make([]float32, n)}
 		if rng != nil {
 			for i := range st.M {
 				st.M[i] = float32(rng.NormFloat64() * 1e-3)
@@ -162,15 +162,15 @@ func hasPrefix(s string, prefixes []string) bool {
 
 func (f *fakeAdam) AdamNames() []string { return append([]string(nil), f.names...) }
 
-func (f *fakeAdam) AdamState(name string) (program.AdamState, error) {
+func (f *fakeAdam) AdamState(name string) (backend.AdamState, error) {
 	st, ok := f.st[name]
 	if !ok {
-		return program.AdamState{}, fmt.Errorf("no adam state for %q", name)
+		return backend.AdamState{}, fmt.Errorf("no adam state for %q", name)
 	}
-	return program.AdamState{M: append([]float32(nil), st.M...), V: append([]float32(nil), st.V...), Steps: st.Steps}, nil
+	return backend.AdamState{M: append([]float32(nil), st.M...), V: append([]float32(nil), st.V...), Steps: st.Steps}, nil
 }
 
-func (f *fakeAdam) SetAdamState(name string, st program.AdamState) error {
+func (f *fakeAdam) SetAdamState(name string, st backend.AdamState) error {
 	old, ok := f.st[name]
 	if !ok {
 		return fmt.Errorf("no adam state for %q", name)

@@ -3,34 +3,35 @@ package checkpoint
 import (
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
-	"github.com/ocgan-vk/ocgan/runtime/program"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
-// AdamStore holds the Adam state of trained parameters;
-// *program.DeviceParams is one.
+// AdamStore holds the Adam state of trained parameters; every
+// backend.Params is one.
 type AdamStore interface {
 	AdamNames() []string
-	AdamState(name string) (program.AdamState, error)
-	SetAdamState(name string, st program.AdamState) error
+	AdamState(name string) (backend.AdamState, error)
+	SetAdamState(name string, st backend.AdamState) error
 }
 
-// noAdam reports whether a is nil or a nil *program.DeviceParams, which
-// both mean "no optimizer state".
+// noAdam reports whether a is nil or a nil pointer (a nil store of a
+// backend), which both mean "no optimizer state".
 func noAdam(a AdamStore) bool {
 	if a == nil {
 		return true
 	}
-	dp, ok := a.(*program.DeviceParams)
-	return ok && dp == nil
+	v := reflect.ValueOf(a)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // FromParams returns a checkpoint of geo holding every parameter and state
 // tensor of ps, in ps's order, and the Adam state of every parameter adam
-// trains (none if adam is nil or a nil *program.DeviceParams). The values
-// are copies. With a program.DeviceParams, call its Download(ps) first:
+// trains (none if adam is nil or a nil store). The values
+// are copies. With a backend.Params, call its Download(ps) first:
 // FromParams reads ps's host values. Set Train and Meta on the result
 // before saving.
 func FromParams(geo model.Geometry, ps *graph.ParamSet, adam AdamStore) (*Checkpoint, error) {
@@ -58,12 +59,12 @@ func FromParams(geo model.Geometry, ps *graph.ParamSet, adam AdamStore) (*Checkp
 
 // Restore copies the checkpoint's values into every parameter and state
 // tensor of ps, and its Adam state into every parameter adam trains
-// (skipped if adam is nil or a nil *program.DeviceParams). Each must be in
+// (skipped if adam is nil or a nil store). Each must be in
 // the checkpoint with the same role and shape; tensors and Adam state the
 // checkpoint holds beyond them are ignored (a scoring run builds only some
 // networks). Nothing is written unless everything matches; the error then
 // wraps ErrArchitecture and names the first mismatch. Check the geometry
-// first with CheckArchitecture. With a program.DeviceParams, call its
+// first with CheckArchitecture. With a backend.Params, call its
 // Upload(ps) afterwards: Restore writes ps's host values (and the device's
 // Adam state directly).
 func (c *Checkpoint) Restore(ps *graph.ParamSet, adam AdamStore) error {
@@ -111,7 +112,7 @@ func (c *Checkpoint) Restore(ps *graph.ParamSet, adam AdamStore) error {
 	}
 	for _, name := range adamNames {
 		a := adamBy[name]
-		st := program.AdamState{M: append([]float32(nil), a.M...), V: append([]float32(nil), a.V...), Steps: a.Steps}
+		st := backend.AdamState{M: append([]float32(nil), a.M...), V: append([]float32(nil), a.V...), Steps: a.Steps}
 		if err := adam.SetAdamState(name, st); err != nil {
 			return fmt.Errorf("checkpoint: restore: %w", err)
 		}

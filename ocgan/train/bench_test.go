@@ -6,6 +6,8 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/program"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -14,7 +16,7 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 2x ./ocgan/train/
 
-func benchLib(b *testing.B) *vulkan.Library {
+func benchLib(b *testing.B) backend.Backend {
 	b.Helper()
 	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
 	if err != nil {
@@ -25,7 +27,7 @@ func benchLib(b *testing.B) *vulkan.Library {
 			b.Error(err)
 		}
 	})
-	return vulkan.NewLibrary(ctx)
+	return program.NewBackend(vulkan.NewLibrary(ctx))
 }
 
 // BenchmarkIteration times one full Algorithm-1 iteration (classifier,

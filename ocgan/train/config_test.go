@@ -59,7 +59,7 @@ func TestConfigValidate(t *testing.T) {
 // error, not a crash.
 func TestBadInputs(t *testing.T) {
 	cfg := tinyConfig(t)
-	tr := newTrainer(t, newLib(t), cfg)
+	tr := newTrainer(t, newBackend(t), cfg)
 	if _, err := tr.Step(make([]float32, 3), false); err == nil {
 		t.Error("Step accepted a short batch")
 	}
@@ -76,7 +76,7 @@ func TestBadInputs(t *testing.T) {
 // TestAblationsRunOneIteration builds every mode of Table 4 and runs one
 // iteration (with mining where the mode has it) and one epoch.
 func TestAblationsRunOneIteration(t *testing.T) {
-	lib := newLib(t)
+	lib := newBackend(t)
 	want := map[Mode][]string{
 		AutoEncoder: {"mse"},
 		LatentD:     {"mse", "D_lat", "G_lat"},

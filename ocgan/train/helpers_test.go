@@ -8,6 +8,8 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/program"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
@@ -40,12 +42,14 @@ func tinyConfig(t testing.TB) Config {
 	return cfg
 }
 
-func newLib(t testing.TB) *vulkan.Library {
+// newBackend returns the Vulkan backend on the test device (lavapipe, with
+// validation).
+func newBackend(t testing.TB) backend.Backend {
 	t.Helper()
-	return vulkan.NewLibrary(vktest.Open(t))
+	return program.NewBackend(vulkan.NewLibrary(vktest.Open(t)))
 }
 
-func newTrainer(t testing.TB, lib *vulkan.Library, cfg Config) *Trainer {
+func newTrainer(t testing.TB, lib backend.Backend, cfg Config) *Trainer {
 	t.Helper()
 	tr, err := NewTrainer(lib, cfg)
 	if err != nil {

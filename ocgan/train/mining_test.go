@@ -13,7 +13,7 @@ import (
 // with a huge step.
 func TestMiningMovesTowardsNegative(t *testing.T) {
 	cfg := tinyConfig(t)
-	tr := newTrainer(t, newLib(t), cfg)
+	tr := newTrainer(t, newBackend(t), cfg)
 	x := batchOf(t, synthetic(t, 0, cfg.Batch, 0), cfg.Batch)
 	for i := 0; i < 3; i++ {
 		if _, err := tr.Step(x, false); err != nil {

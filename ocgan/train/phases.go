@@ -3,10 +3,9 @@ package train
 import (
 	"fmt"
 
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
+		"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
-	"github.com/ocgan-vk/ocgan/runtime/program"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
 // phase is one step of Algorithm 1: a graph, the gradients its Adam
@@ -17,7 +16,7 @@ type phase struct {
 	grads   map[*graph.Tensor]*graph.Tensor
 	outputs []*graph.Tensor
 	feeds   map[*graph.Tensor][]float32
-	prog    *program.Program
+	prog    backend.Program
 }
 
 // input adds an input to the phase's graph and a zeroed feed for it.
@@ -56,19 +55,19 @@ func (p *phase) differentiate(loss *graph.Tensor, nets ...model.Net) error {
 	return nil
 }
 
-// compile records the phase on lib's device against the shared store dp,
-// with an Adam of cfg's hyper-parameters when the phase trains.
-func (p *phase) compile(lib *vulkan.Library, dp *program.DeviceParams, cfg Config) error {
+// compile compiles the phase on be against the shared store dp (nil: a
+// private one), with an Adam of cfg's hyper-parameters when the phase trains.
+func (p *phase) compile(be backend.Backend, dp backend.Params, cfg Config) error {
 	if err := p.g.Err(); err != nil {
 		return fmt.Errorf("train: building the %s phase: %w", p.name, err)
 	}
-	opts := program.Options{Outputs: p.outputs, Params: dp}
+	opts := backend.Options{Outputs: p.outputs, Params: dp}
 	if p.grads != nil {
-		a := program.NewAdam(p.grads)
+		a := backend.NewAdam(p.grads)
 		a.LR, a.Beta1, a.Beta2, a.Eps = cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps
 		opts.Adam = a
 	}
-	prog, err := program.Compile(lib, p.g, opts)
+	prog, err := be.Compile(p.g, opts)
 	if err != nil {
 		return fmt.Errorf("train: compiling the %s phase: %w", p.name, err)
 	}
@@ -82,7 +81,7 @@ func (p *phase) step(c uint64) (map[*graph.Tensor][]float32, error) {
 	return out, err
 }
 
-func (p *phase) stepTimed(c uint64) (map[*graph.Tensor][]float32, program.StepTiming, error) {
+func (p *phase) stepTimed(c uint64) (map[*graph.Tensor][]float32, backend.StepTiming, error) {
 	p.prog.SetCounter(c)
 	out, st, err := p.prog.StepTimed(p.feeds)
 	if err != nil {

@@ -25,7 +25,7 @@ func fillFeeds(p *phase, seed uint64) {
 // unchanged while those it trains moved; mining and scoring change nothing
 // at all (running statistics included).
 func TestPhasesFreezeOtherNetworks(t *testing.T) {
-	tr := newTrainer(t, newLib(t), tinyConfig(t))
+	tr := newTrainer(t, newBackend(t), tinyConfig(t))
 	cases := []struct {
 		name    string
 		run     func() error

@@ -16,7 +16,7 @@ func TestRunLearnsAndSelects(t *testing.T) {
 	cfg.Epochs = 6
 	cfg.MineStart = 0.5
 	cfg.LR = 2e-3
-	tr := newTrainer(t, newLib(t), cfg)
+	tr := newTrainer(t, newBackend(t), cfg)
 	split := syntheticSplit(t, 32, 8, 16)
 	reports, ends := 0, 0
 	res, err := tr.Run(split, func(p Progress) {
@@ -77,7 +77,7 @@ func TestModelSelectionKeepsBestEpoch(t *testing.T) {
 	cfg.Epochs = 6
 	cfg.LR = 2e-3
 	cfg.Seed = 1
-	tr := newTrainer(t, newLib(t), cfg)
+	tr := newTrainer(t, newBackend(t), cfg)
 	split := syntheticSplit(t, 32, 8, 16)
 	split.Val = synthetic(t, 1, 8, 4000)
 	res, err := tr.Run(split, nil)
@@ -113,7 +113,7 @@ func TestBudgetStopsAtIterationEnd(t *testing.T) {
 	cfg := tinyConfig(t)
 	cfg.Epochs = 3
 	cfg.Budget = time.Nanosecond
-	tr := newTrainer(t, newLib(t), cfg)
+	tr := newTrainer(t, newBackend(t), cfg)
 	res, err := tr.Run(syntheticSplit(t, 16, 4, 4), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestBudgetStopsAtIterationEnd(t *testing.T) {
 // gives the same scores with the time of each part.
 func TestStandaloneScorerMatchesTrainer(t *testing.T) {
 	cfg := tinyConfig(t)
-	lib := newLib(t)
+	lib := newBackend(t)
 	tr := newTrainer(t, lib, cfg)
 	data := synthetic(t, 0, 8, 0)
 	if _, err := tr.Epoch(data); err != nil {

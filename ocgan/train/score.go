@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
@@ -24,10 +24,10 @@ type Scorer struct {
 
 // NewScorer compiles a standalone scorer for geo with batch images per
 // submit, on the values of ps (e.g. a checkpoint's; the En and De names of
-// ocgan/model). Free releases it.
-func NewScorer(lib *vulkan.Library, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
-	if lib == nil || ps == nil {
-		return nil, errors.New("train: NewScorer: nil library or ParamSet")
+// ocgan/model), on be's device. Free releases it.
+func NewScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
+	if be == nil || ps == nil {
+		return nil, errors.New("train: NewScorer: nil backend or ParamSet")
 	}
 	if batch < 1 {
 		return nil, fmt.Errorf("train: NewScorer: batch %d, want >= 1", batch)
@@ -40,7 +40,7 @@ func NewScorer(lib *vulkan.Library, geo model.Geometry, batch int, ps *graph.Par
 	if err != nil {
 		return nil, fmt.Errorf("train: building the score phase: %w", err)
 	}
-	if err := p.compile(lib, nil, Config{}); err != nil {
+	if err := p.compile(be, nil, Config{}); err != nil {
 		return nil, err
 	}
 	shape := m.ImageShape(1)

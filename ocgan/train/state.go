@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/runtime/program"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
 // runState is Run's bookkeeping between epochs: what a resumed Run
@@ -53,7 +53,7 @@ type State struct {
 	// (batch-norm running statistics) on the device, by name.
 	Params map[string][]float32
 	// Adam is the optimizer state of every trained parameter, by name.
-	Adam map[string]program.AdamState
+	Adam map[string]backend.AdamState
 }
 
 // State returns the trainer's state: in a RunWith hook, that of the epoch
@@ -78,7 +78,7 @@ func (t *Trainer) State() (State, error) {
 		}
 		s.Params = p
 	}
-	s.Adam = map[string]program.AdamState{}
+	s.Adam = map[string]backend.AdamState{}
 	for _, name := range t.dp.AdamNames() {
 		a, err := t.dp.AdamState(name)
 		if err != nil {
@@ -107,7 +107,7 @@ func (t *Trainer) Restore(s State) error {
 	}
 	for _, name := range t.dp.AdamNames() {
 		a := s.Adam[name]
-		st := program.AdamState{M: append([]float32(nil), a.M...), V: append([]float32(nil), a.V...), Steps: a.Steps}
+		st := backend.AdamState{M: append([]float32(nil), a.M...), V: append([]float32(nil), a.V...), Steps: a.Steps}
 		if err := t.dp.SetAdamState(name, st); err != nil {
 			return fmt.Errorf("train: Restore: %w", err)
 		}

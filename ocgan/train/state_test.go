@@ -73,7 +73,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	cfg.Epochs = 3
 	cfg.MineStart = 0.5
 	cfg.LR = 2e-3
-	lib := newLib(t)
+	lib := newBackend(t)
 	split := syntheticSplit(t, 16, 4, 4)
 	split.Val = synthetic(t, 1, 4, 4000)
 

@@ -5,10 +5,9 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/kernels"
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
+		"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
-	"github.com/ocgan-vk/ocgan/runtime/program"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
 // Host random streams: each draw of iteration i uses the Philox counter
@@ -25,10 +24,10 @@ const (
 // compiled programs of Algorithm 1's phases (see the package doc).
 type Trainer struct {
 	cfg    Config
-	lib    *vulkan.Library
+	be     backend.Backend
 	m      *model.Model
 	ps     *graph.ParamSet
-	dp     *program.DeviceParams
+	dp     backend.Params
 	cls    *classifierPhase // classifier update, or the sampling forward of the ablations with discriminators; nil in AutoEncoder mode
 	disc   *discriminatorPhase
 	mining *miningPhase
@@ -54,10 +53,10 @@ type Trainer struct {
 
 // NewTrainer validates cfg, builds every phase's graph on one ParamSet,
 // initialises it from cfg.Seed and compiles the phases' programs on one
-// shared DeviceParams on lib's device. Free releases them.
-func NewTrainer(lib *vulkan.Library, cfg Config) (*Trainer, error) {
-	if lib == nil {
-		return nil, errors.New("train: NewTrainer: nil vulkan.Library")
+// shared parameter store on be's device. Free releases them.
+func NewTrainer(be backend.Backend, cfg Config) (*Trainer, error) {
+	if be == nil {
+		return nil, errors.New("train: NewTrainer: nil backend")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -72,7 +71,7 @@ func NewTrainer(lib *vulkan.Library, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: frozen model: %w", err)
 	}
-	t := &Trainer{cfg: cfg, lib: lib, m: m, ps: graph.NewParamSet()}
+	t := &Trainer{cfg: cfg, be: be, m: m, ps: graph.NewParamSet()}
 	b := cfg.Batch
 	shape := m.ImageShape(1)
 	t.imgLen = shape[1] * shape[2] * shape[3]
@@ -108,11 +107,11 @@ func NewTrainer(lib *vulkan.Library, cfg Config) (*Trainer, error) {
 	if err := t.ps.Init(cfg.Seed); err != nil {
 		return nil, fmt.Errorf("train: initialising parameters: %w", err)
 	}
-	if t.dp, err = program.NewDeviceParams(lib.Context(), t.ps); err != nil {
+	if t.dp, err = be.NewParams(t.ps); err != nil {
 		return nil, fmt.Errorf("train: device parameters: %w", err)
 	}
 	for _, p := range phases {
-		if err := p.compile(lib, t.dp, cfg); err != nil {
+		if err := p.compile(be, t.dp, cfg); err != nil {
 			t.Free()
 			return nil, err
 		}
@@ -154,7 +153,7 @@ func (t *Trainer) Iterations() int { return t.iter }
 func (t *Trainer) Scorer() *Scorer { return t.scorer }
 
 // DeviceParams returns the shared device store (Adam state for checkpoints).
-func (t *Trainer) DeviceParams() *program.DeviceParams { return t.dp }
+func (t *Trainer) DeviceParams() backend.Params { return t.dp }
 
 // Params downloads the current parameters and batch-norm statistics into
 // the trainer's ParamSet and returns it (names as in ocgan/model).

@@ -9,7 +9,7 @@ import (
 // TestDeterministic runs three full iterations (with mining) on two trainers
 // from the same seed: every loss must be bit-identical.
 func TestDeterministic(t *testing.T) {
-	lib := newLib(t)
+	lib := newBackend(t)
 	cfg := tinyConfig(t)
 	x := batchOf(t, synthetic(t, 0, cfg.Batch, 0), cfg.Batch)
 	var runs [2][]map[string]float64

@@ -57,3 +57,25 @@ func (AddOp) Kind() string     { return "add" }
 func (ScaleOp) Kind() string   { return "scale" }
 func (ReshapeOp) Kind() string { return "reshape" }
 func (FillOp) Kind() string    { return "fill" }
+
+// OpTypes returns a zero value of every op type of the package: the op set
+// every backend implements (each backend's Supports reports on it).
+func OpTypes() []Op {
+	return []Op{
+		Conv2DOp{}, Conv2DBackwardInputOp{}, Conv2DBackwardWeightOp{}, Conv2DBackwardBiasOp{},
+		ConvTranspose2DOp{}, ConvTranspose2DBackwardInputOp{}, ConvTranspose2DBackwardWeightOp{}, ConvTranspose2DBackwardBiasOp{},
+		DenseOp{}, DenseBackwardInputOp{}, DenseBackwardWeightOp{}, DenseBackwardBiasOp{},
+		BatchNormTrainOp{}, BatchNormEvalOp{}, BatchNormTrainBackwardOp{}, BatchNormEvalBackwardOp{},
+		ActivationOp{}, ActivationBackwardOp{}, DropoutOp{}, DropoutBackwardOp{},
+		MSELossOp{}, MSELossOp{PerSample: true}, BCEWithLogitsLossOp{}, BCEWithLogitsLossOp{PerSample: true},
+		MSELossGradOp{}, BCEWithLogitsLossGradOp{}, MeanOp{}, MeanBackwardOp{},
+		AddOp{}, ScaleOp{}, ReshapeOp{}, FillOp{},
+	}
+}
+
+// Differentiable reports whether op has a gradient rule (Gradients can
+// differentiate through it).
+func Differentiable(op Op) bool {
+	_, ok := op.(gradRule)
+	return ok
+}

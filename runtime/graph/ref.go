@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 )
@@ -138,34 +139,80 @@ func (g *Graph) needed(outputs []*Tensor) map[*Node]bool {
 	return needed
 }
 
+// refKernel runs one node on the references: in holds the values of the
+// node's inputs, the result those of its outputs.
+type refKernel func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error)
+
 // exec runs one node on the references.
 func (r RefBackend) exec(ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
-	switch op := n.op.(type) {
-	case Conv2DOp:
+	k, ok := refKernels[reflect.TypeOf(n.op)]
+	if !ok {
+		return nil, fmt.Errorf("no reference for op %T", n.op)
+	}
+	return k(r, ps, n, in)
+}
+
+// HasReference reports whether op's type has a reference (RefBackend can
+// run it).
+func HasReference(op Op) bool {
+	_, ok := refKernels[reflect.TypeOf(op)]
+	return ok
+}
+
+func typeOf(op Op) reflect.Type { return reflect.TypeOf(op) }
+
+// refKernels maps every op type to its reference.
+var refKernels = map[reflect.Type]refKernel{
+	typeOf(Conv2DOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(Conv2DOp)
 		return one(kernels.Conv2DForward(op.P, in[0], in[1], optional(in, 2)))
-	case Conv2DBackwardInputOp:
+	},
+	typeOf(Conv2DBackwardInputOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(Conv2DBackwardInputOp)
 		return one(kernels.Conv2DBackwardInput(op.P, in[0], in[1]))
-	case Conv2DBackwardWeightOp:
+	},
+	typeOf(Conv2DBackwardWeightOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(Conv2DBackwardWeightOp)
 		return one(kernels.Conv2DBackwardWeight(op.P, in[0], in[1]))
-	case Conv2DBackwardBiasOp:
+	},
+	typeOf(Conv2DBackwardBiasOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(Conv2DBackwardBiasOp)
 		return one(kernels.Conv2DBackwardBias(op.P, in[0]))
-	case ConvTranspose2DOp:
+	},
+	typeOf(ConvTranspose2DOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(ConvTranspose2DOp)
 		return one(kernels.ConvTranspose2DForward(op.P, in[0], in[1], optional(in, 2)))
-	case ConvTranspose2DBackwardInputOp:
+	},
+	typeOf(ConvTranspose2DBackwardInputOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(ConvTranspose2DBackwardInputOp)
 		return one(kernels.ConvTranspose2DBackwardInput(op.P, in[0], in[1]))
-	case ConvTranspose2DBackwardWeightOp:
+	},
+	typeOf(ConvTranspose2DBackwardWeightOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(ConvTranspose2DBackwardWeightOp)
 		return one(kernels.ConvTranspose2DBackwardWeight(op.P, in[0], in[1]))
-	case ConvTranspose2DBackwardBiasOp:
+	},
+	typeOf(ConvTranspose2DBackwardBiasOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(ConvTranspose2DBackwardBiasOp)
 		return one(kernels.ConvTranspose2DBackwardBias(op.P, in[0]))
-	case DenseOp:
+	},
+	typeOf(DenseOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(DenseOp)
 		return one(kernels.DenseForward(op.P, in[0], in[1], optional(in, 2)))
-	case DenseBackwardInputOp:
+	},
+	typeOf(DenseBackwardInputOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(DenseBackwardInputOp)
 		return one(kernels.DenseBackwardInput(op.P, in[0], in[1]))
-	case DenseBackwardWeightOp:
+	},
+	typeOf(DenseBackwardWeightOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(DenseBackwardWeightOp)
 		return one(kernels.DenseBackwardWeight(op.P, in[0], in[1]))
-	case DenseBackwardBiasOp:
+	},
+	typeOf(DenseBackwardBiasOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(DenseBackwardBiasOp)
 		return one(kernels.DenseBackwardBias(op.P, in[0]))
-	case BatchNormTrainOp:
+	},
+	typeOf(BatchNormTrainOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(BatchNormTrainOp)
 		// The running statistics are updated in the ParamSet's storage.
 		rm, rv := ps.data(n.inputs[3].name), ps.data(n.inputs[4].name)
 		y, saved, err := kernels.BatchNormTrainForward(op.P, in[0], in[1], in[2], rm, rv)
@@ -173,53 +220,84 @@ func (r RefBackend) exec(ps *ParamSet, n *Node, in [][]float32) ([][]float32, er
 			return nil, err
 		}
 		return [][]float32{y, saved.Mean, saved.InvStd}, nil
-	case BatchNormEvalOp:
+	},
+	typeOf(BatchNormEvalOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(BatchNormEvalOp)
 		return one(kernels.BatchNormEvalForward(op.P, in[0], in[1], in[2], in[3], in[4]))
-	case BatchNormTrainBackwardOp:
+	},
+	typeOf(BatchNormTrainBackwardOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(BatchNormTrainBackwardOp)
 		saved := kernels.BatchNormSaved{Mean: in[2], InvStd: in[3]}
 		return three(kernels.BatchNormTrainBackward(op.P, in[0], in[1], saved, in[4]))
-	case BatchNormEvalBackwardOp:
+	},
+	typeOf(BatchNormEvalBackwardOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(BatchNormEvalBackwardOp)
 		return three(kernels.BatchNormEvalBackward(op.P, in[0], in[1], in[2], in[3], in[4]))
-	case ActivationOp:
+	},
+	typeOf(ActivationOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(ActivationOp)
 		return one(kernels.ActivationForward(op.P, in[0]))
-	case ActivationBackwardOp:
+	},
+	typeOf(ActivationBackwardOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(ActivationBackwardOp)
 		return one(kernels.ActivationBackward(op.P, in[0], in[1]))
-	case DropoutOp:
+	},
+	typeOf(DropoutOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(DropoutOp)
 		p := op.P
 		p.Counter = r.Counter
 		return one(kernels.DropoutForward(p, in[0]))
-	case DropoutBackwardOp:
+	},
+	typeOf(DropoutBackwardOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(DropoutBackwardOp)
 		p := op.P
 		p.Counter = r.Counter
 		return one(kernels.DropoutBackward(p, in[0]))
-	case MSELossOp:
+	},
+	typeOf(MSELossOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(MSELossOp)
 		if op.PerSample {
 			return one(kernels.MSELossPerSample(op.P, in[0], in[1]))
 		}
 		return scalar(kernels.MSELoss(op.P, in[0], in[1]))
-	case BCEWithLogitsLossOp:
+	},
+	typeOf(BCEWithLogitsLossOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(BCEWithLogitsLossOp)
 		if op.PerSample {
 			return one(kernels.BCEWithLogitsLossPerSample(op.P, in[0], in[1]))
 		}
 		return scalar(kernels.BCEWithLogitsLoss(op.P, in[0], in[1]))
-	case MSELossGradOp:
+	},
+	typeOf(MSELossGradOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(MSELossGradOp)
 		return one(kernels.MSELossPerSampleGrad(op.P, in[0], in[1], in[2]))
-	case BCEWithLogitsLossGradOp:
+	},
+	typeOf(BCEWithLogitsLossGradOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(BCEWithLogitsLossGradOp)
 		return one(kernels.BCEWithLogitsLossPerSampleGrad(op.P, in[0], in[1], in[2]))
-	case MeanOp:
+	},
+	typeOf(MeanOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(MeanOp)
 		return one(kernels.ReduceMean(op.P, in[0]))
-	case MeanBackwardOp:
+	},
+	typeOf(MeanBackwardOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(MeanBackwardOp)
 		return one(kernels.ReduceMeanBackward(op.P, in[0]))
-	case AddOp:
+	},
+	typeOf(AddOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
 		return one(kernels.Add(in[0], in[1]))
-	case ScaleOp:
+	},
+	typeOf(ScaleOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(ScaleOp)
 		return one(kernels.Scale(in[0], op.S), nil)
-	case ReshapeOp:
+	},
+	typeOf(ReshapeOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
 		return [][]float32{in[0]}, nil // a view: the same values
-	case FillOp:
+	},
+	typeOf(FillOp{}): func(r RefBackend, ps *ParamSet, n *Node, in [][]float32) ([][]float32, error) {
+		op := n.op.(FillOp)
 		return one(kernels.Fill(n.outputs[0].Len(), op.V))
-	}
-	return nil, fmt.Errorf("no reference for op %T", n.op)
+	},
 }
 
 func optional(in [][]float32, i int) []float32 {

@@ -28,13 +28,6 @@ type adamState struct {
 	steps int // Adam steps applied so far
 }
 
-// AdamState is the Adam state of one parameter on the host: its moments and
-// the number of steps taken (t of the last step).
-type AdamState struct {
-	M, V  []float32
-	Steps int
-}
-
 // NewDeviceParams returns an empty device store for ps's values on ctx.
 func NewDeviceParams(ctx *vk.Context, ps *graph.ParamSet) (*DeviceParams, error) {
 	if ctx == nil || ps == nil {

@@ -22,14 +22,14 @@ func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 	}
 	pl, tensors := p.plan, n.g.Tensors()
 	var roots []int
-	for id, off := range pl.offset {
+	for id, off := range pl.Offset {
 		if off >= 0 {
-			if pl.root[id] != id {
+			if pl.Root[id] != id {
 				t.Errorf("%v is a view but has its own range", tensors[id])
 			}
-			if off%(lib.Context().BufferAlign()/4) != 0 || off+tensors[id].Len() > pl.arenaFloats {
+			if off%(lib.Context().BufferAlign()/4) != 0 || off+tensors[id].Len() > pl.ArenaFloats {
 				t.Errorf("%v at float %d (%d floats) is misaligned or outside the %d-float arena", tensors[id], off,
-					tensors[id].Len(), pl.arenaFloats)
+					tensors[id].Len(), pl.ArenaFloats)
 			}
 			roots = append(roots, id)
 		}
@@ -37,7 +37,7 @@ func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 	shared, mixed := 0, 0
 	for i, a := range roots {
 		for _, b := range roots[i+1:] {
-			oa, ob := pl.offset[a], pl.offset[b]
+			oa, ob := pl.Offset[a], pl.Offset[b]
 			if oa >= ob+tensors[b].Len() || ob >= oa+tensors[a].Len() {
 				continue // disjoint memory
 			}
@@ -45,9 +45,9 @@ func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 			if tensors[a].Len() != tensors[b].Len() {
 				mixed++
 			}
-			if !(pl.last[a] < pl.first[b] || pl.last[b] < pl.first[a]) {
+			if !(pl.Last[a] < pl.First[b] || pl.Last[b] < pl.First[a]) {
 				t.Errorf("%v live [%d,%d] and %v live [%d,%d] share memory while both live",
-					tensors[a], pl.first[a], pl.last[a], tensors[b], pl.first[b], pl.last[b])
+					tensors[a], pl.First[a], pl.Last[a], tensors[b], pl.First[b], pl.Last[b])
 			}
 		}
 	}
@@ -70,7 +70,7 @@ func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 		}
 	}
 	// The loss and the gradients the optimizer reads live to the end.
-	if pl.last[pl.root[n.loss.ID()]] != len(p.nodes) {
+	if pl.Last[pl.Root[n.loss.ID()]] != len(p.nodes) {
 		t.Errorf("the loss output is not pinned to the end of the step")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/memplan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -18,7 +19,7 @@ type Program struct {
 	lib       *vulkan.Library
 	params    *DeviceParams
 	ownParams bool
-	plan      *plan
+	plan      *memplan.Plan
 	strategy  strategy
 
 	arena   *vk.Buffer // planned activations and gradients, as views into it
@@ -139,7 +140,13 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *
 		}
 		sort.Slice(trained, func(i, j int) bool { return trained[i].ID() < trained[j].ID() })
 	}
-	p.params = opts.Params
+	if opts.Params != nil {
+		dp, ok := opts.Params.(*DeviceParams)
+		if !ok {
+			return nil, fmt.Errorf("program: compile: opts.Params is a %T, not a Vulkan *DeviceParams", opts.Params)
+		}
+		p.params = dp
+	}
 	if p.params == nil {
 		if p.params, err = NewDeviceParams(lib.Context(), g.Params()); err != nil {
 			return nil, err
@@ -156,7 +163,7 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *
 		}
 	}(p)
 
-	p.plan = newPlan(nodes, tensors, pinned, p.lib.Context().BufferAlign()/4)
+	p.plan = memplan.New(nodes, tensors, pinned, p.lib.Context().BufferAlign()/4)
 	bufs, err := p.allocate(tensors)
 	if err != nil {
 		return nil, err
@@ -170,7 +177,7 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *
 			nb.out = append(nb.out, bufs[t.ID()])
 		}
 		if opts.Poison {
-			for _, id := range p.plan.deadAfter[i] {
+			for _, id := range p.plan.DeadAfter[i] {
 				nb.dead = append(nb.dead, bufs[id])
 			}
 		}
@@ -203,7 +210,7 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *
 // by ID.
 func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	ctx := p.lib.Context()
-	if n := p.plan.arenaFloats; n > 0 {
+	if n := p.plan.ArenaFloats; n > 0 {
 		b, err := ctx.NewBufferFloat32(n, nil)
 		if err != nil {
 			return nil, fmt.Errorf("program: compile: activation arena (%d floats): %w", n, err)
@@ -236,7 +243,7 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	}
 	for _, t := range tensors {
 		id := t.ID()
-		if off := p.plan.offset[id]; off >= 0 {
+		if off := p.plan.Offset[id]; off >= 0 {
 			v, err := p.arena.View(off, t.Len())
 			if err != nil {
 				return nil, fmt.Errorf("program: compile: %v: %w", t, err)
@@ -245,7 +252,7 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 		}
 	}
 	for _, t := range tensors { // views, after their roots
-		if r := p.plan.root[t.ID()]; r != t.ID() {
+		if r := p.plan.Root[t.ID()]; r != t.ID() {
 			bufs[t.ID()] = bufs[r]
 		}
 	}

@@ -23,13 +23,6 @@ func (p *Program) Step(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]f
 	return v, err
 }
 
-// StepTiming is where the wall-clock time of one step went: the host writes
-// of the feeds and step parameters (with the staging copies on a discrete
-// GPU), the submission until its fence signals, and the read-back.
-type StepTiming struct {
-	Upload, Run, Download time.Duration
-}
-
 // StepTimed is Step, also reporting the time of its three parts.
 func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, StepTiming, error) {
 	var st StepTiming
@@ -179,8 +172,8 @@ type Stats struct {
 
 // Stats returns the program's counters.
 func (p *Program) Stats() Stats {
-	s := Stats{Sequences: len(p.seqs), Slots: p.plan.planned,
-		PlannedBytes: p.plan.plannedBytes, UnplannedBytes: p.plan.unplannedBytes}
+	s := Stats{Sequences: len(p.seqs), Slots: p.plan.Planned,
+		PlannedBytes: p.plan.PlannedBytes, UnplannedBytes: p.plan.UnplannedBytes}
 	for _, q := range p.seqs {
 		st := q.Stats()
 		s.Dispatches += st.Dispatches

@@ -9,10 +9,9 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/spf13/pflag"
-
 	"github.com/ocgan-vk/ocgan/firmware"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+	"github.com/spf13/pflag"
 )
 
 // keyEnv names the public key file when --key is not given.

@@ -134,12 +134,12 @@ func runCalibrate(e *env) error {
 	if err != nil {
 		return err
 	}
-	ctx, err := vk.Open(e.cfg)
+	be, err := device.Open(e.cfg)
 	if err != nil {
 		return err
 	}
-	defer ctx.Close()
-	s, err := newScorer(vulkan.NewLibrary(ctx), ck, maxScoreBatch)
+	defer be.Close()
+	s, err := newScorer(be, ck, maxScoreBatch)
 	if err != nil {
 		return err
 	}

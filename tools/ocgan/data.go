@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/spf13/pflag"
 )
 
 // dataFlags are the flags that choose a dataset and a one-class split.

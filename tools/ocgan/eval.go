@@ -131,16 +131,15 @@ func runEval(e *env) error {
 		}
 	}
 
-	ctx, err := vk.Open(e.cfg)
+	be, err := device.Open(e.cfg)
 	if err != nil {
 		return err
 	}
-	defer ctx.Close()
-	lib := vulkan.NewLibrary(ctx)
+	defer be.Close()
 	var runs []evalRun
 	for _, c := range classes {
 		for _, s := range seeds {
-			r, err := evalOne(e, lib, d, c, s, modelPath(template, c, s), !e.fs.Changed("seed") && nSeeds == 1)
+			r, err := evalOne(e, be, d, c, s, modelPath(template, c, s), !e.fs.Changed("seed") && nSeeds == 1)
 			if err != nil {
 				return err
 			}
@@ -160,7 +159,7 @@ func runEval(e *env) error {
 	}
 	if asJSON {
 		out := map[string]any{"auc": rep.meanAUC, "auc_std": rep.stdAUC, "dataset": d.name, "protocol": d.protocol,
-			"seeds": seeds, "classes": rep.classes, "device": ctx.Info().Name, "seconds": time.Since(start).Seconds()}
+			"seeds": seeds, "classes": rep.classes, "device": deviceLabel(be), "seconds": time.Since(start).Seconds()}
 		if len(runs) == 1 {
 			r := runs[0]
 			out["class"], out["model"], out["test_images"], out["threshold"] = r.Class, r.Model, r.TestImages, r.Threshold
@@ -173,10 +172,10 @@ func runEval(e *env) error {
 	}
 	if len(runs) == 1 {
 		r := runs[0]
-		fmt.Fprintf(e.stdout, "model %s on %s class %d, protocol %d (%d test images), device %s\n", r.Model, d.name, r.Class, d.protocol, r.TestImages, ctx.Info().Name)
+		fmt.Fprintf(e.stdout, "model %s on %s class %d, protocol %d (%d test images), device %s\n", r.Model, d.name, r.Class, d.protocol, r.TestImages, deviceLabel(be))
 		fmt.Fprintf(e.stdout, "AUC %.4f; at threshold %.5f: F1 %.4f, precision %.4f, recall %.4f\n", r.AUC, r.Threshold, r.F1, r.Precision, r.Recall)
 	} else {
-		fmt.Fprintf(e.stdout, "%s, protocol %d, seeds %v, device %s, %s\n", d.name, d.protocol, seeds, ctx.Info().Name, time.Since(start).Round(time.Second))
+		fmt.Fprintf(e.stdout, "%s, protocol %d, seeds %v, device %s, %s\n", d.name, d.protocol, seeds, deviceLabel(be), time.Since(start).Round(time.Second))
 		w := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 		fmt.Fprintln(w, "class\tAUC\tF1\truns")
 		for _, c := range rep.classes {
@@ -229,7 +228,7 @@ func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) erro
 
 // evalOne scores the test split of (class, seed) with the model at path.
 // With seedFromModel, the split's seed is the one the model was trained with.
-func evalOne(e *env, lib *vulkan.Library, d dataFlags, class int, seed uint64, path string, seedFromModel bool) (evalRun, error) {
+func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, path string, seedFromModel bool) (evalRun, error) {
 	m, err := openModel(path, func() (ed25519.PublicKey, error) { return publicKey(e.fs) })
 	if err != nil {
 		return evalRun{}, err
@@ -246,7 +245,7 @@ func evalOne(e *env, lib *vulkan.Library, d dataFlags, class int, seed uint64, p
 	if err != nil {
 		return evalRun{}, err
 	}
-	s, err := newScorer(lib, ck, maxScoreBatch)
+	s, err := newScorer(be, ck, maxScoreBatch)
 	if err != nil {
 		return evalRun{}, err
 	}

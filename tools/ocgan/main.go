@@ -1,4 +1,5 @@
-// Command ocgan trains, scores and ships OCGAN novelty detectors on Vulkan devices.
+// Command ocgan trains, scores and ships OCGAN novelty detectors on Vulkan devices
+// and on the native CPU backend.
 //
 // Usage:
 //
@@ -9,11 +10,11 @@
 //	ocgan bundle keygen|build|verify|inspect|install|rollback|status ...
 //	ocgan calibrate --model model.ocgan [--quantile 0.95 | --novel PATH...]
 //	ocgan inspect model.ocgan
-//	ocgan devices [--json]     list Vulkan devices
+//	ocgan devices [--json]     list the devices: Vulkan GPUs and drivers, the native CPU
 //	ocgan version              version, Go version, commit, loader and driver
 //	ocgan selftest             run a compute check on the selected device
 //
-// Global flags (before or after the command): --device NAME|INDEX, --validate.
+// Global flags (before or after the command): --device cpu|NAME|INDEX, --threads N, --validate.
 // Exit status: 0 success, 1 runtime error, 2 usage error.
 package main
 
@@ -24,9 +25,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
-
-	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
 // Exit codes.
@@ -55,7 +55,7 @@ type env struct {
 	fs     *pflag.FlagSet
 	stdout io.Writer
 	stderr io.Writer
-	cfg    vk.Config
+	cfg    device.Config
 }
 
 // takesArgs lists the commands that take positional arguments.
@@ -110,8 +110,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("ocgan "+name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	e := &env{fs: fs, stdout: stdout, stderr: stderr}
-	fs.StringVar(&e.cfg.Device, "device", "", "Vulkan device by index or name substring (default $OCGAN_DEVICE, else the best: discrete > integrated > CPU)")
-	fs.BoolVar(&e.cfg.Validate, "validate", false, "enable the Khronos validation layer (also $OCGAN_VK_VALIDATE=1)")
+	fs.StringVar(&e.cfg.Device, "device", "", "device: cpu (native), an index from `ocgan devices`, or a Vulkan device name substring such as llvmpipe (default $OCGAN_DEVICE, else the best: discrete GPU > integrated GPU > native CPU > Vulkan CPU driver)")
+	fs.IntVar(&e.cfg.Threads, "threads", 0, "threads of the native CPU backend (default: one per core)")
+	fs.BoolVar(&e.cfg.Vulkan.Validate, "validate", false, "enable the Khronos validation layer on Vulkan devices (also $OCGAN_VK_VALIDATE=1)")
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}

@@ -19,7 +19,7 @@ const maxScoreBatch = 256
 
 // newScorer builds a scorer from a checkpoint's encoder and decoder that
 // scores up to batch images per submit (at most maxScoreBatch).
-func newScorer(lib *vulkan.Library, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
+func newScorer(be backend.Backend, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
 	batch = min(max(batch, 1), maxScoreBatch)
 	m, err := model.New(ck.Geometry)
 	if err != nil {
@@ -34,7 +34,7 @@ func newScorer(lib *vulkan.Library, ck *checkpoint.Checkpoint, batch int) (*trai
 	if err := ck.Restore(ps, nil); err != nil {
 		return nil, err
 	}
-	return train.NewScorer(lib, ck.Geometry, batch, ps)
+	return train.NewScorer(be, ck.Geometry, batch, ps)
 }
 
 // loadModel reads a checkpoint, with the file named in any error.

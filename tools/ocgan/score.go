@@ -43,13 +43,13 @@ func runScore(e *env) error {
 	if err != nil {
 		return err
 	}
-	ctx, err := vk.Open(e.cfg)
+	be, err := device.Open(e.cfg)
 	if err != nil {
 		return err
 	}
-	defer ctx.Close()
+	defer be.Close()
 	opened := time.Now()
-	s, err := newScorer(vulkan.NewLibrary(ctx), m.ck, imgs.Len())
+	s, err := newScorer(be, m.ck, imgs.Len())
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func runScore(e *env) error {
 				ms[s.name] = s.d.Seconds() * 1e3
 			}
 			return writeJSON(e.stdout, map[string]any{"timing_ms": ms, "images": len(names), "batches": st.Batches,
-				"model": m.source, "device": ctx.Info().Name})
+				"model": m.source, "device": deviceLabel(be)})
 		}
 		return nil
 	}
@@ -101,7 +101,7 @@ func runScore(e *env) error {
 		return err
 	}
 	if timing {
-		fmt.Fprintf(e.stdout, "\ntiming (%d images in %d batches of %d, device %s):\n", len(names), st.Batches, s.Batch(), ctx.Info().Name)
+		fmt.Fprintf(e.stdout, "\ntiming (%d images in %d batches of %d, device %s):\n", len(names), st.Batches, s.Batch(), deviceLabel(be))
 		w = tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(w, "stage\ttotal ms\tper image ms\t")
 		for _, s := range stages {

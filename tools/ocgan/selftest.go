@@ -6,18 +6,20 @@ import (
 	"math/rand"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
-	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/device"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/spf13/pflag"
 )
 
 func selftestFlags(fs *pflag.FlagSet) {
-	fs.Int("n", 1<<20, "elements per buffer")
-	fs.Int("steps", 100, "dependent dispatches recorded into the one command buffer")
+	fs.Int("n", 1<<20, "elements per tensor")
+	fs.Int("steps", 100, "dependent scale+add nodes in the one program")
 }
 
-// runSelftest records fill, copy and a chain of dependent axpy dispatches into one
-// command buffer, runs it on the device, and checks every element against Go.
+// runSelftest compiles a program of a chain of dependent scale+add nodes
+// (y ← a·x + y, from y = x/2), runs it on the device, and checks every
+// element against Go.
 func runSelftest(e *env) error {
 	n, _ := e.fs.GetInt("n")
 	steps, _ := e.fs.GetInt("steps")
@@ -25,65 +27,42 @@ func runSelftest(e *env) error {
 		return usageError{fmt.Errorf("--n and --steps must be positive (got %d, %d)", n, steps)}
 	}
 	start := time.Now()
-	ctx, err := vk.Open(e.cfg)
+	be, err := device.Open(e.cfg)
 	if err != nil {
 		return err
 	}
-	defer ctx.Close()
-	info := ctx.Info()
-	fmt.Fprintf(e.stdout, "device: %s\n", info.Summary())
-	lib := vulkan.NewLibrary(ctx)
+	defer be.Close()
+	d := be.Device()
+	fmt.Fprintf(e.stdout, "device: %s [%s backend, %s]\n", d.Name, d.Backend, d.Detail)
 
+	g := graph.New(graph.NewParamSet(), graph.Eval)
+	x := g.Input("x", n)
 	rng := rand.New(rand.NewSource(1))
 	x0 := make([]float32, n)
+	want := make([]float32, n)
 	for i := range x0 {
 		x0[i] = float32(rng.NormFloat64())
+		want[i] = 0.5 * x0[i]
 	}
-	x, err := ctx.NewBufferFloat32(n, x0)
-	if err != nil {
-		return err
-	}
-	defer x.Free()
-	y, err := ctx.NewBufferFloat32(n, nil)
-	if err != nil {
-		return err
-	}
-	defer y.Free()
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		return err
-	}
-	defer seq.Free()
-	// y = 0.5; then y += a_i·x, x = copy of ... : each dispatch depends on the previous.
-	if err := lib.Fill(seq, y, 0.5); err != nil {
-		return err
-	}
-	want := make([]float32, n)
-	for i := range want {
-		want[i] = 0.5
-	}
+	y := g.Scale(x, 0.5)
 	for s := 0; s < steps; s++ {
 		a := float32(s%5-2) * 0.125
-		if err := lib.Axpy(seq, a, x, y); err != nil {
-			return err
-		}
+		y = g.Add(g.Scale(x, a), y)
 		for i := range want {
-			want[i] = a*x0[i] + want[i]
+			want[i] += a * x0[i]
 		}
 	}
-	if err := lib.Copy(seq, y, x); err != nil {
-		return err
-	}
-	setup := time.Since(start)
-	t0 := time.Now()
-	if err := seq.Run(); err != nil {
-		return err
-	}
-	elapsed := time.Since(t0)
-	got, err := x.Float32s()
+	p, err := be.Compile(g, backend.Options{Outputs: []*graph.Tensor{y}})
 	if err != nil {
 		return err
 	}
+	defer p.Free()
+	setup := time.Since(start)
+	out, st, err := p.StepTimed(map[*graph.Tensor][]float32{x: x0})
+	if err != nil {
+		return err
+	}
+	got := out[y]
 	var worst float64
 	for i := range want {
 		d := math.Abs(float64(got[i]) - float64(want[i]))
@@ -92,10 +71,10 @@ func runSelftest(e *env) error {
 		}
 		worst = math.Max(worst, d)
 	}
-	st := seq.Stats()
-	fmt.Fprintf(e.stdout, "recorded %d dispatches (%d barriers) into one command buffer, %d floats each\n", st.Dispatches, st.Barriers, n)
-	fmt.Fprintf(e.stdout, "ran in %.1f ms (%.1f µs per dispatch); setup %.0f ms\n",
-		float64(elapsed.Microseconds())/1000, float64(elapsed.Microseconds())/float64(st.Dispatches), float64(setup.Milliseconds()))
+	nodes := len(g.Nodes())
+	fmt.Fprintf(e.stdout, "compiled %d dependent nodes into one program, %d floats each\n", nodes, n)
+	fmt.Fprintf(e.stdout, "ran in %.1f ms (%.1f µs per node); setup %.0f ms\n",
+		float64(st.Run.Microseconds())/1000, float64(st.Run.Microseconds())/float64(nodes), float64(setup.Milliseconds()))
 	fmt.Fprintf(e.stdout, "verified %d values against Go: max |error| %.2g\n", n, worst)
 	fmt.Fprintln(e.stdout, "selftest OK")
 	return nil

@@ -54,13 +54,13 @@ func runServe(e *env) error {
 	if opts.MaxBodyBytes <= 0 || opts.MaxConcurrent <= 0 {
 		return usageError{fmt.Errorf("--max-body and --max-concurrent must be positive")}
 	}
-	ctx, err := vk.Open(e.cfg)
+	be, err := device.Open(e.cfg)
 	if err != nil {
 		return err
 	}
-	defer ctx.Close()
+	defer be.Close()
 	src := &modelSource{path: path, key: func() (ed25519.PublicKey, error) { return publicKey(e.fs) },
-		ctx: ctx, lib: vulkan.NewLibrary(ctx), device: &sync.Mutex{}}
+		be: be, device: &sync.Mutex{}}
 	srv, err := serve.New(src, opts)
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func runServe(e *env) error {
 		return fmt.Errorf("--addr %s: %w", opts.Addr, err)
 	}
 	info, _ := srv.Info()
-	fmt.Fprintf(e.stderr, "serving model %s (%s) on http://%s with device %s\n", info.Version, info.ID, ln.Addr(), ctx.Info().Name)
+	fmt.Fprintf(e.stderr, "serving model %s (%s) on http://%s with device %s\n", info.Version, info.ID, ln.Addr(), deviceLabel(be))
 
 	sctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -105,8 +105,7 @@ func runServe(e *env) error {
 type modelSource struct {
 	path   string
 	key    func() (ed25519.PublicKey, error)
-	ctx    *vk.Context
-	lib    *vulkan.Library
+	be     backend.Backend
 	device *sync.Mutex // one queue: every model's device work is serialised
 }
 
@@ -164,11 +163,11 @@ func (s *modelSource) Load(id string) (serve.Model, error) {
 	}
 	s.device.Lock()
 	defer s.device.Unlock()
-	sc, err := newScorer(s.lib, m.ck, 1)
+	sc, err := newScorer(s.be, m.ck, 1)
 	if err != nil {
 		return nil, err
 	}
-	return &servedModel{m: m, scorer: sc, device: s.device, name: s.ctx.Info().Name}, nil
+	return &servedModel{m: m, scorer: sc, device: s.device, name: deviceLabel(s.be)}, nil
 }
 
 // fileDigest is a short sha256 of a file, the id of a checkpoint served as is.

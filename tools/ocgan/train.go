@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
+	"github.com/spf13/pflag"
 )
 
 // defaultQuantile is the default calibration: the 95th percentile of the

@@ -52,7 +52,7 @@ func (s *trainSummary) JSON() map[string]any {
 // run trains, calibrates the threshold on the validation split (and the
 // labelled novel images, if any), measures the test AUC and saves the
 // checkpoint at j.out (also after every epoch).
-func (j *trainJob) run(vcfg vk.Config) (*trainSummary, error) {
+func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	start := time.Now()
 	d, geo := j.data, j.cfg.Geometry
 	settings := runSettings(d, j.cfg.Mode, j.cfg.Batch)
@@ -77,19 +77,19 @@ func (j *trainJob) run(vcfg vk.Config) (*trainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, err := vk.Open(vcfg)
+	be, err := device.Open(dcfg)
 	if err != nil {
 		return nil, err
 	}
-	defer ctx.Close()
-	t, err := train.NewTrainer(vulkan.NewLibrary(ctx), j.cfg)
+	defer be.Close()
+	t, err := train.NewTrainer(be, j.cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer t.Free()
 	if j.log != nil {
 		fmt.Fprintf(j.log, "training OCGAN (%s) on %s class %d, protocol %d, seed %d: %d train / %d val / %d test images, device %s\n",
-			j.cfg.Mode, d.name, d.class, d.protocol, d.seed, split.Train.Len(), split.Val.Len(), split.Test.Len(), ctx.Info().Name)
+			j.cfg.Mode, d.name, d.class, d.protocol, d.seed, split.Train.Len(), split.Val.Len(), split.Test.Len(), deviceLabel(be))
 	}
 	if saved != nil {
 		st, err := resumeState(saved)
@@ -107,7 +107,7 @@ func (j *trainJob) run(vcfg vk.Config) (*trainSummary, error) {
 		}
 	}
 	meta := func() map[string]string {
-		m := map[string]string{"device": ctx.Info().Name, "created": time.Now().UTC().Format(time.RFC3339)}
+		m := map[string]string{"device": deviceLabel(be), "created": time.Now().UTC().Format(time.RFC3339)}
 		for k, v := range settings {
 			m[k] = v
 		}
@@ -161,5 +161,5 @@ func (j *trainJob) run(vcfg vk.Config) (*trainSummary, error) {
 	if err := checkpoint.Save(j.out, ck); err != nil {
 		return nil, err
 	}
-	return &trainSummary{Result: res, AUC: auc, Threshold: choice, Device: ctx.Info().Name, Elapsed: time.Since(start)}, nil
+	return &trainSummary{Result: res, AUC: auc, Threshold: choice, Device: deviceLabel(be), Elapsed: time.Since(start)}, nil
 }

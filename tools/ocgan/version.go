@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -41,15 +42,24 @@ func runVersion(e *env) error {
 	fmt.Fprintf(e.stdout, "ocgan %s\n", version)
 	fmt.Fprintf(e.stdout, "go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(e.stdout, "commit: %s\n", buildCommit())
-	devs, err := vk.Devices(e.cfg)
-	if err != nil {
+	l := device.List(e.cfg)
+	if l.VulkanProblem != "" {
 		// The version itself is known; say what is missing for Vulkan.
-		fmt.Fprintf(e.stdout, "vulkan: %v\n", err)
-		return nil
+		fmt.Fprintf(e.stdout, "vulkan: %s\n", l.VulkanProblem)
+	} else {
+		fmt.Fprintf(e.stdout, "vulkan loader: %s\n", vk.LoaderName())
 	}
-	fmt.Fprintf(e.stdout, "vulkan loader: %s\n", vk.LoaderName())
-	for _, d := range devs {
-		fmt.Fprintf(e.stdout, "driver %d: %s %s on %s (Vulkan %s)\n", d.Index, d.Driver, d.DriverVersion, d.Name, d.APIVersion)
+	for _, d := range l.Entries {
+		if d.Vulkan != nil {
+			v := d.Vulkan
+			fmt.Fprintf(e.stdout, "driver %d: %s %s on %s (Vulkan %s)\n", d.Index, v.Driver, v.DriverVersion, v.Name, v.APIVersion)
+			continue
+		}
+		if d.Available {
+			fmt.Fprintf(e.stdout, "cpu %d: SGEMM %s, %d threads, on %s\n", d.Index, d.CPU.BLAS, d.CPU.Threads, d.Name)
+		} else {
+			fmt.Fprintf(e.stdout, "cpu %d: unavailable: %s\n", d.Index, d.Problem)
+		}
 	}
 	return nil
 }

@@ -1,4 +1,7 @@
-package program
+// Package memplan lays out the computed tensors of a graph in one arena:
+// tensors whose live ranges do not overlap share memory. Every backend uses
+// the same plan.
+package memplan
 
 import (
 	"sort"
@@ -6,7 +9,7 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
-// plan is the memory plan of a graph's computed tensors (activations and
+// Plan is the memory plan of a graph's computed tensors (activations and
 // gradients). Each computed tensor is live from the node that writes it to
 // the last node that reads it (or to the end of the step when it is read
 // back or feeds the optimizer). Every planned tensor gets a range of one
@@ -14,59 +17,59 @@ import (
 // sizes whose live ranges do not overlap may share memory. A Reshape output
 // is a view of its input and shares its root's range and live range. Leaves
 // (inputs, parameters, state) are not planned.
-type plan struct {
-	root      []int   // by tensor ID: the tensor whose storage it uses (itself unless a Reshape view)
-	offset    []int   // by tensor ID of a planned root: its offset in the arena, in floats; -1 for everything else
-	first     []int   // by tensor ID of a planned root: the index of the node that writes it
-	last      []int   // by tensor ID of a planned root: the last node that reads it; len(nodes) if pinned
-	deadAfter [][]int // by node index: the planned roots whose live range ends at that node
+type Plan struct {
+	Root      []int   // by tensor ID: the tensor whose storage it uses (itself unless a Reshape view)
+	Offset    []int   // by tensor ID of a planned root: its offset in the arena, in floats; -1 for everything else
+	First     []int   // by tensor ID of a planned root: the index of the node that writes it
+	Last      []int   // by tensor ID of a planned root: the last node that reads it; len(nodes) if pinned
+	DeadAfter [][]int // by node index: the planned roots whose live range ends at that node
 
-	arenaFloats                  int // the arena's size in floats
-	planned                      int // planned roots
-	plannedBytes, unplannedBytes int64
+	ArenaFloats                  int // the arena's size in floats
+	Planned                      int // planned roots
+	PlannedBytes, UnplannedBytes int64
 }
 
 // span is a free range of the arena, in floats.
 type span struct{ off, n int }
 
-// newPlan plans the computed tensors of a graph whose nodes (in order) and
+// New plans the computed tensors of a graph whose nodes (in order) and
 // tensors (by ID) are given. pinned tensors (by ID) must survive the whole
 // step: outputs read back and gradients read by the optimizer. align is the
 // offset alignment in floats.
-func newPlan(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, align int) *plan {
+func New(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, align int) *Plan {
 	n := len(tensors)
-	p := &plan{root: make([]int, n), offset: make([]int, n), first: make([]int, n), last: make([]int, n),
-		deadAfter: make([][]int, len(nodes))}
+	p := &Plan{Root: make([]int, n), Offset: make([]int, n), First: make([]int, n), Last: make([]int, n),
+		DeadAfter: make([][]int, len(nodes))}
 	for i := range tensors {
-		p.root[i], p.offset[i], p.first[i], p.last[i] = i, -1, -1, -1
+		p.Root[i], p.Offset[i], p.First[i], p.Last[i] = i, -1, -1, -1
 	}
 	planned := make([]bool, n)
 	for i, nd := range nodes {
 		ins, outs := nd.Inputs(), nd.Outputs()
 		if _, ok := nd.Op().(graph.ReshapeOp); ok {
-			p.root[outs[0].ID()] = p.root[ins[0].ID()]
+			p.Root[outs[0].ID()] = p.Root[ins[0].ID()]
 			continue
 		}
 		for _, o := range outs {
 			planned[o.ID()] = true
-			p.first[o.ID()], p.last[o.ID()] = i, i
+			p.First[o.ID()], p.Last[o.ID()] = i, i
 		}
 	}
 	for i, nd := range nodes {
 		for _, t := range nd.Inputs() {
-			if r := p.root[t.ID()]; planned[r] && p.last[r] < i {
-				p.last[r] = i
+			if r := p.Root[t.ID()]; planned[r] && p.Last[r] < i {
+				p.Last[r] = i
 			}
 		}
 	}
 	for id := range pinned {
-		if r := p.root[id]; planned[r] {
-			p.last[r] = len(nodes)
+		if r := p.Root[id]; planned[r] {
+			p.Last[r] = len(nodes)
 		}
 	}
 	for id := range tensors {
-		if planned[id] && p.last[id] < len(nodes) {
-			p.deadAfter[p.last[id]] = append(p.deadAfter[p.last[id]], id)
+		if planned[id] && p.Last[id] < len(nodes) {
+			p.DeadAfter[p.Last[id]] = append(p.DeadAfter[p.Last[id]], id)
 		}
 	}
 
@@ -78,24 +81,24 @@ func newPlan(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, 
 		}
 		for _, o := range nd.Outputs() {
 			id, want := o.ID(), size(o.ID())
-			p.offset[id] = p.take(&free, want)
-			p.planned++
-			p.unplannedBytes += 4 * int64(tensors[id].Len())
+			p.Offset[id] = p.take(&free, want)
+			p.Planned++
+			p.UnplannedBytes += 4 * int64(tensors[id].Len())
 		}
 		// Tensors last read by this node (or never read) free their range for
 		// the next node; a node never writes into memory it reads.
-		for _, id := range p.deadAfter[i] {
-			free = give(free, span{p.offset[id], size(id)})
+		for _, id := range p.DeadAfter[i] {
+			free = give(free, span{p.Offset[id], size(id)})
 		}
 	}
-	p.plannedBytes = 4 * int64(p.arenaFloats)
+	p.PlannedBytes = 4 * int64(p.ArenaFloats)
 	return p
 }
 
 // take returns the offset of n free floats: the first free range that holds
 // them, else the end of the arena (growing it, and absorbing a free range
 // that ends there).
-func (p *plan) take(free *[]span, n int) int {
+func (p *Plan) take(free *[]span, n int) int {
 	for i, s := range *free {
 		if s.n >= n {
 			if s.n == n {
@@ -106,12 +109,12 @@ func (p *plan) take(free *[]span, n int) int {
 			return s.off
 		}
 	}
-	off := p.arenaFloats
-	if k := len(*free); k > 0 && (*free)[k-1].off+(*free)[k-1].n == p.arenaFloats {
+	off := p.ArenaFloats
+	if k := len(*free); k > 0 && (*free)[k-1].off+(*free)[k-1].n == p.ArenaFloats {
 		off = (*free)[k-1].off
 		*free = (*free)[:k-1]
 	}
-	p.arenaFloats = off + n
+	p.ArenaFloats = off + n
 	return off
 }
 

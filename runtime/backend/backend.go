@@ -1,0 +1,145 @@
+// Package backend is the interface between a network graph and a device that
+// runs it: a Backend compiles graphs into Programs that share a Params store.
+// The Vulkan executor (runtime/program) and the native CPU executor
+// (runtime/cpuprogram) implement it; nothing above the runtime knows which
+// one runs.
+package backend
+
+import (
+	"time"
+
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// Backend compiles graphs for one device.
+type Backend interface {
+	// Device describes the device the programs run on.
+	Device() Device
+
+	// NewParams returns an empty store for ps's parameters, state and Adam
+	// moments on the device. Programs compiled with the same store see each
+	// other's updates.
+	NewParams(ps *graph.ParamSet) (Params, error)
+
+	// Compile turns g into a program: every node of g runs on each Step, in
+	// order, then the Adam updates of opts.Adam.
+	Compile(g *graph.Graph, opts Options) (Program, error)
+
+	// Close releases the device. Programs and stores must be freed first.
+	Close() error
+}
+
+// Program is a compiled graph.
+type Program interface {
+	// Step runs the program once: feeds gives a value for every input of
+	// the graph, of its length. The RNG counter then advances by one and
+	// each trained parameter's Adam step count by one. The returned map and
+	// its slices are the program's own and are overwritten by the next Step.
+	// A refused step (a bad feed) changes nothing.
+	Step(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, error)
+
+	// StepTimed is Step, also reporting where its time went.
+	StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, StepTiming, error)
+
+	// Counter returns the RNG counter the next Step uses (0 after Compile).
+	Counter() uint64
+	// SetCounter sets the RNG counter of the next Step. Dropout masks are a
+	// function of (seed, counter).
+	SetCounter(c uint64)
+	// SetLR sets the optimizer's learning rate for the next steps.
+	SetLR(lr float32)
+
+	// Free releases the program, and its parameter store when it made its
+	// own.
+	Free()
+}
+
+// Params holds a ParamSet's parameters and state on a device, one tensor
+// per name, and the Adam state of every parameter a program trains. A name
+// is placed on the device when a program first uses it, from the ParamSet's
+// value at that moment.
+type Params interface {
+	// ParamSet returns the ParamSet the store mirrors.
+	ParamSet() *graph.ParamSet
+	// Names returns the names held on the device, in the ParamSet's order.
+	Names() []string
+	// Download copies every value held on the device into ps (the store's
+	// own ParamSet or one with the same names and shapes).
+	Download(ps *graph.ParamSet) error
+	// Upload copies the value of every name held on the device from ps.
+	// Nothing is written unless all lengths match.
+	Upload(ps *graph.ParamSet) error
+	// AdamNames returns the parameters with Adam state, in the ParamSet's
+	// order.
+	AdamNames() []string
+	// AdamState copies the Adam state of a parameter to the host.
+	AdamState(name string) (AdamState, error)
+	// SetAdamState replaces the Adam state of a parameter a program trains.
+	SetAdamState(name string, st AdamState) error
+	// Free releases the store. Programs using it must not run afterwards.
+	Free()
+}
+
+// Options say what a compiled program reads back and what it trains.
+type Options struct {
+	// Outputs are read back to the host after every step (e.g. losses).
+	// They may be any tensor of the graph; a parameter is read after the
+	// optimizer's update.
+	Outputs []*graph.Tensor
+
+	// Params is the store of the graph's ParamSet on the same backend,
+	// shared by the programs that must see the same values (the phases of a
+	// training step). Nil gives the program a private store, freed with it.
+	Params Params
+
+	// Adam, when set, appends an Adam update of each trained parameter to
+	// the step, after every node.
+	Adam *Adam
+
+	// Poison is a debugging aid: every planned tensor is filled with NaN
+	// right after its last use, so a plan that gave two live tensors the
+	// same memory shows up as NaNs in the results.
+	Poison bool
+}
+
+// Adam is the optimizer of a program: torch.optim.Adam without weight decay,
+// as graph.Adam, applied on the device to the parameters in Grads.
+type Adam struct {
+	LR, Beta1, Beta2, Eps float32
+
+	// Grads maps each parameter to train to its gradient tensor, as
+	// returned by Graph.Gradients. Entries whose key is not a Param (an
+	// input or activation differentiated for another purpose) are skipped.
+	// Parameters not in Grads are frozen.
+	Grads map[*graph.Tensor]*graph.Tensor
+}
+
+// NewAdam returns an Adam over grads with graph.NewAdam's (OCGAN's)
+// hyper-parameters: learning rate 2e-4, betas (0.5, 0.999), eps 1e-8.
+func NewAdam(grads map[*graph.Tensor]*graph.Tensor) *Adam {
+	return &Adam{LR: 2e-4, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8, Grads: grads}
+}
+
+// AdamState is the Adam state of one parameter on the host: its moments and
+// the number of steps taken (t of the last step).
+type AdamState struct {
+	M, V  []float32
+	Steps int
+}
+
+// StepTiming is where the wall-clock time of one step went: the host writes
+// of the feeds and step parameters (with staging copies on a discrete GPU),
+// the run until the device is done, and the read-back of the outputs.
+type StepTiming struct {
+	Upload, Run, Download time.Duration
+}
+
+// Stats describe a program's memory plan.
+type Stats struct {
+	// Slots is the number of planned tensors, each a view into one arena.
+	// PlannedBytes is the arena's size; UnplannedBytes is what one buffer
+	// per computed tensor (Reshape views excluded) would take. Inputs,
+	// parameters and optimizer state are not counted in either.
+	Slots                        int
+	PlannedBytes, UnplannedBytes int64
+}

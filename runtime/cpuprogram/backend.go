@@ -1,0 +1,60 @@
+package cpuprogram
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// Backend compiles graphs for the native CPU device.
+type Backend struct {
+	dev  *cpu.Device
+	name string
+}
+
+// Open opens the native CPU device (loading its SGEMM library) and returns
+// its backend; Close releases it.
+func Open(opts cpu.Options) (*Backend, error) {
+	dev, err := cpu.NewDevice(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{dev: dev, name: ModelName()}, nil
+}
+
+// CPU returns the kernels the backend runs.
+func (b *Backend) CPU() *cpu.Device { return b.dev }
+
+// Device describes the CPU: its model name, SGEMM library and threads.
+func (b *Backend) Device() backend.Device {
+	return backend.Device{Backend: "cpu", Name: b.name, Kind: backend.NativeCPU,
+		Detail: fmt.Sprintf("native, SGEMM %s, %d threads", b.dev.BLAS(), b.dev.Threads())}
+}
+
+// NewParams returns an empty store for ps in host memory (a *Params).
+func (b *Backend) NewParams(ps *graph.ParamSet) (backend.Params, error) {
+	return NewParams(ps)
+}
+
+// Compile compiles g for the CPU (see Compile).
+func (b *Backend) Compile(g *graph.Graph, opts backend.Options) (backend.Program, error) {
+	return Compile(b.dev, g, opts)
+}
+
+// Close releases the device.
+func (b *Backend) Close() error {
+	if b.dev == nil {
+		return nil
+	}
+	b.dev.Close()
+	b.dev = nil
+	return nil
+}
+
+var (
+	_ backend.Backend = (*Backend)(nil)
+	_ backend.Program = (*Program)(nil)
+	_ backend.Params  = (*Params)(nil)
+)

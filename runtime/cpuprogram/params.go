@@ -1,0 +1,141 @@
+package cpuprogram
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// Params holds a ParamSet's parameters and state for CPU programs, one
+// slice per name, and the Adam state of every parameter a program trains.
+// Programs compiled with the same Params read and write the same slices.
+type Params struct {
+	ps   *graph.ParamSet
+	vals map[string][]float32
+	adam map[string]*adamState
+}
+
+// adamState is the Adam state of one parameter.
+type adamState struct {
+	m, v  []float32
+	steps int
+}
+
+// NewParams returns an empty store for ps's values.
+func NewParams(ps *graph.ParamSet) (*Params, error) {
+	if ps == nil {
+		return nil, errors.New("cpuprogram: NewParams: nil ParamSet")
+	}
+	return &Params{ps: ps, vals: map[string][]float32{}, adam: map[string]*adamState{}}, nil
+}
+
+// ParamSet returns the ParamSet the store mirrors.
+func (d *Params) ParamSet() *graph.ParamSet { return d.ps }
+
+// Names returns the names held, in the ParamSet's order.
+func (d *Params) Names() []string {
+	var out []string
+	for _, name := range d.ps.Names() {
+		if _, ok := d.vals[name]; ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// value returns the slice of name, copying it from the ParamSet on first
+// use.
+func (d *Params) value(name string) ([]float32, error) {
+	if v, ok := d.vals[name]; ok {
+		return v, nil
+	}
+	v := d.ps.Get(name)
+	if v == nil {
+		return nil, fmt.Errorf("%q is not in the ParamSet", name)
+	}
+	d.vals[name] = v
+	return v, nil
+}
+
+// adamFor returns the Adam state of parameter name, with zero moments on
+// first use.
+func (d *Params) adamFor(name string, n int) *adamState {
+	if s, ok := d.adam[name]; ok {
+		return s
+	}
+	s := &adamState{m: make([]float32, n), v: make([]float32, n)}
+	d.adam[name] = s
+	return s
+}
+
+// Download copies every value held into ps.
+func (d *Params) Download(ps *graph.ParamSet) error {
+	for _, name := range d.Names() {
+		if err := ps.Set(name, d.vals[name]); err != nil {
+			return fmt.Errorf("cpuprogram: download: %w", err)
+		}
+	}
+	return nil
+}
+
+// Upload copies the value of every name held from ps; nothing is written
+// unless all lengths match.
+func (d *Params) Upload(ps *graph.ParamSet) error {
+	names := d.Names()
+	for _, name := range names {
+		if v := ps.Get(name); len(v) != len(d.vals[name]) {
+			return fmt.Errorf("cpuprogram: upload %q: the ParamSet has %d values, the store %d", name, len(v), len(d.vals[name]))
+		}
+	}
+	for _, name := range names {
+		copy(d.vals[name], ps.Get(name))
+	}
+	return nil
+}
+
+// AdamNames returns the parameters with Adam state, in the ParamSet's order.
+func (d *Params) AdamNames() []string {
+	var out []string
+	for _, name := range d.ps.Names() {
+		if _, ok := d.adam[name]; ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// AdamState returns a copy of the Adam state of parameter name.
+func (d *Params) AdamState(name string) (backend.AdamState, error) {
+	s, ok := d.adam[name]
+	if !ok {
+		return backend.AdamState{}, fmt.Errorf("cpuprogram: adam state of %q: no program trains it", name)
+	}
+	return backend.AdamState{M: append([]float32(nil), s.m...), V: append([]float32(nil), s.v...), Steps: s.steps}, nil
+}
+
+// SetAdamState replaces the Adam state of parameter name (which a compiled
+// program trains) with a copy of st.
+func (d *Params) SetAdamState(name string, st backend.AdamState) error {
+	s, ok := d.adam[name]
+	if !ok {
+		return fmt.Errorf("cpuprogram: set adam state of %q: no program trains it", name)
+	}
+	if len(st.M) != len(s.m) || len(st.V) != len(s.v) {
+		return fmt.Errorf("cpuprogram: set adam state of %q: moments have %d and %d values, want %d", name, len(st.M), len(st.V), len(s.m))
+	}
+	if st.Steps < 0 {
+		return fmt.Errorf("cpuprogram: set adam state of %q: steps %d < 0", name, st.Steps)
+	}
+	copy(s.m, st.M)
+	copy(s.v, st.V)
+	s.steps = st.Steps
+	return nil
+}
+
+// Free drops every value; programs using the store must not run afterwards.
+func (d *Params) Free() {
+	clear(d.vals)
+	clear(d.adam)
+}

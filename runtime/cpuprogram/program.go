@@ -1,0 +1,307 @@
+package cpuprogram
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/memplan"
+)
+
+// arenaAlign is the alignment of planned tensors in the arena, in floats:
+// 64 bytes, a cache line and an AVX-512 vector.
+const arenaAlign = 16
+
+// Program is a compiled graph on the CPU.
+type Program struct {
+	dev       *cpu.Device
+	params    *Params
+	ownParams bool
+	plan      *memplan.Plan
+
+	arena   []float32
+	inputs  []hostBuf
+	outputs []hostBuf
+	values  map[*graph.Tensor][]float32
+	nodes   []boundNode
+	updates []update
+
+	hyper   backend.Adam
+	counter uint64
+	freed   bool
+}
+
+// hostBuf is a tensor exchanged with the caller each step: buf is where the
+// program keeps it, val the slice Step returns (outputs).
+type hostBuf struct {
+	t        *graph.Tensor
+	buf, val []float32
+}
+
+// boundNode is a node with its kernel and the slices of its inputs and
+// outputs.
+type boundNode struct {
+	n       *graph.Node
+	run     kernel
+	in, out [][]float32
+	dead    [][]float32 // planned tensors to poison after the node (Options.Poison)
+}
+
+// update is one parameter's Adam update.
+type update struct {
+	name string
+	p, g []float32
+	st   *adamState
+}
+
+// Compile plans and binds g for dev. Every node of g runs on each Step, in
+// order, then the Adam updates of opts.Adam. The graph's inputs must be fed
+// to each Step. opts.Params, when set, must be a *Params of g's ParamSet.
+func Compile(dev *cpu.Device, g *graph.Graph, opts backend.Options) (*Program, error) {
+	if dev == nil || g == nil {
+		return nil, errors.New("cpuprogram: compile: nil device or graph")
+	}
+	if err := g.Err(); err != nil {
+		return nil, fmt.Errorf("cpuprogram: compile: the graph has an error: %w", err)
+	}
+	tensors, nodes := g.Tensors(), g.Nodes()
+	own := func(what string, t *graph.Tensor) error {
+		if t == nil {
+			return fmt.Errorf("cpuprogram: compile: %s is nil", what)
+		}
+		if id := t.ID(); id < 0 || id >= len(tensors) || tensors[id] != t {
+			return fmt.Errorf("cpuprogram: compile: %s %v is not a tensor of the graph", what, t)
+		}
+		return nil
+	}
+	p := &Program{dev: dev, values: map[*graph.Tensor][]float32{}}
+	pinned := map[int]bool{}
+	for _, t := range opts.Outputs {
+		if err := own("output", t); err != nil {
+			return nil, err
+		}
+		pinned[t.ID()] = true
+	}
+	var trained []*graph.Tensor
+	if a := opts.Adam; a != nil {
+		p.hyper = backend.Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
+		if _, err := kernels.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, 1); err != nil {
+			return nil, fmt.Errorf("cpuprogram: compile: %w", err)
+		}
+		for w, gr := range a.Grads {
+			if err := own("adam parameter", w); err != nil {
+				return nil, err
+			}
+			if w.Role() != graph.Param {
+				continue
+			}
+			if err := own(fmt.Sprintf("adam gradient of %q", w.Name()), gr); err != nil {
+				return nil, err
+			}
+			if gr.Len() != w.Len() {
+				return nil, fmt.Errorf("cpuprogram: compile: adam: gradient %v of %v has %d values, want %d", gr, w, gr.Len(), w.Len())
+			}
+			trained = append(trained, w)
+			pinned[gr.ID()] = true
+		}
+		sort.Slice(trained, func(i, j int) bool { return trained[i].ID() < trained[j].ID() })
+	}
+	switch ps := opts.Params.(type) {
+	case nil:
+	case *Params:
+		if ps != nil && ps.ps != g.Params() {
+			return nil, errors.New("cpuprogram: compile: opts.Params holds another ParamSet than the graph's")
+		}
+		p.params = ps
+	default:
+		return nil, fmt.Errorf("cpuprogram: compile: opts.Params is a %T, not a CPU *Params", opts.Params)
+	}
+	if p.params == nil {
+		p.params, _ = NewParams(g.Params())
+		p.ownParams = true
+	}
+
+	p.plan = memplan.New(nodes, tensors, pinned, arenaAlign)
+	p.arena = make([]float32, p.plan.ArenaFloats)
+	bufs := make([][]float32, len(tensors))
+	for _, t := range tensors {
+		switch t.Role() {
+		case graph.Input:
+			b := make([]float32, t.Len())
+			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+			bufs[t.ID()] = b
+		case graph.Param, graph.State:
+			v, err := p.params.value(t.Name())
+			if err != nil {
+				return nil, fmt.Errorf("cpuprogram: compile: %s %v: %w", t.Role(), t, err)
+			}
+			bufs[t.ID()] = v
+		}
+		if off := p.plan.Offset[t.ID()]; off >= 0 {
+			bufs[t.ID()] = p.arena[off : off+t.Len() : off+t.Len()]
+		}
+	}
+	for _, t := range tensors { // views, after their roots
+		if r := p.plan.Root[t.ID()]; r != t.ID() {
+			bufs[t.ID()] = bufs[r]
+		}
+	}
+	for i, n := range nodes {
+		run, ok := kernelOf(n.Op())
+		if !ok {
+			return nil, fmt.Errorf("cpuprogram: compile: node %v: op %s is not supported on the CPU", n, n.Op().Kind())
+		}
+		bn := boundNode{n: n, run: run}
+		for _, t := range n.Inputs() {
+			bn.in = append(bn.in, bufs[t.ID()])
+		}
+		for _, t := range n.Outputs() {
+			bn.out = append(bn.out, bufs[t.ID()])
+		}
+		if opts.Poison {
+			for _, id := range p.plan.DeadAfter[i] {
+				bn.dead = append(bn.dead, bufs[id])
+			}
+		}
+		p.nodes = append(p.nodes, bn)
+	}
+	for _, w := range trained {
+		p.updates = append(p.updates, update{name: w.Name(), p: bufs[w.ID()], g: bufs[opts.Adam.Grads[w].ID()],
+			st: p.params.adamFor(w.Name(), w.Len())})
+	}
+	seen := map[*graph.Tensor]bool{}
+	for _, t := range opts.Outputs {
+		if !seen[t] {
+			seen[t] = true
+			h := hostBuf{t: t, buf: bufs[t.ID()], val: make([]float32, t.Len())}
+			p.outputs = append(p.outputs, h)
+			p.values[t] = h.val
+		}
+	}
+	return p, nil
+}
+
+// Step runs the program once (see backend.Program).
+func (p *Program) Step(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, error) {
+	v, _, err := p.StepTimed(feeds)
+	return v, err
+}
+
+// StepTimed is Step, also reporting the time of the feed copies, the nodes
+// and Adam updates, and the output copies.
+func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, backend.StepTiming, error) {
+	var st backend.StepTiming
+	if p.freed {
+		return nil, st, errors.New("cpuprogram: step: the program is freed")
+	}
+	t0 := time.Now()
+	if err := p.checkFeeds(feeds); err != nil {
+		return nil, st, fmt.Errorf("cpuprogram: step: %w", err)
+	}
+	var adam kernels.AdamStep
+	if len(p.updates) > 0 {
+		t := p.updates[0].st.steps + 1
+		for _, u := range p.updates[1:] {
+			if u.st.steps+1 != t {
+				return nil, st, fmt.Errorf("cpuprogram: step: adam: %q is at step %d but %q at step %d; the parameters of one optimizer must be stepped together",
+					p.updates[0].name, t-1, u.name, u.st.steps)
+			}
+		}
+		var err error
+		h := p.hyper
+		if adam, err = kernels.NewAdamStep(h.LR, h.Beta1, h.Beta2, h.Eps, t); err != nil {
+			return nil, st, fmt.Errorf("cpuprogram: step: %w", err)
+		}
+	}
+	for _, in := range p.inputs {
+		copy(in.buf, feeds[in.t])
+	}
+	t1 := time.Now()
+	nan := float32(math.NaN())
+	for i := range p.nodes {
+		bn := &p.nodes[i]
+		if err := bn.run(p.dev, bn.n.Op(), p.counter, bn.in, bn.out); err != nil {
+			return nil, st, fmt.Errorf("cpuprogram: step: node %v: %w", bn.n, err)
+		}
+		for _, d := range bn.dead {
+			for j := range d {
+				d[j] = nan
+			}
+		}
+	}
+	for _, u := range p.updates {
+		if err := p.dev.AdamUpdate(adam, u.p, u.st.m, u.st.v, u.g); err != nil {
+			return nil, st, fmt.Errorf("cpuprogram: step: adam update of %q: %w", u.name, err)
+		}
+	}
+	t2 := time.Now()
+	p.counter++
+	for _, u := range p.updates {
+		u.st.steps++
+	}
+	for _, o := range p.outputs {
+		copy(o.val, o.buf)
+	}
+	st.Upload, st.Run, st.Download = t1.Sub(t0), t2.Sub(t1), time.Since(t2)
+	return p.values, st, nil
+}
+
+// checkFeeds reports a missing input, a feed of the wrong length or a feed
+// for a tensor that is not one of the graph's inputs.
+func (p *Program) checkFeeds(feeds map[*graph.Tensor][]float32) error {
+	for _, in := range p.inputs {
+		v, ok := feeds[in.t]
+		if !ok {
+			return fmt.Errorf("input %v is not fed", in.t)
+		}
+		if len(v) != in.t.Len() {
+			return fmt.Errorf("feed for %v has %d values, want %d", in.t, len(v), in.t.Len())
+		}
+	}
+	if len(feeds) == len(p.inputs) {
+		return nil
+	}
+	for t := range feeds {
+		found := false
+		for _, in := range p.inputs {
+			found = found || in.t == t
+		}
+		if !found {
+			return fmt.Errorf("feed for %v, which is not an input of the graph", t)
+		}
+	}
+	return nil
+}
+
+// Counter returns the RNG counter the next Step uses (0 after Compile).
+func (p *Program) Counter() uint64 { return p.counter }
+
+// SetCounter sets the RNG counter of the next Step.
+func (p *Program) SetCounter(c uint64) { p.counter = c }
+
+// SetLR sets the optimizer's learning rate for the next steps.
+func (p *Program) SetLR(lr float32) { p.hyper.LR = lr }
+
+// Params returns the program's parameter store.
+func (p *Program) Params() *Params { return p.params }
+
+// Stats returns the program's memory plan figures.
+func (p *Program) Stats() backend.Stats {
+	return backend.Stats{Slots: p.plan.Planned, PlannedBytes: p.plan.PlannedBytes, UnplannedBytes: p.plan.UnplannedBytes}
+}
+
+// Free releases the program's memory, and its parameter store when it made
+// its own.
+func (p *Program) Free() {
+	p.freed = true
+	p.arena, p.nodes, p.inputs, p.updates = nil, nil, nil, nil
+	if p.ownParams && p.params != nil {
+		p.params.Free()
+	}
+}

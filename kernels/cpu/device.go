@@ -3,11 +3,23 @@ package cpu
 import (
 	"runtime"
 	"sync"
+
+	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 )
 
 // Device runs kernels on the host CPU with a fixed number of threads.
 type Device struct {
 	threads int
+
+	// gemm runs the SGEMM calls of the convolution and dense kernels.
+	gemm *blas.Library
+	// gemmScratch is the grow-only work memory of those kernels (im2col
+	// columns and channel-major copies); it is why a Device is not safe
+	// for concurrent use.
+	gemmScratch []float32
+	// gemmGrain is the least work, in floats, of one parallel chunk of the
+	// copies around those SGEMM calls.
+	gemmGrain int
 }
 
 // Options configure a Device.

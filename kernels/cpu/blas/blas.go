@@ -1,0 +1,307 @@
+// Package blas calls single-precision GEMM in a BLAS library loaded at run
+// time with dlopen: oneDNN's dnnl_sgemm (libdnnl.so.3 or libdnnl.so.2, Debian
+// package libdnnl2) or OpenBLAS's cblas_sgemm (libopenblas.so.0, Debian
+// package libopenblas0-pthread). Nothing is linked at build time but libdl,
+// so a binary builds and starts on a machine without either library and
+// reports an *UnavailableError from Open.
+//
+// The environment variable OCGAN_BLAS=dnnl or OCGAN_BLAS=openblas makes Open
+// use that library only.
+package blas
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// EnvVar names the environment variable that forces one library: "dnnl" or
+// "openblas".
+const EnvVar = "OCGAN_BLAS"
+
+// InstallHint is the command that installs both supported libraries on
+// Debian and Ubuntu.
+const InstallHint = "apt-get install libdnnl2 libopenblas0-pthread"
+
+// UnavailableError reports that no SGEMM library could be loaded.
+type UnavailableError struct {
+	// Reasons holds one line per library that was tried.
+	Reasons []string
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("blas: no SGEMM library could be loaded (%s); install one with: %s",
+		strings.Join(e.Reasons, "; "), InstallHint)
+}
+
+// Library is one loaded SGEMM implementation with a fixed thread count. Its
+// methods are safe for concurrent use; calls run one at a time.
+type Library struct {
+	syms    *symbols
+	threads int
+
+	// mu guards calls against Close: Sgemm holds it for reading.
+	mu     sync.RWMutex
+	calls  chan func() // requests to the locked worker; nil when calling directly
+	closed bool
+}
+
+// Open loads every available SGEMM library (only the one named by OCGAN_BLAS
+// when it is set) and returns the faster one at a short measurement of a
+// large and a small GEMM, set to use the given number of threads (<= 0
+// means runtime.GOMAXPROCS(0)). Without any library it returns an
+// *UnavailableError.
+func Open(threads int) (*Library, error) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	type loader struct {
+		env, pkg string
+		load     func() (*symbols, error)
+	}
+	loaders := []loader{{"dnnl", "libdnnl2", loadDNNL}, {"openblas", "libopenblas0-pthread", loadOpenBLAS}}
+	if want := os.Getenv(EnvVar); want != "" {
+		var picked []loader
+		for _, l := range loaders {
+			if l.env == want {
+				picked = append(picked, l)
+			}
+		}
+		if len(picked) == 0 {
+			return nil, fmt.Errorf("blas: %s=%q: want \"dnnl\" or \"openblas\"", EnvVar, want)
+		}
+		loaders = picked
+	}
+	var cands []*Library
+	var reasons []string
+	for _, l := range loaders {
+		s, err := l.load()
+		if err != nil {
+			reasons = append(reasons, fmt.Sprintf("%s (package %s): %v", l.env, l.pkg, err))
+			continue
+		}
+		cands = append(cands, newLibrary(s, threads, callLocked))
+	}
+	if len(cands) == 0 {
+		return nil, &UnavailableError{Reasons: reasons}
+	}
+	if len(cands) == 1 {
+		return cands[0], nil
+	}
+	best, bestT := -1, time.Duration(math.MaxInt64)
+	for i, l := range cands {
+		t, err := l.probe()
+		if err == nil && t < bestT {
+			best, bestT = i, t
+		}
+	}
+	if best < 0 {
+		best = 0
+	}
+	for i, l := range cands {
+		if i != best {
+			l.Close()
+		}
+	}
+	return cands[best], nil
+}
+
+// callLocked selects the calling arrangement of new libraries: true runs
+// every SGEMM on one goroutine locked to its OS thread.
+//
+// oneDNN's OpenMP runtime (libgomp) keeps a thread team, and the team size
+// set by omp_set_num_threads, per calling OS thread, while Go moves
+// goroutines between OS threads. Measured on the 2-core AVX-512 build machine
+// (BenchmarkCalling): on large GEMMs both arrangements are equal within the
+// noise, but on small GEMMs (batch-1 layers) calling from the goroutine that
+// asks is faster, because a request to a locked worker costs two goroutine
+// hand-offs between OS threads (several microseconds each) while libgomp's
+// per-thread teams cost nothing after their first use. Calls therefore run
+// on the calling goroutine; oneDNN's team size is set before every call so
+// that it holds on whichever OS thread the call lands.
+var callLocked = false
+
+func newLibrary(s *symbols, threads int, locked bool) *Library {
+	l := &Library{syms: s, threads: threads}
+	s.setLibraryThreads(threads)
+	if locked {
+		l.calls = make(chan func())
+		go func(calls <-chan func()) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			for f := range calls {
+				f()
+			}
+		}(l.calls)
+	}
+	return l
+}
+
+// probe returns the time of one 128x784x800 GEMM plus eight 64x196x25 GEMMs
+// (about the mix of one large layer and a batch-1 network), each the best of
+// a few runs after a warm-up.
+func (l *Library) probe() (time.Duration, error) {
+	best := func(m, n, k, reps int) (time.Duration, error) {
+		a, b, c := probeData(m*k), probeData(k*n), make([]float32, m*n)
+		bt := time.Duration(math.MaxInt64)
+		for i := 0; i <= reps; i++ {
+			t0 := time.Now()
+			if err := l.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n); err != nil {
+				return 0, err
+			}
+			if dt := time.Since(t0); i > 0 && dt < bt {
+				bt = dt
+			}
+		}
+		return bt, nil
+	}
+	big, err := best(128, 784, 800, 3)
+	if err != nil {
+		return 0, err
+	}
+	small, err := best(64, 196, 25, 5)
+	if err != nil {
+		return 0, err
+	}
+	return big + 8*small, nil
+}
+
+func probeData(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(i%7) - 3
+	}
+	return v
+}
+
+// Name returns the library and its version, e.g. "onednn 2.6.3" or
+// "openblas 0.3.21".
+func (l *Library) Name() string { return l.syms.kind + " " + l.syms.version }
+
+// Threads returns the number of threads each SGEMM uses.
+func (l *Library) Threads() int { return l.threads }
+
+// Close stops the library's calls; later calls to Sgemm fail. The shared
+// library itself stays loaded for the life of the process.
+func (l *Library) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	l.closed = true
+	if l.calls != nil {
+		close(l.calls)
+	}
+}
+
+// errClosed is returned by Sgemm after Close.
+var errClosed = errors.New("blas: sgemm on a closed library")
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, where
+// op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB)
+// and C is m×n; lda, ldb and ldc are the row strides. When beta is 0, C is
+// not read. Dimensions, strides and slice lengths are checked before the
+// library is called.
+func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	if m < 0 || n < 0 || k < 0 {
+		return fmt.Errorf("blas: sgemm: negative dimension m=%d n=%d k=%d", m, n, k)
+	}
+	if m == 0 || n == 0 {
+		return nil
+	}
+	ra, ca := m, k
+	if transA {
+		ra, ca = k, m
+	}
+	rb, cb := k, n
+	if transB {
+		rb, cb = n, k
+	}
+	if err := checkMatrix("A", ra, ca, lda, len(a)); err != nil {
+		return err
+	}
+	if err := checkMatrix("B", rb, cb, ldb, len(b)); err != nil {
+		return err
+	}
+	if err := checkMatrix("C", m, n, ldc, len(c)); err != nil {
+		return err
+	}
+	if l.syms.kind == "openblas" {
+		for _, v := range []int{m, n, k, lda, ldb, ldc} {
+			if v > math.MaxInt32 {
+				return fmt.Errorf("blas: sgemm: dimension or stride %d exceeds OpenBLAS's 32-bit int", v)
+			}
+		}
+	}
+	if k == 0 {
+		scale(m, n, beta, c, ldc)
+		return nil
+	}
+	var pa, pb unsafe.Pointer = unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
+	pc := unsafe.Pointer(&c[0])
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return errClosed
+	}
+	if l.calls == nil {
+		return l.syms.sgemmC(l.threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
+	}
+	var err error
+	done := make(chan struct{})
+	l.calls <- func() {
+		err = l.syms.sgemmC(l.threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
+		close(done)
+	}
+	<-done
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(c)
+	return err
+}
+
+// checkMatrix checks a rows×cols row-major matrix with row stride ld held in
+// a slice of n elements.
+func checkMatrix(name string, rows, cols, ld, n int) error {
+	if ld < max(1, cols) {
+		return fmt.Errorf("blas: sgemm: ld%s=%d is smaller than the %d columns of %s", strings.ToLower(name), ld, cols, name)
+	}
+	if rows == 0 || cols == 0 {
+		return nil
+	}
+	if n < cols || (rows-1) > (n-cols)/ld {
+		return fmt.Errorf("blas: sgemm: %s (%dx%d, ld=%d) needs %d elements, the slice has %d",
+			name, rows, cols, ld, need(rows, cols, ld), n)
+	}
+	return nil
+}
+
+// need returns (rows−1)·ld + cols, saturated at math.MaxInt.
+func need(rows, cols, ld int) int {
+	if rows-1 > (math.MaxInt-cols)/ld {
+		return math.MaxInt
+	}
+	return (rows-1)*ld + cols
+}
+
+// scale sets C = beta·C (C = 0 when beta is 0).
+func scale(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+)
+
+const opConv2D = "conv2d"
+
+// conv2dGeom is the im2col geometry of p over its input.
+func conv2dGeom(p kernels.Conv2DParams) convGeom {
+	o := p.OutputShape()
+	return convGeom{n: p.N, c: p.C, h: p.H, w: p.W, kh: p.KH, kw: p.KW,
+		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, oh: o[2], ow: o[3]}
+}
+
+func checkConv2DInput(p kernels.Conv2DParams, name string, x []float32) error {
+	return wantLen(opConv2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+}
+
+func checkConv2DWeight(p kernels.Conv2DParams, name string, w []float32) error {
+	return wantLen(opConv2D, name, len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
+}
+
+func checkConv2DOutput(p kernels.Conv2DParams, name string, y []float32) error {
+	o := p.OutputShape()
+	return wantLen(opConv2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+}
+
+// Conv2DForward writes kernels.Conv2DForward(p, x, w, b) to y
+// [N, K, OH, OW]; b is nil when p.Bias is false.
+func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := checkConv2DInput(p, "input", x); err != nil {
+		return err
+	}
+	if err := checkConv2DWeight(p, "weight", w); err != nil {
+		return err
+	}
+	if err := wantBias(opConv2D, p.Bias, b, "K", p.K); err != nil {
+		return err
+	}
+	if err := checkConv2DOutput(p, "output", y); err != nil {
+		return err
+	}
+	g := conv2dGeom(p)
+	ohw := g.oh * g.ow
+	if !p.Bias {
+		b = nil
+	}
+	if p.N == 1 {
+		// One image: the GEMM's [K, OH·OW] result is already NCHW.
+		col := d.scratch(g.rows() * g.cols())[0]
+		d.im2col(g, x, col)
+		if err := d.sgemm(opConv2D, false, false, p.K, ohw, g.rows(), w, g.rows(), col, ohw, 0, y, ohw); err != nil {
+			return err
+		}
+		if b != nil {
+			d.addChannelBias(1, p.K, ohw, y, b)
+		}
+		return nil
+	}
+	buf := d.scratch(g.rows()*g.cols(), p.K*g.cols())
+	col, ycm := buf[0], buf[1]
+	d.im2col(g, x, col)
+	if err := d.sgemm(opConv2D, false, false, p.K, g.cols(), g.rows(), w, g.rows(), col, g.cols(), 0, ycm, g.cols()); err != nil {
+		return err
+	}
+	d.fromChannelMajor(p.N, p.K, ohw, ycm, y, b)
+	return nil
+}
+
+// Conv2DBackwardInput writes kernels.Conv2DBackwardInput(p, w, dy) to dx
+// [N, C, H, W].
+func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := checkConv2DWeight(p, "weight", w); err != nil {
+		return err
+	}
+	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
+		return err
+	}
+	if err := checkConv2DInput(p, "grad input", dx); err != nil {
+		return err
+	}
+	g := conv2dGeom(p)
+	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.K*g.cols()))
+	col, dycm := buf[0], buf[1]
+	if p.N == 1 {
+		dycm = dy
+	} else {
+		d.toChannelMajor(p.N, p.K, g.oh*g.ow, dy, dycm)
+	}
+	if err := d.sgemm(opConv2D, true, false, g.rows(), g.cols(), p.K, w, g.rows(), dycm, g.cols(), 0, col, g.cols()); err != nil {
+		return err
+	}
+	d.col2im(g, col, dx, nil)
+	return nil
+}
+
+// Conv2DBackwardWeight writes kernels.Conv2DBackwardWeight(p, x, dy) to dw
+// [K, C, KH, KW].
+func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := checkConv2DInput(p, "input", x); err != nil {
+		return err
+	}
+	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
+		return err
+	}
+	if err := checkConv2DWeight(p, "grad weight", dw); err != nil {
+		return err
+	}
+	g := conv2dGeom(p)
+	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.K*g.cols()))
+	col, dycm := buf[0], buf[1]
+	d.im2col(g, x, col)
+	if p.N == 1 {
+		dycm = dy
+	} else {
+		d.toChannelMajor(p.N, p.K, g.oh*g.ow, dy, dycm)
+	}
+	return d.sgemm(opConv2D, false, true, p.K, g.rows(), g.cols(), dycm, g.cols(), col, g.cols(), 0, dw, g.rows())
+}
+
+// Conv2DBackwardBias writes kernels.Conv2DBackwardBias(p, dy) to db [K].
+func (d *Device) Conv2DBackwardBias(p kernels.Conv2DParams, dy, db []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if !p.Bias {
+		return fmt.Errorf("%s: bias gradient requested but Bias is false", opConv2D)
+	}
+	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
+		return err
+	}
+	if err := wantLen(opConv2D, "grad bias", len(db), "K", p.K); err != nil {
+		return err
+	}
+	o := p.OutputShape()
+	d.biasGradient(p.N, p.K, o[2]*o[3], dy, db)
+	return nil
+}

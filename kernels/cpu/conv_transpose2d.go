@@ -1,0 +1,145 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+)
+
+const opConvT2D = "conv_transpose2d"
+
+// convTranspose2dGeom is the im2col geometry of the convolution whose input
+// gradient p's forward pass is: it slides the kernel over p's output
+// [N, K, OH, OW] to p's input grid H×W.
+func convTranspose2dGeom(p kernels.ConvTranspose2DParams) convGeom {
+	o := p.OutputShape()
+	return convGeom{n: p.N, c: p.K, h: o[2], w: o[3], kh: p.KH, kw: p.KW,
+		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, oh: p.H, ow: p.W}
+}
+
+func checkConvT2DInput(p kernels.ConvTranspose2DParams, name string, x []float32) error {
+	return wantLen(opConvT2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+}
+
+func checkConvT2DWeight(p kernels.ConvTranspose2DParams, name string, w []float32) error {
+	return wantLen(opConvT2D, name, len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
+}
+
+func checkConvT2DOutput(p kernels.ConvTranspose2DParams, name string, y []float32) error {
+	o := p.OutputShape()
+	return wantLen(opConvT2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+}
+
+// ConvTranspose2DForward writes kernels.ConvTranspose2DForward(p, x, w, b)
+// to y [N, K, OH, OW]; b is nil when p.Bias is false.
+func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := checkConvT2DInput(p, "input", x); err != nil {
+		return err
+	}
+	if err := checkConvT2DWeight(p, "weight", w); err != nil {
+		return err
+	}
+	if err := wantBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
+		return err
+	}
+	if err := checkConvT2DOutput(p, "output", y); err != nil {
+		return err
+	}
+	if !p.Bias {
+		b = nil
+	}
+	g := convTranspose2dGeom(p)
+	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.C*g.cols()))
+	col, xcm := buf[0], buf[1]
+	if p.N == 1 {
+		xcm = x
+	} else {
+		d.toChannelMajor(p.N, p.C, p.H*p.W, x, xcm)
+	}
+	if err := d.sgemm(opConvT2D, true, false, g.rows(), g.cols(), p.C, w, g.rows(), xcm, g.cols(), 0, col, g.cols()); err != nil {
+		return err
+	}
+	d.col2im(g, col, y, b)
+	return nil
+}
+
+// ConvTranspose2DBackwardInput writes
+// kernels.ConvTranspose2DBackwardInput(p, w, dy) to dx [N, C, H, W].
+func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w, dy, dx []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := checkConvT2DWeight(p, "weight", w); err != nil {
+		return err
+	}
+	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
+		return err
+	}
+	if err := checkConvT2DInput(p, "grad input", dx); err != nil {
+		return err
+	}
+	g := convTranspose2dGeom(p)
+	if p.N == 1 {
+		col := d.scratch(g.rows() * g.cols())[0]
+		d.im2col(g, dy, col)
+		return d.sgemm(opConvT2D, false, false, p.C, g.cols(), g.rows(), w, g.rows(), col, g.cols(), 0, dx, g.cols())
+	}
+	buf := d.scratch(g.rows()*g.cols(), p.C*g.cols())
+	col, dxcm := buf[0], buf[1]
+	d.im2col(g, dy, col)
+	if err := d.sgemm(opConvT2D, false, false, p.C, g.cols(), g.rows(), w, g.rows(), col, g.cols(), 0, dxcm, g.cols()); err != nil {
+		return err
+	}
+	d.fromChannelMajor(p.N, p.C, p.H*p.W, dxcm, dx, nil)
+	return nil
+}
+
+// ConvTranspose2DBackwardWeight writes
+// kernels.ConvTranspose2DBackwardWeight(p, x, dy) to dw [C, K, KH, KW].
+func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, x, dy, dw []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := checkConvT2DInput(p, "input", x); err != nil {
+		return err
+	}
+	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
+		return err
+	}
+	if err := checkConvT2DWeight(p, "grad weight", dw); err != nil {
+		return err
+	}
+	g := convTranspose2dGeom(p)
+	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.C*g.cols()))
+	col, xcm := buf[0], buf[1]
+	d.im2col(g, dy, col)
+	if p.N == 1 {
+		xcm = x
+	} else {
+		d.toChannelMajor(p.N, p.C, p.H*p.W, x, xcm)
+	}
+	return d.sgemm(opConvT2D, false, true, p.C, g.rows(), g.cols(), xcm, g.cols(), col, g.cols(), 0, dw, g.rows())
+}
+
+// ConvTranspose2DBackwardBias writes kernels.ConvTranspose2DBackwardBias(p,
+// dy) to db [K].
+func (d *Device) ConvTranspose2DBackwardBias(p kernels.ConvTranspose2DParams, dy, db []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if !p.Bias {
+		return fmt.Errorf("%s: bias gradient requested but Bias is false", opConvT2D)
+	}
+	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
+		return err
+	}
+	if err := wantLen(opConvT2D, "grad bias", len(db), "K", p.K); err != nil {
+		return err
+	}
+	o := p.OutputShape()
+	d.biasGradient(p.N, p.K, o[2]*o[3], dy, db)
+	return nil
+}

@@ -1,0 +1,91 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+)
+
+const opDense = "dense"
+
+// DenseForward writes kernels.DenseForward(p, x, w, b) to y [N, Out]; b is
+// nil when p.Bias is false.
+func (d *Device) DenseForward(p kernels.DenseParams, x, w, b, y []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
+		return err
+	}
+	if err := wantBias(opDense, p.Bias, b, "Out", p.Out); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "output", len(y), "N*Out", p.N, p.Out); err != nil {
+		return err
+	}
+	var beta float32
+	if p.Bias {
+		for n := 0; n < p.N; n++ {
+			copy(y[n*p.Out:(n+1)*p.Out], b)
+		}
+		beta = 1
+	}
+	return d.sgemm(opDense, false, true, p.N, p.Out, p.In, x, p.In, w, p.In, beta, y, p.Out)
+}
+
+// DenseBackwardInput writes kernels.DenseBackwardInput(p, w, dy) to dx
+// [N, In].
+func (d *Device) DenseBackwardInput(p kernels.DenseParams, w, dy, dx []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "grad input", len(dx), "N*In", p.N, p.In); err != nil {
+		return err
+	}
+	return d.sgemm(opDense, false, false, p.N, p.In, p.Out, dy, p.Out, w, p.In, 0, dx, p.In)
+}
+
+// DenseBackwardWeight writes kernels.DenseBackwardWeight(p, x, dy) to dw
+// [Out, In].
+func (d *Device) DenseBackwardWeight(p kernels.DenseParams, x, dy, dw []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "grad weight", len(dw), "Out*In", p.Out, p.In); err != nil {
+		return err
+	}
+	return d.sgemm(opDense, true, false, p.Out, p.In, p.N, dy, p.Out, x, p.In, 0, dw, p.In)
+}
+
+// DenseBackwardBias writes kernels.DenseBackwardBias(p, dy) to db [Out].
+func (d *Device) DenseBackwardBias(p kernels.DenseParams, dy, db []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if !p.Bias {
+		return fmt.Errorf("%s: bias gradient requested but Bias is false", opDense)
+	}
+	if err := wantLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
+		return err
+	}
+	if err := wantLen(opDense, "grad bias", len(db), "Out", p.Out); err != nil {
+		return err
+	}
+	d.biasGradient(p.N, p.Out, 1, dy, db)
+	return nil
+}

@@ -1,0 +1,301 @@
+package cpu
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
+)
+
+// NewDevice returns a Device with opts.Threads threads and an SGEMM library
+// loaded with package blas (the faster of oneDNN and OpenBLAS, or the one
+// named by OCGAN_BLAS). Without any library it returns an error wrapping
+// *blas.UnavailableError.
+func NewDevice(opts Options) (*Device, error) {
+	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: 1 << 14}
+	lib, err := blas.Open(d.threads)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	d.gemm = lib
+	return d, nil
+}
+
+// Close releases the Device's SGEMM library and scratch memory. The Device
+// must not be used afterwards.
+func (d *Device) Close() {
+	if d.gemm != nil {
+		d.gemm.Close()
+	}
+	d.gemmScratch = nil
+}
+
+// BLAS returns the SGEMM library in use and its threads, e.g.
+// "onednn 2.6.3, 2 threads".
+func (d *Device) BLAS() string {
+	if d.gemm == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%s, %d threads", d.gemm.Name(), d.gemm.Threads())
+}
+
+// scratch returns the Device's work memory cut into slices of the given
+// lengths; contents are undefined. The memory grows and is kept, so the
+// slices are valid until the next call.
+func (d *Device) scratch(lens ...int) [][]float32 {
+	total := 0
+	for _, n := range lens {
+		total += n
+	}
+	if cap(d.gemmScratch) < total {
+		d.gemmScratch = make([]float32, total)
+	}
+	buf := d.gemmScratch[:total]
+	out := make([][]float32, len(lens))
+	for i, n := range lens {
+		out[i], buf = buf[:n:n], buf[n:]
+	}
+	return out
+}
+
+// sgemm is Library.Sgemm with the op named in errors.
+func (d *Device) sgemm(op string, transA, transB bool, m, n, k int, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	if d.gemm == nil {
+		return fmt.Errorf("%s: device has no SGEMM library (create it with NewDevice)", op)
+	}
+	if err := d.gemm.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// wantLen reports a slice whose length differs from the product of dims, in
+// the words of the kernels references, e.g. "conv2d: weight has 36 elements,
+// want 48 (K*C*KH*KW = 4*3*2*2)".
+func wantLen(op, name string, got int, formula string, dims ...int) error {
+	want := 1
+	s := make([]string, len(dims))
+	for i, d := range dims {
+		want *= d
+		s[i] = strconv.Itoa(d)
+	}
+	if got == want {
+		return nil
+	}
+	return fmt.Errorf("%s: %s has %d elements, want %d (%s = %s)", op, name, got, want, formula, strings.Join(s, "*"))
+}
+
+// wantBias checks an optional bias of k elements (dim names k).
+func wantBias(op string, hasBias bool, b []float32, dim string, k int) error {
+	if !hasBias {
+		if len(b) != 0 {
+			return fmt.Errorf("%s: bias has %d elements but Bias is false (pass nil)", op, len(b))
+		}
+		return nil
+	}
+	return wantLen(op, "bias", len(b), dim, k)
+}
+
+// convGeom is the im2col geometry of a convolution that slides a kh×kw
+// kernel with strides sh, sw and zero padding ph, pw over an image
+// [n, c, h, w] to an oh×ow output grid. Its column matrix is
+// [c·kh·kw, n·oh·ow]: row (ci·kh + ky)·kw + kx, column (ni·oh + oy)·ow + ox
+// holds the image value under kernel tap (ky, kx) of output position
+// (oy, ox), zero in the padding.
+type convGeom struct {
+	n, c, h, w     int
+	kh, kw, sh, sw int
+	ph, pw, oh, ow int
+}
+
+func (g convGeom) rows() int { return g.c * g.kh * g.kw }
+func (g convGeom) cols() int { return g.n * g.oh * g.ow }
+
+// span returns the output columns [lo, hi) whose input column
+// o·stride − pad + tap lies in [0, size).
+func span(tap, stride, pad, size, out int) (lo, hi int) {
+	// o·stride >= pad − tap
+	if d := pad - tap; d > 0 {
+		lo = (d + stride - 1) / stride
+	}
+	// o·stride <= size − 1 + pad − tap
+	if d := size - 1 + pad - tap; d < 0 {
+		hi = 0
+	} else {
+		hi = d/stride + 1
+	}
+	hi = min(hi, out)
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}
+
+// grainFor returns a parallel grain of items of itemSize floats each that
+// gives every chunk at least d.gemmGrain floats of work.
+func (d *Device) grainFor(itemSize int) int {
+	return max(1, d.gemmGrain/max(1, itemSize))
+}
+
+// im2col fills col (g.rows()×g.cols()) from the image x.
+func (d *Device) im2col(g convGeom, x, col []float32) {
+	ohw, hw := g.oh*g.ow, g.h*g.w
+	ncols := g.cols()
+	d.parallel(g.rows(), d.grainFor(ncols), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			kx := j % g.kw
+			ky := (j / g.kw) % g.kh
+			c := j / (g.kw * g.kh)
+			xlo, xhi := span(kx, g.sw, g.pw, g.w, g.ow)
+			row := col[j*ncols : (j+1)*ncols]
+			for n := 0; n < g.n; n++ {
+				img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+				out := row[n*ohw : (n+1)*ohw]
+				for oy := 0; oy < g.oh; oy++ {
+					dst := out[oy*g.ow : (oy+1)*g.ow]
+					iy := oy*g.sh - g.ph + ky
+					if iy < 0 || iy >= g.h {
+						clear(dst)
+						continue
+					}
+					clear(dst[:xlo])
+					clear(dst[xhi:])
+					src := img[iy*g.w:]
+					ix := xlo*g.sw - g.pw + kx
+					if g.sw == 1 {
+						copy(dst[xlo:xhi], src[ix:ix+xhi-xlo])
+						continue
+					}
+					for ox := xlo; ox < xhi; ox++ {
+						dst[ox] = src[ix]
+						ix += g.sw
+					}
+				}
+			}
+		}
+	})
+}
+
+// col2im sets the image x to the sum, over kernel taps, of the columns in
+// col that im2col would have read from each image position, plus bias[c]
+// for every element of channel c when bias is not nil.
+func (d *Device) col2im(g convGeom, col, x, bias []float32) {
+	ohw, hw := g.oh*g.ow, g.h*g.w
+	ncols := g.cols()
+	kk := g.kh * g.kw
+	d.parallel(g.n*g.c, d.grainFor(kk*ohw), func(lo, hi int) {
+		for item := lo; item < hi; item++ {
+			c, n := item/g.n, item%g.n
+			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+			if bias != nil {
+				for i := range img {
+					img[i] = bias[c]
+				}
+			} else {
+				clear(img)
+			}
+			for ky := 0; ky < g.kh; ky++ {
+				for kx := 0; kx < g.kw; kx++ {
+					j := (c*g.kh+ky)*g.kw + kx
+					xlo, xhi := span(kx, g.sw, g.pw, g.w, g.ow)
+					if xlo >= xhi {
+						continue
+					}
+					in := col[j*ncols+n*ohw : j*ncols+(n+1)*ohw]
+					for oy := 0; oy < g.oh; oy++ {
+						iy := oy*g.sh - g.ph + ky
+						if iy < 0 || iy >= g.h {
+							continue
+						}
+						src := in[oy*g.ow+xlo : oy*g.ow+xhi]
+						ix := xlo*g.sw - g.pw + kx
+						if g.sw == 1 {
+							dst := img[iy*g.w+ix : iy*g.w+ix+len(src)]
+							for i, v := range src {
+								dst[i] += v
+							}
+							continue
+						}
+						dst := img[iy*g.w:]
+						for _, v := range src {
+							dst[ix] += v
+							ix += g.sw
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// channelMajorLen returns the scratch length of a channel-major copy of
+// size elements: none for one image, whose layouts coincide.
+func channelMajorLen(n, size int) int {
+	if n == 1 {
+		return 0
+	}
+	return size
+}
+
+// toChannelMajor copies src [n, c, s] to dst [c, n·s].
+func (d *Device) toChannelMajor(n, c, s int, src, dst []float32) {
+	d.parallel(c, d.grainFor(n*s), func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			for ni := 0; ni < n; ni++ {
+				copy(dst[(ci*n+ni)*s:(ci*n+ni+1)*s], src[(ni*c+ci)*s:(ni*c+ci+1)*s])
+			}
+		}
+	})
+}
+
+// fromChannelMajor copies src [c, n·s] to dst [n, c, s], adding bias[ci] to
+// channel ci when bias is not nil.
+func (d *Device) fromChannelMajor(n, c, s int, src, dst, bias []float32) {
+	d.parallel(c, d.grainFor(n*s), func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			for ni := 0; ni < n; ni++ {
+				out := dst[(ni*c+ci)*s : (ni*c+ci+1)*s]
+				in := src[(ci*n+ni)*s : (ci*n+ni+1)*s]
+				if bias == nil {
+					copy(out, in)
+					continue
+				}
+				b := bias[ci]
+				for i, v := range in {
+					out[i] = v + b
+				}
+			}
+		}
+	})
+}
+
+// addChannelBias adds bias[ci] to every element of channel ci of t [n, c, s].
+func (d *Device) addChannelBias(n, c, s int, t, bias []float32) {
+	d.parallel(n*c, d.grainFor(s), func(lo, hi int) {
+		for item := lo; item < hi; item++ {
+			b := bias[item%c]
+			plane := t[item*s : (item+1)*s]
+			for i := range plane {
+				plane[i] += b
+			}
+		}
+	})
+}
+
+// biasGradient sets db[ci] to the sum of channel ci of dy [n, c, s],
+// accumulated in float64.
+func (d *Device) biasGradient(n, c, s int, dy, db []float32) {
+	d.parallel(c, d.grainFor(n*s), func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			acc := 0.0
+			for ni := 0; ni < n; ni++ {
+				for _, v := range dy[(ni*c+ci)*s : (ni*c+ci+1)*s] {
+					acc += float64(v)
+				}
+			}
+			db[ci] = float32(acc)
+		}
+	})
+}

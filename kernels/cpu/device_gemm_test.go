@@ -1,0 +1,81 @@
+package cpu
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
+)
+
+// openGemmDevices returns Devices with an SGEMM library: one as NewDevice
+// makes it and one that splits its copies into the smallest chunks over
+// three threads, so that the parallel paths run on small shapes too. It
+// skips the test when no library is installed.
+func openGemmDevices(t testing.TB) []*Device {
+	t.Helper()
+	d, err := NewDevice(Options{Threads: 2})
+	var ue *blas.UnavailableError
+	if errors.As(err, &ue) {
+		t.Skipf("no SGEMM library (%s): %v", blas.InstallHint, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	split, err := NewDevice(Options{Threads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	split.gemmGrain = 1
+	t.Cleanup(split.Close)
+	return []*Device{d, split}
+}
+
+// expectErr fails unless err is an error whose text contains want.
+func expectErr(t *testing.T, what string, err error, want string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s: error %v, want one containing %q", what, err, want)
+	}
+}
+
+func TestNewDevice(t *testing.T) {
+	d := openGemmDevices(t)[0]
+	if d.Threads() != 2 {
+		t.Errorf("Threads() = %d, want 2", d.Threads())
+	}
+	if s := d.BLAS(); !strings.HasSuffix(s, ", 2 threads") || !(strings.HasPrefix(s, "onednn ") || strings.HasPrefix(s, "openblas ")) {
+		t.Errorf("BLAS() = %q", s)
+	}
+	t.Logf("BLAS: %s", d.BLAS())
+
+	t.Setenv(blas.EnvVar, "none-such")
+	if _, err := NewDevice(Options{}); err == nil || !strings.HasPrefix(err.Error(), "cpu: blas:") {
+		t.Errorf("NewDevice with %s=none-such: error %v", blas.EnvVar, err)
+	}
+}
+
+func TestSpan(t *testing.T) {
+	// Brute force over small geometries: span must give exactly the outputs
+	// whose input column is inside the image.
+	for tap := 0; tap < 6; tap++ {
+		for stride := 1; stride < 4; stride++ {
+			for pad := 0; pad < 4; pad++ {
+				for size := 1; size < 7; size++ {
+					for out := 1; out < 8; out++ {
+						lo, hi := span(tap, stride, pad, size, out)
+						for o := 0; o < out; o++ {
+							i := o*stride - pad + tap
+							in := i >= 0 && i < size
+							if in != (o >= lo && o < hi) {
+								t.Fatalf("span(tap %d, stride %d, pad %d, size %d, out %d) = [%d,%d), output %d reads %d",
+									tap, stride, pad, size, out, lo, hi, o, i)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
+)
+
+var dropoutCases = []kernels.DropoutParams{
+	{P: 0.5, Seed: 1, Counter: 2, Train: true},
+	{P: 0.2, Seed: 0x0123456789abcdef, Counter: 0xfedcba9876543210, Train: true},
+	{P: 0, Seed: 3, Counter: 4, Train: true},
+	{P: 0.999, Seed: 5, Counter: 6, Train: true},
+	{P: 0.5, Seed: 1, Counter: 2, Train: false},
+}
+
+func TestDropoutMatchesReference(t *testing.T) {
+	forDevices(t, func(t *testing.T, d *Device) {
+		for _, p := range dropoutCases {
+			for _, n := range stepSizes {
+				t.Run(fmt.Sprintf("%+v/%d", p, n), func(t *testing.T) {
+					x := kerneltest.RandVec(newRand(int64(n)), n)
+					want, err := kernels.DropoutForward(p, x)
+					must(t, err)
+					y := kerneltest.Poisoned(n)
+					must(t, d.DropoutForward(p, x, y))
+					expectSame(t, "forward", y, want)
+					inPlace := clone(x)
+					must(t, d.DropoutForward(p, inPlace, inPlace))
+					expectSame(t, "forward in place", inPlace, want)
+
+					want, err = kernels.DropoutBackward(p, x)
+					must(t, err)
+					dx := kerneltest.Poisoned(n)
+					must(t, d.DropoutBackward(p, x, dx))
+					expectSame(t, "backward", dx, want)
+				})
+			}
+		}
+	})
+}
+
+func TestDropoutRejectsBadArguments(t *testing.T) {
+	d := &Device{threads: 2}
+	x, y, short := make([]float32, 6), make([]float32, 6), make([]float32, 5)
+	ok := kernels.DropoutParams{P: 0.5, Train: true}
+	for _, c := range []struct {
+		name  string
+		err   error
+		parts []string
+	}{
+		{"P = 1", d.DropoutForward(kernels.DropoutParams{P: 1}, x, y), []string{"dropout forward", "P must be in [0, 1)"}},
+		{"P NaN", d.DropoutBackward(kernels.DropoutParams{P: float32(math.NaN())}, x, y), []string{"dropout backward", "P must be"}},
+		{"short y", d.DropoutForward(ok, x, short), []string{"dropout forward", "output y has 5 elements, want 6 (the length of input x)"}},
+		{"short dx", d.DropoutBackward(ok, x, short), []string{"dropout backward", "grad input dx has 5 elements, want 6 (the length of grad output dy)"}},
+		{"shifted y", d.DropoutForward(ok, x[1:], x[:5]), []string{"dropout forward", "output y partly overlaps input x"}},
+	} {
+		wantErr(t, c.name, c.err, c.parts...)
+	}
+}

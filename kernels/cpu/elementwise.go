@@ -48,8 +48,8 @@ func checkSameLen(op, name string, got int, refName string, want int) error {
 	return nil
 }
 
-// span returns the address range [lo, hi) of s's elements.
-func span(s []float32) (lo, hi uintptr) {
+// addrRange returns the address range [lo, hi) of s's elements.
+func addrRange(s []float32) (lo, hi uintptr) {
 	if len(s) == 0 {
 		return 0, 0
 	}
@@ -59,15 +59,15 @@ func span(s []float32) (lo, hi uintptr) {
 
 // overlaps reports whether a and b share an element.
 func overlaps(a, b []float32) bool {
-	alo, ahi := span(a)
-	blo, bhi := span(b)
+	alo, ahi := addrRange(a)
+	blo, bhi := addrRange(b)
 	return alo < bhi && blo < ahi
 }
 
 // identical reports whether a and b are the same elements.
 func identical(a, b []float32) bool {
-	alo, ahi := span(a)
-	blo, bhi := span(b)
+	alo, ahi := addrRange(a)
+	blo, bhi := addrRange(b)
 	return alo == blo && ahi == bhi
 }
 

@@ -112,7 +112,8 @@ var cpuKernels = map[reflect.Type]kernel{
 		return nil // a view: the same slice
 	},
 	typeOf(graph.FillOp{}): func(d *cpu.Device, o graph.Op, _ uint64, _, out [][]float32) error {
-		return d.Fill(o.(graph.FillOp).V, out[0])
+		d.Fill(o.(graph.FillOp).V, out[0])
+		return nil
 	},
 }
 

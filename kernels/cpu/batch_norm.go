@@ -8,8 +8,9 @@ import (
 )
 
 // Batch normalisation (batch_norm_ref.go) over x viewed as [N, C, HW]; dense
-// features are HW = 1. Per-channel sums accumulate in float64 (a float64 add
-// costs the same as a float32 add in these scalar loops), and each output
+// features are HW = 1. Per-channel sums over the N·H·W values of a channel
+// accumulate in float64 (about 15% slower than float32 sums for the
+// statistics pass at 64x64x14x14, and accurate for any batch), and each output
 // element is computed in float64 from its float32 inputs and rounded once,
 // so the train backward pass stays accurate where its terms cancel (at
 // N·H·W = 2, dx is O(Eps/var) times its terms).

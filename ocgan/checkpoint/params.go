@@ -6,8 +6,8 @@ import (
 	"reflect"
 
 	"github.com/ocgan-vk/ocgan/ocgan/model"
-	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
 // AdamStore holds the Adam state of trained parameters; every

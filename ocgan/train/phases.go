@@ -3,9 +3,9 @@ package train
 import (
 	"fmt"
 
-		"github.com/ocgan-vk/ocgan/ocgan/model"
-	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
 // phase is one step of Algorithm 1: a graph, the gradients its Adam

@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/kernels"
-		"github.com/ocgan-vk/ocgan/ocgan/model"
-	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
 // Host random streams: each draw of iteration i uses the Philox counter

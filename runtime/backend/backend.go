@@ -96,9 +96,11 @@ type Options struct {
 	// the step, after every node.
 	Adam *Adam
 
-	// Poison is a debugging aid: every planned tensor is filled with NaN
-	// right after its last use, so a plan that gave two live tensors the
-	// same memory shows up as NaNs in the results.
+	// Poison is a debugging aid: all planned memory is filled with NaN at
+	// the start of each step and every planned tensor again right after its
+	// last use, so a kernel that leaves part of its output unwritten, or a
+	// plan that gave two live tensors the same memory, shows up as NaNs in
+	// the results.
 	Poison bool
 }
 

@@ -35,6 +35,7 @@ type Program struct {
 	hyper   backend.Adam
 	counter uint64
 	freed   bool
+	poison  bool // Options.Poison
 }
 
 // hostBuf is a tensor exchanged with the caller each step: buf is where the
@@ -80,7 +81,7 @@ func Compile(dev *cpu.Device, g *graph.Graph, opts backend.Options) (*Program, e
 		}
 		return nil
 	}
-	p := &Program{dev: dev, values: map[*graph.Tensor][]float32{}}
+	p := &Program{dev: dev, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
 	pinned := map[int]bool{}
 	for _, t := range opts.Outputs {
 		if err := own("output", t); err != nil {
@@ -224,6 +225,11 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 	}
 	t1 := time.Now()
 	nan := float32(math.NaN())
+	if p.poison {
+		for i := range p.arena {
+			p.arena[i] = nan
+		}
+	}
 	for i := range p.nodes {
 		bn := &p.nodes[i]
 		if err := bn.run(p.dev, bn.n.Op(), p.counter, bn.in, bn.out); err != nil {

@@ -21,6 +21,7 @@ type Program struct {
 	ownParams bool
 	plan      *memplan.Plan
 	strategy  strategy
+	poison    bool // Options.Poison
 
 	arena   *vk.Buffer // planned activations and gradients, as views into it
 	inputs  []hostBuf  // fed each step
@@ -106,7 +107,7 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *
 		}
 		return nil
 	}
-	p = &Program{lib: lib, strategy: s, values: map[*graph.Tensor][]float32{}}
+	p = &Program{lib: lib, strategy: s, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
 	for _, t := range opts.Outputs {
 		if err := own("output", t); err != nil {
 			return nil, err
@@ -299,6 +300,11 @@ func (p *Program) recordAll() error {
 // recordStep records the whole step into seq: every node in order, then the
 // Adam updates.
 func (p *Program) recordStep(seq *vk.Sequence) error {
+	if p.poison && p.arena != nil {
+		if err := p.lib.Fill(seq, p.arena, float32(math.NaN())); err != nil {
+			return fmt.Errorf("program: poisoning the arena: %w", err)
+		}
+	}
 	for i := range p.nodes {
 		if err := p.recordNode(seq, &p.nodes[i]); err != nil {
 			return err

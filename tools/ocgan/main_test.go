@@ -32,14 +32,17 @@ func TestDevicesJSONNamesLlvmpipe(t *testing.T) {
 	if rep.Loader == "" || rep.Selected < 0 || rep.Selected >= len(rep.Devices) {
 		t.Fatalf("bad report header: loader %q selected %d of %d", rep.Loader, rep.Selected, len(rep.Devices))
 	}
-	found := false
+	found, cpu := false, false
 	for _, d := range rep.Devices {
-		if strings.Contains(d.Name, "llvmpipe") && d.Type == "cpu" && d.Subgroup.Size > 0 {
+		if d.Backend == "vulkan" && strings.Contains(d.Name, "llvmpipe") && d.Vulkan != nil && d.Vulkan.Type == "cpu" && d.Vulkan.Subgroup.Size > 0 {
 			found = true
 		}
+		if d.Backend == "cpu" && d.Available && d.CPU != nil && d.CPU.BLAS != "" && d.CPU.Threads > 0 {
+			cpu = true
+		}
 	}
-	if !found {
-		t.Fatalf("llvmpipe not listed:\n%s", out)
+	if !found || !cpu {
+		t.Fatalf("llvmpipe (%v) or the native CPU (%v) not listed:\n%s", found, cpu, out)
 	}
 	if strings.Contains(stderr, "validation") {
 		t.Fatalf("validation messages: %s", stderr)

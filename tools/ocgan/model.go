@@ -7,10 +7,10 @@ import (
 	"os"
 
 	"github.com/ocgan-vk/ocgan/firmware"
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/spf13/pflag"
 )
 

@@ -6,8 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
-	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
 

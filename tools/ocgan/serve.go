@@ -17,11 +17,11 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/firmware"
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/serve"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
-	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
 

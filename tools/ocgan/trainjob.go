@@ -7,11 +7,10 @@ import (
 	"math"
 	"time"
 
-	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
-	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/device"
 )
 
 // trainJob is one training run of one class: what `ocgan train` does, and

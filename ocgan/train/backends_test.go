@@ -1,0 +1,159 @@
+package train
+
+import (
+	"math"
+	"sort"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
+	"github.com/ocgan-vk/ocgan/runtime/refprogram"
+)
+
+// equivalenceSteps is the number of Algorithm-1 iterations the backends are
+// compared over (with mining from the first).
+const equivalenceSteps = 6
+
+// paramNoiseFloor is the absolute difference a parameter element may show
+// when its relative L2 difference exceeds kerneltest.Tolerance: batch-norm
+// channels whose gradient is zero up to rounding end near ±1e-8 on every
+// backend, which is relatively far apart but 1/2000 of one Adam step of
+// learning rate 2e-4.
+const paramNoiseFloor = 1e-7
+
+// maxAbsDiff returns the largest |a[i] − b[i]|.
+func maxAbsDiff(a, b []float32) float64 {
+	m := 0.0
+	for i := range a {
+		m = math.Max(m, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return m
+}
+
+// trainLosses runs equivalenceSteps iterations of tinyConfig on be and
+// returns every iteration's losses and the final parameters.
+//
+// Adam's eps is 1e-3 here, not 1e-8: several gradients are zero up to
+// rounding (a bias right before batch norm, whose output ignores a shift),
+// and with eps 1e-8 Adam moves such a parameter by ±lr whatever the sign of
+// the rounding noise, so its value would be a coin flip on every backend,
+// the reference included. With eps 1e-3 the step is proportional to the
+// gradient below 1e-3, so rounding noise moves nothing measurably, while
+// the real gradients of this model (1e-2 and above) train as usual.
+func trainLosses(t *testing.T, be backend.Backend) ([]map[string]float64, map[string][]float32) {
+	t.Helper()
+	cfg := tinyConfig(t)
+	cfg.Eps = 1e-3
+	tr := newTrainer(t, be, cfg)
+	data := synthetic(t, 0, tr.Config().Batch*equivalenceSteps, 500)
+	n := tr.Config().Batch * tr.imgLen
+	var losses []map[string]float64
+	for i := 0; i < equivalenceSteps; i++ {
+		l, err := tr.Step(data.Pixels()[i*n:(i+1)*n], true)
+		if err != nil {
+			t.Fatalf("%s: iteration %d: %v", be.Device().Backend, i, err)
+		}
+		losses = append(losses, l)
+	}
+	snap, err := tr.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return losses, snap
+}
+
+// TestBackendsTrainAlike trains the same Algorithm-1 iterations from the same
+// seed on the references, the native CPU backend and the Vulkan device, and
+// compares every loss of every iteration and every final parameter and
+// running statistic with the reference's, within the one kernel tolerance.
+func TestBackendsTrainAlike(t *testing.T) {
+	refLosses, refParams := trainLosses(t, refprogram.Backend{})
+	c, err := cpuprogram.Open(cpu.Options{})
+	if err != nil {
+		t.Fatalf("opening the native CPU backend (run `make test` to install its SGEMM library): %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	for _, be := range []backend.Backend{c, newBackend(t)} {
+		name := be.Device().Backend
+		losses, params := trainLosses(t, be)
+		worst := 0.0
+		for i := range refLosses {
+			keys := make([]string, 0, len(refLosses[i]))
+			for k := range refLosses[i] {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				want, got := refLosses[i][k], losses[i][k]
+				d := math.Abs(got-want) / math.Max(math.Abs(want), 1e-3)
+				worst = math.Max(worst, d)
+				if !(d <= kerneltest.Tolerance) {
+					t.Errorf("%s: iteration %d: %s = %.7g, reference %.7g (relative %.3g > %g)", name, i, k, got, want, d, kerneltest.Tolerance)
+				}
+			}
+		}
+		worstP := 0.0
+		for k, want := range refParams {
+			e, nanAt := kerneltest.RelErr(params[k], want)
+			worstP = math.Max(worstP, e)
+			if nanAt < 0 && e <= kerneltest.Tolerance {
+				continue
+			}
+			if d := maxAbsDiff(params[k], want); nanAt >= 0 || !(d <= paramNoiseFloor) {
+				t.Errorf("%s: %s after %d iterations: relative L2 difference %.3g > %g, largest difference %.3g > %g (NaN at %d)",
+					name, k, equivalenceSteps, e, kerneltest.Tolerance, d, paramNoiseFloor, nanAt)
+			}
+		}
+		t.Logf("%s: worst relative loss difference %.3g, worst parameter difference %.3g over %d iterations", name, worst, worstP, equivalenceSteps)
+	}
+}
+
+// TestModelScoresAlikeOnEveryBackend trains on the CPU backend, then scores
+// the same images with the trained parameters on the CPU, on the Vulkan
+// device and on the references: a model is backend-free.
+func TestModelScoresAlikeOnEveryBackend(t *testing.T) {
+	c, err := cpuprogram.Open(cpu.Options{})
+	if err != nil {
+		t.Fatalf("opening the native CPU backend: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cfg := tinyConfig(t)
+	tr := newTrainer(t, c, cfg)
+	data := synthetic(t, 0, cfg.Batch*3, 700)
+	n := cfg.Batch * tr.imgLen
+	for i := 0; i < 3; i++ {
+		if _, err := tr.Step(data.Pixels()[i*n:(i+1)*n], true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := tr.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := dataset.Concat(synthetic(t, 0, 7, 900), synthetic(t, 1, 6, 950))
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := func(be backend.Backend) []float32 {
+		s, err := NewScorer(be, cfg.Geometry, 5, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Free()
+		v, err := s.Scores(test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]float32, len(v))
+		for i, x := range v {
+			out[i] = float32(x)
+		}
+		return out
+	}
+	want := score(refprogram.Backend{})
+	kerneltest.ExpectClose(t, "cpu scores", score(c), want)
+	kerneltest.ExpectClose(t, "vulkan scores", score(newBackend(t)), want)
+}

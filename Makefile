@@ -14,7 +14,7 @@ GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
 SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
 
-.PHONY: all build demo test deps deps-demo shaders check-fmt vet bench clean cross cross-test
+.PHONY: all build demo test deps deps-demo shaders check-fmt vet check-nocgo bench clean cross cross-test
 
 all: build
 
@@ -29,8 +29,14 @@ demo: deps-demo build
 	./$(BIN)/ocgan selftest
 	./$(BIN)/ocgan train --dataset mnist --class 1 --protocol 1 --budget $(DEMO_BUDGET) --out $(BIN)/demo.ocgan
 
-## test: formatting, go vet, and every test on the real Vulkan path with validation on
-test: deps check-fmt vet
+# Packages that must build without cgo (no Vulkan, no BLAS): the op set, graphs and
+# gradients, the backend interface, the reference backend, models, checkpoints, bundles.
+BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend ./runtime/memplan \
+	./runtime/refprogram ./runtime/atomicfile ./ocgan/model ./ocgan/checkpoint ./ocgan/dataset ./ocgan/metrics ./firmware
+
+## test: formatting, go vet, the cgo-free build of the backend-free packages, and every test
+## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the references)
+test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
 
 deps:
@@ -45,6 +51,9 @@ check-fmt:
 
 vet:
 	$(GO) vet ./...
+
+check-nocgo:
+	CGO_ENABLED=0 $(GO) build $(BACKEND_FREE)
 
 ## shaders: rebuild the committed SPIR-V from the GLSL and SPIR-V assembly sources
 shaders: $(SPV)

@@ -27,6 +27,11 @@ command -v make >/dev/null 2>&1 || need_pkg make
 if ! ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1 ' >/dev/null; then need_pkg libvulkan1; fi
 if ! ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1; then need_pkg mesa-vulkan-drivers; fi
 
+# SGEMM libraries of the native CPU backend (loaded at run time; the faster is used):
+# oneDNN and OpenBLAS.
+if ! ldconfig -p 2>/dev/null | grep -E 'libdnnl\.so\.[23] ' >/dev/null; then need_pkg libdnnl2; fi
+if ! ldconfig -p 2>/dev/null | grep 'libopenblas\.so\.0 ' >/dev/null; then need_pkg libopenblas0-pthread; fi
+
 if [ "$mode" = test ]; then
   # The Khronos validation layer (tests run with it on) and the shader tools.
   [ -e /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ] || need_pkg vulkan-validationlayers

@@ -13,6 +13,7 @@
 //	ocgan devices [--json]     list the devices: Vulkan GPUs and drivers, the native CPU
 //	ocgan version              version, Go version, commit, loader and driver
 //	ocgan selftest             run a compute check on the selected device
+//	ocgan bench [--json]       training and scoring throughput, batch-1 latency, peak RSS
 //
 // Global flags (before or after the command): --device cpu|NAME|INDEX, --threads N, --validate.
 // Exit status: 0 success, 1 runtime error, 2 usage error.
@@ -68,6 +69,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"devices":         {"list Vulkan devices and their compute capabilities", devicesFlags, runDevices},
 		"version":         {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
+		"bench":           {"measure training and scoring throughput and batch-1 latency on the device", benchFlags, runBench},
 		"selftest":        {"run a compute check (dispatch, read back, verify) on the device", selftestFlags, runSelftest},
 		"train":           {"train an OCGAN detector for one class (Algorithm 1) and save it", trainFlags, runTrain},
 		"eval":            {"score a one-class test split with a trained model: AUC, F1", evalFlags, runEval},

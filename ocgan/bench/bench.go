@@ -1,0 +1,213 @@
+// Package bench measures the throughput of OCGAN on a backend with the same
+// protocol as the PyTorch peer's bench.py: a full Algorithm-1 iteration
+// (mining on) and AE-only training at batch 64, scoring at batch 256, and
+// batch-1 scoring latency, on random images in [-1, 1].
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/train"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// Options configure a measurement. Zero fields take the peer's defaults.
+type Options struct {
+	Geometry   model.Geometry // MNIST28 when zero
+	TrainBatch int            // 64
+	ScoreBatch int            // 256
+	Warmup     int            // 5 untimed iterations before each training measurement
+	Iters      int            // 25 timed Algorithm-1 iterations
+	AEIters    int            // 30 timed AE-only iterations
+	ScoreIters int            // 25 timed batches of ScoreBatch
+	Latency    int            // 200 timed batch-1 scores
+	// Progress, when set, is called before each part with its name.
+	Progress func(part string)
+}
+
+func (o *Options) defaults() {
+	if o.Geometry.Name == "" {
+		o.Geometry = model.MNIST28()
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.TrainBatch, 64)
+	def(&o.ScoreBatch, 256)
+	def(&o.Warmup, 5)
+	def(&o.Iters, 25)
+	def(&o.AEIters, 30)
+	def(&o.ScoreIters, 25)
+	def(&o.Latency, 200)
+}
+
+// Timing summarises repeated measurements of one part.
+type Timing struct {
+	N              int     `json:"n"`
+	MedianMS       float64 `json:"median_ms"`
+	MinMS          float64 `json:"min_ms"`
+	P99MS          float64 `json:"p99_ms"`
+	ImagesPerSec   float64 `json:"images_per_s"`
+	ImagesPerBatch int     `json:"images_per_batch"`
+}
+
+// Report is the result of Run. The flat fields are the headline figures.
+type Report struct {
+	Device  string `json:"device"`
+	Backend string `json:"backend"`
+	Detail  string `json:"detail"`
+	Model   string `json:"model"`
+
+	TrainImagesPerSec   float64 `json:"train_images_per_s"`
+	AETrainImagesPerSec float64 `json:"ae_train_images_per_s"`
+	ScoreImagesPerSec   float64 `json:"score_images_per_s"`
+	ScoreBatch1MS       float64 `json:"score_batch1_ms"`
+	ScoreBatch1P99MS    float64 `json:"score_batch1_p99_ms"`
+	PeakRSSMiB          float64 `json:"peak_rss_mib"`
+
+	Train   Timing `json:"train_algorithm1"`
+	AETrain Timing `json:"train_ae_only"`
+	Score   Timing `json:"score"`
+	Batch1  Timing `json:"score_batch1"`
+}
+
+// Run measures every part on be.
+func Run(be backend.Backend, opts Options) (*Report, error) {
+	if be == nil {
+		return nil, errors.New("bench: nil backend")
+	}
+	opts.defaults()
+	d := be.Device()
+	r := &Report{Device: d.Name, Backend: d.Backend, Detail: d.Detail, Model: opts.Geometry.Name}
+	rng := rand.New(rand.NewSource(1))
+	progress := func(s string) {
+		if opts.Progress != nil {
+			opts.Progress(s)
+		}
+	}
+
+	var ps *graph.ParamSet
+	var err error
+	progress(fmt.Sprintf("Algorithm-1 iteration, batch %d (%d warm-up + %d timed)", opts.TrainBatch, opts.Warmup, opts.Iters))
+	if r.Train, ps, err = trainTiming(be, opts, train.Full, opts.Iters, rng); err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("AE-only training, batch %d (%d warm-up + %d timed)", opts.TrainBatch, opts.Warmup, opts.AEIters))
+	if r.AETrain, _, err = trainTiming(be, opts, train.AutoEncoder, opts.AEIters, rng); err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("scoring, batch %d (%d timed)", opts.ScoreBatch, opts.ScoreIters))
+	if r.Score, err = scoreTiming(be, opts, ps, opts.ScoreBatch, opts.ScoreIters, rng); err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("batch-1 scoring latency (%d images)", opts.Latency))
+	if r.Batch1, err = scoreTiming(be, opts, ps, 1, opts.Latency, rng); err != nil {
+		return nil, err
+	}
+	r.TrainImagesPerSec = r.Train.ImagesPerSec
+	r.AETrainImagesPerSec = r.AETrain.ImagesPerSec
+	r.ScoreImagesPerSec = r.Score.ImagesPerSec
+	r.ScoreBatch1MS, r.ScoreBatch1P99MS = r.Batch1.MedianMS, r.Batch1.P99MS
+	r.PeakRSSMiB = PeakRSSMiB()
+	return r, nil
+}
+
+// randomImages returns n images of geo with values uniform in [-1, 1).
+func randomImages(geo model.Geometry, n int, rng *rand.Rand) (*dataset.Dataset, error) {
+	c, s := geo.Channels, geo.ImageSize
+	px := make([]float32, n*c*s*s)
+	for i := range px {
+		px[i] = rng.Float32()*2 - 1
+	}
+	return dataset.New(c, s, s, px, make([]int, n))
+}
+
+// trainTiming times iters iterations of mode after opts.Warmup untimed ones.
+func trainTiming(be backend.Backend, opts Options, mode train.Mode, iters int, rng *rand.Rand) (Timing, *graph.ParamSet, error) {
+	cfg := train.DefaultConfig(opts.Geometry)
+	cfg.Batch, cfg.ScoreBatch, cfg.Mode = opts.TrainBatch, 1, mode
+	tr, err := train.NewTrainer(be, cfg)
+	if err != nil {
+		return Timing{}, nil, fmt.Errorf("bench: %w", err)
+	}
+	defer tr.Free()
+	x, err := randomImages(opts.Geometry, opts.TrainBatch, rng)
+	if err != nil {
+		return Timing{}, nil, err
+	}
+	var ts []time.Duration
+	for i := 0; i < opts.Warmup+iters; i++ {
+		t0 := time.Now()
+		if _, err := tr.Step(x.Pixels(), true); err != nil {
+			return Timing{}, nil, fmt.Errorf("bench: %s iteration %d: %w", mode, i, err)
+		}
+		if i >= opts.Warmup {
+			ts = append(ts, time.Since(t0))
+		}
+	}
+	ps, err := tr.Params()
+	if err != nil {
+		return Timing{}, nil, err
+	}
+	return summarize(ts, opts.TrainBatch), ps, nil
+}
+
+// scoreTiming times iters calls of a scorer of the given batch, after 3
+// untimed ones.
+func scoreTiming(be backend.Backend, opts Options, ps *graph.ParamSet, batch, iters int, rng *rand.Rand) (Timing, error) {
+	s, err := train.NewScorer(be, opts.Geometry, batch, ps)
+	if err != nil {
+		return Timing{}, fmt.Errorf("bench: %w", err)
+	}
+	defer s.Free()
+	imgs, err := randomImages(opts.Geometry, batch, rng)
+	if err != nil {
+		return Timing{}, err
+	}
+	var ts []time.Duration
+	for i := 0; i < 3+iters; i++ {
+		t0 := time.Now()
+		if _, err := s.Scores(imgs); err != nil {
+			return Timing{}, fmt.Errorf("bench: scoring: %w", err)
+		}
+		if i >= 3 {
+			ts = append(ts, time.Since(t0))
+		}
+	}
+	return summarize(ts, batch), nil
+}
+
+// summarize returns the median, minimum and 99th percentile of ts.
+func summarize(ts []time.Duration, batch int) Timing {
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+	n := len(ts)
+	med := ts[n/2]
+	if n%2 == 0 {
+		med = (ts[n/2-1] + ts[n/2]) / 2
+	}
+	p99 := ts[int(math.Ceil(0.99*float64(n)))-1]
+	return Timing{N: n, MedianMS: ms(med), MinMS: ms(ts[0]), P99MS: ms(p99),
+		ImagesPerSec: float64(batch) / med.Seconds(), ImagesPerBatch: batch}
+}
+
+// PeakRSSMiB returns the process's peak resident set size in MiB (0 where
+// the system does not report it).
+func PeakRSSMiB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // KiB on Linux
+}

@@ -1,0 +1,52 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
+	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
+)
+
+func TestRunReportsEveryPart(t *testing.T) {
+	be, err := cpuprogram.Open(cpu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	var parts []string
+	r, err := Run(be, Options{TrainBatch: 4, ScoreBatch: 8, Warmup: 1, Iters: 2, AEIters: 2, ScoreIters: 2, Latency: 3,
+		Progress: func(p string) { parts = append(parts, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 4 {
+		t.Errorf("progress parts %q, want 4", parts)
+	}
+	if r.Backend != "cpu" || r.Model != "MNIST28" || r.Train.N != 2 || r.AETrain.N != 2 || r.Score.N != 2 || r.Batch1.N != 3 {
+		t.Errorf("report header or counts wrong: %+v", r)
+	}
+	for name, v := range map[string]float64{"train": r.TrainImagesPerSec, "ae": r.AETrainImagesPerSec,
+		"score": r.ScoreImagesPerSec, "batch1": r.ScoreBatch1MS, "p99": r.ScoreBatch1P99MS, "rss": r.PeakRSSMiB} {
+		if !(v > 0) {
+			t.Errorf("%s = %v, want > 0", name, v)
+		}
+	}
+	if r.ScoreBatch1P99MS < r.ScoreBatch1MS {
+		t.Errorf("p99 %v < median %v", r.ScoreBatch1P99MS, r.ScoreBatch1MS)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		var out []time.Duration
+		for _, x := range v {
+			out = append(out, time.Duration(x)*time.Millisecond)
+		}
+		return out
+	}
+	s := summarize(ms(40, 10, 30, 20), 8)
+	if s.MedianMS != 25 || s.MinMS != 10 || s.P99MS != 40 || s.ImagesPerSec != 8/0.025 || s.N != 4 {
+		t.Errorf("summarize: %+v", s)
+	}
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ocgan-vk/ocgan/ocgan/bench"
+	"github.com/ocgan-vk/ocgan/runtime/device"
+)
+
+func benchFlags(fs *pflag.FlagSet) {
+	fs.Bool("json", false, "print one JSON object instead of a table")
+	fs.Int("train-batch", 64, "training batch")
+	fs.Int("score-batch", 256, "scoring batch")
+	fs.Int("warmup", 5, "untimed iterations before each training measurement")
+	fs.Int("iters", 25, "timed Algorithm-1 iterations")
+	fs.Int("ae-iters", 30, "timed AE-only training iterations")
+	fs.Int("score-iters", 25, "timed scoring batches")
+	fs.Int("latency", 200, "timed batch-1 scores (median and p99)")
+}
+
+// runBench measures training and scoring throughput on the chosen device,
+// with the protocol of the PyTorch peer's bench.py.
+func runBench(e *env) error {
+	var o bench.Options
+	asJSON, _ := e.fs.GetBool("json")
+	o.TrainBatch, _ = e.fs.GetInt("train-batch")
+	o.ScoreBatch, _ = e.fs.GetInt("score-batch")
+	o.Warmup, _ = e.fs.GetInt("warmup")
+	o.Iters, _ = e.fs.GetInt("iters")
+	o.AEIters, _ = e.fs.GetInt("ae-iters")
+	o.ScoreIters, _ = e.fs.GetInt("score-iters")
+	o.Latency, _ = e.fs.GetInt("latency")
+	for name, v := range map[string]int{"train-batch": o.TrainBatch, "score-batch": o.ScoreBatch, "iters": o.Iters,
+		"ae-iters": o.AEIters, "score-iters": o.ScoreIters, "latency": o.Latency} {
+		if v < 1 {
+			return usageError{fmt.Errorf("--%s must be positive (got %d)", name, v)}
+		}
+	}
+	if o.TrainBatch < 2 {
+		return usageError{fmt.Errorf("--train-batch must be at least 2 (batch norm), got %d", o.TrainBatch)}
+	}
+	if o.Warmup < 0 {
+		return usageError{fmt.Errorf("--warmup must be >= 0 (got %d)", o.Warmup)}
+	}
+	if o.Warmup == 0 {
+		o.Warmup = -1 // bench.Options treats 0 as the default
+	}
+	be, err := device.Open(e.cfg)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	o.Progress = func(part string) { fmt.Fprintf(e.stderr, "bench: %s ...\n", part) }
+	fmt.Fprintf(e.stderr, "bench: device %s\n", deviceLabel(be))
+	r, err := bench.Run(be, o)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	fmt.Fprintf(e.stdout, "device: %s [%s backend, %s], model %s\n", r.Device, r.Backend, r.Detail, r.Model)
+	fmt.Fprintf(e.stdout, "%-34s %12s %12s %12s\n", "measurement", "images/s", "median ms", "p99 ms")
+	row := func(name string, t bench.Timing) {
+		fmt.Fprintf(e.stdout, "%-34s %12.1f %12.3f %12.3f\n", name, t.ImagesPerSec, t.MedianMS, t.P99MS)
+	}
+	row(fmt.Sprintf("train Algorithm-1 (bs %d)", r.Train.ImagesPerBatch), r.Train)
+	row(fmt.Sprintf("train AE-only (bs %d)", r.AETrain.ImagesPerBatch), r.AETrain)
+	row(fmt.Sprintf("score En+De+MSE (bs %d)", r.Score.ImagesPerBatch), r.Score)
+	row("score batch 1", r.Batch1)
+	fmt.Fprintf(e.stdout, "peak RSS: %.1f MiB\n", r.PeakRSSMiB)
+	return nil
+}

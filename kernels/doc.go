@@ -1,7 +1,8 @@
-// Package kernels holds the CPU reference implementations ("oracles") of the
-// neural-network operations used by the OCGAN training runtime. The Vulkan
-// compute shaders are tested against exactly these functions, so every
-// function here is written for clarity and precision, not speed.
+// Package kernels holds the op set of the OCGAN runtime: each op's parameters,
+// shape rules and plain-Go reference implementation (the "oracle"). The
+// Vulkan shaders and the native CPU kernels are tested against exactly these
+// functions, so every function here is written for clarity and precision,
+// not speed.
 //
 // # Conventions
 //
@@ -27,21 +28,13 @@
 // running statistics of BatchNormTrainForward). All slice lengths are
 // checked, and a mismatch is reported as an error, never a panic.
 //
-// # GPU bindings
+// # Backends
 //
-// Beside each reference, <op>.go records the op on a Vulkan device as methods of
-// Library, which builds each shader (shaders/<op>_<direction>.comp) once per device
-// with workgroup and tile sizes chosen for the device kind (specialization
-// constants). A method validates the params and the buffer lengths (in floats),
-// then records dispatches into a vk.Sequence; it never submits. Outputs are
-// overwritten, never accumulated into. Shapes and scalars travel as push
-// constants; values that change every training step (learning rate, Adam bias
-// corrections, RNG counters) are read when the kernel runs from a step-parameter
-// buffer at a word offset (StepSlot, written with WriteCounter and WriteAdamStep),
-// so a recorded sequence is replayed unchanged.
-//
-// GPU tests compare each method with its reference on random data with awkward
-// shapes, output buffers poisoned with NaN, within gpuTolerance (gpu_helpers_test.go).
+// This package is backend-free (no cgo): it defines the op set. Each backend
+// implements every op against these definitions: kernels/vulkan records the
+// ops as Vulkan compute dispatches, kernels/cpu runs them natively on the
+// CPU. Both are tested against these references on random data with awkward
+// shapes and NaN-poisoned outputs, within kerneltest.Tolerance.
 //
 // Random numbers come from the counter-based Philox4x32-10 stream defined in
 // rng_ref.go; dropout masks and weight initialisation are functions of

@@ -8,8 +8,8 @@
 #   tools/cross.sh check [FILE..] fail if a binary needs a glibc symbol version above
 #                                 $GLIBC_MAX (2.31); prints the highest one found
 #   tools/cross.sh test           run the arm64 ocgan under qemu-aarch64 with Debian's arm64
-#                                 lavapipe: devices, fp16 query, scores vs the amd64 build,
-#                                 and the selftest
+#                                 lavapipe and OpenBLAS: devices, fp16 query, scores vs the
+#                                 amd64 build on both backends, and the selftests
 #
 # `make cross` = deps (tools/deps.sh cross) + build; `make cross-test` = deps
 # (tools/deps.sh cross-test) + build + the amd64 build + test. No root is needed for the
@@ -188,7 +188,11 @@ test_qemu() {
 import json, sys
 fp16 = {}
 for tag, p in (("arm64 (qemu)", sys.argv[1]), ("amd64", sys.argv[2])):
-    for d in json.load(open(p))["devices"]:
+    for e in json.load(open(p))["devices"]:
+        d = e.get("vulkan")
+        if d is None:
+            print(f"  {tag}: {e['name']}: {e['backend']} backend, available={e['available']} {e.get('cpu') or e.get('problem', '')}")
+            continue
         fp16.setdefault(tag, []).append(d["shader_float16"])
         print(f"  {tag}: {d['name']}: shader_float16={d['shader_float16']} "
               f"storage_16bit={d['storage_16bit']} subgroup={d['subgroup']['size']}")
@@ -196,7 +200,7 @@ for tag, p in (("arm64 (qemu)", sys.argv[1]), ("amd64", sys.argv[2])):
 if any(fp16.get("arm64 (qemu)", [])):
     print("  note: this arm64 lavapipe reports shaderFloat16 (Debian 12's Mesa 22.3 does not)")
 EOF
-  log "[3/4] scores: arm64 under qemu vs amd64, 4 MNIST test images"
+  log "[3/4] scores: arm64 under qemu vs amd64, 4 MNIST test images, on lavapipe and on the native CPU backend"
   t0=$(now)
   mnist_pngs "$tmp"
   local model=${CROSS_TEST_MODEL:-}
@@ -207,17 +211,36 @@ EOF
       { cat "$tmp/train.log" >&2; die "FAIL: amd64 train"; }
     log "trained a 1-iteration model with the amd64 build in $(since "$t0") ($(du -h "$model" | cut -f1))"
   fi
-  t0=$(now)
-  "$host" score --model "$model" --json "$tmp"/score/img*.png >"$tmp/host.jsonl"
-  log "amd64 score: $(since "$t0")"
-  t0=$(now)
-  timeout -k 10 "$tmo" "${q[@]}" score --model "$model" --json "$tmp"/score/img*.png >"$tmp/arm.jsonl"
-  log "arm64 score under qemu: $(since "$t0")"
-  python3 - "$tmp/host.jsonl" "$tmp/arm.jsonl" "${CROSS_TEST_RTOL:-1e-5}" <<'EOF'
+  for dev in llvmpipe cpu; do
+    t0=$(now)
+    "$host" score --device "$dev" --model "$model" --json "$tmp"/score/img*.png >"$tmp/host-$dev.jsonl"
+    log "amd64 score on $dev: $(since "$t0")"
+    t0=$(now)
+    timeout -k 10 "$tmo" "${q[@]}" score --device "$dev" --model "$model" --json "$tmp"/score/img*.png >"$tmp/arm-$dev.jsonl"
+    log "arm64 score on $dev under qemu: $(since "$t0")"
+    compare_scores "$tmp/host-$dev.jsonl" "$tmp/arm-$dev.jsonl" "$dev"
+  done
+  # The two backends agree with each other too (amd64).
+  compare_scores "$tmp/host-llvmpipe.jsonl" "$tmp/host-cpu.jsonl" "llvmpipe vs cpu"
+
+  if [ "${CROSS_TEST_SELFTEST:-1}" = 1 ]; then
+    log "[4/4] ocgan selftest under qemu"
+    t0=$(now)
+    timeout -k 10 "$tmo" "${q[@]}" selftest --device llvmpipe | sed 's/^/  /'
+    timeout -k 10 "$tmo" "${q[@]}" selftest --device cpu --n 65536 | sed 's/^/  /'
+    log "selftest OK in $(since "$t0")"
+  fi
+  log "cross-test OK in $(since "$t1")"
+}
+
+# compare_scores A.jsonl B.jsonl LABEL: the scores of two `ocgan score --json` runs over the
+# same 4 images agree within CROSS_TEST_RTOL (relative, default 1e-5).
+compare_scores() {
+  python3 - "$1" "$2" "${CROSS_TEST_RTOL:-1e-5}" "$3" <<'EOF'
 import json, os, sys
 h = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 a = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-rtol = float(sys.argv[3])
+rtol, label = float(sys.argv[3]), sys.argv[4]
 assert len(h) == len(a) == 4, (len(h), len(a))
 worst_abs = worst_rel = 0.0
 for x, y in zip(h, a):
@@ -225,19 +248,11 @@ for x, y in zip(h, a):
     d = abs(x["score"] - y["score"])
     r = d / max(abs(x["score"]), 1e-30)
     worst_abs, worst_rel = max(worst_abs, d), max(worst_rel, r)
-    print(f"  {os.path.basename(x['file'])}: amd64 {x['score']:.9g} arm64 {y['score']:.9g} |d| {d:.3g} rel {r:.3g} {x['verdict']}/{y['verdict']}")
-print(f"  max |d| {worst_abs:.3g}, max rel {worst_rel:.3g} (tolerance rel {rtol:g})")
+    print(f"  {label}: {os.path.basename(x['file'])}: {x['score']:.9g} vs {y['score']:.9g} |d| {d:.3g} rel {r:.3g} {x['verdict']}/{y['verdict']}")
+print(f"  {label}: max |d| {worst_abs:.3g}, max rel {worst_rel:.3g} (tolerance rel {rtol:g})")
 if worst_rel > rtol:
-    sys.exit("cross: FAIL: arm64 scores differ from amd64 beyond the tolerance")
+    sys.exit(f"cross: FAIL: {label}: scores differ beyond the tolerance")
 EOF
-
-  if [ "${CROSS_TEST_SELFTEST:-1}" = 1 ]; then
-    log "[4/4] ocgan selftest under qemu"
-    t0=$(now)
-    timeout -k 10 "$tmo" "${q[@]}" selftest | sed 's/^/  /'
-    log "selftest OK in $(since "$t0")"
-  fi
-  log "cross-test OK in $(since "$t1")"
 }
 
 # mnist_pngs DIR: 8-bit grayscale 28x28 PNGs from the MNIST test set (python3 stdlib only:

@@ -3,7 +3,7 @@
 # As root it installs Debian packages with apt-get; otherwise it prints the exact
 # command to run and exits 1. Usage: tools/deps.sh [test|demo|cross|cross-test]
 #   cross       also the arm64 cross compiler (`make cross`)
-#   cross-test  also qemu-user and Debian's arm64 Vulkan loader + lavapipe (`make cross-test`);
+#   cross-test  also qemu-user and Debian's arm64 Vulkan loader + lavapipe and OpenBLAS (`make cross-test`);
 #               this adds the arm64 dpkg architecture (undo: apt-get purge '.*:arm64' &&
 #               dpkg --remove-architecture arm64)
 set -euo pipefail
@@ -53,6 +53,7 @@ if [ "$mode" = cross-test ]; then
   installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
   installed libvulkan1:arm64 || arm64+=(libvulkan1:arm64)
   installed mesa-vulkan-drivers:arm64 || arm64+=(mesa-vulkan-drivers:arm64)
+  installed libopenblas0-pthread:arm64 || arm64+=(libopenblas0-pthread:arm64)
   if [ ${#arm64[@]} -gt 0 ]; then
     missing+=("${arm64[@]}")
   fi

@@ -141,7 +141,11 @@ func (l Listing) Pick(selector string) (int, error) {
 			for i, e := range es {
 				names[i] = fmt.Sprintf("%d: %s", i, e.Name)
 			}
-			return -1, fmt.Errorf("no device matches %q (found %s; \"cpu\" is the native CPU backend)", selector, strings.Join(names, "; "))
+			msg := fmt.Sprintf("no device matches %q (found %s; \"cpu\" is the native CPU backend)", selector, strings.Join(names, "; "))
+			if l.VulkanProblem != "" {
+				msg += "; Vulkan: " + l.VulkanProblem
+			}
+			return -1, errors.New(msg)
 		}
 	}
 	if e := es[pick]; !e.Available {

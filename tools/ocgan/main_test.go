@@ -62,12 +62,14 @@ func TestDevicesTable(t *testing.T) {
 }
 
 func TestSelftestPasses(t *testing.T) {
-	code, out, stderr := runCLI(t, "selftest", "--n", "4099", "--steps", "37")
-	if code != exitOK || !strings.Contains(out, "selftest OK") {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
-	}
-	if !strings.Contains(out, "39 dispatches (38 barriers)") {
-		t.Errorf("unexpected dispatch count:\n%s", out)
+	for _, dev := range []string{"cpu", "llvmpipe"} {
+		code, out, stderr := runCLI(t, "selftest", "--device", dev, "--n", "4099", "--steps", "37")
+		if code != exitOK || !strings.Contains(out, "selftest OK") {
+			t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", dev, code, out, stderr)
+		}
+		if !strings.Contains(out, "75 dependent nodes") {
+			t.Errorf("%s: unexpected node count:\n%s", dev, out)
+		}
 	}
 }
 
@@ -95,7 +97,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"devices", "--no-such-flag"}, exitUsage, "unknown flag"},
 		{[]string{"devices", "extra"}, exitUsage, "unexpected argument"},
 		{[]string{"selftest", "--n", "0"}, exitUsage, "must be positive"},
-		{[]string{"devices", "--device", "no-such-gpu"}, exitRuntime, "no Vulkan device matches"},
+		{[]string{"devices", "--device", "no-such-gpu"}, exitRuntime, "no device matches"},
 		{[]string{"selftest", "--device", "42"}, exitRuntime, "out of range"},
 	}
 	for _, tc := range tests {
@@ -107,10 +109,15 @@ func TestExitCodes(t *testing.T) {
 }
 
 // TestMissingLoaderOrDriver runs the command in a child process (one process keeps
-// the first loader it opened) with the loader or the drivers made unfindable.
+// the first loader it opened) with the loader or the drivers made unfindable:
+// asking for a Vulkan device fails and says what to install, while the native CPU
+// backend stays available.
 func TestMissingLoaderOrDriver(t *testing.T) {
 	if os.Getenv("OCGAN_TEST_CHILD") == "1" {
-		os.Exit(run([]string{"devices"}, os.Stdout, os.Stderr))
+		if os.Getenv("OCGAN_TEST_CPU") == "1" {
+			os.Exit(run([]string{"selftest", "--n", "100"}, os.Stdout, os.Stderr))
+		}
+		os.Exit(run([]string{"devices", "--device", "llvmpipe"}, os.Stdout, os.Stderr))
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -136,6 +143,12 @@ func TestMissingLoaderOrDriver(t *testing.T) {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("%s: error lacks %q:\n%s", tc.env, want, out)
 			}
+		}
+		cmd = exec.Command(exe, "-test.run=^TestMissingLoaderOrDriver$")
+		cmd.Env = append(os.Environ(), "OCGAN_TEST_CHILD=1", "OCGAN_TEST_CPU=1", tc.env)
+		out, err = cmd.CombinedOutput()
+		if code := exitCode(err); code != exitOK || !strings.Contains(string(out), "cpu backend") || !strings.Contains(string(out), "selftest OK") {
+			t.Errorf("%s: the default device should be the native CPU: exit %d:\n%s", tc.env, code, out)
 		}
 	}
 }

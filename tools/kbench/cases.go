@@ -2,16 +2,20 @@ package main
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math/rand"
 	"strconv"
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
-// benchCase is one kernel at one shape.
+// benchCase is one kernel at one shape, declared once for every backend: the
+// arrays it works on, the Vulkan recording, the native CPU call and the Go
+// reference, all over the same arrays.
 type benchCase struct {
 	name  string
 	op    string
@@ -19,13 +23,70 @@ type benchCase struct {
 	bytes float64 // bytes every run must read and write at least once
 	// torch describes the same work for --compare-torch (nil: no PyTorch equivalent timed).
 	torch *torchCase
-	setup func(ctx *vk.Context, lib *vulkan.Library) (*instance, error)
+
+	// sizes are the element counts of the case's arrays, filled with random
+	// values (never zeros); prepare, when not nil, then adjusts them (for
+	// example to make a second moment non-negative).
+	sizes   []int
+	prepare func(h [][]float32)
+	// slotWords > 0 gives the Vulkan recording one more buffer of that many
+	// words after the arrays, set by writeSlot (a Philox counter or an Adam step).
+	slotWords int
+	writeSlot func(slot vulkan.StepSlot) error
+
+	// record records the kernel on the arrays' device buffers (plus the slot).
+	record func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error
+	// cpu runs the kernel on the native CPU backend over the arrays.
+	cpu func(d *cpu.Device, h [][]float32) error
+	// ref computes the same work with the Go reference and returns what the
+	// kernel leaves in array out.
+	ref func(h [][]float32) ([]float32, error)
+	out int
+	// gemms are the SGEMM calls the CPU kernel issues (none for kernels
+	// that are not GEMM-shaped).
+	gemms []gemmShape
 }
 
-// instance is a set-up case: buffers allocated and filled.
+// gemmShape is one SGEMM call: C[m×n] = op(A)·op(B) with op(A) m×k and op(B) k×n.
+type gemmShape struct {
+	transA, transB bool
+	m, n, k        int
+}
+
+func (g gemmShape) flops() float64 { return 2 * float64(g.m) * float64(g.n) * float64(g.k) }
+
+// gemmFlops is the floating-point work of the case's SGEMM calls.
+func (c benchCase) gemmFlops() float64 {
+	f := 0.0
+	for _, g := range c.gemms {
+		f += g.flops()
+	}
+	return f
+}
+
+// hostArrays returns the case's arrays with their random contents, the same
+// for every call.
+func (c benchCase) hostArrays() [][]float32 {
+	hash := fnv.New64a()
+	hash.Write([]byte(c.name))
+	rng := rand.New(rand.NewSource(int64(hash.Sum64())))
+	h := make([][]float32, len(c.sizes))
+	for i, n := range c.sizes {
+		h[i] = make([]float32, n)
+		for j := range h[i] {
+			h[i][j] = float32(rng.NormFloat64())*0.5 + 0.1
+		}
+	}
+	if c.prepare != nil {
+		c.prepare(h)
+	}
+	return h
+}
+
+// instance is a case set up on a Vulkan device: buffers allocated and filled.
 type instance struct {
 	record func(seq *vk.Sequence) error
-	ref    func() error // the Go reference of the same work; nil if none
+	ref    func() error // the Go reference of the same work on the host copies
 	bufs   []*vk.Buffer
 }
 
@@ -35,24 +96,34 @@ func (in *instance) free() {
 	}
 }
 
-// alloc makes device buffers filled with random values (never zeros) and returns
-// them with their host copies.
-func (in *instance) alloc(ctx *vk.Context, rng *rand.Rand, sizes ...int) ([]*vk.Buffer, [][]float32, error) {
-	bufs := make([]*vk.Buffer, len(sizes))
-	host := make([][]float32, len(sizes))
-	for i, n := range sizes {
-		h := make([]float32, n)
-		for j := range h {
-			h[j] = float32(rng.NormFloat64())*0.5 + 0.1
-		}
-		b, err := ctx.NewBufferFloat32(n, h)
+// setup makes the case's device buffers from its host arrays.
+func (c benchCase) setup(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
+	in := &instance{}
+	h := c.hostArrays()
+	for _, v := range h {
+		b, err := ctx.NewBufferFloat32(len(v), v)
 		if err != nil {
-			return nil, nil, err
+			in.free()
+			return nil, err
 		}
 		in.bufs = append(in.bufs, b)
-		bufs[i], host[i] = b, h
 	}
-	return bufs, host, nil
+	if c.slotWords > 0 {
+		b, err := ctx.NewBufferFloat32(c.slotWords, make([]float32, c.slotWords))
+		if err != nil {
+			in.free()
+			return nil, err
+		}
+		in.bufs = append(in.bufs, b)
+		if err := c.writeSlot(vulkan.StepSlot{Buf: b}); err != nil {
+			in.free()
+			return nil, err
+		}
+	}
+	bufs := in.bufs
+	in.record = func(s *vk.Sequence) error { return c.record(lib, s, bufs) }
+	in.ref = func() error { _, err := c.ref(h); return err }
+	return in, nil
 }
 
 // extraShapes are the shapes given on the command line, as written.
@@ -125,35 +196,18 @@ func elementwiseCases(batch int) []benchCase {
 	n := batch * 28 * 28
 	mb := func(k int) float64 { return float64(4 * k * n) }
 	return []benchCase{
-		{name: fmt.Sprintf("fill %d", n), op: "fill", flops: 0, bytes: mb(1), setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
-			in := &instance{}
-			b, _, err := in.alloc(ctx, rand.New(rand.NewSource(1)), n)
-			if err != nil {
-				return nil, err
-			}
-			in.record = func(s *vk.Sequence) error { return lib.Fill(s, b[0], 0.5) }
-			in.ref = func() error { _, err := kernels.Fill(n, 0.5); return err }
-			return in, nil
-		}},
-		{name: fmt.Sprintf("copy %d", n), op: "copy", flops: 0, bytes: mb(2), setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
-			in := &instance{}
-			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(2)), n, n)
-			if err != nil {
-				return nil, err
-			}
-			in.record = func(s *vk.Sequence) error { return lib.Copy(s, b[0], b[1]) }
-			in.ref = func() error { kernels.Copy(h[0]); return nil }
-			return in, nil
-		}},
-		{name: fmt.Sprintf("axpy %d", n), op: "axpy", flops: float64(2 * n), bytes: mb(3), setup: func(ctx *vk.Context, lib *vulkan.Library) (*instance, error) {
-			in := &instance{}
-			b, h, err := in.alloc(ctx, rand.New(rand.NewSource(3)), n, n)
-			if err != nil {
-				return nil, err
-			}
-			in.record = func(s *vk.Sequence) error { return lib.Axpy(s, 0.5, b[0], b[1]) }
-			in.ref = func() error { _, err := kernels.Axpy(0.5, h[0], h[1]); return err }
-			return in, nil
-		}},
+		{name: fmt.Sprintf("fill %d", n), op: "fill", bytes: mb(1), sizes: []int{n}, out: 0,
+			record: func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error { return lib.Fill(s, b[0], 0.5) },
+			cpu:    func(d *cpu.Device, h [][]float32) error { d.Fill(0.5, h[0]); return nil },
+			ref:    func(h [][]float32) ([]float32, error) { return kernels.Fill(n, 0.5) }},
+		{name: fmt.Sprintf("copy %d", n), op: "copy", bytes: mb(2), sizes: []int{n, n}, out: 1,
+			record: func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error { return lib.Copy(s, b[0], b[1]) },
+			cpu:    func(d *cpu.Device, h [][]float32) error { return d.Copy(h[0], h[1]) },
+			ref:    func(h [][]float32) ([]float32, error) { return kernels.Copy(h[0]), nil }},
+		// y = 0.5·x + y in place.
+		{name: fmt.Sprintf("axpy %d", n), op: "axpy", flops: float64(2 * n), bytes: mb(3), sizes: []int{n, n}, out: 1,
+			record: func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error { return lib.Axpy(s, 0.5, b[0], b[1]) },
+			cpu:    func(d *cpu.Device, h [][]float32) error { return d.Axpy(0.5, h[0], h[1], h[1]) },
+			ref:    func(h [][]float32) ([]float32, error) { return kernels.Axpy(0.5, h[0], h[1]) }},
 	}
 }

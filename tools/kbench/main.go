@@ -1,16 +1,26 @@
-// Command kbench times the project's compute kernels on a Vulkan device at the OCGAN
-// layer shapes (and any shape given by flags), using GPU timestamps.
+// Command kbench times the project's compute kernels at the OCGAN layer shapes (and
+// any shape given by flags) on a Vulkan device, using GPU timestamps, or on the
+// native CPU backend, using the wall clock.
 //
 // Usage:
 //
-//	kbench [--device NAME|INDEX] [--batch 64] [--warmup 2] [--runs 7] [--filter REGEXP]
-//	       [--conv N,C,H,W,K,KH,KW,S,P] [--convt N,C,H,W,K,KH,KW,S,P,OUTPAD] [--dense N,IN,OUT]
-//	       [--json] [--compare-ref] [--compare-torch]
+//	kbench [--device NAME|INDEX|cpu] [--threads N] [--batch 64] [--warmup 2] [--runs 7]
+//	       [--filter REGEXP] [--conv N,C,H,W,K,KH,KW,S,P] [--convt N,C,H,W,K,KH,KW,S,P,OUTPAD]
+//	       [--dense N,IN,OUT] [--json] [--compare-ref] [--compare-torch]
 //
-// For each kernel it prints min, median and p90 device time over the runs, and the
-// GFLOP/s and GB/s at the median. --compare-ref also times the Go reference (float64
-// accumulation, one thread); --compare-torch times the same conv shapes in PyTorch
-// (python3 with torch; --torch-device cpu or cuda) in the same run. Exit status: 0 ok, 1 error, 2 usage.
+// --device selects a Vulkan device by index or name substring (default
+// $OCGAN_DEVICE, else the best), or "cpu" for the native CPU backend with
+// --threads threads (default one per core). Every kernel runs on either.
+//
+// For each kernel it prints min, median and p90 time over the runs, and the
+// GFLOP/s and GB/s at the median. On the CPU, the conv, transposed-conv and dense
+// kernels are also compared with the raw SGEMM of the same library at the GEMM
+// shapes they issue (the sum over their calls): its median time and GFLOP/s, and
+// the kernel's rate as a fraction of it. --compare-ref also times the Go reference
+// (float64 accumulation, one thread); --compare-torch times the same conv shapes
+// in PyTorch (python3 with torch; --torch-device cpu or cuda) in the same run.
+// The report's header names the device, the backend and, on the CPU, the SGEMM
+// library and threads. Exit status: 0 ok, 1 error, 2 usage.
 package main
 
 import (
@@ -21,10 +31,12 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
+	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/spf13/pflag"
 )
@@ -34,7 +46,9 @@ func main() {
 }
 
 type options struct {
-	cfg          vk.Config
+	cfg          vk.Config // the Vulkan device; unused on the CPU
+	onCPU        bool      // --device cpu: the native CPU backend
+	threads      int       // CPU threads; 0: one per core
 	batch        int
 	warmup, runs int
 	filter       string
@@ -52,7 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs := pflag.NewFlagSet("kbench", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.cfg.Device, "device", "", "Vulkan device by index or name substring (default $OCGAN_DEVICE, else the best)")
+	fs.StringVar(&o.cfg.Device, "device", "", "Vulkan device by index or name substring, or \"cpu\" for the native CPU backend (default $OCGAN_DEVICE, else the best Vulkan device)")
+	fs.IntVar(&o.threads, "threads", 0, "threads of the native CPU backend (default one per core; --device cpu only)")
 	fs.BoolVar(&o.cfg.Validate, "validate", false, "enable the validation layer (slows everything; for debugging)")
 	fs.IntVar(&o.batch, "batch", 64, "batch size of the OCGAN layer shapes")
 	fs.IntVar(&o.warmup, "warmup", 2, "untimed runs before timing")
@@ -73,8 +88,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
 		return 2
 	}
-	if fs.NArg() > 0 || o.batch < 1 || o.runs < 1 || o.warmup < 0 {
-		fmt.Fprintln(stderr, "kbench: takes no arguments; --batch and --runs must be positive, --warmup non-negative")
+	if fs.NArg() > 0 || o.batch < 1 || o.runs < 1 || o.warmup < 0 || o.threads < 0 {
+		fmt.Fprintln(stderr, "kbench: takes no arguments; --batch and --runs must be positive, --warmup and --threads non-negative")
+		return 2
+	}
+	sel := o.cfg.Device
+	if sel == "" {
+		sel = os.Getenv("OCGAN_DEVICE")
+	}
+	o.onCPU = strings.EqualFold(strings.TrimSpace(sel), device.CPUSelector)
+	if fs.Changed("threads") && !o.onCPU {
+		fmt.Fprintln(stderr, "kbench: --threads applies to --device cpu only")
 		return 2
 	}
 	re, err := regexp.Compile(o.filter)
@@ -97,6 +121,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: no kernel matches %q\n", o.filter)
 		return 2
 	}
+	measure := measureVulkan
+	if o.onCPU {
+		measure = measureCPU
+	}
 	rep, err := measure(o, selected, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
@@ -117,11 +145,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // report is the whole result, also the --json document.
 type report struct {
+	// Device is the GPU's name, or the CPU's model name.
 	Device string `json:"device"`
-	Driver string `json:"driver"`
-	Date   string `json:"date"`
-	Batch  int    `json:"batch"`
-	Runs   int    `json:"runs"`
+	// Backend is "vulkan" or "cpu".
+	Backend string `json:"backend"`
+	// Driver is the Vulkan driver (Vulkan only).
+	Driver string `json:"driver,omitempty"`
+	// BLAS is the SGEMM library and Threads the threads of the CPU backend (CPU only).
+	BLAS    string `json:"blas,omitempty"`
+	Threads int    `json:"threads,omitempty"`
+	Date    string `json:"date"`
+	Batch   int    `json:"batch"`
+	Runs    int    `json:"runs"`
 	// TorchDevice is where --compare-torch timed PyTorch ("" when it did not).
 	TorchDevice string   `json:"torch_device,omitempty"`
 	Results     []result `json:"results"`
@@ -129,22 +164,30 @@ type report struct {
 
 // result is one kernel's timing. Times are in milliseconds.
 type result struct {
-	Name        string  `json:"name"`
-	Op          string  `json:"op"`
-	GFLOP       float64 `json:"gflop"`
-	MB          float64 `json:"mb"`
-	Dispatches  int     `json:"dispatches"`
-	MinMs       float64 `json:"min_ms"`
-	MedianMs    float64 `json:"median_ms"`
-	P90Ms       float64 `json:"p90_ms"`
-	GFLOPs      float64 `json:"gflop_per_s"`
-	GBs         float64 `json:"gb_per_s"`
+	Name  string  `json:"name"`
+	Op    string  `json:"op"`
+	GFLOP float64 `json:"gflop"`
+	MB    float64 `json:"mb"`
+	// Dispatches is the number of compute dispatches of one run (Vulkan only).
+	Dispatches int     `json:"dispatches,omitempty"`
+	MinMs      float64 `json:"min_ms"`
+	MedianMs   float64 `json:"median_ms"`
+	P90Ms      float64 `json:"p90_ms"`
+	GFLOPs     float64 `json:"gflop_per_s"`
+	GBs        float64 `json:"gb_per_s"`
+	// SgemmMs is the median time of the raw SGEMM calls at the kernel's GEMM
+	// shapes, SgemmGFLOPs their rate, and OfSgemm the kernel's rate as a
+	// fraction of it (CPU GEMM-shaped kernels only).
+	SgemmMs     float64 `json:"sgemm_ms,omitempty"`
+	SgemmGFLOPs float64 `json:"sgemm_gflop_per_s,omitempty"`
+	OfSgemm     float64 `json:"of_sgemm,omitempty"`
 	RefMs       float64 `json:"ref_ms,omitempty"`
 	TorchMs     float64 `json:"torch_ms,omitempty"`
 	TorchGFLOPs float64 `json:"torch_gflop_per_s,omitempty"`
 }
 
-func measure(o options, cases []benchCase, progress io.Writer) (*report, error) {
+// measureVulkan times the cases on the Vulkan device o selects.
+func measureVulkan(o options, cases []benchCase, progress io.Writer) (*report, error) {
 	ctx, err := vk.Open(o.cfg)
 	if err != nil {
 		return nil, err
@@ -155,10 +198,17 @@ func measure(o options, cases []benchCase, progress io.Writer) (*report, error) 
 		return nil, fmt.Errorf("%s has no compute timestamps; kbench needs them", info.Name)
 	}
 	lib := vulkan.NewLibrary(ctx)
-	rep := &report{Device: info.Name, Driver: info.Driver + " " + info.DriverInfo, Date: time.Now().UTC().Format(time.RFC3339),
-		Batch: o.batch, Runs: o.runs}
+	rep := &report{Device: info.Name, Backend: "vulkan", Driver: info.Driver + " " + info.DriverInfo}
+	return runCases(o, rep, cases, progress, func(c benchCase) (result, error) { return timeCase(ctx, lib, o, c) })
+}
+
+// runCases fills rep with the timing of every case (and PyTorch's, with
+// --compare-torch), printing progress.
+func runCases(o options, rep *report, cases []benchCase, progress io.Writer, time1 func(benchCase) (result, error)) (*report, error) {
+	rep.Date, rep.Batch, rep.Runs = time.Now().UTC().Format(time.RFC3339), o.batch, o.runs
 	var torchMs map[string]float64
 	if o.compareTorch {
+		var err error
 		if torchMs, err = timeTorch(o, cases, progress); err != nil {
 			return nil, err
 		}
@@ -166,7 +216,7 @@ func measure(o options, cases []benchCase, progress io.Writer) (*report, error) 
 	}
 	for i, c := range cases {
 		fmt.Fprintf(progress, "[%d/%d] %s\n", i+1, len(cases), c.name)
-		r, err := timeCase(ctx, lib, o, c)
+		r, err := time1(c)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
@@ -208,28 +258,45 @@ func timeCase(ctx *vk.Context, lib *vulkan.Library, o options, c benchCase) (res
 		}
 		times = append(times, float64(total.Nanoseconds())/1e6)
 	}
+	r := summarize(c, times)
+	r.Dispatches = seq.Stats().Dispatches
+	if o.compareRef {
+		if r.RefMs, err = timeRef(inst.ref); err != nil {
+			return result{}, err
+		}
+	}
+	return r, nil
+}
+
+// summarize is the result of a case whose runs took times (milliseconds).
+func summarize(c benchCase, times []float64) result {
 	sort.Float64s(times)
 	med := percentile(times, 0.5)
-	r := result{Name: c.name, Op: c.op, GFLOP: c.flops / 1e9, MB: c.bytes / 1e6, Dispatches: seq.Stats().Dispatches,
+	r := result{Name: c.name, Op: c.op, GFLOP: c.flops / 1e9, MB: c.bytes / 1e6,
 		MinMs: times[0], MedianMs: med, P90Ms: percentile(times, 0.9)}
 	if med > 0 {
 		r.GFLOPs = c.flops / med / 1e6
 		r.GBs = c.bytes / med / 1e6
 	}
-	if o.compareRef && inst.ref != nil {
-		var refTimes []float64
-		for i := 0; i < 3; i++ {
-			t0 := time.Now()
-			if err := inst.ref(); err != nil {
-				return result{}, fmt.Errorf("reference: %w", err)
-			}
-			refTimes = append(refTimes, float64(time.Since(t0).Nanoseconds())/1e6)
-		}
-		sort.Float64s(refTimes)
-		r.RefMs = percentile(refTimes, 0.5)
-	}
-	return r, nil
+	return r
 }
+
+// timeRef returns the median wall-clock milliseconds of three runs of the Go reference.
+func timeRef(ref func() error) (float64, error) {
+	var times []float64
+	for i := 0; i < 3; i++ {
+		t0 := time.Now()
+		if err := ref(); err != nil {
+			return 0, fmt.Errorf("reference: %w", err)
+		}
+		times = append(times, msSince(t0))
+	}
+	sort.Float64s(times)
+	return percentile(times, 0.5), nil
+}
+
+// msSince is the wall-clock time since t0 in milliseconds.
+func msSince(t0 time.Time) float64 { return float64(time.Since(t0).Nanoseconds()) / 1e6 }
 
 // percentile of sorted values, nearest-rank.
 func percentile(sorted []float64, q float64) float64 {
@@ -247,7 +314,14 @@ func percentile(sorted []float64, q float64) float64 {
 }
 
 func printTable(w io.Writer, rep *report) {
-	fmt.Fprintf(w, "device: %s (%s)\ndate: %s, batch %d, %d timed runs each (GPU timestamps)\n", rep.Device, rep.Driver, rep.Date, rep.Batch, rep.Runs)
+	clock := "GPU timestamps"
+	if rep.Backend == "cpu" {
+		fmt.Fprintf(w, "device: %s (backend cpu, SGEMM %s, %d threads)\n", rep.Device, rep.BLAS, rep.Threads)
+		clock = "wall clock"
+	} else {
+		fmt.Fprintf(w, "device: %s (backend %s, %s)\n", rep.Device, rep.Backend, rep.Driver)
+	}
+	fmt.Fprintf(w, "date: %s, batch %d, %d timed runs each (%s)\n", rep.Date, rep.Batch, rep.Runs, clock)
 	if rep.TorchDevice != "" {
 		fmt.Fprintf(w, "torch: PyTorch on %s, same shapes, same run\n", rep.TorchDevice)
 	}
@@ -258,8 +332,13 @@ func printTable(w io.Writer, rep *report) {
 			width = len(r.Name)
 		}
 	}
+	sgemm := rep.Backend == "cpu"
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-*s\tGFLOP\tMB\tmin ms\tmedian ms\tp90 ms\tGFLOP/s\tGB/s\tref ms\ttorch ms\tvs torch\t\n", width, "kernel")
+	fmt.Fprintf(tw, "%-*s\tGFLOP\tMB\tmin ms\tmedian ms\tp90 ms\tGFLOP/s\tGB/s\t", width, "kernel")
+	if sgemm {
+		fmt.Fprint(tw, "sgemm ms\tsgemm GFLOP/s\tof sgemm\t")
+	}
+	fmt.Fprint(tw, "ref ms\ttorch ms\tvs torch\t\n")
 	for _, r := range rep.Results {
 		ref, torch, ratio := "", "", ""
 		if r.RefMs > 0 {
@@ -272,8 +351,16 @@ func printTable(w io.Writer, rep *report) {
 				ratio = fmt.Sprintf("%.1fx faster", r.TorchMs/r.MedianMs)
 			}
 		}
-		fmt.Fprintf(tw, "%-*s\t%.4f\t%.2f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%s\t%s\t%s\t\n",
-			width, r.Name, r.GFLOP, r.MB, r.MinMs, r.MedianMs, r.P90Ms, r.GFLOPs, r.GBs, ref, torch, ratio)
+		fmt.Fprintf(tw, "%-*s\t%.4f\t%.2f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t",
+			width, r.Name, r.GFLOP, r.MB, r.MinMs, r.MedianMs, r.P90Ms, r.GFLOPs, r.GBs)
+		if sgemm {
+			if r.SgemmMs > 0 {
+				fmt.Fprintf(tw, "%.3f\t%.2f\t%.0f%%\t", r.SgemmMs, r.SgemmGFLOPs, 100*r.OfSgemm)
+			} else {
+				fmt.Fprint(tw, "\t\t\t")
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", ref, torch, ratio)
 	}
 	tw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -60,24 +61,38 @@ func convCases(label string, p kernels.Conv2DParams) []benchCase {
 	flops := 2 * float64(yn) * float64(p.C*p.KH*p.KW)
 	bytes := 4 * float64(xn+wn+yn)
 	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH}
-	mk := func(dir string, rec func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
-		ref func(x, w, y []float32) error) benchCase {
-		c := threeBufferCase(convName(label, "conv2d_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv2d_"+dir, flops, bytes, xn, wn, yn, rec, ref)
+	// The CPU kernels' SGEMM over the im2col matrix of the whole batch,
+	// [C·KH·KW, N·OH·OW] (kernels/cpu/conv2d.go).
+	rows, cols := p.C*p.KH*p.KW, p.N*o[2]*o[3]
+	mk := func(dir string, out int, g gemmShape, k threeBufferKernel) benchCase {
+		c := threeBufferCase(convName(label, "conv2d_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv2d_"+dir, flops, bytes, xn, wn, yn, out, g, k)
 		c.torch = &torchCase{Op: "conv2d_" + dir, Params: tp}
 		return c
 	}
 	q := p
 	q.Bias = false // bias is a separate kernel; time the GEMM-shaped work
 	return []benchCase{
-		mk("fwd", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
-			return lib.Conv2DForward(s, q, x, w, nil, y)
-		}, func(x, w, y []float32) error { _, err := kernels.Conv2DForward(q, x, w, nil); return err }),
-		mk("bwd_data", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
-			return lib.Conv2DBackwardInput(s, q, w, y, x)
-		}, func(x, w, y []float32) error { _, err := kernels.Conv2DBackwardInput(q, w, y); return err }),
-		mk("bwd_filter", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
-			return lib.Conv2DBackwardWeight(s, q, x, y, w)
-		}, func(x, w, y []float32) error { _, err := kernels.Conv2DBackwardWeight(q, x, y); return err }),
+		mk("fwd", 2, gemmShape{m: p.K, n: cols, k: rows}, threeBufferKernel{
+			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.Conv2DForward(s, q, x, w, nil, y)
+			},
+			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.Conv2DForward(q, x, w, nil, y) },
+			ref: func(x, w, y []float32) ([]float32, error) { return kernels.Conv2DForward(q, x, w, nil) },
+		}),
+		mk("bwd_data", 0, gemmShape{transA: true, m: rows, n: cols, k: p.K}, threeBufferKernel{
+			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.Conv2DBackwardInput(s, q, w, y, x)
+			},
+			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.Conv2DBackwardInput(q, w, y, x) },
+			ref: func(x, w, y []float32) ([]float32, error) { return kernels.Conv2DBackwardInput(q, w, y) },
+		}),
+		mk("bwd_filter", 1, gemmShape{transB: true, m: p.K, n: rows, k: cols}, threeBufferKernel{
+			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.Conv2DBackwardWeight(s, q, x, y, w)
+			},
+			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.Conv2DBackwardWeight(q, x, y, w) },
+			ref: func(x, w, y []float32) ([]float32, error) { return kernels.Conv2DBackwardWeight(q, x, y) },
+		}),
 	}
 }
 
@@ -88,32 +103,58 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 	flops := 2 * float64(xn) * float64(p.K*p.KH*p.KW)
 	bytes := 4 * float64(xn+wn+yn)
 	tp := map[string]int{"N": p.N, "C": p.C, "H": p.H, "W": p.W, "K": p.K, "KH": p.KH, "KW": p.KW, "S": p.StrideH, "P": p.PadH, "OP": p.OutPadH}
-	mk := func(dir string, rec func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
-		ref func(x, w, y []float32) error) benchCase {
-		c := threeBufferCase(convName(label, "convT_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv_transpose2d_"+dir, flops, bytes, xn, wn, yn, rec, ref)
+	// The CPU kernels' SGEMM over the im2col matrix of the output batch,
+	// [K·KH·KW, N·H·W] (kernels/cpu/conv_transpose2d.go).
+	rows, cols := p.K*p.KH*p.KW, p.N*p.H*p.W
+	mk := func(dir string, out int, g gemmShape, k threeBufferKernel) benchCase {
+		c := threeBufferCase(convName(label, "convT_"+dir, p.N, p.C, p.H, p.K, o[2]), "conv_transpose2d_"+dir, flops, bytes, xn, wn, yn, out, g, k)
 		c.torch = &torchCase{Op: "conv_transpose2d_" + dir, Params: tp}
 		return c
 	}
 	q := p
 	q.Bias = false
 	return []benchCase{
-		mk("fwd", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
-			return lib.ConvTranspose2DForward(s, q, x, w, nil, y)
-		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DForward(q, x, w, nil); return err }),
-		mk("bwd_data", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
-			return lib.ConvTranspose2DBackwardInput(s, q, w, y, x)
-		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DBackwardInput(q, w, y); return err }),
-		mk("bwd_filter", func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
-			return lib.ConvTranspose2DBackwardWeight(s, q, x, y, w)
-		}, func(x, w, y []float32) error { _, err := kernels.ConvTranspose2DBackwardWeight(q, x, y); return err }),
+		mk("fwd", 2, gemmShape{transA: true, m: rows, n: cols, k: p.C}, threeBufferKernel{
+			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.ConvTranspose2DForward(s, q, x, w, nil, y)
+			},
+			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.ConvTranspose2DForward(q, x, w, nil, y) },
+			ref: func(x, w, y []float32) ([]float32, error) { return kernels.ConvTranspose2DForward(q, x, w, nil) },
+		}),
+		mk("bwd_data", 0, gemmShape{m: p.C, n: cols, k: rows}, threeBufferKernel{
+			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.ConvTranspose2DBackwardInput(s, q, w, y, x)
+			},
+			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.ConvTranspose2DBackwardInput(q, w, y, x) },
+			ref: func(x, w, y []float32) ([]float32, error) { return kernels.ConvTranspose2DBackwardInput(q, w, y) },
+		}),
+		mk("bwd_filter", 1, gemmShape{transB: true, m: p.C, n: rows, k: cols}, threeBufferKernel{
+			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
+				return lib.ConvTranspose2DBackwardWeight(s, q, x, y, w)
+			},
+			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.ConvTranspose2DBackwardWeight(q, x, y, w) },
+			ref: func(x, w, y []float32) ([]float32, error) { return kernels.ConvTranspose2DBackwardWeight(q, x, y) },
+		}),
 	}
 }
 
-// threeBufferCase is a kernel over an input, a weight and an output of the given sizes.
-func threeBufferCase(name, op string, flops, bytes float64, xn, wn, yn int,
-	rec func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error,
-	ref func(x, w, y []float32) error) benchCase {
-	return simpleCase(name, op, flops, bytes, []int{xn, wn, yn},
-		func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error { return rec(lib, s, b[0], b[1], b[2]) },
-		func(h [][]float32) error { return ref(h[0], h[1], h[2]) })
+// threeBufferKernel is a kernel over an input x, a weight w and an output y,
+// on each backend; ref returns the reference value of the array the kernel writes.
+type threeBufferKernel struct {
+	record func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error
+	cpu    func(d *cpu.Device, x, w, y []float32) error
+	ref    func(x, w, y []float32) ([]float32, error)
+}
+
+// threeBufferCase is a GEMM-shaped kernel over arrays x, w and y of the given
+// sizes that writes array out (0: x, 1: w, 2: y) with one SGEMM call g on the CPU.
+func threeBufferCase(name, op string, flops, bytes float64, xn, wn, yn, out int, g gemmShape, k threeBufferKernel) benchCase {
+	return benchCase{name: name, op: op, flops: flops, bytes: bytes, sizes: []int{xn, wn, yn}, out: out,
+		gemms: []gemmShape{g},
+		record: func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
+			return k.record(lib, s, b[0], b[1], b[2])
+		},
+		cpu: func(d *cpu.Device, h [][]float32) error { return k.cpu(d, h[0], h[1], h[2]) },
+		ref: func(h [][]float32) ([]float32, error) { return k.ref(h[0], h[1], h[2]) },
+	}
 }

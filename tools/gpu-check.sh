@@ -17,7 +17,7 @@ prep() {
   set -e
   make build
   go test -c -o bin/vk.test ./runtime/vk
-  go test -c -o bin/kernels.test ./kernels
+  go test -c -o bin/kernels.test ./kernels/vulkan
   grep -qx '/.gl/' .git/info/exclude 2>/dev/null || echo /.gl/ >>.git/info/exclude
   grep -qx '/.peer/' .git/info/exclude 2>/dev/null || echo /.peer/ >>.git/info/exclude
   mkdir -p .gl /tmp/amd64/partial

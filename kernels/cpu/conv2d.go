@@ -46,30 +46,29 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 	if err := checkConv2DOutput(p, "output", y); err != nil {
 		return err
 	}
-	g := conv2dGeom(p)
-	ohw := g.oh * g.ow
 	if !p.Bias {
 		b = nil
 	}
+	g := conv2dGeom(p)
+	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
+	nb := d.batchBlock(g)
+	buf := d.scratch(g.rows()*nb*ohw, channelMajorLen(p.N, p.K*g.cols()))
+	col, ycm := buf[0], buf[1]
 	if p.N == 1 {
-		// One image: the GEMM's [K, OH·OW] result is already NCHW.
-		col := d.scratch(g.rows() * g.cols())[0]
-		d.im2col(g, x, col)
-		if err := d.sgemm(opConv2D, false, false, p.K, ohw, g.rows(), w, g.rows(), col, ohw, 0, y, ohw); err != nil {
+		ycm = y // one image: [K, OH·OW] is already NCHW
+	}
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
+		if err := d.sgemm(opConv2D, false, false, p.K, m*ohw, g.rows(), w, g.rows(), col, m*ohw, 0, ycm[n0*ohw:], g.cols()); err != nil {
 			return err
 		}
-		if b != nil {
-			d.addChannelBias(1, p.K, ohw, y, b)
-		}
-		return nil
 	}
-	buf := d.scratch(g.rows()*g.cols(), p.K*g.cols())
-	col, ycm := buf[0], buf[1]
-	d.im2col(g, x, col)
-	if err := d.sgemm(opConv2D, false, false, p.K, g.cols(), g.rows(), w, g.rows(), col, g.cols(), 0, ycm, g.cols()); err != nil {
-		return err
+	if p.N > 1 {
+		d.fromChannelMajor(p.N, p.K, ohw, ycm, y, b)
+	} else if b != nil {
+		d.addChannelBias(1, p.K, ohw, y, b)
 	}
-	d.fromChannelMajor(p.N, p.K, ohw, ycm, y, b)
 	return nil
 }
 
@@ -89,17 +88,22 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 		return err
 	}
 	g := conv2dGeom(p)
-	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.K*g.cols()))
+	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
+	nb := d.batchBlock(g)
+	buf := d.scratch(g.rows()*nb*ohw, channelMajorLen(p.N, p.K*g.cols()))
 	col, dycm := buf[0], buf[1]
 	if p.N == 1 {
 		dycm = dy
 	} else {
-		d.toChannelMajor(p.N, p.K, g.oh*g.ow, dy, dycm)
+		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
 	}
-	if err := d.sgemm(opConv2D, true, false, g.rows(), g.cols(), p.K, w, g.rows(), dycm, g.cols(), 0, col, g.cols()); err != nil {
-		return err
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		if err := d.sgemm(opConv2D, true, false, g.rows(), m*ohw, p.K, w, g.rows(), dycm[n0*ohw:], g.cols(), 0, col, m*ohw); err != nil {
+			return err
+		}
+		d.col2im(g.withN(m), col, dx[n0*xs:(n0+m)*xs], nil)
 	}
-	d.col2im(g, col, dx, nil)
 	return nil
 }
 
@@ -119,15 +123,25 @@ func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float3
 		return err
 	}
 	g := conv2dGeom(p)
-	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.K*g.cols()))
+	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
+	nb := d.batchBlock(g)
+	buf := d.scratch(g.rows()*nb*ohw, channelMajorLen(p.N, p.K*g.cols()))
 	col, dycm := buf[0], buf[1]
-	d.im2col(g, x, col)
 	if p.N == 1 {
 		dycm = dy
 	} else {
-		d.toChannelMajor(p.N, p.K, g.oh*g.ow, dy, dycm)
+		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
 	}
-	return d.sgemm(opConv2D, false, true, p.K, g.rows(), g.cols(), dycm, g.cols(), col, g.cols(), 0, dw, g.rows())
+	var beta float32 // the first block sets dw, later ones add to it
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
+		if err := d.sgemm(opConv2D, false, true, p.K, g.rows(), m*ohw, dycm[n0*ohw:], g.cols(), col, m*ohw, beta, dw, g.rows()); err != nil {
+			return err
+		}
+		beta = 1
+	}
+	return nil
 }
 
 // Conv2DBackwardBias writes kernels.Conv2DBackwardBias(p, dy) to db [K].

@@ -52,17 +52,22 @@ func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b
 		b = nil
 	}
 	g := convTranspose2dGeom(p)
-	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.C*g.cols()))
+	hw, ys := p.H*p.W, p.K*g.h*g.w
+	nb := d.batchBlock(g)
+	buf := d.scratch(g.rows()*nb*hw, channelMajorLen(p.N, p.C*g.cols()))
 	col, xcm := buf[0], buf[1]
 	if p.N == 1 {
 		xcm = x
 	} else {
-		d.toChannelMajor(p.N, p.C, p.H*p.W, x, xcm)
+		d.toChannelMajor(p.N, p.C, hw, x, xcm)
 	}
-	if err := d.sgemm(opConvT2D, true, false, g.rows(), g.cols(), p.C, w, g.rows(), xcm, g.cols(), 0, col, g.cols()); err != nil {
-		return err
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		if err := d.sgemm(opConvT2D, true, false, g.rows(), m*hw, p.C, w, g.rows(), xcm[n0*hw:], g.cols(), 0, col, m*hw); err != nil {
+			return err
+		}
+		d.col2im(g.withN(m), col, y[n0*ys:(n0+m)*ys], b)
 	}
-	d.col2im(g, col, y, b)
 	return nil
 }
 
@@ -82,18 +87,23 @@ func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w
 		return err
 	}
 	g := convTranspose2dGeom(p)
-	if p.N == 1 {
-		col := d.scratch(g.rows() * g.cols())[0]
-		d.im2col(g, dy, col)
-		return d.sgemm(opConvT2D, false, false, p.C, g.cols(), g.rows(), w, g.rows(), col, g.cols(), 0, dx, g.cols())
-	}
-	buf := d.scratch(g.rows()*g.cols(), p.C*g.cols())
+	hw, ys := p.H*p.W, p.K*g.h*g.w
+	nb := d.batchBlock(g)
+	buf := d.scratch(g.rows()*nb*hw, channelMajorLen(p.N, p.C*g.cols()))
 	col, dxcm := buf[0], buf[1]
-	d.im2col(g, dy, col)
-	if err := d.sgemm(opConvT2D, false, false, p.C, g.cols(), g.rows(), w, g.rows(), col, g.cols(), 0, dxcm, g.cols()); err != nil {
-		return err
+	if p.N == 1 {
+		dxcm = dx // one image: [C, H·W] is already NCHW
 	}
-	d.fromChannelMajor(p.N, p.C, p.H*p.W, dxcm, dx, nil)
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		d.im2col(g.withN(m), dy[n0*ys:(n0+m)*ys], col)
+		if err := d.sgemm(opConvT2D, false, false, p.C, m*hw, g.rows(), w, g.rows(), col, m*hw, 0, dxcm[n0*hw:], g.cols()); err != nil {
+			return err
+		}
+	}
+	if p.N > 1 {
+		d.fromChannelMajor(p.N, p.C, hw, dxcm, dx, nil)
+	}
 	return nil
 }
 
@@ -113,15 +123,25 @@ func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, 
 		return err
 	}
 	g := convTranspose2dGeom(p)
-	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.C*g.cols()))
+	hw, ys := p.H*p.W, p.K*g.h*g.w
+	nb := d.batchBlock(g)
+	buf := d.scratch(g.rows()*nb*hw, channelMajorLen(p.N, p.C*g.cols()))
 	col, xcm := buf[0], buf[1]
-	d.im2col(g, dy, col)
 	if p.N == 1 {
 		xcm = x
 	} else {
-		d.toChannelMajor(p.N, p.C, p.H*p.W, x, xcm)
+		d.toChannelMajor(p.N, p.C, hw, x, xcm)
 	}
-	return d.sgemm(opConvT2D, false, true, p.C, g.rows(), g.cols(), xcm, g.cols(), col, g.cols(), 0, dw, g.rows())
+	var beta float32 // the first block sets dw, later ones add to it
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		d.im2col(g.withN(m), dy[n0*ys:(n0+m)*ys], col)
+		if err := d.sgemm(opConvT2D, false, true, p.C, g.rows(), m*hw, xcm[n0*hw:], g.cols(), col, m*hw, beta, dw, g.rows()); err != nil {
+			return err
+		}
+		beta = 1
+	}
+	return nil
 }
 
 // ConvTranspose2DBackwardBias writes kernels.ConvTranspose2DBackwardBias(p,

@@ -20,6 +20,10 @@ type Device struct {
 	// gemmGrain is the least work, in floats, of one parallel chunk of the
 	// copies around those SGEMM calls.
 	gemmGrain int
+	// gemmBlock is the most floats of im2col columns one SGEMM call of a
+	// convolution works on; a batch whose columns are larger is split into
+	// blocks of whole images.
+	gemmBlock int
 }
 
 // Options configure a Device.

@@ -13,7 +13,7 @@ import (
 // named by OCGAN_BLAS). Without any library it returns an error wrapping
 // *blas.UnavailableError.
 func NewDevice(opts Options) (*Device, error) {
-	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: 1 << 14}
+	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: 1 << 14, gemmBlock: defaultGemmBlock}
 	lib, err := blas.Open(d.threads)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -113,6 +113,22 @@ type convGeom struct {
 func (g convGeom) rows() int { return g.c * g.kh * g.kw }
 func (g convGeom) cols() int { return g.n * g.oh * g.ow }
 
+// withN returns g for n images.
+func (g convGeom) withN(n int) convGeom {
+	g.n = n
+	return g
+}
+
+// defaultGemmBlock is the default Device.gemmBlock.
+const defaultGemmBlock = 2 << 20
+
+// batchBlock returns the number of images whose im2col columns fit in
+// d.gemmBlock floats (at least one, at most g.n).
+func (d *Device) batchBlock(g convGeom) int {
+	per := g.rows() * g.oh * g.ow
+	return max(1, min(g.n, d.gemmBlock/max(1, per)))
+}
+
 // span returns the output columns [lo, hi) whose input column
 // o·stride − pad + tap lies in [0, size).
 func span(tap, stride, pad, size, out int) (lo, hi int) {
@@ -139,39 +155,39 @@ func (d *Device) grainFor(itemSize int) int {
 	return max(1, d.gemmGrain/max(1, itemSize))
 }
 
+// padded returns the sizes of an image plane with the convolution's zero
+// padding on every side, and the offset in it of each output position's
+// top-left kernel tap: offs[oy·ow + ox] = oy·sh·pw + ox·sw, where pw is the
+// padded width. Tap (ky, kx) of output s then reads plane[ky·pw + kx + offs[s]].
+func (g convGeom) padded() (ph, pw int, offs []int32) {
+	ph, pw = g.h+2*g.ph, g.w+2*g.pw
+	offs = make([]int32, g.oh*g.ow)
+	for oy := 0; oy < g.oh; oy++ {
+		for ox := 0; ox < g.ow; ox++ {
+			offs[oy*g.ow+ox] = int32(oy*g.sh*pw + ox*g.sw)
+		}
+	}
+	return ph, pw, offs
+}
+
 // im2col fills col (g.rows()×g.cols()) from the image x.
 func (d *Device) im2col(g convGeom, x, col []float32) {
-	ohw, hw := g.oh*g.ow, g.h*g.w
+	ohw, hw, kk := g.oh*g.ow, g.h*g.w, g.kh*g.kw
 	ncols := g.cols()
-	d.parallel(g.rows(), d.grainFor(ncols), func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			kx := j % g.kw
-			ky := (j / g.kw) % g.kh
-			c := j / (g.kw * g.kh)
-			xlo, xhi := span(kx, g.sw, g.pw, g.w, g.ow)
-			row := col[j*ncols : (j+1)*ncols]
-			for n := 0; n < g.n; n++ {
-				img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
-				out := row[n*ohw : (n+1)*ohw]
-				for oy := 0; oy < g.oh; oy++ {
-					dst := out[oy*g.ow : (oy+1)*g.ow]
-					iy := oy*g.sh - g.ph + ky
-					if iy < 0 || iy >= g.h {
-						clear(dst)
-						continue
-					}
-					clear(dst[:xlo])
-					clear(dst[xhi:])
-					src := img[iy*g.w:]
-					ix := xlo*g.sw - g.pw + kx
-					if g.sw == 1 {
-						copy(dst[xlo:xhi], src[ix:ix+xhi-xlo])
-						continue
-					}
-					for ox := xlo; ox < xhi; ox++ {
-						dst[ox] = src[ix]
-						ix += g.sw
-					}
+	ph, pw, offs := g.padded()
+	d.parallel(g.n*g.c, d.grainFor(kk*ohw), func(lo, hi int) {
+		plane := make([]float32, ph*pw) // the borders stay zero
+		for item := lo; item < hi; item++ {
+			c, n := item/g.n, item%g.n
+			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+			for iy := 0; iy < g.h; iy++ {
+				copy(plane[(iy+g.ph)*pw+g.pw:(iy+g.ph)*pw+g.pw+g.w], img[iy*g.w:(iy+1)*g.w])
+			}
+			for t := 0; t < kk; t++ {
+				src := plane[(t/g.kw)*pw+t%g.kw:]
+				row := col[(c*kk+t)*ncols+n*ohw : (c*kk+t)*ncols+(n+1)*ohw]
+				for s, o := range offs[:len(row)] {
+					row[s] = src[o]
 				}
 			}
 		}
@@ -182,48 +198,31 @@ func (d *Device) im2col(g convGeom, x, col []float32) {
 // col that im2col would have read from each image position, plus bias[c]
 // for every element of channel c when bias is not nil.
 func (d *Device) col2im(g convGeom, col, x, bias []float32) {
-	ohw, hw := g.oh*g.ow, g.h*g.w
+	ohw, hw, kk := g.oh*g.ow, g.h*g.w, g.kh*g.kw
 	ncols := g.cols()
-	kk := g.kh * g.kw
+	ph, pw, offs := g.padded()
 	d.parallel(g.n*g.c, d.grainFor(kk*ohw), func(lo, hi int) {
+		plane := make([]float32, ph*pw)
 		for item := lo; item < hi; item++ {
 			c, n := item/g.n, item%g.n
-			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
-			if bias != nil {
-				for i := range img {
-					img[i] = bias[c]
+			clear(plane)
+			for t := 0; t < kk; t++ {
+				dst := plane[(t/g.kw)*pw+t%g.kw:]
+				row := col[(c*kk+t)*ncols+n*ohw : (c*kk+t)*ncols+(n+1)*ohw]
+				for s, o := range offs[:len(row)] {
+					dst[o] += row[s]
 				}
-			} else {
-				clear(img)
 			}
-			for ky := 0; ky < g.kh; ky++ {
-				for kx := 0; kx < g.kw; kx++ {
-					j := (c*g.kh+ky)*g.kw + kx
-					xlo, xhi := span(kx, g.sw, g.pw, g.w, g.ow)
-					if xlo >= xhi {
-						continue
-					}
-					in := col[j*ncols+n*ohw : j*ncols+(n+1)*ohw]
-					for oy := 0; oy < g.oh; oy++ {
-						iy := oy*g.sh - g.ph + ky
-						if iy < 0 || iy >= g.h {
-							continue
-						}
-						src := in[oy*g.ow+xlo : oy*g.ow+xhi]
-						ix := xlo*g.sw - g.pw + kx
-						if g.sw == 1 {
-							dst := img[iy*g.w+ix : iy*g.w+ix+len(src)]
-							for i, v := range src {
-								dst[i] += v
-							}
-							continue
-						}
-						dst := img[iy*g.w:]
-						for _, v := range src {
-							dst[ix] += v
-							ix += g.sw
-						}
-					}
+			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+			var b float32
+			if bias != nil {
+				b = bias[c]
+			}
+			for iy := 0; iy < g.h; iy++ {
+				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
+				dst := img[iy*g.w : (iy+1)*g.w]
+				for i, v := range src {
+					dst[i] = v + b
 				}
 			}
 		}

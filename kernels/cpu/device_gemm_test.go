@@ -10,8 +10,9 @@ import (
 
 // openGemmDevices returns Devices with an SGEMM library: one as NewDevice
 // makes it and one that splits its copies into the smallest chunks over
-// three threads, so that the parallel paths run on small shapes too. It
-// skips the test when no library is installed.
+// three threads and runs convolutions one image per SGEMM, so that the
+// parallel and blocked paths run on small shapes too. It skips the test when
+// no library is installed.
 func openGemmDevices(t testing.TB) []*Device {
 	t.Helper()
 	d, err := NewDevice(Options{Threads: 2})
@@ -28,6 +29,7 @@ func openGemmDevices(t testing.TB) []*Device {
 		t.Fatal(err)
 	}
 	split.gemmGrain = 1
+	split.gemmBlock = 1
 	t.Cleanup(split.Close)
 	return []*Device{d, split}
 }

@@ -13,7 +13,7 @@ import (
 // named by OCGAN_BLAS). Without any library it returns an error wrapping
 // *blas.UnavailableError.
 func NewDevice(opts Options) (*Device, error) {
-	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: 1 << 14, gemmBlock: defaultGemmBlock}
+	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: 1 << 16, gemmBlock: defaultGemmBlock}
 	lib, err := blas.Open(d.threads)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -120,7 +120,7 @@ func (g convGeom) withN(n int) convGeom {
 }
 
 // defaultGemmBlock is the default Device.gemmBlock.
-const defaultGemmBlock = 2 << 20
+const defaultGemmBlock = 16 << 20
 
 // batchBlock returns the number of images whose im2col columns fit in
 // d.gemmBlock floats (at least one, at most g.n).

@@ -180,7 +180,10 @@ func BenchmarkDense(b *testing.B) {
 // image does (batch norm and activations are other kernels), and reports
 // the time of the eight.
 func BenchmarkOCGANBatch1(b *testing.B) {
-	d := benchDevice(b)
+	benchBatch1(b, benchDevice(b))
+}
+
+func benchBatch1(b *testing.B, d *Device) {
 	rng := rand.New(rand.NewSource(5))
 	type step func() error
 	var steps []step

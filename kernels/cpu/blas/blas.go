@@ -113,23 +113,26 @@ func Open(threads int) (*Library, error) {
 }
 
 // callLocked selects the calling arrangement of new libraries: true runs
-// every SGEMM on one goroutine locked to its OS thread.
+// every SGEMM on one goroutine locked to its OS thread, false on the
+// goroutine that calls Sgemm.
 //
-// oneDNN's OpenMP runtime (libgomp) keeps a thread team, and the team size
-// set by omp_set_num_threads, per calling OS thread, while Go moves
-// goroutines between OS threads. Measured on the 2-core AVX-512 build machine
-// (BenchmarkCalling): on large GEMMs both arrangements are equal within the
-// noise, but on small GEMMs (batch-1 layers) calling from the goroutine that
-// asks is faster, because a request to a locked worker costs two goroutine
-// hand-offs between OS threads (several microseconds each) while libgomp's
-// per-thread teams cost nothing after their first use. Calls therefore run
-// on the calling goroutine; oneDNN's team size is set before every call so
-// that it holds on whichever OS thread the call lands.
+// oneDNN's OpenMP runtime (libgomp) keeps a thread team per calling OS
+// thread, while Go moves goroutines between OS threads, so a locked worker
+// is the arrangement that keeps one team. Measured on the 2-core AVX-512
+// build machine (BenchmarkSgemm's direct and locked runs, and the convolution
+// benchmarks of package cpu built both ways): on large GEMMs the two are
+// equal within the machine's run-to-run spread, but every request to a locked
+// worker costs two hand-offs between OS threads — 25–30 µs more per call on
+// the 64x196x25 GEMM (22 µs direct, 46–56 µs locked), and a batch-1 OCGAN
+// encoder and decoder forward took 9–17 ms locked against 1.2–1.7 ms direct
+// while other processes loaded the machine. A team per OS thread costs
+// nothing after its first use, so calls run on the calling goroutine; the
+// thread count is set before every call, so it holds on whichever OS thread
+// the call lands.
 var callLocked = false
 
 func newLibrary(s *symbols, threads int, locked bool) *Library {
 	l := &Library{syms: s, threads: threads}
-	s.setLibraryThreads(threads)
 	if locked {
 		l.calls = make(chan func())
 		go func(calls <-chan func()) {
@@ -184,7 +187,8 @@ func probeData(n int) []float32 {
 // "openblas 0.3.21".
 func (l *Library) Name() string { return l.syms.kind + " " + l.syms.version }
 
-// Threads returns the number of threads each SGEMM uses.
+// Threads returns the number of threads an SGEMM uses (a small one runs on
+// one thread).
 func (l *Library) Threads() int { return l.threads }
 
 // Close stops the library's calls; later calls to Sgemm fail. The shared
@@ -201,6 +205,13 @@ func (l *Library) Close() {
 	}
 }
 
+// SmallFlops is the size, in floating-point operations (2·m·n·k), below
+// which Sgemm uses one thread. Measured with oneDNN on the 2-core AVX-512
+// build machine: GEMMs of 0.2–8 MFLOP (the OCGAN batch-1 layers' small
+// ones) run 1.4–4× faster on one thread than on two, whose team start and
+// join dominate, while from 20 MFLOP up two threads are 1.5–2× faster.
+const SmallFlops = 8e6
+
 // errClosed is returned by Sgemm after Close.
 var errClosed = errors.New("blas: sgemm on a closed library")
 
@@ -208,7 +219,8 @@ var errClosed = errors.New("blas: sgemm on a closed library")
 // op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB)
 // and C is m×n; lda, ldb and ldc are the row strides. When beta is 0, C is
 // not read. Dimensions, strides and slice lengths are checked before the
-// library is called.
+// library is called. A GEMM of fewer than SmallFlops floating-point
+// operations runs on one thread.
 func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	if m < 0 || n < 0 || k < 0 {
@@ -245,6 +257,10 @@ func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		scale(m, n, beta, c, ldc)
 		return nil
 	}
+	threads := l.threads
+	if 2*float64(m)*float64(n)*float64(k) < SmallFlops {
+		threads = 1
+	}
 	var pa, pb unsafe.Pointer = unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
 	pc := unsafe.Pointer(&c[0])
 	l.mu.RLock()
@@ -253,12 +269,12 @@ func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		return errClosed
 	}
 	if l.calls == nil {
-		return l.syms.sgemmC(l.threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
+		return l.syms.sgemmC(threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
 	}
 	var err error
 	done := make(chan struct{})
 	l.calls <- func() {
-		err = l.syms.sgemmC(l.threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
+		err = l.syms.sgemmC(threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
 		close(done)
 	}
 	<-done

@@ -15,6 +15,14 @@ func conv2dGeom(p kernels.Conv2DParams) convGeom {
 		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, oh: o[2], ow: o[3]}
 }
 
+// conv2dAsDense reports whether p runs as a dense layer over a cropped
+// weight (see cropKernel): its output is 1×1 and the cropped weight
+// [K, C·H·W] is no larger than the im2col columns [C·KH·KW, N].
+func conv2dAsDense(p kernels.Conv2DParams) bool {
+	o := p.OutputShape()
+	return o[2] == 1 && o[3] == 1 && p.K*p.H*p.W <= p.N*p.KH*p.KW
+}
+
 func checkConv2DInput(p kernels.Conv2DParams, name string, x []float32) error {
 	return wantLen(opConv2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
@@ -48,6 +56,18 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 	}
 	if !p.Bias {
 		b = nil
+	}
+	if conv2dAsDense(p) {
+		chw := p.C * p.H * p.W
+		wc := d.scratch(p.K * chw)[0]
+		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		if err := d.sgemm(opConv2D, false, true, p.N, p.K, chw, x, chw, wc, chw, 0, y, p.K); err != nil {
+			return err
+		}
+		if b != nil {
+			d.addChannelBias(p.N, p.K, 1, y, b)
+		}
+		return nil
 	}
 	g := conv2dGeom(p)
 	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
@@ -87,6 +107,12 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 	if err := checkConv2DInput(p, "grad input", dx); err != nil {
 		return err
 	}
+	if conv2dAsDense(p) {
+		chw := p.C * p.H * p.W
+		wc := d.scratch(p.K * chw)[0]
+		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		return d.sgemm(opConv2D, false, false, p.N, chw, p.K, dy, p.K, wc, chw, 0, dx, chw)
+	}
 	g := conv2dGeom(p)
 	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
 	nb := d.batchBlock(g)
@@ -121,6 +147,15 @@ func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float3
 	}
 	if err := checkConv2DWeight(p, "grad weight", dw); err != nil {
 		return err
+	}
+	if conv2dAsDense(p) {
+		chw := p.C * p.H * p.W
+		dwc := d.scratch(p.K * chw)[0]
+		if err := d.sgemm(opConv2D, true, false, p.K, chw, p.N, dy, p.K, x, chw, 0, dwc, chw); err != nil {
+			return err
+		}
+		d.uncropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, dwc, dw)
+		return nil
 	}
 	g := conv2dGeom(p)
 	ohw, xs := g.oh*g.ow, p.C*p.H*p.W

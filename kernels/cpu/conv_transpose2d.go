@@ -17,6 +17,15 @@ func convTranspose2dGeom(p kernels.ConvTranspose2DParams) convGeom {
 		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, oh: p.H, ow: p.W}
 }
 
+// convTranspose2dAsDense reports whether p runs as a dense layer over a
+// cropped weight (see cropKernel): its input is 1×1 and the cropped weight
+// [C, K·OH·OW] is no larger than the im2col columns [K·KH·KW, N] per
+// output channel.
+func convTranspose2dAsDense(p kernels.ConvTranspose2DParams) bool {
+	o := p.OutputShape()
+	return p.H == 1 && p.W == 1 && p.C*o[2]*o[3] <= p.N*p.KH*p.KW
+}
+
 func checkConvT2DInput(p kernels.ConvTranspose2DParams, name string, x []float32) error {
 	return wantLen(opConvT2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
@@ -50,6 +59,19 @@ func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b
 	}
 	if !p.Bias {
 		b = nil
+	}
+	if convTranspose2dAsDense(p) {
+		o := p.OutputShape()
+		ohw := o[2] * o[3]
+		wc := d.scratch(p.C * p.K * ohw)[0]
+		d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
+		if err := d.sgemm(opConvT2D, false, false, p.N, p.K*ohw, p.C, x, p.C, wc, p.K*ohw, 0, y, p.K*ohw); err != nil {
+			return err
+		}
+		if b != nil {
+			d.addChannelBias(p.N, p.K, ohw, y, b)
+		}
+		return nil
 	}
 	g := convTranspose2dGeom(p)
 	hw, ys := p.H*p.W, p.K*g.h*g.w
@@ -86,6 +108,13 @@ func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w
 	if err := checkConvT2DInput(p, "grad input", dx); err != nil {
 		return err
 	}
+	if convTranspose2dAsDense(p) {
+		o := p.OutputShape()
+		kohw := p.K * o[2] * o[3]
+		wc := d.scratch(p.C * kohw)[0]
+		d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
+		return d.sgemm(opConvT2D, false, true, p.N, p.C, kohw, dy, kohw, wc, kohw, 0, dx, p.C)
+	}
 	g := convTranspose2dGeom(p)
 	hw, ys := p.H*p.W, p.K*g.h*g.w
 	nb := d.batchBlock(g)
@@ -121,6 +150,16 @@ func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, 
 	}
 	if err := checkConvT2DWeight(p, "grad weight", dw); err != nil {
 		return err
+	}
+	if convTranspose2dAsDense(p) {
+		o := p.OutputShape()
+		kohw := p.K * o[2] * o[3]
+		dwc := d.scratch(p.C * kohw)[0]
+		if err := d.sgemm(opConvT2D, true, false, p.C, kohw, p.N, x, p.C, dy, kohw, 0, dwc, kohw); err != nil {
+			return err
+		}
+		d.uncropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], dwc, dw)
+		return nil
 	}
 	g := convTranspose2dGeom(p)
 	hw, ys := p.H*p.W, p.K*g.h*g.w

@@ -233,6 +233,42 @@ func (d *Device) col2im(g convGeom, col, x, bias []float32) {
 	})
 }
 
+// cropKernel sets wc [rows, oh, ow] from the kernels w [rows, kh, kw]:
+// wc[r, a, b] = w[r, a+ph, b+pw], zero where that tap is outside the kernel.
+// A convolution whose output is 1×1 reads input (a, b) through tap
+// (a+PadH, b+PadW) only, so with the input's size as oh×ow it is a dense
+// layer with this weight; so is a transposed convolution whose input is 1×1,
+// with its output's size as oh×ow.
+func (d *Device) cropKernel(rows, kh, kw, ph, pw, oh, ow int, w, wc []float32) {
+	d.parallel(rows, d.grainFor(oh*ow), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			out := wc[r*oh*ow : (r+1)*oh*ow]
+			clear(out)
+			n := min(ow, kw-pw)
+			for a := 0; a < oh && a+ph < kh && n > 0; a++ {
+				src := w[r*kh*kw+(a+ph)*kw+pw:]
+				copy(out[a*ow:a*ow+n], src[:n])
+			}
+		}
+	})
+}
+
+// uncropKernel is the adjoint of cropKernel: it sets dw [rows, kh, kw] from
+// dwc [rows, oh, ow], zero at the taps that cropKernel leaves out.
+func (d *Device) uncropKernel(rows, kh, kw, ph, pw, oh, ow int, dwc, dw []float32) {
+	d.parallel(rows, d.grainFor(kh*kw), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			out := dw[r*kh*kw : (r+1)*kh*kw]
+			clear(out)
+			n := min(ow, kw-pw)
+			for a := 0; a < oh && a+ph < kh && n > 0; a++ {
+				src := dwc[r*oh*ow+a*ow:]
+				copy(out[(a+ph)*kw+pw:(a+ph)*kw+pw+n], src[:n])
+			}
+		}
+	})
+}
+
 // channelMajorLen returns the scratch length of a channel-major copy of
 // size elements: none for one image, whose layouts coincide.
 func channelMajorLen(n, size int) int {

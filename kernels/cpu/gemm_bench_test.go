@@ -49,8 +49,9 @@ type gemmShape struct {
 func (s gemmShape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * float64(s.k) }
 
 // benchKernel times op and, interleaved with it, the bare SGEMM of shape s
-// on the same device, and reports the op's rate, the SGEMM's rate and their
-// ratio.
+// (the one op makes) on the same device, and reports the op's rate, the
+// SGEMM's rate and their ratio in percent, all counted in the SGEMM's
+// floating-point operations.
 func benchKernel(b *testing.B, d *Device, s gemmShape, op func() error) {
 	b.Helper()
 	rng := rand.New(rand.NewSource(1))
@@ -114,15 +115,20 @@ func BenchmarkConv2D(b *testing.B) {
 			dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
 			y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
 			ckk, cols := p.C*p.KH*p.KW, p.N*o[2]*o[3]
+			fwd, gin, gw := gemmShape{false, false, p.K, cols, ckk}, gemmShape{true, false, ckk, cols, p.K}, gemmShape{false, true, p.K, ckk, cols}
+			if conv2dAsDense(p) {
+				chw := p.C * p.H * p.W
+				fwd, gin, gw = gemmShape{false, true, p.N, p.K, chw}, gemmShape{false, false, p.N, chw, p.K}, gemmShape{true, false, p.K, chw, p.N}
+			}
 			name := fmt.Sprintf("%s/b%d", l.name, batch)
 			b.Run(name+"/fwd", func(b *testing.B) {
-				benchKernel(b, d, gemmShape{false, false, p.K, cols, ckk}, func() error { return d.Conv2DForward(p, x, w, nil, y) })
+				benchKernel(b, d, fwd, func() error { return d.Conv2DForward(p, x, w, nil, y) })
 			})
 			b.Run(name+"/grad_input", func(b *testing.B) {
-				benchKernel(b, d, gemmShape{true, false, ckk, cols, p.K}, func() error { return d.Conv2DBackwardInput(p, w, dy, dx) })
+				benchKernel(b, d, gin, func() error { return d.Conv2DBackwardInput(p, w, dy, dx) })
 			})
 			b.Run(name+"/grad_weight", func(b *testing.B) {
-				benchKernel(b, d, gemmShape{false, true, p.K, ckk, cols}, func() error { return d.Conv2DBackwardWeight(p, x, dy, dw) })
+				benchKernel(b, d, gw, func() error { return d.Conv2DBackwardWeight(p, x, dy, dw) })
 			})
 		}
 	}
@@ -142,15 +148,20 @@ func BenchmarkConvTranspose2D(b *testing.B) {
 			dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
 			y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
 			kkk, cols := p.K*p.KH*p.KW, p.N*p.H*p.W
+			fwd, gin, gw := gemmShape{true, false, kkk, cols, p.C}, gemmShape{false, false, p.C, cols, kkk}, gemmShape{false, true, p.C, kkk, cols}
+			if convTranspose2dAsDense(p) {
+				kohw := p.K * o[2] * o[3]
+				fwd, gin, gw = gemmShape{false, false, p.N, kohw, p.C}, gemmShape{false, true, p.N, p.C, kohw}, gemmShape{true, false, p.C, kohw, p.N}
+			}
 			name := fmt.Sprintf("%s/b%d", l.name, batch)
 			b.Run(name+"/fwd", func(b *testing.B) {
-				benchKernel(b, d, gemmShape{true, false, kkk, cols, p.C}, func() error { return d.ConvTranspose2DForward(p, x, w, nil, y) })
+				benchKernel(b, d, fwd, func() error { return d.ConvTranspose2DForward(p, x, w, nil, y) })
 			})
 			b.Run(name+"/grad_input", func(b *testing.B) {
-				benchKernel(b, d, gemmShape{false, false, p.C, cols, kkk}, func() error { return d.ConvTranspose2DBackwardInput(p, w, dy, dx) })
+				benchKernel(b, d, gin, func() error { return d.ConvTranspose2DBackwardInput(p, w, dy, dx) })
 			})
 			b.Run(name+"/grad_weight", func(b *testing.B) {
-				benchKernel(b, d, gemmShape{false, true, p.C, kkk, cols}, func() error { return d.ConvTranspose2DBackwardWeight(p, x, dy, dw) })
+				benchKernel(b, d, gw, func() error { return d.ConvTranspose2DBackwardWeight(p, x, dy, dw) })
 			})
 		}
 	}

@@ -70,9 +70,14 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 		return nil
 	}
 	g := conv2dGeom(p)
-	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
+	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
+	split := perImage(p.N, 2*float64(p.K)*float64(ohw)*float64(g.rows()))
 	nb := d.batchBlock(g)
-	buf := d.scratch(g.rows()*nb*ohw, channelMajorLen(p.N, p.K*g.cols()))
+	cm := channelMajorLen(p.N, p.K*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*ohw, cm)
 	col, ycm := buf[0], buf[1]
 	if p.N == 1 {
 		ycm = y // one image: [K, OH·OW] is already NCHW
@@ -80,14 +85,22 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
 		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
-		if err := d.sgemm(opConv2D, false, false, p.K, m*ohw, g.rows(), w, g.rows(), col, m*ohw, 0, ycm[n0*ohw:], g.cols()); err != nil {
+		var err error
+		if split {
+			err = d.eachImage(m, func(i int) error {
+				return d.sgemm(opConv2D, false, false, p.K, ohw, g.rows(), w, g.rows(), col[i*ohw:], m*ohw, 0, y[(n0+i)*ys:(n0+i+1)*ys], ohw)
+			})
+		} else {
+			err = d.sgemm(opConv2D, false, false, p.K, m*ohw, g.rows(), w, g.rows(), col, m*ohw, 0, ycm[n0*ohw:], g.cols())
+		}
+		if err != nil {
 			return err
 		}
 	}
-	if p.N > 1 {
+	if p.N > 1 && !split {
 		d.fromChannelMajor(p.N, p.K, ohw, ycm, y, b)
 	} else if b != nil {
-		d.addChannelBias(1, p.K, ohw, y, b)
+		d.addChannelBias(p.N, p.K, ohw, y, b)
 	}
 	return nil
 }
@@ -114,18 +127,31 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 		return d.sgemm(opConv2D, false, false, p.N, chw, p.K, dy, p.K, wc, chw, 0, dx, chw)
 	}
 	g := conv2dGeom(p)
-	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
+	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
+	split := perImage(p.N, 2*float64(p.K)*float64(ohw)*float64(g.rows()))
 	nb := d.batchBlock(g)
-	buf := d.scratch(g.rows()*nb*ohw, channelMajorLen(p.N, p.K*g.cols()))
+	cm := channelMajorLen(p.N, p.K*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*ohw, cm)
 	col, dycm := buf[0], buf[1]
 	if p.N == 1 {
 		dycm = dy
-	} else {
+	} else if !split {
 		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
 	}
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
-		if err := d.sgemm(opConv2D, true, false, g.rows(), m*ohw, p.K, w, g.rows(), dycm[n0*ohw:], g.cols(), 0, col, m*ohw); err != nil {
+		var err error
+		if split {
+			err = d.eachImage(m, func(i int) error {
+				return d.sgemm(opConv2D, true, false, g.rows(), ohw, p.K, w, g.rows(), dy[(n0+i)*ys:(n0+i+1)*ys], ohw, 0, col[i*ohw:], m*ohw)
+			})
+		} else {
+			err = d.sgemm(opConv2D, true, false, g.rows(), m*ohw, p.K, w, g.rows(), dycm[n0*ohw:], g.cols(), 0, col, m*ohw)
+		}
+		if err != nil {
 			return err
 		}
 		d.col2im(g.withN(m), col, dx[n0*xs:(n0+m)*xs], nil)
@@ -158,23 +184,38 @@ func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float3
 		return nil
 	}
 	g := conv2dGeom(p)
-	ohw, xs := g.oh*g.ow, p.C*p.H*p.W
+	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
+	split := perImageWeightGrad(p.N, p.K, g.rows(), ohw)
 	nb := d.batchBlock(g)
-	buf := d.scratch(g.rows()*nb*ohw, channelMajorLen(p.N, p.K*g.cols()))
+	cm := channelMajorLen(p.N, p.K*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*ohw, cm)
 	col, dycm := buf[0], buf[1]
 	if p.N == 1 {
 		dycm = dy
-	} else {
+	} else if !split {
 		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
 	}
-	var beta float32 // the first block sets dw, later ones add to it
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
 		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
-		if err := d.sgemm(opConv2D, false, true, p.K, g.rows(), m*ohw, dycm[n0*ohw:], g.cols(), col, m*ohw, beta, dw, g.rows()); err != nil {
+		var err error
+		if split {
+			err = d.sumImages(m, dw, n0 > 0, func(i int, beta float32, c []float32) error {
+				return d.sgemm(opConv2D, false, true, p.K, g.rows(), ohw, dy[(n0+i)*ys:(n0+i+1)*ys], ohw, col[i*ohw:], m*ohw, beta, c, g.rows())
+			})
+		} else {
+			var beta float32 // the first block sets dw, later ones add to it
+			if n0 > 0 {
+				beta = 1
+			}
+			err = d.sgemm(opConv2D, false, true, p.K, g.rows(), m*ohw, dycm[n0*ohw:], g.cols(), col, m*ohw, beta, dw, g.rows())
+		}
+		if err != nil {
 			return err
 		}
-		beta = 1
 	}
 	return nil
 }

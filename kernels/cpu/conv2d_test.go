@@ -30,6 +30,7 @@ var conv2dTestCases = []struct {
 	{"pad_ge_kernel_k2s2p2", kernels.Conv2DParams{N: 2, C: 3, H: 3, W: 4, K: 2, KH: 2, KW: 3, StrideH: 2, StrideW: 3, PadH: 2, PadW: 2, Bias: true}},
 	{"out1x1_partial_k3s3_n6", kernels.Conv2DParams{N: 6, C: 3, H: 5, W: 5, K: 2, KH: 3, KW: 3, StrideH: 3, StrideW: 3, Bias: true}},
 	{"out1x1_only_padding_k1s3p1", kernels.Conv2DParams{N: 3, C: 2, H: 1, W: 1, K: 2, KH: 1, KW: 1, StrideH: 3, StrideW: 3, PadH: 1, PadW: 1, Bias: true}},
+	{"n3_c33_15x15_k3s1p1_k70", kernels.Conv2DParams{N: 3, C: 33, H: 15, W: 15, K: 70, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, Bias: true}},
 	{"enc1_1to64_28to14_n2", kernels.Conv2DParams{N: 2, C: 1, H: 28, W: 28, K: 64, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true}},
 	{"enc2_64to128_14to7_n2", kernels.Conv2DParams{N: 2, C: 64, H: 14, W: 14, K: 128, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2}},
 	{"enc3_128to256_7to4_n2", kernels.Conv2DParams{N: 2, C: 128, H: 7, W: 7, K: 256, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2}},
@@ -52,6 +53,25 @@ func TestConv2DAsDenseCases(t *testing.T) {
 	}
 	if dense < 3 || cols < 1 {
 		t.Errorf("1x1-output cases: %d dense, %d im2col; want >= 3 and >= 1", dense, cols)
+	}
+}
+
+func TestConv2DPerImageCases(t *testing.T) {
+	// The table must have batches over one run both ways: one SGEMM per
+	// image and one over the batch.
+	var split, whole int
+	for _, c := range conv2dTestCases {
+		p := c.p
+		if o := p.OutputShape(); p.N > 1 && !conv2dAsDense(p) {
+			if perImage(p.N, 2*float64(p.K*o[2]*o[3]*p.C*p.KH*p.KW)) {
+				split++
+			} else {
+				whole++
+			}
+		}
+	}
+	if split < 3 || whole < 3 {
+		t.Errorf("batches over one: %d per image, %d whole; want >= 3 of each", split, whole)
 	}
 }
 

@@ -74,18 +74,31 @@ func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b
 		return nil
 	}
 	g := convTranspose2dGeom(p)
-	hw, ys := p.H*p.W, p.K*g.h*g.w
+	hw, xs, ys := p.H*p.W, p.C*p.H*p.W, p.K*g.h*g.w
+	split := perImage(p.N, 2*float64(g.rows())*float64(hw)*float64(p.C))
 	nb := d.batchBlock(g)
-	buf := d.scratch(g.rows()*nb*hw, channelMajorLen(p.N, p.C*g.cols()))
+	cm := channelMajorLen(p.N, p.C*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*hw, cm)
 	col, xcm := buf[0], buf[1]
 	if p.N == 1 {
 		xcm = x
-	} else {
+	} else if !split {
 		d.toChannelMajor(p.N, p.C, hw, x, xcm)
 	}
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
-		if err := d.sgemm(opConvT2D, true, false, g.rows(), m*hw, p.C, w, g.rows(), xcm[n0*hw:], g.cols(), 0, col, m*hw); err != nil {
+		var err error
+		if split {
+			err = d.eachImage(m, func(i int) error {
+				return d.sgemm(opConvT2D, true, false, g.rows(), hw, p.C, w, g.rows(), x[(n0+i)*xs:(n0+i+1)*xs], hw, 0, col[i*hw:], m*hw)
+			})
+		} else {
+			err = d.sgemm(opConvT2D, true, false, g.rows(), m*hw, p.C, w, g.rows(), xcm[n0*hw:], g.cols(), 0, col, m*hw)
+		}
+		if err != nil {
 			return err
 		}
 		d.col2im(g.withN(m), col, y[n0*ys:(n0+m)*ys], b)
@@ -116,9 +129,14 @@ func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w
 		return d.sgemm(opConvT2D, false, true, p.N, p.C, kohw, dy, kohw, wc, kohw, 0, dx, p.C)
 	}
 	g := convTranspose2dGeom(p)
-	hw, ys := p.H*p.W, p.K*g.h*g.w
+	hw, xs, ys := p.H*p.W, p.C*p.H*p.W, p.K*g.h*g.w
+	split := perImage(p.N, 2*float64(g.rows())*float64(hw)*float64(p.C))
 	nb := d.batchBlock(g)
-	buf := d.scratch(g.rows()*nb*hw, channelMajorLen(p.N, p.C*g.cols()))
+	cm := channelMajorLen(p.N, p.C*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*hw, cm)
 	col, dxcm := buf[0], buf[1]
 	if p.N == 1 {
 		dxcm = dx // one image: [C, H·W] is already NCHW
@@ -126,11 +144,19 @@ func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
 		d.im2col(g.withN(m), dy[n0*ys:(n0+m)*ys], col)
-		if err := d.sgemm(opConvT2D, false, false, p.C, m*hw, g.rows(), w, g.rows(), col, m*hw, 0, dxcm[n0*hw:], g.cols()); err != nil {
+		var err error
+		if split {
+			err = d.eachImage(m, func(i int) error {
+				return d.sgemm(opConvT2D, false, false, p.C, hw, g.rows(), w, g.rows(), col[i*hw:], m*hw, 0, dx[(n0+i)*xs:(n0+i+1)*xs], hw)
+			})
+		} else {
+			err = d.sgemm(opConvT2D, false, false, p.C, m*hw, g.rows(), w, g.rows(), col, m*hw, 0, dxcm[n0*hw:], g.cols())
+		}
+		if err != nil {
 			return err
 		}
 	}
-	if p.N > 1 {
+	if p.N > 1 && !split {
 		d.fromChannelMajor(p.N, p.C, hw, dxcm, dx, nil)
 	}
 	return nil
@@ -162,23 +188,38 @@ func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, 
 		return nil
 	}
 	g := convTranspose2dGeom(p)
-	hw, ys := p.H*p.W, p.K*g.h*g.w
+	hw, xs, ys := p.H*p.W, p.C*p.H*p.W, p.K*g.h*g.w
+	split := perImageWeightGrad(p.N, p.C, g.rows(), hw)
 	nb := d.batchBlock(g)
-	buf := d.scratch(g.rows()*nb*hw, channelMajorLen(p.N, p.C*g.cols()))
+	cm := channelMajorLen(p.N, p.C*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*hw, cm)
 	col, xcm := buf[0], buf[1]
 	if p.N == 1 {
 		xcm = x
-	} else {
+	} else if !split {
 		d.toChannelMajor(p.N, p.C, hw, x, xcm)
 	}
-	var beta float32 // the first block sets dw, later ones add to it
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
 		d.im2col(g.withN(m), dy[n0*ys:(n0+m)*ys], col)
-		if err := d.sgemm(opConvT2D, false, true, p.C, g.rows(), m*hw, xcm[n0*hw:], g.cols(), col, m*hw, beta, dw, g.rows()); err != nil {
+		var err error
+		if split {
+			err = d.sumImages(m, dw, n0 > 0, func(i int, beta float32, c []float32) error {
+				return d.sgemm(opConvT2D, false, true, p.C, g.rows(), hw, x[(n0+i)*xs:(n0+i+1)*xs], hw, col[i*hw:], m*hw, beta, c, g.rows())
+			})
+		} else {
+			var beta float32 // the first block sets dw, later ones add to it
+			if n0 > 0 {
+				beta = 1
+			}
+			err = d.sgemm(opConvT2D, false, true, p.C, g.rows(), m*hw, xcm[n0*hw:], g.cols(), col, m*hw, beta, dw, g.rows())
+		}
+		if err != nil {
 			return err
 		}
-		beta = 1
 	}
 	return nil
 }

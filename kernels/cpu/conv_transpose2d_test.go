@@ -53,6 +53,25 @@ func TestConvTranspose2DAsDenseCases(t *testing.T) {
 	}
 }
 
+func TestConvTranspose2DPerImageCases(t *testing.T) {
+	// The table must have batches over one run both ways: one SGEMM per
+	// image and one over the batch.
+	var split, whole int
+	for _, c := range convT2DTestCases {
+		p := c.p
+		if p.N > 1 && !convTranspose2dAsDense(p) {
+			if perImage(p.N, 2*float64(p.K*p.KH*p.KW*p.H*p.W*p.C)) {
+				split++
+			} else {
+				whole++
+			}
+		}
+	}
+	if split < 3 || whole < 2 {
+		t.Errorf("batches over one: %d per image, %d whole; want >= 3 and >= 2", split, whole)
+	}
+}
+
 func TestConvTranspose2D(t *testing.T) {
 	devs := openGemmDevices(t)
 	for i, c := range convT2DTestCases {

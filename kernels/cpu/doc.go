@@ -23,10 +23,15 @@
 // weight gradient is the output gradient times the columns transposed. A
 // transposed convolution is the adjoint: its forward pass has the structure
 // of a convolution's input gradient, its input gradient that of a
-// convolution's forward pass. Two shapes take shorter paths: a batch of one
-// image needs no NCHW copies, and a convolution with a 1×1 output (or a
-// transposed one with a 1×1 input, as at the OCGAN latent code) is a dense
-// layer over the kernel cropped to the image when that crop is smaller than
-// the columns (a batch of about 11 or more at those layers). Bias gradients
-// are channel sums accumulated in float64.
+// convolution's forward pass. Three cases take shorter paths, each chosen by
+// measurement on the build machine: a batch of one image needs no NCHW
+// copies; a batch whose per-image SGEMMs are small (below blas.SmallFlops,
+// so each runs on one thread: the 1-channel and narrow layers) makes one
+// SGEMM per image, side by side on the Device's threads, straight from and
+// to NCHW (weight gradients summed per thread, then in image order); and a
+// convolution with a 1×1 output (or a transposed one with a 1×1 input, as at
+// the OCGAN latent code) is a dense layer over the kernel cropped to the
+// image when that crop is smaller than the columns (a batch of about 11 or
+// more at those layers). Bias gradients are channel sums accumulated in
+// float64.
 package cpu

@@ -49,9 +49,10 @@ type gemmShape struct {
 func (s gemmShape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * float64(s.k) }
 
 // benchKernel times op and, interleaved with it, the bare SGEMM of shape s
-// (the one op makes) on the same device, and reports the op's rate, the
-// SGEMM's rate and their ratio in percent, all counted in the SGEMM's
-// floating-point operations.
+// on the same device, and reports the op's rate, the SGEMM's rate and their
+// ratio in percent, all counted in the SGEMM's floating-point operations.
+// s is the SGEMM op makes, or for a layer run one image at a time (see
+// perImage) the single SGEMM over the batch that it replaces.
 func benchKernel(b *testing.B, d *Device, s gemmShape, op func() error) {
 	b.Helper()
 	rng := rand.New(rand.NewSource(1))

@@ -143,7 +143,7 @@ func Open(threads int) (*Library, error) {
 // nothing after its first use, so calls run on the calling goroutine; the
 // thread count is set before every call, so it holds on whichever OS thread
 // the call lands.
-var callLocked = false
+const callLocked = false
 
 func newLibrary(s *symbols, threads int, locked bool) *Library {
 	l := &Library{syms: s, threads: threads}

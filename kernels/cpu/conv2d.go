@@ -143,18 +143,28 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 	}
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
-		var err error
 		if split {
-			err = d.eachImage(m, func(i int) error {
+			err := d.eachImage(m, func(i int) error {
 				return d.sgemm(opConv2D, true, false, g.rows(), ohw, p.K, w, g.rows(), dy[(n0+i)*ys:(n0+i+1)*ys], ohw, 0, col[i*ohw:], m*ohw)
 			})
-		} else {
-			err = d.sgemm(opConv2D, true, false, g.rows(), m*ohw, p.K, w, g.rows(), dycm[n0*ohw:], g.cols(), 0, col, m*ohw)
+			if err != nil {
+				return err
+			}
+			d.col2im(g.withN(m), 0, p.C, col, dx[n0*xs:(n0+m)*xs], nil)
+			continue
 		}
-		if err != nil {
-			return err
+		// A block of input channels [c0, c0+cn) owns rows [c0·KH·KW,
+		// (c0+cn)·KH·KW) of the columns, made from the same columns of W.
+		kk := p.KH * p.KW
+		gm := g.withN(m)
+		cb := d.channelBlock(gm)
+		for c0 := 0; c0 < p.C; c0 += cb {
+			cn := min(cb, p.C-c0)
+			if err := d.sgemm(opConv2D, true, false, cn*kk, m*ohw, p.K, w[c0*kk:], g.rows(), dycm[n0*ohw:], g.cols(), 0, col, m*ohw); err != nil {
+				return err
+			}
+			d.col2im(gm, c0, c0+cn, col, dx[n0*xs:(n0+m)*xs], nil)
 		}
-		d.col2im(g.withN(m), col, dx[n0*xs:(n0+m)*xs], nil)
 	}
 	return nil
 }

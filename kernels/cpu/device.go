@@ -24,6 +24,10 @@ type Device struct {
 	// convolution works on; a batch whose columns are larger is split into
 	// blocks of whole images.
 	gemmBlock int
+	// gemmColBlock is the floats of columns one SGEMM writes for col2im to
+	// sum up when the columns are large (see channelBlock): they are made
+	// and summed a block of channels at a time, while still in cache.
+	gemmColBlock int
 }
 
 // Options configure a Device.

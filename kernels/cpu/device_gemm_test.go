@@ -9,9 +9,10 @@ import (
 )
 
 // openGemmDevices returns Devices with an SGEMM library: one as NewDevice
-// makes it and one that splits its copies into the smallest chunks over
-// three threads and runs convolutions one image per SGEMM, so that the
-// parallel and blocked paths run on small shapes too. It skips the test when
+// makes it, one that splits its copies into the smallest chunks over three
+// threads and runs convolutions one image and one channel per SGEMM, and one
+// that makes col2im's columns one channel at a time over the whole batch, so
+// that the parallel and blocked paths run on small shapes too. It skips the test when
 // no library is installed.
 func openGemmDevices(t testing.TB) []*Device {
 	t.Helper()
@@ -30,8 +31,15 @@ func openGemmDevices(t testing.TB) []*Device {
 	}
 	split.gemmGrain = 1
 	split.gemmBlock = 1
+	split.gemmColBlock = 1
 	t.Cleanup(split.Close)
-	return []*Device{d, split}
+	chans, err := NewDevice(Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chans.gemmColBlock = 1
+	t.Cleanup(chans.Close)
+	return []*Device{d, split, chans}
 }
 
 // expectErr fails unless err is an error whose text contains want.

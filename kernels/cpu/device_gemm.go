@@ -137,7 +137,9 @@ const defaultColBlock = 1 << 20
 // one). Measured at batch 64 on the build machine: the 20 MiB columns of
 // enc2's input gradient and dec3's forward pass ran at 64–84% of the bare
 // SGEMM's rate in 4 MiB blocks against 47–52% whole, while the 13 MiB ones
-// of enc3 and dec2 ran faster whole (66–73% against 54–55%).
+// of enc3 and dec2 ran faster whole (66–73% against 54–55%). Blocking the
+// SGEMMs that read im2col's columns the same way (summing the products of
+// channel blocks) measured no faster than whole, so those read them whole.
 func (d *Device) channelBlock(g convGeom) int {
 	per := g.kh * g.kw * g.cols()
 	if g.c*per <= 4*d.gemmColBlock {

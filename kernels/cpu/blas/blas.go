@@ -133,16 +133,17 @@ func Open(threads int) (*Library, error) {
 // oneDNN's OpenMP runtime (libgomp) keeps a thread team per calling OS
 // thread, while Go moves goroutines between OS threads, so a locked worker
 // is the arrangement that keeps one team. Measured on the 2-core AVX-512
-// build machine (BenchmarkSgemm's direct and locked runs, and the convolution
-// benchmarks of package cpu built both ways): on large GEMMs the two are
-// equal within the machine's run-to-run spread, but every request to a locked
-// worker costs two hand-offs between OS threads — 25–30 µs more per call on
-// the 64x196x25 GEMM (22 µs direct, 46–56 µs locked), and a batch-1 OCGAN
-// encoder and decoder forward took 9–17 ms locked against 1.2–1.7 ms direct
-// while other processes loaded the machine. A team per OS thread costs
-// nothing after its first use, so calls run on the calling goroutine; the
-// thread count is set before every call, so it holds on whichever OS thread
-// the call lands.
+// build machine, whose other tenants make single runs vary by ±20%: every
+// request to a locked worker costs two hand-offs between OS threads, 25 µs
+// more on the 64x196x25 GEMM (8.5 µs direct, 34 µs locked); on the bare
+// 128x3136x1600 GEMM in a loop the locked worker was faster (median 358
+// against 296 GFLOP/s), but inside the convolutions, where Go code runs
+// between the calls, neither it nor a mix (multi-threaded calls locked,
+// single-threaded ones direct) beat direct calls, and the batch-1 OCGAN
+// encoder and decoder forward was slower (1.3 against 1.0 ms). A team per
+// OS thread costs nothing after its first use, so calls run on the calling
+// goroutine; the thread count is set before every call, so it holds on
+// whichever OS thread the call lands.
 const callLocked = false
 
 func newLibrary(s *symbols, threads int, locked bool) *Library {

@@ -15,7 +15,7 @@ import (
 // named by OCGAN_BLAS). Without any library it returns an error wrapping
 // *blas.UnavailableError.
 func NewDevice(opts Options) (*Device, error) {
-	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: 1 << 16, gemmBlock: defaultGemmBlock, gemmColBlock: defaultColBlock}
+	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: defaultGemmGrain, gemmBlock: defaultGemmBlock, gemmColBlock: defaultColBlock}
 	lib, err := blas.Open(d.threads)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -120,6 +120,12 @@ func (g convGeom) withN(n int) convGeom {
 	g.n = n
 	return g
 }
+
+// defaultGemmGrain is the default Device.gemmGrain: 64K floats, so that the
+// copies of a batch-1 layer run on one goroutine. Measured on the OCGAN
+// batch-1 encoder and decoder forward: 0.87 ms, against 0.92 ms at 256K,
+// 1.17 ms at 16K and 1.39 ms at 4K floats.
+const defaultGemmGrain = 1 << 16
 
 // defaultGemmBlock is the default Device.gemmBlock: 64 MiB, so that the
 // columns of a batch are built whole (20 MiB for the largest OCGAN layer at

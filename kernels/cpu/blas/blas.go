@@ -46,7 +46,8 @@ func (e *UnavailableError) Error() string {
 }
 
 // Library is one loaded SGEMM implementation with a fixed thread count. Its
-// methods are safe for concurrent use; calls run one at a time.
+// methods are safe for concurrent use: concurrent SGEMMs run side by side,
+// each with the library's threads (a small one with one thread).
 type Library struct {
 	syms    *symbols
 	threads int

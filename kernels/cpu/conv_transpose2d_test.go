@@ -33,6 +33,7 @@ var convT2DTestCases = []struct {
 	{"dec1_16to256_1to4_n2", kernels.ConvTranspose2DParams{N: 2, C: 16, H: 1, W: 1, K: 256, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, OutPadH: 1, OutPadW: 1}},
 	{"dec2_256to128_4to7_n2", kernels.ConvTranspose2DParams{N: 2, C: 256, H: 4, W: 4, K: 128, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2}},
 	{"dec3_128to64_7to14_n2", kernels.ConvTranspose2DParams{N: 2, C: 128, H: 7, W: 7, K: 64, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, OutPadH: 1, OutPadW: 1}},
+	{"dec3_128to64_7to14_n1", kernels.ConvTranspose2DParams{N: 1, C: 128, H: 7, W: 7, K: 64, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, OutPadH: 1, OutPadW: 1, Bias: true}},
 	{"dec4_64to1_14to28_n2", kernels.ConvTranspose2DParams{N: 2, C: 64, H: 14, W: 14, K: 1, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, OutPadH: 1, OutPadW: 1, Bias: true}},
 }
 

@@ -265,6 +265,42 @@ func (d *Device) col2im(g convGeom, c0, c1 int, col, x, bias []float32) {
 	})
 }
 
+// col2imOne is col2im for one image whose columns are given transposed:
+// colT [oh·ow, c·kh·kw], row s holding the taps of output position s.
+func (d *Device) col2imOne(g convGeom, colT, x, bias []float32) {
+	hw, kk, rows := g.h*g.w, g.kh*g.kw, g.rows()
+	ph, pw, offs := g.padded()
+	taps := make([]int32, kk)
+	for t := range taps {
+		taps[t] = int32((t/g.kw)*pw + t%g.kw)
+	}
+	d.parallel(g.c, d.grainFor(kk*len(offs)), func(lo, hi int) {
+		plane := make([]float32, ph*pw)
+		for c := lo; c < hi; c++ {
+			clear(plane)
+			for s, o := range offs {
+				dst := plane[o:]
+				src := colT[s*rows+c*kk : s*rows+(c+1)*kk]
+				for t, to := range taps[:len(src)] {
+					dst[to] += src[t]
+				}
+			}
+			img := x[c*hw : (c+1)*hw]
+			var b float32
+			if bias != nil {
+				b = bias[c]
+			}
+			for iy := 0; iy < g.h; iy++ {
+				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
+				dst := img[iy*g.w : (iy+1)*g.w]
+				for i, v := range src {
+					dst[i] = v + b
+				}
+			}
+		}
+	})
+}
+
 // perImage reports whether a convolution over n images makes one SGEMM of
 // the given size per image instead of one over the batch: when n > 1 and
 // each image's SGEMM is small enough to run on one thread (below

@@ -153,6 +153,8 @@ func BenchmarkConvTranspose2D(b *testing.B) {
 			if convTranspose2dAsDense(p) {
 				kohw := p.K * o[2] * o[3]
 				fwd, gin, gw = gemmShape{false, false, p.N, kohw, p.C}, gemmShape{false, true, p.N, p.C, kohw}, gemmShape{true, false, p.C, kohw, p.N}
+			} else if p.N == 1 {
+				fwd = gemmShape{true, false, cols, kkk, p.C} // transposed columns
 			}
 			name := fmt.Sprintf("%s/b%d", l.name, batch)
 			b.Run(name+"/fwd", func(b *testing.B) {

@@ -202,11 +202,22 @@ func (g convGeom) padded() (ph, pw int, offs []int32) {
 	return ph, pw, offs
 }
 
+// tapOffsets returns, for each kernel tap t = ky·kw + kx, its offset
+// ky·pw + kx in a padded plane of width pw.
+func (g convGeom) tapOffsets(pw int) []int32 {
+	taps := make([]int32, g.kh*g.kw)
+	for t := range taps {
+		taps[t] = int32((t/g.kw)*pw + t%g.kw)
+	}
+	return taps
+}
+
 // im2col fills col (g.rows()×g.cols()) from the image x.
 func (d *Device) im2col(g convGeom, x, col []float32) {
 	ohw, hw, kk := g.oh*g.ow, g.h*g.w, g.kh*g.kw
 	ncols := g.cols()
 	ph, pw, offs := g.padded()
+	taps := g.tapOffsets(pw)
 	d.parallel(g.n*g.c, d.grainFor(kk*ohw), func(lo, hi int) {
 		plane := make([]float32, ph*pw) // the borders stay zero
 		for item := lo; item < hi; item++ {
@@ -215,8 +226,8 @@ func (d *Device) im2col(g convGeom, x, col []float32) {
 			for iy := 0; iy < g.h; iy++ {
 				copy(plane[(iy+g.ph)*pw+g.pw:(iy+g.ph)*pw+g.pw+g.w], img[iy*g.w:(iy+1)*g.w])
 			}
-			for t := 0; t < kk; t++ {
-				src := plane[(t/g.kw)*pw+t%g.kw:]
+			for t, to := range taps {
+				src := plane[to:]
 				row := col[(c*kk+t)*ncols+n*ohw : (c*kk+t)*ncols+(n+1)*ohw]
 				for s, o := range offs[:len(row)] {
 					row[s] = src[o]
@@ -236,13 +247,14 @@ func (d *Device) col2im(g convGeom, c0, c1 int, col, x, bias []float32) {
 	ohw, hw, kk := g.oh*g.ow, g.h*g.w, g.kh*g.kw
 	ncols := g.cols()
 	ph, pw, offs := g.padded()
+	taps := g.tapOffsets(pw)
 	d.parallel(g.n*(c1-c0), d.grainFor(kk*ohw), func(lo, hi int) {
 		plane := make([]float32, ph*pw)
 		for item := lo; item < hi; item++ {
 			c, n := c0+item/g.n, item%g.n
 			clear(plane)
-			for t := 0; t < kk; t++ {
-				dst := plane[(t/g.kw)*pw+t%g.kw:]
+			for t, to := range taps {
+				dst := plane[to:]
 				j := (c-c0)*kk + t
 				row := col[j*ncols+n*ohw : j*ncols+(n+1)*ohw]
 				for s, o := range offs[:len(row)] {
@@ -270,10 +282,7 @@ func (d *Device) col2im(g convGeom, c0, c1 int, col, x, bias []float32) {
 func (d *Device) col2imOne(g convGeom, colT, x, bias []float32) {
 	hw, kk, rows := g.h*g.w, g.kh*g.kw, g.rows()
 	ph, pw, offs := g.padded()
-	taps := make([]int32, kk)
-	for t := range taps {
-		taps[t] = int32((t/g.kw)*pw + t%g.kw)
-	}
+	taps := g.tapOffsets(pw)
 	d.parallel(g.c, d.grainFor(kk*len(offs)), func(lo, hi int) {
 		plane := make([]float32, ph*pw)
 		for c := lo; c < hi; c++ {

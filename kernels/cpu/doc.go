@@ -25,7 +25,8 @@
 // of a convolution's input gradient, its input gradient that of a
 // convolution's forward pass. Three cases take shorter paths, each chosen by
 // measurement on the build machine: a batch of one image needs no NCHW
-// copies; a batch whose per-image SGEMMs are small (below blas.SmallFlops,
+// copies (and a transposed convolution of one image makes its columns
+// transposed, xᵀ·W, a faster SGEMM shape there); a batch whose per-image SGEMMs are small (below blas.SmallFlops,
 // so each runs on one thread: the 1-channel and narrow layers) makes one
 // SGEMM per image, side by side on the Device's threads, straight from and
 // to NCHW (weight gradients summed per thread, then in image order); and a

@@ -140,10 +140,12 @@ const defaultColBlock = 1 << 20
 // channelBlock returns the number of channels of g whose columns col2im
 // sums per SGEMM: all of them when the columns of all channels fit in
 // 4·d.gemmColBlock floats, else as many as fit in d.gemmColBlock (at least
-// one). Measured at batch 64 on the build machine: the 20 MiB columns of
-// enc2's input gradient and dec3's forward pass ran at 64–84% of the bare
-// SGEMM's rate in 4 MiB blocks against 47–52% whole, while the 13 MiB ones
-// of enc3 and dec2 ran faster whole (66–73% against 54–55%). Blocking the
+// one). Measured at batch 64 on the build machine, alternating the two
+// builds: the 20 MiB columns of enc2's input gradient and dec3's forward
+// pass ran at 64–84% of the bare SGEMM's rate in 4 MiB blocks against
+// 47–52% whole, while the 13 MiB ones of enc3 and dec2 ran faster whole
+// (66–73% against 54–55%). col2im itself stays bound by memory bandwidth:
+// on one core it sums dec3's 20 MiB of columns in 5–6 ms. Blocking the
 // SGEMMs that read im2col's columns the same way (summing the products of
 // channel blocks) measured no faster than whole, so those read them whole.
 func (d *Device) channelBlock(g convGeom) int {

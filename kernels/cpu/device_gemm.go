@@ -163,26 +163,6 @@ func (d *Device) batchBlock(g convGeom) int {
 	return max(1, min(g.n, d.gemmBlock/max(1, per)))
 }
 
-// span returns the output columns [lo, hi) whose input column
-// o·stride − pad + tap lies in [0, size).
-func span(tap, stride, pad, size, out int) (lo, hi int) {
-	// o·stride >= pad − tap
-	if d := pad - tap; d > 0 {
-		lo = (d + stride - 1) / stride
-	}
-	// o·stride <= size − 1 + pad − tap
-	if d := size - 1 + pad - tap; d < 0 {
-		hi = 0
-	} else {
-		hi = d/stride + 1
-	}
-	hi = min(hi, out)
-	if lo > hi {
-		lo = hi
-	}
-	return lo, hi
-}
-
 // grainFor returns a parallel grain of items of itemSize floats each that
 // gives every chunk at least d.gemmGrain floats of work.
 func (d *Device) grainFor(itemSize int) int {

@@ -65,27 +65,3 @@ func TestNewDevice(t *testing.T) {
 		t.Errorf("NewDevice with %s=none-such: error %v", blas.EnvVar, err)
 	}
 }
-
-func TestSpan(t *testing.T) {
-	// Brute force over small geometries: span must give exactly the outputs
-	// whose input column is inside the image.
-	for tap := 0; tap < 6; tap++ {
-		for stride := 1; stride < 4; stride++ {
-			for pad := 0; pad < 4; pad++ {
-				for size := 1; size < 7; size++ {
-					for out := 1; out < 8; out++ {
-						lo, hi := span(tap, stride, pad, size, out)
-						for o := 0; o < out; o++ {
-							i := o*stride - pad + tap
-							in := i >= 0 && i < size
-							if in != (o >= lo && o < hi) {
-								t.Fatalf("span(tap %d, stride %d, pad %d, size %d, out %d) = [%d,%d), output %d reads %d",
-									tap, stride, pad, size, out, lo, hi, o, i)
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}

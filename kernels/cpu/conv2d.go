@@ -15,6 +15,14 @@ func conv2dGeom(p kernels.Conv2DParams) convGeom {
 		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, oh: o[2], ow: o[3]}
 }
 
+// conv2dAsDense reports whether p runs as a dense layer over a cropped
+// weight (see cropKernel): its output is 1×1 and the cropped weight
+// [K, C·H·W] is no larger than the im2col columns [C·KH·KW, N].
+func conv2dAsDense(p kernels.Conv2DParams) bool {
+	o := p.OutputShape()
+	return o[2] == 1 && o[3] == 1 && p.K*p.H*p.W <= p.N*p.KH*p.KW
+}
+
 func checkConv2DInput(p kernels.Conv2DParams, name string, x []float32) error {
 	return wantLen(opConv2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
@@ -46,30 +54,54 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 	if err := checkConv2DOutput(p, "output", y); err != nil {
 		return err
 	}
-	g := conv2dGeom(p)
-	ohw := g.oh * g.ow
 	if !p.Bias {
 		b = nil
 	}
-	if p.N == 1 {
-		// One image: the GEMM's [K, OH·OW] result is already NCHW.
-		col := d.scratch(g.rows() * g.cols())[0]
-		d.im2col(g, x, col)
-		if err := d.sgemm(opConv2D, false, false, p.K, ohw, g.rows(), w, g.rows(), col, ohw, 0, y, ohw); err != nil {
+	if conv2dAsDense(p) {
+		chw := p.C * p.H * p.W
+		wc := d.scratch(p.K * chw)[0]
+		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		if err := d.sgemm(opConv2D, false, true, p.N, p.K, chw, x, chw, wc, chw, 0, y, p.K); err != nil {
 			return err
 		}
 		if b != nil {
-			d.addChannelBias(1, p.K, ohw, y, b)
+			d.addChannelBias(p.N, p.K, 1, y, b)
 		}
 		return nil
 	}
-	buf := d.scratch(g.rows()*g.cols(), p.K*g.cols())
-	col, ycm := buf[0], buf[1]
-	d.im2col(g, x, col)
-	if err := d.sgemm(opConv2D, false, false, p.K, g.cols(), g.rows(), w, g.rows(), col, g.cols(), 0, ycm, g.cols()); err != nil {
-		return err
+	g := conv2dGeom(p)
+	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
+	split := perImage(p.N, 2*float64(p.K)*float64(ohw)*float64(g.rows()))
+	nb := d.batchBlock(g)
+	cm := channelMajorLen(p.N, p.K*g.cols())
+	if split {
+		cm = 0
 	}
-	d.fromChannelMajor(p.N, p.K, ohw, ycm, y, b)
+	buf := d.scratch(g.rows()*nb*ohw, cm)
+	col, ycm := buf[0], buf[1]
+	if p.N == 1 {
+		ycm = y // one image: [K, OH·OW] is already NCHW
+	}
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
+		var err error
+		if split {
+			err = d.eachImage(m, func(i int) error {
+				return d.sgemm(opConv2D, false, false, p.K, ohw, g.rows(), w, g.rows(), col[i*ohw:], m*ohw, 0, y[(n0+i)*ys:(n0+i+1)*ys], ohw)
+			})
+		} else {
+			err = d.sgemm(opConv2D, false, false, p.K, m*ohw, g.rows(), w, g.rows(), col, m*ohw, 0, ycm[n0*ohw:], g.cols())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if p.N > 1 && !split {
+		d.fromChannelMajor(p.N, p.K, ohw, ycm, y, b)
+	} else if b != nil {
+		d.addChannelBias(p.N, p.K, ohw, y, b)
+	}
 	return nil
 }
 
@@ -88,18 +120,52 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 	if err := checkConv2DInput(p, "grad input", dx); err != nil {
 		return err
 	}
+	if conv2dAsDense(p) {
+		chw := p.C * p.H * p.W
+		wc := d.scratch(p.K * chw)[0]
+		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		return d.sgemm(opConv2D, false, false, p.N, chw, p.K, dy, p.K, wc, chw, 0, dx, chw)
+	}
 	g := conv2dGeom(p)
-	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.K*g.cols()))
+	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
+	split := perImage(p.N, 2*float64(p.K)*float64(ohw)*float64(g.rows()))
+	nb := d.batchBlock(g)
+	cm := channelMajorLen(p.N, p.K*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*ohw, cm)
 	col, dycm := buf[0], buf[1]
 	if p.N == 1 {
 		dycm = dy
-	} else {
-		d.toChannelMajor(p.N, p.K, g.oh*g.ow, dy, dycm)
+	} else if !split {
+		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
 	}
-	if err := d.sgemm(opConv2D, true, false, g.rows(), g.cols(), p.K, w, g.rows(), dycm, g.cols(), 0, col, g.cols()); err != nil {
-		return err
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		if split {
+			err := d.eachImage(m, func(i int) error {
+				return d.sgemm(opConv2D, true, false, g.rows(), ohw, p.K, w, g.rows(), dy[(n0+i)*ys:(n0+i+1)*ys], ohw, 0, col[i*ohw:], m*ohw)
+			})
+			if err != nil {
+				return err
+			}
+			d.col2im(g.withN(m), 0, p.C, col, dx[n0*xs:(n0+m)*xs], nil)
+			continue
+		}
+		// A block of input channels [c0, c0+cn) owns rows [c0·KH·KW,
+		// (c0+cn)·KH·KW) of the columns, made from the same columns of W.
+		kk := p.KH * p.KW
+		gm := g.withN(m)
+		cb := d.channelBlock(gm)
+		for c0 := 0; c0 < p.C; c0 += cb {
+			cn := min(cb, p.C-c0)
+			if err := d.sgemm(opConv2D, true, false, cn*kk, m*ohw, p.K, w[c0*kk:], g.rows(), dycm[n0*ohw:], g.cols(), 0, col, m*ohw); err != nil {
+				return err
+			}
+			d.col2im(gm, c0, c0+cn, col, dx[n0*xs:(n0+m)*xs], nil)
+		}
 	}
-	d.col2im(g, col, dx, nil)
 	return nil
 }
 
@@ -118,16 +184,50 @@ func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float3
 	if err := checkConv2DWeight(p, "grad weight", dw); err != nil {
 		return err
 	}
+	if conv2dAsDense(p) {
+		chw := p.C * p.H * p.W
+		dwc := d.scratch(p.K * chw)[0]
+		if err := d.sgemm(opConv2D, true, false, p.K, chw, p.N, dy, p.K, x, chw, 0, dwc, chw); err != nil {
+			return err
+		}
+		d.uncropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, dwc, dw)
+		return nil
+	}
 	g := conv2dGeom(p)
-	buf := d.scratch(g.rows()*g.cols(), channelMajorLen(p.N, p.K*g.cols()))
+	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
+	split := perImageWeightGrad(p.N, p.K, g.rows(), ohw)
+	nb := d.batchBlock(g)
+	cm := channelMajorLen(p.N, p.K*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*ohw, cm)
 	col, dycm := buf[0], buf[1]
-	d.im2col(g, x, col)
 	if p.N == 1 {
 		dycm = dy
-	} else {
-		d.toChannelMajor(p.N, p.K, g.oh*g.ow, dy, dycm)
+	} else if !split {
+		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
 	}
-	return d.sgemm(opConv2D, false, true, p.K, g.rows(), g.cols(), dycm, g.cols(), col, g.cols(), 0, dw, g.rows())
+	for n0 := 0; n0 < p.N; n0 += nb {
+		m := min(nb, p.N-n0)
+		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
+		var err error
+		if split {
+			err = d.sumImages(m, dw, n0 > 0, func(i int, beta float32, c []float32) error {
+				return d.sgemm(opConv2D, false, true, p.K, g.rows(), ohw, dy[(n0+i)*ys:(n0+i+1)*ys], ohw, col[i*ohw:], m*ohw, beta, c, g.rows())
+			})
+		} else {
+			var beta float32 // the first block sets dw, later ones add to it
+			if n0 > 0 {
+				beta = 1
+			}
+			err = d.sgemm(opConv2D, false, true, p.K, g.rows(), m*ohw, dycm[n0*ohw:], g.cols(), col, m*ohw, beta, dw, g.rows())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Conv2DBackwardBias writes kernels.Conv2DBackwardBias(p, dy) to db [K].

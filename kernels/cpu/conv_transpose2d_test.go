@@ -11,8 +11,9 @@ import (
 
 // convT2DTestCases are awkward shapes (odd C, K and N, 1 channel, batch 1,
 // strides 1 to 3, paddings 0 to 2, output paddings, non-square kernels and
-// strides, strides larger than the kernel, 1×1 inputs) and the OCGAN 28×28
-// decoder layers at batch 2.
+// strides, strides larger than the kernel, 1×1 inputs, some run as dense
+// layers: see convTranspose2dAsDense) and the OCGAN 28×28 decoder layers at
+// batch 2 (and dec1 at 11, where it runs as a dense layer).
 var convT2DTestCases = []struct {
 	name string
 	p    kernels.ConvTranspose2DParams
@@ -26,10 +27,50 @@ var convT2DTestCases = []struct {
 	{"stride_gt_kernel_k2x1_s3x2", kernels.ConvTranspose2DParams{N: 2, C: 3, H: 3, W: 4, K: 2, KH: 2, KW: 1, StrideH: 3, StrideW: 2, OutPadH: 2, OutPadW: 1}},
 	{"c1_n5_k3s3p2_op2", kernels.ConvTranspose2DParams{N: 5, C: 1, H: 4, W: 6, K: 7, KH: 3, KW: 4, StrideH: 3, StrideW: 3, PadH: 2, PadW: 1, OutPadH: 2, OutPadW: 0, Bias: true}},
 	{"n1_c9_k1_1to1", kernels.ConvTranspose2DParams{N: 1, C: 9, H: 3, W: 5, K: 11, KH: 1, KW: 1, StrideH: 1, StrideW: 1}},
+	{"in1x1_k5p2_out1x1", kernels.ConvTranspose2DParams{N: 1, C: 2, H: 1, W: 1, K: 3, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true}},
+	{"in1x1_k3x4_p0x1_op1_n7", kernels.ConvTranspose2DParams{N: 7, C: 5, H: 1, W: 1, K: 3, KH: 3, KW: 4, StrideH: 2, StrideW: 3, PadH: 0, PadW: 1, OutPadH: 1, OutPadW: 2, Bias: true}},
+	{"dec1_16to256_1to4_n11", kernels.ConvTranspose2DParams{N: 11, C: 16, H: 1, W: 1, K: 256, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, OutPadH: 1, OutPadW: 1}},
 	{"dec1_16to256_1to4_n2", kernels.ConvTranspose2DParams{N: 2, C: 16, H: 1, W: 1, K: 256, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, OutPadH: 1, OutPadW: 1}},
 	{"dec2_256to128_4to7_n2", kernels.ConvTranspose2DParams{N: 2, C: 256, H: 4, W: 4, K: 128, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2}},
 	{"dec3_128to64_7to14_n2", kernels.ConvTranspose2DParams{N: 2, C: 128, H: 7, W: 7, K: 64, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, OutPadH: 1, OutPadW: 1}},
+	{"dec3_128to64_7to14_n1", kernels.ConvTranspose2DParams{N: 1, C: 128, H: 7, W: 7, K: 64, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, OutPadH: 1, OutPadW: 1, Bias: true}},
 	{"dec4_64to1_14to28_n2", kernels.ConvTranspose2DParams{N: 2, C: 64, H: 14, W: 14, K: 1, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, OutPadH: 1, OutPadW: 1, Bias: true}},
+}
+
+func TestConvTranspose2DAsDenseCases(t *testing.T) {
+	// The table must exercise both methods of 1×1-input convolutions.
+	var dense, cols int
+	for _, c := range convT2DTestCases {
+		if c.p.H == 1 && c.p.W == 1 {
+			if convTranspose2dAsDense(c.p) {
+				dense++
+			} else {
+				cols++
+			}
+		}
+	}
+	if dense < 3 || cols < 1 {
+		t.Errorf("1x1-input cases: %d dense, %d im2col; want >= 3 and >= 1", dense, cols)
+	}
+}
+
+func TestConvTranspose2DPerImageCases(t *testing.T) {
+	// The table must have batches over one run both ways: one SGEMM per
+	// image and one over the batch.
+	var split, whole int
+	for _, c := range convT2DTestCases {
+		p := c.p
+		if p.N > 1 && !convTranspose2dAsDense(p) {
+			if perImage(p.N, 2*float64(p.K*p.KH*p.KW*p.H*p.W*p.C)) {
+				split++
+			} else {
+				whole++
+			}
+		}
+	}
+	if split < 3 || whole < 2 {
+		t.Errorf("batches over one: %d per image, %d whole; want >= 3 and >= 2", split, whole)
+	}
 }
 
 func TestConvTranspose2D(t *testing.T) {

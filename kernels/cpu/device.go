@@ -20,6 +20,14 @@ type Device struct {
 	// gemmGrain is the least work, in floats, of one parallel chunk of the
 	// copies around those SGEMM calls.
 	gemmGrain int
+	// gemmBlock is the most floats of im2col columns one SGEMM call of a
+	// convolution works on; a batch whose columns are larger is split into
+	// blocks of whole images.
+	gemmBlock int
+	// gemmColBlock is the floats of columns one SGEMM writes for col2im to
+	// sum up when the columns are large (see channelBlock): they are made
+	// and summed a block of channels at a time, while still in cache.
+	gemmColBlock int
 }
 
 // Options configure a Device.

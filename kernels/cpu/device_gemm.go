@@ -2,8 +2,10 @@ package cpu
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 )
@@ -13,7 +15,7 @@ import (
 // named by OCGAN_BLAS). Without any library it returns an error wrapping
 // *blas.UnavailableError.
 func NewDevice(opts Options) (*Device, error) {
-	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: 1 << 14}
+	d := &Device{threads: threadsOrDefault(opts.Threads), gemmGrain: defaultGemmGrain, gemmBlock: defaultGemmBlock, gemmColBlock: defaultColBlock}
 	lib, err := blas.Open(d.threads)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -113,24 +115,52 @@ type convGeom struct {
 func (g convGeom) rows() int { return g.c * g.kh * g.kw }
 func (g convGeom) cols() int { return g.n * g.oh * g.ow }
 
-// span returns the output columns [lo, hi) whose input column
-// o·stride − pad + tap lies in [0, size).
-func span(tap, stride, pad, size, out int) (lo, hi int) {
-	// o·stride >= pad − tap
-	if d := pad - tap; d > 0 {
-		lo = (d + stride - 1) / stride
+// withN returns g for n images.
+func (g convGeom) withN(n int) convGeom {
+	g.n = n
+	return g
+}
+
+// defaultGemmGrain is the default Device.gemmGrain: 64K floats, so that the
+// copies of a batch-1 layer run on one goroutine. Measured on the OCGAN
+// batch-1 encoder and decoder forward: 0.87 ms, against 0.92 ms at 256K,
+// 1.17 ms at 16K and 1.39 ms at 4K floats.
+const defaultGemmGrain = 1 << 16
+
+// defaultGemmBlock is the default Device.gemmBlock: 64 MiB, so that the
+// columns of a batch are built whole (20 MiB for the largest OCGAN layer at
+// batch 64) while the scratch memory of a large batch stays bounded.
+// Measured at batch 64: blocks of 8–16 MiB were within ±10% of the whole
+// batch, and blocks of 2 MiB or less were 1.3–4× slower (narrower GEMMs).
+const defaultGemmBlock = 16 << 20
+
+// defaultColBlock is the default Device.gemmColBlock: 4 MiB.
+const defaultColBlock = 1 << 20
+
+// channelBlock returns the number of channels of g whose columns col2im
+// sums per SGEMM: all of them when the columns of all channels fit in
+// 4·d.gemmColBlock floats, else as many as fit in d.gemmColBlock (at least
+// one). Measured at batch 64 on the build machine, alternating the two
+// builds: the 20 MiB columns of enc2's input gradient and dec3's forward
+// pass ran at 64–84% of the bare SGEMM's rate in 4 MiB blocks against
+// 47–52% whole, while the 13 MiB ones of enc3 and dec2 ran faster whole
+// (66–73% against 54–55%). col2im itself stays bound by memory bandwidth:
+// on one core it sums dec3's 20 MiB of columns in 5–6 ms. Blocking the
+// SGEMMs that read im2col's columns the same way (summing the products of
+// channel blocks) measured no faster than whole, so those read them whole.
+func (d *Device) channelBlock(g convGeom) int {
+	per := g.kh * g.kw * g.cols()
+	if g.c*per <= 4*d.gemmColBlock {
+		return g.c
 	}
-	// o·stride <= size − 1 + pad − tap
-	if d := size - 1 + pad - tap; d < 0 {
-		hi = 0
-	} else {
-		hi = d/stride + 1
-	}
-	hi = min(hi, out)
-	if lo > hi {
-		lo = hi
-	}
-	return lo, hi
+	return max(1, min(g.c, d.gemmColBlock/max(1, per)))
+}
+
+// batchBlock returns the number of images whose im2col columns fit in
+// d.gemmBlock floats (at least one, at most g.n).
+func (d *Device) batchBlock(g convGeom) int {
+	per := g.rows() * g.oh * g.ow
+	return max(1, min(g.n, d.gemmBlock/max(1, per)))
 }
 
 // grainFor returns a parallel grain of items of itemSize floats each that
@@ -139,39 +169,50 @@ func (d *Device) grainFor(itemSize int) int {
 	return max(1, d.gemmGrain/max(1, itemSize))
 }
 
+// padded returns the sizes of an image plane with the convolution's zero
+// padding on every side, and the offset in it of each output position's
+// top-left kernel tap: offs[oy·ow + ox] = oy·sh·pw + ox·sw, where pw is the
+// padded width. Tap (ky, kx) of output s then reads plane[ky·pw + kx + offs[s]].
+func (g convGeom) padded() (ph, pw int, offs []int32) {
+	ph, pw = g.h+2*g.ph, g.w+2*g.pw
+	offs = make([]int32, g.oh*g.ow)
+	for oy := 0; oy < g.oh; oy++ {
+		for ox := 0; ox < g.ow; ox++ {
+			offs[oy*g.ow+ox] = int32(oy*g.sh*pw + ox*g.sw)
+		}
+	}
+	return ph, pw, offs
+}
+
+// tapOffsets returns, for each kernel tap t = ky·kw + kx, its offset
+// ky·pw + kx in a padded plane of width pw.
+func (g convGeom) tapOffsets(pw int) []int32 {
+	taps := make([]int32, g.kh*g.kw)
+	for t := range taps {
+		taps[t] = int32((t/g.kw)*pw + t%g.kw)
+	}
+	return taps
+}
+
 // im2col fills col (g.rows()×g.cols()) from the image x.
 func (d *Device) im2col(g convGeom, x, col []float32) {
-	ohw, hw := g.oh*g.ow, g.h*g.w
+	ohw, hw, kk := g.oh*g.ow, g.h*g.w, g.kh*g.kw
 	ncols := g.cols()
-	d.parallel(g.rows(), d.grainFor(ncols), func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			kx := j % g.kw
-			ky := (j / g.kw) % g.kh
-			c := j / (g.kw * g.kh)
-			xlo, xhi := span(kx, g.sw, g.pw, g.w, g.ow)
-			row := col[j*ncols : (j+1)*ncols]
-			for n := 0; n < g.n; n++ {
-				img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
-				out := row[n*ohw : (n+1)*ohw]
-				for oy := 0; oy < g.oh; oy++ {
-					dst := out[oy*g.ow : (oy+1)*g.ow]
-					iy := oy*g.sh - g.ph + ky
-					if iy < 0 || iy >= g.h {
-						clear(dst)
-						continue
-					}
-					clear(dst[:xlo])
-					clear(dst[xhi:])
-					src := img[iy*g.w:]
-					ix := xlo*g.sw - g.pw + kx
-					if g.sw == 1 {
-						copy(dst[xlo:xhi], src[ix:ix+xhi-xlo])
-						continue
-					}
-					for ox := xlo; ox < xhi; ox++ {
-						dst[ox] = src[ix]
-						ix += g.sw
-					}
+	ph, pw, offs := g.padded()
+	taps := g.tapOffsets(pw)
+	d.parallel(g.n*g.c, d.grainFor(kk*ohw), func(lo, hi int) {
+		plane := make([]float32, ph*pw) // the borders stay zero
+		for item := lo; item < hi; item++ {
+			c, n := item/g.n, item%g.n
+			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+			for iy := 0; iy < g.h; iy++ {
+				copy(plane[(iy+g.ph)*pw+g.pw:(iy+g.ph)*pw+g.pw+g.w], img[iy*g.w:(iy+1)*g.w])
+			}
+			for t, to := range taps {
+				src := plane[to:]
+				row := col[(c*kk+t)*ncols+n*ohw : (c*kk+t)*ncols+(n+1)*ohw]
+				for s, o := range offs[:len(row)] {
+					row[s] = src[o]
 				}
 			}
 		}
@@ -181,50 +222,190 @@ func (d *Device) im2col(g convGeom, x, col []float32) {
 // col2im sets the image x to the sum, over kernel taps, of the columns in
 // col that im2col would have read from each image position, plus bias[c]
 // for every element of channel c when bias is not nil.
-func (d *Device) col2im(g convGeom, col, x, bias []float32) {
-	ohw, hw := g.oh*g.ow, g.h*g.w
+//
+// col holds the rows of channels [c0, c1) only, and only those channels of x
+// are written.
+func (d *Device) col2im(g convGeom, c0, c1 int, col, x, bias []float32) {
+	ohw, hw, kk := g.oh*g.ow, g.h*g.w, g.kh*g.kw
 	ncols := g.cols()
-	kk := g.kh * g.kw
-	d.parallel(g.n*g.c, d.grainFor(kk*ohw), func(lo, hi int) {
+	ph, pw, offs := g.padded()
+	taps := g.tapOffsets(pw)
+	d.parallel(g.n*(c1-c0), d.grainFor(kk*ohw), func(lo, hi int) {
+		plane := make([]float32, ph*pw)
 		for item := lo; item < hi; item++ {
-			c, n := item/g.n, item%g.n
-			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
-			if bias != nil {
-				for i := range img {
-					img[i] = bias[c]
+			c, n := c0+item/g.n, item%g.n
+			clear(plane)
+			for t, to := range taps {
+				dst := plane[to:]
+				j := (c-c0)*kk + t
+				row := col[j*ncols+n*ohw : j*ncols+(n+1)*ohw]
+				for s, o := range offs[:len(row)] {
+					dst[o] += row[s]
 				}
-			} else {
-				clear(img)
 			}
-			for ky := 0; ky < g.kh; ky++ {
-				for kx := 0; kx < g.kw; kx++ {
-					j := (c*g.kh+ky)*g.kw + kx
-					xlo, xhi := span(kx, g.sw, g.pw, g.w, g.ow)
-					if xlo >= xhi {
-						continue
-					}
-					in := col[j*ncols+n*ohw : j*ncols+(n+1)*ohw]
-					for oy := 0; oy < g.oh; oy++ {
-						iy := oy*g.sh - g.ph + ky
-						if iy < 0 || iy >= g.h {
-							continue
-						}
-						src := in[oy*g.ow+xlo : oy*g.ow+xhi]
-						ix := xlo*g.sw - g.pw + kx
-						if g.sw == 1 {
-							dst := img[iy*g.w+ix : iy*g.w+ix+len(src)]
-							for i, v := range src {
-								dst[i] += v
-							}
-							continue
-						}
-						dst := img[iy*g.w:]
-						for _, v := range src {
-							dst[ix] += v
-							ix += g.sw
-						}
-					}
+			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
+			var b float32
+			if bias != nil {
+				b = bias[c]
+			}
+			for iy := 0; iy < g.h; iy++ {
+				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
+				dst := img[iy*g.w : (iy+1)*g.w]
+				for i, v := range src {
+					dst[i] = v + b
 				}
+			}
+		}
+	})
+}
+
+// col2imOne is col2im for one image whose columns are given transposed:
+// colT [oh·ow, c·kh·kw], row s holding the taps of output position s.
+func (d *Device) col2imOne(g convGeom, colT, x, bias []float32) {
+	hw, kk, rows := g.h*g.w, g.kh*g.kw, g.rows()
+	ph, pw, offs := g.padded()
+	taps := g.tapOffsets(pw)
+	d.parallel(g.c, d.grainFor(kk*len(offs)), func(lo, hi int) {
+		plane := make([]float32, ph*pw)
+		for c := lo; c < hi; c++ {
+			clear(plane)
+			for s, o := range offs {
+				dst := plane[o:]
+				src := colT[s*rows+c*kk : s*rows+(c+1)*kk]
+				for t, to := range taps[:len(src)] {
+					dst[to] += src[t]
+				}
+			}
+			img := x[c*hw : (c+1)*hw]
+			var b float32
+			if bias != nil {
+				b = bias[c]
+			}
+			for iy := 0; iy < g.h; iy++ {
+				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
+				dst := img[iy*g.w : (iy+1)*g.w]
+				for i, v := range src {
+					dst[i] = v + b
+				}
+			}
+		}
+	})
+}
+
+// perImage reports whether a convolution over n images makes one SGEMM of
+// the given size per image instead of one over the batch: when n > 1 and
+// each image's SGEMM is small enough to run on one thread (below
+// blas.SmallFlops; the OCGAN 1-channel layers, the visual discriminator's
+// and the 1×1 ones below batch 11). The images' SGEMMs then run side by side
+// on the Device's threads and write NCHW directly, so the channel-major
+// copies fall away; at batch 64 this made the 1-channel layers 1.5–2× faster.
+func perImage(n int, flops float64) bool {
+	return n > 1 && flops < blas.SmallFlops
+}
+
+// eachImage calls fn(i) for every i in [0, m), split over the Device's
+// threads, and returns the first error.
+func (d *Device) eachImage(m int, fn func(i int) error) error {
+	var mu sync.Mutex
+	var first error
+	d.parallel(m, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if err := fn(i); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+				return
+			}
+		}
+	})
+	return first
+}
+
+// perImageWeightGrad reports whether a weight gradient, the sum over n
+// images of products that are each m×k times k×n' with the given sizes,
+// is summed image by image: when perImage holds for each product and each
+// is a contraction (its rows·cols result is smaller than its two operands),
+// so the per-image sums cost less than the channel-major copy they save.
+func perImageWeightGrad(n, rows, cols, inner int) bool {
+	return perImage(n, 2*float64(rows)*float64(cols)*float64(inner)) && rows*cols < inner*(rows+cols)
+}
+
+// sumImages sets out to the sum over images i in [0, m) of a product that
+// gemm(i, beta, c) writes to c (beta 0) or adds to c (beta 1); with
+// accumulate true it adds the sum to out instead. The images are split over
+// the Device's threads, each chunk summing into its own buffer, and the
+// buffers are added in image order, so the result does not depend on timing.
+func (d *Device) sumImages(m int, out []float32, accumulate bool, gemm func(i int, beta float32, c []float32) error) error {
+	type part struct {
+		lo  int
+		c   []float32
+		err error
+	}
+	var mu sync.Mutex
+	var parts []part
+	d.parallel(m, 1, func(lo, hi int) {
+		c := make([]float32, len(out))
+		var err error
+		for i := lo; i < hi && err == nil; i++ {
+			var beta float32 = 1
+			if i == lo {
+				beta = 0
+			}
+			err = gemm(i, beta, c)
+		}
+		mu.Lock()
+		parts = append(parts, part{lo, c, err})
+		mu.Unlock()
+	})
+	slices.SortFunc(parts, func(a, b part) int { return a.lo - b.lo })
+	for k, p := range parts {
+		if p.err != nil {
+			return p.err
+		}
+		if k == 0 && !accumulate {
+			copy(out, p.c)
+			continue
+		}
+		for i, v := range p.c {
+			out[i] += v
+		}
+	}
+	return nil
+}
+
+// cropKernel sets wc [rows, oh, ow] from the kernels w [rows, kh, kw]:
+// wc[r, a, b] = w[r, a+ph, b+pw], zero where that tap is outside the kernel.
+// A convolution whose output is 1×1 reads input (a, b) through tap
+// (a+PadH, b+PadW) only, so with the input's size as oh×ow it is a dense
+// layer with this weight; so is a transposed convolution whose input is 1×1,
+// with its output's size as oh×ow.
+func (d *Device) cropKernel(rows, kh, kw, ph, pw, oh, ow int, w, wc []float32) {
+	d.parallel(rows, d.grainFor(oh*ow), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			out := wc[r*oh*ow : (r+1)*oh*ow]
+			clear(out)
+			n := min(ow, kw-pw)
+			for a := 0; a < oh && a+ph < kh && n > 0; a++ {
+				src := w[r*kh*kw+(a+ph)*kw+pw:]
+				copy(out[a*ow:a*ow+n], src[:n])
+			}
+		}
+	})
+}
+
+// uncropKernel is the adjoint of cropKernel: it sets dw [rows, kh, kw] from
+// dwc [rows, oh, ow], zero at the taps that cropKernel leaves out.
+func (d *Device) uncropKernel(rows, kh, kw, ph, pw, oh, ow int, dwc, dw []float32) {
+	d.parallel(rows, d.grainFor(kh*kw), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			out := dw[r*kh*kw : (r+1)*kh*kw]
+			clear(out)
+			n := min(ow, kw-pw)
+			for a := 0; a < oh && a+ph < kh && n > 0; a++ {
+				src := dwc[r*oh*ow+a*ow:]
+				copy(out[(a+ph)*kw+pw:(a+ph)*kw+pw+n], src[:n])
 			}
 		}
 	})

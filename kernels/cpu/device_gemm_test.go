@@ -9,9 +9,11 @@ import (
 )
 
 // openGemmDevices returns Devices with an SGEMM library: one as NewDevice
-// makes it and one that splits its copies into the smallest chunks over
-// three threads, so that the parallel paths run on small shapes too. It
-// skips the test when no library is installed.
+// makes it, one that splits its copies into the smallest chunks over three
+// threads and runs convolutions one image and one channel per SGEMM, and one
+// that makes col2im's columns one channel at a time over the whole batch, so
+// that the parallel and blocked paths run on small shapes too. It skips the test when
+// no library is installed.
 func openGemmDevices(t testing.TB) []*Device {
 	t.Helper()
 	d, err := NewDevice(Options{Threads: 2})
@@ -28,8 +30,16 @@ func openGemmDevices(t testing.TB) []*Device {
 		t.Fatal(err)
 	}
 	split.gemmGrain = 1
+	split.gemmBlock = 1
+	split.gemmColBlock = 1
 	t.Cleanup(split.Close)
-	return []*Device{d, split}
+	chans, err := NewDevice(Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chans.gemmColBlock = 1
+	t.Cleanup(chans.Close)
+	return []*Device{d, split, chans}
 }
 
 // expectErr fails unless err is an error whose text contains want.
@@ -53,29 +63,5 @@ func TestNewDevice(t *testing.T) {
 	t.Setenv(blas.EnvVar, "none-such")
 	if _, err := NewDevice(Options{}); err == nil || !strings.HasPrefix(err.Error(), "cpu: blas:") {
 		t.Errorf("NewDevice with %s=none-such: error %v", blas.EnvVar, err)
-	}
-}
-
-func TestSpan(t *testing.T) {
-	// Brute force over small geometries: span must give exactly the outputs
-	// whose input column is inside the image.
-	for tap := 0; tap < 6; tap++ {
-		for stride := 1; stride < 4; stride++ {
-			for pad := 0; pad < 4; pad++ {
-				for size := 1; size < 7; size++ {
-					for out := 1; out < 8; out++ {
-						lo, hi := span(tap, stride, pad, size, out)
-						for o := 0; o < out; o++ {
-							i := o*stride - pad + tap
-							in := i >= 0 && i < size
-							if in != (o >= lo && o < hi) {
-								t.Fatalf("span(tap %d, stride %d, pad %d, size %d, out %d) = [%d,%d), output %d reads %d",
-									tap, stride, pad, size, out, lo, hi, o, i)
-							}
-						}
-					}
-				}
-			}
-		}
 	}
 }

@@ -7,6 +7,11 @@
 //
 // The environment variable OCGAN_BLAS=dnnl or OCGAN_BLAS=openblas makes Open
 // use that library only.
+//
+// Go's CPU profiler does not mix with oneDNN on more than one thread: its
+// SIGPROF signals reach oneDNN's OpenMP worker threads, and the process
+// aborts with a corrupted C heap (seen with libdnnl2 2.6.3 and libgomp from
+// GCC 12). Profile with OCGAN_BLAS=openblas or with one thread.
 package blas
 
 import (
@@ -41,7 +46,8 @@ func (e *UnavailableError) Error() string {
 }
 
 // Library is one loaded SGEMM implementation with a fixed thread count. Its
-// methods are safe for concurrent use; calls run one at a time.
+// methods are safe for concurrent use: concurrent SGEMMs run side by side,
+// each with the library's threads (a small one with one thread).
 type Library struct {
 	syms    *symbols
 	threads int
@@ -94,15 +100,24 @@ func Open(threads int) (*Library, error) {
 	if len(cands) == 1 {
 		return cands[0], nil
 	}
-	best, bestT := -1, time.Duration(math.MaxInt64)
-	for i, l := range cands {
-		t, err := l.probe()
-		if err == nil && t < bestT {
-			best, bestT = i, t
+	// Three rounds, the libraries alternating, each keeping its best round:
+	// a burst of load from another process then rarely decides the pick.
+	times := make([]time.Duration, len(cands))
+	for i := range times {
+		times[i] = time.Duration(math.MaxInt64)
+	}
+	for round := range 3 {
+		for i, l := range cands {
+			if t, err := l.probe(round == 0); err == nil && t < times[i] {
+				times[i] = t
+			}
 		}
 	}
-	if best < 0 {
-		best = 0
+	best := 0
+	for i, t := range times {
+		if t < times[best] {
+			best = i
+		}
 	}
 	for i, l := range cands {
 		if i != best {
@@ -113,23 +128,27 @@ func Open(threads int) (*Library, error) {
 }
 
 // callLocked selects the calling arrangement of new libraries: true runs
-// every SGEMM on one goroutine locked to its OS thread.
+// every SGEMM on one goroutine locked to its OS thread, false on the
+// goroutine that calls Sgemm.
 //
-// oneDNN's OpenMP runtime (libgomp) keeps a thread team, and the team size
-// set by omp_set_num_threads, per calling OS thread, while Go moves
-// goroutines between OS threads. Measured on the 2-core AVX-512 build machine
-// (BenchmarkCalling): on large GEMMs both arrangements are equal within the
-// noise, but on small GEMMs (batch-1 layers) calling from the goroutine that
-// asks is faster, because a request to a locked worker costs two goroutine
-// hand-offs between OS threads (several microseconds each) while libgomp's
-// per-thread teams cost nothing after their first use. Calls therefore run
-// on the calling goroutine; oneDNN's team size is set before every call so
-// that it holds on whichever OS thread the call lands.
-var callLocked = false
+// oneDNN's OpenMP runtime (libgomp) keeps a thread team per calling OS
+// thread, while Go moves goroutines between OS threads, so a locked worker
+// is the arrangement that keeps one team. Measured on the 2-core AVX-512
+// build machine, whose other tenants make single runs vary by ±20%: every
+// request to a locked worker costs two hand-offs between OS threads, 25 µs
+// more on the 64x196x25 GEMM (8.5 µs direct, 34 µs locked); on the bare
+// 128x3136x1600 GEMM in a loop the locked worker was faster (median 358
+// against 296 GFLOP/s), but inside the convolutions, where Go code runs
+// between the calls, neither it nor a mix (multi-threaded calls locked,
+// single-threaded ones direct) beat direct calls, and the batch-1 OCGAN
+// encoder and decoder forward was slower (1.3 against 1.0 ms). A team per
+// OS thread costs nothing after its first use, so calls run on the calling
+// goroutine; the thread count is set before every call, so it holds on
+// whichever OS thread the call lands.
+const callLocked = false
 
 func newLibrary(s *symbols, threads int, locked bool) *Library {
 	l := &Library{syms: s, threads: threads}
-	s.setLibraryThreads(threads)
 	if locked {
 		l.calls = make(chan func())
 		go func(calls <-chan func()) {
@@ -144,32 +163,28 @@ func newLibrary(s *symbols, threads int, locked bool) *Library {
 }
 
 // probe returns the time of one 128x784x800 GEMM plus eight 64x196x25 GEMMs
-// (about the mix of one large layer and a batch-1 network), each the best of
-// a few runs after a warm-up.
-func (l *Library) probe() (time.Duration, error) {
-	best := func(m, n, k, reps int) (time.Duration, error) {
-		a, b, c := probeData(m*k), probeData(k*n), make([]float32, m*n)
-		bt := time.Duration(math.MaxInt64)
-		for i := 0; i <= reps; i++ {
-			t0 := time.Now()
-			if err := l.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n); err != nil {
+// (about the mix of one large layer and a batch-1 network); with warm-up
+// true it first runs each shape once untimed.
+func (l *Library) probe(warmUp bool) (time.Duration, error) {
+	type shape struct{ m, n, k, times int }
+	var total time.Duration
+	for _, s := range []shape{{128, 784, 800, 1}, {64, 196, 25, 8}} {
+		a, b, c := probeData(s.m*s.k), probeData(s.k*s.n), make([]float32, s.m*s.n)
+		run := func() error { return l.Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, c, s.n) }
+		if warmUp {
+			if err := run(); err != nil {
 				return 0, err
 			}
-			if dt := time.Since(t0); i > 0 && dt < bt {
-				bt = dt
+		}
+		t0 := time.Now()
+		for range s.times {
+			if err := run(); err != nil {
+				return 0, err
 			}
 		}
-		return bt, nil
+		total += time.Since(t0)
 	}
-	big, err := best(128, 784, 800, 3)
-	if err != nil {
-		return 0, err
-	}
-	small, err := best(64, 196, 25, 5)
-	if err != nil {
-		return 0, err
-	}
-	return big + 8*small, nil
+	return total, nil
 }
 
 func probeData(n int) []float32 {
@@ -184,7 +199,8 @@ func probeData(n int) []float32 {
 // "openblas 0.3.21".
 func (l *Library) Name() string { return l.syms.kind + " " + l.syms.version }
 
-// Threads returns the number of threads each SGEMM uses.
+// Threads returns the number of threads an SGEMM uses (a small one runs on
+// one thread).
 func (l *Library) Threads() int { return l.threads }
 
 // Close stops the library's calls; later calls to Sgemm fail. The shared
@@ -201,6 +217,13 @@ func (l *Library) Close() {
 	}
 }
 
+// SmallFlops is the size, in floating-point operations (2·m·n·k), below
+// which Sgemm uses one thread. Measured with oneDNN on the 2-core AVX-512
+// build machine: GEMMs of 0.2–8 MFLOP (the OCGAN batch-1 layers' small
+// ones) run 1.4–4× faster on one thread than on two, whose team start and
+// join dominate, while from 20 MFLOP up two threads are 1.5–2× faster.
+const SmallFlops = 8e6
+
 // errClosed is returned by Sgemm after Close.
 var errClosed = errors.New("blas: sgemm on a closed library")
 
@@ -208,7 +231,8 @@ var errClosed = errors.New("blas: sgemm on a closed library")
 // op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB)
 // and C is m×n; lda, ldb and ldc are the row strides. When beta is 0, C is
 // not read. Dimensions, strides and slice lengths are checked before the
-// library is called.
+// library is called. A GEMM of fewer than SmallFlops floating-point
+// operations runs on one thread.
 func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	if m < 0 || n < 0 || k < 0 {
@@ -245,6 +269,10 @@ func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		scale(m, n, beta, c, ldc)
 		return nil
 	}
+	threads := l.threads
+	if 2*float64(m)*float64(n)*float64(k) < SmallFlops {
+		threads = 1
+	}
 	var pa, pb unsafe.Pointer = unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
 	pc := unsafe.Pointer(&c[0])
 	l.mu.RLock()
@@ -253,12 +281,12 @@ func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 		return errClosed
 	}
 	if l.calls == nil {
-		return l.syms.sgemmC(l.threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
+		return l.syms.sgemmC(threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
 	}
 	var err error
 	done := make(chan struct{})
 	l.calls <- func() {
-		err = l.syms.sgemmC(l.threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
+		err = l.syms.sgemmC(threads, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
 		close(done)
 	}
 	<-done

@@ -43,13 +43,14 @@ static int ocgan_dnnl_sgemm(void *fn, void *set_threads, int threads,
 	return ((ocgan_dnnl_sgemm_t)fn)(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-static void ocgan_cblas_sgemm(void *fn, int ta, int tb, int m, int n, int k,
+// ocgan_cblas_sgemm sets OpenBLAS's thread count (when the setter is known)
+// and runs cblas_sgemm on row-major matrices in one call from Go.
+static void ocgan_cblas_sgemm(void *fn, void *set_threads, int threads, int ta, int tb, int m, int n, int k,
 	float alpha, const float *a, int lda, const float *b, int ldb,
 	float beta, float *c, int ldc) {
+	if (set_threads != NULL) ((ocgan_set_threads_t)set_threads)(threads);
 	((ocgan_cblas_sgemm_t)fn)(101, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-
-static void ocgan_set_threads(void *fn, int n) { ((ocgan_set_threads_t)fn)(n); }
 
 static void ocgan_dnnl_version(void *fn, int *v) {
 	const ocgan_dnnl_version_t *p = ((ocgan_dnnl_version_fn)fn)();
@@ -162,8 +163,9 @@ func loadOpenBLAS() (*symbols, error) {
 	return openblasLib.syms, openblasLib.err
 }
 
-// sgemmC calls the library's SGEMM on arguments already checked by Sgemm.
-// It reports a non-zero oneDNN status as an error.
+// sgemmC calls the library's SGEMM with the given number of threads on
+// arguments already checked by Sgemm. It reports a non-zero oneDNN status as
+// an error.
 func (s *symbols) sgemmC(threads int, transA, transB bool, m, n, k int, alpha float32,
 	a unsafe.Pointer, lda int, b unsafe.Pointer, ldb int, beta float32, c unsafe.Pointer, ldc int) error {
 	switch s.kind {
@@ -190,17 +192,9 @@ func (s *symbols) sgemmC(threads int, transA, transB bool, m, n, k int, alpha fl
 		if transB {
 			tb = 112
 		}
-		C.ocgan_cblas_sgemm(s.sgemm, ta, tb, C.int(m), C.int(n), C.int(k), C.float(alpha),
+		C.ocgan_cblas_sgemm(s.sgemm, s.setThreads, C.int(threads), ta, tb, C.int(m), C.int(n), C.int(k), C.float(alpha),
 			(*C.float)(a), C.int(lda), (*C.float)(b), C.int(ldb),
 			C.float(beta), (*C.float)(c), C.int(ldc))
 	}
 	return nil
-}
-
-// setLibraryThreads sets OpenBLAS's process-wide thread count. (oneDNN's
-// OpenMP team size is per calling thread and is set on every call.)
-func (s *symbols) setLibraryThreads(n int) {
-	if s.kind == "openblas" && s.setThreads != nil {
-		C.ocgan_set_threads(s.setThreads, C.int(n))
-	}
 }

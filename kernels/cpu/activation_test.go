@@ -96,7 +96,7 @@ func TestActivationRejectsBadArguments(t *testing.T) {
 var benchShapes = [][4]int{{64, 64, 14, 14}, {64, 128, 7, 7}}
 
 func BenchmarkActivation(b *testing.B) {
-	d := benchDevice()
+	d := loopDevice()
 	for _, s := range benchShapes {
 		n := s[0] * s[1] * s[2] * s[3]
 		x := activationInput(n, 1)

@@ -229,7 +229,7 @@ func TestBatchNormRejectsBadArguments(t *testing.T) {
 }
 
 func BenchmarkBatchNorm(b *testing.B) {
-	d := benchDevice()
+	d := loopDevice()
 	for _, s := range benchShapes {
 		tc := bnCase{s[0], s[1], s[2], s[3], 3}
 		p := bnParams(tc)

@@ -60,8 +60,8 @@ func expectSame(t testing.TB, name string, got, want []float32) {
 // clone returns a copy of v.
 func clone(v []float32) []float32 { return append([]float32(nil), v...) }
 
-// benchDevice is the device of the benchmarks: every core.
-func benchDevice() *Device { return &Device{threads: threadsOrDefault(0)} }
+// loopDevice is the device of the elementwise benchmarks: every core, no SGEMM.
+func loopDevice() *Device { return &Device{threads: threadsOrDefault(0)} }
 
 // reportGBs reports the bandwidth of a benchmark that moves bytes per
 // iteration.

@@ -57,6 +57,9 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 	if !p.Bias {
 		b = nil
 	}
+	if d.invariant {
+		return d.conv2dForwardEach(p, x, w, b, y)
+	}
 	if conv2dAsDense(p) {
 		chw := p.C * p.H * p.W
 		wc := d.scratch(p.K * chw)[0]

@@ -60,6 +60,9 @@ func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b
 	if !p.Bias {
 		b = nil
 	}
+	if d.invariant {
+		return d.convTranspose2dForwardEach(p, x, w, b, y)
+	}
 	if convTranspose2dAsDense(p) {
 		o := p.OutputShape()
 		ohw := o[2] * o[3]

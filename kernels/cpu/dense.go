@@ -26,6 +26,12 @@ func (d *Device) DenseForward(p kernels.DenseParams, x, w, b, y []float32) error
 	if err := wantLen(opDense, "output", len(y), "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
+	if d.invariant {
+		if !p.Bias {
+			b = nil
+		}
+		return d.denseForwardEach(p, x, w, b, y)
+	}
 	var beta float32
 	if p.Bias {
 		for n := 0; n < p.N; n++ {

@@ -28,6 +28,13 @@ type Device struct {
 	// sum up when the columns are large (see channelBlock): they are made
 	// and summed a block of channels at a time, while still in cache.
 	gemmColBlock int
+
+	// invariant selects the batch-invariant forward kernels (see
+	// BatchInvariant); serial makes every SGEMM run on the calling thread
+	// (the workers of those kernels); workers are the serial Devices, one
+	// per thread, created on first use.
+	invariant, serial bool
+	workers           []*Device
 }
 
 // Options configure a Device.

@@ -67,7 +67,11 @@ func (d *Device) sgemm(op string, transA, transB bool, m, n, k int, a []float32,
 	if d.gemm == nil {
 		return fmt.Errorf("%s: device has no SGEMM library (create it with NewDevice)", op)
 	}
-	if err := d.gemm.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc); err != nil {
+	call := d.gemm.Sgemm
+	if d.serial {
+		call = d.gemm.SgemmSerial
+	}
+	if err := call(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil

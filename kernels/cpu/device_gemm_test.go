@@ -12,8 +12,9 @@ import (
 // makes it, one that splits its copies into the smallest chunks over three
 // threads and runs convolutions one image and one channel per SGEMM, and one
 // that makes col2im's columns one channel at a time over the whole batch, so
-// that the parallel and blocked paths run on small shapes too. It skips the test when
-// no library is installed.
+// that the parallel and blocked paths run on small shapes too, and the
+// batch-invariant views of the first two. It skips the test when no library
+// is installed.
 func openGemmDevices(t testing.TB) []*Device {
 	t.Helper()
 	d, err := NewDevice(Options{Threads: 2})
@@ -39,7 +40,7 @@ func openGemmDevices(t testing.TB) []*Device {
 	}
 	chans.gemmColBlock = 1
 	t.Cleanup(chans.Close)
-	return []*Device{d, split, chans}
+	return []*Device{d, split, chans, d.BatchInvariant(), split.BatchInvariant()}
 }
 
 // expectErr fails unless err is an error whose text contains want.

@@ -5,11 +5,9 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
-	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
 	"github.com/ocgan-vk/ocgan/runtime/refprogram"
 )
 
@@ -71,12 +69,7 @@ func trainLosses(t *testing.T, be backend.Backend) ([]map[string]float64, map[st
 // running statistic with the reference's, within the one kernel tolerance.
 func TestBackendsTrainAlike(t *testing.T) {
 	refLosses, refParams := trainLosses(t, refprogram.Backend{})
-	c, err := cpuprogram.Open(cpu.Options{})
-	if err != nil {
-		t.Fatalf("opening the native CPU backend (run `make test` to install its SGEMM library): %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	for _, be := range []backend.Backend{c, newBackend(t)} {
+	for _, be := range []backend.Backend{newCPUBackend(t), newBackend(t)} {
 		name := be.Device().Backend
 		losses, params := trainLosses(t, be)
 		worst := 0.0
@@ -115,11 +108,7 @@ func TestBackendsTrainAlike(t *testing.T) {
 // the same images with the trained parameters on the CPU, on the Vulkan
 // device and on the references: a model is backend-free.
 func TestModelScoresAlikeOnEveryBackend(t *testing.T) {
-	c, err := cpuprogram.Open(cpu.Options{})
-	if err != nil {
-		t.Fatalf("opening the native CPU backend: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := newCPUBackend(t)
 	cfg := tinyConfig(t)
 	tr := newTrainer(t, c, cfg)
 	data := synthetic(t, 0, cfg.Batch*3, 700)

@@ -5,10 +5,12 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
 	"github.com/ocgan-vk/ocgan/runtime/program"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -47,6 +49,23 @@ func tinyConfig(t testing.TB) Config {
 func newBackend(t testing.TB) backend.Backend {
 	t.Helper()
 	return program.NewBackend(vulkan.NewLibrary(vktest.Open(t)))
+}
+
+// newCPUBackend returns the native CPU backend.
+func newCPUBackend(t testing.TB) backend.Backend {
+	t.Helper()
+	c, err := cpuprogram.Open(cpu.Options{})
+	if err != nil {
+		t.Fatalf("opening the native CPU backend (run `make test` to install its SGEMM library): %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// allBackends returns the Vulkan test device and the native CPU backend.
+func allBackends(t testing.TB) []backend.Backend {
+	t.Helper()
+	return []backend.Backend{newBackend(t), newCPUBackend(t)}
 }
 
 func newTrainer(t testing.TB, lib backend.Backend, cfg Config) *Trainer {

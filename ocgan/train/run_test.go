@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
 // TestRunLearnsAndSelects trains the full model for a few epochs on the
@@ -128,8 +130,13 @@ func TestBudgetStopsAtIterationEnd(t *testing.T) {
 // batch (1 as a server scores, 3, or more than the images), and ScoresTimed
 // gives the same scores with the time of each part.
 func TestStandaloneScorerMatchesTrainer(t *testing.T) {
+	for _, lib := range allBackends(t) {
+		t.Run(lib.Device().Backend, func(t *testing.T) { testStandaloneScorer(t, lib) })
+	}
+}
+
+func testStandaloneScorer(t *testing.T, lib backend.Backend) {
 	cfg := tinyConfig(t)
-	lib := newBackend(t)
 	tr := newTrainer(t, lib, cfg)
 	data := synthetic(t, 0, 8, 0)
 	if _, err := tr.Epoch(data); err != nil {

@@ -10,8 +10,9 @@ import (
 
 // Backend compiles graphs for the native CPU device.
 type Backend struct {
-	dev  *cpu.Device
-	name string
+	dev       *cpu.Device
+	invariant *cpu.Device // dev.BatchInvariant(), the kernels of Eval-mode programs
+	name      string
 }
 
 // Open opens the native CPU device (loading its SGEMM library) and returns
@@ -21,7 +22,7 @@ func Open(opts cpu.Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{dev: dev, name: ModelName()}, nil
+	return &Backend{dev: dev, invariant: dev.BatchInvariant(), name: ModelName()}, nil
 }
 
 // CPU returns the kernels the backend runs.
@@ -38,8 +39,16 @@ func (b *Backend) NewParams(ps *graph.ParamSet) (backend.Params, error) {
 	return NewParams(ps)
 }
 
-// Compile compiles g for the CPU (see Compile).
+// Compile compiles g for the CPU (see Compile). An Eval-mode graph (scoring)
+// runs on the batch-invariant kernels (cpu.Device.BatchInvariant), so an
+// image's outputs do not depend on the other images of its batch or on the
+// batch size: scores are bit-identical whether images are scored one by one
+// or 256 at a time. Train-mode graphs use the kernels tuned for whole
+// batches.
 func (b *Backend) Compile(g *graph.Graph, opts backend.Options) (backend.Program, error) {
+	if g != nil && g.Mode() == graph.Eval {
+		return Compile(b.invariant, g, opts)
+	}
 	return Compile(b.dev, g, opts)
 }
 

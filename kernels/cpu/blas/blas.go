@@ -100,22 +100,38 @@ func Open(threads int) (*Library, error) {
 	if len(cands) == 1 {
 		return cands[0], nil
 	}
-	// Three rounds, the libraries alternating, each keeping its best round:
-	// a burst of load from another process then rarely decides the pick.
-	times := make([]time.Duration, len(cands))
-	for i := range times {
-		times[i] = time.Duration(math.MaxInt64)
-	}
-	for round := range 3 {
+	// Five rounds, the libraries alternating; each shape keeps its best
+	// time over the rounds, so a burst of load from another process during
+	// one round rarely decides the pick.
+	times := make([][]time.Duration, len(cands))
+	for round := range 5 {
 		for i, l := range cands {
-			if t, err := l.probe(round == 0); err == nil && t < times[i] {
-				times[i] = t
+			ts, err := l.probe(round == 0)
+			if err != nil {
+				continue
+			}
+			if times[i] == nil {
+				times[i] = ts
+			}
+			for j, t := range ts {
+				times[i][j] = min(times[i][j], t)
 			}
 		}
 	}
+	total := make([]time.Duration, len(cands))
+	for i := range cands {
+		total[i] = time.Duration(math.MaxInt64)
+		if times[i] != nil {
+			total[i] = 0
+			for _, t := range times[i] {
+				total[i] += t
+			}
+		}
+	}
+	totals := total
 	best := 0
-	for i, t := range times {
-		if t < times[best] {
+	for i, t := range totals {
+		if t < totals[best] {
 			best = i
 		}
 	}
@@ -162,29 +178,30 @@ func newLibrary(s *symbols, threads int, locked bool) *Library {
 	return l
 }
 
-// probe returns the time of one 128x784x800 GEMM plus eight 64x196x25 GEMMs
-// (about the mix of one large layer and a batch-1 network); with warm-up
-// true it first runs each shape once untimed.
-func (l *Library) probe(warmUp bool) (time.Duration, error) {
-	type shape struct{ m, n, k, times int }
-	var total time.Duration
-	for _, s := range []shape{{128, 784, 800, 1}, {64, 196, 25, 8}} {
+// probe returns the time of each GEMM Open compares the libraries on: a
+// large layer at batch 64, a mid-size layer at batch 1 (4 times) and a small
+// 1-channel layer (8 times); with warmUp true it first runs each shape once
+// untimed.
+func (l *Library) probe(warmUp bool) ([]time.Duration, error) {
+	shapes := [...]struct{ m, n, k, times int }{{128, 3136, 1600, 1}, {128, 49, 1600, 4}, {64, 196, 25, 8}}
+	out := make([]time.Duration, len(shapes))
+	for i, s := range shapes {
 		a, b, c := probeData(s.m*s.k), probeData(s.k*s.n), make([]float32, s.m*s.n)
 		run := func() error { return l.Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, c, s.n) }
 		if warmUp {
 			if err := run(); err != nil {
-				return 0, err
+				return nil, err
 			}
 		}
 		t0 := time.Now()
 		for range s.times {
 			if err := run(); err != nil {
-				return 0, err
+				return nil, err
 			}
 		}
-		total += time.Since(t0)
+		out[i] = time.Since(t0)
 	}
-	return total, nil
+	return out, nil
 }
 
 func probeData(n int) []float32 {
@@ -235,6 +252,24 @@ var errClosed = errors.New("blas: sgemm on a closed library")
 // operations runs on one thread.
 func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	threads := l.threads
+	if 2*float64(m)*float64(n)*float64(k) < SmallFlops {
+		threads = 1
+	}
+	return l.sgemm(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm on the calling thread alone, whatever the size: for
+// callers that run several GEMMs side by side, and for results that must not
+// depend on how the library splits work between threads (one thread's
+// summation order is fixed by the shape).
+func (l *Library) SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	return l.sgemm(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func (l *Library) sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	if m < 0 || n < 0 || k < 0 {
 		return fmt.Errorf("blas: sgemm: negative dimension m=%d n=%d k=%d", m, n, k)
 	}
@@ -268,10 +303,6 @@ func (l *Library) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 	if k == 0 {
 		scale(m, n, beta, c, ldc)
 		return nil
-	}
-	threads := l.threads
-	if 2*float64(m)*float64(n)*float64(k) < SmallFlops {
-		threads = 1
 	}
 	var pa, pb unsafe.Pointer = unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
 	pc := unsafe.Pointer(&c[0])

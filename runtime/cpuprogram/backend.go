@@ -12,6 +12,7 @@ import (
 type Backend struct {
 	dev       *cpu.Device
 	invariant *cpu.Device // dev.BatchInvariant(), the kernels of Eval-mode programs
+	arena     *Arena      // the planned memory every program of the backend shares
 	name      string
 }
 
@@ -22,7 +23,7 @@ func Open(opts cpu.Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{dev: dev, invariant: dev.BatchInvariant(), name: ModelName()}, nil
+	return &Backend{dev: dev, invariant: dev.BatchInvariant(), arena: &Arena{}, name: ModelName()}, nil
 }
 
 // CPU returns the kernels the backend runs.
@@ -44,12 +45,13 @@ func (b *Backend) NewParams(ps *graph.ParamSet) (backend.Params, error) {
 // image's outputs do not depend on the other images of its batch or on the
 // batch size: scores are bit-identical whether images are scored one by one
 // or 256 at a time. Train-mode graphs use the kernels tuned for whole
-// batches.
+// batches. The programs of one backend share one arena for their planned
+// tensors (see Arena), so they must not run concurrently.
 func (b *Backend) Compile(g *graph.Graph, opts backend.Options) (backend.Program, error) {
 	if g != nil && g.Mode() == graph.Eval {
-		return Compile(b.invariant, g, opts)
+		return compile(b.invariant, g, opts, b.arena)
 	}
-	return Compile(b.dev, g, opts)
+	return compile(b.dev, g, opts, b.arena)
 }
 
 // Close releases the device.

@@ -25,7 +25,10 @@ type Program struct {
 	ownParams bool
 	plan      *memplan.Plan
 
-	arena   []float32
+	shared  *Arena    // the memory of planned tensors, shared by a Backend's programs
+	bound   []float32 // the arena the slices below point into
+	tensors []*graph.Tensor
+	bufs    [][]float32 // by tensor ID
 	inputs  []hostBuf
 	outputs []hostBuf
 	values  map[*graph.Tensor][]float32
@@ -52,19 +55,27 @@ type boundNode struct {
 	run     kernel
 	in, out [][]float32
 	dead    [][]float32 // planned tensors to poison after the node (Options.Poison)
+	deadIDs []int       // their tensor IDs
 }
 
 // update is one parameter's Adam update.
 type update struct {
-	name string
-	p, g []float32
-	st   *adamState
+	name     string
+	pid, gid int // tensor IDs of the parameter and its gradient
+	p, g     []float32
+	st       *adamState
 }
 
 // Compile plans and binds g for dev. Every node of g runs on each Step, in
 // order, then the Adam updates of opts.Adam. The graph's inputs must be fed
 // to each Step. opts.Params, when set, must be a *Params of g's ParamSet.
 func Compile(dev *cpu.Device, g *graph.Graph, opts backend.Options) (*Program, error) {
+	return compile(dev, g, opts, nil)
+}
+
+// compile is Compile with the arena of planned tensors shared with other
+// programs (nil: the program's own).
+func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena) (*Program, error) {
 	if dev == nil || g == nil {
 		return nil, errors.New("cpuprogram: compile: nil device or graph")
 	}
@@ -129,8 +140,12 @@ func Compile(dev *cpu.Device, g *graph.Graph, opts backend.Options) (*Program, e
 	}
 
 	p.plan = memplan.New(nodes, tensors, pinned, arenaAlign)
-	p.arena = make([]float32, p.plan.ArenaFloats)
-	bufs := make([][]float32, len(tensors))
+	p.shared = arena
+	if p.shared == nil {
+		p.shared = &Arena{}
+	}
+	p.bufs = make([][]float32, len(tensors))
+	bufs := p.bufs
 	for _, t := range tensors {
 		switch t.Role() {
 		case graph.Input:
@@ -144,14 +159,6 @@ func Compile(dev *cpu.Device, g *graph.Graph, opts backend.Options) (*Program, e
 			}
 			bufs[t.ID()] = v
 		}
-		if off := p.plan.Offset[t.ID()]; off >= 0 {
-			bufs[t.ID()] = p.arena[off : off+t.Len() : off+t.Len()]
-		}
-	}
-	for _, t := range tensors { // views, after their roots
-		if r := p.plan.Root[t.ID()]; r != t.ID() {
-			bufs[t.ID()] = bufs[r]
-		}
 	}
 	for i, n := range nodes {
 		run, ok := kernelOf(n.Op())
@@ -159,33 +166,82 @@ func Compile(dev *cpu.Device, g *graph.Graph, opts backend.Options) (*Program, e
 			return nil, fmt.Errorf("cpuprogram: compile: node %v: op %s is not supported on the CPU", n, n.Op().Kind())
 		}
 		bn := boundNode{n: n, run: run}
-		for _, t := range n.Inputs() {
-			bn.in = append(bn.in, bufs[t.ID()])
-		}
-		for _, t := range n.Outputs() {
-			bn.out = append(bn.out, bufs[t.ID()])
-		}
 		if opts.Poison {
-			for _, id := range p.plan.DeadAfter[i] {
-				bn.dead = append(bn.dead, bufs[id])
-			}
+			bn.deadIDs = p.plan.DeadAfter[i]
 		}
 		p.nodes = append(p.nodes, bn)
 	}
 	for _, w := range trained {
-		p.updates = append(p.updates, update{name: w.Name(), p: bufs[w.ID()], g: bufs[opts.Adam.Grads[w].ID()],
+		p.updates = append(p.updates, update{name: w.Name(), pid: w.ID(), gid: opts.Adam.Grads[w].ID(),
 			st: p.params.adamFor(w.Name(), w.Len())})
 	}
 	seen := map[*graph.Tensor]bool{}
 	for _, t := range opts.Outputs {
 		if !seen[t] {
 			seen[t] = true
-			h := hostBuf{t: t, buf: bufs[t.ID()], val: make([]float32, t.Len())}
+			h := hostBuf{t: t, val: make([]float32, t.Len())}
 			p.outputs = append(p.outputs, h)
 			p.values[t] = h.val
 		}
 	}
+	p.tensors = tensors
+	p.shared.reserve(p.plan.ArenaFloats)
+	p.bind()
 	return p, nil
+}
+
+// Arena is the memory of planned tensors, shared by the programs of one
+// Backend: they run one at a time and nothing planned survives a step (the
+// outputs are copied out), so the programs of all of Algorithm 1's phases
+// need the largest plan's memory, not the sum. It grows to the largest
+// plan; a program rebinds to it when it has grown.
+type Arena struct {
+	buf []float32
+}
+
+// reserve grows the arena to at least n floats.
+func (a *Arena) reserve(n int) {
+	if len(a.buf) < n {
+		a.buf = make([]float32, n)
+	}
+}
+
+// bind points every node, update and output at the current arena (planned
+// tensors) and at the inputs and parameters.
+func (p *Program) bind() {
+	arena := p.shared.buf
+	p.bound = arena
+	bufs := p.bufs
+	for _, t := range p.tensors {
+		if off := p.plan.Offset[t.ID()]; off >= 0 {
+			bufs[t.ID()] = arena[off : off+t.Len() : off+t.Len()]
+		}
+	}
+	for _, t := range p.tensors { // views, after their roots
+		if r := p.plan.Root[t.ID()]; r != t.ID() {
+			bufs[t.ID()] = bufs[r]
+		}
+	}
+	for i := range p.nodes {
+		bn := &p.nodes[i]
+		bn.in, bn.out, bn.dead = bn.in[:0], bn.out[:0], bn.dead[:0]
+		for _, t := range bn.n.Inputs() {
+			bn.in = append(bn.in, bufs[t.ID()])
+		}
+		for _, t := range bn.n.Outputs() {
+			bn.out = append(bn.out, bufs[t.ID()])
+		}
+		for _, id := range bn.deadIDs {
+			bn.dead = append(bn.dead, bufs[id])
+		}
+	}
+	for i := range p.updates {
+		u := &p.updates[i]
+		u.p, u.g = bufs[u.pid], bufs[u.gid]
+	}
+	for i := range p.outputs {
+		p.outputs[i].buf = bufs[p.outputs[i].t.ID()]
+	}
 }
 
 // Step runs the program once (see backend.Program).
@@ -224,10 +280,14 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 		copy(in.buf, feeds[in.t])
 	}
 	t1 := time.Now()
+	if len(p.bound) != len(p.shared.buf) || (len(p.bound) > 0 && &p.bound[0] != &p.shared.buf[0]) {
+		p.bind()
+	}
 	nan := float32(math.NaN())
 	if p.poison {
-		for i := range p.arena {
-			p.arena[i] = nan
+		arena := p.shared.buf[:p.plan.ArenaFloats]
+		for i := range arena {
+			arena[i] = nan
 		}
 	}
 	for i := range p.nodes {
@@ -306,7 +366,7 @@ func (p *Program) Stats() backend.Stats {
 // its own.
 func (p *Program) Free() {
 	p.freed = true
-	p.arena, p.nodes, p.inputs, p.updates = nil, nil, nil, nil
+	p.shared, p.bound, p.bufs, p.nodes, p.inputs, p.updates = nil, nil, nil, nil, nil, nil
 	if p.ownParams && p.params != nil {
 		p.params.Free()
 	}

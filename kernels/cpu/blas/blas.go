@@ -179,11 +179,11 @@ func newLibrary(s *symbols, threads int, locked bool) *Library {
 }
 
 // probe returns the time of each GEMM Open compares the libraries on: a
-// large layer at batch 64, a mid-size layer at batch 1 (4 times) and a small
+// large layer at batch 16 (twice), a mid-size layer at batch 1 (4 times) and a small
 // 1-channel layer (8 times); with warmUp true it first runs each shape once
 // untimed.
 func (l *Library) probe(warmUp bool) ([]time.Duration, error) {
-	shapes := [...]struct{ m, n, k, times int }{{128, 3136, 1600, 1}, {128, 49, 1600, 4}, {64, 196, 25, 8}}
+	shapes := [...]struct{ m, n, k, times int }{{128, 784, 1600, 2}, {128, 49, 1600, 4}, {64, 196, 25, 8}}
 	out := make([]time.Duration, len(shapes))
 	for i, s := range shapes {
 		a, b, c := probeData(s.m*s.k), probeData(s.k*s.n), make([]float32, s.m*s.n)

@@ -33,6 +33,15 @@ func (d *Device) Close() {
 	d.gemmScratch = nil
 }
 
+// Library returns the SGEMM library in use and its version, e.g.
+// "onednn 2.6.3", or "none".
+func (d *Device) Library() string {
+	if d.gemm == nil {
+		return "none"
+	}
+	return d.gemm.Name()
+}
+
 // BLAS returns the SGEMM library in use and its threads, e.g.
 // "onednn 2.6.3, 2 threads".
 func (d *Device) BLAS() string {

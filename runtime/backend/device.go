@@ -24,7 +24,7 @@ func (k Kind) String() string {
 	case IntegratedGPU:
 		return "integrated-gpu"
 	case NativeCPU:
-		return "cpu"
+		return "native-cpu"
 	case VirtualGPU:
 		return "virtual-gpu"
 	case VulkanCPU:

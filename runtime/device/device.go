@@ -64,7 +64,7 @@ type Entry struct {
 
 // CPUInfo describes the native CPU backend.
 type CPUInfo struct {
-	BLAS    string `json:"blas"`
+	BLAS    string `json:"blas"` // the SGEMM library and version, e.g. "onednn 2.6.3"
 	Threads int    `json:"threads"`
 }
 
@@ -98,7 +98,7 @@ func List(cfg Config) Listing {
 	} else {
 		e.Available = true
 		e.Device = be.Device()
-		e.CPU = &CPUInfo{BLAS: be.CPU().BLAS(), Threads: be.CPU().Threads()}
+		e.CPU = &CPUInfo{BLAS: be.CPU().Library(), Threads: be.CPU().Threads()}
 		be.Close()
 	}
 	l.Entries = append(l.Entries, e)

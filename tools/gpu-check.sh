@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# gpu-check.sh: the GPU check a session runs when its task is lent the device machine.
+# gpu-check.sh: a one-shot check of the project on a GPU machine prepared from a build machine.
 #
-#   tools/gpu-check.sh prep   here: build the binaries into bin/, download the Vulkan
-#                             loader and validation layer (.gl/), copy the PyTorch peer (.peer/)
-#   tools/gpu-check.sh run    there, in ONE device call:
-#                             command "bash tools/gpu-check.sh run", carry [".gl", "bin", ".peer"],
-#                             timeout_s 540
+#   tools/gpu-check.sh prep   on the build machine: build the binaries into bin/, download the
+#                             Vulkan loader and validation layer (.gl/), copy the PyTorch peer (.peer/)
+#   tools/gpu-check.sh run    on the GPU machine, with .gl, bin and .peer copied there
+#                             (about 9 minutes)
 #
 # `run` lists the devices, runs the selftest, the device-layer and kernel tests with
 # validation on, kbench against PyTorch on CUDA for the same conv shapes, and the peer's

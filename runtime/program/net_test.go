@@ -7,7 +7,7 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
-// aeNet is the test network, adapted from runtime/graph's
+// aeNet is the program tests' network, adapted from runtime/graph's
 // nets_test.go: a conv → BN → leaky ReLU → conv-transpose → tanh
 // auto-encoder and a dense discriminator (with dropout) on its latent code:
 //

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -30,6 +29,7 @@ type Program struct {
 	tensors []*graph.Tensor
 	bufs    [][]float32 // by tensor ID
 	inputs  []hostBuf
+	inputTs []*graph.Tensor
 	outputs []hostBuf
 	values  map[*graph.Tensor][]float32
 	nodes   []boundNode
@@ -83,46 +83,14 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 		return nil, fmt.Errorf("cpuprogram: compile: the graph has an error: %w", err)
 	}
 	tensors, nodes := g.Tensors(), g.Nodes()
-	own := func(what string, t *graph.Tensor) error {
-		if t == nil {
-			return fmt.Errorf("cpuprogram: compile: %s is nil", what)
-		}
-		if id := t.ID(); id < 0 || id >= len(tensors) || tensors[id] != t {
-			return fmt.Errorf("cpuprogram: compile: %s %v is not a tensor of the graph", what, t)
-		}
-		return nil
+	checked, err := backend.Check(g, opts)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprogram: compile: %w", err)
 	}
+	pinned, trained := checked.Pinned, checked.Trained
 	p := &Program{dev: dev, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
-	pinned := map[int]bool{}
-	for _, t := range opts.Outputs {
-		if err := own("output", t); err != nil {
-			return nil, err
-		}
-		pinned[t.ID()] = true
-	}
-	var trained []*graph.Tensor
 	if a := opts.Adam; a != nil {
 		p.hyper = backend.Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
-		if _, err := kernels.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, 1); err != nil {
-			return nil, fmt.Errorf("cpuprogram: compile: %w", err)
-		}
-		for w, gr := range a.Grads {
-			if err := own("adam parameter", w); err != nil {
-				return nil, err
-			}
-			if w.Role() != graph.Param {
-				continue
-			}
-			if err := own(fmt.Sprintf("adam gradient of %q", w.Name()), gr); err != nil {
-				return nil, err
-			}
-			if gr.Len() != w.Len() {
-				return nil, fmt.Errorf("cpuprogram: compile: adam: gradient %v of %v has %d values, want %d", gr, w, gr.Len(), w.Len())
-			}
-			trained = append(trained, w)
-			pinned[gr.ID()] = true
-		}
-		sort.Slice(trained, func(i, j int) bool { return trained[i].ID() < trained[j].ID() })
 	}
 	switch ps := opts.Params.(type) {
 	case nil:
@@ -151,6 +119,7 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 		case graph.Input:
 			b := make([]float32, t.Len())
 			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+			p.inputTs = append(p.inputTs, t)
 			bufs[t.ID()] = b
 		case graph.Param, graph.State:
 			v, err := p.params.value(t.Name())
@@ -318,31 +287,9 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 	return p.values, st, nil
 }
 
-// checkFeeds reports a missing input, a feed of the wrong length or a feed
-// for a tensor that is not one of the graph's inputs.
+// checkFeeds checks the feeds against the graph's inputs (backend.CheckFeeds).
 func (p *Program) checkFeeds(feeds map[*graph.Tensor][]float32) error {
-	for _, in := range p.inputs {
-		v, ok := feeds[in.t]
-		if !ok {
-			return fmt.Errorf("input %v is not fed", in.t)
-		}
-		if len(v) != in.t.Len() {
-			return fmt.Errorf("feed for %v has %d values, want %d", in.t, len(v), in.t.Len())
-		}
-	}
-	if len(feeds) == len(p.inputs) {
-		return nil
-	}
-	for t := range feeds {
-		found := false
-		for _, in := range p.inputs {
-			found = found || in.t == t
-		}
-		if !found {
-			return fmt.Errorf("feed for %v, which is not an input of the graph", t)
-		}
-	}
-	return nil
+	return backend.CheckFeeds(p.inputTs, feeds)
 }
 
 // Counter returns the RNG counter the next Step uses (0 after Compile).

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 
-	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/memplan"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -25,7 +24,8 @@ type Program struct {
 
 	arena   *vk.Buffer // planned activations and gradients, as views into it
 	inputs  []hostBuf  // fed each step
-	outputs []hostBuf  // read back each step
+	inputTs []*graph.Tensor
+	outputs []hostBuf // read back each step
 	values  map[*graph.Tensor][]float32
 	nodes   []nodeBufs
 	updates []update
@@ -98,48 +98,14 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *
 		return nil, fmt.Errorf("program: compile: the graph has an error: %w", err)
 	}
 	tensors, nodes := g.Tensors(), g.Nodes()
-	own := func(what string, t *graph.Tensor) error {
-		if t == nil {
-			return fmt.Errorf("program: compile: %s is nil", what)
-		}
-		if id := t.ID(); id < 0 || id >= len(tensors) || tensors[id] != t {
-			return fmt.Errorf("program: compile: %s %v is not a tensor of the graph", what, t)
-		}
-		return nil
+	checked, err := backend.Check(g, opts)
+	if err != nil {
+		return nil, fmt.Errorf("program: compile: %w", err)
 	}
+	pinned, trained := checked.Pinned, checked.Trained
 	p = &Program{lib: lib, strategy: s, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
-	for _, t := range opts.Outputs {
-		if err := own("output", t); err != nil {
-			return nil, err
-		}
-	}
-	pinned := map[int]bool{}
-	for _, t := range opts.Outputs {
-		pinned[t.ID()] = true
-	}
-	var trained []*graph.Tensor
 	if a := opts.Adam; a != nil {
 		p.hyper = Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
-		if _, err := kernels.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, 1); err != nil {
-			return nil, fmt.Errorf("program: compile: %w", err)
-		}
-		for w, gr := range a.Grads {
-			if err := own("adam parameter", w); err != nil {
-				return nil, err
-			}
-			if w.Role() != graph.Param {
-				continue
-			}
-			if err := own(fmt.Sprintf("adam gradient of %q", w.Name()), gr); err != nil {
-				return nil, err
-			}
-			if gr.Len() != w.Len() {
-				return nil, fmt.Errorf("program: compile: adam: gradient %v of %v has %d values, want %d", gr, w, gr.Len(), w.Len())
-			}
-			trained = append(trained, w)
-			pinned[gr.ID()] = true
-		}
-		sort.Slice(trained, func(i, j int) bool { return trained[i].ID() < trained[j].ID() })
 	}
 	if opts.Params != nil {
 		dp, ok := opts.Params.(*DeviceParams)
@@ -233,6 +199,7 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 				return nil, fmt.Errorf("program: compile: input %v: %w", t, err)
 			}
 			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+			p.inputTs = append(p.inputTs, t)
 			bufs[t.ID()] = b
 		case graph.Param, graph.State:
 			b, err := p.params.buffer(t.Name())

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -115,31 +116,9 @@ func (p *Program) run() error {
 	return nil
 }
 
-// checkFeeds reports a missing input, a feed of the wrong length or a feed
-// for a tensor that is not one of the graph's inputs.
+// checkFeeds checks the feeds against the graph's inputs (backend.CheckFeeds).
 func (p *Program) checkFeeds(feeds map[*graph.Tensor][]float32) error {
-	for _, in := range p.inputs {
-		v, ok := feeds[in.t]
-		if !ok {
-			return fmt.Errorf("input %v is not fed", in.t)
-		}
-		if len(v) != in.t.Len() {
-			return fmt.Errorf("feed for %v has %d values, want %d", in.t, len(v), in.t.Len())
-		}
-	}
-	if len(feeds) == len(p.inputs) {
-		return nil
-	}
-	for t := range feeds {
-		found := false
-		for _, in := range p.inputs {
-			found = found || in.t == t
-		}
-		if !found {
-			return fmt.Errorf("feed for %v, which is not an input of the graph", t)
-		}
-	}
-	return nil
+	return backend.CheckFeeds(p.inputTs, feeds)
 }
 
 // Counter returns the RNG counter the next Step uses (0 after Compile).

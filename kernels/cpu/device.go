@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"runtime"
-	"sync"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 )
@@ -35,6 +34,13 @@ type Device struct {
 	// per thread, created on first use.
 	invariant, serial bool
 	workers           []*Device
+	// invariantShapes records, per SGEMM shape of the batch-invariant
+	// kernels, whether several images may share one call (imagesPerGemm).
+	invariantShapes map[chunkShape]bool
+
+	// team runs the parts of parallel kernels; it is shared with the
+	// BatchInvariant view and made on first use.
+	team *team
 }
 
 // Options configure a Device.
@@ -65,17 +71,15 @@ func (d *Device) parallel(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(parts - 1)
-	for i := 1; i < parts; i++ {
-		lo, hi := n*i/parts, n*(i+1)/parts
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
+	d.teamOf().run(parts, func(i int) { fn(n*i/parts, n*(i+1)/parts) })
+}
+
+// teamOf returns d's team, made on first use.
+func (d *Device) teamOf() *team {
+	if d.team == nil {
+		d.team = &team{}
 	}
-	fn(0, n/parts)
-	wg.Wait()
+	return d.team
 }
 
 // threadsOrDefault returns n, or GOMAXPROCS when n <= 0.

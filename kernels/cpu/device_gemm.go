@@ -30,6 +30,9 @@ func (d *Device) Close() {
 	if d.gemm != nil {
 		d.gemm.Close()
 	}
+	if d.team != nil {
+		d.team.close()
+	}
 	d.gemmScratch = nil
 }
 

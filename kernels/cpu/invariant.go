@@ -1,9 +1,8 @@
 package cpu
 
 import (
-	"sync"
-
 	"github.com/ocgan-vk/ocgan/kernels"
+	"math"
 )
 
 // invariantGroups is the number of output-channel groups a batch-invariant
@@ -29,8 +28,106 @@ const invariantGroups = 2
 // as much per core as two threads reach on the whole-batch GEMMs.
 func (d *Device) BatchInvariant() *Device {
 	v := &Device{threads: d.threads, gemm: d.gemm, gemmGrain: d.gemmGrain, gemmBlock: d.gemmBlock,
-		gemmColBlock: d.gemmColBlock, invariant: true}
+		gemmColBlock: d.gemmColBlock, invariant: true, team: d.teamOf(), invariantShapes: map[chunkShape]bool{}}
 	return v
+}
+
+// invariantChunk is the most images one SGEMM of a batch-invariant kernel
+// multiplies side by side, where the SGEMM library gives each column the
+// same bits at any column count (see imagesPerGemm). Measured with oneDNN
+// on the 2-core AVX-512 build machine, one thread: the per-image GEMMs of
+// enc2, enc3, dec2 and dec3 ran at 140–156 GFLOP/s one image at a time,
+// 167–199 two at a time and 192–215 eight at a time.
+const invariantChunk = 8
+
+// chunkShape is an SGEMM of a batch-invariant kernel: op(A) is m×k with row
+// stride lda (A transposed when transA), B is k×cols per image.
+type chunkShape struct {
+	transA          bool
+	m, k, lda, cols int
+}
+
+// imagesPerGemm returns how many of n images one SGEMM of a layer's
+// batch-invariant kernel takes: up to invariantChunk where, for every
+// output-channel group of the layer's k channels (mult·(k1-k0) rows of A
+// each), the library gives a column the same bits whether its image is
+// multiplied alone or beside others (columnInvariant, measured once per
+// shape), else 1. oneDNN's SGEMM passes; OpenBLAS's, whose results depend
+// on the column count, does not.
+func (d *Device) imagesPerGemm(s chunkShape, k, mult, n int) int {
+	if n <= 1 {
+		return 1
+	}
+	for gi := range min(invariantGroups, k) {
+		k0, k1 := groupRange(k, gi)
+		s.m = (k1 - k0) * mult
+		ok, known := d.invariantShapes[s]
+		if !known {
+			ok = columnInvariant(d.gemm.SgemmSerial, s, invariantChunk)
+			if d.invariantShapes == nil {
+				d.invariantShapes = map[chunkShape]bool{}
+			}
+			d.invariantShapes[s] = ok
+		}
+		if !ok {
+			return 1
+		}
+	}
+	return min(n, invariantChunk)
+}
+
+// sgemmFunc is the signature of blas.Library.SgemmSerial.
+type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error
+
+// columnInvariant reports whether gemm gives every column of A·B the same
+// bits when B holds one image's s.cols columns as when it holds 2…c images'
+// side by side, at each image's position. The operands are random and the
+// images all the same, so a summation order that depends on the column
+// count or position shows as a difference.
+func columnInvariant(gemm sgemmFunc, s chunkShape, c int) bool {
+	aRows, aCols := s.m, s.k
+	if s.transA {
+		aRows, aCols = s.k, s.m
+	}
+	seed := uint32(2463534242)
+	random := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			seed ^= seed << 13
+			seed ^= seed >> 17
+			seed ^= seed << 5
+			v[i] = float32(seed)/(1<<31) - 1
+		}
+		return v
+	}
+	a, one := random((aRows-1)*s.lda+aCols), random(s.k*s.cols)
+	want := make([]float32, s.m*s.cols)
+	if gemm(s.transA, false, s.m, s.cols, s.k, 1, a, s.lda, one, s.cols, 0, want, s.cols) != nil {
+		return false
+	}
+	for n := 2; n <= c; n++ {
+		b, got := make([]float32, s.k*n*s.cols), make([]float32, s.m*n*s.cols)
+		for r := range s.k {
+			for i := range n {
+				copy(b[(r*n+i)*s.cols:(r*n+i+1)*s.cols], one[r*s.cols:(r+1)*s.cols])
+			}
+		}
+		if gemm(s.transA, false, s.m, n*s.cols, s.k, 1, a, s.lda, b, n*s.cols, 0, got, n*s.cols) != nil {
+			return false
+		}
+		for r := range s.m {
+			for i := range n {
+				g := got[(r*n+i)*s.cols : (r*n+i+1)*s.cols]
+				for j, v := range want[r*s.cols : (r+1)*s.cols] {
+					if math.Float32bits(g[j]) != math.Float32bits(v) {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
 }
 
 // groupRange returns the output channels [k0, k1) of group g of k channels.
@@ -52,15 +149,7 @@ func (d *Device) eachTask(n int, fn func(w *Device, lo, hi int) error) error {
 		return fn(d.workers[0], 0, n)
 	}
 	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for j := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[j] = fn(d.workers[j], n*j/parts, n*(j+1)/parts)
-		}()
-	}
-	wg.Wait()
+	d.teamOf().run(parts, func(j int) { errs[j] = fn(d.workers[j], n*j/parts, n*(j+1)/parts) })
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -82,52 +171,99 @@ func addBias(y, bias []float32, k0, k1, hw int) {
 }
 
 // conv2dForwardEach is Conv2DForward image by image (see BatchInvariant):
-// per image, its im2col columns, then per output-channel group one
-// single-threaded SGEMM writing NCHW directly.
+// per chunk of images (imagesPerGemm), their im2col columns, then per
+// output-channel group one single-threaded SGEMM; a one-image chunk writes
+// NCHW directly, a larger one through scratch.
 func (d *Device) conv2dForwardEach(p kernels.Conv2DParams, x, w, b, y []float32) error {
 	g := conv2dGeom(p).withN(1)
 	ohw, rows := g.oh*g.ow, g.rows()
 	xs, ys := p.C*p.H*p.W, p.K*ohw
 	groups := min(invariantGroups, p.K)
-	return d.eachTask(p.N*groups, func(wd *Device, lo, hi int) error {
-		col := wd.scratch(rows * ohw)[0]
+	chunk := d.imagesPerGemm(chunkShape{k: rows, lda: rows, cols: ohw}, p.K, 1, p.N)
+	chunks := (p.N + chunk - 1) / chunk
+	return d.eachTask(chunks*groups, func(wd *Device, lo, hi int) error {
+		buf := wd.scratch(rows*ohw*chunk, channelMajorLen(chunk, (p.K+groups-1)/groups*ohw*chunk))
+		col, out := buf[0], buf[1]
 		last := -1
 		for t := lo; t < hi; t++ {
-			i, gi := t/groups, t%groups
-			if i != last {
-				wd.im2col(g, x[i*xs:(i+1)*xs], col)
-				last = i
+			ci, gi := t/groups, t%groups
+			i0, i1 := p.N*ci/chunks, p.N*(ci+1)/chunks
+			n := i1 - i0
+			if ci != last {
+				wd.im2col(g.withN(n), x[i0*xs:i1*xs], col)
+				last = ci
 			}
 			k0, k1 := groupRange(p.K, gi)
-			yi := y[i*ys : (i+1)*ys]
-			if err := wd.sgemm(opConv2D, false, false, k1-k0, ohw, rows, w[k0*rows:], rows, col, ohw, 0, yi[k0*ohw:], ohw); err != nil {
+			if n == 1 {
+				yi := y[i0*ys : i1*ys]
+				if err := wd.sgemm(opConv2D, false, false, k1-k0, ohw, rows, w[k0*rows:], rows, col, ohw, 0, yi[k0*ohw:], ohw); err != nil {
+					return err
+				}
+				if b != nil {
+					addBias(yi, b, k0, k1, ohw)
+				}
+				continue
+			}
+			if err := wd.sgemm(opConv2D, false, false, k1-k0, n*ohw, rows, w[k0*rows:], rows, col, n*ohw, 0, out, n*ohw); err != nil {
 				return err
 			}
-			if b != nil {
-				addBias(yi, b, k0, k1, ohw)
-			}
+			scatterChannels(n, p.K, ohw, k0, k1, out, y[i0*ys:i1*ys], b)
 		}
 		return nil
 	})
 }
 
+// scatterChannels copies src [k1-k0, n·s], channels [k0, k1) of n images
+// side by side, into those channels of dst [n, k, s], adding bias[c] to
+// channel c when bias is not nil.
+func scatterChannels(n, k, s, k0, k1 int, src, dst, bias []float32) {
+	for c := k0; c < k1; c++ {
+		var bc float32
+		if bias != nil {
+			bc = bias[c]
+		}
+		for i := range n {
+			in := src[((c-k0)*n+i)*s : ((c-k0)*n+i+1)*s]
+			out := dst[(i*k+c)*s : (i*k+c+1)*s]
+			for j, v := range in {
+				out[j] = v + bc
+			}
+		}
+	}
+}
+
 // convTranspose2dForwardEach is ConvTranspose2DForward image by image (see
-// BatchInvariant): per image and output-channel group, the group's columns
-// Wᵀ·x by one single-threaded SGEMM, summed into the group's channels.
+// BatchInvariant): per chunk of images (imagesPerGemm) and output-channel
+// group, the group's columns Wᵀ·x by one single-threaded SGEMM, summed into
+// the group's channels.
 func (d *Device) convTranspose2dForwardEach(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
 	g := convTranspose2dGeom(p).withN(1)
 	hw, kk, rows := p.H*p.W, p.KH*p.KW, g.rows()
 	xs, ys := p.C*hw, p.K*g.h*g.w
 	groups := min(invariantGroups, p.K)
-	return d.eachTask(p.N*groups, func(wd *Device, lo, hi int) error {
-		col := wd.scratch((p.K + groups - 1) / groups * kk * hw)[0]
+	chunk := d.imagesPerGemm(chunkShape{transA: true, k: p.C, lda: rows, cols: hw}, p.K, kk, p.N)
+	chunks := (p.N + chunk - 1) / chunk
+	return d.eachTask(chunks*groups, func(wd *Device, lo, hi int) error {
+		buf := wd.scratch((p.K+groups-1)/groups*kk*hw*chunk, channelMajorLen(chunk, xs*chunk))
+		col, xc := buf[0], buf[1]
+		last := -1
 		for t := lo; t < hi; t++ {
-			i, gi := t/groups, t%groups
+			ci, gi := t/groups, t%groups
+			i0, i1 := p.N*ci/chunks, p.N*(ci+1)/chunks
+			n := i1 - i0
+			xi := x[i0*xs : i1*xs]
+			if n > 1 {
+				if ci != last {
+					wd.toChannelMajor(n, p.C, hw, xi, xc)
+					last = ci
+				}
+				xi = xc[:n*xs]
+			}
 			k0, k1 := groupRange(p.K, gi)
-			if err := wd.sgemm(opConvT2D, true, false, (k1-k0)*kk, hw, p.C, w[k0*kk:], rows, x[i*xs:(i+1)*xs], hw, 0, col, hw); err != nil {
+			if err := wd.sgemm(opConvT2D, true, false, (k1-k0)*kk, n*hw, p.C, w[k0*kk:], rows, xi, n*hw, 0, col, n*hw); err != nil {
 				return err
 			}
-			wd.col2im(g, k0, k1, col, y[i*ys:(i+1)*ys], b)
+			wd.col2im(g.withN(n), k0, k1, col, y[i0*ys:i1*ys], b)
 		}
 		return nil
 	})

@@ -11,8 +11,11 @@ import (
 
 // TestBatchInvariantForward checks that the batch-invariant forward kernels
 // give every image the same bits whatever the batch it is in and the
-// Device's thread count: each image of a batch of 11 equals the same image
-// alone, and in a batch of 3, on 1, 2 and 3 threads.
+// Device's thread count: each image of a batch of 11 (SGEMMs of up to 6
+// images where the library allows it) equals the same image alone, in a
+// batch of 3 and in one of 10, on 1, 2 and 3 threads. Run it with
+// OCGAN_BLAS=openblas too: that library's columns depend on the column
+// count, and the kernels must see it and multiply one image at a time.
 func TestBatchInvariantForward(t *testing.T) {
 	openGemmDevices(t) // skips without an SGEMM library
 	var devs []*Device
@@ -67,7 +70,7 @@ func TestBatchInvariantForward(t *testing.T) {
 			t.Fatalf("%s: %v", l.name, err)
 		}
 		for di, d := range devs {
-			for _, batch := range []int{1, 3} {
+			for _, batch := range []int{1, 3, 10} {
 				for i0 := 0; i0+batch <= n; i0 += 4 {
 					y := kerneltest.Poisoned(batch * l.outs)
 					if err := l.run(d, batch, x[i0*l.in:(i0+batch)*l.in], w, b, y); err != nil {
@@ -79,4 +82,108 @@ func TestBatchInvariantForward(t *testing.T) {
 			}
 		}
 	}
+}
+
+// naiveSgemm is C = A·B (beta 0, alpha 1) in a fixed summation order, a
+// column-invariant SGEMM for columnInvariant's tests.
+func naiveSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	for i := range m {
+		for j := range n {
+			var s float32
+			for p := range k {
+				av := a[i*lda+p]
+				if transA {
+					av = a[p*lda+i]
+				}
+				s += av * b[p*ldb+j]
+			}
+			c[i*ldc+j] = s
+		}
+	}
+	return nil
+}
+
+// TestColumnInvariant checks the measurement that lets the batch-invariant
+// kernels multiply several images at once: a fixed-order SGEMM passes, one
+// whose summation order depends on the column count or on a column's
+// position fails, and so does one that returns an error.
+func TestColumnInvariant(t *testing.T) {
+	reversed := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+		b []float32, ldb int, beta float32, c []float32, ldc int) error {
+		if err := naiveSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); err != nil || n <= 7 {
+			return err
+		}
+		// Beyond 7 columns, sum the last column in reverse order.
+		for i := range m {
+			var s float32
+			for p := k - 1; p >= 0; p-- {
+				av := a[i*lda+p]
+				if transA {
+					av = a[p*lda+i]
+				}
+				s += av * b[p*ldb+n-1]
+			}
+			c[i*ldc+n-1] = s
+		}
+		return nil
+	}
+	blocked := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+		b []float32, ldb int, beta float32, c []float32, ldc int) error {
+		// The inner dimension in halves when there are more than 7 columns.
+		if n <= 7 {
+			return naiveSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		}
+		h := k / 2
+		lo, hi := make([]float32, m*n), make([]float32, m*n)
+		offA := h
+		if transA {
+			offA = h * lda
+		}
+		naiveSgemm(transA, transB, m, n, h, alpha, a, lda, b, ldb, 0, lo, n)
+		naiveSgemm(transA, transB, m, n, k-h, alpha, a[offA:], lda, b[h*ldb:], ldb, 0, hi, n)
+		for i := range m {
+			for j := range n {
+				c[i*ldc+j] = lo[i*n+j] + hi[i*n+j]
+			}
+		}
+		return nil
+	}
+	failing := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+		b []float32, ldb int, beta float32, c []float32, ldc int) error {
+		if n > 7 {
+			return fmt.Errorf("refused")
+		}
+		return naiveSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+	for _, s := range []chunkShape{{false, 5, 37, 41, 7}, {true, 6, 13, 9, 7}} {
+		for _, tc := range []struct {
+			name string
+			gemm sgemmFunc
+			want bool
+		}{{"fixed order", naiveSgemm, true}, {"last column reversed", reversed, false}, {"inner dimension split", blocked, false}, {"error", failing, false}} {
+			if got := columnInvariant(tc.gemm, s, 3); got != tc.want {
+				t.Errorf("%+v, %s: columnInvariant = %v, want %v", s, tc.name, got, tc.want)
+			}
+		}
+	}
+}
+
+// TestImagesPerGemm reports what the installed SGEMM library allows at the
+// OCGAN layer shapes, and checks that the answer is kept per shape and is 1
+// for a batch of one.
+func TestImagesPerGemm(t *testing.T) {
+	d := openGemmDevices(t)[0].BatchInvariant()
+	enc2 := chunkShape{k: 1600, lda: 1600, cols: 49}
+	if got := d.imagesPerGemm(enc2, 128, 1, 1); got != 1 {
+		t.Errorf("batch of one: %d images per SGEMM, want 1", got)
+	}
+	got := d.imagesPerGemm(enc2, 128, 1, 256)
+	if got != 1 && got != invariantChunk {
+		t.Errorf("enc2 at batch 256: %d images per SGEMM, want 1 or %d", got, invariantChunk)
+	}
+	if len(d.invariantShapes) != 1 {
+		t.Errorf("%d shapes measured for one layer of two equal groups, want 1", len(d.invariantShapes))
+	}
+	t.Logf("%s: enc2 forward multiplies %d images per SGEMM", d.Library(), got)
 }

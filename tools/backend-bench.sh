@@ -42,7 +42,8 @@ rows = [
   ("scoring, batch 256 (images/s)", [o["score_images_per_s"] for o in ours], [p["score"]["images_per_s"] for p in peer], True),
   ("scoring, batch 1, median (ms)", [o["score_batch1_ms"] for o in ours], [1000 * p["score"]["median_s"] for p in peer1], False),
   ("scoring, batch 1, p99 (ms, ours)", [o["score_batch1_p99_ms"] for o in ours], None, False),
-  ("peak RSS (MiB)", [o["peak_rss_mib"] for o in ours], [p["peak_rss_mib"] for p in peer], False),
+  ("peak RSS of the process (MiB)", [o["peak_rss_mib"] for o in ours], [p["peak_rss_mib"] for p in peer], False),
+  ("peak RSS while training (MiB, ours)", [o["train_peak_rss_mib"] for o in ours], None, False),
 ]
 print(f"device: {ours[0]['device']} [{ours[0]['backend']}: {ours[0]['detail']}]; {n} alternating rounds; median (min-max)")
 print(f"{'measurement':46s} {'ocgan':>24s} {'PyTorch peer':>24s} {'ours/peer':>10s}")

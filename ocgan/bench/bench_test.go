@@ -27,10 +27,13 @@ func TestRunReportsEveryPart(t *testing.T) {
 		t.Errorf("report header or counts wrong: %+v", r)
 	}
 	for name, v := range map[string]float64{"train": r.TrainImagesPerSec, "ae": r.AETrainImagesPerSec,
-		"score": r.ScoreImagesPerSec, "batch1": r.ScoreBatch1MS, "p99": r.ScoreBatch1P99MS, "rss": r.PeakRSSMiB} {
+		"score": r.ScoreImagesPerSec, "batch1": r.ScoreBatch1MS, "p99": r.ScoreBatch1P99MS, "rss": r.PeakRSSMiB, "train rss": r.TrainPeakRSSMiB} {
 		if !(v > 0) {
 			t.Errorf("%s = %v, want > 0", name, v)
 		}
+	}
+	if r.TrainPeakRSSMiB > r.PeakRSSMiB {
+		t.Errorf("peak RSS while training %v > peak RSS of the run %v", r.TrainPeakRSSMiB, r.PeakRSSMiB)
 	}
 	if r.ScoreBatch1P99MS < r.ScoreBatch1MS {
 		t.Errorf("p99 %v < median %v", r.ScoreBatch1P99MS, r.ScoreBatch1MS)

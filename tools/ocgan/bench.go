@@ -73,6 +73,6 @@ func runBench(e *env) error {
 	row(fmt.Sprintf("train AE-only (bs %d)", r.AETrain.ImagesPerBatch), r.AETrain)
 	row(fmt.Sprintf("score En+De+MSE (bs %d)", r.Score.ImagesPerBatch), r.Score)
 	row("score batch 1", r.Batch1)
-	fmt.Fprintf(e.stdout, "peak RSS: %.1f MiB\n", r.PeakRSSMiB)
+	fmt.Fprintf(e.stdout, "peak RSS: %.1f MiB while training (Algorithm 1), %.1f MiB in all\n", r.TrainPeakRSSMiB, r.PeakRSSMiB)
 	return nil
 }

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"math"
+
 	"github.com/ocgan-vk/ocgan/kernels"
 )
 
@@ -46,19 +48,32 @@ func (d *Device) dropout(op, inName, outName string, p kernels.DropoutParams, in
 	}
 	n := len(out)
 	div := 1 - float64(p.P)
+	thr := keepThreshold(p.P)
 	d.parallel((n+3)/4, grainHeavy/4, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			w := kernels.PhiloxBlock(p.Seed, p.Counter, uint32(b))
+			w := philoxBlock(p.Seed, p.Counter, uint32(b))
 			e := min(4*b+4, n)
 			src, dst := in[4*b:e], out[4*b:e]
 			for j := range dst {
-				if kernels.Uniform01(w[j]) >= p.P {
-					dst[j] = float32(float64(src[j]) / div)
-				} else {
-					dst[j] = 0
-				}
+				// Without a branch, which the random mask would
+				// mispredict half the time.
+				v := float32(float64(src[j]) / div)
+				dst[j] = math.Float32frombits(math.Float32bits(v) &^ dropMask(w[j], thr))
 			}
 		}
 	})
 	return nil
+}
+
+// keepThreshold returns the least w>>8 that dropout keeps at probability p
+// in [0, 1): kernels.Uniform01(w) = (w>>8)·2⁻²⁴ exactly, so it is at least p
+// when w>>8 is at least ⌈p·2²⁴⌉ (exact in float64).
+func keepThreshold(p float32) uint32 {
+	return uint32(math.Ceil(float64(p) * (1 << 24)))
+}
+
+// dropMask returns all ones when dropout drops the element of random word
+// w (w>>8 below thr), else 0.
+func dropMask(w, thr uint32) uint32 {
+	return uint32(int32(w>>8-thr) >> 31)
 }

@@ -61,3 +61,31 @@ func TestDropoutRejectsBadArguments(t *testing.T) {
 		wantErr(t, c.name, c.err, c.parts...)
 	}
 }
+
+// TestDropoutKeepRule checks the integer form of dropout's keep rule against
+// the reference's, kernels.Uniform01(w) >= P, at and around the threshold of
+// probabilities whose P·2²⁴ is and is not an integer, and at the ends of
+// the word range.
+func TestDropoutKeepRule(t *testing.T) {
+	for _, p := range []float32{0, 0.25, 0.5, 0.2, 0.3, 0.999, 1 - 1.0/(1<<24), 1.0 / (1 << 24), 0.7} {
+		thr := keepThreshold(p)
+		var words []uint32
+		for _, base := range []uint32{0, thr, 1<<24 - 1} {
+			for delta := -2; delta <= 2; delta++ {
+				v := int64(base) + int64(delta)
+				if v < 0 || v >= 1<<24 {
+					continue
+				}
+				for _, low := range []uint32{0, 0xff} {
+					words = append(words, uint32(v)<<8|low)
+				}
+			}
+		}
+		for _, w := range words {
+			want := kernels.Uniform01(w) >= p
+			if got := dropMask(w, thr) == 0; got != want {
+				t.Errorf("P=%v word %#x: kept %v, want %v", p, w, got, want)
+			}
+		}
+	}
+}

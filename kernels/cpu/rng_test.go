@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math/rand"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -47,4 +48,16 @@ func TestRNGEmptyAndLimit(t *testing.T) {
 		t.Fatal("a stream of 2^34+1 elements was accepted")
 	}
 	must(t, checkStream("rng: fill_normal", 4<<32))
+}
+
+// TestPhiloxBlock checks the register form of the generator against
+// kernels.PhiloxBlock on random seeds, counters and block indices.
+func TestPhiloxBlock(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for range 1000 {
+		seed, counter, b := rng.Uint64(), rng.Uint64(), rng.Uint32()
+		if got, want := philoxBlock(seed, counter, b), kernels.PhiloxBlock(seed, counter, b); got != want {
+			t.Fatalf("seed %#x counter %#x block %d: %x, want %x", seed, counter, b, got, want)
+		}
+	}
 }

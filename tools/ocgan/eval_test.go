@@ -253,7 +253,7 @@ func TestScoreFoldersAndIDX(t *testing.T) {
 		t.Errorf("score --timing table: exit %d\n%s", code, out)
 	}
 	code, _, stderr = runCLI(t, "score", "--model", model, t.TempDir())
-	if code != exitRuntime || !strings.Contains(stderr, "no PNG or JPEG") {
+	if code != exitRuntime || !strings.Contains(stderr, "no .png, .jpg or .jpeg files") {
 		t.Errorf("score of an empty folder: exit %d\n%s", code, stderr)
 	}
 }

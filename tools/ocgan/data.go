@@ -80,8 +80,10 @@ func (d *dataFlags) split(geo model.Geometry) (*dataset.Split, error) {
 			if d.protocol == 2 {
 				return nil, usageError{errFolderProtocol}
 			}
-			return dataset.Protocol1(all, d.class, d.seed)
+			s, err := dataset.Protocol1(all, d.class, d.seed)
+			return s, withImagesHint(err)
 		}
+		err = withImagesHint(err)
 	case datasetImages:
 		s, _, err := d.imagesSplit(opts)
 		return s, err

@@ -147,6 +147,15 @@ func checkKindFlags(fs *pflag.FlagSet, d dataFlags) error {
 	return nil
 }
 
+// withImagesHint points from a folder that is not class folders, or has
+// no other class than the normal one, to --dataset images.
+func withImagesHint(err error) error {
+	if errors.Is(err, dataset.ErrNoClasses) || errors.Is(err, dataset.ErrSplit) {
+		return fmt.Errorf("%w (for a folder of normal images alone: --dataset images, or no --dataset)", err)
+	}
+	return err
+}
+
 // classNames returns the class folders of --dataset folder (nil for the
 // other kinds, whose classes are numbers).
 func (d *dataFlags) classNames() ([]string, error) {
@@ -155,7 +164,7 @@ func (d *dataFlags) classNames() ([]string, error) {
 	}
 	names, err := dataset.ClassFolders(d.path)
 	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
+		return nil, withImagesHint(fmt.Errorf("--data: %w", err))
 	}
 	return names, nil
 }

@@ -349,6 +349,8 @@ func TestOwnImagesErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("\x89PNG\r\n\x1a\nnot really"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	single := filepath.Join(root, "single")
+	writeShapes(t, filepath.Join(single, "good"), 0, 3, 30, 22, false)
 	classes := filepath.Join(root, "classes")
 	writeShapes(t, filepath.Join(classes, "bar"), 0, 1, 30, 22, false)
 	writeShapes(t, filepath.Join(classes, "disc"), 1, 1, 30, 22, false)
@@ -382,6 +384,8 @@ func TestOwnImagesErrors(t *testing.T) {
 		{train("--data", classes, "--class", "cone"), exitUsage, []string{"--class", "cone", "0 bar, 1 disc"}},
 		{train("--data", classes, "--class", "2"), exitUsage, []string{"--class 2", "2 class folders"}},
 		{train("--data", o.data, "--class", "1"), exitUsage, []string{"--class does not apply"}},
+		{train("--dataset", "folder", "--data", one), exitRuntime, []string{"no class folders", "--dataset images"}},
+		{train("--dataset", "folder", "--data", single), exitRuntime, []string{"out-of-class", "--dataset images"}},
 		{[]string{"eval", "--model", model, "--normal", o.test}, exitUsage, []string{"--novel"}},
 		{[]string{"eval", "--model", model, "--normal", o.test, "--novel", o.novel, "--dataset", "mnist"}, exitUsage, []string{"--dataset"}},
 		{[]string{"eval", "--model", model, "--normal", o.test, "--novel", o.novel, "--worst", "-1"}, exitUsage, []string{"--worst"}},

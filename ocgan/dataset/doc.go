@@ -1,7 +1,9 @@
 // Package dataset reads the image data sets OCGAN trains on (MNIST and
 // Fashion-MNIST IDX files, CIFAR-10 binary batches, image folders such as
-// COIL-100) into float32 CHW images in [-1, 1] with integer class labels, and
-// builds the seeded one-class splits of the paper's two protocols.
+// COIL-100, and folders of normal images alone) into float32 CHW images in
+// [-1, 1] with integer class labels, tells their layouts apart, and builds
+// the seeded one-class splits of the paper's two protocols and the
+// validation hold-out of normal images alone.
 //
 // Conventions, shared by every reader:
 //

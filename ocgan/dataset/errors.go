@@ -28,6 +28,8 @@ var (
 	ErrNoClasses = errors.New("dataset: no classes")
 	// ErrEmptyClass: a class folder holds no images.
 	ErrEmptyClass = errors.New("dataset: empty class folder")
+	// ErrNoImages: a folder holds no images (nor data set files) at any depth.
+	ErrNoImages = errors.New("dataset: no images")
 	// ErrNotFound: a data set's files are not on this machine.
 	ErrNotFound = errors.New("dataset: data not found")
 	// ErrBadOptions: invalid Options, indices, classes or shapes.

@@ -42,44 +42,71 @@ func ReadImageFolder(root string, opts Options) (*Dataset, []string, error) {
 	if err := opts.check(); err != nil {
 		return nil, nil, err
 	}
-	entries, err := os.ReadDir(root)
+	classes, err := ClassFolders(root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("dataset: %w", err)
+		return nil, nil, err
 	}
-	var classes []string
 	var files []imageFile
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		dir := filepath.Join(root, e.Name())
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			continue
-		}
-		inner, err := os.ReadDir(dir)
+	for label, name := range classes {
+		dir := filepath.Join(root, name)
+		inner, err := directImages(dir)
 		if err != nil {
-			return nil, nil, fmt.Errorf("dataset: %w", err)
+			return nil, nil, err
 		}
-		label := len(classes)
-		before := len(files)
+		if len(inner) == 0 {
+			return nil, nil, errFile(dir, ErrEmptyClass, "no .png, .jpg or .jpeg files for class %d %q", label, name)
+		}
 		for _, f := range inner {
-			if !f.IsDir() && !strings.HasPrefix(f.Name(), ".") && IsImageName(f.Name()) {
-				files = append(files, imageFile{path: filepath.Join(dir, f.Name()), label: label})
-			}
+			files = append(files, imageFile{path: f, label: label})
 		}
-		if len(files) == before {
-			return nil, nil, errFile(dir, ErrEmptyClass, "no .png, .jpg or .jpeg files for class %d %q", label, e.Name())
-		}
-		classes = append(classes, e.Name())
-	}
-	if len(classes) == 0 {
-		return nil, nil, errFile(root, ErrNoClasses, "no class folders (want %s/<class>/*.png|*.jpg)", root)
 	}
 	d, err := decodeFiles(files, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	return d, classes, nil
+}
+
+// ClassFolders returns the class names of an image folder as ReadImageFolder
+// numbers them: root's sub-folders (symbolic links to folders included,
+// names starting with "." skipped) in sorted name order, so class id i is
+// the folder ClassFolders(root)[i]. A root without sub-folders is an error
+// wrapping ErrNoClasses.
+func ClassFolders(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	var classes []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if st, err := os.Stat(filepath.Join(root, e.Name())); err != nil || !st.IsDir() {
+			continue
+		}
+		classes = append(classes, e.Name())
+	}
+	if len(classes) == 0 {
+		return nil, errFile(root, ErrNoClasses, "no class folders (want %s/<class>/*.png|*.jpg)", root)
+	}
+	return classes, nil
+}
+
+// directImages returns the PNG and JPEG files directly in dir (not in its
+// sub-folders; names starting with "." skipped), in sorted name order.
+func directImages(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	var files []string
+	for _, f := range entries {
+		if !f.IsDir() && !strings.HasPrefix(f.Name(), ".") && IsImageName(f.Name()) {
+			files = append(files, filepath.Join(dir, f.Name()))
+		}
+	}
+	return files, nil
 }
 
 // ReadCOIL100 reads COIL-100's flat folder: files named obj<N>__<angle>.png

@@ -128,12 +128,40 @@ func Protocol2(train, test *Dataset, class int, seed uint64) (*Split, error) {
 	return buildSplit(class, train, test, trainIdx, valIdx, testIdx, novel)
 }
 
+// HoldOut splits images of the normal class alone (no class labels, no
+// novel images) into Train and Val: the n images are shuffled with a PCG
+// stream seeded by seed and the first round(share·n) (round half to even,
+// kept within [1, n−1]) become Val, the rest Train. Test and Novel are
+// empty; Class is 0. It needs at least 2 images and 0 < share < 1. The same
+// images and seed give the same split on every platform and Go version.
+func HoldOut(normal *Dataset, share float64, seed uint64) (*Split, error) {
+	if !(share > 0 && share < 1) {
+		return nil, fmt.Errorf("%w: validation share %v, want 0 < share < 1", ErrBadOptions, share)
+	}
+	if normal.Len() < 2 {
+		return nil, fmt.Errorf("%w: %d image(s); holding out a validation share needs at least 2 (one to train on, one to validate)",
+			ErrSplit, normal.Len())
+	}
+	idx := make([]int, normal.Len())
+	for i := range idx {
+		idx[i] = i
+	}
+	trainIdx, valIdx := splitShare(newShuffler(seed), idx, share)
+	return buildSplit(0, normal, normal, trainIdx, valIdx, []int{}, []int{})
+}
+
 // splitVal shuffles idx (at least 2 entries) and splits off the validation
 // share: the first max(1, round(0.1·n)) indices, at most n−1.
 func splitVal(rng *shuffler, idx []int) (train, val []int) {
+	return splitShare(rng, idx, ValFraction)
+}
+
+// splitShare shuffles idx (at least 2 entries) and splits off the first
+// max(1, round(share·n)) indices, at most n−1, as the validation share.
+func splitShare(rng *shuffler, idx []int, share float64) (train, val []int) {
 	idx = slices.Clone(idx)
 	rng.shuffle(idx)
-	nval := min(max(int(math.RoundToEven(ValFraction*float64(len(idx)))), 1), len(idx)-1)
+	nval := min(max(int(math.RoundToEven(share*float64(len(idx)))), 1), len(idx)-1)
 	return idx[nval:], idx[:nval]
 }
 

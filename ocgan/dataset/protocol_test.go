@@ -3,6 +3,7 @@ package dataset
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -236,5 +237,67 @@ func TestShufflerStable(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, []int{10, 11, 12, 13, 14}) {
 		t.Errorf("full sample %v is not a permutation", got)
+	}
+}
+
+func TestHoldOut(t *testing.T) {
+	for _, tc := range []struct {
+		n          int
+		share      float64
+		train, val int
+	}{
+		{2, 0.1, 1, 1},   // at least one validation image, at least one to train on
+		{5, 0.1, 4, 1},   // round(0.5) = 0, raised to 1
+		{25, 0.1, 23, 2}, // round(2.5) = 2, half to even
+		{30, 0.1, 27, 3},
+		{10, 0.5, 5, 5},
+		{10, 0.99, 1, 9}, // round(9.9) = 10, kept at n-1
+	} {
+		data := tiny(t, make([]int, tc.n))
+		s, err := HoldOut(data, tc.share, 4)
+		if err != nil {
+			t.Fatalf("n %d share %v: %v", tc.n, tc.share, err)
+		}
+		if s.Train.Len() != tc.train || s.Val.Len() != tc.val || s.Test.Len() != 0 || len(s.Novel) != 0 {
+			t.Errorf("n %d share %v: train %d val %d test %d, want %d %d 0", tc.n, tc.share,
+				s.Train.Len(), s.Val.Len(), s.Test.Len(), tc.train, tc.val)
+		}
+		checkDisjoint(t, s.TrainIndex, s.ValIndex)
+		checkCopies(t, "train", s.Train, data, s.TrainIndex)
+		checkCopies(t, "val", s.Val, data, s.ValIndex)
+	}
+	data := tiny(t, make([]int, 40))
+	a, _ := HoldOut(data, 0.1, 9)
+	b, _ := HoldOut(data, 0.1, 9)
+	c, _ := HoldOut(data, 0.1, 10)
+	if !slices.Equal(a.ValIndex, b.ValIndex) || !slices.Equal(a.TrainIndex, b.TrainIndex) {
+		t.Error("same seed, different split")
+	}
+	if slices.Equal(a.ValIndex, c.ValIndex) {
+		t.Error("different seeds, same split")
+	}
+}
+
+func TestHoldOutErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		n     int
+		share float64
+		kind  error
+	}{
+		{"one image", 1, 0.1, ErrSplit},
+		{"no images", 0, 0.1, ErrSplit},
+		{"share 0", 10, 0, ErrBadOptions},
+		{"share 1", 10, 1, ErrBadOptions},
+		{"negative share", 10, -0.1, ErrBadOptions},
+	} {
+		_, err := HoldOut(tiny(t, make([]int, tc.n)), tc.share, 1)
+		if !errors.Is(err, tc.kind) {
+			t.Errorf("%s: error %v, want %v", tc.name, err, tc.kind)
+		}
+	}
+	_, err := HoldOut(tiny(t, []int{0}), 0.1, 1)
+	if err == nil || !strings.Contains(err.Error(), "at least 2") {
+		t.Errorf("one image: %v does not say how many are needed", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
@@ -19,39 +20,100 @@ const (
 	metaValScoreStd     = "val_score_std"
 )
 
+// Checkpoint Meta keys of the data a model was trained on: where it was
+// (absolute; empty for a built-in location) and, for --dataset images, the
+// validation share.
+const (
+	metaData     = "data"
+	metaValShare = "val_share"
+)
+
+// Threshold methods (--threshold).
+const (
+	thresholdQuantile = "quantile"
+	thresholdF1       = "f1"
+)
+
 // calibration says how the novelty threshold is chosen: a quantile of the
-// in-class validation scores, or, when labelled novel images are given, the
-// threshold that maximises F1 on validation + novel scores.
+// in-class validation scores, or the threshold that maximises F1 on the
+// validation scores and those of labelled novel images.
 type calibration struct {
 	quantile float64
 	novel    []string
+	// method is thresholdQuantile or thresholdF1 ("" until settle).
+	method string
 }
 
-func addCalibrationFlags(fs *pflag.FlagSet) {
+// addCalibrationFlags adds the threshold flags; novelHelp describes what
+// the command does with --novel.
+func addCalibrationFlags(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float64("quantile", defaultQuantile, "threshold = this quantile of the in-class validation scores")
-	fs.StringSlice("novel", nil, "labelled novel images (files, folders or IDX image files): the threshold is then the F1-optimal one on validation + these")
+	fs.StringSlice("novel", nil, novelHelp)
+	fs.String("threshold", "", "how the threshold is chosen: quantile (of the validation scores) or f1 (F1-optimal on the validation and --novel images) (default: f1 with --novel, except with --dataset images, where the --novel images are the test anomalies: quantile)")
 }
 
 func calibrationFrom(fs *pflag.FlagSet) (calibration, error) {
 	var c calibration
 	c.quantile, _ = fs.GetFloat64("quantile")
 	c.novel, _ = fs.GetStringSlice("novel")
+	c.method, _ = fs.GetString("threshold")
 	if !(c.quantile >= 0 && c.quantile <= 1) {
 		return c, usageError{fmt.Errorf("--quantile must be in [0, 1], got %v", c.quantile)}
+	}
+	switch {
+	case c.method != "" && c.method != thresholdQuantile && c.method != thresholdF1:
+		return c, usageError{fmt.Errorf("--threshold %q: want quantile or f1", c.method)}
+	case c.method == thresholdF1 && len(c.novel) == 0:
+		return c, usageError{fmt.Errorf("--threshold f1 needs labelled anomalies: give --novel")}
 	}
 	return c, nil
 }
 
-// novelImages loads the labelled novel images (nil when none are given).
-func (c calibration) novelImages(geo model.Geometry) (*dataset.Dataset, error) {
+// settle fixes the method when --threshold is not given: f1 when the
+// --novel images serve the calibration alone, quantile otherwise, and in
+// particular when they are the test anomalies (novelIsTest), where
+// choosing the threshold on them would flatter the test F1. An explicit
+// quantile with --novel images that serve nothing else is refused.
+func (c *calibration) settle(novelIsTest bool) error {
+	switch {
+	case c.method == "" && len(c.novel) > 0 && !novelIsTest:
+		c.method = thresholdF1
+	case c.method == "":
+		c.method = thresholdQuantile
+	case c.method == thresholdQuantile && len(c.novel) > 0 && !novelIsTest:
+		return usageError{fmt.Errorf("--threshold quantile does not use the --novel images: drop one or the other")}
+	}
+	return nil
+}
+
+// novelImages loads the labelled novel images and their names (nil when
+// none are given).
+func (c calibration) novelImages(geo model.Geometry) (*dataset.Dataset, []string, error) {
 	if len(c.novel) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	d, _, _, err := loadImages(c.novel, imageOptions(geo))
+	d, names, _, err := loadImages(c.novel, imageOptions(geo))
 	if err != nil {
-		return nil, fmt.Errorf("--novel: %w", err)
+		return nil, nil, fmt.Errorf("--novel: %w", err)
 	}
-	return d, nil
+	return d, names, nil
+}
+
+// calibrate scores the validation images and, for the f1 method, the
+// labelled novel ones (may be nil otherwise) with s, and chooses the
+// threshold.
+func (c calibration) calibrate(s *train.Scorer, val, novel *dataset.Dataset) (thresholdChoice, error) {
+	valScores, err := s.Scores(val)
+	if err != nil {
+		return thresholdChoice{}, err
+	}
+	var novelScores []float64
+	if c.method == thresholdF1 && novel != nil {
+		if novelScores, err = s.Scores(novel); err != nil {
+			return thresholdChoice{}, err
+		}
+	}
+	return c.choose(valScores, novelScores)
 }
 
 // thresholdChoice is a calibrated threshold and how it was obtained.
@@ -63,12 +125,12 @@ type thresholdChoice struct {
 	ValMean, ValStd float64
 }
 
-// choose calibrates the threshold from in-class validation scores and the
-// scores of labelled novel images (may be empty).
+// choose calibrates the threshold from in-class validation scores and, for
+// the f1 method, the scores of labelled novel images.
 func (c calibration) choose(val, novel []float64) (thresholdChoice, error) {
 	var ch thresholdChoice
 	ch.ValMean, ch.ValStd = metrics.MeanStd(val)
-	if len(novel) == 0 {
+	if c.method != thresholdF1 {
 		v, err := metrics.QuantileThreshold(val, c.quantile)
 		if err != nil {
 			return ch, fmt.Errorf("threshold calibration: %w", err)
@@ -77,12 +139,10 @@ func (c calibration) choose(val, novel []float64) (thresholdChoice, error) {
 		ch.Method = fmt.Sprintf("quantile %g of %d validation scores", c.quantile, len(val))
 		return ch, nil
 	}
-	scores := append(append([]float64(nil), val...), novel...)
-	labels := make([]bool, len(scores))
-	for i := len(val); i < len(labels); i++ {
-		labels[i] = true
+	if len(novel) == 0 {
+		return ch, fmt.Errorf("threshold calibration: the F1-optimal threshold needs novel images")
 	}
-	v, conf, err := metrics.F1OptimalThreshold(scores, labels)
+	v, conf, err := metrics.F1OptimalThreshold(labelled(val, novel))
 	if err != nil {
 		return ch, fmt.Errorf("threshold calibration: %w", err)
 	}
@@ -102,7 +162,7 @@ func (ch thresholdChoice) addMeta(m map[string]string) {
 func calibrateFlags(fs *pflag.FlagSet) {
 	fs.String("model", "", "checkpoint written by ocgan train (rewritten with the new threshold)")
 	fs.String("data", "", "dataset location, if not the built-in one or the one used in training")
-	addCalibrationFlags(fs)
+	addCalibrationFlags(fs, "labelled novel images (files, folders searched recursively, IDX image files): the threshold is then the F1-optimal one on validation + these")
 	fs.Bool("json", false, "print JSON")
 }
 
@@ -116,6 +176,9 @@ func runCalibrate(e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := cal.settle(false); err != nil {
+		return err
+	}
 	ck, err := loadModel(path)
 	if err != nil {
 		return err
@@ -124,13 +187,18 @@ func runCalibrate(e *env) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	d.path, _ = e.fs.GetString("data")
-	split, err := d.split(ck.Geometry)
+	if e.fs.Changed("data") {
+		d.path, _ = e.fs.GetString("data")
+	}
+	split, dataFiles, err := d.readSplit(ck.Geometry)
 	if err != nil {
 		return err
 	}
-	novel, err := cal.novelImages(ck.Geometry)
+	novel, novelNames, err := cal.novelImages(ck.Geometry)
 	if err != nil {
+		return err
+	}
+	if err := checkDisjoint(namedImages{"--data " + d.path, dataFiles}, namedImages{"--novel", novelNames}); err != nil {
 		return err
 	}
 	be, err := device.Open(e.cfg)
@@ -143,17 +211,7 @@ func runCalibrate(e *env) error {
 		return err
 	}
 	defer s.Free()
-	val, err := s.Scores(split.Val)
-	if err != nil {
-		return err
-	}
-	var novelScores []float64
-	if novel != nil {
-		if novelScores, err = s.Scores(novel); err != nil {
-			return err
-		}
-	}
-	ch, err := cal.choose(val, novelScores)
+	ch, err := cal.calibrate(s, split.Val, novel)
 	if err != nil {
 		return err
 	}
@@ -181,11 +239,18 @@ func dataFromCheckpoint(ck *checkpoint.Checkpoint) (dataFlags, error) {
 	if d.name == "" {
 		return d, fmt.Errorf("the checkpoint does not say which dataset it was trained on")
 	}
-	if _, err := fmt.Sscan(ck.Meta["class"], &d.class); err != nil {
-		return d, fmt.Errorf("the checkpoint's class %q: %w", ck.Meta["class"], err)
-	}
-	if _, err := fmt.Sscan(ck.Meta["protocol"], &d.protocol); err != nil {
-		return d, fmt.Errorf("the checkpoint's protocol %q: %w", ck.Meta["protocol"], err)
+	d.path = ck.Meta[metaData]
+	if d.name == datasetImages {
+		if _, err := fmt.Sscan(ck.Meta[metaValShare], &d.valShare); err != nil {
+			return d, fmt.Errorf("the checkpoint's validation share %q: %w", ck.Meta[metaValShare], err)
+		}
+	} else {
+		if _, err := fmt.Sscan(ck.Meta["class"], &d.class); err != nil {
+			return d, fmt.Errorf("the checkpoint's class %q: %w", ck.Meta["class"], err)
+		}
+		if _, err := fmt.Sscan(ck.Meta["protocol"], &d.protocol); err != nil {
+			return d, fmt.Errorf("the checkpoint's protocol %q: %w", ck.Meta["protocol"], err)
+		}
 	}
 	d.seed = ck.Train.Seed
 	if math.IsNaN(ck.Train.Threshold) && ck.Meta["status"] != "done" {

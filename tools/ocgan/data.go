@@ -16,18 +16,26 @@ type dataFlags struct {
 	class    int
 	protocol int
 	seed     uint64
+	// classArg is --class as given: an index, or a class folder's name;
+	// className is the class's folder (--dataset folder).
+	classArg, className string
+	// detected says how the kind was detected from --data ("" if given).
+	detected string
+	// valShare and test are --val-share and --test (--dataset images).
+	valShare float64
+	test     []string
 }
 
 func (d *dataFlags) add(fs *pflag.FlagSet) {
 	d.addExceptClass(fs)
-	fs.IntVar(&d.class, "class", 0, "the normal (in-class) label")
+	fs.StringVar(&d.classArg, "class", "0", "the normal (in-class) label; for --dataset folder a class folder's name or index (a folder's name first)")
 }
 
 // addExceptClass adds the dataset flags but --class.
 func (d *dataFlags) addExceptClass(fs *pflag.FlagSet) {
-	fs.StringVar(&d.name, "dataset", "mnist", "mnist, fmnist, cifar10 or folder")
-	fs.StringVar(&d.path, "data", "", "dataset location (default: the built-in location of mnist/fmnist; required for cifar10 and folder)")
-	fs.IntVar(&d.protocol, "protocol", 2, "1: 80/20 split of the class plus as many novel images; 2: the dataset's own train/test split")
+	fs.StringVar(&d.name, "dataset", "", "mnist, fmnist, cifar10, folder (one sub-folder per class) or images (normal images only) (default: detected from --data; mnist without --data)")
+	fs.StringVar(&d.path, "data", "", "dataset location (default: the built-in location of mnist/fmnist; required for cifar10, folder and images)")
+	fs.IntVar(&d.protocol, "protocol", 0, "1: 80/20 split of the class plus as many novel images; 2: the dataset's own train/test split (default: 2, and 1 for folder)")
 	fs.Uint64Var(&d.seed, "seed", 1, "seed of the split, the initialisation and the training")
 }
 
@@ -70,12 +78,17 @@ func (d *dataFlags) split(geo model.Geometry) (*dataset.Split, error) {
 		var all *dataset.Dataset
 		if all, _, err = dataset.ReadImageFolder(d.path, opts); err == nil {
 			if d.protocol == 2 {
-				return nil, usageError{fmt.Errorf("--dataset folder has no train/test split of its own: use --protocol 1")}
+				return nil, usageError{errFolderProtocol}
 			}
-			return dataset.Protocol1(all, d.class, d.seed)
+			s, err := dataset.Protocol1(all, d.class, d.seed)
+			return s, withImagesHint(err)
 		}
+		err = withImagesHint(err)
+	case datasetImages:
+		s, _, err := d.imagesSplit(opts)
+		return s, err
 	default:
-		return nil, usageError{fmt.Errorf("unknown --dataset %q (mnist, fmnist, cifar10, folder)", d.name)}
+		return nil, usageError{fmt.Errorf("unknown --dataset %q (%s)", d.name, datasetList)}
 	}
 	if err != nil {
 		return nil, err
@@ -95,10 +108,12 @@ func dataFlagsFrom(fs *pflag.FlagSet) dataFlags {
 	var d dataFlags
 	d.name, _ = fs.GetString("dataset")
 	d.path, _ = fs.GetString("data")
-	if fs.Lookup("class").Value.Type() == "int" {
-		d.class, _ = fs.GetInt("class")
-	}
+	d.classArg, _ = fs.GetString("class")
 	d.protocol, _ = fs.GetInt("protocol")
 	d.seed, _ = fs.GetUint64("seed")
+	if fs.Lookup("val-share") != nil {
+		d.valShare, _ = fs.GetFloat64("val-share")
+		d.test, _ = fs.GetStringSlice("test")
+	}
 	return d
 }

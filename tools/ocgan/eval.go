@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -24,15 +25,17 @@ import (
 
 func evalFlags(fs *pflag.FlagSet) {
 	(&dataFlags{}).addExceptClass(fs)
-	fs.String("class", "0", "normal class(es): K, a list 0,1,8, or a range 0-9")
+	fs.String("class", "0", "normal class(es): K, a list 0,1,8, or a range 0-9; for --dataset folder also class folder names (a folder's name first)")
 	fs.Int("seeds", 1, "evaluate this many seeds: --seed, --seed+1, ... (mean ± std over seeds)")
 	fs.String("model", "", "checkpoint written by ocgan train (or a bundle); with several classes or seeds a template holding {class} and/or {seed}")
 	addKeyFlag(fs, "public key that verifies bundles")
 	fs.Bool("train", false, "train the models that --model names but that do not exist yet (with the training flags below)")
 	fs.String("roc", "", "write the ROC curves (one per class, first seed) as a PNG to this file")
-	fs.String("scores", "", "write every test image's score to this CSV file (class, seed, test index, novel, score)")
+	fs.String("scores", "", "write every test image's score to this CSV file (class, seed, test index, novel, score; with --normal: file, novel, score)")
 	fs.Bool("json", false, "print JSON")
-	addTrainingFlags(fs)
+	fs.StringSlice("normal", nil, "evaluate --model on your own images: these normal images (files, folders searched recursively, IDX image files) against the --novel ones, instead of a dataset's split")
+	fs.Int("worst", 5, "with --normal: list this many highest-scoring normal and lowest-scoring novel images")
+	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files): with --normal, the novel test images; with --train, they choose the F1-optimal threshold of the models it trains")
 }
 
 // evalRun is one (class, seed) evaluation.
@@ -51,12 +54,24 @@ type evalRun struct {
 	novel      []bool
 }
 
-// parseClasses reads "3", "0,1,8" or "0-9" (and mixes: "0-2,8").
-func parseClasses(s string) ([]int, error) {
+// parseClasses reads "3", "0,1,8" or "0-9" (and mixes: "0-2,8"). With
+// class names (--dataset folder), a part that is a class's name is that
+// class, and numbers must be below the number of classes.
+func parseClasses(s string, names []string) ([]int, error) {
 	var out []int
 	seen := map[int]bool{}
+	add := func(c int) {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
+		if i := slices.Index(names, part); i >= 0 {
+			add(i)
+			continue
+		}
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
 		if err != nil || a < 0 {
@@ -68,11 +83,11 @@ func parseClasses(s string) ([]int, error) {
 				return nil, fmt.Errorf("--class %q: %q is not a range lo-hi", s, part)
 			}
 		}
+		if names != nil && b >= len(names) {
+			return nil, fmt.Errorf("--class %q: there are %d class folders (classes: %s)", s, len(names), listClasses(names))
+		}
 		for c := a; c <= b; c++ {
-			if !seen[c] {
-				seen[c] = true
-				out = append(out, c)
-			}
+			add(c)
 		}
 	}
 	return out, nil
@@ -88,6 +103,9 @@ func modelPath(template string, class int, seed uint64) string {
 // missing ones with --train) and reports the AUC per class, mean ± std over
 // seeds, and the mean over classes (novel = positive, higher = more novel).
 func runEval(e *env) error {
+	if e.fs.Changed("normal") {
+		return runEvalOwn(e)
+	}
 	d := dataFlagsFrom(e.fs)
 	classSpec, _ := e.fs.GetString("class")
 	nSeeds, _ := e.fs.GetInt("seeds")
@@ -95,18 +113,28 @@ func runEval(e *env) error {
 	doTrain, _ := e.fs.GetBool("train")
 	rocPath, _ := e.fs.GetString("roc")
 	asJSON, _ := e.fs.GetBool("json")
-	classes, err := parseClasses(classSpec)
-	if err != nil {
-		return usageError{err}
-	}
-	if d.protocol != 1 && d.protocol != 2 {
-		return usageError{fmt.Errorf("--protocol must be 1 or 2, got %d", d.protocol)}
-	}
 	if nSeeds < 1 {
 		return usageError{fmt.Errorf("--seeds must be at least 1, got %d", nSeeds)}
 	}
 	if template == "" {
 		return usageError{errors.New("--model is required")}
+	}
+	if novel, _ := e.fs.GetStringSlice("novel"); len(novel) > 0 && !doTrain {
+		return usageError{errors.New("--novel needs --normal (to evaluate on your own images) or --train (to calibrate the models it trains)")}
+	}
+	if err := d.resolve(e.fs.Changed("class")); err != nil {
+		return err
+	}
+	if d.name == datasetImages {
+		return usageError{fmt.Errorf("--data %s is read as normal images only (--dataset images), which have no test split: evaluate with --normal and --novel", d.path)}
+	}
+	names, err := d.classNames()
+	if err != nil {
+		return err
+	}
+	classes, err := parseClasses(classSpec, names)
+	if err != nil {
+		return usageError{err}
 	}
 	if len(classes) > 1 && !strings.Contains(template, "{class}") {
 		return usageError{fmt.Errorf("--model %q: several classes need {class} in the model path", template)}
@@ -356,8 +384,14 @@ func writeROC(path string, d dataFlags, runs []evalRun) error {
 			seeds = append(seeds, s)
 		}
 	}
-	var buf bytes.Buffer
 	title := fmt.Sprintf("ROC, %s protocol %d, seed %s (novel = positive)", d.name, d.protocol, strings.Join(seeds, ","))
+	return writeROCFile(path, title, curves)
+}
+
+// writeROCFile draws ROC curves into the PNG file path (--roc), written
+// atomically.
+func writeROCFile(path, title string, curves []plot.Curve) error {
+	var buf bytes.Buffer
 	if err := plot.WriteROC(&buf, title, curves); err != nil {
 		return err
 	}
@@ -369,17 +403,22 @@ func writeROC(path string, d dataFlags, runs []evalRun) error {
 
 // writeScoresCSV writes every run's test scores as CSV.
 func writeScoresCSV(path string, runs []evalRun) error {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Write([]string{"class", "seed", "test_index", "novel", "score"})
+	rows := [][]string{{"class", "seed", "test_index", "novel", "score"}}
 	for _, r := range runs {
 		for i, s := range r.scores {
-			w.Write([]string{strconv.Itoa(r.Class), strconv.FormatUint(r.Seed, 10), strconv.Itoa(i),
-				strconv.FormatBool(r.novel[i]), strconv.FormatFloat(s, 'g', -1, 64)})
+			rows = append(rows, []string{strconv.Itoa(r.Class), strconv.FormatUint(r.Seed, 10), strconv.Itoa(i),
+				strconv.FormatBool(r.novel[i]), formatFloat(s)})
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	return writeCSVFile(path, rows)
+}
+
+// writeCSVFile writes rows (the header first) as the CSV file path
+// (--scores), atomically.
+func writeCSVFile(path string, rows [][]string) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.WriteAll(rows); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {

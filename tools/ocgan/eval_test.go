@@ -15,22 +15,29 @@ import (
 )
 
 func TestParseClasses(t *testing.T) {
+	// Class folders as ReadImageFolder numbers them: "1-disc" is class 1,
+	// the folder named "2" is class 0, the one named "0" class 3.
+	folders := []string{"2", "1-disc", "ant", "0"}
 	for _, c := range []struct {
-		in   string
-		want string // "" = error
+		in    string
+		names []string
+		want  string // "" = error
 	}{
-		{"3", "[3]"}, {"0,1,8", "[0 1 8]"}, {"0-3", "[0 1 2 3]"}, {"0-2,8,1", "[0 1 2 8]"},
-		{"", ""}, {"a", ""}, {"-1", ""}, {"3-1", ""}, {"1,,2", ""}, {"1-x", ""},
+		{"3", nil, "[3]"}, {"0,1,8", nil, "[0 1 8]"}, {"0-3", nil, "[0 1 2 3]"}, {"0-2,8,1", nil, "[0 1 2 8]"},
+		{"", nil, ""}, {"a", nil, ""}, {"-1", nil, ""}, {"3-1", nil, ""}, {"1,,2", nil, ""}, {"1-x", nil, ""},
+		{"1-disc", folders, "[1]"}, {"ant,1-disc", folders, "[2 1]"},
+		{"2", folders, "[0]"}, {"0", folders, "[3]"}, {"1", folders, "[1]"}, {"1-2", folders, "[1 2]"},
+		{"4", folders, ""}, {"2-4", folders, ""}, {"bee", folders, ""}, {"1-disc", nil, ""},
 	} {
-		got, err := parseClasses(c.in)
+		got, err := parseClasses(c.in, c.names)
 		if c.want == "" {
 			if err == nil {
-				t.Errorf("parseClasses(%q) = %v, want an error", c.in, got)
+				t.Errorf("parseClasses(%q, %q) = %v, want an error", c.in, c.names, got)
 			}
 			continue
 		}
 		if err != nil || fmtInts(got) != c.want {
-			t.Errorf("parseClasses(%q) = %v, %v; want %s", c.in, got, err, c.want)
+			t.Errorf("parseClasses(%q, %q) = %v, %v; want %s", c.in, c.names, got, err, c.want)
 		}
 	}
 }
@@ -253,7 +260,7 @@ func TestScoreFoldersAndIDX(t *testing.T) {
 		t.Errorf("score --timing table: exit %d\n%s", code, out)
 	}
 	code, _, stderr = runCLI(t, "score", "--model", model, t.TempDir())
-	if code != exitRuntime || !strings.Contains(stderr, "no PNG or JPEG") {
+	if code != exitRuntime || !strings.Contains(stderr, "no .png, .jpg or .jpeg files") {
 		t.Errorf("score of an empty folder: exit %d\n%s", code, stderr)
 	}
 }

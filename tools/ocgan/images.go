@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"image"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -31,11 +29,11 @@ type loadTiming struct {
 }
 
 // loadImages reads the images named by paths, in order: a PNG or JPEG file,
-// a folder (its PNG and JPEG files, sorted by name; not recursive), or an
-// IDX image file (every image in it; its reading counts as decoding). It
-// returns them as one Dataset, a name for each image (the file, or
-// "FILE#i" inside an IDX file) and the time spent. Every image takes the
-// shape of opts, whose fields must all be set.
+// a folder (its PNG and JPEG files and those of its sub-folders, sorted by
+// path; see dataset.ListImages), or an IDX image file (every image in it;
+// its reading counts as decoding). It returns them as one Dataset, a name
+// for each image (the file, or "FILE#i" inside an IDX file) and the time
+// spent. Every image takes the shape of opts, whose fields must all be set.
 func loadImages(paths []string, opts dataset.Options) (*dataset.Dataset, []string, loadTiming, error) {
 	var tm loadTiming
 	var pix []float32
@@ -49,19 +47,9 @@ func loadImages(paths []string, opts dataset.Options) (*dataset.Dataset, []strin
 		var files []string
 		switch {
 		case st.IsDir():
-			entries, err := os.ReadDir(p)
-			if err != nil {
+			if files, err = dataset.ListImages(p); err != nil {
 				return nil, nil, tm, err
 			}
-			for _, e := range entries {
-				if !e.IsDir() && dataset.IsImageName(e.Name()) {
-					files = append(files, filepath.Join(p, e.Name()))
-				}
-			}
-			if len(files) == 0 {
-				return nil, nil, tm, fmt.Errorf("%s: no PNG or JPEG files in this folder", p)
-			}
-			sort.Strings(files)
 		case isIDXImages(p):
 			t0 := time.Now()
 			d, err := dataset.ReadIDX(p, "", opts)

@@ -4,11 +4,13 @@
 // Usage:
 //
 //	ocgan train --dataset mnist --class K [--epochs N] [--budget 10m] --out model.ocgan [--resume]
+//	ocgan train --data DIR [--novel DIR] [--test DIR] [--threshold f1] --out model.ocgan
 //	ocgan eval --model model.ocgan --dataset mnist --class K --protocol 1|2 [--json]
+//	ocgan eval --model model.ocgan --normal DIR --novel DIR [--worst K] [--roc F] [--scores F] [--json]
 //	ocgan score --model model.ocgan FILE|FOLDER|IDX...
 //	ocgan serve --model ROOT|BUNDLE|CHECKPOINT [--key K.pub] [--addr 127.0.0.1:8080]
 //	ocgan bundle keygen|build|verify|inspect|install|rollback|status ...
-//	ocgan calibrate --model model.ocgan [--quantile 0.95 | --novel PATH...]
+//	ocgan calibrate --model model.ocgan [--quantile 0.95 | --novel PATH...] [--threshold quantile|f1]
 //	ocgan inspect model.ocgan
 //	ocgan devices [--json]     list the devices: Vulkan GPUs and drivers, the native CPU
 //	ocgan version              version, Go version, commit, loader and driver

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -26,9 +27,9 @@ import (
 //   - Train holds the epoch, iteration and dropout RNG counters, the seed
 //     and the best epoch (Threshold is NaN until training is done);
 //   - Meta holds the run settings that --resume checks (dataset, class,
-//     protocol, mode, batch) and, under metaConfig and metaRun, the training
-//     configuration and Run's bookkeeping (elapsed time, budget stop, the
-//     per-epoch history) as JSON.
+//     protocol or validation share, mode, batch), where the data is, and,
+//     under metaConfig and metaRun, the training configuration and Run's
+//     bookkeeping (elapsed time, budget stop, the per-epoch history) as JSON.
 const (
 	resumePrefix = "resume/"
 	metaConfig   = "train_config"
@@ -52,10 +53,25 @@ type epochJSON struct {
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-// runSettings are the Meta entries a resumed run must match.
+// runSettings are the Meta entries of a run's settings (those a resumed run
+// must match, see loadResume) and where its data is.
 func runSettings(d dataFlags, mode train.Mode, batch int) map[string]string {
-	return map[string]string{"dataset": d.name, "class": fmt.Sprint(d.class), "protocol": fmt.Sprint(d.protocol),
-		"mode": mode.String(), "batch": fmt.Sprint(batch)}
+	m := map[string]string{"dataset": d.name, "mode": mode.String(), "batch": fmt.Sprint(batch)}
+	if d.name == datasetImages {
+		m[metaValShare] = formatFloat(d.valShare)
+	} else {
+		m["class"], m["protocol"] = fmt.Sprint(d.class), fmt.Sprint(d.protocol)
+	}
+	if d.className != "" {
+		m["class_name"] = d.className
+	}
+	if d.path != "" {
+		m[metaData] = d.path
+		if abs, err := filepath.Abs(d.path); err == nil {
+			m[metaData] = abs
+		}
+	}
+	return m
 }
 
 // trainCheckpoint returns the checkpoint of the training state s of t (see
@@ -134,9 +150,9 @@ func loadResume(path string, geo model.Geometry, settings map[string]string, see
 	if ck.Meta[metaConfig] == "" || ck.Meta[metaRun] == "" {
 		return nil, usageError{fmt.Errorf("--resume: %s holds no training state to resume from", path)}
 	}
-	for _, k := range []string{"dataset", "class", "protocol", "mode", "batch"} {
+	for _, k := range []string{"dataset", "class", "protocol", metaValShare, "mode", "batch"} {
 		if got, want := ck.Meta[k], settings[k]; got != want {
-			return nil, usageError{fmt.Errorf("--resume: %s was trained with --%s %s, not %s", path, k, got, want)}
+			return nil, usageError{fmt.Errorf("--resume: %s was trained with --%s %s, not %s", path, strings.ReplaceAll(k, "_", "-"), got, want)}
 		}
 	}
 	if ck.Train.Seed != seed {

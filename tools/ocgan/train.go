@@ -21,15 +21,17 @@ const defaultQuantile = 0.95
 
 func trainFlags(fs *pflag.FlagSet) {
 	(&dataFlags{}).add(fs)
-	addTrainingFlags(fs)
+	addOwnDataFlags(fs)
+	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files), never trained on: with --dataset images the test anomalies of the end evaluation; they choose the F1-optimal threshold with --threshold f1 (the default for the other datasets)")
 	fs.String("out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
 	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode and batch) up to --epochs")
 	fs.Bool("json", false, "log progress as JSON lines on stdout")
 }
 
 // addTrainingFlags adds the flags of Algorithm 1's settings and of the
-// threshold calibration (shared by train and eval --train).
-func addTrainingFlags(fs *pflag.FlagSet) {
+// threshold calibration (shared by train and eval --train); novelHelp
+// describes what the command does with --novel.
+func addTrainingFlags(fs *pflag.FlagSet, novelHelp string) {
 	d := train.DefaultConfig(model.MNIST28())
 	fs.Int("epochs", d.Epochs, "training epochs")
 	fs.Duration("budget", 0, "wall-clock budget (e.g. 10m): stop at the end of the iteration that crosses it; 0 = none")
@@ -41,7 +43,7 @@ func addTrainingFlags(fs *pflag.FlagSet) {
 	fs.Float32("lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
 	fs.Float32("noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
 	fs.Float32("lr", d.LR, "Adam learning rate of every network")
-	addCalibrationFlags(fs)
+	addCalibrationFlags(fs, novelHelp)
 }
 
 // trainJobFrom reads the training flags of fs into a job for dataset d.
@@ -74,11 +76,18 @@ func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 	if j.cal, err = calibrationFrom(fs); err != nil {
 		return nil, err
 	}
+	if err := j.cal.settle(d.name == datasetImages); err != nil {
+		return nil, err
+	}
 	return j, nil
 }
 
 func runTrain(e *env) error {
-	j, err := trainJobFrom(e.fs, dataFlagsFrom(e.fs))
+	d, err := trainData(e.fs)
+	if err != nil {
+		return err
+	}
+	j, err := trainJobFrom(e.fs, d)
 	if err != nil {
 		return err
 	}
@@ -100,7 +109,11 @@ func runTrain(e *env) error {
 		sum.imagesPerSec())
 	fmt.Fprintf(e.stdout, "best epoch %d, validation MSE %.5f; threshold %.5f (%s)\n",
 		sum.Result.BestEpoch, sum.Result.BestValMSE, sum.Threshold.Value, sum.Threshold.Method)
-	fmt.Fprintf(e.stdout, "test AUC (protocol %d, class %d): %.4f\n", j.data.protocol, j.data.class, sum.AUC)
+	if sum.Test == nil {
+		fmt.Fprintf(e.stdout, "test AUC (protocol %d, class %d): %.4f\n", j.data.protocol, j.data.class, sum.AUC)
+	} else if err := sum.printTest(e.stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "saved %s\n", j.out)
 	return nil
 }

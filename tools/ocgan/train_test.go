@@ -19,24 +19,43 @@ import (
 // writePNGs writes n 28x28 gray images of a class into dir: class 0 a vertical
 // bar, class 1 a filled disc, each shifted a little.
 func writePNGs(t *testing.T, dir string, class, n int) []string {
+	return writeShapes(t, dir, class, n, 28, 28, false)
+}
+
+// writeShapes writes n w x h PNG images of a class into dir, gray or RGB:
+// the drawings of writePNGs on a 28x28 grid, stretched to w x h.
+func writeShapes(t *testing.T, dir string, class, n, w, h int, rgb bool) []string {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	var paths []string
 	for i := 0; i < n; i++ {
-		img := image.NewGray(image.Rect(0, 0, 28, 28))
+		var img interface {
+			image.Image
+			Set(x, y int, c color.Color)
+		} = image.NewGray(image.Rect(0, 0, w, h))
+		var ink color.Color = color.Gray{Y: 255}
+		if rgb {
+			img, ink = image.NewNRGBA(image.Rect(0, 0, w, h)), color.NRGBA{R: 255, G: 200, B: 40, A: 255}
+			for y := 0; y < h; y++ {
+				for x := 0; x < w; x++ {
+					img.Set(x, y, color.NRGBA{A: 255})
+				}
+			}
+		}
 		dx := i%3 - 1
-		for y := 0; y < 28; y++ {
-			for x := 0; x < 28; x++ {
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				gx, gy := x*28/w, y*28/h
 				on := false
 				if class == 0 {
-					on = x >= 12+dx && x <= 15+dx && y >= 4 && y < 24
+					on = gx >= 12+dx && gx <= 15+dx && gy >= 4 && gy < 24
 				} else {
-					on = (x-14-dx)*(x-14-dx)+(y-14)*(y-14) < 64
+					on = (gx-14-dx)*(gx-14-dx)+(gy-14)*(gy-14) < 64
 				}
 				if on {
-					img.SetGray(x, y, color.Gray{Y: 255})
+					img.Set(x, y, ink)
 				}
 			}
 		}
@@ -55,15 +74,16 @@ func writePNGs(t *testing.T, dir string, class, n int) []string {
 }
 
 // TestTrainEvalScoreInspect runs the model commands end to end on a tiny image
-// folder (two classes of synthetic shapes) on the Vulkan device.
+// folder (two classes of synthetic shapes) on the default device: the kind of
+// dataset (class folders) and its protocol (1) come from --data, and the
+// class is given by its folder's name.
 func TestTrainEvalScoreInspect(t *testing.T) {
 	root := t.TempDir()
 	bars := writePNGs(t, filepath.Join(root, "0-bar"), 0, 12)
 	discs := writePNGs(t, filepath.Join(root, "1-disc"), 1, 12)
 	model := filepath.Join(t.TempDir(), "bar.ocgan")
 
-	code, out, stderr := runCLI(t, "train", "--dataset", "folder", "--data", root, "--class", "0", "--protocol", "1",
-		"--epochs", "2", "--batch", "4", "--out", model, "--json")
+	code, out, stderr := runCLI(t, "train", "--data", root, "--class", "0-bar", "--epochs", "2", "--batch", "4", "--out", model, "--json")
 	if code != exitOK {
 		t.Fatalf("train: exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -80,8 +100,10 @@ func TestTrainEvalScoreInspect(t *testing.T) {
 		t.Fatalf("%d epoch records, summary %v", epochs, done.Summary)
 	}
 
-	code, out, stderr = runCLI(t, "eval", "--model", model, "--dataset", "folder", "--data", root, "--class", "0",
-		"--protocol", "1", "--json")
+	if !strings.Contains(stderr, "--dataset folder") || !strings.Contains(stderr, "folder class 0 (0-bar), protocol 1") {
+		t.Errorf("train log does not say how --data and --class were read:\n%s", stderr)
+	}
+	code, out, stderr = runCLI(t, "eval", "--model", model, "--data", root, "--class", "0-bar", "--json")
 	if code != exitOK {
 		t.Fatalf("eval: exit %d\n%s", code, stderr)
 	}
@@ -102,8 +124,10 @@ func TestTrainEvalScoreInspect(t *testing.T) {
 	}
 
 	code, out, _ = runCLI(t, "inspect", model)
-	if code != exitOK || !strings.Contains(out, "MNIST28") || !strings.Contains(out, "dataset: folder") {
-		t.Fatalf("inspect: exit %d\n%s", code, out)
+	for _, want := range []string{"MNIST28", "dataset: folder", "class: 0\n", "class_name: 0-bar", "protocol: 1"} {
+		if code != exitOK || !strings.Contains(out, want) {
+			t.Fatalf("inspect: exit %d, no %q\n%s", code, want, out)
+		}
 	}
 
 	// Bad inputs: a damaged checkpoint names the file; usage errors exit 2.

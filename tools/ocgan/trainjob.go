@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
 	"github.com/ocgan-vk/ocgan/runtime/device"
@@ -29,11 +31,19 @@ type trainJob struct {
 
 // trainSummary is the outcome of a trainJob.
 type trainSummary struct {
-	Result    *train.Result
+	Result *train.Result
+	// AUC is the test AUC (NaN when there is no test set with both normal
+	// and novel images).
 	AUC       float64
 	Threshold thresholdChoice
 	Device    string
 	Elapsed   time.Duration
+	// Test is the end evaluation of a run on --dataset images (nil for the
+	// datasets with protocols), on the images TestImages describes;
+	// TunedOnTest says the threshold was chosen on its novel images.
+	Test        *detection
+	TestImages  string
+	TunedOnTest bool
 }
 
 func (s *trainSummary) imagesPerSec() float64 {
@@ -42,15 +52,102 @@ func (s *trainSummary) imagesPerSec() float64 {
 
 // JSON is the summary as `ocgan train --json` prints it.
 func (s *trainSummary) JSON() map[string]any {
-	return map[string]any{"auc": s.AUC, "best_epoch": s.Result.BestEpoch, "best_val_mse": finite(s.Result.BestValMSE),
+	m := map[string]any{"auc": finite(s.AUC), "best_epoch": s.Result.BestEpoch, "best_val_mse": finite(s.Result.BestValMSE),
 		"threshold": s.Threshold.Value, "threshold_method": s.Threshold.Method,
 		"iterations": s.Result.Iterations, "images_per_sec": s.imagesPerSec(), "stopped_by_budget": s.Result.Stopped,
 		"device": s.Device, "seconds": s.Elapsed.Seconds()}
+	if s.Test != nil {
+		t := s.Test.JSON()
+		t["images"], t["threshold_from_test"] = s.TestImages, s.TunedOnTest
+		m["test"] = t
+	}
+	return m
 }
 
-// run trains, calibrates the threshold on the validation split (and the
-// labelled novel images, if any), measures the test AUC and saves the
-// checkpoint at j.out (also after every epoch).
+// printTest writes the end evaluation of a run on --dataset images.
+func (s *trainSummary) printTest(w io.Writer) error {
+	fmt.Fprintf(w, "test on %s:\n", s.TestImages)
+	if err := s.Test.print(w); err != nil {
+		return err
+	}
+	if s.Test.Novel == 0 {
+		_, err := fmt.Fprintln(w, "give --novel with images of anomalies to measure how well the model finds them")
+		return err
+	}
+	if s.TunedOnTest {
+		_, err := fmt.Fprintln(w, "the threshold was chosen on these --novel images (--threshold f1): F1, precision and recall are optimistic")
+		return err
+	}
+	return nil
+}
+
+// jobData is what a training run reads: the split, the labelled novel
+// images that choose the threshold (used by the f1 method), and for
+// --dataset images the images of the end evaluation.
+type jobData struct {
+	split    *dataset.Split
+	calNovel *dataset.Dataset
+	test     *ownTest // nil for the datasets with protocols
+}
+
+// load reads the data of the run.
+func (j *trainJob) load(geo model.Geometry) (jobData, error) {
+	var jd jobData
+	split, dataFiles, err := j.data.readSplit(geo)
+	if err != nil {
+		return jd, err
+	}
+	jd.split = split
+	if j.data.name == datasetImages {
+		if jd.test, err = j.data.loadOwnTest(geo, split.Val, dataFiles, j.cal.novel); err != nil {
+			return jd, err
+		}
+		jd.calNovel = jd.test.novel
+		return jd, nil
+	}
+	jd.calNovel, _, err = j.cal.novelImages(geo)
+	return jd, err
+}
+
+// describe counts the images of the run, for the log.
+func (jd jobData) describe() string {
+	s := fmt.Sprintf("%d train / %d val", jd.split.Train.Len(), jd.split.Val.Len())
+	if jd.test != nil {
+		return s + " images; test on " + jd.test.describe()
+	}
+	return s + fmt.Sprintf(" / %d test images", jd.split.Test.Len())
+}
+
+// evaluate measures the trained model on the test images: the split's test
+// set, or the end evaluation of --dataset images at threshold.
+func (jd jobData) evaluate(s *train.Scorer, threshold float64, sum *trainSummary) error {
+	if jd.test == nil {
+		auc, _, err := s.Evaluate(jd.split)
+		sum.AUC = auc
+		return err
+	}
+	normal, err := s.Scores(jd.test.normal)
+	if err != nil {
+		return err
+	}
+	var novel []float64
+	if jd.test.novel != nil {
+		if novel, err = s.Scores(jd.test.novel); err != nil {
+			return err
+		}
+	}
+	det, err := detect(normal, novel, threshold)
+	if err != nil {
+		return fmt.Errorf("test evaluation: %w", err)
+	}
+	sum.Test, sum.AUC, sum.TestImages = &det, det.AUC, jd.test.describe()
+	return nil
+}
+
+// run trains, calibrates the threshold on the validation split (and, for
+// the f1 method, the labelled novel images), measures the test AUC (for
+// --dataset images, the detection of the --novel images among the test
+// normals) and saves the checkpoint at j.out (also after every epoch).
 func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	start := time.Now()
 	d, geo := j.data, j.cfg.Geometry
@@ -68,11 +165,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	} else if len(stale) > 0 && j.log != nil {
 		fmt.Fprintf(j.log, "removed %d temporary file(s) of an interrupted checkpoint write: %v\n", len(stale), stale)
 	}
-	split, err := d.split(geo)
-	if err != nil {
-		return nil, err
-	}
-	novel, err := j.cal.novelImages(geo)
+	jd, err := j.load(geo)
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +180,11 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	}
 	defer t.Free()
 	if j.log != nil {
-		fmt.Fprintf(j.log, "training OCGAN (%s) on %s class %d, protocol %d, seed %d: %d train / %d val / %d test images, device %s\n",
-			j.cfg.Mode, d.name, d.class, d.protocol, d.seed, split.Train.Len(), split.Val.Len(), split.Test.Len(), deviceLabel(be))
+		if d.detected != "" {
+			fmt.Fprintln(j.log, d.detected)
+		}
+		fmt.Fprintf(j.log, "training OCGAN (%s) on %s, seed %d: %s, device %s\n",
+			j.cfg.Mode, d.describe(), d.seed, jd.describe(), deviceLabel(be))
 	}
 	if saved != nil {
 		st, err := resumeState(saved)
@@ -122,27 +218,18 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		}
 		return checkpoint.Save(j.out, ck)
 	}
-	res, err := t.RunWith(split, j.progress, saveEpoch)
+	res, err := t.RunWith(jd.split, j.progress, saveEpoch)
 	if err != nil {
 		return nil, err
 	}
 	scorer := t.Scorer()
-	val, err := scorer.Scores(split.Val)
+	choice, err := j.cal.calibrate(scorer, jd.split.Val, jd.calNovel)
 	if err != nil {
 		return nil, err
 	}
-	var novelScores []float64
-	if novel != nil {
-		if novelScores, err = scorer.Scores(novel); err != nil {
-			return nil, err
-		}
-	}
-	choice, err := j.cal.choose(val, novelScores)
-	if err != nil {
-		return nil, err
-	}
-	auc, _, err := scorer.Evaluate(split)
-	if err != nil {
+	sum := &trainSummary{Result: res, Threshold: choice, Device: deviceLabel(be),
+		TunedOnTest: jd.test != nil && jd.test.novel != nil && j.cal.method == thresholdF1}
+	if err := jd.evaluate(scorer, choice.Value, sum); err != nil {
 		return nil, err
 	}
 	final, err := t.State()
@@ -151,7 +238,9 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	}
 	m := meta()
 	m["status"] = "done"
-	m["test_auc"] = fmt.Sprintf("%.6f", auc)
+	if !math.IsNaN(sum.AUC) {
+		m["test_auc"] = fmt.Sprintf("%.6f", sum.AUC)
+	}
 	choice.addMeta(m)
 	ck, err := trainCheckpoint(geo, t, final, m, choice.Value)
 	if err != nil {
@@ -160,5 +249,6 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	if err := checkpoint.Save(j.out, ck); err != nil {
 		return nil, err
 	}
-	return &trainSummary{Result: res, AUC: auc, Threshold: choice, Device: deviceLabel(be), Elapsed: time.Since(start)}, nil
+	sum.Elapsed = time.Since(start)
+	return sum, nil
 }

@@ -57,6 +57,13 @@ func (p Conv2DParams) OutputShape() [4]int {
 		(p.W+2*p.PadW-p.KW)/p.StrideW + 1}
 }
 
+// Flops returns the floating-point operations of the forward pass, two per
+// multiply-add of the weights (bias additions not counted).
+func (p Conv2DParams) Flops() float64 {
+	o := p.OutputShape()
+	return 2 * float64(p.N) * float64(p.K) * float64(o[2]*o[3]) * float64(p.C*p.KH*p.KW)
+}
+
 const OpConv2D = "conv2d"
 
 func (p Conv2DParams) checkInput(x []float32) error {

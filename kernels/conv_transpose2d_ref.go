@@ -72,6 +72,13 @@ func (p ConvTranspose2DParams) OutputShape() [4]int {
 		(p.W-1)*p.StrideW - 2*p.PadW + p.KW + p.OutPadW}
 }
 
+// Flops returns the floating-point operations of the forward pass, two per
+// multiply-add of the weights (bias additions not counted): every input
+// value meets K·KH·KW weights.
+func (p ConvTranspose2DParams) Flops() float64 {
+	return 2 * float64(p.N) * float64(p.C*p.H*p.W) * float64(p.K*p.KH*p.KW)
+}
+
 func (p ConvTranspose2DParams) checkInput(x []float32) error {
 	return CheckLen(opConvT2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }

@@ -362,3 +362,31 @@ func TestConvTranspose2DValidation(t *testing.T) {
 		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
 	}
 }
+
+// TestFlops checks the forward operation counts: the OCGAN enc2 layer by
+// hand, and every transposed convolution against the convolution it is the
+// input gradient of (the same multiply-adds, run the other way).
+func TestFlops(t *testing.T) {
+	enc2 := Conv2DParams{N: 1, C: 64, H: 14, W: 14, K: 128, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2}
+	if got, want := enc2.Flops(), 2.0*128*7*7*64*5*5; got != want {
+		t.Errorf("enc2: %v FLOP, want %v", got, want)
+	}
+	if got, want := (DenseParams{N: 3, In: 16, Out: 128}).Flops(), 2.0*3*16*128; got != want {
+		t.Errorf("dense: %v FLOP, want %v", got, want)
+	}
+	for _, p := range []ConvTranspose2DParams{
+		{N: 2, C: 256, H: 4, W: 4, K: 128, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2},
+		{N: 1, C: 3, H: 5, W: 7, K: 4, KH: 3, KW: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 0, OutPadH: 1},
+		{N: 3, C: 16, H: 1, W: 1, K: 9, KH: 4, KW: 4, StrideH: 1, StrideW: 1},
+	} {
+		o := p.OutputShape()
+		q := Conv2DParams{N: p.N, C: p.K, H: o[2], W: o[3], K: p.C, KH: p.KH, KW: p.KW,
+			StrideH: p.StrideH, StrideW: p.StrideW, PadH: p.PadH, PadW: p.PadW}
+		if q.OutputShape() != p.InputShape() {
+			t.Fatalf("%+v: the convolution back is %v, not %v", p, q.OutputShape(), p.InputShape())
+		}
+		if p.Flops() != q.Flops() {
+			t.Errorf("%+v: %v FLOP, the convolution it reverses %v", p, p.Flops(), q.Flops())
+		}
+	}
+}

@@ -16,6 +16,10 @@ type DenseParams struct {
 
 const OpDense = "dense"
 
+// Flops returns the floating-point operations of the forward pass, two per
+// multiply-add (bias additions not counted).
+func (p DenseParams) Flops() float64 { return 2 * float64(p.N) * float64(p.In) * float64(p.Out) }
+
 // Validate reports the first field that is not >= 1.
 func (p DenseParams) Validate() error {
 	return requirePositive(OpDense, field{"N", p.N}, field{"In", p.In}, field{"Out", p.Out})

@@ -17,7 +17,7 @@ func sample() *Record {
 		Training: Training{Epochs: 25, EpochsTrained: 25, Iterations: 2125, Batch: 64, SelectedEpoch: 23,
 			SelectedValMSE: 0.0123, Latent: 16, Lambda: 10, Noise: 0.2, MineSteps: 5, MineStart: 0.75, LR: 2e-4,
 			WallSeconds: 2400.5,
-			Run: Run{Device: "native CPU (oneDNN, 2 threads)", Date: "2025-01-02T03:04:05Z", Version: "0.1.0-dev", Commit: "abc123"}},
+			Run:         Run{Device: "native CPU (oneDNN, 2 threads)", Date: "2025-01-02T03:04:05Z", Version: "0.1.0-dev", Commit: "abc123"}},
 		Eval: Run{Device: "native CPU (oneDNN, 2 threads)", Date: "2025-01-02T03:05:00Z", Version: "0.1.0-dev", Commit: "unknown"},
 	}
 }

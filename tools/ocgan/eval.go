@@ -32,6 +32,7 @@ func evalFlags(fs *pflag.FlagSet) {
 	fs.String("roc", "", "write the ROC curves (one per class, first seed) as a PNG to this file")
 	fs.String("scores", "", "write every test image's score to this CSV file (class, seed, test index, novel, score)")
 	fs.Bool("json", false, "print JSON")
+	fs.String("results", "", "after each class and seed, write its results record (test AUC, how the model was trained) into this folder as DATASET-pPROTOCOL-MODE-cCLASS-sSEED.json")
 	addTrainingFlags(fs)
 }
 
@@ -49,6 +50,7 @@ type evalRun struct {
 	roc        []metrics.Point
 	scores     []float64
 	novel      []bool
+	ck         *checkpoint.Checkpoint
 }
 
 // parseClasses reads "3", "0,1,8" or "0-9" (and mixes: "0-2,8").
@@ -95,6 +97,7 @@ func runEval(e *env) error {
 	doTrain, _ := e.fs.GetBool("train")
 	rocPath, _ := e.fs.GetString("roc")
 	asJSON, _ := e.fs.GetBool("json")
+	resultsDir, _ := e.fs.GetString("results")
 	classes, err := parseClasses(classSpec)
 	if err != nil {
 		return usageError{err}
@@ -144,6 +147,11 @@ func runEval(e *env) error {
 				return err
 			}
 			runs = append(runs, r)
+			if resultsDir != "" {
+				if err := writeResult(e, resultsDir, r.ck, d, r, deviceLabel(be)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	rep := summarize(runs, classes, seeds)
@@ -264,7 +272,7 @@ func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, pa
 		return evalRun{}, err
 	}
 	return evalRun{Class: class, Seed: seed, Model: path, AUC: auc, F1: c.F1(), Precision: c.Precision(), Recall: c.Recall(),
-		Threshold: m.threshold, TestImages: len(scores), roc: roc, scores: scores, novel: novel}, nil
+		Threshold: m.threshold, TestImages: len(scores), roc: roc, scores: scores, novel: novel, ck: ck}, nil
 }
 
 // checkEvalMatch refuses to evaluate a model on a split it was not trained

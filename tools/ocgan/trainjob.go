@@ -106,7 +106,8 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		}
 	}
 	meta := func() map[string]string {
-		m := map[string]string{"device": deviceLabel(be), "created": time.Now().UTC().Format(time.RFC3339)}
+		m := programMeta()
+		m["device"], m["created"] = deviceLabel(be), time.Now().UTC().Format(time.RFC3339)
 		for k, v := range settings {
 			m[k] = v
 		}

@@ -211,11 +211,15 @@ func pm(mean, std float64, n int) string {
 	return fmt.Sprintf("%.4f ± %.4f", mean, std)
 }
 
-// trainMissing trains the model of (class, seed) at path unless it exists.
+// trainMissing trains the model of (class, seed) at path unless it exists,
+// and resumes it when its training was interrupted.
 func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) error {
 	// An existing file is evaluated as it is (evalOne reports a damaged one).
+	resume := false
 	if _, err := os.Stat(path); err == nil {
-		return nil
+		if resume = interruptedTraining(path); !resume {
+			return nil
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -224,7 +228,7 @@ func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) erro
 	if err != nil {
 		return err
 	}
-	j.out, j.log = path, e.stderr
+	j.out, j.log, j.resume = path, e.stderr, resume
 	j.progress = progressPrinter(&env{stdout: e.stdout, stderr: e.stderr}, false)
 	sum, err := j.run(e.cfg)
 	if err != nil {

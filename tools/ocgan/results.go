@@ -34,6 +34,9 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 	if ck.Meta[metaConfig] == "" || ck.Meta[metaRun] == "" {
 		return nil, bad("holds no training record (a checkpoint of ocgan train has one; a bundle has not)")
 	}
+	if st := ck.Meta[metaStatus]; st != metaStatusDone {
+		return nil, bad("its training has not finished (%s): resume it with ocgan eval --train or ocgan train --resume", st)
+	}
 	var cfg train.Config
 	if err := json.Unmarshal([]byte(ck.Meta[metaConfig]), &cfg); err != nil {
 		return nil, bad("training configuration: %v", err)

@@ -116,7 +116,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	// After every epoch, save the state so far (--resume continues from it).
 	saveEpoch := func(s train.State) error {
 		m := meta()
-		m["status"] = fmt.Sprintf("training: epoch %d of %d", s.Epoch, j.cfg.Epochs)
+		m[metaStatus] = fmt.Sprintf("training: epoch %d of %d", s.Epoch, j.cfg.Epochs)
 		ck, err := trainCheckpoint(geo, t, s, m, math.NaN())
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		return nil, err
 	}
 	m := meta()
-	m["status"] = "done"
+	m[metaStatus] = metaStatusDone
 	m["test_auc"] = fmt.Sprintf("%.6f", auc)
 	choice.addMeta(m)
 	ck, err := trainCheckpoint(geo, t, final, m, choice.Value)

@@ -28,7 +28,7 @@ func evalFlags(fs *pflag.FlagSet) {
 	fs.Int("seeds", 1, "evaluate this many seeds: --seed, --seed+1, ... (mean ± std over seeds)")
 	fs.String("model", "", "checkpoint written by ocgan train (or a bundle); with several classes or seeds a template holding {class} and/or {seed}")
 	addKeyFlag(fs, "public key that verifies bundles")
-	fs.Bool("train", false, "train the models that --model names but that do not exist yet (with the training flags below)")
+	fs.Bool("train", false, "train the models that --model names but that do not exist yet, and finish those whose training was interrupted (with the training flags below)")
 	fs.String("roc", "", "write the ROC curves (one per class, first seed) as a PNG to this file")
 	fs.String("scores", "", "write every test image's score to this CSV file (class, seed, test index, novel, score)")
 	fs.Bool("json", false, "print JSON")

@@ -29,10 +29,13 @@
 # In the background (logs/ is git-ignored):
 #   mkdir -p logs && nohup tools/paper-tables.sh --table mnist-p2-full >>logs/paper-tables.out 2>&1 &
 # then refresh RESULTS.md with `go run ./tools/results -write` and commit results/ with it.
+# `kill PID` (of the script) stops the run in progress too; started again, the script resumes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 die() { echo "paper-tables: $*" >&2; exit 2; }
+# took: the time since $start (seconds) as 12m34s.
+took() { echo "$(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"; }
 
 # expand "0-2,7" to "0 1 2 7" (the order given, duplicates dropped).
 expand() {
@@ -136,14 +139,19 @@ for t in "${table_list[@]}"; do
         echo "$(date -u +%FT%TZ) start $name (log $log)"
         printf '== %s: %s\n' "$(date -u +%FT%TZ)" "${cmd[*]}" >>"$log"
         start=$SECONDS
-        if "${cmd[@]}" >>"$log" 2>&1 && [ -e "$results/$name.json" ]; then
+        # Stopping the script stops the run too (its checkpoint of the last epoch stays).
+        "${cmd[@]}" >>"$log" 2>&1 &
+        child=$!
+        trap 'kill -TERM "$child" 2>/dev/null; wait "$child" || true; echo "$(date -u +%FT%TZ) stopped during $name"; exit 143' TERM INT HUP
+        if wait "$child" && [ -e "$results/$name.json" ]; then
           auc=$(sed -n 's/^  "auc": \(.*\),$/\1/p' "$results/$name.json")
-          echo "$(date -u +%FT%TZ) done $name: AUC $auc in $(((SECONDS - start) / 60)) min"
+          echo "$(date -u +%FT%TZ) done $name: AUC $auc in $(took)"
           done_runs=$((done_runs + 1))
         else
-          echo "$(date -u +%FT%TZ) FAILED $name after $(((SECONDS - start) / 60)) min: see $log"
+          echo "$(date -u +%FT%TZ) FAILED $name after $(took): see $log"
           failed=$((failed + 1))
         fi
+        trap - TERM INT HUP
       done
     done
   done

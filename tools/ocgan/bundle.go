@@ -90,7 +90,7 @@ func runBundleBuild(e *env) error {
 		return err
 	}
 	if math.IsNaN(ck.Train.Threshold) {
-		return fmt.Errorf("%s: training has not finished (no threshold yet: %s)", modelPath, ck.Meta["status"])
+		return fmt.Errorf("%s: training has not finished (no threshold yet: %s)", modelPath, ck.Meta[metaStatus])
 	}
 	priv, err := firmware.LoadPrivateKey(keyPath)
 	if err != nil {

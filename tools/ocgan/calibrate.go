@@ -253,8 +253,8 @@ func dataFromCheckpoint(ck *checkpoint.Checkpoint) (dataFlags, error) {
 		}
 	}
 	d.seed = ck.Train.Seed
-	if math.IsNaN(ck.Train.Threshold) && ck.Meta["status"] != "done" {
-		return d, fmt.Errorf("training is not finished (%s)", ck.Meta["status"])
+	if math.IsNaN(ck.Train.Threshold) && ck.Meta[metaStatus] != metaStatusDone {
+		return d, fmt.Errorf("training is not finished (%s)", ck.Meta[metaStatus])
 	}
 	return d, nil
 }

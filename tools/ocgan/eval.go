@@ -29,12 +29,13 @@ func evalFlags(fs *pflag.FlagSet) {
 	fs.Int("seeds", 1, "evaluate this many seeds: --seed, --seed+1, ... (mean ± std over seeds)")
 	fs.String("model", "", "checkpoint written by ocgan train (or a bundle); with several classes or seeds a template holding {class} and/or {seed}")
 	addKeyFlag(fs, "public key that verifies bundles")
-	fs.Bool("train", false, "train the models that --model names but that do not exist yet (with the training flags below)")
+	fs.Bool("train", false, "train the models that --model names but that do not exist yet, and finish those whose training was interrupted (with the training flags below)")
 	fs.String("roc", "", "write the ROC curves (one per class, first seed) as a PNG to this file")
 	fs.String("scores", "", "write every test image's score to this CSV file (class, seed, test index, novel, score; with --normal: file, novel, score)")
 	fs.Bool("json", false, "print JSON")
 	fs.StringSlice("normal", nil, "evaluate --model on your own images: these normal images (files, folders searched recursively, IDX image files) against the --novel ones, instead of a dataset's split")
 	fs.Int("worst", 5, "with --normal: list this many highest-scoring normal and lowest-scoring novel images")
+	fs.String("results", "", "after each class and seed, write its results record (test AUC, how the model was trained) into this folder as DATASET-pPROTOCOL-MODE-cCLASS-sSEED.json")
 	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files): with --normal, the novel test images; with --train, they choose the F1-optimal threshold of the models it trains")
 }
 
@@ -52,6 +53,7 @@ type evalRun struct {
 	roc        []metrics.Point
 	scores     []float64
 	novel      []bool
+	ck         *checkpoint.Checkpoint
 }
 
 // parseClasses reads "3", "0,1,8" or "0-9" (and mixes: "0-2,8"). With
@@ -113,6 +115,7 @@ func runEval(e *env) error {
 	doTrain, _ := e.fs.GetBool("train")
 	rocPath, _ := e.fs.GetString("roc")
 	asJSON, _ := e.fs.GetBool("json")
+	resultsDir, _ := e.fs.GetString("results")
 	if nSeeds < 1 {
 		return usageError{fmt.Errorf("--seeds must be at least 1, got %d", nSeeds)}
 	}
@@ -172,6 +175,11 @@ func runEval(e *env) error {
 				return err
 			}
 			runs = append(runs, r)
+			if resultsDir != "" {
+				if err := writeResult(e, resultsDir, r.ck, d, r, deviceLabel(be)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	rep := summarize(runs, classes, seeds)
@@ -231,11 +239,15 @@ func pm(mean, std float64, n int) string {
 	return fmt.Sprintf("%.4f ± %.4f", mean, std)
 }
 
-// trainMissing trains the model of (class, seed) at path unless it exists.
+// trainMissing trains the model of (class, seed) at path unless it exists,
+// and resumes it when its training was interrupted.
 func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) error {
 	// An existing file is evaluated as it is (evalOne reports a damaged one).
+	resume := false
 	if _, err := os.Stat(path); err == nil {
-		return nil
+		if resume = interruptedTraining(path); !resume {
+			return nil
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -244,7 +256,7 @@ func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) erro
 	if err != nil {
 		return err
 	}
-	j.out, j.log = path, e.stderr
+	j.out, j.log, j.resume = path, e.stderr, resume
 	j.progress = progressPrinter(&env{stdout: e.stdout, stderr: e.stderr}, false)
 	sum, err := j.run(e.cfg)
 	if err != nil {
@@ -292,7 +304,7 @@ func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, pa
 		return evalRun{}, err
 	}
 	return evalRun{Class: class, Seed: seed, Model: path, AUC: auc, F1: c.F1(), Precision: c.Precision(), Recall: c.Recall(),
-		Threshold: m.threshold, TestImages: len(scores), roc: roc, scores: scores, novel: novel}, nil
+		Threshold: m.threshold, TestImages: len(scores), roc: roc, scores: scores, novel: novel, ck: ck}, nil
 }
 
 // checkEvalMatch refuses to evaluate a model on a split it was not trained

@@ -34,6 +34,10 @@ const (
 	resumePrefix = "resume/"
 	metaConfig   = "train_config"
 	metaRun      = "train_run"
+	// metaStatus is "training: epoch E of N" until training is done, then
+	// metaStatusDone.
+	metaStatus     = "status"
+	metaStatusDone = "done"
 )
 
 // runJSON is Run's bookkeeping in a checkpoint; floats are strings
@@ -131,6 +135,13 @@ func trainCheckpoint(geo model.Geometry, t *train.Trainer, s train.State, meta m
 		ck.Meta[k] = v
 	}
 	return ck, nil
+}
+
+// interruptedTraining reports whether path holds a training checkpoint
+// whose training has not finished (saved after an epoch, then stopped).
+func interruptedTraining(path string) bool {
+	ck, err := checkpoint.Load(path)
+	return err == nil && ck.Meta[metaRun] != "" && ck.Meta[metaStatus] != metaStatusDone
 }
 
 // loadResume reads the training checkpoint at path for a resumed run with

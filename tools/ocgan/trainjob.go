@@ -202,7 +202,8 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		}
 	}
 	meta := func() map[string]string {
-		m := map[string]string{"device": deviceLabel(be), "created": time.Now().UTC().Format(time.RFC3339)}
+		m := programMeta()
+		m["device"], m["created"] = deviceLabel(be), time.Now().UTC().Format(time.RFC3339)
 		for k, v := range settings {
 			m[k] = v
 		}
@@ -211,7 +212,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	// After every epoch, save the state so far (--resume continues from it).
 	saveEpoch := func(s train.State) error {
 		m := meta()
-		m["status"] = fmt.Sprintf("training: epoch %d of %d", s.Epoch, j.cfg.Epochs)
+		m[metaStatus] = fmt.Sprintf("training: epoch %d of %d", s.Epoch, j.cfg.Epochs)
 		ck, err := trainCheckpoint(geo, t, s, m, math.NaN())
 		if err != nil {
 			return err
@@ -237,7 +238,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		return nil, err
 	}
 	m := meta()
-	m["status"] = "done"
+	m[metaStatus] = metaStatusDone
 	if !math.IsNaN(sum.AUC) {
 		m["test_auc"] = fmt.Sprintf("%.6f", sum.AUC)
 	}

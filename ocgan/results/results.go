@@ -1,0 +1,177 @@
+// Package results defines the record of one accuracy measurement — one
+// trained model of one (dataset, protocol, mode, class, seed), its test AUC
+// and how it was trained — and reads and writes it as a JSON file.
+//
+// `ocgan eval --results DIR` writes one file per evaluated (class, seed),
+// named by Key.FileName (for example mnist-p2-full-c3-s1.json), with
+// runtime/atomicfile, so a reader sees a whole file or none. tools/results
+// reads a folder of them and writes the tables of RESULTS.md.
+//
+// Read refuses a file that is not a valid record: unknown or missing fields,
+// values out of range, or a file name other than its record's key. Every
+// error names the file.
+package results
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"time"
+)
+
+// Format is the version of the record layout written by this package.
+const Format = 1
+
+// Modes are the training modes a record may name: OCGAN and the ablations of
+// the paper's Table 4, spelled as `ocgan train --mode` spells them.
+var Modes = []string{"full", "ae", "ae+dl", "ae+dl+dv"}
+
+// Key identifies a measurement: the dataset, the one-class protocol, the
+// training mode, the normal class and the seed.
+type Key struct {
+	Dataset  string `json:"dataset"`
+	Protocol int    `json:"protocol"`
+	Mode     string `json:"mode"`
+	Class    int    `json:"class"`
+	Seed     uint64 `json:"seed"`
+}
+
+// FileName is the record's file name: dataset-pP-mode-cC-sS.json.
+func (k Key) FileName() string {
+	return fmt.Sprintf("%s-p%d-%s-c%d-s%d.json", k.Dataset, k.Protocol, k.Mode, k.Class, k.Seed)
+}
+
+// Record is one measurement: a model trained for Key, evaluated on its
+// test split.
+type Record struct {
+	// Format is the layout version (Format).
+	Format int `json:"format"`
+	Key
+	// AUC is the ROC AUC on the test split (novel = positive, the
+	// reconstruction MSE as the score) of TestImages images.
+	AUC        float64 `json:"auc"`
+	TestImages int     `json:"test_images"`
+	// Model is the checkpoint that was evaluated, as given to ocgan eval.
+	Model string `json:"model"`
+	// Training describes how the model was trained.
+	Training Training `json:"training"`
+	// Eval describes the evaluation run.
+	Eval Run `json:"eval"`
+}
+
+// Training is what a checkpoint records about its training.
+type Training struct {
+	// Epochs is the number of epochs asked for; EpochsTrained the number
+	// completed (fewer when a wall-clock budget stopped training, which
+	// StoppedByBudget says; BudgetSeconds is 0 without a budget).
+	Epochs          int     `json:"epochs"`
+	EpochsTrained   int     `json:"epochs_trained"`
+	StoppedByBudget bool    `json:"stopped_by_budget"`
+	BudgetSeconds   float64 `json:"budget_seconds"`
+	// Iterations is the number of Algorithm-1 iterations (generator
+	// updates), each on a batch of Batch images.
+	Iterations int `json:"iterations"`
+	Batch      int `json:"batch"`
+	// SelectedEpoch is the epoch whose parameters were kept: the lowest
+	// validation MSE, SelectedValMSE.
+	SelectedEpoch  int     `json:"selected_epoch"`
+	SelectedValMSE float64 `json:"selected_val_mse"`
+	// The settings of Algorithm 1: latent size, λ, input noise σ, mining
+	// steps K and the fraction of training after which mining runs, and
+	// Adam's learning rate.
+	Latent    int     `json:"latent"`
+	Lambda    float64 `json:"lambda"`
+	Noise     float64 `json:"noise"`
+	MineSteps int     `json:"mine_steps"`
+	MineStart float64 `json:"mine_start"`
+	LR        float64 `json:"lr"`
+	// WallSeconds is the wall-clock time of the training loop (summed
+	// over resumed runs).
+	WallSeconds float64 `json:"wall_seconds"`
+	// Run is where, when and by which program the model was trained
+	// (Date: when training ended).
+	Run
+}
+
+// Run is where, when and by which program something ran.
+type Run struct {
+	// Device is the device and backend, as `ocgan devices` names them.
+	Device string `json:"device"`
+	// Date is the time in RFC 3339 (UTC).
+	Date string `json:"date"`
+	// Version is the program's version and Commit the VCS revision it was
+	// built from ("unknown" when the build does not say).
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+}
+
+var datasetName = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+
+// Validate checks every field and returns an error naming the first bad
+// one.
+func (r *Record) Validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	check(r.Format == Format, "format is %d, want %d", r.Format, Format)
+	check(datasetName.MatchString(r.Dataset), "dataset %q: want a lowercase name such as mnist", r.Dataset)
+	check(r.Protocol == 1 || r.Protocol == 2, "protocol is %d, want 1 or 2", r.Protocol)
+	check(knownMode(r.Mode), "mode %q: want one of %v", r.Mode, Modes)
+	check(r.Class >= 0, "class is %d, want >= 0", r.Class)
+	check(finite(r.AUC) && r.AUC >= 0 && r.AUC <= 1, "auc is %v, want in [0, 1]", r.AUC)
+	check(r.TestImages >= 2, "test_images is %d, want >= 2", r.TestImages)
+	check(r.Model != "", "model is empty")
+	t := r.Training
+	check(t.Epochs >= 1, "training.epochs is %d, want >= 1", t.Epochs)
+	check(t.EpochsTrained >= 1, "training.epochs_trained is %d, want >= 1", t.EpochsTrained)
+	check(finite(t.BudgetSeconds) && t.BudgetSeconds >= 0, "training.budget_seconds is %v, want >= 0", t.BudgetSeconds)
+	check(!t.StoppedByBudget || t.BudgetSeconds > 0, "training.stopped_by_budget without a budget")
+	check(t.Iterations >= 1, "training.iterations is %d, want >= 1", t.Iterations)
+	check(t.Batch >= 2, "training.batch is %d, want >= 2", t.Batch)
+	check(t.SelectedEpoch >= 1 && t.SelectedEpoch <= t.EpochsTrained, "training.selected_epoch is %d, want in [1, epochs_trained %d]", t.SelectedEpoch, t.EpochsTrained)
+	check(finite(t.SelectedValMSE) && t.SelectedValMSE >= 0, "training.selected_val_mse is %v, want finite and >= 0", t.SelectedValMSE)
+	check(t.Latent >= 1, "training.latent is %d, want >= 1", t.Latent)
+	check(finite(t.Lambda) && t.Lambda > 0, "training.lambda is %v, want > 0", t.Lambda)
+	check(finite(t.Noise) && t.Noise >= 0, "training.noise is %v, want >= 0", t.Noise)
+	check(t.MineSteps >= 0, "training.mine_steps is %d, want >= 0", t.MineSteps)
+	check(finite(t.MineStart) && t.MineStart >= 0 && t.MineStart <= 1, "training.mine_start is %v, want in [0, 1]", t.MineStart)
+	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
+	check(finite(t.WallSeconds) && t.WallSeconds >= 0, "training.wall_seconds is %v, want >= 0", t.WallSeconds)
+	errs = append(errs, t.Run.validate("training"), r.Eval.validate("eval"))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("bad result record: %w", err)
+	}
+	return nil
+}
+
+// validate checks a Run; what names it in the errors.
+func (r Run) validate(what string) error {
+	var errs []error
+	if r.Device == "" {
+		errs = append(errs, fmt.Errorf("%s.device is empty", what))
+	}
+	if _, err := time.Parse(time.RFC3339, r.Date); err != nil {
+		errs = append(errs, fmt.Errorf("%s.date %q is not an RFC 3339 time", what, r.Date))
+	}
+	if r.Version == "" {
+		errs = append(errs, fmt.Errorf("%s.version is empty", what))
+	}
+	if r.Commit == "" {
+		errs = append(errs, fmt.Errorf("%s.commit is empty (\"unknown\" when the build does not say)", what))
+	}
+	return errors.Join(errs...)
+}
+
+func knownMode(m string) bool {
+	for _, k := range Modes {
+		if m == k {
+			return true
+		}
+	}
+	return false
+}

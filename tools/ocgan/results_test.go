@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/results"
+)
+
+// TestEvalResultsRecord resumes an interrupted training through eval --train
+// --results and checks the record it writes against the eval report and the
+// checkpoint; a checkpoint whose training is not finished or that holds no
+// training record, and a run evaluated as another seed, are refused with an
+// error naming the file.
+func TestEvalResultsRecord(t *testing.T) {
+	root := t.TempDir()
+	writePNGs(t, filepath.Join(root, "0-bar"), 0, 10)
+	writePNGs(t, filepath.Join(root, "1-disc"), 1, 10)
+	dir := t.TempDir()
+	resDir := filepath.Join(dir, "results")
+	modelPath := filepath.Join(dir, "m-1-3.ocgan")
+	data := []string{"--dataset", "folder", "--data", root, "--protocol", "1", "--class", "1", "--seed", "3"}
+	settings := []string{"--mode", "ae", "--batch", "4", "--mine-steps", "0"}
+	run := func(want int, args ...string) (string, string) {
+		t.Helper()
+		code, out, stderr := runCLI(t, args...)
+		if code != want {
+			t.Fatalf("ocgan %v: exit %d, want %d\n%s\n%s", args, code, want, out, stderr)
+		}
+		return out, stderr
+	}
+	// One epoch, then marked as interrupted after it (as a killed run of
+	// two epochs leaves it).
+	run(exitOK, append(append([]string{"train", "--epochs", "1", "--out", modelPath}, data...), settings...)...)
+	setMeta(t, modelPath, metaStatus, "training: epoch 1 of 2")
+	args := append([]string{"eval", "--model", filepath.Join(dir, "m-{class}-{seed}.ocgan"), "--results", resDir, "--json"}, data...)
+	out, stderr := run(exitOK, append(append(args, "--train", "--epochs", "2"), settings...)...)
+	if !strings.Contains(stderr, "resuming from "+modelPath+" after epoch 1") {
+		t.Errorf("eval --train did not resume the interrupted training:\n%s", stderr)
+	}
+	var rep struct {
+		AUC        float64
+		TestImages int `json:"test_images"`
+		Device     string
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("eval --json: %v\n%s", err, out)
+	}
+	path := filepath.Join(resDir, "folder-p1-ae-c1-s3.json")
+	if !strings.Contains(stderr, "result written to "+path) {
+		t.Errorf("stderr does not name the record %s:\n%s", path, stderr)
+	}
+	rec, err := results.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := checkpoint.Load(modelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := rec.Training
+	if rec.AUC != rep.AUC || rec.TestImages != rep.TestImages || rec.Model != modelPath || rec.Eval.Device != rep.Device {
+		t.Errorf("record %+v, eval report %+v", rec, rep)
+	}
+	if tr.Epochs != 2 || tr.EpochsTrained != 2 || ck.Train.Epoch != 2 || tr.Iterations != ck.Train.Iteration || tr.Batch != 4 ||
+		tr.SelectedEpoch != ck.Train.BestEpoch || tr.SelectedValMSE != ck.Train.BestValMSE || tr.MineSteps != 0 ||
+		tr.Lambda != 10 || tr.Noise != 0.2 || tr.LR != 0.0002 || tr.Latent != 16 || tr.StoppedByBudget || tr.WallSeconds <= 0 {
+		t.Errorf("training record %+v; checkpoint %+v", tr, ck.Train)
+	}
+	if tr.Device != ck.Meta["device"] || tr.Date != ck.Meta["created"] || tr.Commit != buildCommit() || tr.Version != version {
+		t.Errorf("training run %+v; checkpoint meta %v", tr.Run, ck.Meta)
+	}
+	if d, err := time.Parse(time.RFC3339, rec.Eval.Date); err != nil || time.Since(d) > time.Hour {
+		t.Errorf("eval date %q", rec.Eval.Date)
+	}
+
+	// Refused: a checkpoint whose training has not finished, or that holds
+	// no training record, or evaluated as another seed.
+	d := dataFlags{name: "folder", protocol: 1}
+	r := evalRun{Class: 1, Seed: 3, Model: modelPath, AUC: rec.AUC, TestImages: rec.TestImages}
+	if _, err := resultRecord(ck, d, r, "dev"); err != nil {
+		t.Fatalf("the finished checkpoint: %v", err)
+	}
+	for _, c := range []struct {
+		key, value string
+		seed       uint64
+		want       string
+	}{
+		{metaStatus, "training: epoch 1 of 2", 3, "not finished"},
+		{metaRun, "", 3, "no training record"},
+		{metaStatus, metaStatusDone, 4, "--seed 3"},
+	} {
+		ck, err := checkpoint.Load(modelPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck.Meta[c.key] = c.value
+		r.Seed = c.seed
+		if _, err := resultRecord(ck, d, r, "dev"); err == nil || !strings.Contains(err.Error(), modelPath) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("meta %s=%q, seed %d: %v, want an error naming the file and %q", c.key, c.value, c.seed, err, c.want)
+		}
+	}
+}
+
+// setMeta sets one Meta entry of the checkpoint at path.
+func setMeta(t *testing.T, path, key, value string) {
+	t.Helper()
+	ck, err := checkpoint.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck.Meta[key] = value
+	if err := checkpoint.Save(path, ck); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# paper-tables.sh: trains and evaluates the runs behind RESULTS.md's tables, one (table, seed,
+# mode, class) at a time, and records each with `ocgan eval --results`. A run whose record exists
+# in the results folder is skipped, so the script can be stopped at any time and started again:
+# it continues with the first run not recorded (an interrupted training resumes from its last
+# epoch). A failed run is logged and the script goes on to the next.
+#
+#   tools/paper-tables.sh [--table T[,T...]] [--classes 0-9] [--seeds 1] [--epochs N] [--budget D]
+#                         [--device DEV] [--results DIR] [--models DIR] [--logs DIR] [--ocgan BIN]
+#                         [--dry-run]
+#
+# Tables (default all, in this order):
+#   mnist-p2-full      MNIST, protocol 2, OCGAN (the paper's Table 2)
+#   mnist-p2-ablation  MNIST, protocol 2, modes ae, ae+dl, ae+dl+dv and full (Table 4)
+#   fmnist-p1-full     Fashion-MNIST, protocol 1, OCGAN (Table 1)
+# --classes and --seeds take lists and ranges (0-9, 2,8, 0-2,7) and are run in the order given,
+# seeds outermost, then modes, then classes. --epochs and --budget (per run, e.g. 2h) are passed
+# to ocgan only when given: everything else is ocgan's defaults, the paper's settings (25 epochs
+# at batch 64, about the authors' 2,200 updates of 200 epochs at batch 512; mining in the last
+# quarter; λ 10; σ 0.2). --device picks ocgan's device (default: ocgan's choice).
+#
+# Each run is `ocgan eval --train ... --model MODELS/NAME.ocgan --results RESULTS`, NAME being
+# DATASET-pPROTOCOL-MODE-cCLASS-sSEED (the record's file name is NAME.json); its output is
+# appended to LOGS/NAME.log. Defaults: results/, models/, logs/paper-tables/ (models and logs are
+# git-ignored). The ocgan binary is built first with `make build` (its commit goes into every
+# record) unless --ocgan names one. --dry-run prints the runs (or the skips) without building
+# or running anything.
+#
+# In the background (logs/ is git-ignored):
+#   mkdir -p logs && nohup tools/paper-tables.sh --table mnist-p2-full >>logs/paper-tables.out 2>&1 &
+# then refresh RESULTS.md with `go run ./tools/results -write` and commit results/ with it.
+# `kill PID` (of the script) stops the run in progress too; started again, the script resumes it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "paper-tables: $*" >&2; exit 2; }
+# took: the time since $start (seconds) as 12m34s.
+took() { echo "$(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"; }
+
+# expand "0-2,7" to "0 1 2 7" (the order given, duplicates dropped).
+expand() {
+  local spec=$1 part lo hi i out=" "
+  IFS=, read -ra parts <<<"$spec"
+  [ ${#parts[@]} -gt 0 ] || die "empty list"
+  for part in "${parts[@]}"; do
+    if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
+      lo=${BASH_REMATCH[1]} hi=${BASH_REMATCH[2]}
+    elif [[ $part =~ ^[0-9]+$ ]]; then
+      lo=$part hi=$part
+    else
+      die "\"$spec\": \"$part\" is not a number or a range lo-hi"
+    fi
+    [ "$((10#$lo))" -le "$((10#$hi))" ] || die "\"$spec\": \"$part\" is not a range lo-hi"
+    for ((i = 10#$lo; i <= 10#$hi; i++)); do
+      [[ $out == *" $i "* ]] || out+="$i "
+    done
+  done
+  echo $out
+}
+
+# table_runs T: "DATASET PROTOCOL MODE..." of table T.
+table_runs() {
+  case $1 in
+    mnist-p2-full) echo "mnist 2 full" ;;
+    mnist-p2-ablation) echo "mnist 2 ae ae+dl ae+dl+dv full" ;;
+    fmnist-p1-full) echo "fmnist 1 full" ;;
+    *) die "unknown table \"$1\" (mnist-p2-full, mnist-p2-ablation, fmnist-p1-full or all)" ;;
+  esac
+}
+
+tables=all classes=0-9 seeds=1 epochs="" budget="" device="" dry=0
+results=results models=models logs=logs/paper-tables ocgan=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --table|--tables) tables=${2:?--table needs a value}; shift ;;
+    --classes) classes=${2:?--classes needs a value}; shift ;;
+    --seeds) seeds=${2:?--seeds needs a value}; shift ;;
+    --epochs) epochs=${2:?--epochs needs a value}; shift ;;
+    --budget) budget=${2:?--budget needs a value}; shift ;;
+    --device) device=${2:?--device needs a value}; shift ;;
+    --results) results=${2:?--results needs a value}; shift ;;
+    --models) models=${2:?--models needs a value}; shift ;;
+    --logs) logs=${2:?--logs needs a value}; shift ;;
+    --ocgan) ocgan=${2:?--ocgan needs a value}; shift ;;
+    --dry-run) dry=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument \"$1\" (--help lists the options)" ;;
+  esac
+  shift
+done
+[ "$tables" = all ] && tables=mnist-p2-full,mnist-p2-ablation,fmnist-p1-full
+IFS=, read -ra table_list <<<"$tables"
+for t in "${table_list[@]}"; do table_runs "$t" >/dev/null; done
+class_list=$(expand "$classes")
+for c in $class_list; do [ "$c" -le 9 ] || die "--classes \"$classes\": the tables have classes 0-9"; done
+seed_list=$(expand "$seeds")
+[ -z "$epochs" ] || [[ $epochs =~ ^[1-9][0-9]*$ ]] || die "--epochs \"$epochs\" is not a positive number"
+
+extra=()
+[ -z "$epochs" ] || extra+=(--epochs "$epochs")
+[ -z "$budget" ] || extra+=(--budget "$budget")
+[ -z "$device" ] || extra+=(--device "$device")
+
+if [ "$dry" = 0 ]; then
+  mkdir -p "$results" "$models" "$logs"
+  exec 9>"$logs/.lock"
+  flock -n 9 || die "another paper-tables.sh is running with the logs in $logs"
+  if [ -z "$ocgan" ]; then
+    make -s build
+    ocgan=bin/ocgan
+  fi
+  [ -x "$ocgan" ] || die "no ocgan binary at $ocgan"
+  echo "paper-tables: $("$ocgan" version | head -3 | tr '\n' ' ')"
+fi
+ocgan=${ocgan:-bin/ocgan}
+
+done_runs=0 skipped=0 failed=0
+declare -A seen=()
+for t in "${table_list[@]}"; do
+  read -r dataset protocol modes <<<"$(table_runs "$t")"
+  for seed in $seed_list; do
+    for mode in $modes; do
+      for class in $class_list; do
+        name="$dataset-p$protocol-$mode-c$class-s$seed"
+        [ -z "${seen[$name]:-}" ] || continue
+        seen[$name]=1
+        if [ -e "$results/$name.json" ]; then
+          echo "skip $name: $results/$name.json exists"
+          skipped=$((skipped + 1))
+          continue
+        fi
+        cmd=("$ocgan" eval --train --dataset "$dataset" --protocol "$protocol" --mode "$mode" --class "$class"
+          --seed "$seed" --model "$models/$name.ocgan" --results "$results" "${extra[@]}")
+        if [ "$dry" = 1 ]; then
+          echo "run $name: ${cmd[*]}"
+          continue
+        fi
+        log="$logs/$name.log"
+        echo "$(date -u +%FT%TZ) start $name (log $log)"
+        printf '== %s: %s\n' "$(date -u +%FT%TZ)" "${cmd[*]}" >>"$log"
+        start=$SECONDS
+        # Stopping the script stops the run too (its checkpoint of the last epoch stays).
+        "${cmd[@]}" >>"$log" 2>&1 &
+        child=$!
+        trap 'kill -TERM "$child" 2>/dev/null; wait "$child" || true; echo "$(date -u +%FT%TZ) stopped during $name"; exit 143' TERM INT HUP
+        if wait "$child" && [ -e "$results/$name.json" ]; then
+          auc=$(sed -n 's/^  "auc": \(.*\),$/\1/p' "$results/$name.json")
+          echo "$(date -u +%FT%TZ) done $name: AUC $auc in $(took)"
+          done_runs=$((done_runs + 1))
+        else
+          echo "$(date -u +%FT%TZ) FAILED $name after $(took): see $log"
+          failed=$((failed + 1))
+        fi
+        trap - TERM INT HUP
+      done
+    done
+  done
+done
+if [ "$dry" = 0 ]; then
+  echo "paper-tables: $done_runs run(s) recorded, $skipped skipped (recorded before), $failed failed"
+  echo "paper-tables: refresh RESULTS.md with: go run ./tools/results -write"
+fi
+[ "$failed" = 0 ]

@@ -1,0 +1,101 @@
+// Command results turns the result records of results/ (one JSON file per
+// trained and evaluated model, written by `ocgan eval --results`) into the
+// tables of RESULTS.md: per class our AUC (mean ± std over seeds), the
+// paper's value beside it and the difference, the mean over classes, and how
+// the runs were made (the command that repeats them, epochs, devices, time,
+// dates, program).
+//
+// Usage:
+//
+//	go run ./tools/results           print the generated tables
+//	go run ./tools/results -write    refresh RESULTS.md's generated blocks
+//	go run ./tools/results -check    fail unless RESULTS.md's blocks match results/
+//
+// RESULTS.md is hand-written around its generated blocks: each lies between
+// a line "<!-- results:ID -->" and the next "<!-- end -->", one per table
+// (mnist-p2-full, fmnist-p1-full, mnist-p2-ablation). Every record must be
+// valid; a bad one is an error naming its file. Exit status: 0 success, 1
+// error or a stale RESULTS.md, 2 usage error.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ocgan-vk/ocgan/ocgan/results"
+	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("results", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("results", "results", "the folder of result records (*.json)")
+	doc := fs.String("doc", "RESULTS.md", "the document whose generated blocks hold the tables")
+	write := fs.Bool("write", false, "refresh the generated blocks of -doc from -results")
+	check := fs.Bool("check", false, "exit 1 unless the generated blocks of -doc are what -results gives")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || (*write && *check) {
+		fmt.Fprintln(stderr, "results: takes no arguments, and -write or -check (not both)")
+		fs.Usage()
+		return 2
+	}
+	recs, err := results.ReadDir(*dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "results: %v\n", err)
+		return 1
+	}
+	if !*write && !*check {
+		gen := blocks(recs)
+		for i, id := range ids() {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintln(stdout, gen[id])
+		}
+		return 0
+	}
+	changed, err := update(*doc, recs, *write)
+	if err != nil {
+		fmt.Fprintf(stderr, "results: %v\n", err)
+		return 1
+	}
+	if *write {
+		fmt.Fprintf(stdout, "%s: %d record(s), %d table(s) changed\n", *doc, len(recs), len(changed))
+	}
+	return 0
+}
+
+// update compares the generated blocks of the document at path with what
+// recs give and returns the ids of the blocks that differ. With write it
+// rewrites the document (atomically) when any differs; without, a
+// difference is an error.
+func update(path string, recs []*results.Record, write bool) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	fresh, changed, err := refresh(string(data), blocks(recs))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(changed) == 0 {
+		return nil, nil
+	}
+	if !write {
+		return changed, fmt.Errorf("%s: the tables %s do not match the result records (refresh them with `go run ./tools/results -write`)",
+			path, strings.Join(changed, ", "))
+	}
+	if err := atomicfile.Write(path, []byte(fresh), 0o644); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return changed, nil
+}

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/ocgan/results"
+)
+
+// record is a valid record of the run (dataset, protocol, mode, class, seed)
+// with the given AUC.
+func record(dataset string, protocol int, mode string, class int, seed uint64, auc float64) *results.Record {
+	run := results.Run{Device: "cpu: test (onednn, 2 threads)", Date: "2025-03-04T05:06:07Z", Version: "0.1.0-dev", Commit: "abc1234"}
+	return &results.Record{
+		Format: results.Format,
+		Key:    results.Key{Dataset: dataset, Protocol: protocol, Mode: mode, Class: class, Seed: seed},
+		AUC:    auc, TestImages: 10000, Model: "models/m.ocgan",
+		Training: results.Training{Epochs: 25, EpochsTrained: 25, Iterations: 2100, Batch: 64, SelectedEpoch: 20,
+			SelectedValMSE: 0.01, Latent: 16, Lambda: 10, Noise: 0.2, MineSteps: 5, MineStart: 0.75, LR: 0.0002,
+			WallSeconds: 2400, Run: run},
+		Eval: run,
+	}
+}
+
+// containsAll reports each string of want that text lacks.
+func containsAll(t *testing.T, text string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("missing %q in\n%s", w, text)
+		}
+	}
+}
+
+// cli runs the command and returns its exit status and output.
+func cli(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestRepositoryRecordsMatchResultsMD: every record in results/ is valid and
+// RESULTS.md's tables are what they give.
+func TestRepositoryRecordsMatchResultsMD(t *testing.T) {
+	if code, _, stderr := cli("-results", "../../results", "-doc", "../../RESULTS.md", "-check"); code != 0 {
+		t.Fatalf("results -check on the repository: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestCheckFailsWhenRecordsAndDocDisagree: -check fails when a record is
+// added, changed or removed without -write, or is not valid; -write makes
+// the document agree again and keeps its hand-written text.
+func TestCheckFailsWhenRecordsAndDocDisagree(t *testing.T) {
+	dir := t.TempDir()
+	resDir := filepath.Join(dir, "results")
+	doc := filepath.Join(dir, "RESULTS.md")
+	var skeleton strings.Builder
+	skeleton.WriteString("# Results\n\nHand-written.\n")
+	for _, id := range ids() {
+		skeleton.WriteString("\n" + beginPrefix + id + " " + beginSuffix + "\n" + endMarker + "\n")
+	}
+	skeleton.WriteString("\n## Experiments\n")
+	if err := os.WriteFile(doc, []byte(skeleton.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(resDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := func(mode string) []string { return []string{"-results", resDir, "-doc", doc, mode} }
+	check := func(want int, msg string) {
+		t.Helper()
+		code, _, stderr := cli(args("-check")...)
+		if code != want || !strings.Contains(stderr, msg) {
+			t.Fatalf("-check: exit %d, want %d with %q\n%s", code, want, msg, stderr)
+		}
+	}
+	write := func() {
+		t.Helper()
+		if code, _, stderr := cli(args("-write")...); code != 0 {
+			t.Fatalf("-write: exit %d\n%s", code, stderr)
+		}
+	}
+	check(1, "mnist-p2-full, fmnist-p1-full, mnist-p2-ablation do not match")
+	write()
+	check(0, "")
+	text, _ := os.ReadFile(doc)
+	if !strings.HasPrefix(string(text), "# Results\n\nHand-written.\n") || !strings.HasSuffix(string(text), "\n## Experiments\n") ||
+		strings.Count(string(text), notRun) != 66 { // 10 + 1 (mean), 10 + 1, 4 × (10 + 1)
+		t.Fatalf("the document after -write:\n%s", text)
+	}
+
+	// A record lands: only its table changes.
+	rec := record("mnist", 2, "full", 3, 1, 0.9612)
+	if _, err := results.Write(resDir, rec); err != nil {
+		t.Fatal(err)
+	}
+	check(1, "the tables mnist-p2-full, mnist-p2-ablation do not match")
+	write()
+	check(0, "")
+	if text, _ := os.ReadFile(doc); !strings.Contains(string(text), "| 3 | 0.9612 | 0.963 | -0.0018 |") {
+		t.Fatalf("the record is not in the table:\n%s", text)
+	}
+	// It changes, it is removed, it is damaged.
+	rec.AUC = 0.97
+	if _, err := results.Write(resDir, rec); err != nil {
+		t.Fatal(err)
+	}
+	check(1, "mnist-p2-full")
+	write()
+	path := filepath.Join(resDir, rec.FileName())
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	check(1, "mnist-p2-full")
+	if err := os.WriteFile(path, []byte(`{"format": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check(1, path)
+	if code, _, stderr := cli(args("-write")...); code != 1 || !strings.Contains(stderr, path) {
+		t.Errorf("-write with a bad record: exit %d\n%s", code, stderr)
+	}
+	if code, out, _ := cli("-results", t.TempDir()); code != 0 || !strings.Contains(out, "MNIST, protocol 2, ablation") {
+		t.Errorf("printing the tables: exit %d\n%s", code, out)
+	}
+	for _, bad := range [][]string{{"-write", "-check"}, {"extra"}, {"-nosuchflag"}} {
+		if code, _, _ := cli(bad...); code != 2 {
+			t.Errorf("results %v: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+// TestRenderPartialTable: classes not run, several seeds, a mean over the
+// classes run against the paper's over the same classes, records of other
+// tables left out.
+func TestRenderPartialTable(t *testing.T) {
+	recs := []*results.Record{
+		record("mnist", 2, "full", 0, 2, 0.97),
+		record("mnist", 2, "full", 0, 1, 0.99),
+		record("mnist", 2, "full", 2, 1, 0.95),
+		record("mnist", 2, "ae", 0, 1, 0.9),
+		record("mnist", 1, "full", 1, 1, 0.5),  // another protocol
+		record("fmnist", 2, "full", 1, 1, 0.5), // another dataset
+	}
+	recs[1].Training.WallSeconds = 600
+	got := render(experiments[0], recs)
+	containsAll(t, got,
+		"| 0 | 0.9800 ± 0.0141 (2 seeds) | 0.998 | -0.0180 |",
+		"| 1 | not run yet | 0.999 | — |",
+		"| 2 | 0.9500 | 0.942 | +0.0080 |",
+		"| **mean** | 0.9650 (2 of 10 classes) | 0.9700 (the same classes) | -0.0050 |",
+		"Reproduce: `tools/paper-tables.sh --table mnist-p2-full --seeds 1,2 --epochs 25`",
+		"Runs: 3 recorded, seeds 1, 2.",
+		"Training time: 1h30m in all, 10m00s–40m00s per run.",
+	)
+	abl := render(experiments[2], recs)
+	containsAll(t, abl,
+		"| 0 | 0.9000 | not run yet | not run yet | 0.9800 ± 0.0141 (2 seeds) |",
+		"| **mean** | 0.9000 (1 of 10 classes) | not run yet | not run yet | 0.9650 (2 of 10 classes) |",
+		"| paper | 0.957 | 0.959 | 0.971 | 0.975 |",
+		"| ours − paper | — | — | — | — |",
+		"Runs: 4 recorded",
+	)
+}
+
+// TestRenderCompleteTable: the mean over all classes, ± over seeds when
+// every class ran the same seeds, runs that differ in their epochs.
+func TestRenderCompleteTable(t *testing.T) {
+	ex := experiments[0]
+	var recs []*results.Record
+	for c, p := range ex.columns[0].paper.perClass {
+		recs = append(recs, record("mnist", 2, "full", c, 1, p+0.001), record("mnist", 2, "full", c, 2, p-0.003))
+	}
+	recs[5].Training.Epochs = 30
+	got := render(ex, recs)
+	// Per seed the mean over classes is 0.9749+0.001 and 0.9749-0.003.
+	containsAll(t, got,
+		"| **mean** | 0.9739 ± 0.0028 (2 seeds) | 0.9750 | -0.0011 |",
+		"`tools/paper-tables.sh --table mnist-p2-full --seeds 1,2` (every other setting: ocgan's defaults; the runs differ in --epochs: 25, 30).",
+		"Training: 25, 30 epochs asked",
+	)
+	// Seeds that differ between classes: no ± on the mean.
+	got = render(ex, recs[:len(recs)-1])
+	if !strings.Contains(got, "| **mean** | 0.9741 | 0.9750 | -0.0009 |") {
+		t.Errorf("mean with unequal seeds:\n%s", got)
+	}
+}
+
+// TestRefreshRefusesMalformedDocuments: blocks are replaced, and a missing,
+// doubled, unknown or unterminated block is an error naming its line.
+func TestRefreshRefusesMalformedDocuments(t *testing.T) {
+	gen := map[string]string{"a": "A", "b": "B"}
+	saved := experiments
+	experiments = []experiment{{id: "a"}, {id: "b"}}
+	defer func() { experiments = saved }()
+	good := "x\n<!-- results:a -->\nold\n<!-- end -->\ny\n<!-- results:b -->\n<!-- end -->\n"
+	out, changed, err := refresh(good, gen)
+	if err != nil || out != "x\n<!-- results:a -->\n\nA\n\n<!-- end -->\ny\n<!-- results:b -->\n\nB\n\n<!-- end -->\n" || !slices.Equal(changed, []string{"a", "b"}) {
+		t.Fatalf("refresh = %q, %v, %v", out, changed, err)
+	}
+	if again, changed, err := refresh(out, gen); err != nil || again != out || len(changed) != 0 {
+		t.Errorf("refresh of a fresh document: changed %v, %v", changed, err)
+	}
+	for _, c := range []struct{ doc, want string }{
+		{"<!-- results:a -->\n<!-- end -->\n", "no block for <!-- results:b -->"},
+		{good + "<!-- results:a -->\n<!-- end -->\n", `line 8: a second block of "a"`},
+		{"<!-- results:a -->\n<!-- results:b -->\n<!-- end -->\n", `the block of "a" has no <!-- end --> before the next block`},
+		{good + "<!-- results:c -->\n<!-- end -->\n", `line 8: no table "c"`},
+		{"<!-- results:a -->\n<!-- end -->\n<!-- results:b -->\n", `the block of "b" has no <!-- end -->`},
+		{good + "<!-- end -->\n", "line 8: <!-- end --> without a block"},
+		{good + "<!-- results:b\n", "does not end with -->"},
+	} {
+		if _, _, err := refresh(c.doc, gen); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("refresh(%q) = %v, want an error with %q", c.doc, err, c.want)
+		}
+	}
+}
+
+// TestPaperValues: the per-class values average to the mean the paper
+// prints (to its rounding), and every column is a mode records can name.
+func TestPaperValues(t *testing.T) {
+	for _, ex := range experiments {
+		if len(ex.classes) != 10 {
+			t.Errorf("%s: %d classes", ex.id, len(ex.classes))
+		}
+		for _, col := range ex.columns {
+			if !slices.Contains(results.Modes, col.mode) {
+				t.Errorf("%s: mode %q", ex.id, col.mode)
+			}
+			p := col.paper.perClass
+			if p == nil {
+				continue
+			}
+			sum := 0.0
+			for _, v := range p {
+				sum += v
+			}
+			if len(p) != len(ex.classes) || math.Abs(sum/float64(len(p))-col.paper.mean) > 0.0005 {
+				t.Errorf("%s %s: %d per-class values averaging %v, the paper's mean %v", ex.id, col.mode, len(p), sum/float64(len(p)), col.paper.mean)
+			}
+		}
+	}
+}
+
+// TestPaperTablesScript runs tools/paper-tables.sh --dry-run: each table
+// runs every class of each of its modes (the experiment's columns) with the
+// settings given, once, and skips the runs already recorded.
+func TestPaperTablesScript(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	resDir := t.TempDir()
+	recorded := record("mnist", 2, "full", 3, 2, 0.96)
+	if _, err := results.Write(resDir, recorded); err != nil {
+		t.Fatal(err)
+	}
+	script := func(args ...string) (string, error) {
+		cmd := exec.Command("bash", append([]string{"../../tools/paper-tables.sh", "--dry-run", "--results", resDir}, args...)...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	line := regexp.MustCompile(`^run (\S+): bin/ocgan eval --train --dataset (\S+) --protocol (\d) --mode (\S+) --class (\d+) --seed (\d+) --model models/(\S+)\.ocgan --results (\S+)( .*)?$`)
+	for _, ex := range experiments {
+		out, err := script("--table", ex.id, "--seeds", "2", "--classes", "3,0-9")
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", ex.id, err, out)
+		}
+		var want, got []string
+		for _, col := range ex.columns {
+			for c := range ex.classes {
+				want = append(want, strings.TrimSuffix(results.Key{Dataset: ex.dataset, Protocol: ex.protocol, Mode: col.mode, Class: c, Seed: 2}.FileName(), ".json"))
+			}
+		}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if name, ok := strings.CutPrefix(l, "skip "); ok {
+				name, _, _ = strings.Cut(name, ":")
+				got = append(got, name)
+				if name+".json" != recorded.FileName() {
+					t.Errorf("%s: skipped %s, which has no record", ex.id, name)
+				}
+				continue
+			}
+			m := line.FindStringSubmatch(l)
+			if m == nil {
+				t.Fatalf("%s: unexpected line %q", ex.id, l)
+			}
+			key := strings.Join([]string{m[2], "p" + m[3], m[4], "c" + m[5], "s" + m[6]}, "-")
+			if m[1] != key || m[7] != key || m[8] != resDir || m[9] != "" {
+				t.Errorf("%s: %q", ex.id, l)
+			}
+			got = append(got, m[1])
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: runs\n%v\nwant\n%v", ex.id, got, want)
+		}
+	}
+	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu")
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+" --epochs 30 --budget 2h --device cpu") {
+		t.Errorf("settings: %v\n%s", err, out)
+	}
+	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}} {
+		if out, err := script(bad...); err == nil {
+			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)
+		}
+	}
+}

@@ -86,6 +86,17 @@ func (o Options) resolve(channels, height, width int) Options {
 	return o
 }
 
+// The parts of the preprocessing every reader applies, as records of the
+// preprocessing (checkpoints, bundles) name them.
+const (
+	// Interpolation names the resampling of ResizeBilinear.
+	Interpolation = "bilinear"
+	// Grayscale names the colour-to-gray conversion, Luma.
+	Grayscale = "bt601-luma"
+	// RangeMin and RangeMax are the values Normalize maps 0 and 255 to.
+	RangeMin, RangeMax = -1.0, 1.0
+)
+
 // Normalize maps a byte value to [-1, 1]: x/127.5 − 1 (0 → −1, 255 → 1).
 func Normalize(x uint8) float32 { return normalize(float64(x)) }
 

@@ -90,6 +90,19 @@ func TestForImageRejects(t *testing.T) {
 	}
 }
 
+// TestNearestImageSize checks the nearest supported size, ties to the
+// larger.
+func TestNearestImageSize(t *testing.T) {
+	for _, c := range []struct{ n, want int }{
+		{1, 28}, {28, 28}, {29, 28}, {30, 32}, {31, 32}, {47, 32}, {48, 64}, {64, 64},
+		{95, 64}, {96, 128}, {97, 128}, {4000, 128},
+	} {
+		if got := NearestImageSize(c.n); got != c.want {
+			t.Errorf("NearestImageSize(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}
+
 // layerOutputs returns the output shapes of the convolution, transposed
 // convolution and dense nodes of g, in order.
 func layerOutputs(g *graph.Graph) [][]int {

@@ -141,6 +141,26 @@ func Custom(name string, imageSize, channels, latent int) (Geometry, error) {
 // 28, 32, 64 and 128.
 func SupportedImageSizes() []int { return []int{28, 32, 64, 128} }
 
+// NearestImageSize returns the supported image size nearest to n pixels;
+// of two equally near, the larger.
+func NearestImageSize(n int) int {
+	sizes := SupportedImageSizes()
+	best := sizes[0]
+	for _, s := range sizes[1:] {
+		if d, bd := abs(s-n), abs(best-n); d <= bd {
+			best = s
+		}
+	}
+	return best
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
 // DefaultLatent is the latent length L used unless one is chosen: 16 for
 // gray images (MNIST28, the PyTorch peer) and 512 for colour images
 // (CIFAR32, the authors' CIFAR-10 runs).

@@ -7,7 +7,6 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
@@ -42,12 +41,13 @@ func calibrationFrom(fs *pflag.FlagSet) (calibration, error) {
 	return c, nil
 }
 
-// novelImages loads the labelled novel images (nil when none are given).
-func (c calibration) novelImages(geo model.Geometry) (*dataset.Dataset, error) {
+// novelImages loads the labelled novel images with the reader options
+// opts (nil when none are given).
+func (c calibration) novelImages(opts dataset.Options) (*dataset.Dataset, error) {
 	if len(c.novel) == 0 {
 		return nil, nil
 	}
-	d, _, _, err := loadImages(c.novel, imageOptions(geo))
+	d, _, _, err := loadImages(c.novel, opts)
 	if err != nil {
 		return nil, fmt.Errorf("--novel: %w", err)
 	}
@@ -125,11 +125,12 @@ func runCalibrate(e *env) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	d.path, _ = e.fs.GetString("data")
-	split, err := d.split(ck.Geometry)
+	opts := ck.Preprocessing().Options()
+	split, err := d.split(opts)
 	if err != nil {
 		return err
 	}
-	novel, err := cal.novelImages(ck.Geometry)
+	novel, err := cal.novelImages(opts)
 	if err != nil {
 		return err
 	}

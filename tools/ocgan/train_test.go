@@ -102,7 +102,7 @@ func TestTrainEvalScoreInspect(t *testing.T) {
 	}
 
 	code, out, _ = runCLI(t, "inspect", model)
-	if code != exitOK || !strings.Contains(out, "MNIST28") || !strings.Contains(out, "dataset: folder") {
+	if code != exitOK || !strings.Contains(out, "geometry 28x28x1") || !strings.Contains(out, "dataset: folder") {
 		t.Fatalf("inspect: exit %d\n%s", code, out)
 	}
 
@@ -223,6 +223,8 @@ func TestTrainResume(t *testing.T) {
 		{trainArgs(resumed, "1", "--epochs", "3", "--resume"), "--class"},
 		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--mode", "ae"), "--mode"},
 		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--seed", "2"), "--seed"},
+		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--resize", "crop"), "--resize"},
+		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--image-size", "32"), "ImageSize is 28 in the checkpoint"},
 		{trainArgs(filepath.Join(dir, "missing.ocgan"), "0", "--resume"), "no checkpoint"},
 	}
 	for _, tc := range tests {

@@ -16,7 +16,9 @@ import (
 // trainJob is one training run of one class: what `ocgan train` does, and
 // what `ocgan eval --train` does for each class and seed.
 type trainJob struct {
-	data   dataFlags
+	data dataFlags
+	// pre is how images become model inputs (recorded in the checkpoint).
+	pre    checkpoint.Preprocessing
 	cfg    train.Config
 	cal    calibration
 	out    string
@@ -61,6 +63,9 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		if saved, err = loadResume(j.out, geo, settings, d.seed); err != nil {
 			return nil, err
 		}
+		if p := saved.Preprocessing(); p != j.pre {
+			return nil, usageError{fmt.Errorf("--resume: %s was trained on images preprocessed as %v, not %v (--image-size, --channels, --resize)", j.out, p, j.pre)}
+		}
 	}
 	// A killed earlier run may have left a temporary file of a checkpoint write.
 	if stale, err := atomicfile.RemoveStale(j.out); err != nil {
@@ -68,11 +73,11 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	} else if len(stale) > 0 && j.log != nil {
 		fmt.Fprintf(j.log, "removed %d temporary file(s) of an interrupted checkpoint write: %v\n", len(stale), stale)
 	}
-	split, err := d.split(geo)
+	split, err := d.split(j.pre.Options())
 	if err != nil {
 		return nil, err
 	}
-	novel, err := j.cal.novelImages(geo)
+	novel, err := j.cal.novelImages(j.pre.Options())
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +125,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		if err != nil {
 			return err
 		}
+		ck.Preprocess = j.pre
 		return checkpoint.Save(j.out, ck)
 	}
 	res, err := t.RunWith(split, j.progress, saveEpoch)
@@ -157,6 +163,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	ck.Preprocess = j.pre
 	if err := checkpoint.Save(j.out, ck); err != nil {
 		return nil, err
 	}

@@ -57,6 +57,22 @@ func imageFlagsFrom(fs *pflag.FlagSet) imageFlags {
 	return f
 }
 
+// check returns the resize policy the flags name, or a usage error naming
+// the flag that is wrong (zero size and channels stand for the defaults).
+func (f imageFlags) check() (dataset.ResizePolicy, error) {
+	resize, err := dataset.ParseResizePolicy(f.resize)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("--resize %q: want fit or crop", f.resize)}
+	}
+	if f.size != 0 && !slices.Contains(model.SupportedImageSizes(), f.size) {
+		return 0, usageError{fmt.Errorf("--image-size %d: want %s", f.size, sizeList())}
+	}
+	if f.channels != 0 && f.channels != 1 && f.channels != 3 {
+		return 0, usageError{fmt.Errorf("--channels %d: want 1 (gray) or 3 (RGB)", f.channels)}
+	}
+	return resize, nil
+}
+
 // sizeList is model.SupportedImageSizes as "28, 32, 64 or 128".
 func sizeList() string {
 	sizes := model.SupportedImageSizes()
@@ -73,15 +89,9 @@ func sizeList() string {
 // addImageFlags), and the latent length latent (0: model.DefaultLatent).
 func (d *dataFlags) geometry(img imageFlags, latent int) (model.Geometry, checkpoint.Preprocessing, error) {
 	var none checkpoint.Preprocessing
-	resize, err := dataset.ParseResizePolicy(img.resize)
+	resize, err := img.check()
 	if err != nil {
-		return model.Geometry{}, none, usageError{fmt.Errorf("--resize %q: want fit or crop", img.resize)}
-	}
-	if img.size != 0 && !slices.Contains(model.SupportedImageSizes(), img.size) {
-		return model.Geometry{}, none, usageError{fmt.Errorf("--image-size %d: want %s", img.size, sizeList())}
-	}
-	if img.channels != 0 && img.channels != 1 && img.channels != 3 {
-		return model.Geometry{}, none, usageError{fmt.Errorf("--channels %d: want 1 (gray) or 3 (RGB)", img.channels)}
+		return model.Geometry{}, none, err
 	}
 	if latent < 0 {
 		return model.Geometry{}, none, usageError{fmt.Errorf("--latent %d: want >= 1, or 0 for the default", latent)}

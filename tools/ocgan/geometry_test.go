@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu"
+	"github.com/ocgan-vk/ocgan/ocgan/bench"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
@@ -337,5 +338,38 @@ func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
 	}
 	if q, err := metrics.QuantileThreshold(val, defaultQuantile); err != nil || q != cal.Threshold {
 		t.Errorf("calibrate: threshold %v, the quantile of the cropped validation images %v (%v)", cal.Threshold, q, err)
+	}
+}
+
+// TestBenchAtImageGeometry runs ocgan bench at 32x32x3 (not the default
+// 28x28x1; the cheapest colour geometry) with one iteration of each part
+// on the native CPU and checks the report names the geometry; unsupported
+// sizes and channel counts are usage errors.
+func TestBenchAtImageGeometry(t *testing.T) {
+	code, out, stderr := runCLI(t, "bench", "--device", "cpu", "--image-size", "32", "--channels", "3", "--json",
+		"--train-batch", "2", "--score-batch", "2", "--warmup", "0", "--iters", "1", "--ae-iters", "1", "--score-iters", "1", "--latency", "1")
+	if code != exitOK {
+		t.Fatalf("bench: exit %d\n%s", code, stderr)
+	}
+	var r bench.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, out)
+	}
+	if r.Model != "32x32x3" || r.ImageSize != 32 || r.Channels != 3 || r.Latent != 512 || r.Backend != "cpu" ||
+		r.Train.N != 1 || r.Train.ImagesPerBatch != 2 || !(r.TrainImagesPerSec > 0) || !(r.ScoreImagesPerSec > 0) || !(r.ScoreBatch1MS > 0) {
+		t.Errorf("bench report %+v", r)
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--image-size", "100"}, "--image-size 100: want 28, 32, 64 or 128"},
+		{[]string{"--channels", "4"}, "--channels 4"},
+		{[]string{"--image-size", "0"}, "--image-size 0"},
+	} {
+		code, out, stderr := runCLI(t, append([]string{"bench", "--device", "cpu"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(out+stderr, c.msg) {
+			t.Errorf("bench %v: exit %d, want %d with %q\n%s%s", c.args, code, exitUsage, c.msg, out, stderr)
+		}
 	}
 }

@@ -67,9 +67,8 @@ func build(opts BuildOptions, ck *checkpoint.Checkpoint, key ed25519.PrivateKey)
 		Weights:           WeightsFP32,
 		Threshold:         ck.Train.Threshold,
 		Score:             ScoreNorm{Mean: opts.ScoreMean, Std: opts.ScoreStd},
-		Input: Input{ImageSize: ck.Geometry.ImageSize, Channels: ck.Geometry.Channels,
-			Range: [2]float64{-1, 1}, Resize: ResizeBilinear, Grayscale: GrayscaleBT601},
-		Source: Source{Dataset: opts.Dataset, Class: opts.Class},
+		Input:             inputOf(ck.Preprocessing()),
+		Source:            Source{Dataset: opts.Dataset, Class: opts.Class},
 	}
 	if meta.MinRuntimeVersion == "" {
 		meta.MinRuntimeVersion = "0.0.0"

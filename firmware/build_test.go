@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
@@ -44,7 +45,7 @@ func TestBuildRoundTrip(t *testing.T) {
 		wantWeights := map[bool]string{false: WeightsFP32, true: WeightsFP16}[fp16]
 		if m.Weights != wantWeights || m.ModelVersion != "1.2.0+mnist-c3" || m.MinRuntimeVersion != "0.1.0" ||
 			m.Threshold != 0.0375 || m.Score != (ScoreNorm{0.02, 0.005}) || m.Geometry != "tiny" ||
-			m.Input != (Input{8, 1, [2]float64{-1, 1}, ResizeBilinear, GrayscaleBT601}) ||
+			m.Input != (Input{8, 1, [2]float64{-1, 1}, ResizeBilinear, GrayscaleBT601, ""}) ||
 			m.Source != (Source{"mnist", "3"}) || m.FormatVersion != FormatVersion || !m.Created.Equal(opts.Created) ||
 			m.BundleID != b.ID() || len(b.ID()) != 32 || b.KeyID() != KeyID(pub) {
 			t.Errorf("fp16=%v: meta %+v, id %s, key %s", fp16, m, b.ID(), b.KeyID())
@@ -243,4 +244,41 @@ func TestFP16ZeroModel(t *testing.T) {
 		t.Errorf("without its padding: err = %v, want a ratio error", err)
 	}
 	t.Logf("100000 fp16 zeros: %d bytes, %d of them padding", len(enc), len(enc)-pad)
+}
+
+// TestBuildRecordsPreprocessing bundles checkpoints with each resize
+// policy, fp32 and fp16, and checks that meta.json records it (fit as
+// before the field existed) and that Checkpoint gives it back.
+func TestBuildRecordsPreprocessing(t *testing.T) {
+	pub, priv := testKey(1)
+	geo := tinyGeometry(t)
+	for _, c := range []struct {
+		pre    checkpoint.Preprocessing
+		policy string
+	}{
+		{checkpoint.Preprocessing{}, ""},
+		{checkpoint.Preprocessing{ImageSize: 8, Channels: 1, Resize: dataset.ResizeFit}, ""},
+		{checkpoint.Preprocessing{ImageSize: 8, Channels: 1, Resize: dataset.ResizeCrop}, "crop"},
+	} {
+		for _, fp16 := range []bool{false, true} {
+			ck := fullCheckpoint(t, geo, 3)
+			ck.Preprocess = c.pre
+			opts := testOpts("1.0.0")
+			opts.FP16 = fp16
+			b, err := Open(mustBuild(t, opts, ck, priv), pub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := b.Meta().Input.ResizePolicy; got != c.policy {
+				t.Errorf("%v fp16=%v: meta.json resize_policy %q, want %q", c.pre, fp16, got, c.policy)
+			}
+			got, err := b.Checkpoint()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Preprocessing() != ck.Preprocessing() || got.Preprocess != ck.Preprocessing() {
+				t.Errorf("%v fp16=%v: the bundle's checkpoint has preprocessing %v, want %v", c.pre, fp16, got.Preprocessing(), ck.Preprocessing())
+			}
+		}
+	}
 }

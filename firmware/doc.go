@@ -43,13 +43,18 @@
 // threshold, the score normalisation (mean and standard deviation of the
 // in-class validation scores, zero if unknown), the input geometry and
 // preprocessing (image size, channels, value range [-1, 1], bilinear
-// resize, BT.601 luma grayscale) and the source (dataset, class).
+// resize, BT.601 luma grayscale, and "resize_policy": "crop" when a
+// non-square image's centred square is resized rather than the whole
+// image, absent for the whole image) and the source (dataset, class). The
+// preprocessing is the training checkpoint's (ocgan/checkpoint); an fp32
+// model part records it too and must agree.
 //
 // The model part is one of two encodings, named by meta.json's "weights":
 //
-//   - "fp32": a checkpoint file (ocgan/checkpoint, format version 1) of the
-//     encoder and decoder parameters and batch-norm state, float32 bit for
-//     bit, no Adam state, no discriminators or classifier.
+//   - "fp32": a checkpoint file (ocgan/checkpoint, format version 1, or 2
+//     for the crop policy) of the encoder and decoder parameters and
+//     batch-norm state, float32 bit for bit, no Adam state, no
+//     discriminators or classifier.
 //   - "fp16": the same tensors as IEEE 754 binary16 (round to nearest, ties
 //     to even; ±Inf, NaN and subnormals kept; a finite value beyond ±65504
 //     is refused at build time), decoded back to float32.

@@ -58,8 +58,9 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&s, "created:   %s\n", m.Created.Format("2006-01-02T15:04:05Z07:00"))
 	fmt.Fprintf(&s, "source:    dataset %q, class %q\n", m.Source.Dataset, m.Source.Class)
 	fmt.Fprintf(&s, "threshold: %g (score mean %g, std %g)\n", m.Threshold, m.Score.Mean, m.Score.Std)
-	fmt.Fprintf(&s, "input:     %dx%d, %d channel(s), range [%g, %g], resize %s, grayscale %s\n",
-		m.Input.ImageSize, m.Input.ImageSize, m.Input.Channels, m.Input.Range[0], m.Input.Range[1], m.Input.Resize, m.Input.Grayscale)
+	fmt.Fprintf(&s, "input:     %dx%d, %d channel(s), range [%g, %g], resize %s (%v), grayscale %s\n",
+		m.Input.ImageSize, m.Input.ImageSize, m.Input.Channels, m.Input.Range[0], m.Input.Range[1], m.Input.Resize,
+		m.Input.Preprocessing().Resize, m.Input.Grayscale)
 	for _, p := range r.Parts {
 		fmt.Fprintf(&s, "part:      %-10s %10d bytes at %8d  sha256 %s\n", p.Name, p.Size, p.Offset, p.SHA256)
 	}

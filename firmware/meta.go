@@ -7,6 +7,9 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 )
 
 // The weight encodings of the model part.
@@ -20,8 +23,8 @@ const (
 // The preprocessing every bundle declares; a runtime must feed the model
 // images prepared this way.
 const (
-	ResizeBilinear = "bilinear"
-	GrayscaleBT601 = "bt601-luma"
+	ResizeBilinear = dataset.Interpolation
+	GrayscaleBT601 = dataset.Grayscale
 )
 
 // Meta is the content of meta.json: what a runtime needs besides the
@@ -73,6 +76,31 @@ type Input struct {
 	Range     [2]float64 `json:"range"`
 	Resize    string     `json:"resize"`
 	Grayscale string     `json:"grayscale"`
+	// ResizePolicy is how an image that is not square becomes square:
+	// "crop" (its centred square is resized), or "" or "fit" (the whole
+	// image is resized, its aspect ratio not kept). Build leaves it empty
+	// for fit, so such bundles read as they did before the field existed.
+	ResizePolicy string `json:"resize_policy,omitempty"`
+}
+
+// inputOf returns the Input of a checkpoint's preprocessing.
+func inputOf(p checkpoint.Preprocessing) Input {
+	in := Input{ImageSize: p.ImageSize, Channels: p.Channels, Range: [2]float64{dataset.RangeMin, dataset.RangeMax},
+		Resize: ResizeBilinear, Grayscale: GrayscaleBT601}
+	if p.Resize != dataset.ResizeFit {
+		in.ResizePolicy = p.Resize.String()
+	}
+	return in
+}
+
+// Preprocessing returns the preprocessing in describes (Input must have
+// passed the checks of Open).
+func (in Input) Preprocessing() checkpoint.Preprocessing {
+	r := dataset.ResizeFit
+	if in.ResizePolicy == dataset.ResizeCrop.String() {
+		r = dataset.ResizeCrop
+	}
+	return checkpoint.Preprocessing{ImageSize: in.ImageSize, Channels: in.Channels, Resize: r}
 }
 
 // Source names the training data.
@@ -122,6 +150,8 @@ func (m *Meta) validate(format uint32) error {
 		return fmt.Errorf("input resize %q, want %q", in.Resize, ResizeBilinear)
 	case in.Grayscale != GrayscaleBT601:
 		return fmt.Errorf("input grayscale %q, want %q", in.Grayscale, GrayscaleBT601)
+	case in.ResizePolicy != "" && in.ResizePolicy != dataset.ResizeFit.String() && in.ResizePolicy != dataset.ResizeCrop.String():
+		return fmt.Errorf("input resize_policy %q, want \"fit\" or \"crop\"", in.ResizePolicy)
 	}
 	return nil
 }

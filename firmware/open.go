@@ -43,7 +43,9 @@ func (b *Bundle) Meta() Meta { return b.meta }
 
 // Checkpoint decodes the model part into a checkpoint with float32
 // tensors (the encoder and decoder of the bundle's geometry), whose
-// Train.Threshold is the bundle's threshold. Errors wrap ErrCorrupt.
+// Train.Threshold is the bundle's threshold and whose Preprocess is the
+// one meta.json records (an fp32 model part's own record must agree).
+// Errors wrap ErrCorrupt.
 func (b *Bundle) Checkpoint() (*checkpoint.Checkpoint, error) {
 	var ck *checkpoint.Checkpoint
 	var err error
@@ -60,9 +62,15 @@ func (b *Bundle) Checkpoint() (*checkpoint.Checkpoint, error) {
 		return nil, fmt.Errorf("firmware: bundle %s: %w: model geometry %q (%d px, %d channels), meta.json says %q (%d px, %d channels)",
 			b.id, ErrCorrupt, g.Name, g.ImageSize, g.Channels, b.meta.Geometry, b.meta.Input.ImageSize, b.meta.Input.Channels)
 	}
+	pre := b.meta.Input.Preprocessing()
+	if b.meta.Weights == WeightsFP32 && ck.Preprocessing() != pre {
+		return nil, fmt.Errorf("firmware: bundle %s: %w: the model part records the preprocessing %v, meta.json %v",
+			b.id, ErrCorrupt, ck.Preprocessing(), pre)
+	}
 	if ck, err = stripForScoring(ck); err != nil {
 		return nil, fmt.Errorf("firmware: bundle %s: %w: model part: %w", b.id, ErrCorrupt, err)
 	}
+	ck.Preprocess = pre
 	ck.Train.Threshold = b.meta.Threshold
 	return ck, nil
 }

@@ -32,7 +32,7 @@ func stripForScoring(ck *checkpoint.Checkpoint) (*checkpoint.Checkpoint, error) 
 	for _, name := range ps.Names() {
 		need[name] = true
 	}
-	out := &checkpoint.Checkpoint{Geometry: ck.Geometry, Train: ck.Train, Meta: ck.Meta}
+	out := &checkpoint.Checkpoint{Geometry: ck.Geometry, Preprocess: ck.Preprocess, Train: ck.Train, Meta: ck.Meta}
 	for _, t := range ck.Tensors {
 		if !need[t.Name] {
 			continue

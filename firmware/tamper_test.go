@@ -209,6 +209,7 @@ func TestSignedHostileBundles(t *testing.T) {
 		{"meta unknown field", 1, metaWith(func(m map[string]any) { m["extra"] = true }), nil, ErrCorrupt},
 		{"meta weights", 1, metaWith(func(m map[string]any) { m["weights"] = "int8" }), nil, ErrCorrupt},
 		{"meta range", 1, metaWith(func(m map[string]any) { m["input"].(map[string]any)["range"] = []float64{0, 1} }), nil, ErrCorrupt},
+		{"meta resize policy", 1, metaWith(func(m map[string]any) { m["input"].(map[string]any)["resize_policy"] = "pad" }), nil, ErrCorrupt},
 		{"meta model version", 1, metaWith(func(m map[string]any) { m["model_version"] = "latest" }), nil, ErrCorrupt},
 		{"meta not JSON", 1, []namedPart{{PartMeta, []byte("]")}, {PartModel, mdl}}, nil, ErrCorrupt},
 	} {
@@ -254,6 +255,7 @@ func TestSignedCorruptModel(t *testing.T) {
 	_, meta, mdl := tinyBundle(t)
 	fp16 := bytes.Replace(meta, []byte(`"fp32"`), []byte(`"fp16"`), 1)
 	otherGeo := bytes.Replace(meta, []byte(`"tiny"`), []byte(`"MNIST28"`), 1)
+	otherPre := bytes.Replace(meta, []byte(`"bt601-luma"`), []byte(`"bt601-luma", "resize_policy": "crop"`), 1)
 	for _, c := range []struct {
 		name      string
 		meta, mdl []byte
@@ -262,6 +264,7 @@ func TestSignedCorruptModel(t *testing.T) {
 		{"empty model", meta, nil},
 		{"checkpoint labelled fp16", fp16, mdl},
 		{"geometry name differs", otherGeo, mdl},
+		{"preprocessing differs", otherPre, mdl},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			data, err := assemble(1, []namedPart{{PartMeta, c.meta}, {PartModel, c.mdl}}, priv)
@@ -272,9 +275,11 @@ func TestSignedCorruptModel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := b.Checkpoint(); !errors.Is(err, ErrCorrupt) {
+			_, err = b.Checkpoint()
+			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("err = %v, want ErrCorrupt", err)
 			}
+			t.Log(err)
 		})
 	}
 }

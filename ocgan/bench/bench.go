@@ -26,7 +26,7 @@ type Options struct {
 	Geometry   model.Geometry // MNIST28 when zero
 	TrainBatch int            // 64
 	ScoreBatch int            // 256
-	Warmup     int            // 5 untimed iterations before each training measurement
+	Warmup     int            // 5 untimed iterations before each training measurement; negative: none
 	Iters      int            // 25 timed Algorithm-1 iterations
 	AEIters    int            // 30 timed AE-only iterations
 	ScoreIters int            // 25 timed batches of ScoreBatch
@@ -46,7 +46,12 @@ func (o *Options) defaults() {
 	}
 	def(&o.TrainBatch, 64)
 	def(&o.ScoreBatch, 256)
-	def(&o.Warmup, 5)
+	switch {
+	case o.Warmup == 0:
+		o.Warmup = 5
+	case o.Warmup < 0:
+		o.Warmup = 0
+	}
 	def(&o.Iters, 25)
 	def(&o.AEIters, 30)
 	def(&o.ScoreIters, 25)
@@ -69,6 +74,10 @@ type Report struct {
 	Backend string `json:"backend"`
 	Detail  string `json:"detail"`
 	Model   string `json:"model"`
+	// ImageSize, Channels and Latent are the geometry's.
+	ImageSize int `json:"image_size"`
+	Channels  int `json:"channels"`
+	Latent    int `json:"latent"`
 
 	TrainImagesPerSec   float64 `json:"train_images_per_s"`
 	AETrainImagesPerSec float64 `json:"ae_train_images_per_s"`
@@ -94,7 +103,9 @@ func Run(be backend.Backend, opts Options) (*Report, error) {
 	}
 	opts.defaults()
 	d := be.Device()
-	r := &Report{Device: d.Name, Backend: d.Backend, Detail: d.Detail, Model: opts.Geometry.Name}
+	g := opts.Geometry
+	r := &Report{Device: d.Name, Backend: d.Backend, Detail: d.Detail, Model: g.Name,
+		ImageSize: g.ImageSize, Channels: g.Channels, Latent: g.Latent}
 	rng := rand.New(rand.NewSource(1))
 	progress := func(s string) {
 		// Each measurement starts from a collected heap, so the memory

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -20,10 +21,10 @@ func TestRunReportsEveryPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(parts) != 4 {
-		t.Errorf("progress parts %q, want 4", parts)
+	if len(parts) != 4 || !strings.Contains(parts[0], "(1 warm-up + 2 timed)") {
+		t.Errorf("progress parts %q, want 4, the first with 1 warm-up and 2 timed iterations", parts)
 	}
-	if r.Backend != "cpu" || r.Model != "MNIST28" || r.Train.N != 2 || r.AETrain.N != 2 || r.Score.N != 2 || r.Batch1.N != 3 {
+	if r.Backend != "cpu" || r.Model != "MNIST28" || r.ImageSize != 28 || r.Channels != 1 || r.Latent != 16 || r.Train.N != 2 || r.AETrain.N != 2 || r.Score.N != 2 || r.Batch1.N != 3 {
 		t.Errorf("report header or counts wrong: %+v", r)
 	}
 	for name, v := range map[string]float64{"train": r.TrainImagesPerSec, "ae": r.AETrainImagesPerSec,
@@ -51,5 +52,17 @@ func TestSummarize(t *testing.T) {
 	s := summarize(ms(40, 10, 30, 20), 8)
 	if s.MedianMS != 25 || s.MinMS != 10 || s.P99MS != 40 || s.ImagesPerSec != 8/0.025 || s.N != 4 {
 		t.Errorf("summarize: %+v", s)
+	}
+}
+
+// TestWarmupDefaults checks the warm-up counts Options give: 5 for zero,
+// none for a negative count.
+func TestWarmupDefaults(t *testing.T) {
+	for _, c := range []struct{ in, want int }{{0, 5}, {-1, 0}, {3, 3}} {
+		o := Options{Warmup: c.in}
+		o.defaults()
+		if o.Warmup != c.want {
+			t.Errorf("Warmup %d: %d untimed iterations, want %d", c.in, o.Warmup, c.want)
+		}
 	}
 }

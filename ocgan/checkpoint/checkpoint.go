@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
@@ -14,6 +15,11 @@ import (
 type Checkpoint struct {
 	// Geometry is the model configuration the tensors belong to.
 	Geometry model.Geometry
+	// Preprocess is how images became model inputs in training, which
+	// scoring repeats. The zero value stands for DefaultPreprocessing of
+	// Geometry (what checkpoints of format version 1 imply); read it with
+	// the Preprocessing method.
+	Preprocess Preprocessing
 	// Train is the training loop's state.
 	Train TrainState
 	// Tensors are the parameters and state (batch-norm running
@@ -24,6 +30,43 @@ type Checkpoint struct {
 	Adam []Adam
 	// Meta holds free-form strings: dataset, class, creation time, ...
 	Meta map[string]string
+}
+
+// Preprocessing is how an image of any size and colour becomes a model
+// input: converted to Channels (1: BT.601 luma, 3: RGB, a gray image
+// replicated), brought to ImageSize×ImageSize by Resize with bilinear
+// interpolation, values mapped to [-1, 1] (see ocgan/dataset).
+type Preprocessing struct {
+	// ImageSize and Channels are the model input's; they equal the
+	// geometry's.
+	ImageSize, Channels int
+	// Resize says how an image that is not square becomes square.
+	Resize dataset.ResizePolicy
+}
+
+// DefaultPreprocessing is the preprocessing of a checkpoint that records
+// none: geo's image size and channels, and dataset.ResizeFit.
+func DefaultPreprocessing(geo model.Geometry) Preprocessing {
+	return Preprocessing{ImageSize: geo.ImageSize, Channels: geo.Channels, Resize: dataset.ResizeFit}
+}
+
+// Options returns the dataset options that apply p.
+func (p Preprocessing) Options() dataset.Options {
+	return dataset.Options{Height: p.ImageSize, Width: p.ImageSize, Channels: p.Channels, Resize: p.Resize}
+}
+
+// String describes p, e.g. "64x64x3, crop".
+func (p Preprocessing) String() string {
+	return fmt.Sprintf("%dx%[1]dx%d, %v", p.ImageSize, p.Channels, p.Resize)
+}
+
+// Preprocessing returns the checkpoint's preprocessing: Preprocess, or
+// DefaultPreprocessing of the geometry when Preprocess is the zero value.
+func (c *Checkpoint) Preprocessing() Preprocessing {
+	if c.Preprocess == (Preprocessing{}) {
+		return DefaultPreprocessing(c.Geometry)
+	}
+	return c.Preprocess
 }
 
 // Tensor is one parameter or state tensor.
@@ -87,6 +130,14 @@ func numel(shape []int, limit int64) (int64, error) {
 func (c *Checkpoint) validate() error {
 	if err := c.Geometry.Validate(); err != nil {
 		return err
+	}
+	if p, g := c.Preprocess, c.Geometry; p != (Preprocessing{}) {
+		if p.ImageSize != g.ImageSize || p.Channels != g.Channels {
+			return fmt.Errorf("preprocessing to %dx%[1]dx%d images, but geometry %q takes %dx%[4]dx%d", p.ImageSize, p.Channels, g.Name, g.ImageSize, g.Channels)
+		}
+		if p.Resize != dataset.ResizeFit && p.Resize != dataset.ResizeCrop {
+			return fmt.Errorf("preprocessing resize policy %v: want fit or crop", p.Resize)
+		}
 	}
 	t := c.Train
 	if t.Epoch < 0 || t.Iteration < 0 || t.BestEpoch < 0 {

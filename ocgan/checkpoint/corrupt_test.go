@@ -33,7 +33,12 @@ func TestEveryTruncationRefused(t *testing.T) {
 }
 
 func TestEveryFlippedByteRefused(t *testing.T) {
-	b := mustEncode(t, small())
+	for _, c := range []*Checkpoint{small(), cropped()} {
+		everyFlippedByteRefused(t, mustEncode(t, c))
+	}
+}
+
+func everyFlippedByteRefused(t *testing.T, b []byte) {
 	for i := range b {
 		for _, mask := range []byte{0x01, 0x80, 0xff} {
 			c := bytes.Clone(b)
@@ -69,7 +74,7 @@ func TestHeaderErrors(t *testing.T) {
 		{"empty", nil, ErrTruncated, "0 bytes"},
 		{"other file", []byte("PK\x03\x04 a zip file, not ours......"), ErrBadMagic, `starts with "PK\x03\x04 a z"`},
 		{"short other file", []byte("{}"), ErrBadMagic, "bad magic"},
-		{"future version", setU32(8, 2), ErrVersion, "version 2 (this build reads version 1)"},
+		{"future version", setU32(8, 3), ErrVersion, "version 3 (this build reads versions 1 to 2)"},
 		{"version 0", setU32(8, 0), ErrVersion, "version 0"},
 		{"flags", setU32(12, 4), ErrCorrupt, "flags 0x4"},
 		{"trailing data", append(bytes.Clone(good), 0), ErrCorrupt, "data after the checksum"},

@@ -54,7 +54,7 @@ func Decode(r io.Reader, maxBytes int64) (*Checkpoint, error) {
 	if n < headerSize {
 		return nil, fmt.Errorf("%w: %d bytes, the header alone is %d", ErrTruncated, n, headerSize)
 	}
-	payloadLen, compLen, err := checkHeader(h[:], uint64(maxBytes))
+	version, payloadLen, compLen, err := checkHeader(h[:], uint64(maxBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -80,37 +80,38 @@ func Decode(r io.Reader, maxBytes int64) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodePayload(payload)
+	c, err := decodePayload(payload, version)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return c, nil
 }
 
-// checkHeader checks a full header after its magic and returns U and C,
-// bounded by maxBytes, by MaxRatio and by the address space.
-func checkHeader(h []byte, maxBytes uint64) (payloadLen, compLen uint64, err error) {
-	if v := binary.LittleEndian.Uint32(h[8:]); v != Version {
-		return 0, 0, fmt.Errorf("%w %d (this build reads version %d)", ErrVersion, v, Version)
+// checkHeader checks a full header after its magic and returns the format
+// version, U and C, bounded by maxBytes, by MaxRatio and by the address
+// space.
+func checkHeader(h []byte, maxBytes uint64) (version uint32, payloadLen, compLen uint64, err error) {
+	if version = binary.LittleEndian.Uint32(h[8:]); version < MinVersion || version > Version {
+		return 0, 0, 0, fmt.Errorf("%w %d (this build reads versions %d to %d)", ErrVersion, version, MinVersion, Version)
 	}
 	if f := binary.LittleEndian.Uint32(h[12:]); f != 0 {
-		return 0, 0, fmt.Errorf("%w: flags %#x, version %d defines none", ErrCorrupt, f, Version)
+		return 0, 0, 0, fmt.Errorf("%w: flags %#x, version %d defines none", ErrCorrupt, f, version)
 	}
 	payloadLen = binary.LittleEndian.Uint64(h[16:])
 	compLen = binary.LittleEndian.Uint64(h[24:])
 	limit := min(maxBytes, uint64(math.MaxInt)-2*sumSize)
 	switch {
 	case compLen > limit:
-		return 0, 0, fmt.Errorf("%w: compressed section of %d bytes, the limit is %d", ErrTooLarge, compLen, limit)
+		return 0, 0, 0, fmt.Errorf("%w: compressed section of %d bytes, the limit is %d", ErrTooLarge, compLen, limit)
 	case payloadLen > limit:
-		return 0, 0, fmt.Errorf("%w: payload of %d bytes, the limit is %d", ErrTooLarge, payloadLen, limit)
+		return 0, 0, 0, fmt.Errorf("%w: payload of %d bytes, the limit is %d", ErrTooLarge, payloadLen, limit)
 	case (payloadLen+MaxRatio-1)/MaxRatio > compLen:
-		return 0, 0, fmt.Errorf("%w: a payload of %d bytes from %d compressed bytes exceeds the ratio %d",
+		return 0, 0, 0, fmt.Errorf("%w: a payload of %d bytes from %d compressed bytes exceeds the ratio %d",
 			ErrTooLarge, payloadLen, compLen, MaxRatio)
 	case payloadLen < 4:
-		return 0, 0, fmt.Errorf("%w: payload of %d bytes, want at least 4", ErrCorrupt, payloadLen)
+		return 0, 0, 0, fmt.Errorf("%w: payload of %d bytes, want at least 4", ErrCorrupt, payloadLen)
 	}
-	return payloadLen, compLen, nil
+	return version, payloadLen, compLen, nil
 }
 
 // readUpTo reads until n bytes or the end of r, growing its buffer with the
@@ -162,8 +163,9 @@ func decompress(comp []byte, payloadLen int) ([]byte, error) {
 	return out, nil
 }
 
-// decodePayload parses the manifest and the tensor data.
-func decodePayload(p []byte) (*Checkpoint, error) {
+// decodePayload parses the manifest and the tensor data of a file of the
+// given format version.
+func decodePayload(p []byte, version uint32) (*Checkpoint, error) {
 	if len(p) < 4 {
 		return nil, fmt.Errorf("payload of %d bytes, want at least 4", len(p))
 	}
@@ -176,8 +178,20 @@ func decodePayload(p []byte) (*Checkpoint, error) {
 		return nil, err
 	}
 	data := p[4+mlen:]
+	var pre Preprocessing
+	switch {
+	case version == 1 && m.Preprocess != nil:
+		return nil, fmt.Errorf("manifest: a preprocess entry in a version-1 file (it came with version 2)")
+	case version >= 2 && m.Preprocess == nil:
+		return nil, fmt.Errorf("manifest: no preprocess entry (format version %d has one)", version)
+	case m.Preprocess != nil:
+		if pre, err = m.Preprocess.preprocessing(); err != nil {
+			return nil, err
+		}
+	}
 	c := &Checkpoint{
-		Geometry: m.Geometry.geometry(),
+		Geometry:   m.Geometry.geometry(),
+		Preprocess: pre,
 		Train: TrainState{
 			Epoch: m.Train.Epoch, Iteration: m.Train.Iteration,
 			Seed: m.Train.Seed, RNGCounter: m.Train.RNGCounter,

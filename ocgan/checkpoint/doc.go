@@ -1,7 +1,8 @@
 // Package checkpoint saves and loads OCGAN training checkpoints: the model
 // geometry, every parameter and state tensor, the Adam moments and step
 // counts, and the training state (epoch, iteration, RNG seed and counter,
-// best validation MSE, threshold), in one zstd-compressed, checksummed file.
+// best validation MSE, threshold) and the preprocessing that turned images
+// into model inputs, in one zstd-compressed, checksummed file.
 //
 // Save encodes a Checkpoint and writes it with runtime/atomicfile (temporary
 // file in the same directory, sync, rename, directory sync), so a crash
@@ -14,13 +15,13 @@
 // FromParams fills a Checkpoint from a graph.ParamSet and the Adam state of a
 // backend.Params; Restore puts them back.
 //
-// # File layout (format version 1)
+// # File layout (format versions 1 and 2)
 //
 // All integers are little-endian.
 //
 //	offset  size  field
 //	0       8     magic "OCGANCKP"
-//	8       4     format version, uint32 (1)
+//	8       4     format version, uint32 (1 or 2)
 //	12      4     flags, uint32; no flags are defined, must be 0
 //	16      8     U: length of the uncompressed payload, uint64
 //	24      8     C: length of the compressed section, uint64
@@ -55,6 +56,9 @@
 //	                 "transposed_pad": [[1, 1], [2, 0], [2, 1], [2, 1]],
 //	                 "dropout_p": 0.5, "dropout_block": 3,
 //	                 "bn_momentum": 0.9, "bn_eps": 0.00001, "leaky_slope": 0.2},
+//	  "preprocess": {"image_size": 28, "channels": 1, "resize": "crop",
+//	                 "interpolation": "bilinear", "grayscale": "bt601-luma",
+//	                 "range": [-1, 1]},                  (version 2 only)
 //	  "train":      {"epoch": 3, "iteration": 2811, "seed": 1,
 //	                 "rng_counter": 90000, "best_val_mse": 0.0123,
 //	                 "best_epoch": 2, "threshold": "NaN"},
@@ -73,6 +77,18 @@
 // adam_steps entry, and adam_steps names no other. The train floats are JSON
 // numbers, or the strings "NaN", "+Inf" and "-Inf"; float32 tensor values
 // are stored bit for bit.
+//
+// Format version 2 added "preprocess" (Checkpoint.Preprocess): the input
+// size and channels (equal to the geometry's), the resize policy ("fit":
+// the whole image resized; "crop": the centred square, then resized), and,
+// named so that a build applying anything else refuses the file, the
+// bilinear interpolation, the BT.601 luma of colour images and the [-1, 1]
+// value range every reader applies. A version-1 file has no "preprocess"
+// and means the geometry's size and channels with "fit" (what every
+// checkpoint before version 2 was trained with); a version-2 file must have
+// it. Encode writes version 1 when the preprocessing is that default, so
+// such files stay readable by builds that know only version 1, and version
+// 2 otherwise.
 //
 // # Bounds against hostile input
 //

@@ -51,18 +51,25 @@ func encode(c *Checkpoint) ([]byte, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	payload, err := encodePayload(c)
+	payload, version, err := encodePayload(c)
 	if err != nil {
 		return nil, err
 	}
-	return frame(payload)
+	return frame(payload, version)
 }
 
 // encodePayload returns the manifest length, the manifest and the tensor
-// data.
-func encodePayload(c *Checkpoint) ([]byte, error) {
+// data, and the format version they need: 2 when the preprocessing is not
+// the geometry's default, else 1.
+func encodePayload(c *Checkpoint) ([]byte, uint32, error) {
+	version := MinVersion
+	var pre *preprocessJSON
+	if p := c.Preprocessing(); p != DefaultPreprocessing(c.Geometry) {
+		version, pre = 2, toPreprocessJSON(p)
+	}
 	m := manifest{
-		Geometry: toGeometryJSON(c.Geometry),
+		Geometry:   toGeometryJSON(c.Geometry),
+		Preprocess: pre,
 		Train: trainJSON{
 			Epoch: c.Train.Epoch, Iteration: c.Train.Iteration,
 			Seed: c.Train.Seed, RNGCounter: c.Train.RNGCounter,
@@ -95,14 +102,14 @@ func encodePayload(c *Checkpoint) ([]byte, error) {
 	}
 	mj, err := json.Marshal(m)
 	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, 0, fmt.Errorf("manifest: %w", err)
 	}
 	if len(mj) > math.MaxUint32 {
-		return nil, fmt.Errorf("%w: manifest of %d bytes", ErrTooLarge, len(mj))
+		return nil, 0, fmt.Errorf("%w: manifest of %d bytes", ErrTooLarge, len(mj))
 	}
 	total := 4 + int64(len(mj)) + off
 	if total > DefaultMaxBytes {
-		return nil, fmt.Errorf("%w: payload of %d bytes, Load reads at most %d", ErrTooLarge, total, DefaultMaxBytes)
+		return nil, 0, fmt.Errorf("%w: payload of %d bytes, Load reads at most %d", ErrTooLarge, total, DefaultMaxBytes)
 	}
 	buf := make([]byte, total)
 	binary.LittleEndian.PutUint32(buf, uint32(len(mj)))
@@ -113,12 +120,12 @@ func encodePayload(c *Checkpoint) ([]byte, error) {
 			p += 4
 		}
 	}
-	return buf, nil
+	return buf, version, nil
 }
 
-// frame compresses payload and returns the header, the compressed section
-// (padded to keep within MaxRatio) and the checksum.
-func frame(payload []byte) ([]byte, error) {
+// frame compresses payload and returns the header (of format version),
+// the compressed section (padded to keep within MaxRatio) and the checksum.
+func frame(payload []byte, version uint32) ([]byte, error) {
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(maxWindow),
 		zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(true))
@@ -134,7 +141,7 @@ func frame(payload []byte) ([]byte, error) {
 	if int64(len(out)-headerSize) > DefaultMaxBytes {
 		return nil, fmt.Errorf("%w: compressed section of %d bytes, Load reads at most %d", ErrTooLarge, len(out)-headerSize, DefaultMaxBytes)
 	}
-	writeHeader(out, uint64(len(payload)), uint64(len(out)-headerSize))
+	writeHeader(out, version, uint64(len(payload)), uint64(len(out)-headerSize))
 	return appendSum(out), nil
 }
 
@@ -147,9 +154,9 @@ func appendSkippable(b []byte, n int) []byte {
 }
 
 // writeHeader fills the first headerSize bytes of b.
-func writeHeader(b []byte, payloadLen, compressedLen uint64) {
+func writeHeader(b []byte, version uint32, payloadLen, compressedLen uint64) {
 	copy(b, Magic)
-	binary.LittleEndian.PutUint32(b[8:], Version)
+	binary.LittleEndian.PutUint32(b[8:], version)
 	binary.LittleEndian.PutUint32(b[12:], 0) // flags
 	binary.LittleEndian.PutUint64(b[16:], payloadLen)
 	binary.LittleEndian.PutUint64(b[24:], compressedLen)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 )
 
@@ -14,8 +15,13 @@ import (
 const (
 	// Magic opens every checkpoint file.
 	Magic = "OCGANCKP"
-	// Version is the format version this package writes and reads.
-	Version uint32 = 1
+	// Version is the newest format version. This package reads it and
+	// every older one down to MinVersion, and writes the oldest version
+	// that holds a checkpoint (version 1 unless it records a
+	// preprocessing other than its geometry's default).
+	Version uint32 = 2
+	// MinVersion is the oldest format version this package reads.
+	MinVersion uint32 = 1
 	// DefaultMaxBytes bounds the compressed and the uncompressed size of a
 	// checkpoint that Load accepts (4 GiB).
 	DefaultMaxBytes int64 = 4 << 30
@@ -56,11 +62,13 @@ var (
 
 // manifest is the JSON object at the start of the payload.
 type manifest struct {
-	Geometry  geometryJSON      `json:"geometry"`
-	Train     trainJSON         `json:"train"`
-	Meta      map[string]string `json:"meta,omitempty"`
-	Tensors   []tensorJSON      `json:"tensors"`
-	AdamSteps map[string]int    `json:"adam_steps,omitempty"`
+	Geometry geometryJSON `json:"geometry"`
+	// Preprocess is present in format version 2 and absent in version 1.
+	Preprocess *preprocessJSON   `json:"preprocess,omitempty"`
+	Train      trainJSON         `json:"train"`
+	Meta       map[string]string `json:"meta,omitempty"`
+	Tensors    []tensorJSON      `json:"tensors"`
+	AdamSteps  map[string]int    `json:"adam_steps,omitempty"`
 }
 
 // The tensor roles of the manifest.
@@ -151,6 +159,40 @@ func (j geometryJSON) geometry() model.Geometry {
 		DropoutP:      j.DropoutP, DropoutBlock: j.DropoutBlock,
 		BNMomentum: j.BNMomentum, BNEps: j.BNEps, LeakySlope: j.LeakySlope,
 	}
+}
+
+// preprocessJSON is Preprocessing in the manifest, with the parts every
+// reader applies (interpolation, grayscale conversion, value range) named
+// so that a build that applies others refuses the file.
+type preprocessJSON struct {
+	ImageSize     int        `json:"image_size"`
+	Channels      int        `json:"channels"`
+	Resize        string     `json:"resize"`
+	Interpolation string     `json:"interpolation"`
+	Grayscale     string     `json:"grayscale"`
+	Range         [2]float64 `json:"range"`
+}
+
+func toPreprocessJSON(p Preprocessing) *preprocessJSON {
+	return &preprocessJSON{ImageSize: p.ImageSize, Channels: p.Channels, Resize: p.Resize.String(),
+		Interpolation: dataset.Interpolation, Grayscale: dataset.Grayscale,
+		Range: [2]float64{dataset.RangeMin, dataset.RangeMax}}
+}
+
+func (j *preprocessJSON) preprocessing() (Preprocessing, error) {
+	r, err := dataset.ParseResizePolicy(j.Resize)
+	if err != nil {
+		return Preprocessing{}, fmt.Errorf("preprocess: resize %q: want fit or crop", j.Resize)
+	}
+	switch {
+	case j.Interpolation != dataset.Interpolation:
+		return Preprocessing{}, fmt.Errorf("preprocess: interpolation %q: this build applies %q", j.Interpolation, dataset.Interpolation)
+	case j.Grayscale != dataset.Grayscale:
+		return Preprocessing{}, fmt.Errorf("preprocess: grayscale %q: this build applies %q", j.Grayscale, dataset.Grayscale)
+	case j.Range != [2]float64{dataset.RangeMin, dataset.RangeMax}:
+		return Preprocessing{}, fmt.Errorf("preprocess: range %v: this build maps pixels to [%g, %g]", j.Range, dataset.RangeMin, dataset.RangeMax)
+	}
+	return Preprocessing{ImageSize: j.ImageSize, Channels: j.Channels, Resize: r}, nil
 }
 
 func cloneInts(v []int) []int {

@@ -31,6 +31,7 @@ func FuzzDecode(f *testing.F) {
 	noAdam.Adam, noAdam.Meta = nil, nil
 	f.Add(valid)
 	f.Add(mustEncode(f, noAdam))
+	f.Add(mustEncode(f, cropped()))
 	f.Add([]byte{})
 	f.Add([]byte(Magic))
 	for _, n := range []int{7, headerSize - 1, headerSize, headerSize + 10, len(valid) - sumSize, len(valid) - 1} {
@@ -43,7 +44,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(append(bytes.Clone(valid), 0))
 	comp := valid[headerSize : len(valid)-sumSize]
-	f.Add(rawFile(2, 0, uint64(len(comp)), uint64(len(comp)), comp))
+	f.Add(rawFile(Version+1, 0, uint64(len(comp)), uint64(len(comp)), comp))
 	f.Add(rawFile(Version, 0, 100<<30, uint64(len(comp)), comp))
 	f.Add(rawFile(Version, 0, 1<<20, 100<<30, comp))
 	f.Add(craft(f, `{"tensors":[{"name":"big","role":"param","shape":[25000000000],"offset":0}]}`, make([]byte, 8)))
@@ -62,26 +63,25 @@ func FuzzDecode(f *testing.F) {
 }
 
 // FuzzPayload feeds arbitrary payloads (manifest length, manifest, tensor
-// data) straight to the payload parser, past the checksum and zstd.
+// data) straight to the payload parser of every format version, past the
+// checksum and zstd.
 func FuzzPayload(f *testing.F) {
-	p, err := encodePayload(small())
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(p)
 	noAdam := small()
 	noAdam.Adam = nil
-	if p, err = encodePayload(noAdam); err != nil {
-		f.Fatal(err)
+	for _, c := range []*Checkpoint{small(), noAdam, cropped()} {
+		p, _, err := encodePayload(c)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(p)
 	}
-	f.Add(p)
 	f.Add([]byte{})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, '{', '}'})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := decodePayload(b)
-		if err != nil {
-			return
+		for v := MinVersion; v <= Version; v++ {
+			if c, err := decodePayload(b, v); err == nil {
+				decodeOK(t, c)
+			}
 		}
-		decodeOK(t, c)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
@@ -29,6 +30,14 @@ func small() *Checkpoint {
 		Adam: []Adam{{Name: "En.conv1.weight", M: []float32{0.1, 0.2, 0.3, 0.4}, V: []float32{1e-8, 2e-8, 3e-8, 0}, Steps: 2811}},
 		Meta: map[string]string{"dataset": "mnist", "class": "3", "created": "2026-11-28T21:00:00Z"},
 	}
+}
+
+// cropped is small with a recorded preprocessing other than the default
+// (a format-version-2 checkpoint).
+func cropped() *Checkpoint {
+	c := small()
+	c.Preprocess = Preprocessing{ImageSize: 28, Channels: 1, Resize: dataset.ResizeCrop}
+	return c
 }
 
 // mustEncode encodes c or fails the test.
@@ -68,6 +77,9 @@ func sameFloat64(a, b float64) bool {
 func diff(a, b *Checkpoint) string {
 	if fmt.Sprintf("%#v", a.Geometry) != fmt.Sprintf("%#v", b.Geometry) {
 		return fmt.Sprintf("geometry %#v != %#v", a.Geometry, b.Geometry)
+	}
+	if a.Preprocessing() != b.Preprocessing() {
+		return fmt.Sprintf("preprocessing %v != %v", a.Preprocessing(), b.Preprocessing())
 	}
 	ta, tb := a.Train, b.Train
 	if !sameFloat64(ta.BestValMSE, tb.BestValMSE) || !sameFloat64(ta.Threshold, tb.Threshold) {
@@ -182,14 +194,21 @@ func (f *fakeAdam) SetAdamState(name string, st backend.AdamState) error {
 	return nil
 }
 
-// craft builds a file around a hand-made manifest and tensor data, with a
-// valid compression, header and checksum: what a hostile writer can make.
+// craft builds a format-version-1 file around a hand-made manifest and
+// tensor data, with a valid compression, header and checksum: what a
+// hostile writer can make.
 func craft(t testing.TB, manifestJSON string, data []byte) []byte {
+	t.Helper()
+	return craftVersion(t, 1, manifestJSON, data)
+}
+
+// craftVersion is craft for a file of the given format version.
+func craftVersion(t testing.TB, version uint32, manifestJSON string, data []byte) []byte {
 	t.Helper()
 	p := binary.LittleEndian.AppendUint32(nil, uint32(len(manifestJSON)))
 	p = append(p, manifestJSON...)
 	p = append(p, data...)
-	b, err := frame(p)
+	b, err := frame(p, version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +219,7 @@ func craft(t testing.TB, manifestJSON string, data []byte) []byte {
 // valid checksum.
 func rawFile(version, flags uint32, payloadLen, compLen uint64, comp []byte) []byte {
 	b := make([]byte, headerSize, headerSize+len(comp)+sumSize)
-	writeHeader(b, payloadLen, compLen)
-	binary.LittleEndian.PutUint32(b[8:], version)
+	writeHeader(b, version, payloadLen, compLen)
 	binary.LittleEndian.PutUint32(b[12:], flags)
 	b = append(b, comp...)
 	return appendSum(b)

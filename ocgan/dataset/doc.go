@@ -21,6 +21,10 @@
 //     output pixel i samples source coordinate (i+0.5)·in/out − 0.5, clamped
 //     to [0, in−1], and interpolates its two neighbours. See ResizeBilinear.
 //     The result is clamped to [−1, 1].
+//   - Aspect ratio: Options.Resize is ResizeFit (the zero value: the whole
+//     image is resized, its aspect ratio not kept) or ResizeCrop (the
+//     largest centred region of the target's aspect ratio is kept, then
+//     resized).
 //   - The project default (DefaultOptions) is 28x28 grayscale, like the peer
 //     PyTorch implementation; zero Options keep each source's own shape.
 //

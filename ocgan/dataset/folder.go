@@ -42,6 +42,21 @@ func ReadImageFolder(root string, opts Options) (*Dataset, []string, error) {
 	if err := opts.check(); err != nil {
 		return nil, nil, err
 	}
+	classes, files, err := listImageFolder(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := decodeFiles(files, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, classes, nil
+}
+
+// listImageFolder lists the classes (ClassFolders) and image files of root
+// in the order ReadImageFolder reads them; a class folder without images is
+// an error.
+func listImageFolder(root string) ([]string, []imageFile, error) {
 	classes, err := ClassFolders(root)
 	if err != nil {
 		return nil, nil, err
@@ -60,11 +75,51 @@ func ReadImageFolder(root string, opts Options) (*Dataset, []string, error) {
 			files = append(files, imageFile{path: f, label: label})
 		}
 	}
-	d, err := decodeFiles(files, opts)
-	if err != nil {
-		return nil, nil, err
+	return classes, files, nil
+}
+
+// ImageInfo is the size and colour of an image, read from its header.
+type ImageInfo struct {
+	Height, Width int
+	// Gray is true for a gray PNG or JPEG (readers give it 1 channel
+	// unless told otherwise), false for colour (3).
+	Gray bool
+}
+
+// Channels is 1 for a gray image and 3 otherwise: the channels a reader
+// gives the image when Options leave them zero.
+func (i ImageInfo) Channels() int {
+	if i.Gray {
+		return 1
 	}
-	return d, classes, nil
+	return 3
+}
+
+// ReadImageInfo reads the header of a PNG or JPEG file.
+func ReadImageInfo(path string) (ImageInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return ImageInfo{}, fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return ImageInfo{}, errFileCause(path, ErrDecode, err, "")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return ImageInfo{}, errFile(path, ErrDecode, "empty image %dx%d", cfg.Width, cfg.Height)
+	}
+	return ImageInfo{Height: cfg.Height, Width: cfg.Width, Gray: isGrayModel(cfg.ColorModel)}, nil
+}
+
+// ImageFolderInfo returns the ImageInfo of the first image ReadImageFolder
+// reads from root: the one whose size and colour fill zero Options.
+func ImageFolderInfo(root string) (ImageInfo, error) {
+	_, files, err := listImageFolder(root)
+	if err != nil {
+		return ImageInfo{}, err
+	}
+	return ReadImageInfo(files[0].path)
 }
 
 // ClassFolders returns the class names of an image folder as ReadImageFolder
@@ -209,7 +264,9 @@ func DecodeImage(r io.ReadSeeker, name string) (image.Image, error) {
 }
 
 // Preprocess converts a decoded image into one model input as the readers
-// do: BT.601 luma or RGB planes, bilinear resize to opts' size, values in
+// do: BT.601 luma or RGB planes (a gray image asked for 3 channels is
+// replicated, a colour image asked for 1 becomes luma), a centre crop when
+// opts.Resize is ResizeCrop, bilinear resize to opts' size, values in
 // [-1, 1], channels first. Zero fields of opts keep the image's own.
 func Preprocess(img image.Image, opts Options) ([]float32, error) {
 	if err := opts.check(); err != nil {

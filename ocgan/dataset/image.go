@@ -16,6 +16,46 @@ type Options struct {
 	// source's: 1 for IDX, 3 for CIFAR-10, and for an image folder 1 if its
 	// first image is a gray PNG/JPEG, else 3.
 	Channels int
+	// Resize says how an image of another aspect ratio than Height:Width
+	// is brought to the target size; the zero value is ResizeFit.
+	Resize ResizePolicy
+}
+
+// ResizePolicy says how an image whose aspect ratio differs from the
+// target's is brought to the target size.
+type ResizePolicy int
+
+// The resize policies.
+const (
+	// ResizeFit resizes the whole image to the target size: the aspect
+	// ratio is not kept.
+	ResizeFit ResizePolicy = iota
+	// ResizeCrop keeps the largest centred region of the image that has the
+	// target's aspect ratio (a square for square targets), then resizes it
+	// to the target size. Of an odd number of pixels cut, the extra one is
+	// cut at the right or the bottom.
+	ResizeCrop
+)
+
+// String returns "fit" or "crop".
+func (p ResizePolicy) String() string {
+	switch p {
+	case ResizeFit:
+		return "fit"
+	case ResizeCrop:
+		return "crop"
+	}
+	return fmt.Sprintf("ResizePolicy(%d)", int(p))
+}
+
+// ParseResizePolicy returns the policy String names: "fit" or "crop".
+func ParseResizePolicy(s string) (ResizePolicy, error) {
+	for _, p := range []ResizePolicy{ResizeFit, ResizeCrop} {
+		if s == p.String() {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: resize policy %q: want fit or crop", ErrBadOptions, s)
 }
 
 // DefaultOptions is the project's default image shape: 28x28 grayscale.
@@ -28,6 +68,9 @@ func (o Options) check() error {
 	}
 	if o.Channels != 0 && o.Channels != 1 && o.Channels != 3 {
 		return fmt.Errorf("%w: options channels %d: want 1 (gray), 3 (RGB) or 0 (source's)", ErrBadOptions, o.Channels)
+	}
+	if o.Resize != ResizeFit && o.Resize != ResizeCrop {
+		return fmt.Errorf("%w: options resize policy %v: want fit or crop", ErrBadOptions, o.Resize)
 	}
 	return nil
 }
@@ -42,6 +85,17 @@ func (o Options) resolve(channels, height, width int) Options {
 	}
 	return o
 }
+
+// The parts of the preprocessing every reader applies, as records of the
+// preprocessing (checkpoints, bundles) name them.
+const (
+	// Interpolation names the resampling of ResizeBilinear.
+	Interpolation = "bilinear"
+	// Grayscale names the colour-to-gray conversion, Luma.
+	Grayscale = "bt601-luma"
+	// RangeMin and RangeMax are the values Normalize maps 0 and 255 to.
+	RangeMin, RangeMax = -1.0, 1.0
+)
 
 // Normalize maps a byte value to [-1, 1]: x/127.5 − 1 (0 → −1, 255 → 1).
 func Normalize(x uint8) float32 { return normalize(float64(x)) }
@@ -62,6 +116,9 @@ type pixelSource struct {
 
 // encode turns a source into a normalised CHW image of opts' (resolved) shape.
 func encode(src pixelSource, opts Options) []float32 {
+	if opts.Resize == ResizeCrop {
+		src = centreCrop(src, opts.Height, opts.Width)
+	}
 	h, w := src.height, src.width
 	c := opts.Channels
 	img := make([]float32, c*h*w)
@@ -89,6 +146,23 @@ func encode(src pixelSource, opts Options) []float32 {
 	return img
 }
 
+// centreCrop returns the largest centred region of src whose aspect ratio
+// is width:height (sides rounded down, at least 1 pixel); the extra pixel
+// of an odd cut is cut at the right or the bottom.
+func centreCrop(src pixelSource, height, width int) pixelSource {
+	ch, cw := src.height, src.width
+	if src.height*width > src.width*height {
+		ch = max(1, src.width*height/width)
+	} else {
+		cw = max(1, src.height*width/height)
+	}
+	oy, ox := (src.height-ch)/2, (src.width-cw)/2
+	at := src.at
+	return pixelSource{height: ch, width: cw, gray: src.gray, at: func(x, y int) (float64, float64, float64) {
+		return at(x+ox, y+oy)
+	}}
+}
+
 // grayBytes is a pixelSource over one 8-bit plane.
 func grayBytes(pix []byte, height, width int) pixelSource {
 	return pixelSource{height: height, width: width, gray: true, at: func(x, y int) (float64, float64, float64) {
@@ -107,10 +181,10 @@ func rgbPlanes(pix []byte, height, width int) pixelSource {
 }
 
 // isGray reports whether a decoded image is a gray image.
-func isGray(img image.Image) bool {
-	m := img.ColorModel()
-	return m == color.GrayModel || m == color.Gray16Model
-}
+func isGray(img image.Image) bool { return isGrayModel(img.ColorModel()) }
+
+// isGrayModel reports whether images of colour model m are gray images.
+func isGrayModel(m color.Model) bool { return m == color.GrayModel || m == color.Gray16Model }
 
 // imageSource is a pixelSource over a decoded image. Colours are Go's
 // premultiplied RGBA, so alpha is composited over black.

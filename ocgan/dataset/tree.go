@@ -64,6 +64,17 @@ func ReadImageTree(root string, opts Options) (*Dataset, []string, error) {
 	return d, paths, nil
 }
 
+// ImageTreeInfo returns the ImageInfo of the first image ReadImageTree
+// reads from root (the first file ListImages finds): the one whose size and
+// colour fill zero Options.
+func ImageTreeInfo(root string) (ImageInfo, error) {
+	paths, err := ListImages(root)
+	if err != nil {
+		return ImageInfo{}, err
+	}
+	return ReadImageInfo(paths[0])
+}
+
 // Layout is how a data folder is organised, which says how to read it.
 type Layout int
 

@@ -66,6 +66,33 @@ func TestReadImageTree(t *testing.T) {
 	wantFileError(t, err, ErrDecode, bad)
 }
 
+// TestImageTreeInfo checks that the tree probe reports the size and colour
+// of the image that fixes ReadImageTree's zero options: the first in path
+// order, however deep.
+func TestImageTreeInfo(t *testing.T) {
+	root := t.TempDir()
+	writePNG(t, root, "b.png", grayImage(5, 5, func(x, y int) uint8 { return 1 }))
+	writeJPEG(t, root, "a/z/1.jpg", rgbImage(34, 30, func(x, y int) (uint8, uint8, uint8) { return uint8(x), 9, 200 }))
+	got, err := ImageTreeInfo(root)
+	if want := (ImageInfo{Height: 30, Width: 34}); err != nil || got != want {
+		t.Fatalf("%+v, %v; want %+v", got, err, want)
+	}
+	d, _, err := ReadImageTree(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Channels() != got.Channels() || d.Height() != got.Height || d.Width() != got.Width {
+		t.Errorf("the reader gives %dx%dx%d, the probe %+v", d.Channels(), d.Height(), d.Width(), got)
+	}
+	if _, err := ImageTreeInfo(t.TempDir()); !errors.Is(err, ErrNoImages) {
+		t.Errorf("empty folder: %v, want ErrNoImages", err)
+	}
+	bad := t.TempDir()
+	p := writeFile(t, bad, "x/1.png", []byte("not a png"))
+	_, err = ImageTreeInfo(bad)
+	wantFileError(t, err, ErrDecode, p)
+}
+
 func TestDetectLayout(t *testing.T) {
 	img := grayImage(2, 2, func(x, y int) uint8 { return 7 })
 	for _, tc := range []struct {

@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Geometry is the configuration of the five OCGAN networks: image and latent
 // sizes, channel widths, the spatial size chain and the per-layer paddings
@@ -96,15 +100,28 @@ func mustDerive(g Geometry) Geometry {
 // MNIST28 is the project's default geometry, identical to the PyTorch peer
 // (shared/peers/torch_ocgan): 28×28×1 images, L = 16, size chain
 // 28→14→7→4→1 with conv paddings 2, 2, 2, 1 and transposed-conv (padding,
-// output padding) (1,1), (2,0), (2,1), (2,1).
-func MNIST28() Geometry { return mustDerive(base("MNIST28", 28, 1, 16)) }
+// output padding) (1,1), (2,0), (2,1), (2,1). It is ForImage(28, 1, 16)
+// under another name.
+func MNIST28() Geometry { return preset("MNIST28", 28, 1, 16) }
 
 // CIFAR32 is a 32×32×3 geometry with L = 512 (the authors' CIFAR runs, spec
 // §3 item 3). No valid-padding chain reaches 1×1 from 32, so the sizes halve
 // with "same" padding: 32→16→8→4→1, conv paddings 2, 2, 2, 1 and
 // transposed-conv (padding, output padding) (1,1), (2,1), (2,1), (2,1) —
-// what the peer derives for img_size=32.
-func CIFAR32() Geometry { return mustDerive(base("CIFAR32", 32, 3, 512)) }
+// what the peer derives for img_size=32. It is ForImage(32, 3, 512) under
+// another name.
+func CIFAR32() Geometry { return preset("CIFAR32", 32, 3, 512) }
+
+// preset is ForImage under the given name; the presets are fixed values
+// checked by the tests, so a failure is a programming error.
+func preset(name string, imageSize, channels, latent int) Geometry {
+	g, err := ForImage(imageSize, channels, latent)
+	if err != nil {
+		panic(err)
+	}
+	g.Name = name
+	return g
+}
 
 // Authors61 is the authors' MXNet geometry (spec §3): 61×61×3 images and
 // valid convolutions (padding 0 everywhere), 61→29→13→5→1 and back with
@@ -118,6 +135,87 @@ func Authors61() Geometry { return mustDerive(base("Authors61", 61, 3, 16)) }
 // fields and call Derive again (after clearing Sizes) or Validate.
 func Custom(name string, imageSize, channels, latent int) (Geometry, error) {
 	return base(name, imageSize, channels, latent).Derive()
+}
+
+// SupportedImageSizes returns the image sizes ForImage accepts, ascending:
+// 28, 32, 64 and 128.
+func SupportedImageSizes() []int { return []int{28, 32, 64, 128} }
+
+// NearestImageSize returns the supported image size nearest to n pixels;
+// of two equally near, the larger.
+func NearestImageSize(n int) int {
+	sizes := SupportedImageSizes()
+	best := sizes[0]
+	for _, s := range sizes[1:] {
+		if d, bd := abs(s-n), abs(best-n); d <= bd {
+			best = s
+		}
+	}
+	return best
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// DefaultLatent is the latent length L used unless one is chosen: 16 for
+// gray images (MNIST28, the PyTorch peer) and 512 for colour images
+// (CIFAR32, the authors' CIFAR-10 runs).
+func DefaultLatent(channels int) int {
+	if channels == 3 {
+		return 512
+	}
+	return 16
+}
+
+// ForImage returns the geometry of the paper's DCGAN-style family for square
+// images of imageSize pixels (one of SupportedImageSizes) with channels 1
+// (gray) or 3 (RGB), and a latent of length latent, named
+// "<size>x<size>x<channels>" (e.g. "64x64x3").
+//
+// The family has one stride-2 stage per halving of the image down to 4×4
+// (or 3×3): Depth is 3 for 28 and 32, 4 for 64 and 5 for 128, each network
+// then having Depth+1 convolutions. Widths double per stage from the paper's
+// base widths (encoder block i has EncoderWidth·2^(i−1) channels, the visual
+// discriminator and the classifier likewise with theirs), the decoder's
+// dropout follows its last hidden block (DropoutBlock = Depth, block 3 of
+// the paper's depth-3 networks), and the size chain and paddings are derived
+// as Derive does. Parameter names follow the same scheme at every depth
+// (En.conv1 … En.conv{Depth+1}, ...), so ForImage(28, 1, 16) and
+// ForImage(32, 3, 512) are MNIST28 and CIFAR32 but for their names.
+func ForImage(imageSize, channels, latent int) (Geometry, error) {
+	if !slices.Contains(SupportedImageSizes(), imageSize) {
+		return Geometry{}, fmt.Errorf("model: image size %d is not supported: want one of %s", imageSize, sizeList())
+	}
+	if channels != 1 && channels != 3 {
+		return Geometry{}, fmt.Errorf("model: %d image channels: want 1 (gray) or 3 (RGB)", channels)
+	}
+	if latent < 1 {
+		return Geometry{}, fmt.Errorf("model: latent length %d: want >= 1", latent)
+	}
+	g := base(fmt.Sprintf("%dx%[1]dx%d", imageSize, channels), imageSize, channels, latent)
+	g.Depth = depthFor(imageSize)
+	g.DropoutBlock = g.Depth
+	return g.Derive()
+}
+
+// depthFor is the number of strided stages before the last convolution for
+// an image of the given size: 3 up to 32 pixels, one more per doubling.
+func depthFor(imageSize int) int {
+	d := 3
+	for s := 32; s < imageSize; s *= 2 {
+		d++
+	}
+	return d
+}
+
+// sizeList is SupportedImageSizes as "28, 32, 64, 128".
+func sizeList() string {
+	s := fmt.Sprint(SupportedImageSizes())
+	return strings.ReplaceAll(s[1:len(s)-1], " ", ", ")
 }
 
 // Validate checks the geometry: positive sizes and widths, a size chain of

@@ -31,28 +31,21 @@ func maxAbsDiff(a, b []float32) float64 {
 	return m
 }
 
-// trainLosses runs equivalenceSteps iterations of tinyConfig on be and
-// returns every iteration's losses and the final parameters.
-//
-// Adam's eps is 1e-3 here, not 1e-8: several gradients are zero up to
-// rounding (a bias right before batch norm, whose output ignores a shift),
-// and with eps 1e-8 Adam moves such a parameter by ±lr whatever the sign of
-// the rounding noise, so its value would be a coin flip on every backend,
-// the reference included. With eps 1e-3 the step is proportional to the
-// gradient below 1e-3, so rounding noise moves nothing measurably, while
-// the real gradients of this model (1e-2 and above) train as usual.
-func trainLosses(t *testing.T, be backend.Backend) ([]map[string]float64, map[string][]float32) {
+// trainLosses runs steps iterations of cfg on be, iteration i on the i-th
+// Batch images of images, and returns every iteration's losses and the
+// final parameters.
+func trainLosses(t *testing.T, be backend.Backend, cfg Config, images []float32, steps int) ([]map[string]float64, map[string][]float32) {
 	t.Helper()
-	cfg := tinyConfig(t)
-	cfg.Eps = 1e-3
 	tr := newTrainer(t, be, cfg)
-	data := synthetic(t, 0, tr.Config().Batch*equivalenceSteps, 500)
-	n := tr.Config().Batch * tr.imgLen
+	n := cfg.Batch * tr.imgLen
+	if len(images) < steps*n {
+		t.Fatalf("%d image values for %d iterations of %d", len(images), steps, n)
+	}
 	var losses []map[string]float64
-	for i := 0; i < equivalenceSteps; i++ {
-		l, err := tr.Step(data.Pixels()[i*n:(i+1)*n], true)
+	for i := 0; i < steps; i++ {
+		l, err := tr.Step(images[i*n:(i+1)*n], true)
 		if err != nil {
-			t.Fatalf("%s: iteration %d: %v", be.Device().Backend, i, err)
+			t.Fatalf("%s: %s: iteration %d: %v", be.Device().Backend, cfg.Geometry.Name, i, err)
 		}
 		losses = append(losses, l)
 	}
@@ -63,15 +56,30 @@ func trainLosses(t *testing.T, be backend.Backend) ([]map[string]float64, map[st
 	return losses, snap
 }
 
-// TestBackendsTrainAlike trains the same Algorithm-1 iterations from the same
-// seed on the references, the native CPU backend and the Vulkan device, and
-// compares every loss of every iteration and every final parameter and
-// running statistic with the reference's, within the one kernel tolerance.
-func TestBackendsTrainAlike(t *testing.T) {
-	refLosses, refParams := trainLosses(t, refprogram.Backend{})
-	for _, be := range []backend.Backend{newCPUBackend(t), newBackend(t)} {
-		name := be.Device().Backend
-		losses, params := trainLosses(t, be)
+// equivalenceConfig is cfg with Adam's eps at 1e-3, not 1e-8: several
+// gradients are zero up to rounding (a bias right before batch norm, whose
+// output ignores a shift), and with eps 1e-8 Adam moves such a parameter by
+// ±lr whatever the sign of the rounding noise, so its value would be a coin
+// flip on every backend, the reference included. With eps 1e-3 the step is
+// proportional to the gradient below 1e-3, so rounding noise moves nothing
+// measurably, while the real gradients of this model (1e-2 and above) train
+// as usual.
+func equivalenceConfig(cfg Config) Config {
+	cfg.Eps = 1e-3
+	return cfg
+}
+
+// trainAlike trains steps iterations of cfg on images from the same seed on
+// the references and on each of backends, and compares every loss of every
+// iteration and every final parameter and running statistic with the
+// reference's, within the one kernel tolerance.
+func trainAlike(t *testing.T, cfg Config, images []float32, steps int, backends ...backend.Backend) {
+	t.Helper()
+	cfg = equivalenceConfig(cfg)
+	refLosses, refParams := trainLosses(t, refprogram.Backend{}, cfg, images, steps)
+	for _, be := range backends {
+		name := be.Device().Backend + " " + cfg.Geometry.Name
+		losses, params := trainLosses(t, be, cfg, images, steps)
 		worst := 0.0
 		for i := range refLosses {
 			keys := make([]string, 0, len(refLosses[i]))
@@ -97,11 +105,21 @@ func TestBackendsTrainAlike(t *testing.T) {
 			}
 			if d := maxAbsDiff(params[k], want); nanAt >= 0 || !(d <= paramNoiseFloor) {
 				t.Errorf("%s: %s after %d iterations: relative L2 difference %.3g > %g, largest difference %.3g > %g (NaN at %d)",
-					name, k, equivalenceSteps, e, kerneltest.Tolerance, d, paramNoiseFloor, nanAt)
+					name, k, steps, e, kerneltest.Tolerance, d, paramNoiseFloor, nanAt)
 			}
 		}
-		t.Logf("%s: worst relative loss difference %.3g, worst parameter difference %.3g over %d iterations", name, worst, worstP, equivalenceSteps)
+		t.Logf("%s: worst relative loss difference %.3g, worst parameter difference %.3g over %d iterations", name, worst, worstP, steps)
 	}
+}
+
+// TestBackendsTrainAlike trains the same Algorithm-1 iterations from the same
+// seed on the references, the native CPU backend and the Vulkan device, and
+// compares every loss of every iteration and every final parameter and
+// running statistic with the reference's, within the one kernel tolerance.
+func TestBackendsTrainAlike(t *testing.T) {
+	cfg := tinyConfig(t)
+	data := synthetic(t, 0, cfg.Batch*equivalenceSteps, 500)
+	trainAlike(t, cfg, data.Pixels(), equivalenceSteps, newCPUBackend(t), newBackend(t))
 }
 
 // TestModelScoresAlikeOnEveryBackend trains on the CPU backend, then scores

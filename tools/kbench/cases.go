@@ -10,6 +10,7 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
@@ -129,13 +130,17 @@ func (c benchCase) setup(ctx *vk.Context, lib *vulkan.Library) (*instance, error
 // extraShapes are the shapes given on the command line, as written.
 type extraShapes struct{ convs, convTs, denses []string }
 
-// catalog lists every kernel at the OCGAN 28x28 layer shapes for the batch, plus
-// the shapes given with --conv, --convt and --dense.
-func catalog(batch int, extra extraShapes) ([]benchCase, error) {
+// catalog lists every kernel at the layer shapes of the OCGAN networks of geo
+// for the batch, plus the shapes given with --conv, --convt and --dense.
+func catalog(batch int, geo model.Geometry, extra extraShapes) ([]benchCase, error) {
+	l, err := modelLayers(geo, batch)
+	if err != nil {
+		return nil, err
+	}
 	var cases []benchCase
-	cases = append(cases, elementwiseCases(batch)...)
-	cases = append(cases, ocganCases(batch)...)
-	cases = append(cases, trainingCases(batch)...)
+	cases = append(cases, elementwiseCases(batch*l.image)...)
+	cases = append(cases, ocganCases(l)...)
+	cases = append(cases, trainingCases(l, batch)...)
 	for _, s := range extra.convs {
 		v, err := parseInts("--conv", s, "N,C,H,W,K,KH,KW,S,P")
 		if err != nil {
@@ -192,8 +197,8 @@ func parseInts(flag, s, names string) ([]int, error) {
 	return v, nil
 }
 
-func elementwiseCases(batch int) []benchCase {
-	n := batch * 28 * 28
+// elementwiseCases lists fill, copy and axpy over n values.
+func elementwiseCases(n int) []benchCase {
 	mb := func(k int) float64 { return float64(4 * k * n) }
 	return []benchCase{
 		{name: fmt.Sprintf("fill %d", n), op: "fill", bytes: mb(1), sizes: []int{n}, out: 0,

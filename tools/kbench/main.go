@@ -4,9 +4,14 @@
 //
 // Usage:
 //
-//	kbench [--device NAME|INDEX|cpu] [--threads N] [--batch 64] [--warmup 2] [--runs 7]
+//	kbench [--device NAME|INDEX|cpu] [--threads N] [--batch 64] [--image-size 28] [--channels 1]
+//	       [--warmup 2] [--runs 7]
 //	       [--filter REGEXP] [--conv N,C,H,W,K,KH,KW,S,P] [--convt N,C,H,W,K,KH,KW,S,P,OUTPAD]
 //	       [--dense N,IN,OUT] [--json] [--compare-ref] [--compare-torch]
+//
+// The OCGAN layer shapes are those of the networks of model.ForImage for
+// --image-size and --channels (the latent length model.DefaultLatent), at
+// --batch: by default MNIST28's.
 //
 // --device selects a Vulkan device by index or name substring (default
 // $OCGAN_DEVICE, else the best), or "cpu" for the native CPU backend with
@@ -36,6 +41,7 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/spf13/pflag"
@@ -50,6 +56,8 @@ type options struct {
 	onCPU        bool      // --device cpu: the native CPU backend
 	threads      int       // CPU threads; 0: one per core
 	batch        int
+	imageSize    int
+	channels     int
 	warmup, runs int
 	filter       string
 	convs        []string
@@ -70,6 +78,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.threads, "threads", 0, "threads of the native CPU backend (default one per core; --device cpu only)")
 	fs.BoolVar(&o.cfg.Validate, "validate", false, "enable the validation layer (slows everything; for debugging)")
 	fs.IntVar(&o.batch, "batch", 64, "batch size of the OCGAN layer shapes")
+	fs.IntVar(&o.imageSize, "image-size", 28, "image size of the OCGAN networks whose layer shapes are timed: 28, 32, 64 or 128")
+	fs.IntVar(&o.channels, "channels", 1, "image channels of those networks: 1 or 3 (latent length 16 for 1, 512 for 3)")
 	fs.IntVar(&o.warmup, "warmup", 2, "untimed runs before timing")
 	fs.IntVar(&o.runs, "runs", 7, "timed runs per kernel")
 	fs.StringVar(&o.filter, "filter", "", "only kernels whose name matches this regular expression")
@@ -106,7 +116,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: --filter: %v\n", err)
 		return 2
 	}
-	cases, err := catalog(o.batch, extraShapes{o.convs, o.convTs, o.denses})
+	geo, err := model.ForImage(o.imageSize, o.channels, model.DefaultLatent(o.channels))
+	if err != nil {
+		fmt.Fprintf(stderr, "kbench: --image-size %d --channels %d: %v\n", o.imageSize, o.channels, err)
+		return 2
+	}
+	cases, err := catalog(o.batch, geo, extraShapes{o.convs, o.convTs, o.denses})
 	if err != nil {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
 		return 2
@@ -156,7 +171,10 @@ type report struct {
 	Threads int    `json:"threads,omitempty"`
 	Date    string `json:"date"`
 	Batch   int    `json:"batch"`
-	Runs    int    `json:"runs"`
+	// ImageSize and Channels are the OCGAN networks' images.
+	ImageSize int `json:"image_size"`
+	Channels  int `json:"channels"`
+	Runs      int `json:"runs"`
 	// TorchDevice is where --compare-torch timed PyTorch ("" when it did not).
 	TorchDevice string   `json:"torch_device,omitempty"`
 	Results     []result `json:"results"`
@@ -206,6 +224,7 @@ func measureVulkan(o options, cases []benchCase, progress io.Writer) (*report, e
 // --compare-torch), printing progress.
 func runCases(o options, rep *report, cases []benchCase, progress io.Writer, time1 func(benchCase) (result, error)) (*report, error) {
 	rep.Date, rep.Batch, rep.Runs = time.Now().UTC().Format(time.RFC3339), o.batch, o.runs
+	rep.ImageSize, rep.Channels = o.imageSize, o.channels
 	var torchMs map[string]float64
 	if o.compareTorch {
 		var err error
@@ -321,7 +340,8 @@ func printTable(w io.Writer, rep *report) {
 	} else {
 		fmt.Fprintf(w, "device: %s (backend %s, %s)\n", rep.Device, rep.Backend, rep.Driver)
 	}
-	fmt.Fprintf(w, "date: %s, batch %d, %d timed runs each (%s)\n", rep.Date, rep.Batch, rep.Runs, clock)
+	fmt.Fprintf(w, "date: %s, batch %d, OCGAN layers of %dx%dx%d images, %d timed runs each (%s)\n", rep.Date, rep.Batch,
+		rep.ImageSize, rep.ImageSize, rep.Channels, rep.Runs, clock)
 	if rep.TorchDevice != "" {
 		fmt.Fprintf(w, "torch: PyTorch on %s, same shapes, same run\n", rep.TorchDevice)
 	}

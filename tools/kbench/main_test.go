@@ -17,6 +17,7 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 )
 
 func runKbench(t *testing.T, args ...string) (int, string, string) {
@@ -199,7 +200,7 @@ func TestCPUCompareTorch(t *testing.T) {
 // the command line.
 func testCatalog(t *testing.T, batch int) []benchCase {
 	t.Helper()
-	cases, err := catalog(batch, extraShapes{convs: []string{"3,3,9,7,5,3,3,2,1"},
+	cases, err := catalog(batch, model.MNIST28(), extraShapes{convs: []string{"3,3,9,7,5,3,3,2,1"},
 		convTs: []string{"2,5,4,3,3,5,5,2,2,1"}, denses: []string{"3,13,7"}})
 	if err != nil {
 		t.Fatal(err)

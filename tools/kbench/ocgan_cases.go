@@ -6,46 +6,100 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
-// ocganCases lists the network kernels at the OCGAN 28x28 shapes (batch given):
-// the encoder (and classifier) convs, the decoder's transposed convs, the visual
-// discriminator's convs, and the latent discriminator's dense layers.
-func ocganCases(batch int) []benchCase {
-	conv := func(c, h, k, pad int, bias bool) kernels.Conv2DParams {
-		return kernels.Conv2DParams{N: batch, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: pad, PadW: pad, Bias: bias}
+// layers are the shapes kbench times for one OCGAN geometry and batch, taken
+// from the networks as ocgan/model builds them.
+type layers struct {
+	// enc and dv are the convolutions of En (whose shapes C shares but for
+	// its one-logit head) and Dv, dec the transposed convolutions of De, dl
+	// the dense layers of Dl.
+	enc, dv []kernels.Conv2DParams
+	dec     []kernels.ConvTranspose2DParams
+	dl      []kernels.DenseParams
+	// bn are batch-norm inputs [N, C, H, W]: En's hidden blocks, De's last
+	// block and Dl's first layer (as H = W = 1).
+	bn [][4]int
+	// image is the values of one input image, act those of En's first
+	// activation (the largest), dropout those of De's dropout (0: none).
+	image, act, dropout int
+	// encParams is the number of En's convolution weights and biases.
+	encParams int
+}
+
+// modelLayers builds the networks of geo at batch n (Eval graphs, which
+// any batch builds) and reads their layers.
+func modelLayers(geo model.Geometry, n int) (layers, error) {
+	m, err := model.New(geo)
+	if err != nil {
+		return layers{}, err
 	}
-	convT := func(c, h, k, pad, outPad int, bias bool) kernels.ConvTranspose2DParams {
-		return kernels.ConvTranspose2DParams{N: batch, C: c, H: h, W: h, K: k, KH: 5, KW: 5, StrideH: 2, StrideW: 2,
-			PadH: pad, PadW: pad, OutPadH: outPad, OutPadW: outPad, Bias: bias}
+	l := layers{image: geo.Channels * geo.ImageSize * geo.ImageSize}
+	for _, net := range []model.Net{model.NetEncoder, model.NetVisualDisc, model.NetDecoder, model.NetLatentDisc} {
+		g := graph.New(graph.NewParamSet(), graph.Eval)
+		if _, err := m.Build(g, net, n); err != nil {
+			return layers{}, err
+		}
+		var bn [][4]int
+		for _, node := range g.Nodes() {
+			switch op := node.Op().(type) {
+			case graph.Conv2DOp:
+				if net == model.NetEncoder {
+					l.enc = append(l.enc, op.P)
+				} else {
+					l.dv = append(l.dv, op.P)
+				}
+			case graph.ConvTranspose2DOp:
+				l.dec = append(l.dec, op.P)
+			case graph.DenseOp:
+				l.dl = append(l.dl, op.P)
+			case graph.BatchNormEvalOp:
+				s := append(node.Inputs()[0].Shape(), 1, 1)
+				bn = append(bn, [4]int{s[0], s[1], s[2], s[3]})
+			}
+		}
+		switch net {
+		case model.NetEncoder:
+			l.bn = append(l.bn, bn[:len(bn)-1]...) // the hidden blocks, not the 1x1 latent
+		case model.NetDecoder:
+			l.bn = append(l.bn, bn[len(bn)-1])
+			if b := geo.DropoutBlock; b > 0 && geo.DropoutP > 0 { // Train graphs drop out after this block's batch norm
+				s := bn[b-1]
+				l.dropout = s[0] * s[1] * s[2] * s[3]
+			}
+		case model.NetLatentDisc:
+			l.bn = append(l.bn, bn[0])
+		}
 	}
+	o := l.enc[0].OutputShape()
+	l.act = o[0] * o[1] * o[2] * o[3]
+	for _, p := range l.enc {
+		l.encParams += p.K * p.C * p.KH * p.KW
+		if p.Bias {
+			l.encParams += p.K
+		}
+	}
+	return l, nil
+}
+
+// ocganCases lists the network kernels at the layer shapes l: the encoder
+// (and classifier) convs, the decoder's transposed convs and the visual
+// discriminator's convs, each forward and backward.
+func ocganCases(l layers) []benchCase {
 	var cases []benchCase
-	for _, l := range []struct {
+	for _, net := range []struct {
 		label string
-		p     kernels.Conv2DParams
-	}{
-		{"enc1", conv(1, 28, 64, 2, true)},
-		{"enc2", conv(64, 14, 128, 2, false)},
-		{"enc3", conv(128, 7, 256, 2, false)},
-		{"enc4", conv(256, 4, 16, 1, false)},
-		{"dv1", conv(1, 28, 12, 2, true)},
-		{"dv2", conv(12, 14, 24, 2, false)},
-		{"dv3", conv(24, 7, 48, 2, false)},
-		{"dv4", conv(48, 4, 1, 1, true)},
-	} {
-		cases = append(cases, convCases(l.label, l.p)...)
+		ps    []kernels.Conv2DParams
+	}{{"enc", l.enc}, {"dv", l.dv}} {
+		for i, p := range net.ps {
+			cases = append(cases, convCases(fmt.Sprintf("%s%d", net.label, i+1), p)...)
+		}
 	}
-	for _, l := range []struct {
-		label string
-		p     kernels.ConvTranspose2DParams
-	}{
-		{"dec1", convT(16, 1, 256, 1, 1, false)},
-		{"dec2", convT(256, 4, 128, 2, 0, false)},
-		{"dec3", convT(128, 7, 64, 2, 1, false)},
-		{"dec4", convT(64, 14, 1, 2, 1, true)},
-	} {
-		cases = append(cases, convTCases(l.label, l.p)...)
+	for i, p := range l.dec {
+		cases = append(cases, convTCases(fmt.Sprintf("dec%d", i+1), p)...)
 	}
 	return cases
 }

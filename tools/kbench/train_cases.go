@@ -9,15 +9,16 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
-// trainingCases lists the non-conv kernels one OCGAN training step runs: the latent
-// discriminator's dense layers, activations, losses, the RNG fills, dropout and Adam.
-func trainingCases(batch int) []benchCase {
+// trainingCases lists the non-conv kernels one OCGAN training step runs at the layer
+// shapes l of batch batch: the latent discriminator's dense layers, batch norm,
+// activations, losses, the RNG fills, dropout and Adam.
+func trainingCases(l layers, batch int) []benchCase {
 	var cases []benchCase
-	for _, d := range []struct{ in, out int }{{16, 128}, {128, 64}, {64, 32}, {32, 16}, {16, 1}} {
-		cases = append(cases, denseCases("dl", kernels.DenseParams{N: batch, In: d.in, Out: d.out})...)
+	for _, p := range l.dl {
+		cases = append(cases, denseCases("dl", p)...)
 	}
 
-	for _, sh := range [][4]int{{batch, 128, 7, 7}, {batch, 256, 4, 4}, {batch, 64, 14, 14}, {batch, 128, 1, 1}} {
+	for _, sh := range l.bn {
 		if sh[0]*sh[2]*sh[3] < 2 {
 			continue // training batch norm needs two values per channel
 		}
@@ -55,7 +56,7 @@ func trainingCases(batch int) []benchCase {
 		)
 	}
 
-	act := batch * 64 * 14 * 14 // the decoder's/encoder's largest activation
+	act := l.act // the decoder's/encoder's largest activation
 	lrelu := kernels.ActivationParams{Kind: kernels.LeakyReLU, Slope: 0.2}
 	cases = append(cases,
 		benchCase{name: fmt.Sprintf("leaky_relu fwd %d", act), op: "activation_fwd", flops: float64(act), bytes: 8 * float64(act),
@@ -75,7 +76,7 @@ func trainingCases(batch int) []benchCase {
 			ref: func(h [][]float32) ([]float32, error) { return kernels.ActivationBackward(lrelu, h[0], h[1]) }},
 	)
 
-	img := 28 * 28
+	img := l.image
 	lp := kernels.LossParams{N: batch, F: img}
 	cases = append(cases,
 		benchCase{name: fmt.Sprintf("mse loss %dx%d", batch, img), op: "mse_loss", flops: 3 * float64(batch*img), bytes: 8 * float64(batch*img),
@@ -109,21 +110,13 @@ func trainingCases(batch int) []benchCase {
 		cpu: func(d *cpu.Device, h [][]float32) error { return d.FillNormal(seed, counter, sigma, h[0]) },
 		ref: func(h [][]float32) ([]float32, error) { return kernels.FillNormal(noise, seed, counter, sigma), nil }})
 
-	drop := batch * 128 * 7 * 7
-	dp := kernels.DropoutParams{P: 0.5, Seed: 3, Counter: 5, Train: true}
-	cases = append(cases, benchCase{name: fmt.Sprintf("dropout fwd %d", drop), op: "dropout_fwd", bytes: 8 * float64(drop),
-		sizes: []int{drop, drop}, out: 1,
-		slotWords: vulkan.CounterWords,
-		writeSlot: func(slot vulkan.StepSlot) error { return vulkan.WriteCounter(slot, dp.Counter) },
-		record: func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
-			return lib.DropoutForward(s, dp, vulkan.StepSlot{Buf: b[2]}, b[0], b[1])
-		},
-		cpu: func(d *cpu.Device, h [][]float32) error { return d.DropoutForward(dp, h[0], h[1]) },
-		ref: func(h [][]float32) ([]float32, error) { return kernels.DropoutForward(dp, h[0]) }})
+	if drop := l.dropout; drop > 0 {
+		cases = append(cases, dropoutCase(drop))
+	}
 
-	// Adam over the encoder's parameters (conv weights and the first bias),
-	// in place on the parameters and moments: p, m, v, g.
-	params := 1*64*25 + 64 + 64*128*25 + 128*256*25 + 256*16*25
+	// Adam over the encoder's convolution weights and biases, in place on the
+	// parameters and moments: p, m, v, g.
+	params := l.encParams
 	step, _ := kernels.NewAdamStep(2e-4, 0.5, 0.999, 1e-8, 3)
 	cases = append(cases, benchCase{name: fmt.Sprintf("adam %d params", params), op: "adam", flops: 12 * float64(params), bytes: 28 * float64(params),
 		sizes: []int{params, params, params, params}, out: 0,
@@ -138,6 +131,20 @@ func trainingCases(batch int) []benchCase {
 	return cases
 }
 
+// dropoutCase is the decoder's dropout over drop values.
+func dropoutCase(drop int) benchCase {
+	dp := kernels.DropoutParams{P: 0.5, Seed: 3, Counter: 5, Train: true}
+	return benchCase{name: fmt.Sprintf("dropout fwd %d", drop), op: "dropout_fwd", bytes: 8 * float64(drop),
+		sizes: []int{drop, drop}, out: 1,
+		slotWords: vulkan.CounterWords,
+		writeSlot: func(slot vulkan.StepSlot) error { return vulkan.WriteCounter(slot, dp.Counter) },
+		record: func(lib *vulkan.Library, s *vk.Sequence, b []*vk.Buffer) error {
+			return lib.DropoutForward(s, dp, vulkan.StepSlot{Buf: b[2]}, b[0], b[1])
+		},
+		cpu: func(d *cpu.Device, h [][]float32) error { return d.DropoutForward(dp, h[0], h[1]) },
+		ref: func(h [][]float32) ([]float32, error) { return kernels.DropoutForward(dp, h[0]) }}
+}
+
 // square squares every element of v in place.
 func square(v []float32) {
 	for i := range v {
@@ -147,6 +154,7 @@ func square(v []float32) {
 
 // denseCases lists forward and backward kernels of one dense layer.
 func denseCases(label string, p kernels.DenseParams) []benchCase {
+	p.Bias = false // the GEMM-shaped work, as convCases times it
 	flops := 2 * float64(p.N*p.In*p.Out)
 	bytes := 4 * float64(p.N*p.In+p.In*p.Out+p.N*p.Out)
 	name := fmt.Sprintf("%s dense %dx%d->%d", label, p.N, p.In, p.Out)

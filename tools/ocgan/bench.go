@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ocgan-vk/ocgan/ocgan/bench"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 )
 
@@ -19,6 +21,8 @@ func benchFlags(fs *pflag.FlagSet) {
 	fs.Int("ae-iters", 30, "timed AE-only training iterations")
 	fs.Int("score-iters", 25, "timed scoring batches")
 	fs.Int("latency", 200, "timed batch-1 scores (median and p99)")
+	fs.Int("image-size", 28, "image size of the model measured: "+sizeList())
+	fs.Int("channels", 1, "image channels of the model measured: 1 or 3 (the latent length is 16 for 1, 512 for 3)")
 }
 
 // runBench measures training and scoring throughput on the chosen device,
@@ -48,6 +52,19 @@ func runBench(e *env) error {
 	if o.Warmup == 0 {
 		o.Warmup = -1 // bench.Options treats 0 as the default
 	}
+	if e.fs.Changed("image-size") || e.fs.Changed("channels") {
+		size, _ := e.fs.GetInt("image-size")
+		channels, _ := e.fs.GetInt("channels")
+		img := imageFlags{size: size, channels: channels, resize: dataset.ResizeFit.String()}
+		if _, err := img.check(); err != nil {
+			return err
+		}
+		geo, err := model.ForImage(size, channels, model.DefaultLatent(channels))
+		if err != nil {
+			return usageError{fmt.Errorf("--image-size %d --channels %d: %w", size, channels, err)}
+		}
+		o.Geometry = geo
+	}
 	be, err := device.Open(e.cfg)
 	if err != nil {
 		return err
@@ -64,7 +81,8 @@ func runBench(e *env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(e.stdout, "device: %s [%s backend, %s], model %s\n", r.Device, r.Backend, r.Detail, r.Model)
+	fmt.Fprintf(e.stdout, "device: %s [%s backend, %s], model %s (%dx%dx%d images, latent %d)\n", r.Device, r.Backend, r.Detail, r.Model,
+		r.ImageSize, r.ImageSize, r.Channels, r.Latent)
 	fmt.Fprintf(e.stdout, "%-34s %12s %12s %12s\n", "measurement", "images/s", "median ms", "p99 ms")
 	row := func(name string, t bench.Timing) {
 		fmt.Fprintf(e.stdout, "%-34s %12.1f %12.3f %12.3f\n", name, t.ImagesPerSec, t.MedianMS, t.P99MS)

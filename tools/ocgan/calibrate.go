@@ -7,7 +7,6 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
@@ -86,13 +85,13 @@ func (c *calibration) settle(novelIsTest bool) error {
 	return nil
 }
 
-// novelImages loads the labelled novel images and their names (nil when
-// none are given).
-func (c calibration) novelImages(geo model.Geometry) (*dataset.Dataset, []string, error) {
+// novelImages loads the labelled novel images and their names with the
+// reader options opts (nil when none are given).
+func (c calibration) novelImages(opts dataset.Options) (*dataset.Dataset, []string, error) {
 	if len(c.novel) == 0 {
 		return nil, nil, nil
 	}
-	d, names, _, err := loadImages(c.novel, imageOptions(geo))
+	d, names, _, err := loadImages(c.novel, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--novel: %w", err)
 	}
@@ -190,11 +189,12 @@ func runCalibrate(e *env) error {
 	if e.fs.Changed("data") {
 		d.path, _ = e.fs.GetString("data")
 	}
-	split, dataFiles, err := d.readSplit(ck.Geometry)
+	opts := ck.Preprocessing().Options()
+	split, dataFiles, err := d.readSplit(opts)
 	if err != nil {
 		return err
 	}
-	novel, novelNames, err := cal.novelImages(ck.Geometry)
+	novel, novelNames, err := cal.novelImages(opts)
 	if err != nil {
 		return err
 	}

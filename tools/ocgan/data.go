@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/spf13/pflag"
 )
 
@@ -39,20 +38,16 @@ func (d *dataFlags) addExceptClass(fs *pflag.FlagSet) {
 	fs.Uint64Var(&d.seed, "seed", 1, "seed of the split, the initialisation and the training")
 }
 
-// geometry is the model geometry that fits the dataset.
-func (d *dataFlags) geometry() model.Geometry {
-	if d.name == "cifar10" {
-		return model.CIFAR32()
+// split loads the dataset with the reader options opts and makes the
+// one-class split (for --dataset images, the validation hold-out).
+func (d *dataFlags) split(opts dataset.Options) (*dataset.Split, error) {
+	if d.name == datasetImages {
+		s, _, err := d.imagesSplit(opts)
+		return s, err
 	}
-	return model.MNIST28()
-}
-
-// split loads the dataset and makes the one-class split.
-func (d *dataFlags) split(geo model.Geometry) (*dataset.Split, error) {
 	if d.protocol != 1 && d.protocol != 2 {
 		return nil, usageError{fmt.Errorf("--protocol must be 1 or 2, got %d", d.protocol)}
 	}
-	opts := dataset.Options{Height: geo.ImageSize, Width: geo.ImageSize, Channels: geo.Channels}
 	var train, test *dataset.Dataset
 	var err error
 	switch strings.ToLower(d.name) {
@@ -84,9 +79,6 @@ func (d *dataFlags) split(geo model.Geometry) (*dataset.Split, error) {
 			return s, withImagesHint(err)
 		}
 		err = withImagesHint(err)
-	case datasetImages:
-		s, _, err := d.imagesSplit(opts)
-		return s, err
 	default:
 		return nil, usageError{fmt.Errorf("unknown --dataset %q (%s)", d.name, datasetList)}
 	}

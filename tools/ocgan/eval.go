@@ -281,7 +281,7 @@ func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, pa
 		return evalRun{}, err
 	}
 	d.class, d.seed = class, seed
-	split, err := d.split(ck.Geometry)
+	split, err := d.split(ck.Preprocessing().Options())
 	if err != nil {
 		return evalRun{}, err
 	}

@@ -62,7 +62,7 @@ func scoreOwn(e *env, normalPaths, novelPaths []string, worst int) (*ownEval, er
 		return nil, err
 	}
 	r := &ownEval{model: m.source}
-	opts := imageOptions(m.ck.Geometry)
+	opts := m.ck.Preprocessing().Options()
 	normal, names, _, err := loadImages(normalPaths, opts)
 	if err != nil {
 		return nil, fmt.Errorf("--normal: %w", err)

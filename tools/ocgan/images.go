@@ -8,13 +8,7 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
 )
-
-// imageOptions are the reader options that give images the model's input shape.
-func imageOptions(geo model.Geometry) dataset.Options {
-	return dataset.Options{Height: geo.ImageSize, Width: geo.ImageSize, Channels: geo.Channels}
-}
 
 // isIDXImages reports whether name is an IDX image file (MNIST naming:
 // "...-idx3-ubyte", optionally ".gz").

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/spf13/pflag"
 )
 
@@ -28,13 +29,18 @@ func runInspect(e *env) error {
 		params += len(t.Data)
 	}
 	if asJSON {
-		return writeJSON(e.stdout, map[string]any{"model": path, "geometry": ck.Geometry, "train": ck.Train,
+		pre := ck.Preprocessing()
+		preJSON := map[string]any{"image_size": pre.ImageSize, "channels": pre.Channels, "resize": pre.Resize.String()}
+		return writeJSON(e.stdout, map[string]any{"model": path, "geometry": ck.Geometry, "preprocess": preJSON, "train": ck.Train,
 			"meta": ck.Meta, "tensors": len(ck.Tensors), "values": params, "adam": len(ck.Adam)})
 	}
 	g := ck.Geometry
 	fmt.Fprintf(e.stdout, "model %s\n", path)
 	fmt.Fprintf(e.stdout, "geometry %s: %dx%dx%d images, latent %d, depth %d, widths En/De %d Dv %d C %d\n",
 		g.Name, g.Channels, g.ImageSize, g.ImageSize, g.Latent, g.Depth, g.EncoderWidth, g.VisualWidth, g.ClassifierWidth)
+	pre := ck.Preprocessing()
+	fmt.Fprintf(e.stdout, "preprocessing: every image to %v (%s), values in [-1, 1]\n", pre,
+		map[bool]string{true: "its centred square is resized", false: "the whole image is resized"}[pre.Resize == dataset.ResizeCrop])
 	t := ck.Train
 	fmt.Fprintf(e.stdout, "training: %d epochs, %d iterations, seed %d; best epoch %d (validation MSE %.5f); threshold %.5f\n",
 		t.Epoch, t.Iteration, t.Seed, t.BestEpoch, t.BestValMSE, t.Threshold)

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/spf13/pflag"
 )
 
@@ -229,13 +228,14 @@ func (d *dataFlags) imagesSplit(opts dataset.Options) (*dataset.Split, []string,
 	return s, names, nil
 }
 
-// readSplit makes the split of the dataset; for --dataset images it also
-// returns the files of --data (nil for the other kinds).
-func (d *dataFlags) readSplit(geo model.Geometry) (*dataset.Split, []string, error) {
+// readSplit makes the split of the dataset, read with the reader options
+// opts; for --dataset images it also returns the files of --data (nil for
+// the other kinds).
+func (d *dataFlags) readSplit(opts dataset.Options) (*dataset.Split, []string, error) {
 	if d.name == datasetImages {
-		return d.imagesSplit(imageOptions(geo))
+		return d.imagesSplit(opts)
 	}
-	s, err := d.split(geo)
+	s, err := d.split(opts)
 	return s, nil, err
 }
 
@@ -250,12 +250,13 @@ type ownTest struct {
 
 // loadOwnTest reads the test images of a run on --dataset images: --test
 // (else the validation images val) and --novel, none of which may be one of
-// the training files dataFiles or in both sets.
-func (d *dataFlags) loadOwnTest(geo model.Geometry, val *dataset.Dataset, dataFiles, novel []string) (*ownTest, error) {
+// the training files dataFiles or in both sets. They are read with the
+// reader options opts.
+func (d *dataFlags) loadOwnTest(opts dataset.Options, val *dataset.Dataset, dataFiles, novel []string) (*ownTest, error) {
 	t := &ownTest{normal: val, fromVal: true}
 	sets := []namedImages{{"--data " + d.path, dataFiles}}
 	if len(d.test) > 0 {
-		ds, names, _, err := loadImages(d.test, imageOptions(geo))
+		ds, names, _, err := loadImages(d.test, opts)
 		if err != nil {
 			return nil, fmt.Errorf("--test: %w", err)
 		}
@@ -263,7 +264,7 @@ func (d *dataFlags) loadOwnTest(geo model.Geometry, val *dataset.Dataset, dataFi
 		sets = append(sets, namedImages{"--test", names})
 	}
 	if len(novel) > 0 {
-		ds, names, _, err := loadImages(novel, imageOptions(geo))
+		ds, names, _, err := loadImages(novel, opts)
 		if err != nil {
 			return nil, fmt.Errorf("--novel: %w", err)
 		}

@@ -283,7 +283,7 @@ func TestTrainAndEvalOwnImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, files, err := dataset.ReadImageTree(o.data, imageOptions(ck.Geometry))
+	all, files, err := dataset.ReadImageTree(o.data, ck.Preprocessing().Options())
 	if err != nil || all.Len() != len(o.dataFiles) {
 		t.Fatalf("reading --data back: %v", err)
 	}
@@ -331,6 +331,54 @@ func readCSV(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestTrainOwnImagesAtTheirGeometry trains on a folder of normal colour
+// images of 34x30 pixels with no image flags (but a small --latent, for
+// speed): the model takes the size and colour of the first image below
+// --data (32x32x3, fit, not 28x28x1 as the later gray images would say),
+// records that preprocessing, and score and eval --normal --novel read
+// images with it.
+func TestTrainOwnImagesAtTheirGeometry(t *testing.T) {
+	root := t.TempDir()
+	data, novel := filepath.Join(root, "parts"), filepath.Join(root, "defects")
+	writeShapes(t, filepath.Join(data, "a"), 0, 5, 34, 30, true)
+	writeShapes(t, filepath.Join(data, "b"), 0, 2, 22, 22, false)
+	novelFiles := writeShapes(t, novel, 1, 3, 34, 30, true)
+	model := filepath.Join(root, "parts.ocgan")
+	code, out, stderr := runCLI(t, "train", "--data", data, "--novel", novel, "--val-share", "0.3",
+		"--epochs", "1", "--batch", "4", "--latent", "16", "--device", "cpu", "--out", model)
+	if code != exitOK {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"--dataset images", "model input: every image to 32x32x3, fit"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("train log lacks %q:\n%s", want, stderr)
+		}
+	}
+	ck, err := checkpoint.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := checkpoint.Preprocessing{ImageSize: 32, Channels: 3, Resize: dataset.ResizeFit}
+	if g := ck.Geometry; g.ImageSize != 32 || g.Channels != 3 || g.Latent != 16 || ck.Preprocessing() != want {
+		t.Fatalf("checkpoint geometry %s (%dx%dx%d, latent %d), preprocessing %v; want 32x32x3, latent 16, %v",
+			g.Name, g.ImageSize, g.ImageSize, g.Channels, g.Latent, ck.Preprocessing(), want)
+	}
+	if scores := scoreFiles(t, model, novelFiles); len(scores) != len(novelFiles) {
+		t.Fatalf("score: %d scores for %d files", len(scores), len(novelFiles))
+	}
+	code, out, stderr = runCLI(t, "eval", "--model", model, "--normal", data, "--novel", novel, "--device", "cpu", "--json")
+	if code != exitOK {
+		t.Fatalf("eval --normal --novel: exit %d\n%s", code, stderr)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		t.Fatalf("eval --json: %v\n%s", err, out)
+	}
+	if ev["normal_images"] != 7.0 || ev["novel_images"] != 3.0 {
+		t.Errorf("eval counted %v normal and %v novel images, want 7 and 3", ev["normal_images"], ev["novel_images"])
+	}
 }
 
 // TestOwnImagesErrors: bad folders and flags are refused before training,

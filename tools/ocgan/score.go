@@ -38,7 +38,7 @@ func runScore(e *env) error {
 		fmt.Fprintf(e.stderr, "warning: %s has no threshold yet (training has not finished): verdicts are n/a; give --threshold\n", m.source)
 	}
 	loaded := time.Now()
-	imgs, names, lt, err := loadImages(paths, imageOptions(m.ck.Geometry))
+	imgs, names, lt, err := loadImages(paths, m.ck.Preprocessing().Options())
 	if err != nil {
 		return err
 	}

@@ -201,7 +201,7 @@ func (s *servedModel) Score(ctx context.Context, encoded []byte) (serve.Result, 
 	}
 	t1 := time.Now()
 	geo := s.m.ck.Geometry
-	x, err := dataset.Preprocess(img, imageOptions(geo))
+	x, err := dataset.Preprocess(img, s.m.ck.Preprocessing().Options())
 	if err != nil {
 		return serve.Result{}, fmt.Errorf("%w: %v", serve.ErrBadImage, err)
 	}

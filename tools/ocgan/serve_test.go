@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -125,20 +124,7 @@ func TestServe(t *testing.T) {
 			t.Errorf("timing_ms %v", r["timing_ms"])
 		}
 	}
-	csvPath := filepath.Join(dir, "scores.csv")
-	if code, _, stderr := runCLI(t, "eval", "--model", model, "--dataset", "folder", "--data", root, "--protocol", "1",
-		"--class", "0", "--scores", csvPath); code != exitOK {
-		t.Fatalf("eval: %s", stderr)
-	}
-	f, err := os.Open(csvPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil || len(rows) < 2 {
-		t.Fatalf("eval --scores: %v, %d rows", err, len(rows))
-	}
+	rows := evalScoreRows(t, model, root)
 	for _, row := range rows[1:] {
 		s, _ := strconv.ParseFloat(row[4], 64)
 		found := false

@@ -33,11 +33,12 @@ func trainFlags(fs *pflag.FlagSet) {
 // describes what the command does with --novel.
 func addTrainingFlags(fs *pflag.FlagSet, novelHelp string) {
 	d := train.DefaultConfig(model.MNIST28())
+	addImageFlags(fs)
 	fs.Int("epochs", d.Epochs, "training epochs")
 	fs.Duration("budget", 0, "wall-clock budget (e.g. 10m): stop at the end of the iteration that crosses it; 0 = none")
 	fs.Int("batch", d.Batch, "batch size")
 	fs.String("mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
-	fs.Int("latent", 0, "latent size L (default: the geometry's, 16 for 28x28 and 32x32)")
+	fs.Int("latent", 0, "latent size L (default: 16 for 1 channel, 512 for 3)")
 	fs.Int("mine-steps", d.MineSteps, "K, gradient steps of informative-negative mining (0: no mining)")
 	fs.Float64("mine-start", d.MineStart, "fraction of training (iterations, or of --budget) after which mining runs")
 	fs.Float32("lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
@@ -49,11 +50,12 @@ func addTrainingFlags(fs *pflag.FlagSet, novelHelp string) {
 // trainJobFrom reads the training flags of fs into a job for dataset d.
 func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 	j := &trainJob{data: d}
-	geo := d.geometry()
 	latent, _ := fs.GetInt("latent")
-	if latent != 0 {
-		geo.Latent = latent
+	geo, pre, err := d.geometry(imageFlagsFrom(fs), latent)
+	if err != nil {
+		return nil, err
 	}
+	j.pre = pre
 	cfg := train.DefaultConfig(geo)
 	cfg.Epochs, _ = fs.GetInt("epochs")
 	cfg.Budget, _ = fs.GetDuration("budget")
@@ -65,7 +67,6 @@ func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 	cfg.LR, _ = fs.GetFloat32("lr")
 	cfg.Seed = d.seed
 	modeName, _ := fs.GetString("mode")
-	var err error
 	if cfg.Mode, err = train.ParseMode(modeName); err != nil {
 		return nil, usageError{err}
 	}

@@ -124,7 +124,7 @@ func TestTrainEvalScoreInspect(t *testing.T) {
 	}
 
 	code, out, _ = runCLI(t, "inspect", model)
-	for _, want := range []string{"MNIST28", "dataset: folder", "class: 0\n", "class_name: 0-bar", "protocol: 1"} {
+	for _, want := range []string{"geometry 28x28x1", "dataset: folder", "class: 0\n", "class_name: 0-bar", "protocol: 1"} {
 		if code != exitOK || !strings.Contains(out, want) {
 			t.Fatalf("inspect: exit %d, no %q\n%s", code, want, out)
 		}
@@ -247,6 +247,8 @@ func TestTrainResume(t *testing.T) {
 		{trainArgs(resumed, "1", "--epochs", "3", "--resume"), "--class"},
 		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--mode", "ae"), "--mode"},
 		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--seed", "2"), "--seed"},
+		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--resize", "crop"), "--resize"},
+		{trainArgs(resumed, "0", "--epochs", "3", "--resume", "--image-size", "32"), "ImageSize is 28 in the checkpoint"},
 		{trainArgs(filepath.Join(dir, "missing.ocgan"), "0", "--resume"), "no checkpoint"},
 	}
 	for _, tc := range tests {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
 	"github.com/ocgan-vk/ocgan/runtime/device"
@@ -18,7 +17,9 @@ import (
 // trainJob is one training run of one class: what `ocgan train` does, and
 // what `ocgan eval --train` does for each class and seed.
 type trainJob struct {
-	data   dataFlags
+	data dataFlags
+	// pre is how images become model inputs (recorded in the checkpoint).
+	pre    checkpoint.Preprocessing
 	cfg    train.Config
 	cal    calibration
 	out    string
@@ -90,22 +91,23 @@ type jobData struct {
 	test     *ownTest // nil for the datasets with protocols
 }
 
-// load reads the data of the run.
-func (j *trainJob) load(geo model.Geometry) (jobData, error) {
+// load reads the data of the run, preprocessed as j.pre says.
+func (j *trainJob) load() (jobData, error) {
 	var jd jobData
-	split, dataFiles, err := j.data.readSplit(geo)
+	opts := j.pre.Options()
+	split, dataFiles, err := j.data.readSplit(opts)
 	if err != nil {
 		return jd, err
 	}
 	jd.split = split
 	if j.data.name == datasetImages {
-		if jd.test, err = j.data.loadOwnTest(geo, split.Val, dataFiles, j.cal.novel); err != nil {
+		if jd.test, err = j.data.loadOwnTest(opts, split.Val, dataFiles, j.cal.novel); err != nil {
 			return jd, err
 		}
 		jd.calNovel = jd.test.novel
 		return jd, nil
 	}
-	jd.calNovel, _, err = j.cal.novelImages(geo)
+	jd.calNovel, _, err = j.cal.novelImages(opts)
 	return jd, err
 }
 
@@ -158,6 +160,9 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		if saved, err = loadResume(j.out, geo, settings, d.seed); err != nil {
 			return nil, err
 		}
+		if p := saved.Preprocessing(); p != j.pre {
+			return nil, usageError{fmt.Errorf("--resume: %s was trained on images preprocessed as %v, not %v (--image-size, --channels, --resize)", j.out, p, j.pre)}
+		}
 	}
 	// A killed earlier run may have left a temporary file of a checkpoint write.
 	if stale, err := atomicfile.RemoveStale(j.out); err != nil {
@@ -165,7 +170,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	} else if len(stale) > 0 && j.log != nil {
 		fmt.Fprintf(j.log, "removed %d temporary file(s) of an interrupted checkpoint write: %v\n", len(stale), stale)
 	}
-	jd, err := j.load(geo)
+	jd, err := j.load()
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +190,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		}
 		fmt.Fprintf(j.log, "training OCGAN (%s) on %s, seed %d: %s, device %s\n",
 			j.cfg.Mode, d.describe(), d.seed, jd.describe(), deviceLabel(be))
+		fmt.Fprintf(j.log, "model input: every image to %v (--image-size, --channels, --resize)\n", j.pre)
 	}
 	if saved != nil {
 		st, err := resumeState(saved)
@@ -217,6 +223,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		if err != nil {
 			return err
 		}
+		ck.Preprocess = j.pre
 		return checkpoint.Save(j.out, ck)
 	}
 	res, err := t.RunWith(jd.split, j.progress, saveEpoch)
@@ -247,6 +254,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	ck.Preprocess = j.pre
 	if err := checkpoint.Save(j.out, ck); err != nil {
 		return nil, err
 	}

@@ -78,6 +78,10 @@ type Report struct {
 	ImageSize int `json:"image_size"`
 	Channels  int `json:"channels"`
 	Latent    int `json:"latent"`
+	// ForwardGFLOPPerImage is the work of scoring one image: the
+	// encoder's and decoder's convolutions, transposed convolutions and
+	// dense layers (ForwardFlops), in 10⁹ floating-point operations.
+	ForwardGFLOPPerImage float64 `json:"forward_gflop_per_image"`
 
 	TrainImagesPerSec   float64 `json:"train_images_per_s"`
 	AETrainImagesPerSec float64 `json:"ae_train_images_per_s"`
@@ -106,6 +110,11 @@ func Run(be backend.Backend, opts Options) (*Report, error) {
 	g := opts.Geometry
 	r := &Report{Device: d.Name, Backend: d.Backend, Detail: d.Detail, Model: g.Name,
 		ImageSize: g.ImageSize, Channels: g.Channels, Latent: g.Latent}
+	flops, err := ForwardFlops(g)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	r.ForwardGFLOPPerImage = flops / 1e9
 	rng := rand.New(rand.NewSource(1))
 	progress := func(s string) {
 		// Each measurement starts from a collected heap, so the memory
@@ -117,7 +126,6 @@ func Run(be backend.Backend, opts Options) (*Report, error) {
 	}
 
 	var ps *graph.ParamSet
-	var err error
 	progress(fmt.Sprintf("Algorithm-1 iteration, batch %d (%d warm-up + %d timed)", opts.TrainBatch, opts.Warmup, opts.Iters))
 	if r.Train, ps, err = trainTiming(be, opts, train.Full, opts.Iters, rng); err != nil {
 		return nil, err
@@ -141,6 +149,34 @@ func Run(be backend.Backend, opts Options) (*Report, error) {
 	r.ScoreBatch1MS, r.ScoreBatch1P99MS = r.Batch1.MedianMS, r.Batch1.P99MS
 	r.PeakRSSMiB = PeakRSSMiB()
 	return r, nil
+}
+
+// ForwardFlops returns the floating-point operations of the encoder and
+// decoder forward passes for one image of geo: the sum of the Flops of
+// their convolutions, transposed convolutions and dense layers.
+func ForwardFlops(geo model.Geometry) (float64, error) {
+	m, err := model.New(geo)
+	if err != nil {
+		return 0, err
+	}
+	var total float64
+	for _, net := range []model.Net{model.NetEncoder, model.NetDecoder} {
+		g := graph.New(graph.NewParamSet(), graph.Eval)
+		if _, err := m.Build(g, net, 1); err != nil {
+			return 0, err
+		}
+		for _, n := range g.Nodes() {
+			switch op := n.Op().(type) {
+			case graph.Conv2DOp:
+				total += op.P.Flops()
+			case graph.ConvTranspose2DOp:
+				total += op.P.Flops()
+			case graph.DenseOp:
+				total += op.P.Flops()
+			}
+		}
+	}
+	return total, nil
 }
 
 // randomImages returns n images of geo with values uniform in [-1, 1).

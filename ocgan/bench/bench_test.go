@@ -3,6 +3,8 @@ package bench
 import (
 	"strings"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu"
@@ -64,5 +66,23 @@ func TestWarmupDefaults(t *testing.T) {
 		if o.Warmup != c.want {
 			t.Errorf("Warmup %d: %d untimed iterations, want %d", c.in, o.Warmup, c.want)
 		}
+	}
+}
+
+// TestForwardFlops checks the scoring work of the MNIST28 model against
+// its layers counted by hand: encoder 1→64→128→256 (28→14→7→4) and a 5×5
+// convolution with padding 1 to L = 16 at 1×1; decoder back from 1×1
+// through 256, 128 and 64 channels to one (4→7→14→28). Every layer has
+// 5×5 taps; those that fall on padding are counted, as the kernels compute
+// them.
+func TestForwardFlops(t *testing.T) {
+	got, err := ForwardFlops(model.MNIST28())
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := 2.0 * (64*14*14*1*25 + 128*7*7*64*25 + 256*4*4*128*25 + 16*1*1*256*25)
+	dec := 2.0 * (16*1*1*256*25 + 256*4*4*128*25 + 128*7*7*64*25 + 64*14*14*1*25)
+	if got != enc+dec {
+		t.Errorf("MNIST28 forward: %v FLOP, want %v", got, enc+dec)
 	}
 }

@@ -81,8 +81,8 @@ func runBench(e *env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(e.stdout, "device: %s [%s backend, %s], model %s (%dx%dx%d images, latent %d)\n", r.Device, r.Backend, r.Detail, r.Model,
-		r.ImageSize, r.ImageSize, r.Channels, r.Latent)
+	fmt.Fprintf(e.stdout, "device: %s [%s backend, %s], model %s (%dx%dx%d images, latent %d, %.3f GFLOP per image forward)\n", r.Device, r.Backend, r.Detail, r.Model,
+		r.ImageSize, r.ImageSize, r.Channels, r.Latent, r.ForwardGFLOPPerImage)
 	fmt.Fprintf(e.stdout, "%-34s %12s %12s %12s\n", "measurement", "images/s", "median ms", "p99 ms")
 	row := func(name string, t bench.Timing) {
 		fmt.Fprintf(e.stdout, "%-34s %12.1f %12.3f %12.3f\n", name, t.ImagesPerSec, t.MedianMS, t.P99MS)

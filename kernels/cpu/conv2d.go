@@ -75,34 +75,23 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 	g := conv2dGeom(p)
 	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
 	split := perImage(p.N, 2*float64(p.K)*float64(ohw)*float64(g.rows()))
+	if p.N > 1 && !split {
+		return d.conv2dForwardEach(p, x, w, b, y)
+	}
+	// One image, or the small per-image products side by side.
 	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.K*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*ohw, cm)
-	col, ycm := buf[0], buf[1]
-	if p.N == 1 {
-		ycm = y // one image: [K, OH·OW] is already NCHW
-	}
+	col := d.scratch(g.rows() * nb * ohw)[0]
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
 		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
-		var err error
-		if split {
-			err = d.eachImage(m, func(i int) error {
-				return d.sgemm(opConv2D, false, false, p.K, ohw, g.rows(), w, g.rows(), col[i*ohw:], m*ohw, 0, y[(n0+i)*ys:(n0+i+1)*ys], ohw)
-			})
-		} else {
-			err = d.sgemm(opConv2D, false, false, p.K, m*ohw, g.rows(), w, g.rows(), col, m*ohw, 0, ycm[n0*ohw:], g.cols())
-		}
+		err := d.eachImage(m, func(i int) error {
+			return d.sgemm(opConv2D, false, false, p.K, ohw, g.rows(), w, g.rows(), col[i*ohw:], m*ohw, 0, y[(n0+i)*ys:(n0+i+1)*ys], ohw)
+		})
 		if err != nil {
 			return err
 		}
 	}
-	if p.N > 1 && !split {
-		d.fromChannelMajor(p.N, p.K, ohw, ycm, y, b)
-	} else if b != nil {
+	if b != nil {
 		d.addChannelBias(p.N, p.K, ohw, y, b)
 	}
 	return nil

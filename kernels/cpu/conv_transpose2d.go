@@ -90,42 +90,21 @@ func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b
 		return nil
 	}
 	split := perImage(p.N, 2*float64(g.rows())*float64(hw)*float64(p.C))
+	if !split {
+		return d.convTranspose2dForwardEach(p, x, w, b, y)
+	}
+	// The small per-image products side by side.
 	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.C*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*hw, cm)
-	col, xcm := buf[0], buf[1]
-	if p.N == 1 {
-		xcm = x
-	} else if !split {
-		d.toChannelMajor(p.N, p.C, hw, x, xcm)
-	}
+	col := d.scratch(g.rows() * nb * hw)[0]
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
-		if split {
-			err := d.eachImage(m, func(i int) error {
-				return d.sgemm(opConvT2D, true, false, g.rows(), hw, p.C, w, g.rows(), x[(n0+i)*xs:(n0+i+1)*xs], hw, 0, col[i*hw:], m*hw)
-			})
-			if err != nil {
-				return err
-			}
-			d.col2im(g.withN(m), 0, p.K, col, y[n0*ys:(n0+m)*ys], b)
-			continue
+		err := d.eachImage(m, func(i int) error {
+			return d.sgemm(opConvT2D, true, false, g.rows(), hw, p.C, w, g.rows(), x[(n0+i)*xs:(n0+i+1)*xs], hw, 0, col[i*hw:], m*hw)
+		})
+		if err != nil {
+			return err
 		}
-		// A block of output channels [k0, k0+kn) owns rows [k0·KH·KW,
-		// (k0+kn)·KH·KW) of the columns, made from the same columns of W.
-		kk := p.KH * p.KW
-		gm := g.withN(m)
-		kb := d.channelBlock(gm)
-		for k0 := 0; k0 < p.K; k0 += kb {
-			kn := min(kb, p.K-k0)
-			if err := d.sgemm(opConvT2D, true, false, kn*kk, m*hw, p.C, w[k0*kk:], g.rows(), xcm[n0*hw:], g.cols(), 0, col, m*hw); err != nil {
-				return err
-			}
-			d.col2im(gm, k0, k0+kn, col, y[n0*ys:(n0+m)*ys], b)
-		}
+		d.col2im(g.withN(m), 0, p.K, col, y[n0*ys:(n0+m)*ys], b)
 	}
 	return nil
 }

@@ -15,6 +15,30 @@ problems=()  # things apt cannot fix
 
 need_pkg() { missing+=("$1"); }
 
+# apt_get runs apt-get with the given arguments, waiting while another package
+# manager (unattended-upgrades, a second apt-get) holds the dpkg or apt lists lock:
+# up to DEPS_LOCK_TIMEOUT seconds (default 600), saying so once.
+apt_get() {
+  local limit=${DEPS_LOCK_TIMEOUT:-600} said= err
+  local deadline=$((SECONDS + limit))
+  while :; do
+    if err=$(apt-get -o DPkg::Lock::Timeout=0 "$@" 2>&1 >/dev/null); then
+      return 0
+    fi
+    if grep -qi 'lock' <<<"$err" && [ "$SECONDS" -lt "$deadline" ]; then
+      if [ -z "$said" ]; then
+        echo "deps: another package manager holds the dpkg lock; waiting for it (up to ${limit} s)" >&2
+        said=1
+      fi
+      sleep 5
+      continue
+    fi
+    printf '%s\n' "$err" >&2
+    echo "deps: apt-get $* failed" >&2
+    return 1
+  done
+}
+
 # Go and a C compiler (cgo) are needed to build.
 if ! command -v go >/dev/null 2>&1; then
   problems+=("Go is not on PATH: install Go 1.25 or newer (or Go 1.21+, which fetches the 1.25 toolchain itself) and add its bin directory to PATH")
@@ -70,8 +94,8 @@ if [ ${#missing[@]} -gt 0 ]; then
       echo "deps: adding the arm64 dpkg architecture" >&2
       dpkg --add-architecture arm64
     fi
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_get update -qq
+    apt_get install -y -qq --no-install-recommends "${missing[@]}"
   else
     echo "deps: missing Debian packages: ${missing[*]}" >&2
     if [ ${#arm64[@]} -gt 0 ] && ! dpkg --print-foreign-architectures 2>/dev/null | grep -x arm64 >/dev/null; then

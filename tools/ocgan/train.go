@@ -24,7 +24,7 @@ func trainFlags(fs *pflag.FlagSet) {
 	addOwnDataFlags(fs)
 	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files), never trained on: with --dataset images the test anomalies of the end evaluation; they choose the F1-optimal threshold with --threshold f1 (the default for the other datasets)")
 	fs.String("out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
-	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode and batch) up to --epochs")
+	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode, batch, image size, channels and latent size) up to --epochs")
 	fs.Bool("json", false, "log progress as JSON lines on stdout")
 }
 

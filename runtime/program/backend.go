@@ -14,13 +14,16 @@ import (
 // Vulkan path.
 type Backend struct {
 	lib      *vulkan.Library
+	arena    *arena // the planned memory every program of the backend shares
 	ownsCtx  bool
 	closeErr error
 }
 
 // NewBackend returns a backend compiling for lib's device. Close does not
 // close lib's context; OpenBackend's does.
-func NewBackend(lib *vulkan.Library) *Backend { return &Backend{lib: lib} }
+func NewBackend(lib *vulkan.Library) *Backend {
+	return &Backend{lib: lib, arena: &arena{ctx: lib.Context()}}
+}
 
 // OpenBackend opens the Vulkan device cfg selects and returns its backend;
 // Close closes the device.
@@ -29,7 +32,9 @@ func OpenBackend(cfg vk.Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{lib: vulkan.NewLibrary(ctx), ownsCtx: true}, nil
+	b := NewBackend(vulkan.NewLibrary(ctx))
+	b.ownsCtx = true
+	return b, nil
 }
 
 // Library returns the kernels the backend records.
@@ -60,9 +65,14 @@ func (b *Backend) NewParams(ps *graph.ParamSet) (backend.Params, error) {
 	return NewDeviceParams(b.lib.Context(), ps)
 }
 
-// Compile compiles g for the device (see Compile).
+// Compile compiles g for the device (see Compile). The programs of one
+// backend share one arena for their planned tensors, sized to the largest
+// plan, so they must not run concurrently.
 func (b *Backend) Compile(g *graph.Graph, opts backend.Options) (backend.Program, error) {
-	return Compile(b.lib, g, opts)
+	if b.lib == nil {
+		return nil, errors.New("program: compile: the backend is closed")
+	}
+	return compile(b.lib, g, opts, recordOnce, b.arena)
 }
 
 // Close closes the device when the backend opened it, reporting leftover

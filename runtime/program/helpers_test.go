@@ -26,6 +26,19 @@ func mustCompile(t *testing.T, lib *vulkan.Library, g *graph.Graph, opts Options
 	return p
 }
 
+// mustCompileOn compiles on a backend or fails the test, and frees the
+// program at cleanup.
+func mustCompileOn(t *testing.T, b *Backend, g *graph.Graph, opts Options) *Program {
+	t.Helper()
+	bp, err := b.Compile(g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := bp.(*Program)
+	t.Cleanup(p.Free)
+	return p
+}
+
 // relL2 returns ||got − want||₂ / ||want||₂ (the absolute error when want is 0).
 func relL2(got, want []float32) float64 {
 	var num, den float64

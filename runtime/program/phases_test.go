@@ -59,47 +59,77 @@ func TestAlternatingPhasesMatchReference(t *testing.T) {
 		}
 	}
 
-	// Device.
-	lib := newLib(t)
-	ps, a, b, ga, gb := build()
-	dp, err := NewDeviceParams(lib.Context(), ps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(dp.Free)
-	adamA, adamB := NewAdam(ga), NewAdam(gb)
-	adamA.LR, adamB.LR = trainLR, trainLR
-	pa := mustCompile(t, lib, a.g, Options{Params: dp, Adam: adamA, Outputs: []*graph.Tensor{a.loss}})
-	pb := mustCompile(t, lib, b.g, Options{Params: dp, Adam: adamB, Outputs: []*graph.Tensor{b.adv}})
-	var got []float32
-	for r := 0; r < rounds; r++ {
-		for i, ph := range []struct {
-			p   *Program
-			n   *aeNet
-			out *graph.Tensor
-		}{{pa, a, a.loss}, {pb, b, b.adv}} {
-			ph.p.SetCounter(uint64(2*r + i))
-			vals, err := ph.p.Step(ph.n.batch(trainSeed))
+	// Device: each program with an arena of its own, and both on one
+	// Backend, where they share one arena. There the smaller program (phase
+	// B) is compiled first, so the second compile grows the arena and
+	// rebinds it.
+	for _, shared := range []bool{false, true} {
+		name := "own arenas"
+		if shared {
+			name = "one backend"
+		}
+		t.Run(name, func(t *testing.T) {
+			lib := newLib(t)
+			ps, a, b, ga, gb := build()
+			dp, err := NewDeviceParams(lib.Context(), ps)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, vals[ph.out][0])
-		}
-	}
-	for i := range want {
-		if d := math.Abs(float64(got[i])-float64(want[i])) / math.Abs(float64(want[i])); !(d <= lossTolerance) {
-			t.Errorf("round %d phase %c: loss %v, reference %v (relative %.3g)", i/2, 'A'+i%2, got[i], want[i], d)
-		}
-	}
-	if err := dp.Download(ps); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range refPS.Names() {
-		if e := relL2(ps.Get(name), refPS.Get(name)); !(e <= paramTolerance) {
-			t.Errorf("%s after %d rounds: relative L2 %.3g", name, rounds, e)
-		}
-	}
-	if st, _ := dp.AdamState(a.disc[0].Name()); st.Steps != rounds {
-		t.Errorf("discriminator adam steps %d, want %d", st.Steps, rounds)
+			t.Cleanup(dp.Free)
+			adamA, adamB := NewAdam(ga), NewAdam(gb)
+			adamA.LR, adamB.LR = trainLR, trainLR
+			optsA := Options{Params: dp, Adam: adamA, Outputs: []*graph.Tensor{a.loss}}
+			optsB := Options{Params: dp, Adam: adamB, Outputs: []*graph.Tensor{b.adv}}
+			var pa, pb *Program
+			if shared {
+				be := NewBackend(lib)
+				pb = mustCompileOn(t, be, b.g, optsB)
+				small := be.arena.floats
+				pa = mustCompileOn(t, be, a.g, optsA)
+				if !(small < pa.plan.ArenaFloats) {
+					t.Fatalf("phase B's arena (%d floats) is not smaller than phase A's (%d): the arena does not grow", small, pa.plan.ArenaFloats)
+				}
+				if got, want := be.arena.floats, max(pa.plan.ArenaFloats, pb.plan.ArenaFloats); got != want {
+					t.Errorf("shared arena %d floats, want the larger plan's %d", got, want)
+				}
+				if pa.arena != pb.arena {
+					t.Error("the programs of one backend are bound to different arenas")
+				}
+			} else {
+				pa = mustCompile(t, lib, a.g, optsA)
+				pb = mustCompile(t, lib, b.g, optsB)
+			}
+			var got []float32
+			for r := 0; r < rounds; r++ {
+				for i, ph := range []struct {
+					p   *Program
+					n   *aeNet
+					out *graph.Tensor
+				}{{pa, a, a.loss}, {pb, b, b.adv}} {
+					ph.p.SetCounter(uint64(2*r + i))
+					vals, err := ph.p.Step(ph.n.batch(trainSeed))
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, vals[ph.out][0])
+				}
+			}
+			for i := range want {
+				if d := math.Abs(float64(got[i])-float64(want[i])) / math.Abs(float64(want[i])); !(d <= lossTolerance) {
+					t.Errorf("round %d phase %c: loss %v, reference %v (relative %.3g)", i/2, 'A'+i%2, got[i], want[i], d)
+				}
+			}
+			if err := dp.Download(ps); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range refPS.Names() {
+				if e := relL2(ps.Get(name), refPS.Get(name)); !(e <= paramTolerance) {
+					t.Errorf("%s after %d rounds: relative L2 %.3g", name, rounds, e)
+				}
+			}
+			if st, _ := dp.AdamState(a.disc[0].Name()); st.Steps != rounds {
+				t.Errorf("discriminator adam steps %d, want %d", st.Steps, rounds)
+			}
+		})
 	}
 }

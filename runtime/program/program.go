@@ -22,8 +22,11 @@ type Program struct {
 	strategy  strategy
 	poison    bool // Options.Poison
 
-	arena   *vk.Buffer // planned activations and gradients, as views into it
-	inputs  []hostBuf  // fed each step
+	shared  *arena          // the memory of planned tensors, shared by a Backend's programs
+	arena   *vk.Buffer      // shared's buffer when last bound: planned tensors are views into it
+	tensors []*graph.Tensor // the graph's, by ID
+	bufs    []*vk.Buffer    // every tensor's buffer, by ID
+	inputs  []hostBuf       // fed each step
 	inputTs []*graph.Tensor
 	outputs []hostBuf // read back each step
 	values  map[*graph.Tensor][]float32
@@ -64,9 +67,10 @@ type nodeBufs struct {
 
 // update is one parameter's Adam update.
 type update struct {
-	name string
-	p, g *vk.Buffer
-	st   *adamState
+	name   string
+	pT, gT *graph.Tensor // the parameter and its gradient
+	p, g   *vk.Buffer
+	st     *adamState
 }
 
 // Step-parameter buffer layout, in 32-bit words.
@@ -84,13 +88,15 @@ const (
 // Buffers: parameters and state come from opts.Params (one buffer per name,
 // plus Adam's m and v per trained parameter); each input has its own buffer;
 // activations and gradients are views into one arena laid out by the memory plan (see
-// Stats); a small step-parameter buffer holds the RNG counter (words 0-1)
+// Stats; a Backend's programs share one, sized to the largest plan); a small step-parameter buffer holds the RNG counter (words 0-1)
 // and the Adam step's scalars (words 2-7), rewritten by every Step.
 func Compile(lib *vulkan.Library, g *graph.Graph, opts Options) (*Program, error) {
-	return compile(lib, g, opts, recordOnce)
+	return compile(lib, g, opts, recordOnce, nil)
 }
 
-func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *Program, err error) {
+// compile is Compile with a recording strategy, and the arena shared
+// with other programs (nil: one of its own).
+func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy, shared *arena) (p *Program, err error) {
 	if lib == nil || g == nil {
 		return nil, errors.New("program: compile: nil library or graph")
 	}
@@ -131,59 +137,98 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy) (p *
 	}(p)
 
 	p.plan = memplan.New(nodes, tensors, pinned, p.lib.Context().BufferAlign()/4)
-	bufs, err := p.allocate(tensors)
-	if err != nil {
+	if p.bufs, err = p.allocate(tensors); err != nil {
 		return nil, err
 	}
-	for i, n := range nodes {
-		nb := nodeBufs{n: n}
-		for _, t := range n.Inputs() {
-			nb.in = append(nb.in, bufs[t.ID()])
-		}
-		for _, t := range n.Outputs() {
-			nb.out = append(nb.out, bufs[t.ID()])
-		}
-		if opts.Poison {
-			for _, id := range p.plan.DeadAfter[i] {
-				nb.dead = append(nb.dead, bufs[id])
-			}
-		}
-		p.nodes = append(p.nodes, nb)
+	p.tensors = tensors
+	for _, n := range nodes {
+		p.nodes = append(p.nodes, nodeBufs{n: n})
 	}
 	for _, w := range trained {
 		st, err := p.params.adamFor(w.Name(), w.Len())
 		if err != nil {
 			return nil, fmt.Errorf("program: compile: %w", err)
 		}
-		p.updates = append(p.updates, update{name: w.Name(), p: bufs[w.ID()], g: bufs[opts.Adam.Grads[w].ID()], st: st})
+		p.updates = append(p.updates, update{name: w.Name(), pT: w, gT: opts.Adam.Grads[w], st: st})
 	}
 	seen := map[*graph.Tensor]bool{}
 	for _, t := range opts.Outputs {
 		if !seen[t] {
 			seen[t] = true
-			h := hostBuf{t: t, buf: bufs[t.ID()], val: make([]float32, t.Len())}
+			h := hostBuf{t: t, val: make([]float32, t.Len())}
 			p.outputs = append(p.outputs, h)
 			p.values[t] = h.val
 		}
 	}
-	if err := p.recordAll(); err != nil {
+	if shared == nil {
+		shared = &arena{ctx: lib.Context()}
+	}
+	p.shared = shared
+	if err := shared.join(p); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// allocate creates the activation arena and its views, the input buffers and the step
-// buffer, fetches the parameter buffers, and returns every tensor's buffer
-// by ID.
+// bind points every node, update and output at the arena's current buffer
+// (planned tensors) and at the inputs and parameters, and records the
+// program's sequences.
+func (p *Program) bind() error {
+	p.freeSequences()
+	p.arena = p.shared.buf
+	bufs := p.bufs
+	for _, t := range p.tensors {
+		if off := p.plan.Offset[t.ID()]; off >= 0 {
+			v, err := p.arena.View(off, t.Len())
+			if err != nil {
+				return fmt.Errorf("program: compile: %v: %w", t, err)
+			}
+			bufs[t.ID()] = v
+		}
+	}
+	for _, t := range p.tensors { // views, after their roots
+		if r := p.plan.Root[t.ID()]; r != t.ID() {
+			bufs[t.ID()] = bufs[r]
+		}
+	}
+	for i := range p.nodes {
+		nb := &p.nodes[i]
+		nb.in, nb.out, nb.dead = nb.in[:0], nb.out[:0], nb.dead[:0]
+		for _, t := range nb.n.Inputs() {
+			nb.in = append(nb.in, bufs[t.ID()])
+		}
+		for _, t := range nb.n.Outputs() {
+			nb.out = append(nb.out, bufs[t.ID()])
+		}
+		if p.poison {
+			for _, id := range p.plan.DeadAfter[i] {
+				nb.dead = append(nb.dead, bufs[id])
+			}
+		}
+	}
+	for i := range p.updates {
+		u := &p.updates[i]
+		u.p, u.g = bufs[u.pT.ID()], bufs[u.gT.ID()]
+	}
+	for i := range p.outputs {
+		p.outputs[i].buf = bufs[p.outputs[i].t.ID()]
+	}
+	return p.recordAll()
+}
+
+// freeSequences releases the program's recorded sequences.
+func (p *Program) freeSequences() {
+	for _, s := range p.seqs {
+		s.Free()
+	}
+	p.seqs = nil
+}
+
+// allocate creates the input buffers and the step buffer, fetches the
+// parameter buffers, and returns every tensor's buffer by ID, planned
+// tensors (views into the arena, see bind) nil.
 func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	ctx := p.lib.Context()
-	if n := p.plan.ArenaFloats; n > 0 {
-		b, err := ctx.NewBufferFloat32(n, nil)
-		if err != nil {
-			return nil, fmt.Errorf("program: compile: activation arena (%d floats): %w", n, err)
-		}
-		p.arena = b
-	}
 	var err error
 	if p.stepBuf, err = ctx.NewBufferFloat32(stepWords, make([]float32, stepWords)); err != nil {
 		return nil, fmt.Errorf("program: compile: step-parameter buffer: %w", err)
@@ -207,21 +252,6 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 				return nil, fmt.Errorf("program: compile: %s %v: %w", t.Role(), t, err)
 			}
 			bufs[t.ID()] = b
-		}
-	}
-	for _, t := range tensors {
-		id := t.ID()
-		if off := p.plan.Offset[id]; off >= 0 {
-			v, err := p.arena.View(off, t.Len())
-			if err != nil {
-				return nil, fmt.Errorf("program: compile: %v: %w", t, err)
-			}
-			bufs[id] = v
-		}
-	}
-	for _, t := range tensors { // views, after their roots
-		if r := p.plan.Root[t.ID()]; r != t.ID() {
-			bufs[t.ID()] = bufs[r]
 		}
 	}
 	return bufs, nil
@@ -307,11 +337,11 @@ func (p *Program) recordUpdate(seq *vk.Sequence, u update) error {
 // Free releases the program's sequences and buffers, and its parameter
 // store when it made its own. Shared DeviceParams are left alone.
 func (p *Program) Free() {
-	for _, s := range p.seqs {
-		s.Free()
+	p.freeSequences()
+	if p.shared != nil {
+		p.shared.leave(p) // the arena's views own nothing
+		p.shared = nil
 	}
-	p.seqs = nil
-	p.arena.Free() // its views own nothing
 	p.arena = nil
 	for _, h := range p.inputs {
 		h.buf.Free()

@@ -32,7 +32,7 @@ func benchLib(b *testing.B) *vulkan.Library {
 func benchNet(b *testing.B, lib *vulkan.Library, s strategy) (*Program, map[*graph.Tensor][]float32) {
 	b.Helper()
 	n, grads := newNet(b, trainSeed, func(n *aeNet) []*graph.Tensor { return n.params() })
-	p, err := compile(lib, n.g, Options{Outputs: []*graph.Tensor{n.loss}, Adam: NewAdam(grads)}, s)
+	p, err := compile(lib, n.g, Options{Outputs: []*graph.Tensor{n.loss}, Adam: NewAdam(grads)}, s, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -114,36 +114,56 @@ type pixelSource struct {
 	at            func(x, y int) (r, g, b float64)
 }
 
-// encode turns a source into a normalised CHW image of opts' (resolved) shape.
+// encode turns a source into a normalised CHW image of opts' (resolved)
+// shape. A source of another size is resampled from its own pixels, tap by
+// tap, so a large image never exists as float32 values; the result equals
+// normalising the whole source and then calling ResizeBilinear.
 func encode(src pixelSource, opts Options) []float32 {
 	if opts.Resize == ResizeCrop {
 		src = centreCrop(src, opts.Height, opts.Width)
 	}
-	h, w := src.height, src.width
-	c := opts.Channels
-	img := make([]float32, c*h*w)
-	plane := h * w
-	for y := range h {
-		for x := range w {
-			r, g, b := src.at(x, y)
-			o := y*w + x
-			switch {
-			case c == 1 && src.gray:
-				img[o] = normalize(r)
-			case c == 1:
-				img[o] = normalize(Luma(r, g, b))
-			case src.gray:
-				v := normalize(r)
-				img[o], img[plane+o], img[2*plane+o] = v, v, v
-			default:
-				img[o], img[plane+o], img[2*plane+o] = normalize(r), normalize(g), normalize(b)
+	c, oh, ow := opts.Channels, opts.Height, opts.Width
+	img := make([]float32, c*oh*ow)
+	plane := oh * ow
+	if src.height == oh && src.width == ow {
+		for y := range oh {
+			for x := range ow {
+				v := normalized(src, c, x, y)
+				for k := range c {
+					img[k*plane+y*ow+x] = v[k]
+				}
+			}
+		}
+		return img
+	}
+	ys, xs := axisTaps(src.height, oh), axisTaps(src.width, ow)
+	for oy, ty := range ys {
+		for ox, tx := range xs {
+			v00, v01 := normalized(src, c, tx.i0, ty.i0), normalized(src, c, tx.i1, ty.i0)
+			v10, v11 := normalized(src, c, tx.i0, ty.i1), normalized(src, c, tx.i1, ty.i1)
+			for k := range c {
+				img[k*plane+oy*ow+ox] = bilerp(v00[k], v01[k], v10[k], v11[k], tx.t, ty.t)
 			}
 		}
 	}
-	if h != opts.Height || w != opts.Width {
-		img, _ = ResizeBilinear(img, c, h, w, opts.Height, opts.Width) // shapes are positive here
-	}
 	return img
+}
+
+// normalized is the source pixel at (x, y) as c normalised channel values:
+// the value itself or BT.601 luma for c = 1, RGB (a gray value thrice) for
+// c = 3.
+func normalized(src pixelSource, c, x, y int) [3]float32 {
+	r, g, b := src.at(x, y)
+	switch {
+	case c == 1 && src.gray:
+		return [3]float32{normalize(r)}
+	case c == 1:
+		return [3]float32{normalize(Luma(r, g, b))}
+	case src.gray:
+		v := normalize(r)
+		return [3]float32{v, v, v}
+	}
+	return [3]float32{normalize(r), normalize(g), normalize(b)}
 }
 
 // centreCrop returns the largest centred region of src whose aspect ratio
@@ -245,14 +265,21 @@ func ResizeBilinear(src []float32, channels, height, width, outHeight, outWidth 
 		for oy, ty := range ys {
 			r0, r1 := in[ty.i0*width:(ty.i0+1)*width], in[ty.i1*width:(ty.i1+1)*width]
 			for ox, tx := range xs {
-				top := (1-tx.t)*float64(r0[tx.i0]) + tx.t*float64(r0[tx.i1])
-				bot := (1-tx.t)*float64(r1[tx.i0]) + tx.t*float64(r1[tx.i1])
-				v := (1-ty.t)*top + ty.t*bot
-				dst[oy*outWidth+ox] = float32(min(max(v, -1), 1))
+				dst[oy*outWidth+ox] = bilerp(r0[tx.i0], r0[tx.i1], r1[tx.i0], r1[tx.i1], tx.t, ty.t)
 			}
 		}
 	}
 	return out, nil
+}
+
+// bilerp combines four neighbours (top left, top right, bottom left,
+// bottom right) with the weights tx and ty of the right and bottom ones,
+// clamped to [−1, 1].
+func bilerp(v00, v01, v10, v11 float32, tx, ty float64) float32 {
+	top := (1-tx)*float64(v00) + tx*float64(v01)
+	bot := (1-tx)*float64(v10) + tx*float64(v11)
+	v := (1-ty)*top + ty*bot
+	return float32(min(max(v, -1), 1))
 }
 
 // tap is one output index's two source neighbours and the weight of the second.

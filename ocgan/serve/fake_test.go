@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,8 +14,8 @@ import (
 	"time"
 )
 
-// fakeModel decodes PNG/JPEG bytes for real and scores an image by its mean
-// gray level in [0, 1]. It records how it is used so tests can check the
+// fakeModel scores an image by its mean gray level in [0, 1] and refuses
+// images larger than 64x64 with ErrBadImage. It records how it is used so tests can check the
 // server's promises: serialised calls, no Score after Close, Close once and
 // only when idle.
 type fakeModel struct {
@@ -37,7 +36,7 @@ func (m *fakeModel) violate(format string, args ...any) {
 	m.violations = append(m.violations, fmt.Sprintf(format, args...))
 }
 
-func (m *fakeModel) Score(ctx context.Context, encoded []byte) (Result, error) {
+func (m *fakeModel) Score(ctx context.Context, img image.Image) (Result, error) {
 	n := m.active.Add(1)
 	defer m.active.Add(-1)
 	for {
@@ -71,19 +70,10 @@ func (m *fakeModel) Score(ctx context.Context, encoded []byte) (Result, error) {
 	case "nan":
 		return Result{Score: nan()}, nil
 	}
-	t0 := time.Now()
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(encoded))
-	if err != nil {
-		return Result{}, fmt.Errorf("decoding: %w: %v", ErrBadImage, err)
-	}
-	if cfg.Width > 64 || cfg.Height > 64 {
-		return Result{}, fmt.Errorf("%w: image %dx%d larger than 64x64", ErrBadImage, cfg.Width, cfg.Height)
-	}
-	img, _, err := image.Decode(bytes.NewReader(encoded))
-	if err != nil {
-		return Result{}, fmt.Errorf("decoding: %w: %v", ErrBadImage, err)
-	}
 	t1 := time.Now()
+	if b := img.Bounds(); b.Dx() > 64 || b.Dy() > 64 {
+		return Result{}, fmt.Errorf("%w: image %dx%d larger than 64x64", ErrBadImage, b.Dx(), b.Dy())
+	}
 	b := img.Bounds()
 	if b.Empty() {
 		return Result{}, fmt.Errorf("%w: empty image", ErrBadImage)
@@ -97,14 +87,14 @@ func (m *fakeModel) Score(ctx context.Context, encoded []byte) (Result, error) {
 	score := sum / float64(b.Dx()*b.Dy())
 	t2 := time.Now()
 	return Result{Score: score, Stages: []Stage{
-		{"decode", t1.Sub(t0)}, {"preprocess", 0}, {"upload", 0}, {"forward", t2.Sub(t1)}, {"download", 0},
+		{"preprocess", 0}, {"upload", 0}, {"forward", t2.Sub(t1)}, {"download", 0},
 	}}, nil
 }
 
 func nan() float64 { var z float64; return z / z }
 
 func (m *fakeModel) Info() ModelInfo {
-	return ModelInfo{Version: m.version, ID: "bundle-" + m.version, Threshold: m.threshold, Device: "fake", Concurrent: m.concurrent}
+	return ModelInfo{Version: m.version, ID: "bundle-" + m.version, Threshold: m.threshold, Device: "fake", Concurrent: m.concurrent, InputSize: 28}
 }
 
 func (m *fakeModel) Close() error {

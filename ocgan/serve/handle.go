@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"image"
 	"sync/atomic"
 	"time"
 )
@@ -52,7 +53,7 @@ func (h *handle) release() {
 // score runs Score, one call at a time unless the model is Concurrent,
 // turning a panic into a *panicError. waited is the time spent waiting for
 // the model.
-func (h *handle) score(ctx context.Context, encoded []byte) (res Result, waited time.Duration, err error) {
+func (h *handle) score(ctx context.Context, img image.Image) (res Result, waited time.Duration, err error) {
 	if !h.info.Concurrent {
 		start := time.Now()
 		select {
@@ -65,7 +66,7 @@ func (h *handle) score(ctx context.Context, encoded []byte) (res Result, waited 
 	}
 	err = protect("model Score", func() error {
 		var err error
-		res, err = h.model.Score(ctx, encoded)
+		res, err = h.model.Score(ctx, img)
 		return err
 	})
 	return res, waited, err

@@ -23,6 +23,11 @@ type HealthResponse struct {
 	// the same in seconds.
 	Uptime        string  `json:"uptime"`
 	UptimeSeconds float64 `json:"uptime_seconds"`
+	// Saturated is true while a new /score request would be turned away
+	// with 503 for want of room (every reading or admission place taken);
+	// Load says how full each stage is.
+	Saturated bool `json:"saturated"`
+	Load      Load `json:"load"`
 	// ReloadError is the last failed reload attempt, while the old model
 	// keeps serving; absent when the last attempt succeeded.
 	ReloadError string `json:"reload_error,omitempty"`
@@ -30,10 +35,35 @@ type HealthResponse struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Load is how full the server's stages are, in requests (connections for
+// the last pair; 0 when served through Handler alone).
+type Load struct {
+	Reading        int   `json:"reading"`
+	MaxReading     int   `json:"max_reading"`
+	Admitted       int   `json:"admitted"`
+	MaxAdmitted    int   `json:"max_admitted"`
+	Scoring        int   `json:"scoring"`
+	MaxScoring     int   `json:"max_scoring"`
+	Connections    int64 `json:"connections"`
+	MaxConnections int   `json:"max_connections"`
+}
+
+// occupancy is the server's Load now.
+func (s *Server) occupancy() Load {
+	l := s.limit
+	return Load{
+		Reading: len(l.reading), MaxReading: cap(l.reading),
+		Admitted: len(l.admitted), MaxAdmitted: cap(l.admitted),
+		Scoring: len(l.slots), MaxScoring: cap(l.slots),
+		Connections: s.conns.n.Load(), MaxConnections: s.opts.MaxConns,
+	}
+}
+
 // serveHealthz answers GET and HEAD /healthz.
 func (s *Server) serveHealthz(w http.ResponseWriter, _ *http.Request) {
 	up := time.Since(s.start)
-	resp := HealthResponse{Status: "ok", Uptime: up.Round(time.Second).String(), UptimeSeconds: up.Seconds()}
+	resp := HealthResponse{Status: "ok", Uptime: up.Round(time.Second).String(), UptimeSeconds: up.Seconds(),
+		Saturated: s.limit.saturated(), Load: s.occupancy()}
 	if err := s.LastReloadError(); err != nil {
 		resp.ReloadError = err.Error()
 	}
@@ -48,4 +78,25 @@ func (s *Server) serveHealthz(w http.ResponseWriter, _ *http.Request) {
 	resp.ModelVersion, resp.ModelID, resp.Threshold, resp.Device = h.info.Version, h.info.ID, h.info.Threshold, h.info.Device
 	resp.SourceID, resp.ModelLoadedAt = h.sourceID, h.loadedAt
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// ReadyResponse is the JSON body of /readyz.
+type ReadyResponse struct {
+	// Ready is true while a model is loaded and the server takes requests.
+	Ready        bool   `json:"ready"`
+	ModelVersion string `json:"model_version,omitempty"`
+	ModelID      string `json:"model_id,omitempty"`
+	// Error says why the server is not ready, like every error answer.
+	Error string `json:"error,omitempty"`
+}
+
+// serveReadyz answers GET and HEAD /readyz: 200 while a model is loaded,
+// 503 once the server is shutting down.
+func (s *Server) serveReadyz(w http.ResponseWriter, _ *http.Request) {
+	info := s.currentInfo()
+	if info == nil || s.readers.isClosing() {
+		writeJSON(w, http.StatusServiceUnavailable, ReadyResponse{Error: "server is shutting down"})
+		return
+	}
+	writeJSON(w, http.StatusOK, ReadyResponse{Ready: true, ModelVersion: info.Version, ModelID: info.ID})
 }

@@ -53,6 +53,7 @@ func TestOptions(t *testing.T) {
 	}
 	bad := []Options{
 		{MaxBodyBytes: -1}, {MaxConcurrent: -1}, {QueueTimeout: -1}, {RetryAfter: -1}, {MaxRetryBackoff: -1}, {ShutdownTimeout: -1},
+		{ReadTimeout: -1}, {MaxReading: -1}, {MaxConns: -1}, {MaxImagePixels: -1}, {MaxDecoders: -1},
 	}
 	for _, o := range bad {
 		if _, err := New(newFakeSource("v1"), o); err == nil {

@@ -9,12 +9,10 @@ import (
 	"time"
 )
 
-// Timeouts of the http.Server that Serve runs.
+// Timeouts of the http.Server that Serve runs, besides Options.ReadTimeout.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = time.Minute
-	writeTimeout      = 2 * time.Minute
-	idleTimeout       = 2 * time.Minute
+	writeTimeout = 2 * time.Minute
+	idleTimeout  = 30 * time.Second
 )
 
 // ListenAndServe listens on Options.Addr (default 127.0.0.1:8080) and calls
@@ -28,16 +26,18 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves the Handler on ln until ctx is cancelled or serving fails.
-// On cancellation it shuts down gracefully: it stops accepting, lets
-// requests in flight finish (up to Options.ShutdownTimeout), then closes
-// the Server (Close). It returns nil after a clean shutdown. Serve closes ln
-// and, in every case, the Server.
+// Serve serves the Handler on ln, at most Options.MaxConns connections at
+// once, until ctx is cancelled or serving fails. On cancellation it shuts
+// down gracefully: it stops accepting, cuts off /score bodies still
+// arriving (503, connection closed), lets requests in flight finish (up to
+// Options.ShutdownTimeout), then closes the Server (Close). It returns nil
+// after a clean shutdown. Serve closes ln and, in every case, the Server.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ln = newLimitListener(ln, s.opts.MaxConns, s.conns)
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
+		ReadHeaderTimeout: s.opts.ReadTimeout,
+		ReadTimeout:       s.opts.ReadTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 	}
@@ -50,6 +50,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 		err = fmt.Errorf("serve: serving on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
+		s.readers.abort()
 		sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 		if serr := hs.Shutdown(sctx); serr != nil {
 			err = fmt.Errorf("serve: graceful shutdown: %w", serr)

@@ -24,6 +24,7 @@ type metrics struct {
 	stages         *prometheus.HistogramVec
 	inFlight       prometheus.Gauge
 	waiting        prometheus.Gauge
+	reading        prometheus.Gauge
 	rejected       *prometheus.CounterVec
 	verdicts       *prometheus.CounterVec
 	panics         *prometheus.CounterVec
@@ -56,11 +57,15 @@ func newMetrics(current func() *ModelInfo) (*metrics, error) {
 		}),
 		waiting: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ocgan_score_waiting",
-			Help: "/score requests admitted and reading their body or waiting for a scoring slot.",
+			Help: "/score requests admitted (body read) and waiting for a scoring slot.",
+		}),
+		reading: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ocgan_score_reading",
+			Help: "/score requests whose body is arriving.",
 		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ocgan_score_rejected_total",
-			Help: "/score requests answered 503, by reason (queue_full, queue_timeout, closing).",
+			Help: "/score requests turned away with 503 or 429, by reason (reading_full, queue_full, queue_timeout, closing, client_limit).",
 		}, []string{"reason"}),
 		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ocgan_score_verdicts_total",
@@ -80,7 +85,7 @@ func newMetrics(current func() *ModelInfo) (*metrics, error) {
 		}),
 	}
 	cs := []prometheus.Collector{
-		m.requests, m.latency, m.stages, m.inFlight, m.waiting, m.rejected, m.verdicts, m.panics,
+		m.requests, m.latency, m.stages, m.inFlight, m.waiting, m.reading, m.rejected, m.verdicts, m.panics,
 		m.reloads, m.reloadFailures, infoCollector{current: current},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}
@@ -90,7 +95,7 @@ func newMetrics(current func() *ModelInfo) (*metrics, error) {
 		}
 	}
 	// Zero series that tests and dashboards look for before the first event.
-	for _, r := range []string{rejectQueueFull, rejectQueueTimeout, rejectClosing} {
+	for _, r := range []string{rejectReadingFull, rejectQueueFull, rejectQueueTimeout, rejectClosing, rejectClientLimit} {
 		m.rejected.WithLabelValues(r)
 	}
 	for _, v := range []string{verdictNovel, verdictNormal} {

@@ -3,13 +3,14 @@ package serve
 import (
 	"context"
 	"errors"
+	"image"
 	"time"
 )
 
-// ErrBadImage is wrapped by a Model's Score error when the encoded bytes are
-// the request's fault: not a PNG or JPEG, truncated, or an image the model
-// cannot take (wrong size, wrong channel count). The server answers such
-// errors with 400; every other Score error is an internal error (500).
+// ErrBadImage is wrapped by a Model's Score error when the image is the
+// request's fault: one the model cannot take (wrong size, wrong channel
+// count). The server answers such errors with 400, as it does images that
+// do not decode; every other Score error is an internal error (500).
 var ErrBadImage = errors.New("serve: bad image")
 
 // ErrClosed is returned by Reload and the serving helpers once the Server is
@@ -19,11 +20,12 @@ var ErrClosed = errors.New("serve: server closed")
 // Model scores images. Implementations need not be safe for concurrent use:
 // the server serialises calls to one Model unless its Info says Concurrent.
 type Model interface {
-	// Score decodes one encoded image (PNG or JPEG bytes), preprocesses it
-	// to the model's input and returns its novelty score (higher = more
-	// novel) with per-stage timings. Undecodable or unsuitable images give an
-	// error that wraps ErrBadImage. ctx is the request's context.
-	Score(ctx context.Context, encoded []byte) (Result, error)
+	// Score preprocesses one decoded image to the model's input and
+	// returns its novelty score (higher = more novel) with per-stage
+	// timings. Unsuitable images give an error that wraps ErrBadImage. ctx
+	// is the request's context. The server has decoded the image (PNG or
+	// JPEG) and checked its size against Options.MaxImagePixels.
+	Score(ctx context.Context, img image.Image) (Result, error)
 	// Info describes the model. The server calls it once, after Load, and
 	// keeps the answer.
 	Info() ModelInfo
@@ -43,6 +45,9 @@ type ModelInfo struct {
 	// Device names where the model runs (e.g. the GPU); optional, reported
 	// by /healthz.
 	Device string
+	// InputSize is the side, in pixels, of the model's square input (0 if
+	// unknown); the server never caps images below it.
+	InputSize int
 	// Concurrent says that Score is safe for concurrent use; the server then
 	// lets up to Options.MaxConcurrent calls run at once on this model
 	// instead of one at a time.
@@ -53,7 +58,7 @@ type ModelInfo struct {
 type Result struct {
 	// Score is the novelty score (reconstruction error); higher = more novel.
 	Score float64
-	// Stages are the timings of the model's steps, in order, e.g. decode,
+	// Stages are the timings of the model's steps, in order, e.g.
 	// preprocess, upload, forward, download. Repeated names are summed.
 	Stages []Stage
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -16,7 +17,16 @@ const (
 	DefaultMaxRetryBackoff = time.Minute
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultRetryAfter      = time.Second
+	DefaultReadTimeout     = 10 * time.Second
+	DefaultMinReadRate     = 8 << 10
+	DefaultMaxReading      = 32
+	DefaultMaxClient       = 8
+	DefaultMaxConns        = 256
+	DefaultMaxImagePixels  = 4 << 20
 )
+
+// readGrace is the time a body may take before MinReadRate applies.
+const readGrace = time.Second
 
 // Options configure a Server. The zero value is usable: every zero field
 // takes its Default value.
@@ -51,6 +61,39 @@ type Options struct {
 	// ShutdownTimeout bounds the graceful shutdown of ListenAndServe and
 	// Serve once their context is cancelled. Default 30 s.
 	ShutdownTimeout time.Duration
+	// ReadTimeout bounds the time a request's headers, and then a /score
+	// body, may take to arrive; a body not in by then gets 408 and its
+	// connection is closed. Default 10 s.
+	ReadTimeout time.Duration
+	// MinReadRate is the least average rate, in bytes per second, at which
+	// a /score body must arrive once it has had one second; a slower body
+	// gets 408 and its connection is closed. Default 8 KiB/s; negative
+	// disables the check (ReadTimeout still applies).
+	MinReadRate int64
+	// MaxReading is the number of /score bodies that may be read at once;
+	// beyond it requests get 503 at once. Default 32.
+	MaxReading int
+	// MaxClientRequests is the number of /score requests one client address
+	// may have in progress at once (reading, waiting or scoring); beyond it
+	// its requests get 429. Default 8; negative means no per-client limit
+	// (e.g. behind a proxy that is the only client).
+	MaxClientRequests int
+	// MaxConns is the number of connections Serve and ListenAndServe keep
+	// open at once; further connections wait to be accepted. Default 256.
+	MaxConns int
+	// MaxImagePixels bounds the images /score decodes, from their header:
+	// width×height at most MaxImagePixels, and the decoded pixels at most
+	// 4·MaxImagePixels bytes (so a 16-bit colour image may have half as
+	// many pixels). Never below the model's own input size. Larger images
+	// get 413 before they are decoded. Default 4 Mi pixels (2048x2048).
+	MaxImagePixels int64
+	// MaxDecoders is the number of images decoded at once, outside the
+	// model's lock. Default GOMAXPROCS.
+	MaxDecoders int
+	// Token, when not empty, is the bearer token every request other than
+	// /healthz and /readyz must carry (Authorization: Bearer <token>);
+	// others get 401. Compared in constant time.
+	Token string
 	// Logf receives the server's log lines (reloads, load failures, panics,
 	// internal errors) from any goroutine, so it must be safe for concurrent
 	// use (log.Printf and testing.T.Logf are). Nil discards them.
@@ -90,6 +133,27 @@ func (o Options) withDefaults() (Options, error) {
 	if o.ShutdownTimeout == 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
+	if o.MinReadRate == 0 {
+		o.MinReadRate = DefaultMinReadRate
+	}
+	if o.MaxReading == 0 {
+		o.MaxReading = DefaultMaxReading
+	}
+	if o.MaxClientRequests == 0 {
+		o.MaxClientRequests = DefaultMaxClient
+	}
+	if o.MaxConns == 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.MaxImagePixels == 0 {
+		o.MaxImagePixels = DefaultMaxImagePixels
+	}
+	if o.MaxDecoders == 0 {
+		o.MaxDecoders = runtime.GOMAXPROCS(0)
+	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
@@ -106,6 +170,16 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("serve: MaxRetryBackoff %v is negative", o.MaxRetryBackoff)
 	case o.ShutdownTimeout < 0:
 		return o, fmt.Errorf("serve: ShutdownTimeout %v is negative", o.ShutdownTimeout)
+	case o.ReadTimeout < 0:
+		return o, fmt.Errorf("serve: ReadTimeout %v is negative", o.ReadTimeout)
+	case o.MaxReading < 0:
+		return o, fmt.Errorf("serve: MaxReading %d is negative", o.MaxReading)
+	case o.MaxConns < 0:
+		return o, fmt.Errorf("serve: MaxConns %d is negative", o.MaxConns)
+	case o.MaxImagePixels < 0:
+		return o, fmt.Errorf("serve: MaxImagePixels %d is negative", o.MaxImagePixels)
+	case o.MaxDecoders < 0:
+		return o, fmt.Errorf("serve: MaxDecoders %d is negative", o.MaxDecoders)
 	}
 	return o, nil
 }

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 )
 
@@ -68,8 +69,9 @@ func classify(r *http.Request, limit int64) (bodyKind, string, *requestError) {
 }
 
 // readImage reads the encoded image from a /score body of the given kind,
-// reading at most limit bytes of body. Errors are *requestError.
-func readImage(w http.ResponseWriter, r *http.Request, kind bodyKind, boundary string, limit int64) ([]byte, *requestError) {
+// reading at most limit bytes of body. Errors are *requestError: 408 for a
+// body that arrived too slowly, 503 when the server began shutting down.
+func readImage(w http.ResponseWriter, r io.ReadCloser, kind bodyKind, boundary string, limit int64) ([]byte, *requestError) {
 	// Only the server's own ResponseWriter learns from MaxBytesReader that
 	// the limit was hit (and then closes the connection instead of reading
 	// the rest of the body), so unwrap ours.
@@ -80,7 +82,7 @@ func readImage(w http.ResponseWriter, r *http.Request, kind bodyKind, boundary s
 		}
 		w = u.Unwrap()
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
+	body := http.MaxBytesReader(w, r, limit)
 	var (
 		img []byte
 		err error
@@ -98,6 +100,10 @@ func readImage(w http.ResponseWriter, r *http.Request, kind bodyKind, boundary s
 			msg: fmt.Sprintf("body exceeds the limit of %d bytes", tooBig.Limit)}
 	case errors.As(err, &reqErr):
 		return nil, reqErr
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, &requestError{status: http.StatusRequestTimeout, msg: "the body arrived too slowly"}
+	case errors.Is(err, errReadAborted):
+		return nil, &requestError{status: http.StatusServiceUnavailable, msg: err.Error()}
 	case err != nil:
 		return nil, badRequest("reading the body: %v", err)
 	case len(img) == 0:

@@ -13,13 +13,16 @@ import (
 const (
 	pathScore   = "/score"
 	pathHealthz = "/healthz"
+	pathReadyz  = "/readyz"
 	pathMetrics = "/metrics"
 )
 
-// route is one endpoint: its allowed methods and handler.
+// route is one endpoint: its allowed methods, handler, and whether it is
+// open without the token.
 type route struct {
 	methods []string
 	handler http.Handler
+	open    bool
 }
 
 // routes builds the server's handler: exact-path routing with 404 and 405
@@ -30,9 +33,10 @@ func (s *Server) routes() http.Handler {
 		ErrorHandling: promhttp.ContinueOnError,
 	})
 	table := map[string]route{
-		pathScore:   {[]string{http.MethodPost}, http.HandlerFunc(s.serveScore)},
-		pathHealthz: {[]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.serveHealthz)},
-		pathMetrics: {[]string{http.MethodGet, http.MethodHead}, metricsHandler},
+		pathScore:   {[]string{http.MethodPost}, http.HandlerFunc(s.serveScore), false},
+		pathHealthz: {[]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.serveHealthz), true},
+		pathReadyz:  {[]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.serveReadyz), true},
+		pathMetrics: {[]string{http.MethodGet, http.MethodHead}, metricsHandler, false},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, known := table[r.URL.Path]
@@ -55,8 +59,10 @@ func (s *Server) routes() http.Handler {
 			s.metrics.request(endpoint, rw.code())
 		}()
 		switch {
+		case !rt.open && !s.auth.allows(r):
+			s.auth.refuse(rw, r)
 		case !known:
-			writeError(rw, http.StatusNotFound, "no such endpoint; try POST /score, GET /healthz or GET /metrics")
+			writeError(rw, http.StatusNotFound, "no such endpoint; try POST /score, GET /healthz, GET /readyz or GET /metrics")
 		case !allowed(rt.methods, r.Method):
 			rw.Header().Set("Allow", strings.Join(rt.methods, ", "))
 			writeError(rw, http.StatusMethodNotAllowed, r.Method+" not allowed on "+r.URL.Path)

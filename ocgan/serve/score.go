@@ -2,6 +2,7 @@ package serve
 
 import (
 	"errors"
+	"image"
 	"math"
 	"net/http"
 	"strconv"
@@ -36,7 +37,9 @@ type ScoreResponse struct {
 	TimingMS map[string]float64 `json:"timing_ms"`
 }
 
-// serveScore answers POST /score.
+// serveScore answers POST /score: the body is read first, under its own
+// deadline, then the request is admitted, waits for a scoring slot, has its
+// image decoded (outside the model's lock) and is scored.
 func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	override, hasOverride, rerr := thresholdOverride(r)
@@ -52,8 +55,25 @@ func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rerr.status, rerr.msg)
 		return
 	}
-	if s.currentInfo() == nil {
+	info := s.currentInfo()
+	if info == nil {
 		s.reject(w, rejectClosing, "server is shutting down")
+		return
+	}
+	if !s.clients.enter(r.RemoteAddr) {
+		w.Header().Set("Connection", "close")
+		s.rejectWith(w, http.StatusTooManyRequests, rejectClientLimit, "too many requests in progress from this client")
+		return
+	}
+	defer s.clients.leave(r.RemoteAddr)
+
+	encoded, ok := s.receive(w, r, kind, boundary)
+	read := time.Since(start)
+	if !ok {
+		return
+	}
+	if rerr := checkHeader(encoded, limitsFor(s.opts.MaxImagePixels, info.InputSize)); rerr != nil {
+		writeError(w, rerr.status, rerr.msg)
 		return
 	}
 	if !s.limit.admit() {
@@ -63,13 +83,6 @@ func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 	defer s.limit.leave()
 
 	s.metrics.waiting.Inc()
-	img, rerr := readImage(w, r, kind, boundary, s.opts.MaxBodyBytes)
-	read := time.Since(start)
-	if rerr != nil {
-		s.metrics.waiting.Dec()
-		writeError(w, rerr.status, rerr.msg)
-		return
-	}
 	err := s.limit.acquire(r.Context())
 	slotWait := time.Since(start) - read
 	s.metrics.waiting.Dec()
@@ -85,6 +98,12 @@ func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
 
+	img, decodeWait, decodeTime, rerr := s.decode(r, encoded)
+	if rerr != nil {
+		writeError(w, rerr.status, rerr.msg)
+		return
+	}
+	encoded = nil // let the collector have the body while the model runs
 	h := s.acquire()
 	if h == nil {
 		s.reject(w, rejectClosing, "server is shutting down")
@@ -108,7 +127,7 @@ func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 		Threshold:    h.info.Threshold,
 		ModelVersion: h.info.Version,
 		ModelID:      h.info.ID,
-		TimingMS:     make(map[string]float64, len(res.Stages)+3),
+		TimingMS:     make(map[string]float64, len(res.Stages)+4),
 	}
 	if hasOverride {
 		resp.Threshold = override
@@ -116,12 +135,13 @@ func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 	if resp.Score >= resp.Threshold {
 		resp.Verdict = verdictNovel
 	}
-	stages := make(map[string]time.Duration, len(res.Stages)+2)
+	stages := make(map[string]time.Duration, len(res.Stages)+3)
 	for _, st := range res.Stages {
 		stages[st.Name] += st.Duration
 	}
 	stages["read"] = read
-	stages["queue"] = slotWait + modelWait
+	stages["decode"] += decodeTime
+	stages["queue"] = slotWait + decodeWait + modelWait
 	for name, d := range stages {
 		resp.TimingMS[name] = millis(d)
 		s.metrics.observeStage(name, d)
@@ -154,10 +174,30 @@ func (s *Server) scoreFailed(w http.ResponseWriter, r *http.Request, h *handle, 
 
 // reject answers 503 with Retry-After and counts the rejection by reason.
 func (s *Server) reject(w http.ResponseWriter, reason, msg string) {
+	s.rejectWith(w, http.StatusServiceUnavailable, reason, msg)
+}
+
+// rejectWith answers status with Retry-After and counts the rejection by
+// reason.
+func (s *Server) rejectWith(w http.ResponseWriter, status int, reason, msg string) {
 	s.metrics.rejected.WithLabelValues(reason).Inc()
 	secs := int64(math.Ceil(s.opts.RetryAfter.Seconds()))
 	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
-	writeError(w, http.StatusServiceUnavailable, msg)
+	writeError(w, status, msg)
+}
+
+// decode decodes the image while holding one of the decoders, outside the
+// model's lock. It returns the time spent waiting for a decoder and the
+// time decoding took.
+func (s *Server) decode(r *http.Request, encoded []byte) (img image.Image, waited, took time.Duration, rerr *requestError) {
+	t0 := time.Now()
+	if err := s.limit.decoder(r.Context()); err != nil {
+		return nil, time.Since(t0), 0, &requestError{status: statusClientClosed, msg: "client went away while queued"}
+	}
+	defer s.limit.doneDecoding()
+	t1 := time.Now()
+	img, rerr = decodeImage(encoded)
+	return img, t1.Sub(t0), time.Since(t1), rerr
 }
 
 // millis is d in milliseconds, rounded to the microsecond.

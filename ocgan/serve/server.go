@@ -18,6 +18,10 @@ type Server struct {
 	opts    Options
 	start   time.Time
 	limit   *limiter
+	clients *clients
+	readers *readers
+	conns   *connCount
+	auth    auth
 	metrics *metrics
 	handler http.Handler
 
@@ -59,10 +63,14 @@ func New(src Source, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		src:   src,
-		opts:  opts,
-		start: time.Now(),
-		limit: newLimiter(opts.MaxConcurrent, opts.MaxQueue, opts.QueueTimeout),
+		src:     src,
+		opts:    opts,
+		start:   time.Now(),
+		limit:   newLimiter(opts),
+		clients: newClients(opts.MaxClientRequests),
+		readers: newReaders(),
+		conns:   &connCount{},
+		auth:    newAuth(opts.Token),
 	}
 	if s.metrics, err = newMetrics(s.currentInfo); err != nil {
 		return nil, err
@@ -89,7 +97,8 @@ func New(src Source, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Handler returns the server's HTTP handler (/score, /healthz, /metrics).
+// Handler returns the server's HTTP handler (/score, /healthz, /readyz,
+// /metrics).
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Registry returns the server's Prometheus registry, served on /metrics, so
@@ -172,11 +181,13 @@ func (s *Server) callCurrent() (string, error) {
 	return id, err
 }
 
-// Close stops polling, turns new /score requests away with 503, waits for
-// requests in flight to finish and closes every model. It returns the error
-// of closing the model that was current, and is safe to call more than once.
+// Close stops polling, cuts off /score bodies still arriving, turns new
+// /score requests away with 503, waits for requests in flight to finish and
+// closes every model. It returns the error of closing the model that was
+// current, and is safe to call more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.readers.abort()
 		s.stopPoll()
 		<-s.pollDone
 		s.reloadMu.Lock()

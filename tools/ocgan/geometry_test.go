@@ -306,7 +306,11 @@ func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := served.Score(context.Background(), body)
+		img, _, err := image.Decode(bytes.NewReader(body)) // as the server decodes
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := served.Score(context.Background(), img)
 		if err != nil || r.Score != want[i] {
 			t.Errorf("served score of %s: %v, %v; by hand %v", filepath.Base(f), r.Score, err, want[i])
 		}

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"image"
 	"io"
 	"net"
 	"os"
@@ -32,6 +32,13 @@ func serveFlags(fs *pflag.FlagSet) {
 	fs.Int("max-concurrent", serve.DefaultMaxConcurrent, "requests scoring at once")
 	fs.Int("max-queue", serve.DefaultMaxQueue, "further requests that may wait; beyond them 503")
 	fs.Duration("poll", serve.DefaultPollInterval, "how often to look for a newly installed model (negative: never; SIGHUP reloads)")
+	fs.Duration("read-timeout", serve.DefaultReadTimeout, "time a request's headers, and then its body, may take to arrive (408 and the connection closed beyond)")
+	fs.Duration("shutdown-timeout", serve.DefaultShutdownTimeout, "on SIGTERM, how long requests being scored may take to finish")
+	fs.Int("max-per-client", serve.DefaultMaxClient, "requests one client address may have in progress (429 beyond; negative: no limit)")
+	fs.Int("max-conns", serve.DefaultMaxConns, "connections open at once (further clients wait to be accepted)")
+	fs.Int64("max-image-pixels", serve.DefaultMaxImagePixels, "largest image decoded, in pixels, checked from its header (413 beyond; 16-bit colour images get half)")
+	fs.String("token-file", "", "file holding a bearer token that /score and /metrics require (Authorization: Bearer ...)")
+	fs.String("memory-limit", "", "soft memory limit of the Go runtime, e.g. 512MiB (default: $GOMEMLIMIT, else none)")
 }
 
 // runServe serves POST /score, /healthz and /metrics for the model that
@@ -51,8 +58,19 @@ func runServe(e *env) error {
 	opts.MaxConcurrent, _ = e.fs.GetInt("max-concurrent")
 	opts.MaxQueue, _ = e.fs.GetInt("max-queue")
 	opts.PollInterval, _ = e.fs.GetDuration("poll")
-	if opts.MaxBodyBytes <= 0 || opts.MaxConcurrent <= 0 {
-		return usageError{fmt.Errorf("--max-body and --max-concurrent must be positive")}
+	opts.ReadTimeout, _ = e.fs.GetDuration("read-timeout")
+	opts.ShutdownTimeout, _ = e.fs.GetDuration("shutdown-timeout")
+	opts.MaxClientRequests, _ = e.fs.GetInt("max-per-client")
+	opts.MaxConns, _ = e.fs.GetInt("max-conns")
+	opts.MaxImagePixels, _ = e.fs.GetInt64("max-image-pixels")
+	if opts.MaxBodyBytes <= 0 || opts.MaxConcurrent <= 0 || opts.MaxConns <= 0 || opts.MaxImagePixels <= 0 {
+		return usageError{fmt.Errorf("--max-body, --max-concurrent, --max-conns and --max-image-pixels must be positive")}
+	}
+	if opts.ReadTimeout <= 0 || opts.ShutdownTimeout <= 0 {
+		return usageError{fmt.Errorf("--read-timeout and --shutdown-timeout must be positive")}
+	}
+	if err := serveSecurity(e, &opts); err != nil {
+		return err
 	}
 	be, err := device.Open(e.cfg)
 	if err != nil {
@@ -184,8 +202,9 @@ func fileDigest(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
-// servedModel scores single encoded images with a batch-1 scoring program,
-// through the same decoding and preprocessing as ocgan score and eval.
+// servedModel scores single decoded images with a batch-1 scoring program,
+// through the same preprocessing as ocgan score and eval (the server decodes
+// with the same image.Decode as dataset.DecodeImage).
 type servedModel struct {
 	m      *loadedModel
 	scorer *train.Scorer
@@ -193,13 +212,8 @@ type servedModel struct {
 	name   string
 }
 
-func (s *servedModel) Score(ctx context.Context, encoded []byte) (serve.Result, error) {
+func (s *servedModel) Score(ctx context.Context, img image.Image) (serve.Result, error) {
 	t0 := time.Now()
-	img, err := dataset.DecodeImage(bytes.NewReader(encoded), "request body")
-	if err != nil {
-		return serve.Result{}, fmt.Errorf("%w: %v", serve.ErrBadImage, err)
-	}
-	t1 := time.Now()
 	geo := s.m.ck.Geometry
 	x, err := dataset.Preprocess(img, s.m.ck.Preprocessing().Options())
 	if err != nil {
@@ -209,7 +223,7 @@ func (s *servedModel) Score(ctx context.Context, encoded []byte) (serve.Result, 
 	if err != nil {
 		return serve.Result{}, err
 	}
-	t2 := time.Now()
+	t1 := time.Now()
 	if err := ctx.Err(); err != nil {
 		return serve.Result{}, err
 	}
@@ -220,13 +234,13 @@ func (s *servedModel) Score(ctx context.Context, encoded []byte) (serve.Result, 
 		return serve.Result{}, err
 	}
 	return serve.Result{Score: scores[0], Stages: []serve.Stage{
-		{Name: "decode", Duration: t1.Sub(t0)}, {Name: "preprocess", Duration: t2.Sub(t1)},
+		{Name: "preprocess", Duration: t1.Sub(t0)},
 		{Name: "upload", Duration: st.Upload}, {Name: "forward", Duration: st.Forward}, {Name: "download", Duration: st.Download},
 	}}, nil
 }
 
 func (s *servedModel) Info() serve.ModelInfo {
-	return serve.ModelInfo{Version: s.m.version, ID: s.m.id, Threshold: s.m.threshold, Device: s.name}
+	return serve.ModelInfo{Version: s.m.version, ID: s.m.id, Threshold: s.m.threshold, Device: s.name, InputSize: s.m.ck.Geometry.ImageSize}
 }
 
 func (s *servedModel) Close() error {

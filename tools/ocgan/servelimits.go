@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/ocgan-vk/ocgan/ocgan/serve"
+)
+
+// serveSecurity applies `ocgan serve`'s --token-file and --memory-limit,
+// and warns when the server listens beyond loopback without a token.
+func serveSecurity(e *env, opts *serve.Options) error {
+	if path, _ := e.fs.GetString("token-file"); path != "" {
+		tok, err := readToken(path)
+		if err != nil {
+			return usageError{fmt.Errorf("--token-file: %w", err)}
+		}
+		opts.Token = tok
+	}
+	if opts.Token == "" && !isLoopback(opts.Addr) {
+		fmt.Fprintf(e.stderr, "warning: --addr %s listens beyond loopback and no --token-file is set: anyone who reaches it can score\n", opts.Addr)
+	}
+	if s, _ := e.fs.GetString("memory-limit"); s != "" {
+		n, err := parseBytes(s)
+		if err != nil {
+			return usageError{fmt.Errorf("--memory-limit: %w", err)}
+		}
+		debug.SetMemoryLimit(n)
+	}
+	return nil
+}
+
+// readToken reads a bearer token: the file's contents without surrounding
+// white space, which must not be empty or hold white space itself.
+func readToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	tok := strings.TrimSpace(string(b))
+	switch {
+	case tok == "":
+		return "", fmt.Errorf("%s is empty", path)
+	case strings.ContainsAny(tok, " \t\r\n"):
+		return "", fmt.Errorf("%s holds white space inside the token", path)
+	}
+	return tok, nil
+}
+
+// isLoopback reports whether a listen address is on loopback only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// byteUnits are the suffixes parseBytes takes, as GOMEMLIMIT does.
+var byteUnits = []struct {
+	suffix string
+	scale  int64
+}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+// parseBytes parses a size such as 512MiB, 2GiB or 1000000 (bytes).
+func parseBytes(s string) (int64, error) {
+	num, scale := s, int64(1)
+	for _, u := range byteUnits {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, scale = n, u.scale
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q: want a positive size such as 512MiB", s)
+	}
+	if n > (1<<63-1)/scale {
+		return 0, errors.New("size too large")
+	}
+	return n * scale, nil
+}

@@ -34,10 +34,14 @@ demo: deps-demo build
 BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend ./runtime/memplan \
 	./runtime/refprogram ./runtime/atomicfile ./ocgan/model ./ocgan/checkpoint ./ocgan/dataset ./ocgan/metrics ./ocgan/results ./firmware
 
-## test: formatting, go vet, the cgo-free build of the backend-free packages, and every test
-## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the references)
+## test: formatting, go vet, the cgo-free build of the backend-free packages, every test
+## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the
+## references), then the race detector on the concurrent code (the scoring service, the CPU
+## backend's worker team)
 test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
+	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
+	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
 
 deps:
 	@tools/deps.sh test

@@ -21,8 +21,14 @@ func TestRunLearnsAndSelects(t *testing.T) {
 	tr := newTrainer(t, newBackend(t), cfg)
 	split := syntheticSplit(t, 32, 8, 16)
 	reports, ends := 0, 0
+	perEpoch := 32 / cfg.Batch
 	res, err := tr.Run(split, func(p Progress) {
 		reports++
+		if p.Epochs != cfg.Epochs || p.EpochIterations != perEpoch || p.Iteration != (p.Epoch-1)*perEpoch+p.EpochIteration ||
+			(!p.EpochEnd && p.EpochETA > p.ETA) {
+			t.Errorf("report %d: epoch %d/%d, iteration %d (%d/%d of the epoch), ETA %v, epoch ETA %v", reports,
+				p.Epoch, p.Epochs, p.Iteration, p.EpochIteration, p.EpochIterations, p.ETA, p.EpochETA)
+		}
 		if p.EpochEnd {
 			ends++
 			t.Logf("epoch %d it %d val_mse %.5f mining %v %.1f img/s eta %v losses %v",
@@ -32,7 +38,7 @@ func TestRunLearnsAndSelects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ends != cfg.Epochs || reports != cfg.Epochs*(32/cfg.Batch+1) {
+	if ends != cfg.Epochs || reports != cfg.Epochs*(perEpoch+1) {
 		t.Errorf("%d reports, %d epoch ends", reports, ends)
 	}
 	best := 0

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/plot"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
 )
@@ -74,6 +75,49 @@ func Write(dir, name string, m plot.AnomalyMap) error {
 	}
 	if err := atomicfile.Write(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("anomaly map: %w", err)
+	}
+	return nil
+}
+
+// Reconstructor scores images and returns their reconstructions (CHW per
+// image, in order), as train.Scorer's Reconstruct does.
+type Reconstructor interface {
+	Reconstruct(ds *dataset.Dataset) (scores []float64, recon []float32, err error)
+}
+
+// Item is one image of a dataset to draw: its index, the file name of its
+// map and the title the map shows.
+type Item struct {
+	Index       int
+	File, Title string
+}
+
+// WriteAll reconstructs the items' images of ds (square, 1 or 3 channels)
+// with r and writes their maps into dir, with verdicts at threshold (NaN:
+// none).
+func WriteAll(dir string, r Reconstructor, ds *dataset.Dataset, items []Item, threshold float64) error {
+	if len(items) == 0 {
+		return nil
+	}
+	idx := make([]int, len(items))
+	for k, it := range items {
+		idx[k] = it.Index
+	}
+	sub, err := ds.Subset(idx)
+	if err != nil {
+		return fmt.Errorf("anomaly maps: %w", err)
+	}
+	scores, recon, err := r.Reconstruct(sub)
+	if err != nil {
+		return fmt.Errorf("anomaly maps: %w", err)
+	}
+	n := sub.ImageLen()
+	for k, it := range items {
+		m := plot.AnomalyMap{Channels: sub.Channels(), Size: sub.Height(), Input: sub.Image(k), Recon: recon[k*n : (k+1)*n],
+			Score: scores[k], Threshold: threshold, Title: it.Title}
+		if err := Write(dir, it.File, m); err != nil {
+			return err
+		}
 	}
 	return nil
 }

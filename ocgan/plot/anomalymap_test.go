@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"image"
 	"image/color"
 	"math"
@@ -106,7 +107,7 @@ func TestDrawAnomalyMapPanels(t *testing.T) {
 			}
 		}
 		// The heat map orders pixels as their squared errors do.
-		slices.SortFunc(order, func(a, b int) int { return compareF(errs[a], errs[b]) })
+		slices.SortFunc(order, func(a, b int) int { return cmp.Compare(errs[a], errs[b]) })
 		prev := -1.0
 		for _, i := range order {
 			lum := luma(at(l.Heat, i%c.size, i/c.size, 0, 0))
@@ -116,16 +117,6 @@ func TestDrawAnomalyMapPanels(t *testing.T) {
 			prev = lum
 		}
 	}
-}
-
-func compareF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestDrawAnomalyMapRefuses(t *testing.T) {

@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/ocgan/anomalymap"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/plot"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
@@ -35,6 +38,7 @@ func evalFlags(fs *pflag.FlagSet) {
 	fs.Bool("json", false, "print JSON")
 	fs.StringSlice("normal", nil, "evaluate --model on your own images: these normal images (files, folders searched recursively, IDX image files) against the --novel ones, instead of a dataset's split")
 	fs.Int("worst", 5, "with --normal: list this many highest-scoring normal and lowest-scoring novel images")
+	addMapsFlags(fs, "write anomaly maps (input, reconstruction, squared-error heat map, score, verdict) of the --maps-top most and least novel test images of each outcome into this folder as OUTCOME-most|least-RANK-NAME.png (with several classes or seeds, one sub-folder cCLASS-sSEED each)", true)
 	fs.String("results", "", "after each class and seed, write its results record (test AUC, how the model was trained) into this folder as DATASET-pPROTOCOL-MODE-cCLASS-sSEED.json")
 	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files): with --normal, the novel test images; with --train, they choose the F1-optimal threshold of the models it trains")
 	addProgressFlag(fs)
@@ -156,6 +160,11 @@ func runEval(e *env) error {
 	if err != nil {
 		return err
 	}
+	mapsDir, top, err := mapsFlags(e.fs)
+	if err != nil {
+		return err
+	}
+	maps := evalMaps{dir: mapsDir, top: top, perRun: len(classes)*len(seeds) > 1}
 	// Train what is missing first (each run opens its own device context).
 	if doTrain {
 		if err := trainMissing(e, d, classes, seeds, template, every); err != nil {
@@ -175,7 +184,7 @@ func runEval(e *env) error {
 			if table.runs > 1 {
 				table.start("evaluating", len(runs)+1, fmt.Sprintf("class %d seed %d", c, s))
 			}
-			r, err := evalOne(e, be, d, c, s, modelPath(template, c, s), !e.fs.Changed("seed") && nSeeds == 1)
+			r, err := evalOne(e, be, d, c, s, modelPath(template, c, s), !e.fs.Changed("seed") && nSeeds == 1, maps)
 			if err != nil {
 				return err
 			}
@@ -233,7 +242,36 @@ func runEval(e *env) error {
 	if rocPath != "" {
 		fmt.Fprintf(e.stderr, "ROC curves written to %s\n", rocPath)
 	}
+	if mapsDir != "" {
+		fmt.Fprintf(e.stderr, "anomaly maps written to %s\n", mapsDir)
+	}
 	return nil
+}
+
+// evalMaps is where the dataset evaluation draws anomaly maps (--maps,
+// none when dir is empty): the top most and least novel test images of
+// each outcome, in dir or with perRun in its sub-folder cCLASS-sSEED.
+type evalMaps struct {
+	dir    string
+	top    int
+	perRun bool
+}
+
+// write draws the maps of the run of class and seed on the test images ds.
+func (em evalMaps) write(be backend.Backend, ck *checkpoint.Checkpoint, ds *dataset.Dataset, class int, seed uint64,
+	scores []float64, novel []bool, threshold float64) error {
+	if em.dir == "" {
+		return nil
+	}
+	dir := em.dir
+	if em.perRun {
+		dir = filepath.Join(dir, fmt.Sprintf("c%d-s%d", class, seed))
+		if err := anomalymap.ProbeDir(dir); err != nil {
+			return err
+		}
+	}
+	items := pickedItems(scores, novel, threshold, em.top, func(i int) string { return fmt.Sprintf("test image %d", i) })
+	return writeMaps(be, ck, dir, ds, items, threshold)
 }
 
 // pm formats mean ± std (just the mean for one seed).
@@ -305,7 +343,8 @@ func needsTraining(path string) (need, resume bool, err error) {
 
 // evalOne scores the test split of (class, seed) with the model at path.
 // With seedFromModel, the split's seed is the one the model was trained with.
-func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, path string, seedFromModel bool) (evalRun, error) {
+// It draws the run's anomaly maps as maps says.
+func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, path string, seedFromModel bool, maps evalMaps) (evalRun, error) {
 	m, err := openModel(path, func() (ed25519.PublicKey, error) { return publicKey(e.fs) })
 	if err != nil {
 		return evalRun{}, err
@@ -338,6 +377,9 @@ func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, pa
 	}
 	roc, err := metrics.ROC(scores, novel)
 	if err != nil {
+		return evalRun{}, err
+	}
+	if err := maps.write(be, ck, split.Test, class, seed, scores, novel, m.threshold); err != nil {
 		return evalRun{}, err
 	}
 	return evalRun{Class: class, Seed: seed, Model: path, AUC: auc, F1: c.F1(), Precision: c.Precision(), Recall: c.Recall(),

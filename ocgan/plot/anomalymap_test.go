@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"image"
 	"image/color"
+	"image/png"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 )
@@ -148,5 +150,27 @@ func TestVerdictAndFitText(t *testing.T) {
 	}
 	if got := fitText("short.png", 12); got != "short.png" {
 		t.Errorf("fitText = %q", got)
+	}
+}
+
+// TestExampleMapLayout checks that the example map shown in README.md (a
+// model of MNIST digit 1 on a test 0) has the layout DrawAnomalyMap gives a
+// 28x28 gray image.
+func TestExampleMapLayout(t *testing.T) {
+	f, err := os.Open("testdata/anomalymap-mnist1.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := DrawAnomalyMap(randomMap(1, 28, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != want.Bounds() {
+		t.Errorf("example map %v, a 28x28 map is %v", img.Bounds(), want.Bounds())
 	}
 }

@@ -17,7 +17,7 @@ const defaultProgressEvery = 30 * time.Second
 
 // addProgressFlag adds --progress-every.
 func addProgressFlag(fs *pflag.FlagSet) {
-	fs.Duration("progress-every", defaultProgressEvery, "off a terminal (and with --json), report progress every this often: iteration, images/s, epoch and run ETA, losses; 0 = never (on a terminal a live line is shown instead)")
+	fs.Duration("progress-every", defaultProgressEvery, "off a terminal, report training progress every this often: iteration, images/s, epoch and run ETA, losses (train --json: as \"progress\" JSON events); 0 = never (on a terminal a live line is shown instead)")
 }
 
 // progressEvery reads --progress-every.

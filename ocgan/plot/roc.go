@@ -1,5 +1,6 @@
 // Package plot draws evaluation figures as PNG images: ROC curves with their
-// AUC in a legend. It uses only the standard image packages and the fixed
+// AUC in a legend, and anomaly maps (an image, its reconstruction and where
+// they differ, with the score and the verdict). It uses only the standard image packages and the fixed
 // 7x13 bitmap font of golang.org/x/image, so figures render the same on every
 // machine.
 package plot

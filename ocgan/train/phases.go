@@ -205,16 +205,22 @@ func buildGenerator(m *model.Model, ps *graph.ParamSet, b int, cfg Config) (*gen
 // scorePhase is the Eval-mode scoring program: per-image MSE of
 // De(En(input)) against target (the same clean image for novelty scores; a
 // noisy input and the clean target for the validation MSE).
+// With withRecon the reconstructions De(En(input)) are outputs too (recon).
 type scorePhase struct {
 	*phase
-	in, target, scores *graph.Tensor
+	in, target, scores, recon *graph.Tensor
 }
 
-func buildScore(m *model.Model, ps *graph.ParamSet, b int) (*scorePhase, error) {
+func buildScore(m *model.Model, ps *graph.ParamSet, b int, withRecon bool) (*scorePhase, error) {
 	p := &scorePhase{phase: newPhase("score", ps, graph.Eval)}
 	p.in = p.input("input", m.ImageShape(b)...)
 	p.target = p.input("target", m.ImageShape(b)...)
-	p.scores = p.g.MSELossPerSample(m.Decoder(p.g, m.Encoder(p.g, p.in)), p.target)
+	rec := m.Decoder(p.g, m.Encoder(p.g, p.in))
+	p.scores = p.g.MSELossPerSample(rec, p.target)
 	p.outputs = []*graph.Tensor{p.scores}
+	if withRecon {
+		p.recon = rec
+		p.outputs = append(p.outputs, rec)
+	}
 	return p, p.g.Err()
 }

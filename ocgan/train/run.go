@@ -14,8 +14,12 @@ import (
 // Progress is what Run reports after every iteration and at the end of
 // every epoch (EpochEnd, with ValMSE).
 type Progress struct {
-	// Epoch is 1-based; Iteration counts every iteration run so far.
-	Epoch, Iteration int
+	// Epoch is 1-based, of Epochs planned; Iteration counts every
+	// iteration run so far.
+	Epoch, Epochs, Iteration int
+	// EpochIteration is the iteration's place in its epoch (1-based) of
+	// EpochIterations.
+	EpochIteration, EpochIterations int
 	// EpochEnd marks the report after an epoch's validation.
 	EpochEnd bool
 	// ImagesPerSec is the training throughput since Run started.
@@ -28,8 +32,9 @@ type Progress struct {
 	// Mining says whether informative-negative mining ran (in the
 	// iteration, or at EpochEnd in any iteration of the epoch).
 	Mining bool
-	// ETA estimates the time left, from the iterations and the budget.
-	ETA time.Duration
+	// ETA estimates the time left, from the iterations and the budget;
+	// EpochETA the time left of the epoch (both exclude validation).
+	ETA, EpochETA time.Duration
 }
 
 // EpochResult is one epoch's record in Result.History.
@@ -135,8 +140,9 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 		}
 		if st.progress != nil {
 			el := time.Since(st.start)
-			p := Progress{Epoch: st.epoch, Iteration: t.iter, Losses: losses, ValMSE: math.NaN(), Mining: mine}
-			p.ImagesPerSec, p.ETA = t.rates(st, el)
+			p := Progress{Epoch: st.epoch, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: i + 1, EpochIterations: iters,
+				Losses: losses, ValMSE: math.NaN(), Mining: mine}
+			p.ImagesPerSec, p.ETA, p.EpochETA = t.rates(st, el, iters-i-1)
 			st.progress(p)
 		}
 		if t.cfg.Budget > 0 && st.elapsed() >= t.cfg.Budget {
@@ -150,19 +156,22 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 	return sums, nil
 }
 
-// rates returns the throughput since st.start (el ago) and the time left.
-func (t *Trainer) rates(st *epochState, el time.Duration) (float64, time.Duration) {
+// rates returns the throughput since st.start (el ago), the time left of
+// the run and that of the epoch's epochLeft iterations.
+func (t *Trainer) rates(st *epochState, el time.Duration, epochLeft int) (ips float64, eta, epochETA time.Duration) {
 	runIters := st.doneIters - st.first
 	if runIters <= 0 || el <= 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
-	ips := float64(runIters*t.cfg.Batch) / el.Seconds()
+	ips = float64(runIters*t.cfg.Batch) / el.Seconds()
 	per := el / time.Duration(runIters)
-	eta := per * time.Duration(max(0, st.totalIters-st.doneIters))
+	eta = per * time.Duration(max(0, st.totalIters-st.doneIters))
+	epochETA = per * time.Duration(max(0, epochLeft))
 	if t.cfg.Budget > 0 {
-		eta = min(eta, max(0, t.cfg.Budget-st.prior-el))
+		left := max(0, t.cfg.Budget-st.prior-el)
+		eta, epochETA = min(eta, left), min(epochETA, left)
 	}
-	return ips, eta
+	return ips, eta, epochETA
 }
 
 // Run trains on split.Train for Config.Epochs epochs (or until the budget
@@ -223,7 +232,7 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 			return nil, err
 		}
 		mining := st.mined
-		scores, err := t.scorer.scores(split.Val, noise, nil)
+		scores, err := t.scorer.scores(split.Val, noise, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("train: validation after epoch %d: %w", e, err)
 		}
@@ -242,8 +251,9 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 		}
 		rs.elapsed, rs.stopped = st.elapsed(), st.stopped
 		if progress != nil {
-			p := Progress{Epoch: e, Iteration: t.iter, EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining}
-			p.ImagesPerSec, p.ETA = t.rates(st, time.Since(st.start))
+			p := Progress{Epoch: e, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: t.iter - (e-1)*perEpoch, EpochIterations: perEpoch,
+				EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining}
+			p.ImagesPerSec, p.ETA, _ = t.rates(st, time.Since(st.start), 0)
 			progress(p)
 		}
 		if hook != nil {

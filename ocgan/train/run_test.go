@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
 // TestRunLearnsAndSelects trains the full model for a few epochs on the
@@ -21,8 +23,14 @@ func TestRunLearnsAndSelects(t *testing.T) {
 	tr := newTrainer(t, newBackend(t), cfg)
 	split := syntheticSplit(t, 32, 8, 16)
 	reports, ends := 0, 0
+	perEpoch := 32 / cfg.Batch
 	res, err := tr.Run(split, func(p Progress) {
 		reports++
+		if p.Epochs != cfg.Epochs || p.EpochIterations != perEpoch || p.Iteration != (p.Epoch-1)*perEpoch+p.EpochIteration ||
+			(!p.EpochEnd && p.EpochETA > p.ETA) {
+			t.Errorf("report %d: epoch %d/%d, iteration %d (%d/%d of the epoch), ETA %v, epoch ETA %v", reports,
+				p.Epoch, p.Epochs, p.Iteration, p.EpochIteration, p.EpochIterations, p.ETA, p.EpochETA)
+		}
 		if p.EpochEnd {
 			ends++
 			t.Logf("epoch %d it %d val_mse %.5f mining %v %.1f img/s eta %v losses %v",
@@ -32,7 +40,7 @@ func TestRunLearnsAndSelects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ends != cfg.Epochs || reports != cfg.Epochs*(32/cfg.Batch+1) {
+	if ends != cfg.Epochs || reports != cfg.Epochs*(perEpoch+1) {
 		t.Errorf("%d reports, %d epoch ends", reports, ends)
 	}
 	best := 0
@@ -52,7 +60,7 @@ func TestRunLearnsAndSelects(t *testing.T) {
 		t.Errorf("mining schedule: first epoch %v, last %v", res.History[0].Mining, res.History[len(res.History)-1].Mining)
 	}
 	// The device holds the selected epoch's parameters.
-	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil)
+	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +108,7 @@ func TestModelSelectionKeepsBestEpoch(t *testing.T) {
 	if res.BestEpoch == len(res.History) {
 		t.Logf("the minimum is the last epoch on this device: selection is checked only against the curve")
 	}
-	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil)
+	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,5 +183,52 @@ func testStandaloneScorer(t *testing.T, lib backend.Backend) {
 		if wantBatches := (len(want) + batch - 1) / batch; tm.Batches != wantBatches || tm.Upload <= 0 || tm.Forward <= 0 || tm.Download <= 0 {
 			t.Errorf("batch %d: timing %+v, want %d batches and positive times", batch, tm, wantBatches)
 		}
+		checkReconstructor(t, lib, cfg, batch, ps, data, want)
 	}
+}
+
+// checkReconstructor checks that a reconstructor's scores are the scorer's
+// (want) bit for bit and that each is the mean squared difference of the
+// image and the reconstruction it returns.
+func checkReconstructor(t *testing.T, lib backend.Backend, cfg Config, batch int, ps *graph.ParamSet, data *dataset.Dataset, want []float64) {
+	t.Helper()
+	r, err := NewReconstructor(lib, cfg.Geometry, batch, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Free()
+	scores, recon, err := r.Reconstruct(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := data.ImageLen()
+	if len(scores) != len(want) || len(recon) != len(want)*n {
+		t.Fatalf("batch %d: %d scores and %d reconstruction values, want %d and %d", batch, len(scores), len(recon), len(want), len(want)*n)
+	}
+	for i := range scores {
+		if math.Float64bits(scores[i]) != math.Float64bits(want[i]) {
+			t.Errorf("batch %d image %d: reconstructor's score %v, scorer's %v", batch, i, scores[i], want[i])
+		}
+		mse := 0.0
+		for k, x := range data.Image(i) {
+			d := float64(x) - float64(recon[i*n+k])
+			mse += d * d
+		}
+		if mse /= float64(n); math.Abs(mse-want[i]) > 1e-5*want[i] {
+			t.Errorf("batch %d image %d: mean squared difference of the reconstruction %v, score %v", batch, i, mse, want[i])
+		}
+	}
+	if _, _, err := newScorerOrFail(t, lib, cfg, ps).Reconstruct(data); err == nil {
+		t.Error("a plain scorer's Reconstruct did not fail")
+	}
+}
+
+// newScorerOrFail is NewScorer at batch 2, freed at the end of the test.
+func newScorerOrFail(t *testing.T, lib backend.Backend, cfg Config, ps *graph.ParamSet) *Scorer {
+	s, err := NewScorer(lib, cfg.Geometry, 2, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Free)
+	return s
 }

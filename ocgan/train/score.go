@@ -26,6 +26,17 @@ type Scorer struct {
 // submit, on the values of ps (e.g. a checkpoint's; the En and De names of
 // ocgan/model), on be's device. Free releases it.
 func NewScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
+	return newScorer(be, geo, batch, ps, false)
+}
+
+// NewReconstructor is NewScorer for a scorer that also returns the
+// reconstructions (Reconstruct): the same program with the decoder's output
+// read back too.
+func NewReconstructor(be backend.Backend, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
+	return newScorer(be, geo, batch, ps, true)
+}
+
+func newScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.ParamSet, withRecon bool) (*Scorer, error) {
 	if be == nil || ps == nil {
 		return nil, errors.New("train: NewScorer: nil backend or ParamSet")
 	}
@@ -36,7 +47,7 @@ func NewScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.Para
 	if err != nil {
 		return nil, fmt.Errorf("train: NewScorer: %w", err)
 	}
-	p, err := buildScore(m, ps, batch)
+	p, err := buildScore(m, ps, batch, withRecon)
 	if err != nil {
 		return nil, fmt.Errorf("train: building the score phase: %w", err)
 	}
@@ -59,7 +70,23 @@ func (s *Scorer) Free() {
 // images are scored in batches; the last batch is padded by repeating its
 // last image and the padded scores are dropped.
 func (s *Scorer) Scores(ds *dataset.Dataset) ([]float64, error) {
-	return s.scores(ds, nil, nil)
+	return s.scores(ds, nil, nil, nil)
+}
+
+// Reconstruct returns the novelty score and the reconstruction De(En(x))
+// of every image of ds, in order: recon holds ds.ImageLen() values per
+// image (CHW, the decoder's tanh range [-1, 1]), and each score is the mean
+// squared difference of the image and its reconstruction. Only a scorer
+// made by NewReconstructor has them.
+func (s *Scorer) Reconstruct(ds *dataset.Dataset) (scores []float64, recon []float32, err error) {
+	if s.p.recon == nil {
+		return nil, nil, errors.New("train: Reconstruct: the scorer was not made with reconstructions (NewReconstructor)")
+	}
+	if ds != nil {
+		recon = make([]float32, 0, ds.Len()*ds.ImageLen())
+	}
+	scores, err = s.scores(ds, nil, nil, &recon)
+	return scores, recon, err
 }
 
 // ScoreTiming is where the wall-clock time of scoring went, summed over
@@ -74,7 +101,7 @@ type ScoreTiming struct {
 // ScoresTimed is Scores, also reporting where the time went.
 func (s *Scorer) ScoresTimed(ds *dataset.Dataset) ([]float64, ScoreTiming, error) {
 	var t ScoreTiming
-	out, err := s.scores(ds, nil, &t)
+	out, err := s.scores(ds, nil, &t, nil)
 	return out, t, err
 }
 
@@ -83,8 +110,8 @@ func (s *Scorer) Batch() int { return s.batch }
 
 // scores scores ds with noise (nil: none) added to the input only; the
 // target is always the clean image. timing, if not nil, accumulates the
-// time of each part.
-func (s *Scorer) scores(ds *dataset.Dataset, noise []float32, timing *ScoreTiming) ([]float64, error) {
+// time of each part; recon, if not nil, receives the reconstructions.
+func (s *Scorer) scores(ds *dataset.Dataset, noise []float32, timing *ScoreTiming, recon *[]float32) ([]float64, error) {
 	if ds == nil || ds.Len() == 0 {
 		return nil, errors.New("train: scoring: no images")
 	}
@@ -130,6 +157,9 @@ func (s *Scorer) scores(ds *dataset.Dataset, noise []float32, timing *ScoreTimin
 				break
 			}
 			out = append(out, float64(v))
+			if recon != nil {
+				*recon = append(*recon, res[s.p.recon][j*s.imgLen:(j+1)*s.imgLen]...)
+			}
 		}
 	}
 	return out, nil

@@ -98,7 +98,7 @@ func NewTrainer(be backend.Backend, cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	phases = append(phases, t.gen.phase)
-	sp, err := buildScore(m, t.ps, cfg.ScoreBatch)
+	sp, err := buildScore(m, t.ps, cfg.ScoreBatch, false)
 	if err != nil {
 		return nil, fmt.Errorf("train: building the score phase: %w", err)
 	}

@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/ocgan/anomalymap"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/plot"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
@@ -35,8 +38,10 @@ func evalFlags(fs *pflag.FlagSet) {
 	fs.Bool("json", false, "print JSON")
 	fs.StringSlice("normal", nil, "evaluate --model on your own images: these normal images (files, folders searched recursively, IDX image files) against the --novel ones, instead of a dataset's split")
 	fs.Int("worst", 5, "with --normal: list this many highest-scoring normal and lowest-scoring novel images")
+	addMapsFlags(fs, "write anomaly maps (input, reconstruction, squared-error heat map, score, verdict) of the --maps-top most and least novel test images of each outcome into this folder as OUTCOME-most|least-RANK-NAME.png (with several classes or seeds, one sub-folder cCLASS-sSEED each)", true)
 	fs.String("results", "", "after each class and seed, write its results record (test AUC, how the model was trained) into this folder as DATASET-pPROTOCOL-MODE-cCLASS-sSEED.json")
 	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files): with --normal, the novel test images; with --train, they choose the F1-optimal threshold of the models it trains")
+	addProgressFlag(fs)
 }
 
 // evalRun is one (class, seed) evaluation.
@@ -151,14 +156,19 @@ func runEval(e *env) error {
 	}
 	start := time.Now()
 
+	every, err := progressEvery(e.fs)
+	if err != nil {
+		return err
+	}
+	mapsDir, top, err := mapsFlags(e.fs)
+	if err != nil {
+		return err
+	}
+	maps := evalMaps{dir: mapsDir, top: top, perRun: len(classes)*len(seeds) > 1}
 	// Train what is missing first (each run opens its own device context).
 	if doTrain {
-		for _, c := range classes {
-			for _, s := range seeds {
-				if err := trainMissing(e, d, c, s, modelPath(template, c, s)); err != nil {
-					return err
-				}
-			}
+		if err := trainMissing(e, d, classes, seeds, template, every); err != nil {
+			return err
 		}
 	}
 
@@ -168,9 +178,13 @@ func runEval(e *env) error {
 	}
 	defer be.Close()
 	var runs []evalRun
+	table := newTableReporter(e.stderr, len(classes)*len(seeds))
 	for _, c := range classes {
 		for _, s := range seeds {
-			r, err := evalOne(e, be, d, c, s, modelPath(template, c, s), !e.fs.Changed("seed") && nSeeds == 1)
+			if table.runs > 1 {
+				table.start("evaluating", len(runs)+1, fmt.Sprintf("class %d seed %d", c, s))
+			}
+			r, err := evalOne(e, be, d, c, s, modelPath(template, c, s), !e.fs.Changed("seed") && nSeeds == 1, maps)
 			if err != nil {
 				return err
 			}
@@ -228,7 +242,36 @@ func runEval(e *env) error {
 	if rocPath != "" {
 		fmt.Fprintf(e.stderr, "ROC curves written to %s\n", rocPath)
 	}
+	if mapsDir != "" {
+		fmt.Fprintf(e.stderr, "anomaly maps written to %s\n", mapsDir)
+	}
 	return nil
+}
+
+// evalMaps is where the dataset evaluation draws anomaly maps (--maps,
+// none when dir is empty): the top most and least novel test images of
+// each outcome, in dir or with perRun in its sub-folder cCLASS-sSEED.
+type evalMaps struct {
+	dir    string
+	top    int
+	perRun bool
+}
+
+// write draws the maps of the run of class and seed on the test images ds.
+func (em evalMaps) write(be backend.Backend, ck *checkpoint.Checkpoint, ds *dataset.Dataset, class int, seed uint64,
+	scores []float64, novel []bool, threshold float64) error {
+	if em.dir == "" {
+		return nil
+	}
+	dir := em.dir
+	if em.perRun {
+		dir = filepath.Join(dir, fmt.Sprintf("c%d-s%d", class, seed))
+		if err := anomalymap.ProbeDir(dir); err != nil {
+			return err
+		}
+	}
+	items := pickedItems(scores, novel, threshold, em.top, func(i int) string { return fmt.Sprintf("test image %d", i) })
+	return writeMaps(be, ck, dir, ds, items, threshold)
 }
 
 // pm formats mean ± std (just the mean for one seed).
@@ -239,36 +282,69 @@ func pm(mean, std float64, n int) string {
 	return fmt.Sprintf("%.4f ± %.4f", mean, std)
 }
 
-// trainMissing trains the model of (class, seed) at path unless it exists,
-// and resumes it when its training was interrupted.
-func trainMissing(e *env, d dataFlags, class int, seed uint64, path string) error {
-	// An existing file is evaluated as it is (evalOne reports a damaged one).
-	resume := false
-	if _, err := os.Stat(path); err == nil {
-		if resume = interruptedTraining(path); !resume {
-			return nil
+// trainMissing trains the models of the table that do not exist yet and
+// finishes those whose training was interrupted, reporting the table's
+// progress (run k of n, its time left) on stderr and each run's every
+// period off a terminal.
+func trainMissing(e *env, d dataFlags, classes []int, seeds []uint64, template string, every time.Duration) error {
+	type todo struct {
+		class  int
+		seed   uint64
+		path   string
+		resume bool
+	}
+	var runs []todo
+	for _, c := range classes {
+		for _, s := range seeds {
+			path := modelPath(template, c, s)
+			need, resume, err := needsTraining(path)
+			if err != nil {
+				return err
+			}
+			if need {
+				runs = append(runs, todo{c, s, path, resume})
+			}
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
 	}
-	d.class, d.seed = class, seed
-	j, err := trainJobFrom(e.fs, d)
-	if err != nil {
-		return err
+	table := newTableReporter(e.stderr, len(runs))
+	for k, r := range runs {
+		what := fmt.Sprintf("class %d seed %d", r.class, r.seed)
+		table.start("training", k+1, what)
+		d.class, d.seed = r.class, r.seed
+		j, err := trainJobFrom(e.fs, d)
+		if err != nil {
+			return err
+		}
+		j.out, j.log, j.resume = r.path, e.stderr, r.resume
+		rep := newTrainReporter(&env{stdout: e.stdout, stderr: e.stderr}, false, every, what)
+		j.progress = rep.report
+		sum, err := j.run(e.cfg)
+		rep.clearBar()
+		if err != nil {
+			return fmt.Errorf("training class %d seed %d: %w", r.class, r.seed, err)
+		}
+		fmt.Fprintf(e.stderr, "trained %s: class %d seed %d, %d iterations, AUC %.4f\n", r.path, r.class, r.seed, sum.Result.Iterations, sum.AUC)
 	}
-	j.out, j.log, j.resume = path, e.stderr, resume
-	j.progress = progressPrinter(&env{stdout: e.stdout, stderr: e.stderr}, false)
-	sum, err := j.run(e.cfg)
-	if err != nil {
-		return fmt.Errorf("training class %d seed %d: %w", class, seed, err)
-	}
-	fmt.Fprintf(e.stderr, "trained %s: class %d seed %d, %d iterations, AUC %.4f\n", path, class, seed, sum.Result.Iterations, sum.AUC)
 	return nil
+}
+
+// needsTraining reports whether the model at path is to be trained: it does
+// not exist, or its training was interrupted (then resume).
+func needsTraining(path string) (need, resume bool, err error) {
+	// An existing file is evaluated as it is (evalOne reports a damaged one).
+	if _, err := os.Stat(path); err == nil {
+		resume = interruptedTraining(path)
+		return resume, resume, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return false, false, err
+	}
+	return true, false, nil
 }
 
 // evalOne scores the test split of (class, seed) with the model at path.
 // With seedFromModel, the split's seed is the one the model was trained with.
-func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, path string, seedFromModel bool) (evalRun, error) {
+// It draws the run's anomaly maps as maps says.
+func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, path string, seedFromModel bool, maps evalMaps) (evalRun, error) {
 	m, err := openModel(path, func() (ed25519.PublicKey, error) { return publicKey(e.fs) })
 	if err != nil {
 		return evalRun{}, err
@@ -301,6 +377,9 @@ func evalOne(e *env, be backend.Backend, d dataFlags, class int, seed uint64, pa
 	}
 	roc, err := metrics.ROC(scores, novel)
 	if err != nil {
+		return evalRun{}, err
+	}
+	if err := maps.write(be, ck, split.Test, class, seed, scores, novel, m.threshold); err != nil {
 		return evalRun{}, err
 	}
 	return evalRun{Class: class, Seed: seed, Model: path, AUC: auc, F1: c.F1(), Precision: c.Precision(), Recall: c.Recall(),

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/plot"
 	"github.com/ocgan-vk/ocgan/runtime/device"
@@ -22,6 +24,7 @@ type ownEval struct {
 	normalScores        []float64
 	novelScores         []float64
 	falseAlarms, misses []example
+	maps                int // anomaly maps written
 }
 
 // runEvalOwn scores a model on normal and novel images of one's own and
@@ -42,12 +45,19 @@ func runEvalOwn(e *env) error {
 	if worst < 0 {
 		return usageError{fmt.Errorf("--worst must be at least 0, got %d", worst)}
 	}
-	r, err := scoreOwn(e, normalPaths, novelPaths, worst)
+	mapsDir, top, err := mapsFlags(e.fs)
+	if err != nil {
+		return err
+	}
+	r, err := scoreOwn(e, normalPaths, novelPaths, worst, mapsDir, top)
 	if err != nil {
 		return err
 	}
 	if err := r.writeFiles(e); err != nil {
 		return err
+	}
+	if mapsDir != "" {
+		fmt.Fprintf(e.stderr, "%d anomaly maps written to %s\n", r.maps, mapsDir)
 	}
 	if asJSON, _ := e.fs.GetBool("json"); asJSON {
 		return writeJSON(e.stdout, r.JSON(e))
@@ -55,8 +65,10 @@ func runEvalOwn(e *env) error {
 	return r.print(e.stdout)
 }
 
-// scoreOwn loads the model and the images and scores them.
-func scoreOwn(e *env, normalPaths, novelPaths []string, worst int) (*ownEval, error) {
+// scoreOwn loads the model and the images and scores them, and draws the
+// anomaly maps of the top most and least novel images of each outcome
+// into mapsDir (if not empty).
+func scoreOwn(e *env, normalPaths, novelPaths []string, worst int, mapsDir string, top int) (*ownEval, error) {
 	m, err := openModelFlags(e.fs)
 	if err != nil {
 		return nil, err
@@ -95,6 +107,19 @@ func scoreOwn(e *env, normalPaths, novelPaths []string, worst int) (*ownEval, er
 	}
 	if r.det, err = detect(r.normalScores, r.novelScores, m.threshold); err != nil {
 		return nil, err
+	}
+	if mapsDir != "" {
+		all, err := dataset.Concat(normal, novel)
+		if err != nil {
+			return nil, err
+		}
+		scores, isNovel := labelled(r.normalScores, r.novelScores)
+		files := append(slices.Clone(r.normalNames), r.novelNames...)
+		items := pickedItems(scores, isNovel, m.threshold, top, func(i int) string { return files[i] })
+		if err := writeMaps(be, m.ck, mapsDir, all, items, m.threshold); err != nil {
+			return nil, err
+		}
+		r.maps = len(items)
 	}
 	r.falseAlarms = extremes(r.normalNames, r.normalScores, worst, true)
 	r.misses = extremes(r.novelNames, r.novelScores, worst, false)

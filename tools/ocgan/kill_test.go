@@ -33,7 +33,7 @@ func TestTrainSurvivesKill(t *testing.T) {
 	cache := t.TempDir()
 	child := func(resume bool) *exec.Cmd {
 		args := []string{"train", "--dataset", "folder", "--data", root, "--class", "0", "--protocol", "1",
-			"--epochs", "5", "--batch", "4", "--out", out}
+			"--epochs", "5", "--batch", "4", "--out", out, "--progress-every", "0"}
 		if resume {
 			args = append(args, "--resume")
 		}

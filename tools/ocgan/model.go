@@ -11,6 +11,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/spf13/pflag"
 )
 
@@ -20,6 +21,17 @@ const maxScoreBatch = 256
 // newScorer builds a scorer from a checkpoint's encoder and decoder that
 // scores up to batch images per submit (at most maxScoreBatch).
 func newScorer(be backend.Backend, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
+	return newScorerOf(be, ck, batch, train.NewScorer)
+}
+
+// newReconstructor is newScorer for a scorer that also returns the
+// reconstructions (train.NewReconstructor).
+func newReconstructor(be backend.Backend, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
+	return newScorerOf(be, ck, batch, train.NewReconstructor)
+}
+
+func newScorerOf(be backend.Backend, ck *checkpoint.Checkpoint, batch int,
+	build func(backend.Backend, model.Geometry, int, *graph.ParamSet) (*train.Scorer, error)) (*train.Scorer, error) {
 	batch = min(max(batch, 1), maxScoreBatch)
 	m, err := model.New(ck.Geometry)
 	if err != nil {
@@ -34,7 +46,7 @@ func newScorer(be backend.Backend, ck *checkpoint.Checkpoint, batch int) (*train
 	if err := ck.Restore(ps, nil); err != nil {
 		return nil, err
 	}
-	return train.NewScorer(be, ck.Geometry, batch, ps)
+	return build(be, ck.Geometry, batch, ps)
 }
 
 // loadModel reads a checkpoint, with the file named in any error.

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/ocgan/anomalymap"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
@@ -15,6 +16,7 @@ func scoreFlags(fs *pflag.FlagSet) {
 	fs.Float64("threshold", -1, "novelty threshold (default: the one stored with the model)")
 	fs.Bool("json", false, "print JSON lines")
 	fs.Bool("timing", false, "report the time per stage: decode, preprocess, upload, forward, download")
+	addMapsFlags(fs, "write an anomaly map per image into this folder: input, reconstruction, squared-error heat map, score and verdict (PNG, named INDEX-FILE.png)", false)
 }
 
 // runScore prints each image's novelty score (reconstruction MSE) and verdict.
@@ -25,6 +27,10 @@ func runScore(e *env) error {
 	paths := e.fs.Args()
 	if len(paths) == 0 {
 		return usageError{fmt.Errorf("give the images to score: PNG or JPEG files, folders of them, or IDX image files")}
+	}
+	mapsDir, _, err := mapsFlags(e.fs)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	m, err := openModelFlags(e.fs)
@@ -57,6 +63,16 @@ func runScore(e *env) error {
 	scores, st, err := s.ScoresTimed(imgs)
 	if err != nil {
 		return err
+	}
+	if mapsDir != "" {
+		items := make([]anomalymap.Item, len(names))
+		for i, f := range names {
+			items[i] = anomalymap.Item{Index: i, File: anomalymap.FileName(i, len(names), f), Title: f}
+		}
+		if err := writeMaps(be, m.ck, mapsDir, imgs, items, threshold); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "%d anomaly maps written to %s\n", len(items), mapsDir)
 	}
 	verdict := func(x float64) string {
 		if math.IsNaN(threshold) {

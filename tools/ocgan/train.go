@@ -6,8 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/model"
@@ -25,7 +23,8 @@ func trainFlags(fs *pflag.FlagSet) {
 	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files), never trained on: with --dataset images the test anomalies of the end evaluation; they choose the F1-optimal threshold with --threshold f1 (the default for the other datasets)")
 	fs.String("out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
 	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode, batch, image size, channels and latent size) up to --epochs")
-	fs.Bool("json", false, "log progress as JSON lines on stdout")
+	fs.Bool("json", false, "log progress as JSON lines on stdout (events iteration, epoch, progress and done)")
+	addProgressFlag(fs)
 }
 
 // addTrainingFlags adds the flags of Algorithm 1's settings and of the
@@ -35,7 +34,7 @@ func addTrainingFlags(fs *pflag.FlagSet, novelHelp string) {
 	d := train.DefaultConfig(model.MNIST28())
 	addImageFlags(fs)
 	fs.Int("epochs", d.Epochs, "training epochs")
-	fs.Duration("budget", 0, "wall-clock budget (e.g. 10m): stop at the end of the iteration that crosses it; 0 = none")
+	fs.Duration("budget", 0, "wall-clock budget of training (e.g. 10m), counted from the first iteration: loading the data, compiling and the end evaluation come on top; stop at the end of the iteration that crosses it; 0 = none")
 	fs.Int("batch", d.Batch, "batch size")
 	fs.String("mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
 	fs.Int("latent", 0, "latent size L (default: 16 for 1 channel, 512 for 3)")
@@ -95,7 +94,11 @@ func runTrain(e *env) error {
 	j.out, _ = e.fs.GetString("out")
 	j.resume, _ = e.fs.GetBool("resume")
 	asJSON, _ := e.fs.GetBool("json")
-	j.progress = progressPrinter(e, asJSON)
+	every, err := progressEvery(e.fs)
+	if err != nil {
+		return err
+	}
+	j.progress = newTrainReporter(e, asJSON, every, "").report
 	j.log = e.stderr
 	sum, err := j.run(e.cfg)
 	if err != nil {
@@ -117,52 +120,6 @@ func runTrain(e *env) error {
 	}
 	fmt.Fprintf(e.stdout, "saved %s\n", j.out)
 	return nil
-}
-
-// progressPrinter reports training progress: JSON lines on stdout with --json,
-// a status line on stderr when it is a terminal, epoch lines otherwise.
-func progressPrinter(e *env, asJSON bool) func(train.Progress) {
-	tty := false
-	if f, ok := e.stderr.(*os.File); ok {
-		tty = isTerminal(f)
-	}
-	return func(p train.Progress) {
-		switch {
-		case asJSON:
-			losses := map[string]any{}
-			for k, v := range p.Losses {
-				losses[k] = finite(v)
-			}
-			rec := map[string]any{"event": "iteration", "epoch": p.Epoch, "iteration": p.Iteration,
-				"images_per_sec": p.ImagesPerSec, "losses": losses, "mining": p.Mining, "eta_seconds": p.ETA.Seconds()}
-			if p.EpochEnd {
-				rec["event"] = "epoch"
-				rec["val_mse"] = finite(p.ValMSE)
-			}
-			writeJSON(e.stdout, rec)
-		case p.EpochEnd:
-			if tty {
-				fmt.Fprint(e.stderr, "\r\033[K")
-			}
-			fmt.Fprintf(e.stderr, "epoch %d: validation MSE %.5f, %s, %.1f images/s\n", p.Epoch, p.ValMSE, formatLosses(p.Losses), p.ImagesPerSec)
-		case tty:
-			fmt.Fprintf(e.stderr, "\r\033[Kepoch %d iteration %d: %s, %.1f images/s, ETA %s", p.Epoch, p.Iteration,
-				formatLosses(p.Losses), p.ImagesPerSec, p.ETA.Round(time.Second))
-		}
-	}
-}
-
-func formatLosses(l map[string]float64) string {
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %.4f", k, l[k])
-	}
-	return strings.Join(parts, " ")
 }
 
 // writeJSON writes v as one JSON line.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/progress"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
 	"github.com/ocgan-vk/ocgan/runtime/device"
@@ -192,6 +193,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 			j.cfg.Mode, d.describe(), d.seed, jd.describe(), deviceLabel(be))
 		fmt.Fprintf(j.log, "model input: every image to %v (--image-size, --channels, --resize)\n", j.pre)
 	}
+	var prior time.Duration // training time of the interrupted run resumed
 	if saved != nil {
 		st, err := resumeState(saved)
 		if err != nil {
@@ -206,6 +208,10 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		if j.log != nil {
 			fmt.Fprintf(j.log, "resuming from %s after epoch %d (iteration %d)\n", j.out, st.Epoch, st.Iteration)
 		}
+		prior = st.Elapsed
+	}
+	if j.log != nil && j.cfg.Budget > 0 {
+		fmt.Fprintln(j.log, budgetNote(j.cfg.Budget, prior, time.Since(start), time.Now()))
 	}
 	meta := func() map[string]string {
 		m := programMeta()
@@ -260,4 +266,17 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// budgetNote says when training stops under budget (of which prior was
+// spent by an interrupted run), starting at now after a start-up of
+// startup, and what the budget does not count.
+func budgetNote(budget, prior, startup time.Duration, now time.Time) string {
+	left := max(0, budget-prior)
+	spent := ""
+	if prior > 0 {
+		spent = fmt.Sprintf(", %s left after the resumed run's %s", progress.Duration(left), progress.Duration(prior))
+	}
+	return fmt.Sprintf("budget %s of training%s: training ends about %s, then the end evaluation; the budget counts from the first iteration, not the start-up (loading the data and compiling: %s so far)",
+		progress.Duration(budget), spent, progress.End(now, left), progress.Duration(startup))
 }

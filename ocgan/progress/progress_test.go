@@ -1,0 +1,127 @@
+package progress
+
+import (
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2025, 3, 4, 14, 0, 0, 0, time.UTC)
+
+func TestMeter(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		total    float64
+		done     float64
+		after    time.Duration
+		rate     float64
+		left     time.Duration
+		leftKnow bool
+	}{
+		{"nothing done", 10, 0, time.Minute, 0, 0, false},
+		{"no time passed", 10, 1, 0, 0, 0, false},
+		{"one of ten in a minute", 10, 1, time.Minute, 1.0 / 60, 9 * time.Minute, true},
+		{"half", 100, 50, 10 * time.Second, 5, 10 * time.Second, true},
+		{"fraction of a run", 4, 0.5, 30 * time.Second, 1.0 / 60, 210 * time.Second, true},
+		{"done", 3, 3, time.Hour, 3.0 / 3600, 0, true},
+		{"past the total", 3, 4, time.Hour, 4.0 / 3600, 0, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := NewMeter(t0, c.total)
+			m.Observe(c.done, t0.Add(c.after))
+			if r := m.Rate(); abs(r-c.rate) > 1e-12 {
+				t.Errorf("Rate = %g, want %g", r, c.rate)
+			}
+			left, ok := m.Left()
+			if ok != c.leftKnow || (ok && (left-c.left).Abs() > time.Millisecond) {
+				t.Errorf("Left = %v %v, want %v %v", left, ok, c.left, c.leftKnow)
+			}
+		})
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestTicker(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		every time.Duration
+		at    []time.Duration // times of the calls, from the start
+		due   []bool
+	}{
+		{"every 30s", 30 * time.Second, []time.Duration{time.Second, 29 * time.Second, 30 * time.Second, 45 * time.Second, 61 * time.Second},
+			[]bool{false, false, true, false, true}},
+		{"a late call restarts the period", 10 * time.Second, []time.Duration{25 * time.Second, 30 * time.Second, 35 * time.Second},
+			[]bool{true, false, true}},
+		{"0 disables", 0, []time.Duration{time.Hour, 2 * time.Hour}, []bool{false, false}},
+		{"negative disables", -time.Second, []time.Duration{time.Hour}, []bool{false}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tk := NewTicker(t0, c.every)
+			for i, at := range c.at {
+				if got := tk.Due(t0.Add(at)); got != c.due[i] {
+					t.Errorf("call %d at %v: Due = %v, want %v", i, at, got, c.due[i])
+				}
+			}
+		})
+	}
+}
+
+func TestDurationAndEnd(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"}, {-5 * time.Second, "0s"}, {1400 * time.Millisecond, "1s"}, {1500 * time.Millisecond, "2s"},
+		{59 * time.Second, "59s"}, {185 * time.Second, "3m05s"}, {time.Hour, "1h00m"},
+		{2*time.Hour + 7*time.Minute + 59*time.Second, "2h07m"}, {49 * time.Hour, "49h00m"},
+	} {
+		if got := Duration(c.d); got != c.want {
+			t.Errorf("Duration(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+	if got := End(t0, 90*time.Second); got != "14:01:30" {
+		t.Errorf("End today = %q", got)
+	}
+	if got := End(t0, 12*time.Hour); got != "Mar 5 02:00" {
+		t.Errorf("End tomorrow = %q", got)
+	}
+}
+
+func TestStatusLine(t *testing.T) {
+	losses := map[string]float64{"mse": 0.02131, "dl": 0.69312}
+	for _, c := range []struct {
+		name string
+		s    Status
+		want string
+	}{
+		{"estimated", Status{Epoch: 2, Epochs: 15, Iteration: 120, Iterations: 844, ImagesPerSec: 312.44,
+			EpochLeft: 125 * time.Second, RunLeft: 31*time.Minute + 10*time.Second, Known: true, Losses: losses},
+			"epoch 2/15 iteration 120/844 (14%), 312.4 images/s, epoch ETA 2m05s, run ETA 31m10s (ends 14:31:10); losses dl 0.6931 mse 0.0213"},
+		{"no rate yet, prefix, no losses", Status{Prefix: "class 3 seed 1", Epoch: 1, Epochs: 1, Iteration: 0, Iterations: 10},
+			"class 3 seed 1: epoch 1/1 iteration 0/10 (0%), 0.0 images/s"},
+		{"empty epoch", Status{Epoch: 1, Epochs: 1}, "epoch 1/1 iteration 0/0 (0%), 0.0 images/s"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.s.Line(t0); got != c.want {
+				t.Errorf("Line =\n%q\nwant\n%q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestTableLine(t *testing.T) {
+	m := NewMeter(t0, 4)
+	if got := (Table{Run: 1, Runs: 4, What: "class 0 seed 0", Meter: m}).Line(t0); got != "run 1 of 4 (class 0 seed 0)" {
+		t.Errorf("first run: %q", got)
+	}
+	m.Observe(1.5, t0.Add(3*time.Minute))
+	want := "run 2 of 4 (class 1 seed 0), table ETA 5m00s (ends 14:08:00)"
+	if got := (Table{Run: 2, Runs: 4, What: "class 1 seed 0", Meter: m}).Line(t0.Add(3 * time.Minute)); got != want {
+		t.Errorf("Line = %q, want %q", got, want)
+	}
+}

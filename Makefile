@@ -6,6 +6,7 @@ GLSLANG  ?= glslangValidator
 SPIRV_AS ?= spirv-as
 BIN      := bin
 DEMO_BUDGET ?= 60s
+PARTS    ?= $(BIN)/parts
 COMMIT   := $(shell git describe --always --dirty 2>/dev/null)
 LDFLAGS  := -X main.commit=$(COMMIT)
 
@@ -14,7 +15,7 @@ GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
 SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
 
-.PHONY: all build demo test deps deps-demo shaders check-fmt vet check-nocgo bench clean cross cross-test
+.PHONY: all build demo parts test deps deps-demo deps-parts shaders check-fmt vet check-nocgo bench clean cross cross-test
 
 all: build
 
@@ -28,6 +29,12 @@ demo: deps-demo build
 	./$(BIN)/ocgan devices
 	./$(BIN)/ocgan selftest
 	./$(BIN)/ocgan train --dataset mnist --class 1 --protocol 1 --budget $(DEMO_BUDGET) --out $(BIN)/demo.ocgan
+
+## parts: a folder of example camera photos for `ocgan train --data`, made from Fashion-MNIST:
+## $(PARTS)/good (sneakers, train split), good-kept-aside (sneakers, test split) and defects
+## (sandals and ankle boots), 64x48 RGB PNG (tools/partsdemo; rewritten on every run)
+parts: deps-parts build
+	./$(BIN)/partsdemo --out $(PARTS) --force
 
 # Packages that must build without cgo (no Vulkan, no BLAS): the op set, graphs and
 # gradients, the backend interface, the reference backend, models, checkpoints, bundles.
@@ -48,6 +55,9 @@ deps:
 
 deps-demo:
 	@tools/deps.sh demo
+
+deps-parts:
+	@tools/deps.sh parts
 
 check-fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

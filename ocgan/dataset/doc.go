@@ -3,7 +3,8 @@
 // COIL-100, and folders of normal images alone) into float32 CHW images in
 // [-1, 1] with integer class labels, tells their layouts apart, and builds
 // the seeded one-class splits of the paper's two protocols and the
-// validation hold-out of normal images alone.
+// validation hold-out of normal images alone. It also writes images back as
+// PNG files (WritePNGs), the inverse of its folder readers.
 //
 // Conventions, shared by every reader:
 //

@@ -89,6 +89,13 @@ func LoadFashionMNIST(opts Options) (train, test *Dataset, err error) {
 	return ReadIDXDir(dir, opts)
 }
 
+// FashionMNISTClasses returns Fashion-MNIST's class names, indexed by
+// label: "T-shirt/top", "Trouser", ..., "Ankle boot".
+func FashionMNISTClasses() []string {
+	return []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+		"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
+}
+
 // checkIDXDir reports whether dir holds the four MNIST-layout IDX files.
 func checkIDXDir(dir string) error {
 	for _, name := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {

@@ -35,6 +35,11 @@ var (
 	// ErrNotInstalled: the install root has no current (or previous)
 	// version.
 	ErrNotInstalled = errors.New("no installed bundle")
+	// ErrBrokenLink: current or previous exists but is not a link to an
+	// installed version: it dangles, points elsewhere than
+	// versions/<bundle id>, or is not a symbolic link. Install replaces
+	// it only with Force.
+	ErrBrokenLink = errors.New("broken install link")
 	// ErrKey: a key file of the wrong format, type or length.
 	ErrKey = errors.New("invalid key file")
 )

@@ -8,7 +8,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 )
+
+// maxMarkerFile bounds the size of installed.json read back.
+const maxMarkerFile = 64 << 10
 
 // marker is installed.json, written into a version directory before it
 // is renamed into place.
@@ -19,8 +25,12 @@ type marker struct {
 }
 
 // cleanup removes what an interrupted install or rollback leaves: staging
-// directories under versions/ and temporary symlinks in root.
+// directories under versions/, temporary symlinks in root and temporary
+// files of the highest-version record.
 func cleanup(root string) error {
+	if _, err := atomicfile.RemoveStale(filepath.Join(root, highestFile)); err != nil {
+		return fmt.Errorf("clean up: %w", err)
+	}
 	vdir := filepath.Join(root, versionsDir)
 	for _, d := range []struct{ dir, prefix string }{{vdir, stagingPre}, {root, tmpLinkPre}} {
 		ents, err := os.ReadDir(d.dir)
@@ -59,7 +69,7 @@ func prune(root string, keep int, protect ...string) error {
 			continue
 		}
 		v := version{id: e.Name()}
-		if b, err := os.ReadFile(filepath.Join(vdir, e.Name(), markerFile)); err == nil {
+		if b, err := boundedfile.Read(filepath.Join(vdir, e.Name(), markerFile), maxMarkerFile); err == nil {
 			var m marker
 			if json.Unmarshal(b, &m) == nil {
 				v.at = m.Installed

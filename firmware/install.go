@@ -55,8 +55,13 @@ type InstallResult struct {
 // current version under root (see the package documentation for the
 // layout and the crash guarantees). It refuses a bundle that needs a newer
 // runtime than opts.RuntimeVersion (ErrRuntime) or that lowers the current
-// model version or format version unless opts.Force (ErrDowngrade).
-// Installing the current bundle again changes nothing.
+// model version or format version unless opts.Force (ErrDowngrade); when
+// current is missing, broken or no longer verifies, the versions compared
+// with are the highest ever installed under root (recorded in
+// highest.json). A current link that dangles or points elsewhere than an
+// installed version (ErrBrokenLink) is replaced only with opts.Force. A
+// failed install leaves no staging directory behind. Installing the
+// current bundle again changes nothing.
 func Install(root, bundlePath string, pub ed25519.PublicKey, opts InstallOptions) (InstallResult, error) {
 	res, err := install(root, bundlePath, pub, opts)
 	if err != nil {
@@ -117,19 +122,38 @@ func install(root, bundlePath string, pub ed25519.PublicKey, opts InstallOptions
 	case err != nil:
 		res.Warnings = append(res.Warnings, fmt.Sprintf("replaced a broken current link: %v", err))
 	}
+	rec, hasRec, err := readHighest(root)
+	switch {
+	case err != nil && !opts.Force:
+		return res, fmt.Errorf("%w (Force replaces it)", err)
+	case err != nil:
+		res.Warnings = append(res.Warnings, fmt.Sprintf("replaced a damaged record: %v", err))
+	}
+	// The downgrade check compares with the current version when it
+	// verifies, else with the highest version ever installed.
+	checked := false
+	next := rec.raise(meta)
 	if hasCur {
 		old, err := cur.Open(pub)
 		switch {
 		case err != nil:
-			res.Warnings = append(res.Warnings, fmt.Sprintf("current version %s no longer verifies and is replaced without a downgrade check: %v", cur.ID, err))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("current version %s no longer verifies: %v", cur.ID, err))
 		case cur.ID == b.ID():
 			res.NoOp = true
 			res.Previous, _ = readLink(root, linkPrevious)
 			return res, nil
-		case !opts.Force:
-			if err := checkDowngrade(old.Meta(), b); err != nil {
-				return res, err
+		default:
+			next, checked = next.raise(old.Meta()), true
+			if !opts.Force {
+				if err := checkDowngrade("the current", old.Meta(), b); err != nil {
+					return res, err
+				}
 			}
+		}
+	}
+	if hasRec && !checked && !opts.Force {
+		if err := checkDowngrade("the highest installed", rec.meta(), b); err != nil {
+			return res, err
 		}
 	}
 
@@ -143,6 +167,10 @@ func install(root, bundlePath string, pub ed25519.PublicKey, opts InstallOptions
 			return res, err
 		}
 	}
+	if err := writeHighest(root, next); err != nil {
+		return res, err
+	}
+	step("highest-recorded")
 	if hasCur && cur.ID != b.ID() {
 		if err := switchLink(root, linkPrevious, cur.ID, step); err != nil {
 			return res, err
@@ -160,17 +188,17 @@ func install(root, bundlePath string, pub ed25519.PublicKey, opts InstallOptions
 }
 
 // checkDowngrade refuses a bundle of a lower format or model version than
-// the current one, cur.
-func checkDowngrade(cur Meta, b *Bundle) error {
+// cur, which what names ("the current").
+func checkDowngrade(what string, cur Meta, b *Bundle) error {
 	if b.format < cur.FormatVersion {
-		return fmt.Errorf("%w: format version %d, the current bundle %s has %d (Force installs it)", ErrDowngrade, b.format, cur.BundleID, cur.FormatVersion)
+		return fmt.Errorf("%w: format version %d, %s bundle %s has %d (Force installs it)", ErrDowngrade, b.format, what, cur.BundleID, cur.FormatVersion)
 	}
 	c, err := CompareVersions(b.meta.ModelVersion, cur.ModelVersion)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrDowngrade, err)
 	}
 	if c < 0 {
-		return fmt.Errorf("%w: model version %s is lower than the current %s (bundle %s); Force installs it", ErrDowngrade, b.meta.ModelVersion, cur.ModelVersion, cur.BundleID)
+		return fmt.Errorf("%w: model version %s is lower than %s %s (bundle %s); Force installs it", ErrDowngrade, b.meta.ModelVersion, what, cur.ModelVersion, cur.BundleID)
 	}
 	return nil
 }
@@ -197,11 +225,19 @@ func reusable(dir, id string, pub ed25519.PublicKey) (bool, error) {
 
 // stage writes data and a marker into a new staging directory under vdir,
 // syncs them, verifies the written copy, and renames the directory to dir.
-func stage(vdir, dir string, data []byte, b *Bundle, pub ed25519.PublicKey, step func(string)) error {
+// On any failure the staging directory is removed.
+func stage(vdir, dir string, data []byte, b *Bundle, pub ed25519.PublicKey, step func(string)) (err error) {
 	stg, err := os.MkdirTemp(vdir, stagingPre)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			if rerr := os.RemoveAll(stg); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("remove %s: %w", stg, rerr))
+			}
+		}
+	}()
 	if err := os.Chmod(stg, 0o755); err != nil {
 		return err
 	}

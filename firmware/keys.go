@@ -6,13 +6,14 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 )
 
 // The PEM block types of key files (PKCS #8 and PKIX, as openssl writes
@@ -113,17 +114,12 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 
 // readPEM returns the DER bytes of the one PEM block of type typ in path.
 func readPEM(path, typ string) ([]byte, error) {
-	f, err := os.Open(path)
+	buf, err := boundedfile.Read(path, maxKeyFile)
+	if errors.Is(err, boundedfile.ErrTooLarge) {
+		return nil, fmt.Errorf("firmware: key %s: %w: larger than %d bytes", path, ErrKey, maxKeyFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("firmware: key: %w", err)
-	}
-	defer f.Close()
-	buf, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("firmware: key %s: %w", path, err)
-	}
-	if len(buf) > maxKeyFile {
-		return nil, fmt.Errorf("firmware: key %s: %w: larger than %d bytes", path, ErrKey, maxKeyFile)
 	}
 	blk, rest := pem.Decode(buf)
 	if blk == nil {

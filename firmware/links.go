@@ -49,24 +49,37 @@ func switchLink(root, name, id string, step func(string)) error {
 }
 
 // readLink returns the id root/name points to, an error wrapping
-// ErrNotInstalled if there is no such link or it dangles, and another
-// error if it is not a link of the form versions/<id>.
+// ErrNotInstalled if there is no such link, and one wrapping ErrBrokenLink,
+// naming the target, if it is not a symbolic link of the form
+// versions/<id> to a directory.
 func readLink(root, name string) (string, error) {
 	p := filepath.Join(root, name)
-	target, err := os.Readlink(p)
+	st, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w: %s does not exist", ErrNotInstalled, p)
 	}
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", p, err)
 	}
+	if st.Mode()&fs.ModeSymlink == 0 {
+		return "", fmt.Errorf("%w: %s is a %v, not a symbolic link", ErrBrokenLink, p, st.Mode().Type())
+	}
+	target, err := os.Readlink(p)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
 	id, ok := strings.CutPrefix(filepath.ToSlash(target), versionsDir+"/")
 	if !ok || !validID(id) {
-		return "", fmt.Errorf("%w: %s points to %q, want %s/<bundle id>", ErrUnsafePath, p, target, versionsDir)
+		return "", fmt.Errorf("%w: %s points to %q, not to %s/<bundle id>", ErrBrokenLink, p, target, versionsDir)
 	}
-	st, err := os.Stat(filepath.Join(root, versionsDir, id))
-	if err != nil || !st.IsDir() {
-		return "", fmt.Errorf("%w: %s points to %s, which is not a directory", ErrNotInstalled, p, target)
+	st, err = os.Stat(filepath.Join(root, versionsDir, id))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("%w: %s points to %s, which does not exist", ErrBrokenLink, p, target)
+	case err != nil:
+		return "", fmt.Errorf("%s points to %s: %w", p, target, err)
+	case !st.IsDir():
+		return "", fmt.Errorf("%w: %s points to %s, which is not a directory", ErrBrokenLink, p, target)
 	}
 	return id, nil
 }

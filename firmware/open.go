@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 )
 
 // Bundle is an opened bundle whose signature and part hashes have been
@@ -102,31 +102,13 @@ func OpenFile(path string, pub ed25519.PublicKey) (*Bundle, error) {
 	return nil, fmt.Errorf("firmware: bundle %s: %w", path, err)
 }
 
-// readBundleFile reads a file of at most limit bytes.
+// readBundleFile reads a regular file of at most limit bytes.
 func readBundleFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	data, err := boundedfile.Read(path, limit)
+	if errors.Is(err, boundedfile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%v)", st.Mode())
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%w: %d bytes, at most %d accepted", ErrTooLarge, st.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: grew beyond %d bytes while being read", ErrTooLarge, limit)
-	}
-	return data, nil
+	return data, err
 }
 
 // open is Open with the size cap given.

@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -21,7 +21,7 @@ import (
 // DefaultMaxBytes compressed and uncompressed. Errors name the file and
 // wrap the kinds Decode returns.
 func Load(path string) (*Checkpoint, error) {
-	f, err := os.Open(path)
+	f, _, err := boundedfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: load: %w", err)
 	}

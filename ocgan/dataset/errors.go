@@ -20,6 +20,9 @@ var (
 	ErrCountMismatch = errors.New("dataset: image and label counts differ")
 	// ErrBadSize: a file's size or dimensions are not what the format allows.
 	ErrBadSize = errors.New("dataset: bad size")
+	// ErrTooLarge: a file announces more images, pixels or bytes than the
+	// readers accept (see MaxIDXImagePixels and the other limits).
+	ErrTooLarge = errors.New("dataset: too large")
 	// ErrBadLabel: a label outside the format's range.
 	ErrBadLabel = errors.New("dataset: bad label")
 	// ErrDecode: an image file could not be decoded.

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 )
 
 // imageFile is one image to decode and its class.
@@ -97,7 +99,7 @@ func (i ImageInfo) Channels() int {
 
 // ReadImageInfo reads the header of a PNG or JPEG file.
 func ReadImageInfo(path string) (ImageInfo, error) {
-	f, err := os.Open(path)
+	f, _, err := boundedfile.Open(path)
 	if err != nil {
 		return ImageInfo{}, fmt.Errorf("dataset: %w", err)
 	}
@@ -227,7 +229,7 @@ func parseCOILName(name string) (obj, angle int, ok bool) {
 
 // decodeImage opens and decodes one PNG or JPEG file.
 func decodeImage(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	f, _, err := boundedfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
@@ -298,6 +300,9 @@ func decodeFiles(files []imageFile, opts Options) (*Dataset, error) {
 	}
 	opts = opts.resolve(ch, b.Dy(), b.Dx())
 	per := opts.Channels * opts.Height * opts.Width
+	if err := checkDatasetBytes(files[0].path, len(files), per); err != nil {
+		return nil, err
+	}
 	pix := make([]float32, len(files)*per)
 	labels := make([]int, len(files))
 	errs := make([]error, len(files))

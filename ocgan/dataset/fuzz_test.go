@@ -12,14 +12,18 @@ import (
 	"testing"
 )
 
-// FuzzReadIDX checks that no image-file content makes ReadIDX panic, and
-// that every accepted file is consistent with its labels.
+// FuzzReadIDX checks that no image-file content makes ReadIDX panic, that
+// every accepted file is consistent with its labels, and that no header
+// beyond the limits is accepted.
 func FuzzReadIDX(f *testing.F) {
 	pix, lab := testIDX()
 	good := idxBytes(IDXImagesMagic, []uint32{5, 3, 4}, pix)
 	f.Add(good)
 	f.Add(good[:9])
 	f.Add(idxBytes(IDXImagesMagic, []uint32{5, 0, 4}, nil))
+	f.Add(idxBytes(IDXImagesMagic, []uint32{5, 16384, 16384}, nil))
+	f.Add(idxBytes(IDXImagesMagic, []uint32{5, 1025, 1024}, nil))
+	f.Add(gzipBytes(f, idxBytes(IDXImagesMagic, []uint32{MaxIDXBytes/784 + 1, 28, 28}, nil)))
 	gz := gzipBytes(f, good)
 	f.Add(gz)
 	f.Add(gz[:20])
@@ -34,6 +38,9 @@ func FuzzReadIDX(f *testing.F) {
 			t.Fatal(err)
 		}
 		d, err := ReadIDX(ip, lp, Options{Height: 2, Width: 2, Channels: 3})
+		if err == nil && len(data) >= 16 && data[0] == 0 && uint64(binary.BigEndian.Uint32(data[8:]))*uint64(binary.BigEndian.Uint32(data[12:])) > MaxIDXImagePixels {
+			t.Fatalf("accepted images of %dx%d", binary.BigEndian.Uint32(data[8:]), binary.BigEndian.Uint32(data[12:]))
+		}
 		if err != nil {
 			if d != nil {
 				t.Fatal("dataset with error")
@@ -57,7 +64,7 @@ func FuzzReadCIFAR10(f *testing.F) {
 			t.Fatal(err)
 		}
 		d, err := ReadCIFAR10(Options{Channels: 1}, p)
-		if err == nil && d.Len() != len(data)/CIFARRecordSize {
+		if err == nil && (d.Len() != len(data)/CIFARRecordSize || d.Len() > MaxCIFARRecords) {
 			t.Fatalf("%d images from %d bytes", d.Len(), len(data))
 		}
 	})

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 )
 
 // IDX magic numbers: two zero bytes, type 0x08 (unsigned byte), the number
@@ -19,37 +21,46 @@ const (
 	IDXLabelsMagic = 0x00000801 // unsigned bytes, 1 dimension: count
 )
 
-// maxIDXPayload bounds the payload an IDX header may announce (4 GiB).
-const maxIDXPayload = 1 << 32
-
 // ReadIDX reads an IDX image file (magic 0x00000803) and its label file
 // (magic 0x00000801), plain or gzip-compressed (detected from the content),
 // as MNIST and Fashion-MNIST ship them. The counts must match and each file
 // must hold exactly the bytes its header announces. Images are shaped by
 // opts (zero fields: 1 channel, the file's rows x columns). An empty
 // labelsPath reads the images alone, each with label 0 (for scoring).
+// Images of more than MaxIDXImagePixels, payloads of more than MaxIDXBytes
+// and data sets of more than MaxDatasetBytes are refused from the header,
+// before anything of their size is allocated (ErrTooLarge).
 func ReadIDX(imagesPath, labelsPath string, opts Options) (*Dataset, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	dims, pix, err := readIDXFile(imagesPath, IDXImagesMagic)
+	var resolved Options
+	checkImages := func(dims []int) error {
+		n, rows, cols := dims[0], dims[1], dims[2]
+		if rows == 0 || cols == 0 {
+			return errFile(imagesPath, ErrBadSize, "image size %dx%d", rows, cols)
+		}
+		if int64(rows)*int64(cols) > MaxIDXImagePixels {
+			return errFile(imagesPath, ErrTooLarge, "images of %dx%d, more than the %d pixels an IDX image may have", rows, cols, MaxIDXImagePixels)
+		}
+		resolved = opts.resolve(1, rows, cols)
+		return checkDatasetBytes(imagesPath, n, resolved.Channels*resolved.Height*resolved.Width)
+	}
+	dims, pix, err := readIDXFile(imagesPath, IDXImagesMagic, checkImages)
 	if err != nil {
 		return nil, err
 	}
 	n, rows, cols := dims[0], dims[1], dims[2]
 	ldims, lab := []int{n}, []byte(nil)
 	if labelsPath != "" {
-		if ldims, lab, err = readIDXFile(labelsPath, IDXLabelsMagic); err != nil {
+		if ldims, lab, err = readIDXFile(labelsPath, IDXLabelsMagic, nil); err != nil {
 			return nil, err
 		}
-	}
-	if rows == 0 || cols == 0 {
-		return nil, errFile(imagesPath, ErrBadSize, "image size %dx%d", rows, cols)
 	}
 	if ldims[0] != n {
 		return nil, errFile(imagesPath, ErrCountMismatch, "%d images, but %s has %d labels", n, labelsPath, ldims[0])
 	}
-	opts = opts.resolve(1, rows, cols)
+	opts = resolved
 	per := opts.Channels * opts.Height * opts.Width
 	out := make([]float32, 0, n*per)
 	if opts.Channels == 1 && opts.Height == rows && opts.Width == cols {
@@ -112,9 +123,10 @@ func findIDX(dir, name string) (string, error) {
 }
 
 // readIDXFile reads one IDX file of unsigned bytes with the given magic and
-// returns its dimensions and payload.
-func readIDXFile(path string, magic uint32) (dims []int, payload []byte, err error) {
-	f, err := os.Open(path)
+// returns its dimensions and payload. check, if not nil, may refuse the
+// dimensions before the payload is read.
+func readIDXFile(path string, magic uint32, check func(dims []int) error) (dims []int, payload []byte, err error) {
+	f, _, err := boundedfile.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dataset: %w", err)
 	}
@@ -151,8 +163,13 @@ func readIDXFile(path string, magic uint32) (dims []int, payload []byte, err err
 		d := binary.BigEndian.Uint32(raw[4*i:])
 		dims[i] = int(d)
 		size *= uint64(d)
-		if size > maxIDXPayload {
-			return nil, nil, errFile(path, ErrBadSize, "dimensions %v announce more than %d bytes", dims[:i+1], uint64(maxIDXPayload))
+		if size > MaxIDXBytes {
+			return nil, nil, errFile(path, ErrTooLarge, "dimensions %v announce more than the %d bytes accepted", dims[:i+1], uint64(MaxIDXBytes))
+		}
+	}
+	if check != nil {
+		if err := check(dims); err != nil {
+			return nil, nil, err
 		}
 	}
 	// Read at most one byte more than announced: memory grows with the data

@@ -126,7 +126,7 @@ func TestReadIDXErrors(t *testing.T) {
 		{name: "trailing data", img: append(append([]byte{}, goodImg...), 9), lbl: goodLbl, kind: ErrTrailingData},
 		{name: "count mismatch", img: goodImg, lbl: idxBytes(IDXLabelsMagic, []uint32{4}, lab[:4]), kind: ErrCountMismatch, both: true},
 		{name: "zero rows", img: idxBytes(IDXImagesMagic, []uint32{5, 0, 4}, nil), lbl: goodLbl, kind: ErrBadSize},
-		{name: "huge dimensions", img: idxBytes(IDXImagesMagic, []uint32{0xffffffff, 0xffffffff, 28}, nil), lbl: goodLbl, kind: ErrBadSize},
+		{name: "huge dimensions", img: idxBytes(IDXImagesMagic, []uint32{0xffffffff, 0xffffffff, 28}, nil), lbl: goodLbl, kind: ErrTooLarge},
 		{name: "gzip truncated", img: gzImg[:len(gzImg)/2], imgName: "images.idx.gz", lbl: goodLbl, kind: ErrTruncated},
 		{name: "gzip truncated header", img: gzImg[:5], imgName: "images.idx.gz", lbl: goodLbl, kind: ErrTruncated},
 		{name: "gzip bad header", img: []byte{0x1f, 0x8b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, lbl: goodLbl, kind: ErrCorrupt},

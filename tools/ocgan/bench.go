@@ -42,12 +42,15 @@ func runBench(e *env) error {
 		if v < 1 {
 			return usageError{fmt.Errorf("--%s must be positive (got %d)", name, v)}
 		}
+		if v > maxIters || (v > maxBatch && (name == "train-batch" || name == "score-batch")) {
+			return usageError{fmt.Errorf("--%s %d: too large (batches at most %d, counts at most %d)", name, v, maxBatch, maxIters)}
+		}
 	}
 	if o.TrainBatch < 2 {
 		return usageError{fmt.Errorf("--train-batch must be at least 2 (batch norm), got %d", o.TrainBatch)}
 	}
-	if o.Warmup < 0 {
-		return usageError{fmt.Errorf("--warmup must be >= 0 (got %d)", o.Warmup)}
+	if o.Warmup < 0 || o.Warmup > maxIters {
+		return usageError{fmt.Errorf("--warmup must be 0 to %d (got %d)", maxIters, o.Warmup)}
 	}
 	if o.Warmup == 0 {
 		o.Warmup = -1 // bench.Options treats 0 as the default

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/firmware"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 	"github.com/spf13/pflag"
 )
 
@@ -172,16 +173,14 @@ func runBundleInspect(e *env) error {
 	return err
 }
 
-// readBundleFile reads a bundle file, refusing one larger than any bundle.
+// readBundleFile reads a bundle file, refusing one larger than any bundle
+// and anything but a regular file.
 func readBundleFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
+	data, err := boundedfile.Read(path, firmware.MaxBundleBytes)
+	if errors.Is(err, boundedfile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w (no bundle is larger): %w", err, firmware.ErrTooLarge)
 	}
-	if st.Size() > firmware.MaxBundleBytes {
-		return nil, fmt.Errorf("%s: %d bytes, more than any bundle (%d): %w", path, st.Size(), int64(firmware.MaxBundleBytes), firmware.ErrTooLarge)
-	}
-	return os.ReadFile(path)
+	return data, err
 }
 
 func bundleInstallFlags(fs *pflag.FlagSet) {

@@ -121,8 +121,8 @@ func runEval(e *env) error {
 	rocPath, _ := e.fs.GetString("roc")
 	asJSON, _ := e.fs.GetBool("json")
 	resultsDir, _ := e.fs.GetString("results")
-	if nSeeds < 1 {
-		return usageError{fmt.Errorf("--seeds must be at least 1, got %d", nSeeds)}
+	if nSeeds < 1 || nSeeds > maxSeeds {
+		return usageError{fmt.Errorf("--seeds must be 1 to %d, got %d", maxSeeds, nSeeds)}
 	}
 	if template == "" {
 		return usageError{errors.New("--model is required")}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 )
 
 // isIDXImages reports whether name is an IDX image file (MNIST naming:
@@ -88,7 +89,7 @@ func loadImages(paths []string, opts dataset.Options) (*dataset.Dataset, []strin
 
 // decodeFile decodes one PNG or JPEG file.
 func decodeFile(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	f, _, err := boundedfile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/spf13/pflag"
 )
@@ -143,7 +144,7 @@ func fromBundle(b *firmware.Bundle, path string) (*loadedModel, error) {
 
 // hasMagic reports whether the file at path starts with magic.
 func hasMagic(path, magic string) (bool, error) {
-	f, err := os.Open(path)
+	f, _, err := boundedfile.Open(path)
 	if err != nil {
 		return false, err
 	}

@@ -22,6 +22,9 @@ func scoreFlags(fs *pflag.FlagSet) {
 // runScore prints each image's novelty score (reconstruction MSE) and verdict.
 func runScore(e *env) error {
 	threshold, _ := e.fs.GetFloat64("threshold")
+	if err := finiteThreshold("threshold", threshold); err != nil {
+		return err
+	}
 	asJSON, _ := e.fs.GetBool("json")
 	timing, _ := e.fs.GetBool("timing")
 	paths := e.fs.Args()

@@ -21,6 +21,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/serve"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
@@ -190,7 +191,7 @@ func (s *modelSource) Load(id string) (serve.Model, error) {
 
 // fileDigest is a short sha256 of a file, the id of a checkpoint served as is.
 func fileDigest(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := boundedfile.Open(path)
 	if err != nil {
 		return "", err
 	}

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/ocgan/serve"
+	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 )
 
 // serveSecurity applies `ocgan serve`'s --token-file and --memory-limit,
@@ -35,10 +35,13 @@ func serveSecurity(e *env, opts *serve.Options) error {
 	return nil
 }
 
+// maxTokenFile bounds the size of a --token-file.
+const maxTokenFile = 4 << 10
+
 // readToken reads a bearer token: the file's contents without surrounding
 // white space, which must not be empty or hold white space itself.
 func readToken(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := boundedfile.Read(path, maxTokenFile)
 	if err != nil {
 		return "", err
 	}

@@ -49,6 +49,9 @@ func addTrainingFlags(fs *pflag.FlagSet, novelHelp string) {
 // trainJobFrom reads the training flags of fs into a job for dataset d.
 func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 	j := &trainJob{data: d}
+	if err := checkTrainingFlags(fs); err != nil {
+		return nil, err
+	}
 	latent, _ := fs.GetInt("latent")
 	geo, pre, err := d.geometry(imageFlagsFrom(fs), latent)
 	if err != nil {

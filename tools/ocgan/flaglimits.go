@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/spf13/pflag"
+)
+
+// The bounds of the size-like flags, checked before anything is allocated;
+// a value outside them is a usage error (exit status 2).
+const (
+	// maxLatent bounds --latent. L is the output channels of En's last
+	// convolution and the input channels of De's first, whose weights
+	// (and Adam's two moments) grow linearly with it: 4096 is eight times
+	// the largest default (512 for colour).
+	maxLatent = 4096
+	// maxBatch bounds --batch, --train-batch and --score-batch: every
+	// activation of a step is allocated once per image of the batch.
+	maxBatch = 4096
+	// maxEpochs bounds --epochs.
+	maxEpochs = 100_000
+	// maxIters bounds the iteration and repetition counts of bench.
+	maxIters = 1_000_000
+	// maxSeeds bounds eval --seeds.
+	maxSeeds = 1000
+)
+
+// intFlagIn returns a usage error unless lo <= --name <= hi.
+func intFlagIn(fs *pflag.FlagSet, name string, lo, hi int) error {
+	v, err := fs.GetInt(name)
+	if err != nil {
+		return nil // not a flag of this command
+	}
+	if v < lo || v > hi {
+		return usageError{fmt.Errorf("--%s %d: want %d to %d", name, v, lo, hi)}
+	}
+	return nil
+}
+
+// checkTrainingFlags bounds the size-like flags of addTrainingFlags.
+func checkTrainingFlags(fs *pflag.FlagSet) error {
+	for _, f := range []struct {
+		name   string
+		lo, hi int
+	}{
+		{"latent", 0, maxLatent}, {"batch", 2, maxBatch}, {"epochs", 1, maxEpochs}, {"mine-steps", 0, 1000},
+	} {
+		if err := intFlagIn(fs, f.name, f.lo, f.hi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finiteThreshold returns a usage error for a threshold that is NaN or
+// infinite.
+func finiteThreshold(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return usageError{fmt.Errorf("--%s %v: want a finite number", name, v)}
+	}
+	return nil
+}

@@ -37,6 +37,12 @@ type span struct{ off, size uint64 }
 // block is one VkDeviceMemory with one VkBuffer over all of it.
 type block struct {
 	id     int
+	owner  *arena // the arena it belongs to
+	heap   uint32 // its memory heap
+	bytes  uint64 // the memory allocated for it (counted in the heap's use)
+	// dedicated blocks were made for one buffer larger than the arena's
+	// block size; they are released when that buffer is freed.
+	dedicated bool
 	mem    vk.DeviceMemory
 	buf    vk.Buffer
 	size   uint64
@@ -178,7 +184,8 @@ func (a *arena) newBlock(size, asked uint64) (*block, error) {
 		vk.DestroyBuffer(c.device, buf, nil)
 		return nil, err
 	}
-	b := &block{id: a.nextID, mem: mem, buf: buf, size: size, free: []span{{0, size}}}
+	b := &block{id: a.nextID, owner: a, heap: heap, bytes: need, dedicated: size > a.blockSize,
+		mem: mem, buf: buf, size: size, free: []span{{0, size}}}
 	a.nextID++
 	if a.mapped {
 		var p unsafe.Pointer
@@ -198,13 +205,38 @@ func (a *arena) newBlock(size, asked uint64) (*block, error) {
 
 func (a *arena) destroy() {
 	for _, b := range a.blocks {
-		if b.mapped != nil {
-			vk.UnmapMemory(a.ctx.device, b.mem)
-		}
-		vk.DestroyBuffer(a.ctx.device, b.buf, nil)
-		vk.FreeMemory(a.ctx.device, b.mem, nil)
+		a.freeBlock(b)
 	}
 	a.blocks = nil
+}
+
+// freeBlock unmaps b and frees its buffer and memory.
+func (a *arena) freeBlock(b *block) {
+	if b.mapped != nil {
+		vk.UnmapMemory(a.ctx.device, b.mem)
+	}
+	vk.DestroyBuffer(a.ctx.device, b.buf, nil)
+	vk.FreeMemory(a.ctx.device, b.mem, nil)
+}
+
+// release returns a block to the device: its memory leaves the heap's use.
+func (a *arena) release(b *block) {
+	for i, x := range a.blocks {
+		if x == b {
+			a.blocks = append(a.blocks[:i], a.blocks[i+1:]...)
+			break
+		}
+	}
+	a.freeBlock(b)
+	c := a.ctx
+	c.heapUsed[b.heap] -= b.bytes
+	c.stats.Blocks--
+	c.stats.BlockBytes -= b.bytes
+}
+
+// empty reports whether no buffer holds memory of b.
+func (b *block) empty() bool {
+	return len(b.free) == 1 && b.free[0] == span{0, b.size}
 }
 
 // OutOfMemoryError is a buffer request the device heap cannot hold.
@@ -293,8 +325,9 @@ func (b *Buffer) Size() int { return int(b.size) }
 // Len is the buffer's size in float32s.
 func (b *Buffer) Len() int { return int(b.size / 4) }
 
-// Free returns the buffer's memory to its block. The buffer must not be in use by a
-// sequence that will run again.
+// Free returns the buffer's memory to its block, and a block made for this buffer
+// alone (larger than the block size) to the device. The buffer must not be in use by
+// a sequence that will run again.
 func (b *Buffer) Free() {
 	if b == nil || b.blk == nil {
 		return
@@ -307,6 +340,9 @@ func (b *Buffer) Free() {
 	if !b.ctx.closed {
 		b.blk.give(b.off, b.alloc)
 		b.ctx.stats.Buffers--
+		if b.blk.dedicated && b.blk.empty() {
+			b.blk.owner.release(b.blk)
+		}
 	}
 	b.ctx.mu.Unlock()
 	b.blk = nil

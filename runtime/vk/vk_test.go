@@ -194,6 +194,35 @@ func TestSubAllocationReusesFreedSpace(t *testing.T) {
 	}
 }
 
+// TestLargeBufferMemoryIsReturned checks that a buffer larger than a block
+// gets memory of its own, given back to the device when the buffer is freed,
+// so that growing a buffer (free, then allocate larger) never holds both.
+func TestLargeBufferMemoryIsReturned(t *testing.T) {
+	ctx := vktest.Open(t)
+	small, err := ctx.NewBuffer(1 << 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Free()
+	base := ctx.Stats()
+	for _, size := range []int{96 << 20, 160 << 20, 100 << 20} {
+		b, err := ctx.NewBuffer(size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := ctx.Stats()
+		if st.Blocks != base.Blocks+1 || st.BlockBytes < base.BlockBytes+uint64(size) {
+			t.Errorf("a %d MiB buffer: %d blocks of %d bytes, want %d blocks of at least %d", size>>20,
+				st.Blocks, st.BlockBytes, base.Blocks+1, base.BlockBytes+uint64(size))
+		}
+		b.Free()
+		if st := ctx.Stats(); st.Blocks != base.Blocks || st.BlockBytes != base.BlockBytes {
+			t.Errorf("after freeing the %d MiB buffer: %d blocks of %d bytes, want %d of %d", size>>20,
+				st.Blocks, st.BlockBytes, base.Blocks, base.BlockBytes)
+		}
+	}
+}
+
 func TestOutOfMemoryIsAnError(t *testing.T) {
 	ctx := vktest.Open(t)
 	var heap uint64

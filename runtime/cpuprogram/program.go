@@ -11,6 +11,7 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/memplan"
+	"github.com/ocgan-vk/ocgan/runtime/sysmem"
 )
 
 // arenaAlign is the alignment of planned tensors in the arena, in floats:
@@ -154,7 +155,9 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 		}
 	}
 	p.tensors = tensors
-	p.shared.reserve(p.plan.ArenaFloats)
+	if err := p.shared.reserve(p.plan.ArenaFloats); err != nil {
+		return nil, fmt.Errorf("cpuprogram: compile: %w", err)
+	}
 	p.bind()
 	return p, nil
 }
@@ -166,13 +169,50 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 // plan; a program rebinds to it when it has grown.
 type Arena struct {
 	buf []float32
+	// available reports the memory the process can still allocate
+	// (sysmem.Available when nil).
+	available func() (uint64, bool)
 }
 
-// reserve grows the arena to at least n floats.
-func (a *Arena) reserve(n int) {
-	if len(a.buf) < n {
-		a.buf = make([]float32, n)
+// reserve grows the arena to at least n floats, first checking that the
+// system has that memory available (see OutOfMemoryError).
+func (a *Arena) reserve(n int) error {
+	if len(a.buf) >= n {
+		return nil
 	}
+	avail := a.available
+	if avail == nil {
+		avail = sysmem.Available
+	}
+	// The buffer held so far is not counted as available: its pages may
+	// never have been touched, so the system's figure may include them.
+	need := uint64(n) * 4
+	if free, ok := avail(); ok && need > free {
+		return &OutOfMemoryError{Need: need, Available: free}
+	}
+	a.buf = nil
+	a.buf = make([]float32, n)
+	return nil
+}
+
+// OutOfMemoryError is a program whose planned tensors (the activations and
+// gradients of its batch) need more memory than the system has available.
+type OutOfMemoryError struct {
+	Need      uint64 // bytes of the arena asked for
+	Available uint64 // bytes the system said were available
+}
+
+func (e *OutOfMemoryError) Error() string {
+	return fmt.Sprintf("out of memory: the activations and gradients of this batch need %s, the system has %s available (a smaller batch needs less)",
+		gib(e.Need), gib(e.Available))
+}
+
+// gib formats a byte count in GiB or MiB.
+func gib(n uint64) string {
+	if n >= 1<<30 {
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	}
+	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
 }
 
 // bind points every node, update and output at the current arena (planned

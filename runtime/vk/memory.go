@@ -36,18 +36,18 @@ type span struct{ off, size uint64 }
 
 // block is one VkDeviceMemory with one VkBuffer over all of it.
 type block struct {
-	id     int
-	owner  *arena // the arena it belongs to
-	heap   uint32 // its memory heap
-	bytes  uint64 // the memory allocated for it (counted in the heap's use)
+	id    int
+	owner *arena // the arena it belongs to
+	heap  uint32 // its memory heap
+	bytes uint64 // the memory allocated for it (counted in the heap's use)
 	// dedicated blocks were made for one buffer larger than the arena's
 	// block size; they are released when that buffer is freed.
 	dedicated bool
-	mem    vk.DeviceMemory
-	buf    vk.Buffer
-	size   uint64
-	mapped unsafe.Pointer // nil unless host-visible
-	free   []span         // sorted by offset, coalesced
+	mem       vk.DeviceMemory
+	buf       vk.Buffer
+	size      uint64
+	mapped    unsafe.Pointer // nil unless host-visible
+	free      []span         // sorted by offset, coalesced
 }
 
 // arena sub-allocates buffers from large blocks of one memory type.

@@ -202,6 +202,9 @@ func runBundleInstall(e *env) error {
 		return usageError{errors.New("--root is required")}
 	}
 	force, _ := e.fs.GetBool("force")
+	if err := intFlagIn(e.fs, "keep", 0, maxKeep); err != nil {
+		return err
+	}
 	keep, _ := e.fs.GetInt("keep")
 	if keep == 0 {
 		keep = -1 // firmware: 0 means its default; here 0 means none

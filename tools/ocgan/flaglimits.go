@@ -24,6 +24,12 @@ const (
 	maxIters = 1_000_000
 	// maxSeeds bounds eval --seeds.
 	maxSeeds = 1000
+	// maxKeep bounds bundle install --keep (old versions kept on disk).
+	maxKeep = 1000
+	// maxSelftestElems and maxSelftestSteps bound selftest --n (2^26
+	// floats: 256 MiB per tensor) and --steps (nodes in its program).
+	maxSelftestElems = 1 << 26
+	maxSelftestSteps = 100_000
 )
 
 // intFlagIn returns a usage error unless lo <= --name <= hi.

@@ -23,8 +23,11 @@ func selftestFlags(fs *pflag.FlagSet) {
 func runSelftest(e *env) error {
 	n, _ := e.fs.GetInt("n")
 	steps, _ := e.fs.GetInt("steps")
-	if n < 1 || steps < 1 {
-		return usageError{fmt.Errorf("--n and --steps must be positive (got %d, %d)", n, steps)}
+	if err := intFlagIn(e.fs, "n", 1, maxSelftestElems); err != nil {
+		return err
+	}
+	if err := intFlagIn(e.fs, "steps", 1, maxSelftestSteps); err != nil {
+		return err
 	}
 	start := time.Now()
 	be, err := device.Open(e.cfg)

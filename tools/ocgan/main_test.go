@@ -96,7 +96,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"frobnicate"}, exitUsage, "unknown command"},
 		{[]string{"devices", "--no-such-flag"}, exitUsage, "unknown flag"},
 		{[]string{"devices", "extra"}, exitUsage, "unexpected argument"},
-		{[]string{"selftest", "--n", "0"}, exitUsage, "must be positive"},
+		{[]string{"selftest", "--n", "0"}, exitUsage, "--n 0: want 1 to"},
 		{[]string{"devices", "--device", "no-such-gpu"}, exitRuntime, "no device matches"},
 		{[]string{"selftest", "--device", "42"}, exitRuntime, "out of range"},
 	}

@@ -3,7 +3,6 @@
 package atomicfile
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -89,28 +88,4 @@ func escapeGlob(s string) string {
 		b = append(b, s[i])
 	}
 	return string(b)
-}
-
-// Probe checks, before any long work, that Write could later replace path:
-// path is not a directory or another non-regular file, and a temporary file
-// can be created (and is removed again) in its directory, which is created
-// if needed as Write does.
-func Probe(path string) error {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		if st.IsDir() {
-			return fmt.Errorf("%s is a directory", path)
-		}
-		return fmt.Errorf("%s is not a regular file (%s)", path, st.Mode().Type())
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write in %s: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }

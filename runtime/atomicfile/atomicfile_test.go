@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 )
 
@@ -73,49 +72,5 @@ func TestRemoveStale(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
 			t.Errorf("%s removed: %v", n, err)
 		}
-	}
-}
-
-func TestProbe(t *testing.T) {
-	dir := t.TempDir()
-	existing := filepath.Join(dir, "old.bin")
-	if err := os.WriteFile(existing, []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	readOnly := filepath.Join(dir, "ro")
-	if err := os.Mkdir(readOnly, 0o555); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root := os.Geteuid() == 0 // root writes in read-only folders
-	tests := []struct {
-		name, path string
-		ok         bool
-	}{
-		{"new file", filepath.Join(dir, "new.bin"), true},
-		{"new folder", filepath.Join(dir, "a", "b", "new.bin"), true},
-		{"existing file", existing, true},
-		{"a directory", dir, false},
-		{"a FIFO", fifo, false},
-		{"under a file", filepath.Join(existing, "x.bin"), false},
-		{"read-only folder", filepath.Join(readOnly, "x.bin"), root},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := Probe(tc.path)
-			if (err == nil) != tc.ok {
-				t.Fatalf("Probe(%s) = %v, want ok %v", tc.path, err, tc.ok)
-			}
-			left, _ := filepath.Glob(filepath.Join(filepath.Dir(tc.path), ".*.tmp-*"))
-			if len(left) > 0 {
-				t.Errorf("Probe left %v", left)
-			}
-		})
-	}
-	if b, err := os.ReadFile(existing); err != nil || string(b) != "x" {
-		t.Errorf("Probe changed an existing file: %q, %v", b, err)
 	}
 }

@@ -86,9 +86,6 @@ func runBundleBuild(e *env) error {
 	if modelVersion == "" {
 		return usageError{errors.New("--version (the model's semantic version, e.g. 1.0.0) is required")}
 	}
-	if err := probeOutputs(e.fs, "out"); err != nil {
-		return err
-	}
 	ck, err := loadModel(modelPath)
 	if err != nil {
 		return err

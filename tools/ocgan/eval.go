@@ -144,22 +144,11 @@ func runEval(e *env) error {
 	if err != nil {
 		return usageError{err}
 	}
-	for _, c := range classes {
-		if err := checkBuiltinClass(d.name, c); err != nil {
-			return err
-		}
-	}
 	if len(classes) > 1 && !strings.Contains(template, "{class}") {
 		return usageError{fmt.Errorf("--model %q: several classes need {class} in the model path", template)}
 	}
 	if nSeeds > 1 && !strings.Contains(template, "{seed}") {
 		return usageError{fmt.Errorf("--model %q: several seeds need {seed} in the model path", template)}
-	}
-	if err := probeOutputs(e.fs, "roc", "scores"); err != nil {
-		return err
-	}
-	if err := probeOutputDir(e.fs, "results"); err != nil {
-		return err
 	}
 	seeds := make([]uint64, nSeeds)
 	for i := range seeds {

@@ -49,9 +49,6 @@ func runEvalOwn(e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := probeOutputs(e.fs, "roc", "scores"); err != nil {
-		return err
-	}
 	r, err := scoreOwn(e, normalPaths, novelPaths, worst, mapsDir, top)
 	if err != nil {
 		return err

@@ -97,6 +97,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"devices", "--no-such-flag"}, exitUsage, "unknown flag"},
 		{[]string{"devices", "extra"}, exitUsage, "unexpected argument"},
 		{[]string{"selftest", "--n", "0"}, exitUsage, "--n 0: want 1 to"},
+		{[]string{"selftest", "--n", "1000000000"}, exitUsage, "--n 1000000000: want 1 to"},
+		{[]string{"selftest", "--steps", "0"}, exitUsage, "--steps 0: want 1 to"},
+		{[]string{"bundle", "install", "--root", os.TempDir(), "--keep", "-3", "missing.bundle"}, exitUsage, "--keep -3: want 0 to"},
 		{[]string{"devices", "--device", "no-such-gpu"}, exitRuntime, "no device matches"},
 		{[]string{"selftest", "--device", "42"}, exitRuntime, "out of range"},
 	}

@@ -120,9 +120,6 @@ func trainData(fs *pflag.FlagSet) (dataFlags, error) {
 	if d.class, err = resolveClass(d.classArg, names); err != nil {
 		return d, err
 	}
-	if err := checkBuiltinClass(d.name, d.class); err != nil {
-		return d, err
-	}
 	if names != nil {
 		d.className = names[d.class]
 	}
@@ -189,18 +186,6 @@ func resolveClass(arg string, names []string) (int, error) {
 		return 0, usageError{fmt.Errorf("--class %d: there are %d class folders (classes: %s)", n, len(names), listClasses(names))}
 	}
 	return n, nil
-}
-
-// checkBuiltinClass refuses a class number that the built-in datasets
-// (ten classes each) do not have, before anything is loaded.
-func checkBuiltinClass(name string, class int) error {
-	switch name {
-	case "mnist", "fmnist", "cifar10":
-		if class >= 10 {
-			return usageError{fmt.Errorf("--class %d: --dataset %s has the classes 0 to 9", class, name)}
-		}
-	}
-	return nil
 }
 
 // listClasses lists class folders as "0 ant, 1 bee, ..." (the first 20).

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -70,9 +69,6 @@ func runServe(e *env) error {
 	}
 	if opts.ReadTimeout <= 0 || opts.ShutdownTimeout <= 0 {
 		return usageError{fmt.Errorf("--read-timeout and --shutdown-timeout must be positive")}
-	}
-	if err := checkListenAddr(opts.Addr); err != nil {
-		return usageError{fmt.Errorf("--addr: %w", err)}
 	}
 	if err := serveSecurity(e, &opts); err != nil {
 		return err
@@ -253,37 +249,4 @@ func (s *servedModel) Close() error {
 	defer s.device.Unlock()
 	s.scorer.Free()
 	return nil
-}
-
-// checkListenAddr checks that addr is a TCP listen address (host:port, the
-// host optional, the port a number or a service name) before anything is
-// loaded.
-func checkListenAddr(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if _, err := net.LookupPort("tcp", port); err != nil {
-		return fmt.Errorf("%q: %w", addr, err)
-	}
-	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && !validHostName(host) {
-		return fmt.Errorf("%q: %q is neither an IP address nor a host name", addr, host)
-	}
-	return nil
-}
-
-// validHostName reports whether h is made of DNS labels (letters, digits,
-// hyphens, dots).
-func validHostName(h string) bool {
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 {
-			return false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	return len(h) <= 253
 }

@@ -86,9 +86,6 @@ func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 }
 
 func runTrain(e *env) error {
-	if err := probeOutputs(e.fs, "out"); err != nil {
-		return err
-	}
 	d, err := trainData(e.fs)
 	if err != nil {
 		return err

@@ -306,14 +306,14 @@ func trainMissing(e *env, d dataFlags, classes []int, seeds []uint64, template s
 	for _, c := range classes {
 		for _, s := range seeds {
 			path := modelPath(template, c, s)
-			if err := checkOutputFile("--model", path); err != nil {
-				return err
-			}
 			need, resume, err := needsTraining(path)
 			if err != nil {
-				return err
+				return fmt.Errorf("--model %s: %w", path, err)
 			}
 			if need {
+				if err := checkOutputFile("--model", path); err != nil {
+					return err
+				}
 				runs = append(runs, todo{c, s, path, resume})
 			}
 		}

@@ -27,13 +27,7 @@ func ProbeDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("anomaly maps: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".probe-*")
-	if err != nil {
-		return fmt.Errorf("anomaly maps: folder %s is not writable: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	if err := os.Remove(name); err != nil {
+	if err := atomicfile.CheckDir(dir); err != nil {
 		return fmt.Errorf("anomaly maps: %w", err)
 	}
 	return nil

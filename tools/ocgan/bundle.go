@@ -48,6 +48,17 @@ func bundleKeygenFlags(fs *pflag.FlagSet) {
 
 func runBundleKeygen(e *env) error {
 	out, _ := e.fs.GetString("out")
+	if out == "" {
+		return usageError{errors.New("--out must name the key files (OUT.key and OUT.pub)")}
+	}
+	for _, path := range []string{out + ".key", out + ".pub"} {
+		if _, err := os.Lstat(path); err == nil {
+			return fmt.Errorf("--out %s: %s exists, and key files are never overwritten", out, path)
+		}
+		if err := checkOutputFile("--out", path); err != nil {
+			return err
+		}
+	}
 	pub, priv, err := firmware.GenerateKey()
 	if err != nil {
 		return err
@@ -85,6 +96,12 @@ func runBundleBuild(e *env) error {
 	}
 	if modelVersion == "" {
 		return usageError{errors.New("--version (the model's semantic version, e.g. 1.0.0) is required")}
+	}
+	if modelPath == "" {
+		return usageError{errors.New("--model is required")}
+	}
+	if err := checkOutputFile("--out", out); err != nil {
+		return err
 	}
 	ck, err := loadModel(modelPath)
 	if err != nil {

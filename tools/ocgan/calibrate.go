@@ -178,6 +178,9 @@ func runCalibrate(e *env) error {
 	if err := cal.settle(false); err != nil {
 		return err
 	}
+	if err := checkOutputFile("--model", path); err != nil {
+		return err
+	}
 	ck, err := loadModel(path)
 	if err != nil {
 		return err

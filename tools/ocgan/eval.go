@@ -144,6 +144,9 @@ func runEval(e *env) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if err := checkFixedClasses(d.name, classSpec, classes...); err != nil {
+		return err
+	}
 	if len(classes) > 1 && !strings.Contains(template, "{class}") {
 		return usageError{fmt.Errorf("--model %q: several classes need {class} in the model path", template)}
 	}
@@ -165,6 +168,12 @@ func runEval(e *env) error {
 		return err
 	}
 	maps := evalMaps{dir: mapsDir, top: top, perRun: len(classes)*len(seeds) > 1}
+	if err := checkOutputFlags(e.fs, "roc", "scores"); err != nil {
+		return err
+	}
+	if err := checkOutputDir("--results", resultsDir); err != nil {
+		return err
+	}
 	// Train what is missing first (each run opens its own device context).
 	if doTrain {
 		if err := trainMissing(e, d, classes, seeds, template, every); err != nil {
@@ -299,9 +308,12 @@ func trainMissing(e *env, d dataFlags, classes []int, seeds []uint64, template s
 			path := modelPath(template, c, s)
 			need, resume, err := needsTraining(path)
 			if err != nil {
-				return err
+				return fmt.Errorf("--model %s: %w", path, err)
 			}
 			if need {
+				if err := checkOutputFile("--model", path); err != nil {
+					return err
+				}
 				runs = append(runs, todo{c, s, path, resume})
 			}
 		}

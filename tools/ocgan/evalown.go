@@ -31,7 +31,7 @@ type ownEval struct {
 // reports the AUC, F1, precision and recall and the confusion matrix at the
 // model's threshold, and the worst-scored images of each kind.
 func runEvalOwn(e *env) error {
-	for _, f := range []string{"dataset", "data", "class", "protocol", "seed", "seeds", "train"} {
+	for _, f := range []string{"dataset", "data", "class", "protocol", "seed", "seeds", "train", "results"} {
 		if e.fs.Changed(f) {
 			return usageError{fmt.Errorf("--normal evaluates the model on your own images: --%s does not apply", f)}
 		}
@@ -47,6 +47,9 @@ func runEvalOwn(e *env) error {
 	}
 	mapsDir, top, err := mapsFlags(e.fs)
 	if err != nil {
+		return err
+	}
+	if err := checkOutputFlags(e.fs, "roc", "scores"); err != nil {
 		return err
 	}
 	r, err := scoreOwn(e, normalPaths, novelPaths, worst, mapsDir, top)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -16,6 +17,9 @@ func inspectFlags(fs *pflag.FlagSet) {
 // runInspect describes a checkpoint: geometry, training state, metadata and tensors.
 func runInspect(e *env) error {
 	path, _ := e.fs.GetString("model")
+	if e.fs.NArg() > 1 || path != "" && e.fs.NArg() > 0 {
+		return usageError{errors.New("give one checkpoint: --model FILE, or FILE")}
+	}
 	if path == "" && e.fs.NArg() == 1 {
 		path = e.fs.Arg(0)
 	}

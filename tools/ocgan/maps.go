@@ -35,7 +35,10 @@ func mapsFlags(fs *pflag.FlagSet) (dir string, top int, err error) {
 	if dir == "" {
 		return "", top, nil
 	}
-	return dir, top, anomalymap.ProbeDir(dir)
+	if err := anomalymap.ProbeDir(dir); err != nil {
+		return "", 0, fmt.Errorf("--maps %s: %w", dir, err)
+	}
+	return dir, top, nil
 }
 
 // writeMaps draws the anomaly maps of items of ds into dir with the model

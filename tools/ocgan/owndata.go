@@ -120,6 +120,9 @@ func trainData(fs *pflag.FlagSet) (dataFlags, error) {
 	if d.class, err = resolveClass(d.classArg, names); err != nil {
 		return d, err
 	}
+	if err := checkFixedClasses(d.name, d.classArg, d.class); err != nil {
+		return d, err
+	}
 	if names != nil {
 		d.className = names[d.class]
 	}
@@ -186,6 +189,29 @@ func resolveClass(arg string, names []string) (int, error) {
 		return 0, usageError{fmt.Errorf("--class %d: there are %d class folders (classes: %s)", n, len(names), listClasses(names))}
 	}
 	return n, nil
+}
+
+// fixedClasses is the number of classes of the dataset kinds whose classes
+// are fixed by their format (mnist, fmnist and cifar10: ten); 0 for the
+// others.
+func fixedClasses(kind string) int {
+	switch kind {
+	case "mnist", "fmnist", "cifar10":
+		return 10
+	}
+	return 0
+}
+
+// checkFixedClasses returns a usage error for a class beyond the classes of
+// a dataset kind with fixed classes; spec is --class as given.
+func checkFixedClasses(kind, spec string, classes ...int) error {
+	n := fixedClasses(kind)
+	for _, c := range classes {
+		if n > 0 && c >= n {
+			return usageError{fmt.Errorf("--class %s: %s has %d classes, 0 to %d", spec, kind, n, n-1)}
+		}
+	}
+	return nil
 }
 
 // listClasses lists class folders as "0 ant, 1 bee, ..." (the first 20).

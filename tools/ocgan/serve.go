@@ -70,6 +70,9 @@ func runServe(e *env) error {
 	if opts.ReadTimeout <= 0 || opts.ShutdownTimeout <= 0 {
 		return usageError{fmt.Errorf("--read-timeout and --shutdown-timeout must be positive")}
 	}
+	if err := checkListenAddr(opts.Addr); err != nil {
+		return usageError{fmt.Errorf("--addr %q: %w (want HOST:PORT, e.g. 127.0.0.1:8080 or :8080)", opts.Addr, err)}
+	}
 	if err := serveSecurity(e, &opts); err != nil {
 		return err
 	}

@@ -35,6 +35,20 @@ func serveSecurity(e *env, opts *serve.Options) error {
 	return nil
 }
 
+// checkListenAddr returns an error unless addr is a TCP listen address:
+// HOST:PORT with a port number or service name (the host is resolved when
+// listening).
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return err
+	}
+	return nil
+}
+
 // maxTokenFile bounds the size of a --token-file.
 const maxTokenFile = 4 << 10
 

@@ -101,6 +101,9 @@ func runTrain(e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOutputFile("--out", j.out); err != nil {
+		return err
+	}
 	j.progress = newTrainReporter(e, asJSON, every, "").report
 	j.log = e.stderr
 	sum, err := j.run(e.cfg)

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+	"github.com/spf13/pflag"
+)
+
+// checkOutputFile returns an error naming flag and path unless the file
+// path can be written (see atomicfile.CheckWritable); an empty path is no
+// output. A command checks its outputs before any work, so that a long run
+// does not end in a file it cannot write: an output that cannot be written
+// is a runtime error (exit status 1), as the file system decides it.
+func checkOutputFile(flag, path string) error {
+	return checkOutput(flag, path, atomicfile.CheckWritable)
+}
+
+// checkOutputDir is checkOutputFile for a folder that files are written
+// into (see atomicfile.CheckDir).
+func checkOutputDir(flag, dir string) error {
+	return checkOutput(flag, dir, atomicfile.CheckDir)
+}
+
+// checkOutput applies check to path (none when empty), naming flag and
+// path in its error.
+func checkOutput(flag, path string, check func(string) error) error {
+	if path == "" {
+		return nil
+	}
+	if err := check(path); err != nil {
+		return fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	return nil
+}
+
+// checkOutputFlags checks the files that the string flags names of fs
+// name (see checkOutputFile).
+func checkOutputFlags(fs *pflag.FlagSet, names ...string) error {
+	for _, name := range names {
+		path, _ := fs.GetString(name)
+		if err := checkOutputFile("--"+name, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}

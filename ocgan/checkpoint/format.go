@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -243,4 +244,34 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	}
 	*f = jsonFloat(v)
 	return nil
+}
+
+// MarshalGeometry returns geo as the JSON object a checkpoint's manifest
+// stores under "geometry" (the field names of the file format, not of the
+// Go struct), for other files that record a geometry.
+func MarshalGeometry(geo model.Geometry) ([]byte, error) {
+	b, err := json.Marshal(toGeometryJSON(geo))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: geometry %q: %w", geo.Name, err)
+	}
+	return b, nil
+}
+
+// UnmarshalGeometry parses what MarshalGeometry writes, refusing unknown
+// fields, and validates the geometry.
+func UnmarshalGeometry(b []byte) (model.Geometry, error) {
+	var j geometryJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return model.Geometry{}, fmt.Errorf("checkpoint: geometry JSON: %w", err)
+	}
+	if dec.More() {
+		return model.Geometry{}, errors.New("checkpoint: geometry JSON: data after the object")
+	}
+	geo := j.geometry()
+	if err := geo.Validate(); err != nil {
+		return model.Geometry{}, fmt.Errorf("checkpoint: geometry JSON: %w", err)
+	}
+	return geo, nil
 }

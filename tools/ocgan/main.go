@@ -12,6 +12,8 @@
 //	ocgan bundle keygen|build|verify|inspect|install|rollback|status ...
 //	ocgan calibrate --model model.ocgan [--quantile 0.95 | --novel PATH...] [--threshold quantile|f1]
 //	ocgan inspect model.ocgan
+//	ocgan export --model model.ocgan --format safetensors [--all] --out F.safetensors
+//	ocgan import --format safetensors --in F.safetensors [--image-size 28 --channels 1 --latent 16] [--threshold T] [--data DIR] --out model.ocgan
 //	ocgan devices [--json]     list the devices: Vulkan GPUs and drivers, the native CPU
 //	ocgan version              version, Go version, commit, loader and driver
 //	ocgan selftest             run a compute check on the selected device
@@ -85,6 +87,8 @@ func commands() map[string]command {
 		"bundle rollback": {"make the previous installed version current again", bundleRollbackFlags, runBundleRollback},
 		"bundle status":   {"show the current and previous versions of an install root", bundleStatusFlags, runBundleStatus},
 		"serve":           {"serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", serveFlags, runServe},
+		"export":          {"write a model's weights as safetensors under the PyTorch peer's names", exportFlags, runExport},
+		"import":          {"build a scoring checkpoint from safetensors weights (e.g. trained by the PyTorch peer)", importFlags, runImport},
 		"calibrate":       {"recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", calibrateFlags, runCalibrate},
 	}
 }
@@ -145,7 +149,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "Usage: ocgan <command> [flags]")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, name := range []string{"train", "eval", "score", "serve", "calibrate", "inspect", "bundle keygen", "bundle build",
+	for _, name := range []string{"train", "eval", "score", "serve", "calibrate", "inspect", "export", "import", "bundle keygen", "bundle build",
 		"bundle verify", "bundle inspect", "bundle install", "bundle rollback", "bundle status", "devices", "selftest", "version"} {
 		if c, ok := cmds[name]; ok {
 			fmt.Fprintf(w, "  %-16s %s\n", name, c.summary)

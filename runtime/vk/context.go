@@ -74,6 +74,9 @@ func Open(cfg Config) (*Context, error) {
 		return nil, err
 	}
 	pds, err := in.enumerate()
+	if err == nil {
+		err = lowerLimits(pds, cfg)
+	}
 	if err != nil {
 		in.destroy()
 		return nil, err

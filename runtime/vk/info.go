@@ -90,6 +90,8 @@ type DeviceInfo struct {
 	// UnifiedMemory is true when a memory type is device-local, host-visible and
 	// host-coherent and the device is not discrete: buffers are mapped, no staging.
 	UnifiedMemory bool `json:"unified_memory"`
+	// LoweredLimits is the OCGAN_VK_LIMITS value that lowered Compute, or "".
+	LoweredLimits string `json:"lowered_limits,omitempty"`
 
 	apiVersion    uint32
 	driverVersion uint32

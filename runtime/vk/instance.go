@@ -39,6 +39,9 @@ type Config struct {
 	// PipelineCacheDir holds the pipeline cache; empty means <user cache dir>/ocgan,
 	// "off" (or $OCGAN_VK_PIPELINE_CACHE=off) disables it.
 	PipelineCacheDir string
+	// Limits lowers the device limits the runtime works within (see ParseLimits);
+	// empty means $OCGAN_VK_LIMITS.
+	Limits string
 }
 
 func (c Config) validate() bool {
@@ -320,6 +323,23 @@ func (in *instance) hasDeviceExtension(h vk.PhysicalDevice, name string) bool {
 	return C.ocgan_vk_has_device_extension(in.gipa, unsafe.Pointer(in.handle), unsafe.Pointer(h), cname) != 0
 }
 
+// lowerLimits applies cfg's lowered limits (or $OCGAN_VK_LIMITS) to every device.
+func lowerLimits(pds []physicalDevice, cfg Config) error {
+	spec := cfg.limitsSpec()
+	o, err := ParseLimits(spec)
+	if err != nil {
+		return err
+	}
+	if len(o) == 0 {
+		return nil
+	}
+	for i := range pds {
+		o.lower(&pds[i].info.Compute)
+		pds[i].info.LoweredLimits = spec
+	}
+	return nil
+}
+
 // Devices lists every Vulkan device with a compute queue, in the driver's order.
 func Devices(cfg Config) ([]DeviceInfo, error) {
 	in, err := newInstance(cfg)
@@ -329,6 +349,9 @@ func Devices(cfg Config) ([]DeviceInfo, error) {
 	defer in.destroy()
 	pds, err := in.enumerate()
 	if err != nil {
+		return nil, err
+	}
+	if err := lowerLimits(pds, cfg); err != nil {
 		return nil, err
 	}
 	out := make([]DeviceInfo, len(pds))

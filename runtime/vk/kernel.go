@@ -59,8 +59,8 @@ type bufRange struct {
 	off, size uint64
 }
 
-// maxBindings bounds storage buffers per kernel (Vulkan guarantees at least 4 per stage;
-// every device ocgan targets has more).
+// maxBindings bounds storage buffers per kernel in this package; the device's
+// maxPerStageDescriptorStorageBuffers is checked when a kernel is built.
 const maxBindings = 12
 
 // Name is the kernel's name, used in timings and errors.
@@ -86,11 +86,15 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 	if len(spec.Bindings) == 0 || len(spec.Bindings) > maxBindings {
 		return nil, fmt.Errorf("kernel %s: %d bindings; want 1..%d", spec.Name, len(spec.Bindings), maxBindings)
 	}
-	if max := int(c.info.Compute.MaxPushConstants); 4*spec.PushWords > max {
-		return nil, fmt.Errorf("kernel %s: %d bytes of push constants exceed the device's %d", spec.Name, 4*spec.PushWords, max)
-	}
 	words, err := decodeSPIRV(spec.Name, spec.SPIRV)
 	if err != nil {
+		return nil, err
+	}
+	need, err := spirvNeeds(words, spec.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("kernel %s: %w", spec.Name, err)
+	}
+	if err := checkKernelLimits(spec.Name, c.info.Compute, len(spec.Bindings), 4*spec.PushWords, need); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()

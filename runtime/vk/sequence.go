@@ -175,8 +175,12 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 	}
 	lim := s.ctx.info.Compute
 	for i, g := range groups {
-		if g == 0 || g > lim.MaxWorkGroupCount[i] {
-			return fmt.Errorf("dispatch of %s: %d workgroups in dimension %d; the device allows 1..%d", k.name, g, i, lim.MaxWorkGroupCount[i])
+		if g == 0 {
+			return fmt.Errorf("dispatch of %s: 0 workgroups in dimension %d", k.name, i)
+		}
+		if g > lim.MaxWorkGroupCount[i] {
+			return fmt.Errorf("dispatch of %s: %w", k.name, &LimitError{Kernel: k.name,
+				Limit: fmt.Sprintf("%s[%d]", LimitWorkGroupCount, i), Device: uint64(lim.MaxWorkGroupCount[i]), Need: uint64(g)})
 		}
 	}
 	for i, b := range bufs {

@@ -393,6 +393,9 @@ func TestSpecializationAndGridStride(t *testing.T) {
 	ctx := vktest.Open(t)
 	const n = 100003
 	for _, local := range []uint32{1, 32, 256} {
+		if lim := ctx.Info().Compute; local > lim.MaxWorkGroupInvocations || local > lim.MaxWorkGroupSize[0] {
+			local = min(lim.MaxWorkGroupInvocations, lim.MaxWorkGroupSize[0])
+		}
 		k := loadKernels(t, ctx, local)
 		y, _ := ctx.NewBufferFloat32(n, randomFloats(rand.New(rand.NewSource(3)), n))
 		seq, _ := ctx.NewSequence(vk.SequenceOptions{})
@@ -697,5 +700,88 @@ func TestForeignDriverManifestsAreNotValidationErrors(t *testing.T) {
 	got, err := b.Float32s()
 	if err != nil || got[99] != 3 {
 		t.Fatalf("fill: %v, %v", got[99], err)
+	}
+}
+
+func TestLoweredLimitsRefuseKernels(t *testing.T) {
+	ctx := vktest.Open(t, vk.Config{Limits: "min,push=64,shared=1000,size-x=64"})
+	lim := ctx.Info().Compute
+	if lim.MaxStorageBuffersPerStage != 4 || lim.MaxPushConstants != 64 || lim.MaxSharedMemory != 1000 ||
+		lim.MaxWorkGroupInvocations != 128 || lim.MaxWorkGroupSize != [3]uint32{64, 128, 64} {
+		t.Fatalf("lowered limits not applied: %+v", lim)
+	}
+	if got := ctx.Info().LoweredLimits; got != "min,push=64,shared=1000,size-x=64" {
+		t.Errorf("LoweredLimits = %q", got)
+	}
+	rw := []vk.Access{vk.Read, vk.Write}
+	tests := []struct {
+		shader   string
+		bindings []vk.Access
+		push     int
+		spec     []uint32
+		limit    string
+		device   uint64
+		need     uint64
+	}{
+		{"copy", rw, 1, []uint32{64}, "", 0, 0},
+		{"copy", []vk.Access{vk.Read, vk.Write, vk.Read, vk.Read, vk.Read}, 1, []uint32{64}, vk.LimitStorageBuffers, 4, 5},
+		{"reduce_lane", rw, 19, []uint32{64}, vk.LimitPushConstants, 64, 76},
+		{"copy", rw, 1, []uint32{128}, vk.LimitWorkGroupSize + "[0]", 64, 128},
+		{"batch_norm_bwd", rw, 3, []uint32{64, 0, 0}, vk.LimitSharedMemory, 1000, 64 * 16},
+	}
+	for _, tc := range tests {
+		code, err := shaders.Load(tc.shader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ctx.NewKernel(vk.KernelSpec{Name: tc.shader, SPIRV: code, Bindings: tc.bindings, PushWords: tc.push, Spec: tc.spec})
+		if tc.limit == "" {
+			if err != nil {
+				t.Errorf("%s %v: %v", tc.shader, tc.spec, err)
+			}
+			continue
+		}
+		var le *vk.LimitError
+		if !errors.As(err, &le) {
+			t.Errorf("%s %v: %v; want a *vk.LimitError", tc.shader, tc.spec, err)
+			continue
+		}
+		if *le != (vk.LimitError{Kernel: tc.shader, Limit: tc.limit, Device: tc.device, Need: tc.need}) {
+			t.Errorf("%s %v: %+v; want %s device %d kernel %d", tc.shader, tc.spec, *le, tc.limit, tc.device, tc.need)
+		}
+		if msg := err.Error(); !strings.Contains(msg, tc.shader) || !strings.Contains(msg, tc.limit) {
+			t.Errorf("%s: message %q does not name the kernel and the limit", tc.shader, msg)
+		}
+	}
+}
+
+func TestLoweredLimitsRefuseBigGrids(t *testing.T) {
+	ctx := vktest.Open(t, vk.Config{Limits: "count=1000"})
+	k := loadKernels(t, ctx, 64)
+	y, err := ctx.NewBufferFloat32(8, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Free()
+	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Free()
+	err = seq.Dispatch(k.fill, [3]uint32{1, 1001, 1}, []uint32{0, 8}, y)
+	var le *vk.LimitError
+	if !errors.As(err, &le) || le.Limit != vk.LimitWorkGroupCount+"[1]" || le.Device != 1000 || le.Need != 1001 {
+		t.Fatalf("dispatch of 1001 groups under count=1000: %v; want a *vk.LimitError on %s[1]", err, vk.LimitWorkGroupCount)
+	}
+}
+
+func TestBadLimitsEnvIsAClearError(t *testing.T) {
+	t.Setenv(vk.LimitsEnv, "storage=four")
+	_, err := vk.Open(vk.Config{PipelineCacheDir: "off"})
+	if err == nil || !strings.Contains(err.Error(), vk.LimitsEnv) || !strings.Contains(err.Error(), "storage") {
+		t.Fatalf("Open with %s=storage=four: %v; want an error naming the variable and the limit", vk.LimitsEnv, err)
+	}
+	if _, err := vk.Devices(vk.Config{}); err == nil {
+		t.Fatalf("Devices with %s=storage=four gave no error", vk.LimitsEnv)
 	}
 }

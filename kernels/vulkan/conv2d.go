@@ -217,6 +217,8 @@ func (l *Library) convSubgroups() bool {
 // (the Mesa shader cache keeps them across processes).
 func (l *Library) convTuneFor(dir string, g convGeom) convTune {
 	t := convTuneForDevice(l.ctx.Info().Type == vk.CPU, l.convSubgroups(), dir, g)
+	team := uint32(t.teamSize())
+	t.local = l.fitLocal(team, halving(t.local, team)...)
 	if convTuneHook != nil {
 		t = convTuneHook(dir, g, t)
 	}
@@ -315,7 +317,7 @@ func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk
 
 // convBiasGrad records db[k] = Σ_{n,s} dy[n,k,s] for dy [n, k, hw].
 func (l *Library) convBiasGrad(seq *vk.Sequence, n, k, hw int, dy, db *vk.Buffer) error {
-	const local = 64
+	local := l.fitLocal(1, halving(64, 1)...) // at most 256: the shader's partial sums
 	kern, err := l.kernel("conv_bias_grad", []vk.Access{vk.Read, vk.Write}, 3, local)
 	if err != nil {
 		return err

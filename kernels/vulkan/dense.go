@@ -39,8 +39,12 @@ func denseTilesFor(kind vk.DeviceType) denseTiles {
 	return denseTiles{local: 64, tm: 4, tn: 4}
 }
 
-// denseTiles is the tile of the library's device.
-func (l *Library) denseTiles() denseTiles { return denseTilesFor(l.ctx.Info().Type) }
+// denseTiles is the tile of the library's device, its workgroup within the device's limits.
+func (l *Library) denseTiles() denseTiles {
+	t := denseTilesFor(l.ctx.Info().Type)
+	t.local = l.fitLocal(1, halving(t.local, 1)...)
+	return t
+}
 
 // GEMM specialization flags (dense_common.glsl).
 const (

@@ -1,6 +1,7 @@
 package vulkan
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
@@ -50,4 +51,34 @@ func expectClose(t testing.TB, name string, b *vk.Buffer, want []float32) {
 	t.Helper()
 	got := download(t, b)
 	kerneltest.ExpectClose(t, name, got, want)
+}
+
+// storageShort reports whether ctx's device allows fewer than need storage
+// buffers per shader stage (as under OCGAN_VK_LIMITS=min, 4).
+func storageShort(ctx *vk.Context, need int) bool {
+	return int(ctx.Info().Compute.MaxStorageBuffersPerStage) < need
+}
+
+// expectStorageRefusal checks that err is the pipeline build refusing kernel,
+// which binds need storage buffers, for the device's storage-buffer limit.
+func expectStorageRefusal(t testing.TB, ctx *vk.Context, what string, err error, kernel string, need int) {
+	t.Helper()
+	want := vk.LimitError{Kernel: kernel, Limit: vk.LimitStorageBuffers,
+		Device: uint64(ctx.Info().Compute.MaxStorageBuffersPerStage), Need: uint64(need)}
+	var le *vk.LimitError
+	if !errors.As(err, &le) || *le != want {
+		t.Errorf("%s: %v; want the refusal %v", what, err, &want)
+	}
+}
+
+// recordOnly records ops into a fresh sequence, freed at once, and returns the
+// recording error.
+func recordOnly(t testing.TB, ctx *vk.Context, record func(*vk.Sequence) error) error {
+	t.Helper()
+	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Free()
+	return record(seq)
 }

@@ -59,12 +59,52 @@ func (l *Library) kernel(name string, bindings []vk.Access, pushWords int, spec 
 }
 
 // elementwiseLocal is the workgroup size of the 1-D elementwise kernels: CPU drivers
-// (llvmpipe) run 64-wide groups best; GPUs want 256 for occupancy.
+// (llvmpipe) run 64-wide groups best; GPUs want 256 for occupancy; smaller where
+// the device's limits require (see fitLocal).
 func (l *Library) elementwiseLocal() uint32 {
+	pref := uint32(256)
 	if l.ctx.Info().Type == vk.CPU {
-		return 64
+		pref = 64
 	}
-	return 256
+	return l.fitLocal(1, halving(pref, 1)...)
+}
+
+// fitLocal is fitLocalFor on the library's device.
+func (l *Library) fitLocal(team uint32, prefs ...uint32) uint32 {
+	info := l.ctx.Info()
+	return fitLocalFor(info.Compute, info.Subgroup.Size, team, prefs...)
+}
+
+// fitLocalFor returns a kernel family's 1-D workgroup size: the first of prefs
+// (largest first) within maxComputeWorkGroupInvocations and
+// maxComputeWorkGroupSize[0] that is a multiple of team and of the subgroup size
+// (0: unknown); else the first within the limits that is a multiple of team;
+// else the last of prefs, which the pipeline build then refuses with a
+// *vk.LimitError naming the limit.
+func fitLocalFor(lim vk.ComputeLimits, subgroup, team uint32, prefs ...uint32) uint32 {
+	fits := func(p uint32) bool {
+		return p > 0 && p <= lim.MaxWorkGroupInvocations && p <= lim.MaxWorkGroupSize[0] && p%team == 0
+	}
+	for _, p := range prefs {
+		if fits(p) && (subgroup == 0 || p%subgroup == 0) {
+			return p
+		}
+	}
+	for _, p := range prefs {
+		if fits(p) {
+			return p
+		}
+	}
+	return prefs[len(prefs)-1]
+}
+
+// halving returns p, p/2, p/4, ... down to no less than min.
+func halving(p, min uint32) []uint32 {
+	var out []uint32
+	for ; p >= min && p > 0; p /= 2 {
+		out = append(out, p)
+	}
+	return out
 }
 
 // maxGroups1D caps 1-D grids; the shaders' grid-stride loops cover the rest. A CPU

@@ -196,8 +196,8 @@ func (l *Library) reduce(seq *vk.Sequence, op string, p kernels.ReduceParams, x,
 // device needs subgroup arithmetic and shuffles in compute shaders. On a CPU
 // driver the workgroup is one subgroup (llvmpipe: 8 lanes) and constant 2 removes
 // every barrier from the shader: llvmpipe runs a shader holding a barrier as
-// coroutines, about 4x slower here. GPUs use 256 lanes, combined through
-// shared memory. A non-nil override (tests) replaces the choice.
+// coroutines, about 4x slower here. GPUs use 256 lanes (fewer where the device's
+// limits require), combined through shared memory. A non-nil override (tests) replaces the choice.
 func (l *Library) reduceGroupSpec(op string, mode uint32, override []uint32) ([]uint32, error) {
 	info := l.ctx.Info()
 	if !info.Subgroup.InCompute || !info.HasSubgroupOp("arithmetic") || !info.HasSubgroupOp("shuffle") {
@@ -207,10 +207,11 @@ func (l *Library) reduceGroupSpec(op string, mode uint32, override []uint32) ([]
 	if override != nil {
 		return override, nil
 	}
-	if sz := info.Subgroup.Size; info.Type == vk.CPU && sz >= 1 && sz <= info.Compute.MaxWorkGroupSize[0] {
+	lim := info.Compute
+	if sz := info.Subgroup.Size; info.Type == vk.CPU && sz >= 1 && sz <= lim.MaxWorkGroupSize[0] && sz <= lim.MaxWorkGroupInvocations {
 		return []uint32{sz, mode, 1}, nil
 	}
-	return []uint32{256, mode, 0}, nil
+	return []uint32{l.fitLocal(1, halving(256, 1)...), mode, 0}, nil
 }
 
 // reduceStrategy picks one invocation per output when there are enough

@@ -222,6 +222,7 @@ func TestOpsMatchReferenceOnEveryBackend(t *testing.T) {
 				b := build(t, c)
 				p, err := be.Compile(b.g, backend.Options{Outputs: b.outs, Poison: true})
 				if err != nil {
+					vktest.SkipIfStorageRefused(t, err, "program: node ")
 					t.Fatal(err)
 				}
 				defer p.Free()

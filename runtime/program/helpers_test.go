@@ -20,6 +20,7 @@ func mustCompile(t *testing.T, lib *vulkan.Library, g *graph.Graph, opts Options
 	t.Helper()
 	p, err := Compile(lib, g, opts)
 	if err != nil {
+		vktest.SkipIfStorageRefused(t, err, "program: node ")
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Free)
@@ -32,6 +33,7 @@ func mustCompileOn(t *testing.T, b *Backend, g *graph.Graph, opts Options) *Prog
 	t.Helper()
 	bp, err := b.Compile(g, opts)
 	if err != nil {
+		vktest.SkipIfStorageRefused(t, err, "program: node ")
 		t.Fatal(err)
 	}
 	p := bp.(*Program)

@@ -3,6 +3,9 @@
 package vktest
 
 import (
+	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -39,4 +42,21 @@ func NoValidationErrors(t testing.TB, ctx *vk.Context) {
 	if err := ctx.CheckValidation(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// SkipIfStorageRefused ends the test as skipped when err is the refusal of a
+// kernel that binds more storage buffers than the device allows, under limits
+// lowered by OCGAN_VK_LIMITS, after checking that the refusal says what it
+// needs and names where it came from (want, such as "program: node"). Any other
+// error returns for the caller to fail on.
+func SkipIfStorageRefused(t testing.TB, err error, want string) {
+	t.Helper()
+	var le *vk.LimitError
+	if os.Getenv(vk.LimitsEnv) == "" || !errors.As(err, &le) || le.Limit != vk.LimitStorageBuffers {
+		return
+	}
+	if le.Need <= le.Device || !strings.Contains(err.Error(), want) {
+		t.Fatalf("refusal %v: want a kernel over the limit, in a message containing %q", err, want)
+	}
+	t.Skipf("refused under %s=%s, as it must be: %v", vk.LimitsEnv, os.Getenv(vk.LimitsEnv), err)
 }

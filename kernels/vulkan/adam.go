@@ -59,9 +59,12 @@ func (l *Library) AdamUpdate(seq *vk.Sequence, step StepSlot, p, m, v, g *vk.Buf
 		return nil
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("adam", []vk.Access{vk.Read, vk.ReadWrite, vk.ReadWrite, vk.ReadWrite, vk.Read}, 2, local)
+	k, err := l.kernel("adam", adamAccess, 2, local)
 	if err != nil {
 		return err
 	}
 	return seq.Dispatch(k, l.groups1D(n, local), []uint32{uint32(n), uint32(step.Word)}, step.Buf, p, m, v, g)
 }
+
+// adamAccess is the adam shader's interface: the step slot, p, m, v; g.
+var adamAccess = []vk.Access{vk.Read, vk.ReadWrite, vk.ReadWrite, vk.ReadWrite, vk.Read}

@@ -132,8 +132,15 @@ func (l *Library) bnFwdKernel(eval bool) (*vk.Kernel, error) {
 	if eval {
 		mode = 1
 	}
-	return l.kernel("batch_norm_fwd", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Read, vk.Read, vk.Write}, 4, l.elementwiseLocal(), mode)
+	return l.kernel("batch_norm_fwd", bnFwdAccess, 4, l.elementwiseLocal(), mode)
 }
+
+// bnFwdAccess is batch_norm_fwd's interface: x, gamma, beta, mean, statistic; y.
+var bnFwdAccess = []vk.Access{vk.Read, vk.Read, vk.Read, vk.Read, vk.Read, vk.Write}
+
+// bnStatsAccess is batch_norm_stats' interface: x, running mean and variance
+// (updated in place); saved mean, saved inverse std.
+var bnStatsAccess = []vk.Access{vk.Read, vk.ReadWrite, vk.ReadWrite, vk.Write, vk.Write}
 
 // bnBwdAccess is the interface of both backward shaders: x, dy, gamma, mean,
 // statistic (inv std or running var); dx, dgamma, dbeta.
@@ -163,7 +170,7 @@ func (l *Library) batchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormPar
 	if err != nil {
 		return err
 	}
-	stats, err := l.kernel("batch_norm_stats", []vk.Access{vk.Read, vk.ReadWrite, vk.ReadWrite, vk.Write, vk.Write}, 5, spec...)
+	stats, err := l.kernel("batch_norm_stats", bnStatsAccess, 5, spec...)
 	if err != nil {
 		return err
 	}

@@ -176,6 +176,9 @@ func Open(cfg Config) (backend.Backend, error) {
 	if strings.EqualFold(sel, CPUSelector) {
 		return cpuprogram.Open(cpu.Options{Threads: cfg.Threads})
 	}
+	if err := cfg.Vulkan.CheckLimits(); err != nil {
+		return nil, err // not a missing Vulkan: no quiet fallback to the CPU
+	}
 	l := List(cfg)
 	i, err := l.Pick(sel)
 	if err != nil {

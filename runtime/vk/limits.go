@@ -133,6 +133,13 @@ func (c Config) limitsSpec() string {
 	return os.Getenv(LimitsEnv)
 }
 
+// CheckLimits reports whether the lowered limits (Limits, else
+// $OCGAN_VK_LIMITS) parse, with an error naming what is wrong.
+func (c Config) CheckLimits() error {
+	_, err := ParseLimits(c.limitsSpec())
+	return err
+}
+
 // checkKernelLimits refuses a kernel that needs more than the device allows:
 // storage buffers, push-constant bytes, workgroup size and shared memory.
 func checkKernelLimits(name string, lim ComputeLimits, bindings, pushBytes int, need shaderNeeds) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -111,7 +112,16 @@ func printVulkan(w io.Writer, d vk.DeviceInfo) {
 	fmt.Fprintf(w, "\tworkgroup\tmax %d invocations, size %v, count %v\n", c.MaxWorkGroupInvocations, c.MaxWorkGroupSize, c.MaxWorkGroupCount)
 	fmt.Fprintf(w, "\tshared memory\t%d B\n", c.MaxSharedMemory)
 	fmt.Fprintf(w, "\tpush constants\t%d B\n", c.MaxPushConstants)
-	fmt.Fprintf(w, "\tstorage buffer\tmax range %d MiB, max allocation %d MiB\n", c.MaxStorageBufferRange>>20, c.MaxMemoryAllocation>>20)
+	fmt.Fprintf(w, "\tstorage buffer\tmax range %d MiB, max allocation %d MiB, %d per stage\n",
+		c.MaxStorageBufferRange>>20, c.MaxMemoryAllocation>>20, c.MaxStorageBuffersPerStage)
+	if d.LoweredLimits != "" {
+		fmt.Fprintf(w, "\tlimits\tlowered by %s=%s\n", vk.LimitsEnv, d.LoweredLimits)
+	}
+	if refused := vulkan.RefusedOps(c); len(refused) > 0 {
+		fmt.Fprintf(w, "\ttraining\tno: the limits refuse %s\n", strings.Join(refused, ", "))
+	} else {
+		fmt.Fprintf(w, "\ttraining\twithin the limits\n")
+	}
 	fmt.Fprintf(w, "\tsubgroup\t%d lanes (%s)\n", d.Subgroup.Size, strings.Join(d.Subgroup.Operations, ", "))
 	fmt.Fprintf(w, "\t16-bit storage\t%v (push constants %v)\n", d.Storage16, d.PushConstant16)
 	fmt.Fprintf(w, "\tfp16 arithmetic\t%v\n", d.Float16)

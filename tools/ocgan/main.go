@@ -135,6 +135,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ocgan %s: unexpected argument %q\n", name, fs.Arg(0))
 		return exitUsage
 	}
+	if err := e.cfg.Vulkan.CheckLimits(); err != nil {
+		fmt.Fprintf(stderr, "ocgan %s: %v\n", name, err)
+		return exitUsage
+	}
 	if err := cmd.run(e); err != nil {
 		fmt.Fprintf(stderr, "ocgan %s: %v\n", name, err)
 		var ue usageError

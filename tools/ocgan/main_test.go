@@ -167,3 +167,19 @@ func exitCode(err error) int {
 	}
 	return 0
 }
+
+func TestLimitsEnv(t *testing.T) {
+	t.Setenv("OCGAN_VK_LIMITS", "storage=four")
+	code, out, stderr := runCLI(t, "devices")
+	if code != exitUsage || !strings.Contains(stderr, "OCGAN_VK_LIMITS") || !strings.Contains(stderr, "storage") {
+		t.Errorf("devices with OCGAN_VK_LIMITS=storage=four: exit %d, want %d naming the variable\nstdout: %s\nstderr: %s", code, exitUsage, out, stderr)
+	}
+	t.Setenv("OCGAN_VK_LIMITS", "min")
+	code, out, stderr = runCLI(t, "devices", "--device", "llvmpipe")
+	for _, want := range []string{"lowered by OCGAN_VK_LIMITS=min", "4 per stage", "training", "no: the limits refuse",
+		"batch norm backward (batch_norm_bwd: 8 storage buffers)"} {
+		if code != exitOK || !strings.Contains(out, want) {
+			t.Errorf("devices with OCGAN_VK_LIMITS=min: exit %d, want %d with %q\nstdout: %s\nstderr: %s", code, exitOK, want, out, stderr)
+		}
+	}
+}

@@ -191,8 +191,9 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 			return fmt.Errorf("dispatch of %s: buffer %d belongs to another context", k.name, i)
 		}
 		if b.size > uint64(lim.MaxStorageBufferRange) {
-			return fmt.Errorf("dispatch of %s: buffer %d is %s, over the device's maxStorageBufferRange %s",
-				k.name, i, byteSize(b.size), byteSize(uint64(lim.MaxStorageBufferRange)))
+			return fmt.Errorf("dispatch of %s: buffer %d is %s, over the device's %s (%s): %w",
+				k.name, i, byteSize(b.size), LimitStorageRange, byteSize(uint64(lim.MaxStorageBufferRange)),
+				&LimitError{Kernel: k.name, Limit: LimitStorageRange, Device: uint64(lim.MaxStorageBufferRange), Need: b.size})
 		}
 	}
 	set, err := k.descriptorSet(bufs)

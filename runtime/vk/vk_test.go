@@ -755,8 +755,8 @@ func TestLoweredLimitsRefuseKernels(t *testing.T) {
 	}
 }
 
-func TestLoweredLimitsRefuseBigGrids(t *testing.T) {
-	ctx := vktest.Open(t, vk.Config{Limits: "count=1000"})
+func TestLoweredLimitsRefuseDispatches(t *testing.T) {
+	ctx := vktest.Open(t, vk.Config{Limits: "count=1000,range=1024"})
 	k := loadKernels(t, ctx, 64)
 	y, err := ctx.NewBufferFloat32(8, nil)
 	if err != nil {
@@ -772,6 +772,21 @@ func TestLoweredLimitsRefuseBigGrids(t *testing.T) {
 	var le *vk.LimitError
 	if !errors.As(err, &le) || le.Limit != vk.LimitWorkGroupCount+"[1]" || le.Device != 1000 || le.Need != 1001 {
 		t.Fatalf("dispatch of 1001 groups under count=1000: %v; want a *vk.LimitError on %s[1]", err, vk.LimitWorkGroupCount)
+	}
+	big, err := ctx.NewBufferFloat32(257, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Free()
+	err = seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{0, 257}, big)
+	if !errors.As(err, &le) || *le != (vk.LimitError{Kernel: "fill", Limit: vk.LimitStorageRange, Device: 1024, Need: 1028}) {
+		t.Fatalf("dispatch over a 1028-byte buffer under range=1024: %v; want a *vk.LimitError on %s", err, vk.LimitStorageRange)
+	}
+	if err := seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{0, 8}, y); err != nil {
+		t.Fatalf("a dispatch within the limits: %v", err)
+	}
+	if err := seq.Run(); err != nil {
+		t.Fatal(err)
 	}
 }
 

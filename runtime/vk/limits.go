@@ -35,8 +35,8 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("kernel %s needs %s = %d; the device allows %d", e.Kernel, e.Limit, e.Need, e.Device)
 }
 
-// MinLimits are the limits every Vulkan device has at least.
-var MinLimits = LimitOverrides{
+// minLimits are the limits every Vulkan device has at least ("min").
+var minLimits = LimitOverrides{
 	LimitInvocations:         128,
 	LimitSharedMemory:        16384,
 	LimitStorageBuffers:      4,
@@ -79,7 +79,7 @@ func ParseLimits(s string) (LimitOverrides, error) {
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "min" {
-			for k, v := range MinLimits {
+			for k, v := range minLimits {
 				out[k] = v
 			}
 			continue

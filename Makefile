@@ -15,7 +15,8 @@ GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
 SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
 
-.PHONY: all build demo parts test deps deps-demo deps-parts shaders check-fmt vet check-nocgo bench clean cross cross-test
+.PHONY: all build demo parts test deps deps-demo deps-parts shaders check-fmt vet check-nocgo bench clean cross cross-test \
+	mender-artifact mender-test
 
 all: build
 
@@ -52,6 +53,20 @@ test: deps check-fmt vet check-nocgo
 		./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/
 	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
 	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
+
+## mender-test: the Mender update module (firmware/mender/ocgan-bundle) end to end through
+## Debian's Mender client in standalone mode and mender-artifact (installed when missing; needs
+## root for a private mount namespace): install, commit, failed installs rolled back, rollback
+mender-test: deps
+	@tools/deps.sh mender
+	OCGAN_MENDER_TEST=1 $(GO) test -count=1 -timeout 5m -run '^TestMenderModule$$' ./tools/ocgan/
+
+## mender-artifact: wrap a signed bundle as a Mender artifact for the ocgan-bundle update module:
+## make mender-artifact BUNDLE=FILE.bundle DEVICE_TYPE=TYPE[,TYPE...] [NAME=...] [OUT=FILE.mender]
+mender-artifact:
+	@test -n "$(BUNDLE)" || { echo "make mender-artifact: set BUNDLE=FILE.bundle (ocgan bundle build)" >&2; exit 2; }
+	@test -n "$(DEVICE_TYPE)" || { echo "make mender-artifact: set DEVICE_TYPE to the devices' Mender device type" >&2; exit 2; }
+	tools/mender-artifact.sh "$(BUNDLE)" "$(DEVICE_TYPE)" "$(NAME)" "$(OUT)"
 
 deps:
 	@tools/deps.sh test

@@ -12,7 +12,7 @@ import (
 
 // addJobFlags adds the flags that pick one job of a job file.
 func addJobFlags(fs *pflag.FlagSet) {
-	fs.String("jobs", "", "job file: one training run per line of KEY=VALUE fields (README \"Many training runs\"); the job of --job-index sets those flags")
+	fs.String("jobs", "", "job file: one training run per line of KEY=VALUE fields (README \"Deploy to a fleet\"); the job of --job-index sets those flags, and writes its out field, else --out with -jobI before the extension")
 	fs.Int("job-index", 0, "the job of --jobs to run, from 0 (default $"+jobs.EnvKubernetes+", else $"+jobs.EnvSlurm+")")
 	fs.Bool("dry-run", false, "print the settings and output of the run, then stop without loading data or training")
 }
@@ -29,9 +29,9 @@ type pickedJob struct {
 
 // applyJob sets the flags of fs from the job of --jobs that --job-index
 // (or the batch system's environment) picks: a job's field sets the flag
-// of its name; --out, unless the job sets out, becomes the job's own name
-// (jobs.File.Outputs). A flag given on the command line with another value
-// than the job's is a usage error. Without --jobs it returns nil.
+// of its name, and a flag given on the command line with another value is
+// a usage error; --out becomes the job's own output (its out field, else
+// --out with -jobI, see jobs.File.Outputs). Without --jobs it returns nil.
 func applyJob(fs *pflag.FlagSet) (*pickedJob, error) {
 	path, _ := fs.GetString("jobs")
 	if path == "" {
@@ -62,11 +62,10 @@ func applyJob(fs *pflag.FlagSet) (*pickedJob, error) {
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--jobs: %w", err)}
 	}
-	if _, ok := job.Get("out"); !ok {
-		// --out names the files of all the jobs: model.ocgan, model-job0.ocgan, ...
-		if err := fs.Set("out", outs[index]); err != nil {
-			return nil, err
-		}
+	// --out names the files of all the jobs (model.ocgan: model-job0.ocgan,
+	// model-job1.ocgan, ...) but those whose out field names their own.
+	if err := fs.Set("out", outs[index]); err != nil {
+		return nil, err
 	}
 	picked := &pickedJob{job: job, file: path, count: len(f.Jobs), from: from}
 	where := picked.where()
@@ -74,6 +73,9 @@ func applyJob(fs *pflag.FlagSet) (*pickedJob, error) {
 	ref.SetOutput(io.Discard)
 	trainFlags(ref)
 	for _, field := range job.Fields {
+		if field.Key == "out" {
+			continue
+		}
 		if err := ref.Set(field.Key, field.Value); err != nil {
 			return nil, usageError{fmt.Errorf("%s: %s=%s: %w", where, field.Key, field.Value, err)}
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,8 +63,8 @@ func TestTrainJobsDryRun(t *testing.T) {
 			[]string{"class=3 protocol=2 seed=2 "}},
 		{"a flag conflicting with the job", []string{"--job-index", "1", "--class", "4"}, nil, exitUsage,
 			[]string{"--class 4 conflicts with class=3 of job 1 (" + file + " line 3)"}},
-		{"--out conflicting with the job's out", []string{"--job-index", "2", "--out", out}, nil, exitUsage,
-			[]string{"--out " + out + " conflicts with out="}},
+		{"the job's out before --out", []string{"--job-index", "2", "--out", out}, nil, exitOK,
+			[]string{"out=" + filepath.Join(dir, "scratched.ocgan") + "\n"}},
 		{"index out of range", []string{"--job-index", "3"}, nil, exitUsage,
 			[]string{file + ": job index out of range: index 3, the file has 3 jobs (indexes 0 to 2) (from --job-index)"}},
 		{"environment index out of range", nil, map[string]string{jobs.EnvSlurm: "7"}, exitUsage,
@@ -138,5 +139,37 @@ func TestTrainJobTrains(t *testing.T) {
 	}
 	if ck.Meta["class_name"] != "1-disc" || ck.Train.Seed != 5 {
 		t.Errorf("checkpoint of class %q, seed %d; want 1-disc, 5", ck.Meta["class_name"], ck.Train.Seed)
+	}
+}
+
+// TestFleetExamples: the example job file parses and every job resolves,
+// and the Kubernetes and Slurm examples run exactly its jobs.
+func TestFleetExamples(t *testing.T) {
+	dir := filepath.Join("..", "fleet")
+	f, err := jobs.Read(filepath.Join(dir, "jobs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(f.Jobs)
+	if _, err := f.Outputs("models/mnist.ocgan"); err != nil {
+		t.Error(err)
+	}
+	for i := range f.Jobs {
+		t.Setenv(jobs.EnvKubernetes, fmt.Sprint(i))
+		if code, _, stderr := runCLI(t, "train", "--dry-run", "--jobs", filepath.Join(dir, "jobs.txt"), "--out", filepath.Join(t.TempDir(), "m.ocgan")); code != exitOK {
+			t.Errorf("job %d: exit %d\n%s", i, code, stderr)
+		}
+	}
+	for file, want := range map[string]string{
+		"train-indexed-job.yaml": fmt.Sprintf("\n  completions: %d\n", n),
+		"train-array.sbatch":     fmt.Sprintf("\n#SBATCH --array=0-%d\n", n-1),
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), want) {
+			t.Errorf("%s lacks %q for the %d jobs of jobs.txt", file, strings.TrimSpace(want), n)
+		}
 	}
 }

@@ -247,6 +247,10 @@ func TestMenderModuleQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	exe := ocganWrapper(t, dir)
+	example, err := os.ReadFile(filepath.Join("..", "..", "firmware", "mender", "mender.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, conf, state string
 		code              int
@@ -263,6 +267,7 @@ func TestMenderModuleQueries(t *testing.T) {
 		{"missing binary", "ocgan=" + filepath.Join(dir, "nope") + "\nkey=" + pub + "\n", "ArtifactInstall", 1, "nope is not an executable file"},
 		{"missing key", "ocgan=" + exe + "\nkey=" + filepath.Join(dir, "none.pub") + "\n", "ArtifactInstall", 1, "none.pub does not exist"},
 		{"no payload", "ocgan=" + exe + "\nkey=" + pub + "\nroot=" + filepath.Join(dir, "root") + "\n", "ArtifactInstall", 1, "exactly one bundle file, found 0"},
+		{"the example configuration", string(example), "ArtifactCommit", 0, ""},
 		{"rollback of nothing", "root=" + filepath.Join(dir, "root") + "\n", "ArtifactRollback", 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // menderRequireEnv, set to 1, makes TestMenderModule fail instead of skip
@@ -103,7 +105,8 @@ func (d *menderDevice) mender(args ...string) (int, string) {
 // mode) and the ocgan-bundle update module: install and commit A; a bundle
 // signed by another key and a corrupt one fail, Mender rolls back and A
 // stays current; install and commit B; install C and roll it back with
-// `mender rollback`, which makes B current again.
+// `mender rollback`, which makes B current again. An `ocgan serve` on the
+// install root serves, after each step, the version current then.
 func TestMenderModule(t *testing.T) {
 	if os.Getenv(menderCLIEnv) == "1" {
 		os.Exit(run(flag.Args(), os.Stdout, os.Stderr))
@@ -139,10 +142,11 @@ func TestMenderModule(t *testing.T) {
 		}
 		return out
 	}
+	versions := map[string]string{"a": "1.0.0", "b": "1.1.0", "c": "1.2.0"}
 	bundles := map[string]string{
-		"a":       bundle("a", "1.0.0", key),
-		"b":       bundle("b", "1.1.0", key),
-		"c":       bundle("c", "1.2.0", key),
+		"a":       bundle("a", versions["a"], key),
+		"b":       bundle("b", versions["b"], key),
+		"c":       bundle("c", versions["c"], key),
 		"foreign": bundle("foreign", "1.0.1", other),
 		"corrupt": bundle("corrupt", "1.0.2", key),
 	}
@@ -168,7 +172,8 @@ func TestMenderModule(t *testing.T) {
 
 	root := filepath.Join(t.TempDir(), "ocgan")
 	conf := filepath.Join(t.TempDir(), "mender.conf")
-	text := "# the test's device\nocgan=" + ocganWrapper(t, t.TempDir()) + "\nroot=" + root + "\nkey=" + key + ".pub\n"
+	ocgan := ocganWrapper(t, t.TempDir())
+	text := "# the test's device\nocgan=" + ocgan + "\nroot=" + root + "\nkey=" + key + ".pub\n"
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +202,8 @@ func TestMenderModule(t *testing.T) {
 		{"install C", []string{"install", artifact("c")}, true, "c", ""},
 		{"roll C back", []string{"rollback"}, true, "b", "rolled back to " + ids["b"]},
 	}
-	for _, s := range steps {
+	var served func(want string) string // the version `ocgan serve` reports once it is want
+	for i, s := range steps {
 		code, out := dev.mender(s.args...)
 		if (code == 0) != s.ok {
 			t.Fatalf("%s: mender %v exit %d, want success %v\n%s", s.what, s.args, code, s.ok, out)
@@ -211,11 +217,52 @@ func TestMenderModule(t *testing.T) {
 		if !strings.Contains(out, s.wantOut) {
 			t.Errorf("%s: output lacks %q\n%s", s.what, s.wantOut, out)
 		}
+		if i == 1 {
+			// From here on, a running `ocgan serve` follows every deployment.
+			served = serveInstallRoot(t, ocgan, root, key+".pub")
+		}
+		if served != nil {
+			if got, want := served(versions[s.wantActive]), versions[s.wantActive]; got != want {
+				t.Errorf("%s: ocgan serve serves model %s, want %s", s.what, got, want)
+			}
+		}
 	}
 	code, out := dev.mender("show-artifact")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || lines[len(lines)-1] != "b" {
 		t.Errorf("show-artifact: exit %d, want the artifact name b last\n%s", code, out)
+	}
+}
+
+// serveInstallRoot runs `ocgan serve` (the executable ocgan) on an install
+// root and returns a function that waits, up to 30 s, until /healthz
+// reports the model version want, and returns the version it reports.
+func serveInstallRoot(t *testing.T, ocgan, root, pub string) func(want string) string {
+	t.Helper()
+	cmd := exec.Command(ocgan, "serve", "--model", root, "--key", pub, "--addr", "127.0.0.1:0", "--poll", "50ms")
+	cmd.Env = append(os.Environ(), "OCGAN_VK_PIPELINE_CACHE="+t.TempDir())
+	base, serverLog := startServe(t, cmd)
+	return func(want string) string {
+		t.Helper()
+		var got string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			resp, err := http.Get(base + "/healthz")
+			if err != nil {
+				t.Fatalf("GET /healthz: %v\n%s", err, serverLog())
+			}
+			var h struct {
+				ModelVersion string `json:"model_version"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&h)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatalf("GET /healthz: %v", err)
+			}
+			if got = h.ModelVersion; got == want {
+				break
+			}
+		}
+		return got
 	}
 }
 

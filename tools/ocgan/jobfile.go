@@ -14,7 +14,7 @@ import (
 func addJobFlags(fs *pflag.FlagSet) {
 	fs.String("jobs", "", "job file: one training run per line of KEY=VALUE fields (README \"Deploy to a fleet\"); the job of --job-index sets those flags, and writes its out field, else --out with -jobI before the extension")
 	fs.Int("job-index", 0, "the job of --jobs to run, from 0 (default $"+jobs.EnvKubernetes+", else $"+jobs.EnvSlurm+")")
-	fs.Bool("dry-run", false, "print the settings and output of the run, then stop without loading data or training")
+	fs.Bool("dry-run", false, "print the settings and output of the run, then stop before loading the data set or training")
 }
 
 // pickedJob is the job of a job file that a run does.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/jobs"
+	"github.com/spf13/pflag"
 )
 
 // TestTrainJobsDryRun: the job that --job-index or the batch system's
@@ -170,6 +171,18 @@ func TestFleetExamples(t *testing.T) {
 		}
 		if !strings.Contains(string(data), want) {
 			t.Errorf("%s lacks %q for the %d jobs of jobs.txt", file, strings.TrimSpace(want), n)
+		}
+	}
+}
+
+// TestJobKeysAreTrainFlags: every key a job file may set is a flag of
+// ocgan train, which applyJob sets.
+func TestJobKeysAreTrainFlags(t *testing.T) {
+	fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
+	trainFlags(fs)
+	for _, k := range jobs.Keys {
+		if fs.Lookup(k) == nil {
+			t.Errorf("job key %s is not an ocgan train flag", k)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/jobs"
 	"github.com/spf13/pflag"
 )
@@ -104,42 +103,6 @@ func TestTrainJobsDryRun(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestTrainJobTrains runs one job of a file for real: the checkpoint lands
-// under the job's own name and holds the job's class and seed.
-func TestTrainJobTrains(t *testing.T) {
-	dir := t.TempDir()
-	classes := filepath.Join(dir, "classes")
-	writePNGs(t, filepath.Join(classes, "0-bar"), 0, 6)
-	writePNGs(t, filepath.Join(classes, "1-disc"), 1, 6)
-	file := filepath.Join(dir, "jobs.txt")
-	text := "dataset=folder data=" + classes + " class=0-bar seed=1\n" +
-		"dataset=folder data=" + classes + " class=1-disc seed=5\n"
-	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(jobs.EnvSlurm, "")
-	t.Setenv(jobs.EnvKubernetes, "1")
-	base := filepath.Join(dir, "m.ocgan")
-	code, stdout, stderr := runCLI(t, "train", "--jobs", file, "--epochs", "1", "--batch", "4", "--out", base, "--progress-every", "0")
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
-	}
-	want := filepath.Join(dir, "m-job1.ocgan")
-	if !strings.Contains(stdout, "saved "+want) {
-		t.Errorf("stdout lacks saved %s\n%s", want, stdout)
-	}
-	if _, err := os.Stat(base); !os.IsNotExist(err) {
-		t.Errorf("%s written (%v): only the job's own file should be", base, err)
-	}
-	ck, err := checkpoint.Load(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ck.Meta["class_name"] != "1-disc" || ck.Train.Seed != 5 {
-		t.Errorf("checkpoint of class %q, seed %d; want 1-disc, 5", ck.Meta["class_name"], ck.Train.Seed)
 	}
 }
 

@@ -32,6 +32,10 @@ func TestTrainJobsDryRun(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("class=1\nclass=2 lr=3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	badValues := filepath.Join(dir, "values.txt")
+	if err := os.WriteFile(badValues, []byte("epochs=many\nepochs=0 class=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	empty := filepath.Join(dir, "empty.txt")
 	if err := os.WriteFile(empty, []byte("# none yet\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -77,6 +81,10 @@ func TestTrainJobsDryRun(t *testing.T) {
 			[]string{"--job-index picks a job of --jobs FILE"}},
 		{"bad line", []string{"--jobs", bad, "--job-index", "0"}, nil, exitUsage,
 			[]string{bad + `:2: unknown key "lr"`}},
+		{"a value the flag refuses", []string{"--jobs", badValues, "--job-index", "0"}, nil, exitUsage,
+			[]string{"job 0 (" + badValues + " line 1): epochs=many: "}},
+		{"a value out of the flag's range", []string{"--jobs", badValues, "--job-index", "1"}, nil, exitUsage,
+			[]string{"job 1 (" + badValues + " line 2): ", "--epochs"}},
 		{"empty file", []string{"--jobs", empty, "--job-index", "0"}, nil, exitUsage,
 			[]string{empty + ": no jobs"}},
 		{"missing file", []string{"--jobs", filepath.Join(dir, "none.txt"), "--job-index", "0"}, nil, exitUsage,

@@ -15,7 +15,8 @@ GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
 SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
 
-.PHONY: all build demo parts test deps deps-demo deps-parts shaders check-fmt vet check-nocgo bench clean cross cross-test
+.PHONY: all build demo parts test deps deps-demo deps-parts shaders check-fmt vet check-nocgo bench clean cross cross-test \
+	mender-artifact mender-test
 
 all: build
 
@@ -39,7 +40,7 @@ parts: deps-parts build
 # Packages that must build without cgo (no Vulkan, no BLAS): the op set, graphs and
 # gradients, the backend interface, the reference backend, models, checkpoints, bundles.
 BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend ./runtime/memplan \
-	./runtime/refprogram ./runtime/atomicfile ./runtime/boundedfile ./runtime/sysmem ./ocgan/model ./ocgan/weights ./ocgan/checkpoint ./ocgan/dataset ./ocgan/metrics ./ocgan/results ./firmware
+	./runtime/refprogram ./runtime/atomicfile ./runtime/boundedfile ./runtime/sysmem ./ocgan/model ./ocgan/weights ./ocgan/checkpoint ./ocgan/dataset ./ocgan/metrics ./ocgan/results ./ocgan/jobs ./firmware
 
 ## test: formatting, go vet, the cgo-free build of the backend-free packages, every test
 ## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the
@@ -55,6 +56,20 @@ test: deps check-fmt vet check-nocgo
 		./kernels/vulkan/ ./runtime/program/ ./runtime/device/
 	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
 	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
+
+## mender-test: the Mender update module (firmware/mender/ocgan-bundle) end to end through
+## Debian's Mender client in standalone mode and mender-artifact (installed when missing; needs
+## root for a private mount namespace): install, commit, failed installs rolled back, rollback
+mender-test: deps
+	@tools/deps.sh mender
+	OCGAN_MENDER_TEST=1 $(GO) test -count=1 -timeout 5m -run '^TestMenderModule$$' ./tools/ocgan/
+
+## mender-artifact: wrap a signed bundle as a Mender artifact for the ocgan-bundle update module:
+## make mender-artifact BUNDLE=FILE.bundle DEVICE_TYPE=TYPE[,TYPE...] [NAME=...] [OUT=FILE.mender]
+mender-artifact:
+	@test -n "$(BUNDLE)" || { echo "make mender-artifact: set BUNDLE=FILE.bundle (ocgan bundle build)" >&2; exit 2; }
+	@test -n "$(DEVICE_TYPE)" || { echo "make mender-artifact: set DEVICE_TYPE to the devices' Mender device type" >&2; exit 2; }
+	tools/mender-artifact.sh "$(BUNDLE)" "$(DEVICE_TYPE)" "$(NAME)" "$(OUT)"
 
 deps:
 	@tools/deps.sh test

@@ -5,6 +5,7 @@
 //
 //	ocgan train --dataset mnist --class K [--epochs N] [--budget 10m] --out model.ocgan [--resume]
 //	ocgan train --data DIR [--novel DIR] [--test DIR] [--threshold f1] --out model.ocgan
+//	ocgan train --jobs FILE [--job-index I] [--dry-run] --out model.ocgan   (one line of FILE; I from $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID)
 //	ocgan eval --model model.ocgan --dataset mnist --class K --protocol 1|2 [--json]
 //	ocgan eval --model model.ocgan --normal DIR --novel DIR [--worst K] [--roc F] [--scores F] [--json]
 //	ocgan score --model model.ocgan FILE|FOLDER|IDX...

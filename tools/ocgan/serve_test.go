@@ -53,41 +53,7 @@ func TestServe(t *testing.T) {
 	cmd := exec.Command(exe, "-test.run=^TestServe$")
 	cmd.Env = append(os.Environ(), "OCGAN_TEST_SERVE_ARGS="+strings.Join(args, "\x1f"), "OCGAN_VK_VALIDATE=1",
 		"OCGAN_VK_PIPELINE_CACHE="+t.TempDir())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	var logMu sync.Mutex
-	var log strings.Builder
-	addrC := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		re := regexp.MustCompile(`on http://(\S+) `)
-		for sc.Scan() {
-			logMu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			logMu.Unlock()
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addrC <- m[1]
-			}
-		}
-		close(addrC)
-	}()
-	serverLog := func() string { logMu.Lock(); defer logMu.Unlock(); return log.String() }
-	var base string
-	select {
-	case a, ok := <-addrC:
-		if !ok {
-			t.Fatalf("serve exited:\n%s", serverLog())
-		}
-		base = "http://" + a
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("serve did not start:\n%s", serverLog())
-	}
+	base, serverLog := startServe(t, cmd)
 
 	post := func(body []byte, ctype string) (int, map[string]any) {
 		t.Helper()
@@ -262,4 +228,46 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(serverLog(), "shut down") {
 		t.Errorf("no shutdown line:\n%s", serverLog())
 	}
+}
+
+// startServe starts cmd, an `ocgan serve --addr 127.0.0.1:0` child, and
+// returns its base URL, once it listens, and its log so far; the child is
+// killed when the test ends.
+func startServe(t *testing.T, cmd *exec.Cmd) (string, func() string) {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	var logMu sync.Mutex
+	var log strings.Builder
+	addrC := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`on http://(\S+) `)
+		for sc.Scan() {
+			logMu.Lock()
+			log.WriteString(sc.Text() + "\n")
+			logMu.Unlock()
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addrC <- m[1]
+			}
+		}
+		close(addrC)
+	}()
+	serverLog := func() string { logMu.Lock(); defer logMu.Unlock(); return log.String() }
+	select {
+	case a, ok := <-addrC:
+		if !ok {
+			t.Fatalf("serve exited:\n%s", serverLog())
+		}
+		return "http://" + a, serverLog
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("serve did not start:\n%s", serverLog())
+	}
+	return "", nil
 }

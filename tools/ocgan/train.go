@@ -25,6 +25,7 @@ func trainFlags(fs *pflag.FlagSet) {
 	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode, batch, image size, channels and latent size) up to --epochs")
 	fs.Bool("json", false, "log progress as JSON lines on stdout (events iteration, epoch, progress and done)")
 	addProgressFlag(fs)
+	addJobFlags(fs)
 }
 
 // addTrainingFlags adds the flags of Algorithm 1's settings and of the
@@ -86,13 +87,17 @@ func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 }
 
 func runTrain(e *env) error {
-	d, err := trainData(e.fs)
+	picked, err := applyJob(e.fs)
 	if err != nil {
 		return err
 	}
+	d, err := trainData(e.fs)
+	if err != nil {
+		return picked.wrap(err)
+	}
 	j, err := trainJobFrom(e.fs, d)
 	if err != nil {
-		return err
+		return picked.wrap(err)
 	}
 	j.out, _ = e.fs.GetString("out")
 	j.resume, _ = e.fs.GetBool("resume")
@@ -103,6 +108,9 @@ func runTrain(e *env) error {
 	}
 	if err := checkOutputFile("--out", j.out); err != nil {
 		return err
+	}
+	if dry, _ := e.fs.GetBool("dry-run"); dry {
+		return printTrainPlan(e.stdout, picked, j)
 	}
 	j.progress = newTrainReporter(e, asJSON, every, "").report
 	j.log = e.stderr

@@ -44,9 +44,11 @@ func TestTrainSurvivesKill(t *testing.T) {
 	exists := func() bool { _, err := os.Stat(out); return err == nil }
 
 	// One kill while the child starts up, then kills 0–4000 ms after the child
-	// reports the end of an epoch: before, during and after it writes the checkpoint.
+	// reports the end of an epoch: before, during and after it writes the checkpoint;
+	// the last one once the checkpoint is on disk, however slow the machine.
+	const afterCheckpoint = -2
 	kills, loaded := 0, 0
-	for i, delay := range []time.Duration{-1, 0, 40, 200, 800, 2000, 4000} {
+	for i, delay := range []time.Duration{-1, 0, 40, 200, 800, 2000, 4000, afterCheckpoint} {
 		cmd := child(exists())
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
@@ -55,9 +57,14 @@ func TestTrainSurvivesKill(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if delay < 0 {
+		switch {
+		case delay == afterCheckpoint:
+			for deadline := time.Now().Add(2 * time.Minute); !exists() && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
+		case delay < 0:
 			time.Sleep(300 * time.Millisecond)
-		} else {
+		default:
 			if waitForLine(stderr, "epoch ") {
 				time.Sleep(delay * time.Millisecond)
 			}

@@ -59,7 +59,7 @@ func Preprocessing(ck *checkpoint.Checkpoint) string {
 		resize = "cut the largest centred square (an odd pixel is cut at the right or bottom) and resize it"
 	}
 	return fmt.Sprintf("8-bit image, alpha composited over black; %s; %s to %dx%d, bilinear with half-pixel centres "+
-		"and no antialiasing (OpenCV INTER_LINEAR); v/127.5 - 1 (0 -> -1, 255 -> 1); float32, NCHW",
+		"and no antialiasing on unrounded values (OpenCV INTER_LINEAR on a float array); v/127.5 - 1 (0 -> -1, 255 -> 1); float32, NCHW",
 		colour, resize, p.ImageSize, p.ImageSize)
 }
 

@@ -58,7 +58,7 @@ func Preprocessing(ck *checkpoint.Checkpoint) string {
 	if p.Resize == dataset.ResizeCrop {
 		resize = "cut the largest centred square (an odd pixel is cut at the right or bottom) and resize it"
 	}
-	return fmt.Sprintf("8-bit image, alpha composited over black; %s; %s to %dx%d, bilinear with half-pixel centres "+
+	return fmt.Sprintf("pixels on the 0..255 scale (16-bit: v/257), alpha composited over black; %s; %s to %dx%d, bilinear with half-pixel centres "+
 		"and no antialiasing on unrounded values (OpenCV INTER_LINEAR on a float array); v/127.5 - 1 (0 -> -1, 255 -> 1); float32, NCHW",
 		colour, resize, p.ImageSize, p.ImageSize)
 }

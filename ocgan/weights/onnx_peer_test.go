@@ -32,29 +32,41 @@ const reconTolerance = 1e-4
 func TestONNXRunsInTorch(t *testing.T) {
 	onnxPython(t)
 	mnist := mnistTestImages(t, 3*onnxImages)
+	dir := t.TempDir()
+	type job struct {
+		geo                             model.Geometry
+		ck                              *checkpoint.Checkpoint
+		pixels                          []float32
+		path, imgs, reconOut, scoresOut string
+	}
+	var jobs []job
+	var args []string
 	for _, geo := range onnxRunGeometries(t) {
-		t.Run(geo.Name, func(t *testing.T) {
-			dir := t.TempDir()
-			ck := randomCheckpoint(t, geo, 21)
-			pixels := realImages(t, mnist, geo, onnxImages)
-			path, imgs := filepath.Join(dir, "m.onnx"), filepath.Join(dir, "x.f32")
-			if err := WriteONNXFile(path, ck, ONNXOptions{ProducerVersion: "test"}); err != nil {
-				t.Fatal(err)
-			}
-			writeFloats(t, imgs, pixels)
-			reconOut, scoresOut := filepath.Join(dir, "recon.f32"), filepath.Join(dir, "scores.f32")
-			cmd := exec.Command(peerPython, "testdata/onnx_run.py", path, imgs, reconOut, scoresOut)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("onnx_run.py: %v\n%s", err, b)
-			}
-			scores, recon := ourReconstructions(t, ck, pixels)
-			theirScores := readFloats(t, scoresOut)
+		j := job{geo: geo, ck: randomCheckpoint(t, geo, 21), pixels: realImages(t, mnist, geo, onnxImages)}
+		base := filepath.Join(dir, geo.Name)
+		j.path, j.imgs, j.reconOut, j.scoresOut = base+".onnx", base+".f32", base+".recon.f32", base+".scores.f32"
+		if err := WriteONNXFile(j.path, j.ck, ONNXOptions{ProducerVersion: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		writeFloats(t, j.imgs, j.pixels)
+		jobs = append(jobs, j)
+		args = append(args, j.path, j.imgs, j.reconOut, j.scoresOut)
+	}
+	// One Python process for all geometries: importing torch takes seconds.
+	cmd := exec.Command(peerPython, append([]string{"testdata/onnx_run.py"}, args...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("onnx_run.py: %v\n%s", err, b)
+	}
+	for _, j := range jobs {
+		t.Run(j.geo.Name, func(t *testing.T) {
+			scores, recon := ourReconstructions(t, j.ck, j.pixels)
+			theirScores := readFloats(t, j.scoresOut)
 			want := make([]float64, len(theirScores))
 			for i, v := range theirScores {
 				want[i] = float64(v)
 			}
 			compareScores(t, scores, want, scoreTolerance)
-			theirRecon := readFloats(t, reconOut)
+			theirRecon := readFloats(t, j.reconOut)
 			if len(theirRecon) != len(recon) {
 				t.Fatalf("%d reconstruction values, ours %d", len(theirRecon), len(recon))
 			}

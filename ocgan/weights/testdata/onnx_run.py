@@ -1,8 +1,8 @@
-"""Checks an exported ONNX scorer and runs it node by node for the Go tests.
+"""Checks exported ONNX scorers and runs them node by node for the Go tests.
 
-  onnx_run.py MODEL IMAGES OUT_RECON OUT_SCORES
+  onnx_run.py MODEL IMAGES OUT_RECON OUT_SCORES [MODEL IMAGES OUT_RECON OUT_SCORES ...]
 
-MODEL is checked with onnx.checker (full_check) and onnx.shape_inference
+Each MODEL is checked with onnx.checker (full_check) and onnx.shape_inference
 (strict mode), which must infer the outputs reconstruction [N, C, H, W] and
 score [N] from the input image [N, C, H, W]. The graph is then executed on
 the raw float32 images in IMAGES (N, C, H, W) by the interpreter below,
@@ -134,9 +134,11 @@ def main(model_path, images_path, recon_path, scores_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    args = sys.argv[1:]
+    if not args or len(args) % 4 != 0:
         sys.exit(__doc__)
-    try:
-        main(*sys.argv[1:])
-    except Exception as e:  # noqa: BLE001 - report every failure the same way
-        sys.exit(f"onnx_run.py: {type(e).__name__}: {e}")
+    for i in range(0, len(args), 4):
+        try:
+            main(*args[i:i + 4])
+        except Exception as e:  # noqa: BLE001 - report every failure the same way
+            sys.exit(f"onnx_run.py: {args[i]}: {type(e).__name__}: {e}")

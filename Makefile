@@ -40,7 +40,7 @@ parts: deps-parts build
 # Packages that must build without cgo (no Vulkan, no BLAS): the op set, graphs and
 # gradients, the backend interface, the reference backend, models, checkpoints, bundles.
 BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend ./runtime/memplan \
-	./runtime/refprogram ./runtime/atomicfile ./runtime/boundedfile ./runtime/sysmem ./ocgan/model ./ocgan/weights ./ocgan/checkpoint ./ocgan/dataset ./ocgan/metrics ./ocgan/results ./ocgan/jobs ./firmware
+	./runtime/refprogram ./runtime/atomicfile ./runtime/boundedfile ./runtime/sysmem ./ocgan/model ./ocgan/weights ./ocgan/onnx ./ocgan/checkpoint ./ocgan/dataset ./ocgan/metrics ./ocgan/results ./ocgan/jobs ./firmware
 
 ## test: formatting, go vet, the cgo-free build of the backend-free packages, every test
 ## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the

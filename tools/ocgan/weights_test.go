@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/onnx"
 	"github.com/ocgan-vk/ocgan/ocgan/weights"
 )
 
@@ -83,6 +85,42 @@ func TestExportImportCLI(t *testing.T) {
 	}
 }
 
+func TestExportONNXCLI(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name      string
+		threshold float64
+		want      string
+	}{
+		{"calibrated", 0.125, "threshold 0.125"},
+		{"no threshold", math.NaN(), "no threshold"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src, ck := scoringCheckpoint(t, dir, c.threshold)
+			out := filepath.Join(dir, "m.onnx")
+			code, stdout, stderr := runCLI(t, "export", "--model", src, "--format", "onnx", "--out", out)
+			if code != exitOK || !strings.Contains(stdout, c.want) {
+				t.Fatalf("export: exit %d, stdout %q, stderr %q; want exit 0 mentioning %q", code, stdout, stderr, c.want)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := onnx.Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			thr, has := m.Metadata[weights.MetaThreshold]
+			if has != !math.IsNaN(c.threshold) || (has && thr != "0.125") {
+				t.Errorf("metadata threshold %q (present %v), checkpoint's %v", thr, has, c.threshold)
+			}
+			if !strings.HasPrefix(m.ProducerVersion, version) || len(m.Graph.Initializers) != len(ck.Tensors) {
+				t.Errorf("producer version %q, %d initializers for %d tensors", m.ProducerVersion, len(m.Graph.Initializers), len(ck.Tensors))
+			}
+		})
+	}
+}
+
 func TestExportImportCLIErrors(t *testing.T) {
 	dir := t.TempDir()
 	src, _ := scoringCheckpoint(t, dir, math.NaN())
@@ -96,8 +134,13 @@ func TestExportImportCLIErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"export format", []string{"export", "--model", src, "--format", "onnx2", "--out", st}, exitUsage, "--format"},
+		{"export format", []string{"export", "--model", src, "--format", "onnx2", "--out", st}, exitUsage, `--format "onnx2": want safetensors or onnx`},
 		{"export no out", []string{"export", "--model", src}, exitUsage, "--out"},
+		{"export onnx no out", []string{"export", "--model", src, "--format", "onnx"}, exitUsage, "--out is required"},
+		{"export onnx all", []string{"export", "--model", src, "--format", "onnx", "--all", "--out", st}, exitUsage, "--all"},
+		{"export onnx no model", []string{"export", "--format", "onnx", "--out", st}, exitUsage, "--model is required"},
+		{"export onnx unknown model", []string{"export", "--model", filepath.Join(dir, "none.ocgan"), "--format", "onnx", "--out", st}, exitRuntime, "none.ocgan"},
+		{"export onnx not a model", []string{"export", "--model", st, "--format", "onnx", "--out", filepath.Join(dir, "x.onnx")}, exitRuntime, "w.safetensors"},
 		{"import no in", []string{"import", "--out", st}, exitUsage, "--in"},
 		{"import missing file", []string{"import", "--in", filepath.Join(dir, "none"), "--out", filepath.Join(dir, "x.ocgan")}, exitRuntime, "none"},
 		{"import bad size", []string{"import", "--in", st, "--out", filepath.Join(dir, "x.ocgan"), "--image-size", "30", "--channels", "1", "--latent", "16"}, exitUsage, "30"},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,42 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/spf13/pflag"
 )
+
+// vulkanDevice returns the --device index of the first Vulkan device.
+func vulkanDevice(t *testing.T) string {
+	t.Helper()
+	l := device.List(device.Config{})
+	for _, e := range l.Entries {
+		if e.Backend == "vulkan" {
+			return strconv.Itoa(e.Index)
+		}
+	}
+	t.Fatalf("no Vulkan device (run `make test` to install lavapipe): %s", l.VulkanProblem)
+	return ""
+}
+
+// TestBatchTooLargeIsRefusedUpFront asks for a training batch whose first
+// activation is larger than the Vulkan device can bind: train refuses it
+// before compiling anything (the dispatch-time refusal says otherwise), naming the tensor, its size, the limit and the
+// largest batch that fits, and writes no checkpoint.
+func TestBatchTooLargeIsRefusedUpFront(t *testing.T) {
+	root := t.TempDir()
+	writePNGs(t, filepath.Join(root, "0-bar"), 0, 6)
+	writePNGs(t, filepath.Join(root, "1-disc"), 1, 6)
+	out := filepath.Join(t.TempDir(), "model.ocgan")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"train", "--device", vulkanDevice(t), "--dataset", "folder", "--data", root, "--class", "0",
+		"--image-size", "128", "--channels", "3", "--batch", "4096", "--out", out, "--progress-every", "0"}, &stdout, &stderr)
+	msg := regexp.MustCompile(`--batch: training batch 4096 is too large for the device: tensor "En.conv1" activation \[4096 64 64 64\] ` +
+		`is 4096.0 MiB \(4294967296 bytes\), over the largest buffer a kernel can bind \(maxStorageBufferRange, [0-9.]+ MiB \(\d+ bytes\)\); ` +
+		`the largest training batch that fits is \d+\n$`)
+	if code != exitUsage || !msg.MatchString(stderr.String()) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %s", code, stderr.String(), exitUsage, msg)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a checkpoint was written: %v", err)
+	}
+}
 
 // TestDeviceLossKeepsLastCheckpoint loses the Vulkan device in the middle of
 // the second epoch of a training run: the run fails with ErrDeviceLost and
@@ -45,17 +82,7 @@ func TestDeviceLossKeepsLastCheckpoint(t *testing.T) {
 	}
 	j.out, j.log = out, io.Discard
 
-	dcfg := device.Config{Vulkan: vk.Config{Validate: true, PipelineCacheDir: t.TempDir()}}
-	l := device.List(dcfg)
-	for _, e := range l.Entries {
-		if e.Backend == "vulkan" {
-			dcfg.Device = strconv.Itoa(e.Index)
-			break
-		}
-	}
-	if dcfg.Device == "" {
-		t.Fatalf("no Vulkan device (run `make test` to install lavapipe): %s", l.VulkanProblem)
-	}
+	dcfg := device.Config{Device: vulkanDevice(t), Vulkan: vk.Config{Validate: true, PipelineCacheDir: t.TempDir()}}
 	var ctx *vk.Context
 	var opened backend.Backend
 	j.open = func(cfg device.Config) (backend.Backend, error) {

@@ -189,6 +189,10 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	}
 	defer be.Close()
 	t, err := train.NewTrainer(be, j.cfg)
+	var tl *backend.TensorTooLargeError
+	if errors.As(err, &tl) {
+		return nil, usageError{fmt.Errorf("--batch: %w", tl)}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -71,6 +71,7 @@ type Context struct {
 	maxDispatches int           // dispatches per submission of new sequences; 0: no split
 	broken        error         // the device loss or timeout that ended this context's work
 	pending       []vk.Fence    // fences of timed-out submissions, possibly still in flight
+	stuck         bool          // a further wait for them ran out too: they are never waited for again
 	loseAfter     int           // SimulateDeviceLoss: waits left before the simulated loss; <0: none
 }
 
@@ -338,13 +339,18 @@ func (c *Context) SimulateDeviceLoss(n int) {
 }
 
 // quiet reports whether the device no longer runs work that timed out: it
-// waits for each such submission at most the timeout again. What the device
-// may still use must not be freed while it reports false. Callers hold c.mu.
+// waits for each such submission at most the timeout again, once (after that
+// it reports false at once). What the device may still use must not be freed
+// while it reports false. Callers hold c.mu.
 func (c *Context) quiet() bool {
 	for len(c.pending) > 0 {
+		if c.stuck {
+			return false
+		}
 		r := vk.Result(C.ocgan_vk_wait(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.pending[0])),
 			C.uint64_t(c.timeout.Nanoseconds())))
 		if r == vk.Timeout {
+			c.stuck = true
 			return false
 		}
 		c.pending = c.pending[1:]

@@ -50,16 +50,10 @@ func TestTimeoutAndSplitSettings(t *testing.T) {
 	}
 }
 
-// TestTimeoutIsTypedAndFinal runs one long dispatch (a single invocation
-// filling 64 MiB) under a timeout of a microsecond: the run fails with a
-// *TimeoutError naming the sequence, later work fails with the same error,
-// and closing waits for the work still in flight, with the validation
-// layer silent throughout.
-func TestTimeoutIsTypedAndFinal(t *testing.T) {
-	ctx, err := Open(Config{Validate: true, PipelineCacheDir: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
+// spinSequence records four single-invocation fills of 64 MiB each: work
+// that runs far longer than a microsecond on any device.
+func spinSequence(t *testing.T, ctx *Context) (*Sequence, *Buffer) {
+	t.Helper()
 	code, err := shaders.Load("fill")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +76,44 @@ func TestTimeoutIsTypedAndFinal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return seq, y
+}
+
+// TestStuckWorkIsNotFreed times out a long run and frees and closes while it
+// still runs: nothing the device uses is freed (the context is left to the
+// driver) and no call waits more than once.
+func TestStuckWorkIsNotFreed(t *testing.T) {
+	ctx, err := Open(Config{PipelineCacheDir: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, y := spinSequence(t, ctx)
+	ctx.timeout = time.Microsecond
+	var te *TimeoutError
+	if err := seq.Run(); !errors.As(err, &te) {
+		t.Fatalf("run past the timeout: %v", err)
+	}
+	seq.Free()
+	y.Free()
+	if !ctx.stuck || len(ctx.pending) != 1 {
+		t.Errorf("after freeing: stuck %v with %d pending submissions; want stuck with 1", ctx.stuck, len(ctx.pending))
+	}
+	if err := ctx.Close(); err == nil || !strings.Contains(err.Error(), "the device was not freed") {
+		t.Errorf("close with work still running: %v", err)
+	}
+}
+
+// TestTimeoutIsTypedAndFinal runs one long dispatch (a single invocation
+// filling 64 MiB) under a timeout of a microsecond: the run fails with a
+// *TimeoutError naming the sequence, later work fails with the same error,
+// and closing waits for the work still in flight, with the validation
+// layer silent throughout.
+func TestTimeoutIsTypedAndFinal(t *testing.T) {
+	ctx, err := Open(Config{Validate: true, PipelineCacheDir: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, y := spinSequence(t, ctx)
 	ctx.timeout = time.Microsecond
 	runErr := seq.Run()
 	var te *TimeoutError

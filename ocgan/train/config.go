@@ -60,7 +60,8 @@ type Config struct {
 	// Geometry of the five networks (model.MNIST28(), ...).
 	Geometry model.Geometry
 	// Batch is the training batch size; ScoreBatch the batch of the
-	// Eval-mode scoring program (validation and test).
+	// Eval-mode scoring program (validation and test), lowered to the
+	// largest the device can bind when it cannot bind ScoreBatch's tensors.
 	Batch, ScoreBatch int
 	// Epochs is the number of passes over the training images.
 	Epochs int

@@ -9,36 +9,34 @@ import (
 )
 
 // phase is one step of Algorithm 1: a graph, the gradients its Adam
-// applies (nil: no optimizer), its feeds and the outputs read back.
+// applies (nil: no optimizer), its feeds (made by compile) and the outputs
+// read back.
 type phase struct {
 	name    string
 	g       *graph.Graph
 	grads   map[*graph.Tensor]*graph.Tensor
 	outputs []*graph.Tensor
+	inputs  map[*graph.Tensor]float32 // each input and the value its feed starts with
 	feeds   map[*graph.Tensor][]float32
 	prog    backend.Program
 }
 
-// input adds an input to the phase's graph and a zeroed feed for it.
+// input adds an input to the phase's graph, fed zeros until set.
 func (p *phase) input(name string, shape ...int) *graph.Tensor {
-	t := p.g.Input(name, shape...)
-	if p.g.Err() == nil {
-		p.feeds[t] = make([]float32, t.Len())
-	}
-	return t
+	return p.constant(name, 0, shape...)
 }
 
 // constant adds an input whose feed is v everywhere (BCE targets).
 func (p *phase) constant(name string, v float32, shape ...int) *graph.Tensor {
-	t := p.input(name, shape...)
-	for i := range p.feeds[t] {
-		p.feeds[t][i] = v
+	t := p.g.Input(name, shape...)
+	if p.g.Err() == nil {
+		p.inputs[t] = v
 	}
 	return t
 }
 
 func newPhase(name string, ps *graph.ParamSet, mode graph.Mode) *phase {
-	return &phase{name: name, g: graph.New(ps, mode), feeds: map[*graph.Tensor][]float32{}}
+	return &phase{name: name, g: graph.New(ps, mode), inputs: map[*graph.Tensor]float32{}}
 }
 
 // differentiate appends the gradients of loss with respect to the trainable
@@ -72,6 +70,14 @@ func (p *phase) compile(be backend.Backend, dp backend.Params, cfg Config) error
 		return fmt.Errorf("train: compiling the %s phase: %w", p.name, err)
 	}
 	p.prog = prog
+	p.feeds = make(map[*graph.Tensor][]float32, len(p.inputs))
+	for t, v := range p.inputs {
+		f := make([]float32, t.Len())
+		for i := 0; v != 0 && i < len(f); i++ {
+			f[i] = v
+		}
+		p.feeds[t] = f
+	}
 	return nil
 }
 

@@ -23,7 +23,8 @@ type Scorer struct {
 }
 
 // NewScorer compiles a standalone scorer for geo with batch images per
-// submit, on the values of ps (e.g. a checkpoint's; the En and De names of
+// submit (fewer when the device cannot bind the tensors of so many: see
+// Batch), on the values of ps (e.g. a checkpoint's; the En and De names of
 // ocgan/model), on be's device. Free releases it.
 func NewScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
 	return newScorer(be, geo, batch, ps, false)
@@ -47,6 +48,9 @@ func newScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.Para
 	if err != nil {
 		return nil, fmt.Errorf("train: NewScorer: %w", err)
 	}
+	if batch, err = fitScoreBatch(be, geo, batch, withRecon); err != nil {
+		return nil, err
+	}
 	p, err := buildScore(m, ps, batch, withRecon)
 	if err != nil {
 		return nil, fmt.Errorf("train: building the score phase: %w", err)
@@ -56,6 +60,21 @@ func newScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.Para
 	}
 	shape := m.ImageShape(1)
 	return &Scorer{p: p, batch: batch, imgLen: shape[1] * shape[2] * shape[3], own: true}, nil
+}
+
+// fitScoreBatch returns batch, or when the device cannot bind a tensor of
+// the score phase at batch, the largest batch at which it can: scores do not
+// depend on the batch they are computed in.
+func fitScoreBatch(be backend.Backend, geo model.Geometry, batch int, withRecon bool) (int, error) {
+	err := backend.CheckBatch(be.Device().MaxTensorBytes, "scoring batch", batch, scoreGraphs(geo, withRecon))
+	var tl *backend.TensorTooLargeError
+	if errors.As(err, &tl) && tl.MaxBatch >= 1 {
+		return tl.MaxBatch, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("train: %w", err)
+	}
+	return batch, nil
 }
 
 // Free releases a scorer made by NewScorer (a Trainer's scorer is freed

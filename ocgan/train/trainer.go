@@ -78,31 +78,23 @@ func NewTrainer(be backend.Backend, cfg Config) (*Trainer, error) {
 	t.u = make([]float32, b*cfg.Geometry.Latent)
 	t.xn = make([]float32, b*t.imgLen)
 
-	var phases []*phase
-	if cfg.Mode.latentD() {
-		if t.cls, err = buildClassifier(m, t.ps, b, cfg.Mode.classifier()); err != nil {
-			return nil, err
-		}
-		if t.disc, err = buildDiscriminators(m, t.ps, b, cfg.Mode.visualD()); err != nil {
-			return nil, err
-		}
-		phases = append(phases, t.cls.phase, t.disc.phase)
+	if err := backend.CheckBatch(be.Device().MaxTensorBytes, "training batch", b, trainGraphs(cfg)); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
-	if cfg.Mode.classifier() && cfg.MineSteps > 0 {
-		if t.mining, err = buildMining(frozen, t.ps, b); err != nil {
-			return nil, err
-		}
-		phases = append(phases, t.mining.phase)
-	}
-	if t.gen, err = buildGenerator(m, t.ps, b, cfg); err != nil {
+	scoreBatch, err := fitScoreBatch(be, cfg.Geometry, cfg.ScoreBatch, false)
+	if err != nil {
 		return nil, err
 	}
-	phases = append(phases, t.gen.phase)
-	sp, err := buildScore(m, t.ps, cfg.ScoreBatch, false)
+	tp, err := buildTrainPhases(m, frozen, t.ps, b, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.cls, t.disc, t.mining, t.gen = tp.cls, tp.disc, tp.mining, tp.gen
+	sp, err := buildScore(m, t.ps, scoreBatch, false)
 	if err != nil {
 		return nil, fmt.Errorf("train: building the score phase: %w", err)
 	}
-	phases = append(phases, sp.phase)
+	phases := append(tp.list(), sp.phase)
 
 	if err := t.ps.Init(cfg.Seed); err != nil {
 		return nil, fmt.Errorf("train: initialising parameters: %w", err)
@@ -116,8 +108,90 @@ func NewTrainer(be backend.Backend, cfg Config) (*Trainer, error) {
 			return nil, err
 		}
 	}
-	t.scorer = &Scorer{p: sp, batch: cfg.ScoreBatch, imgLen: t.imgLen}
+	t.scorer = &Scorer{p: sp, batch: scoreBatch, imgLen: t.imgLen}
 	return t, nil
+}
+
+// trainPhases are the phases of Algorithm 1 that cfg's mode runs (nil
+// where it runs none).
+type trainPhases struct {
+	cls    *classifierPhase
+	disc   *discriminatorPhase
+	mining *miningPhase
+	gen    *generatorPhase
+}
+
+// buildTrainPhases builds the training phases of cfg's mode at batch b on
+// ps: m's networks, and frozen's for mining.
+func buildTrainPhases(m, frozen *model.Model, ps *graph.ParamSet, b int, cfg Config) (tp trainPhases, err error) {
+	if cfg.Mode.latentD() {
+		if tp.cls, err = buildClassifier(m, ps, b, cfg.Mode.classifier()); err != nil {
+			return tp, err
+		}
+		if tp.disc, err = buildDiscriminators(m, ps, b, cfg.Mode.visualD()); err != nil {
+			return tp, err
+		}
+	}
+	if cfg.Mode.classifier() && cfg.MineSteps > 0 {
+		if tp.mining, err = buildMining(frozen, ps, b); err != nil {
+			return tp, err
+		}
+	}
+	tp.gen, err = buildGenerator(m, ps, b, cfg)
+	return tp, err
+}
+
+// list returns the phases built, in Algorithm 1's order.
+func (tp trainPhases) list() []*phase {
+	var out []*phase
+	if tp.cls != nil {
+		out = append(out, tp.cls.phase, tp.disc.phase)
+	}
+	if tp.mining != nil {
+		out = append(out, tp.mining.phase)
+	}
+	return append(out, tp.gen.phase)
+}
+
+// trainGraphs returns the graphs of cfg's training phases at a batch size,
+// for backend.CheckBatch.
+func trainGraphs(cfg Config) func(int) ([]*graph.Graph, error) {
+	return func(b int) ([]*graph.Graph, error) {
+		m, err := model.New(cfg.Geometry)
+		if err != nil {
+			return nil, fmt.Errorf("train: model: %w", err)
+		}
+		tp, err := buildTrainPhases(m, m, graph.NewParamSet(), b, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return graphsOf(tp.list()), nil
+	}
+}
+
+// scoreGraphs returns the graph of the score phase of geo at a batch size,
+// for backend.CheckBatch.
+func scoreGraphs(geo model.Geometry, withRecon bool) func(int) ([]*graph.Graph, error) {
+	return func(b int) ([]*graph.Graph, error) {
+		m, err := model.New(geo)
+		if err != nil {
+			return nil, fmt.Errorf("train: model: %w", err)
+		}
+		p, err := buildScore(m, graph.NewParamSet(), b, withRecon)
+		if err != nil {
+			return nil, err
+		}
+		return graphsOf([]*phase{p.phase}), nil
+	}
+}
+
+// graphsOf returns the phases' graphs.
+func graphsOf(ps []*phase) []*graph.Graph {
+	gs := make([]*graph.Graph, len(ps))
+	for i, p := range ps {
+		gs[i] = p.g
+	}
+	return gs
 }
 
 // Free releases the programs and the device parameters.

@@ -46,4 +46,8 @@ type Device struct {
 	// Detail is a one-line description: driver and API version for Vulkan,
 	// the SGEMM library and thread count for the CPU.
 	Detail string `json:"detail"`
+	// MaxTensorBytes is the largest tensor a kernel can bind (Vulkan's
+	// maxStorageBufferRange); 0 means no limit. CheckBatch refuses a batch
+	// size against it.
+	MaxTensorBytes int64 `json:"max_tensor_bytes,omitempty"`
 }

@@ -57,7 +57,8 @@ func DeviceOf(info vk.DeviceInfo) backend.Device {
 		kind = backend.VulkanCPU
 	}
 	return backend.Device{Backend: "vulkan", Name: info.Name, Kind: kind,
-		Detail: fmt.Sprintf("%s, %s %s, Vulkan %s", info.Type, info.Vendor, info.Driver, info.APIVersion)}
+		Detail:         fmt.Sprintf("%s, %s %s, Vulkan %s", info.Type, info.Vendor, info.Driver, info.APIVersion),
+		MaxTensorBytes: int64(info.Compute.MaxStorageBufferRange)}
 }
 
 // NewParams returns an empty device store for ps (a *DeviceParams).

@@ -261,7 +261,8 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 func (p *Program) recordAll() error {
 	ctx := p.lib.Context()
 	if p.strategy != submitPerNode {
-		seq, err := ctx.NewSequence(vk.SequenceOptions{})
+		name := fmt.Sprintf("step of %d nodes and %d updates", len(p.nodes), len(p.updates))
+		seq, err := ctx.NewSequence(vk.SequenceOptions{Name: name})
 		if err != nil {
 			return fmt.Errorf("program: compile: %w", err)
 		}

@@ -14,8 +14,8 @@ func TestReplayRecordsOnceSubmitsOncePerStep(t *testing.T) {
 	ctx := lib.Context()
 	p, n := compileNet(t, lib, false, func(n *aeNet) []*graph.Tensor { return n.params() })
 	st := p.Stats()
-	if st.Recordings != 1 || st.Runs != 0 || st.Sequences != 1 {
-		t.Fatalf("after Compile: %+v, want 1 sequence recorded once and not run", st)
+	if st.Recordings != 1 || st.Runs != 0 || st.Sequences != 1 || st.Submissions != 1 {
+		t.Fatalf("after Compile: %+v, want 1 sequence recorded once in one submission and not run", st)
 	}
 	t.Logf("one step: %d dispatches, %d barriers, %d nodes, %d Adam updates", st.Dispatches, st.Barriers, len(p.nodes), len(p.updates))
 	const steps = 12

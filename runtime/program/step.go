@@ -159,6 +159,7 @@ func (p *Program) Stats() Stats {
 		s.Barriers += st.Barriers
 		s.Recordings += st.Recordings
 		s.Runs += st.Runs
+		s.Submissions += st.Submissions
 	}
 	return s
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -65,10 +66,25 @@ type Context struct {
 	seqs      map[*Sequence]struct{}
 	fp16      bool
 	stats     Stats
+
+	timeout       time.Duration // the limit of every wait for a submission
+	maxDispatches int           // dispatches per submission of new sequences; 0: no split
+	broken        error         // the device loss or timeout that ended this context's work
+	pending       []vk.Fence    // fences of timed-out submissions, possibly still in flight
+	stuck         bool          // a further wait for them ran out too: they are never waited for again
+	loseAfter     int           // SimulateDeviceLoss: waits left before the simulated loss; <0: none
 }
 
 // Open creates a Context on the device cfg selects.
 func Open(cfg Config) (*Context, error) {
+	timeout, err := cfg.timeout()
+	if err != nil {
+		return nil, err
+	}
+	maxDispatches, err := cfg.maxDispatches()
+	if err != nil {
+		return nil, err
+	}
 	in, err := newInstance(cfg)
 	if err != nil {
 		return nil, err
@@ -90,7 +106,8 @@ func Open(cfg Config) (*Context, error) {
 		in.destroy()
 		return nil, err
 	}
-	c := &Context{in: in, phys: pds[idx], info: pds[idx].info, seqs: map[*Sequence]struct{}{}}
+	c := &Context{in: in, phys: pds[idx], info: pds[idx].info, seqs: map[*Sequence]struct{}{},
+		timeout: timeout, maxDispatches: maxDispatches, loseAfter: -1}
 	if err := c.init(cfg); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("opening %s: %w", c.info.Name, err)
@@ -194,6 +211,13 @@ func (c *Context) Close() error {
 		return nil
 	}
 	var errs []error
+	if c.device != nil && !c.quiet() {
+		// Freeing what the device may still use is undefined behaviour: leave
+		// the device and its memory to the driver's clean-up at exit.
+		c.closed = true
+		c.mu.Unlock()
+		return fmt.Errorf("closing %s: work that timed out is still running after a further %s; the device was not freed", c.info.Name, c.timeout)
+	}
 	if c.device != nil {
 		vk.DeviceWaitIdle(c.device)
 		for s := range c.seqs {
@@ -266,14 +290,73 @@ func (c *Context) newCommandBuffer() (vk.CommandBuffer, error) {
 	return cmds[0], check(r, "vkAllocateCommandBuffers")
 }
 
-// submitAndWait submits cmd, waits on fence and resets it, through the shim (the
-// binding's wrappers allocate on every call). Callers hold c.mu.
-func (c *Context) submitAndWait(cmd vk.CommandBuffer, fence vk.Fence) error {
+// submitAndWait submits cmd, waits on fence at most the context's timeout and
+// resets it, through the shim (the binding's wrappers allocate on every call).
+// work describes the submission for errors. After a timeout or a device loss
+// it returns, then and on every later call, a *TimeoutError or an error
+// wrapping ErrDeviceLost. Callers hold c.mu.
+func (c *Context) submitAndWait(cmd vk.CommandBuffer, fence vk.Fence, work func() string) error {
+	if c.broken != nil {
+		return c.broken
+	}
 	ret := int64(C.ocgan_vk_submit_wait(c.cmds, unsafe.Pointer(c.queue), unsafe.Pointer(c.device), unsafe.Pointer(cmd),
-		handle64(unsafe.Pointer(fence))))
+		handle64(unsafe.Pointer(fence)), C.uint64_t(c.timeout.Nanoseconds())))
 	stage, r := ret>>32, vk.Result(int32(uint32(ret)))
 	if stage > 0 {
 		c.stats.Submits++
 	}
+	if r == vk.Success && c.loseAfter >= 0 {
+		if c.loseAfter == 0 {
+			stage, r = 1, vk.ErrorDeviceLost
+		}
+		c.loseAfter--
+	}
+	switch {
+	case stage == 1 && r == vk.Timeout:
+		c.pending = append(c.pending, fence)
+		c.broken = &TimeoutError{Work: work(), Timeout: c.timeout}
+		return c.broken
+	case r == vk.ErrorDeviceLost:
+		c.broken = fmt.Errorf("%s: %w", work(), ErrDeviceLost)
+		return c.broken
+	}
 	return check(r, [...]string{"vkQueueSubmit", "vkWaitForFences", "vkResetFences"}[stage])
+}
+
+// Err returns the device loss or timeout that ended this context's work (an
+// error wrapping ErrDeviceLost, or a *TimeoutError), or nil while it works.
+func (c *Context) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.broken
+}
+
+// SimulateDeviceLoss makes the wait of the submission after the next n ones
+// report VK_ERROR_DEVICE_LOST, as a driver does when a GPU fault or a watchdog
+// ends the work; the work itself completes. It exists for tests of what
+// callers do when a device is lost mid-run.
+func (c *Context) SimulateDeviceLoss(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loseAfter = n
+}
+
+// quiet reports whether the device no longer runs work that timed out: it
+// waits for each such submission at most the timeout again, once (after that
+// it reports false at once). What the device may still use must not be freed
+// while it reports false. Callers hold c.mu.
+func (c *Context) quiet() bool {
+	for len(c.pending) > 0 {
+		if c.stuck {
+			return false
+		}
+		r := vk.Result(C.ocgan_vk_wait(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.pending[0])),
+			C.uint64_t(c.timeout.Nanoseconds())))
+		if r == vk.Timeout {
+			c.stuck = true
+			return false
+		}
+		c.pending = c.pending[1:]
+	}
+	return true
 }

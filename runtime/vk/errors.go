@@ -1,10 +1,32 @@
 package vk
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	vk "github.com/vulkan-go/vulkan"
 )
+
+// ErrDeviceLost is the error, wrapped with what was running, of a device the
+// driver reports lost (VK_ERROR_DEVICE_LOST: a GPU fault, a driver reset or a
+// display watchdog that killed the work). The context then refuses all
+// further work with the same error.
+var ErrDeviceLost = errors.New("vulkan device lost (a GPU fault, a driver reset or a watchdog killed the work)")
+
+// TimeoutError is a submission that did not finish within the context's
+// timeout (Config.Timeout). The context then refuses all further work with
+// the same error.
+type TimeoutError struct {
+	Work    string        // what was submitted, e.g. `sequence "step" (dispatches 1-40 of 40: fill .. adam)`
+	Timeout time.Duration // the limit it ran past
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("the device did not finish %s within %s: the GPU hung or is far slower than expected "+
+		"(raise the limit with --gpu-timeout or $OCGAN_VK_TIMEOUT; split long steps with --max-dispatches-per-submit "+
+		"or $OCGAN_VK_MAX_DISPATCHES so that no submission trips a display watchdog)", e.Work, e.Timeout)
+}
 
 // ResultError is a failed Vulkan call.
 type ResultError struct {

@@ -9,7 +9,9 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -42,6 +44,52 @@ type Config struct {
 	// Limits lowers the device limits the runtime works within (see ParseLimits);
 	// empty means $OCGAN_VK_LIMITS.
 	Limits string
+	// Timeout bounds every wait for a submission; 0 means $OCGAN_VK_TIMEOUT (a
+	// Go duration such as 90s), then DefaultTimeout. A submission that runs
+	// past it fails with a *TimeoutError.
+	Timeout time.Duration
+	// MaxDispatchesPerSubmit splits every sequence into submissions of at most
+	// this many dispatches, each waited for before the next is submitted (for
+	// drivers whose watchdog kills long submissions); 0 means
+	// $OCGAN_VK_MAX_DISPATCHES, then one submission per sequence.
+	MaxDispatchesPerSubmit int
+}
+
+// DefaultTimeout is the wait limit of a submission when Config.Timeout and
+// $OCGAN_VK_TIMEOUT are unset.
+const DefaultTimeout = 60 * time.Second
+
+// timeout returns the configured wait limit, or an error naming the bad setting.
+func (c Config) timeout() (time.Duration, error) {
+	return setting(c.Timeout, "vulkan timeout", "OCGAN_VK_TIMEOUT", "a positive duration such as 90s or 5m", DefaultTimeout,
+		func(v string) (time.Duration, error) { return time.ParseDuration(v) })
+}
+
+// maxDispatches returns the configured split of submissions (0: none), or an
+// error naming the bad setting.
+func (c Config) maxDispatches() (int, error) {
+	return setting(c.MaxDispatchesPerSubmit, "vulkan dispatches per submission", "OCGAN_VK_MAX_DISPATCHES",
+		"a positive number of dispatches", 0, strconv.Atoi)
+}
+
+// setting returns v when it is positive, else $env parsed when it is set, else
+// def; a negative value is an error naming what, a bad $env one saying want.
+func setting[T int | time.Duration](v T, what, env, want string, def T, parse func(string) (T, error)) (T, error) {
+	if v < 0 {
+		return 0, fmt.Errorf("%s %v: must be positive (or 0 for the default)", what, v)
+	}
+	if v > 0 {
+		return v, nil
+	}
+	s := os.Getenv(env)
+	if s == "" {
+		return def, nil
+	}
+	x, err := parse(s)
+	if err != nil || x <= 0 {
+		return 0, fmt.Errorf("$%s=%q: want %s", env, s, want)
+	}
+	return x, nil
 }
 
 func (c Config) validate() bool {

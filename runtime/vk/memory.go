@@ -340,7 +340,7 @@ func (b *Buffer) Free() {
 	if !b.ctx.closed {
 		b.blk.give(b.off, b.alloc)
 		b.ctx.stats.Buffers--
-		if b.blk.dedicated && b.blk.empty() {
+		if b.blk.dedicated && b.blk.empty() && b.ctx.quiet() {
 			b.blk.owner.release(b.blk)
 		}
 	}

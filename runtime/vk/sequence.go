@@ -15,15 +15,21 @@ import (
 	vk "github.com/vulkan-go/vulkan"
 )
 
-// Sequence is one command buffer of many dispatches, submitted with one fence wait.
-// Barriers are inserted only where a dispatch reads or writes memory an earlier
-// dispatch wrote, or writes memory an earlier dispatch read. A finished sequence
+// Sequence is one command buffer of many dispatches, submitted with one fence wait,
+// or, with a limit of dispatches per submission, several command buffers submitted
+// in order, each waited for before the next. Barriers are inserted only where a
+// dispatch reads or writes memory an earlier dispatch wrote, or writes memory an
+// earlier dispatch read, and at the start of every submission. A finished sequence
 // can be run (replayed) any number of times. A Sequence is not safe for concurrent use.
 type Sequence struct {
-	ctx   *Context
-	cmd   vk.CommandBuffer
-	fence vk.Fence
-	state seqState
+	ctx    *Context
+	name   string
+	cmd    vk.CommandBuffer // the command buffer being recorded: parts[used-1].cmd
+	parts  []part           // the submissions, in order; those past used are spare
+	used   int
+	maxPer int // dispatches per submission; 0: no limit
+	fence  vk.Fence
+	state  seqState
 
 	reads, writes []*Buffer // accessed since the last barrier
 
@@ -40,6 +46,13 @@ type Sequence struct {
 	alwaysBind bool // benchmarks: bind on every dispatch
 }
 
+// part is one submission of a sequence: a command buffer of consecutive dispatches.
+type part struct {
+	cmd      vk.CommandBuffer
+	first, n int    // the index of its first dispatch, and its dispatch count
+	from, to string // the kernels of its first and last dispatch
+}
+
 type seqState int
 
 const (
@@ -53,7 +66,10 @@ type SequenceStats struct {
 	Dispatches int // in the current recording
 	Barriers   int // in the current recording, besides the first and last
 	Recordings int // times the command buffer was (re)recorded
-	Runs       int // submissions
+	Runs       int // runs
+	// Submissions is the number of submissions (command buffers) each run
+	// makes: 1, or more when the dispatches per submission are limited.
+	Submissions int
 }
 
 // SequenceOptions configure a new sequence.
@@ -62,6 +78,11 @@ type SequenceOptions struct {
 	Timestamps bool
 	// MaxTimed bounds the timed dispatches (default 4096); later ones are not timed.
 	MaxTimed int
+	// Name describes the sequence in errors (a timeout names it).
+	Name string
+	// MaxDispatchesPerSubmit splits the sequence into submissions of at most this
+	// many dispatches; 0 means the context's setting (Config.MaxDispatchesPerSubmit).
+	MaxDispatchesPerSubmit int
 }
 
 // Timing is the device time of one dispatch in the last run.
@@ -77,14 +98,25 @@ func (c *Context) NewSequence(opts SequenceOptions) (*Sequence, error) {
 	if c.closed {
 		return nil, errClosed
 	}
-	s := &Sequence{ctx: c, timing: opts.Timestamps && c.info.Timestamps, maxTimed: opts.MaxTimed}
+	if c.broken != nil {
+		return nil, c.broken
+	}
+	if opts.MaxDispatchesPerSubmit < 0 {
+		return nil, fmt.Errorf("new sequence: %d dispatches per submission; want 0 (the context's setting) or positive", opts.MaxDispatchesPerSubmit)
+	}
+	s := &Sequence{ctx: c, name: opts.Name, timing: opts.Timestamps && c.info.Timestamps, maxTimed: opts.MaxTimed,
+		maxPer: opts.MaxDispatchesPerSubmit}
 	if s.maxTimed <= 0 {
 		s.maxTimed = 4096
 	}
-	var err error
-	if s.cmd, err = c.newCommandBuffer(); err != nil {
+	if s.maxPer == 0 {
+		s.maxPer = c.maxDispatches
+	}
+	cmd, err := c.newCommandBuffer()
+	if err != nil {
 		return nil, err
 	}
+	s.parts, s.used, s.cmd = []part{{cmd: cmd}}, 1, cmd
 	if s.fence, err = c.newFence(); err != nil {
 		s.freeLocked()
 		return nil, err
@@ -112,15 +144,26 @@ func (c *Context) NewSequence(opts SequenceOptions) (*Sequence, error) {
 	return s, nil
 }
 
-// begin starts a recording with a barrier against earlier submissions and host writes.
+// begin starts a recording in the first command buffer.
 func (s *Sequence) begin() error {
+	s.used, s.cmd = 1, s.parts[0].cmd
+	s.parts[0].first, s.parts[0].n = 0, 0
+	s.labels = s.labels[:0]
+	s.stats.Dispatches, s.stats.Barriers, s.stats.Submissions = 0, 0, 1
+	s.stats.Recordings++
+	return s.beginPart()
+}
+
+// beginPart begins the current command buffer with a barrier against earlier
+// submissions and host writes (and, in the first, the reset of the timestamps).
+func (s *Sequence) beginPart() error {
 	info := vk.CommandBufferBeginInfo{SType: vk.StructureTypeCommandBufferBeginInfo}
 	r := vk.BeginCommandBuffer(s.cmd, &info)
 	info.Free()
 	if err := check(r, "vkBeginCommandBuffer"); err != nil {
 		return err
 	}
-	if s.timing {
+	if s.timing && s.used == 1 {
 		vk.CmdResetQueryPool(s.cmd, s.queries, 0, uint32(2*s.maxTimed))
 	}
 	C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd),
@@ -128,10 +171,32 @@ func (s *Sequence) begin() error {
 		stageCompute, accessShaderRead|accessShaderWrite)
 	s.state = seqRecording
 	s.lastPipe, s.lastSet = nil, nil
-	s.reads, s.writes, s.labels = s.reads[:0], s.writes[:0], s.labels[:0]
-	s.stats.Dispatches, s.stats.Barriers = 0, 0
-	s.stats.Recordings++
+	s.reads, s.writes = s.reads[:0], s.writes[:0]
 	return nil
+}
+
+// split ends the current command buffer and begins the next submission's.
+func (s *Sequence) split() error {
+	if err := check(vk.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
+		return err
+	}
+	if s.used == len(s.parts) {
+		c := s.ctx
+		c.mu.Lock()
+		cmd, err := c.newCommandBuffer()
+		c.mu.Unlock()
+		if err != nil {
+			s.state = seqEnded // the recording cannot go on; Reset starts anew
+			return err
+		}
+		s.parts = append(s.parts, part{cmd: cmd})
+	}
+	s.used++
+	p := &s.parts[s.used-1]
+	p.first, p.n = s.stats.Dispatches, 0
+	s.cmd = p.cmd
+	s.stats.Submissions = s.used
+	return s.beginPart()
 }
 
 // Reset discards the recording and starts a new one.
@@ -144,8 +209,10 @@ func (s *Sequence) Reset() error {
 			return err
 		}
 	}
-	if err := check(vk.ResetCommandBuffer(s.cmd, 0), "vkResetCommandBuffer"); err != nil {
-		return err
+	for _, p := range s.parts[:s.used] {
+		if err := check(vk.ResetCommandBuffer(p.cmd, 0), "vkResetCommandBuffer"); err != nil {
+			return err
+		}
 	}
 	return s.begin()
 }
@@ -173,6 +240,9 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 	if len(push) != k.pushWords {
 		return fmt.Errorf("dispatch of %s: %d push-constant words given, the kernel takes %d", k.name, len(push), k.pushWords)
 	}
+	if err := s.ctx.Err(); err != nil {
+		return fmt.Errorf("dispatch of %s: %w", k.name, err)
+	}
 	lim := s.ctx.info.Compute
 	for i, g := range groups {
 		if g == 0 {
@@ -199,6 +269,11 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 	set, err := k.descriptorSet(bufs)
 	if err != nil {
 		return err
+	}
+	if s.maxPer > 0 && s.parts[s.used-1].n == s.maxPer {
+		if err := s.split(); err != nil {
+			return fmt.Errorf("dispatch of %s: %w", k.name, err)
+		}
 	}
 	if s.hazard(k, bufs) {
 		s.computeBarrier()
@@ -236,6 +311,12 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 		C.ocgan_vk_cmd_timestamp(s.ctx.cmds, unsafe.Pointer(s.cmd), stageBottom, handle64(unsafe.Pointer(s.queries)), C.uint32_t(2*len(s.labels)+1))
 		s.labels = append(s.labels, k.name)
 	}
+	p := &s.parts[s.used-1]
+	if p.n == 0 {
+		p.from = k.name
+	}
+	p.to = k.name
+	p.n++
 	s.stats.Dispatches++
 	return nil
 }
@@ -299,11 +380,13 @@ func (s *Sequence) Run() error {
 		c.mu.Unlock()
 		return errClosed
 	}
-	err := c.submitAndWait(s.cmd, s.fence)
-	c.mu.Unlock()
-	if err != nil {
-		return err
+	for i := range s.parts[:s.used] {
+		if err := c.submitAndWait(s.parts[i].cmd, s.fence, func() string { return s.describe(i) }); err != nil {
+			c.mu.Unlock()
+			return err
+		}
 	}
+	c.mu.Unlock()
 	s.stats.Runs++
 	if s.timing && len(s.labels) > 0 {
 		if err := s.readTimestamps(); err != nil {
@@ -311,6 +394,22 @@ func (s *Sequence) Run() error {
 		}
 	}
 	return c.CheckValidation()
+}
+
+// describe names submission i of the sequence for errors.
+func (s *Sequence) describe(i int) string {
+	w := "a sequence"
+	if s.name != "" {
+		w = fmt.Sprintf("sequence %q", s.name)
+	}
+	if s.used > 1 {
+		w += fmt.Sprintf(" submission %d of %d", i+1, s.used)
+	}
+	p := s.parts[i]
+	if p.n == 0 {
+		return w + " (no dispatches)"
+	}
+	return w + fmt.Sprintf(" (dispatches %d-%d of %d: %s .. %s)", p.first+1, p.first+p.n, s.stats.Dispatches, p.from, p.to)
 }
 
 func (s *Sequence) readTimestamps() error {
@@ -361,12 +460,15 @@ func (s *Sequence) Free() {
 
 func (s *Sequence) freeLocked() {
 	c := s.ctx
+	if !c.closed && !c.quiet() {
+		return // the device may still run it: Close frees it, or leaves it to the driver
+	}
 	if !c.closed {
 		if s.state == seqRecording && s.cmd != nil {
 			vk.EndCommandBuffer(s.cmd)
 		}
-		if s.cmd != nil {
-			vk.FreeCommandBuffers(c.device, c.pool, 1, []vk.CommandBuffer{s.cmd})
+		for _, p := range s.parts {
+			vk.FreeCommandBuffers(c.device, c.pool, 1, []vk.CommandBuffer{p.cmd})
 		}
 		if s.fence != nil {
 			vk.DestroyFence(c.device, s.fence, nil)
@@ -375,7 +477,7 @@ func (s *Sequence) freeLocked() {
 			vk.DestroyQueryPool(c.device, s.queries, nil)
 		}
 	}
-	s.cmd, s.fence, s.queries = nil, nil, nil
+	s.cmd, s.parts, s.fence, s.queries = nil, nil, nil, nil
 	s.state = seqFreed
 	delete(c.seqs, s)
 }

@@ -510,15 +510,20 @@ void ocgan_vk_cmd_timestamp(ocgan_vk_cmds* c, void* cmd, uint32_t stage, uint64_
 	c->timestamp(cmd, stage, pool, query);
 }
 
-int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence) {
+int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence,
+                             uint64_t timeout_ns) {
 	enum { ST_SUBMIT_INFO = 4 };
 	void* cmds[1] = {cmd};
 	submit_info info = {ST_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, cmds, 0, NULL};
 	VkResult r = c->submit(queue, 1, &info, fence);
 	if (r != 0) return (uint32_t)r;
-	r = c->wait(device, 1, &fence, 1, UINT64_MAX);
+	r = c->wait(device, 1, &fence, 1, timeout_ns);
 	if (r != 0) return (1ll << 32) | (uint32_t)r;
 	return (2ll << 32) | (uint32_t)c->reset(device, 1, &fence);
+}
+
+int32_t ocgan_vk_wait(ocgan_vk_cmds* c, void* device, uint64_t fence, uint64_t timeout_ns) {
+	return c->wait(device, 1, &fence, 1, timeout_ns);
 }
 
 void ocgan_vk_cmd_copy(ocgan_vk_cmds* c, void* cmd, uint64_t src, uint64_t dst, uint64_t src_off, uint64_t dst_off,

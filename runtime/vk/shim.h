@@ -101,9 +101,13 @@ void ocgan_vk_cmd_dispatch(ocgan_vk_cmds* c, void* cmd, int bind, uint64_t pipel
 void ocgan_vk_cmd_barrier(ocgan_vk_cmds* c, void* cmd, uint32_t src_stage, uint32_t src_access,
                           uint32_t dst_stage, uint32_t dst_access);
 // ocgan_vk_submit_wait submits one command buffer with fence, waits for the fence
-// and resets it. It returns stage << 32 | (uint32)VkResult, where stage is the call
-// that returned the result: 0 submit, 1 wait, 2 reset.
-int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence);
+// at most timeout_ns and resets it. It returns stage << 32 | (uint32)VkResult, where
+// stage is the call that returned the result: 0 submit, 1 wait, 2 reset. After a
+// timeout (stage 1, VK_TIMEOUT) the fence is not reset: the work is still in flight.
+int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence,
+                             uint64_t timeout_ns);
+// ocgan_vk_wait waits at most timeout_ns for fence; it returns the VkResult.
+int32_t ocgan_vk_wait(ocgan_vk_cmds* c, void* device, uint64_t fence, uint64_t timeout_ns);
 
 void ocgan_vk_cmd_timestamp(ocgan_vk_cmds* c, void* cmd, uint32_t stage, uint64_t pool, uint32_t query);
 

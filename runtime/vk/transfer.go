@@ -6,6 +6,7 @@ package vk
 import "C"
 
 import (
+	"fmt"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -39,6 +40,9 @@ func (c *Context) transfer(b *Buffer, off uint64, p []byte, up bool) error {
 	if c.closed {
 		return errClosed
 	}
+	if c.broken != nil {
+		return c.broken
+	}
 	if c.stage == nil {
 		blk, _, err := c.staging.alloc(stagingSize)
 		if err != nil {
@@ -69,7 +73,9 @@ func (c *Context) transfer(b *Buffer, off uint64, p []byte, up bool) error {
 		if err := c.recordCopy(r); err != nil {
 			return err
 		}
-		if err := c.submitAndWait(c.xferCmd, c.xferDone); err != nil {
+		if err := c.submitAndWait(c.xferCmd, c.xferDone, func() string {
+			return fmt.Sprintf("a %s %s of a %s buffer", byteSize(uint64(n)), map[bool]string{true: "upload", false: "download"}[up], byteSize(b.size))
+		}); err != nil {
 			return err
 		}
 		if !up {

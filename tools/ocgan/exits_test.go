@@ -52,6 +52,8 @@ func TestUsageAndOutputExits(t *testing.T) {
 		{[]string{"bundle", "keygen", "--out", ""}, exitUsage, "--out must name the key files"},
 		{[]string{"inspect", missing, missing}, exitUsage, "give one checkpoint"},
 		{[]string{"inspect", "--model", missing, missing}, exitUsage, "give one checkpoint"},
+		{[]string{"train", "--gpu-timeout", "-1s"}, exitUsage, "--gpu-timeout -1s: want a positive duration"},
+		{[]string{"score", "--model", missing, img, "--max-dispatches-per-submit", "-3"}, exitUsage, "--max-dispatches-per-submit -3: want a positive number"},
 		// Outputs that cannot be written.
 		{[]string{"train", "--out", under("m.ocgan")}, exitRuntime, "--out " + under("m.ocgan") + ": " + blocker + " is not a directory"},
 		{[]string{"train", "--out", dir}, exitRuntime, "--out " + dir + ": " + dir + " is a directory"},

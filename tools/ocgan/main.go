@@ -21,7 +21,8 @@
 //	ocgan selftest             run a compute check on the selected device
 //	ocgan bench [--json]       training and scoring throughput, batch-1 latency, peak RSS
 //
-// Global flags (before or after the command): --device cpu|NAME|INDEX, --threads N, --validate.
+// Global flags (before or after the command): --device cpu|NAME|INDEX, --threads N, --validate,
+// --gpu-timeout D, --max-dispatches-per-submit N.
 // Exit status: 0 success, 1 runtime error, 2 usage error.
 package main
 
@@ -123,6 +124,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&e.cfg.Device, "device", "", "device: cpu (native), an index from `ocgan devices`, or a Vulkan device name substring such as llvmpipe (default $OCGAN_DEVICE, else the best: discrete GPU > integrated GPU > native CPU > Vulkan CPU driver)")
 	fs.IntVar(&e.cfg.Threads, "threads", 0, "threads of the native CPU backend (default: one per core)")
 	fs.BoolVar(&e.cfg.Vulkan.Validate, "validate", false, "enable the Khronos validation layer on Vulkan devices (also $OCGAN_VK_VALIDATE=1)")
+	fs.DurationVar(&e.cfg.Vulkan.Timeout, "gpu-timeout", 0, "fail when a Vulkan submission has not finished after this long: a hung or lost GPU (default $OCGAN_VK_TIMEOUT, else 1m)")
+	fs.IntVar(&e.cfg.Vulkan.MaxDispatchesPerSubmit, "max-dispatches-per-submit", 0, "split each Vulkan step into submissions of at most N dispatches, for drivers whose watchdog kills long submissions (default $OCGAN_VK_MAX_DISPATCHES, else one submission per step)")
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
@@ -131,6 +134,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 		fmt.Fprintf(stderr, "ocgan %s: %v\n%s", name, err, fs.FlagUsages())
+		return exitUsage
+	}
+	if err := checkDeviceFlags(e.cfg); err != nil {
+		fmt.Fprintf(stderr, "ocgan %s: %v\n", name, err)
 		return exitUsage
 	}
 	if fs.NArg() > 0 && !takesArgs[name] {
@@ -150,6 +157,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitRuntime
 	}
 	return exitOK
+}
+
+// checkDeviceFlags refuses negative device limits.
+func checkDeviceFlags(cfg device.Config) error {
+	if cfg.Vulkan.Timeout < 0 {
+		return fmt.Errorf("--gpu-timeout %s: want a positive duration such as 90s (0: the default)", cfg.Vulkan.Timeout)
+	}
+	if cfg.Vulkan.MaxDispatchesPerSubmit < 0 {
+		return fmt.Errorf("--max-dispatches-per-submit %d: want a positive number of dispatches (0: no split)", cfg.Vulkan.MaxDispatchesPerSubmit)
+	}
+	return nil
 }
 
 func printUsage(w io.Writer, cmds map[string]command) {

@@ -12,7 +12,9 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/progress"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/device"
+	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
 
 // trainJob is one training run of one class: what `ocgan train` does, and
@@ -29,6 +31,8 @@ type trainJob struct {
 	// receives one-line notes (start, resume, cleanup).
 	progress func(train.Progress)
 	log      io.Writer
+	// open opens the device; nil means device.Open.
+	open func(device.Config) (backend.Backend, error)
 }
 
 // trainSummary is the outcome of a trainJob.
@@ -155,13 +159,13 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	start := time.Now()
 	d, geo := j.data, j.cfg.Geometry
 	settings := runSettings(d, j.cfg.Mode, j.cfg.Batch)
-	var saved *checkpoint.Checkpoint
+	var resumed *checkpoint.Checkpoint
 	var err error
 	if j.resume {
-		if saved, err = loadResume(j.out, geo, settings, d.seed); err != nil {
+		if resumed, err = loadResume(j.out, geo, settings, d.seed); err != nil {
 			return nil, err
 		}
-		if p := saved.Preprocessing(); p != j.pre {
+		if p := resumed.Preprocessing(); p != j.pre {
 			return nil, usageError{fmt.Errorf("--resume: %s was trained on images preprocessed as %v, not %v (--image-size, --channels, --resize)", j.out, p, j.pre)}
 		}
 	}
@@ -175,12 +179,20 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	be, err := device.Open(dcfg)
+	open := j.open
+	if open == nil {
+		open = device.Open
+	}
+	be, err := open(dcfg)
 	if err != nil {
 		return nil, err
 	}
 	defer be.Close()
 	t, err := train.NewTrainer(be, j.cfg)
+	var tl *backend.TensorTooLargeError
+	if errors.As(err, &tl) {
+		return nil, usageError{fmt.Errorf("--batch: %w", tl)}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -194,8 +206,9 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		fmt.Fprintf(j.log, "model input: every image to %v (--image-size, --channels, --resize)\n", j.pre)
 	}
 	var prior time.Duration // training time of the interrupted run resumed
-	if saved != nil {
-		st, err := resumeState(saved)
+	saved := resumed != nil // out holds a completed epoch
+	if resumed != nil {
+		st, err := resumeState(resumed)
 		if err != nil {
 			return nil, fmt.Errorf("--resume: %s: %w", j.out, err)
 		}
@@ -232,9 +245,15 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		ck.Preprocess = j.pre
 		return checkpoint.Save(j.out, ck)
 	}
-	res, err := t.RunWith(jd.split, j.progress, saveEpoch)
+	res, err := t.RunWith(jd.split, j.progress, func(s train.State) error {
+		if err := saveEpoch(s); err != nil {
+			return err
+		}
+		saved = true
+		return nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, deviceFailure(err, j.out, saved)
 	}
 	scorer := t.Scorer()
 	choice, err := j.cal.calibrate(scorer, jd.split.Val, jd.calNovel)
@@ -266,6 +285,20 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// deviceFailure adds to a device loss or timeout what became of the
+// checkpoint: out holds the last completed epoch (every write is atomic)
+// when saved says one was written or resumed from.
+func deviceFailure(err error, out string, saved bool) error {
+	var te *vk.TimeoutError
+	if !errors.Is(err, vk.ErrDeviceLost) && !errors.As(err, &te) {
+		return err
+	}
+	if !saved {
+		return fmt.Errorf("%w; no epoch had completed, so no checkpoint was written", err)
+	}
+	return fmt.Errorf("%w; %s holds the last completed epoch: continue with --resume", err, out)
 }
 
 // budgetNote says when training stops under budget (of which prior was

@@ -45,13 +45,15 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 ## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the
 ## references), the Vulkan kernels and runtime again with lavapipe's subgroups of 4 lanes
 ## (8 by default here), then the race detector on the concurrent code (the scoring service,
-## the CPU backend's worker team)
+## the CPU backend's worker team), then a dry run of the GPU check on lavapipe
+## (tools/gpu-check.sh dry-run --no-torch)
 test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
 	LP_NATIVE_VECTOR_WIDTH=128 OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
 		./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/
 	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
 	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
+	GO=$(GO) tools/gpu-check.sh dry-run --no-torch
 
 deps:
 	@tools/deps.sh test

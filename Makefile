@@ -47,7 +47,8 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 ## references), the Vulkan kernels and runtime again with lavapipe's subgroups of 4 lanes
 ## (8 by default here), the Vulkan kernels and programs on a device lowered to the Vulkan
 ## minimum limits (OCGAN_VK_LIMITS=min), then the race detector on the concurrent code (the
-## scoring service, the CPU backend's worker team)
+## scoring service, the CPU backend's worker team), then a dry run of the GPU check on
+## lavapipe (tools/gpu-check.sh dry-run --no-torch)
 test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
 	LP_NATIVE_VECTOR_WIDTH=128 OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
@@ -56,6 +57,7 @@ test: deps check-fmt vet check-nocgo
 		./kernels/vulkan/ ./runtime/program/ ./runtime/device/
 	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
 	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
+	GO=$(GO) tools/gpu-check.sh dry-run --no-torch
 
 ## mender-test: the Mender update module (firmware/mender/ocgan-bundle) end to end through
 ## Debian's Mender client in standalone mode and mender-artifact (installed when missing; needs

@@ -66,6 +66,8 @@ if [ "$mode" = test ]; then
   [ -e /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ] || need_pkg vulkan-validationlayers
   command -v glslangValidator >/dev/null 2>&1 || need_pkg glslang-tools
   { command -v spirv-val && command -v spirv-as; } >/dev/null 2>&1 || need_pkg spirv-tools
+  # python3: the GPU check's dry run reads its JSON results with it.
+  command -v python3 >/dev/null 2>&1 || need_pkg python3
 fi
 if [ "$mode" = test ] || [ "$mode" = parts ]; then
   # Fashion-MNIST: the dataset tests and `make parts` (MNIST comes as a Go module, below).

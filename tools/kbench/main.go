@@ -102,6 +102,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kbench: takes no arguments; --batch and --runs must be positive, --warmup and --threads non-negative")
 		return 2
 	}
+	if o.torchDevice != "cpu" && o.torchDevice != "cuda" {
+		fmt.Fprintf(stderr, "kbench: --torch-device %q: want cpu or cuda\n", o.torchDevice)
+		return 2
+	}
 	sel := o.cfg.Device
 	if sel == "" {
 		sel = os.Getenv("OCGAN_DEVICE")
@@ -175,9 +179,16 @@ type report struct {
 	ImageSize int `json:"image_size"`
 	Channels  int `json:"channels"`
 	Runs      int `json:"runs"`
-	// TorchDevice is where --compare-torch timed PyTorch ("" when it did not).
-	TorchDevice string   `json:"torch_device,omitempty"`
-	Results     []result `json:"results"`
+	// TorchDevice is where --compare-torch timed PyTorch ("" when it did not),
+	// TorchVersion its version, TorchGPU the CUDA device, TorchClock how it timed
+	// ("wall" or "cuda-events", medians either way) and TorchTF32Default
+	// PyTorch's own TF32 setting (CUDA only; the results have both settings).
+	TorchDevice      string     `json:"torch_device,omitempty"`
+	TorchVersion     string     `json:"torch_version,omitempty"`
+	TorchGPU         string     `json:"torch_gpu,omitempty"`
+	TorchClock       string     `json:"torch_clock,omitempty"`
+	TorchTF32Default *tf32State `json:"torch_tf32_default,omitempty"`
+	Results          []result   `json:"results"`
 }
 
 // result is one kernel's timing. Times are in milliseconds.
@@ -200,8 +211,12 @@ type result struct {
 	SgemmGFLOPs float64 `json:"sgemm_gflop_per_s,omitempty"`
 	OfSgemm     float64 `json:"of_sgemm,omitempty"`
 	RefMs       float64 `json:"ref_ms,omitempty"`
-	TorchMs     float64 `json:"torch_ms,omitempty"`
-	TorchGFLOPs float64 `json:"torch_gflop_per_s,omitempty"`
+	// TorchMs is PyTorch's median in strict float32 (TF32 off), TorchTF32Ms
+	// with TF32 on (CUDA only).
+	TorchMs         float64 `json:"torch_ms,omitempty"`
+	TorchGFLOPs     float64 `json:"torch_gflop_per_s,omitempty"`
+	TorchTF32Ms     float64 `json:"torch_tf32_ms,omitempty"`
+	TorchTF32GFLOPs float64 `json:"torch_tf32_gflop_per_s,omitempty"`
 }
 
 // measureVulkan times the cases on the Vulkan device o selects.
@@ -225,13 +240,16 @@ func measureVulkan(o options, cases []benchCase, progress io.Writer) (*report, e
 func runCases(o options, rep *report, cases []benchCase, progress io.Writer, time1 func(benchCase) (result, error)) (*report, error) {
 	rep.Date, rep.Batch, rep.Runs = time.Now().UTC().Format(time.RFC3339), o.batch, o.runs
 	rep.ImageSize, rep.Channels = o.imageSize, o.channels
-	var torchMs map[string]float64
+	var torch *torchTimes
 	if o.compareTorch {
 		var err error
-		if torchMs, err = timeTorch(o, cases, progress); err != nil {
+		if torch, err = timeTorch(o, cases, progress); err != nil {
 			return nil, err
 		}
 		rep.TorchDevice = o.torchDevice
+		if torch != nil {
+			rep.TorchVersion, rep.TorchGPU, rep.TorchClock, rep.TorchTF32Default = torch.Version, torch.GPU, torch.Clock, torch.TF32Default
+		}
 	}
 	for i, c := range cases {
 		fmt.Fprintf(progress, "[%d/%d] %s\n", i+1, len(cases), c.name)
@@ -239,8 +257,13 @@ func runCases(o options, rep *report, cases []benchCase, progress io.Writer, tim
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
-		if ms, ok := torchMs[c.name]; ok && ms > 0 {
-			r.TorchMs, r.TorchGFLOPs = ms, c.flops/ms/1e6
+		if torch != nil {
+			if ms := torch.FP32[c.name]; ms > 0 {
+				r.TorchMs, r.TorchGFLOPs = ms, c.flops/ms/1e6
+			}
+			if ms := torch.TF32[c.name]; ms > 0 {
+				r.TorchTF32Ms, r.TorchTF32GFLOPs = ms, c.flops/ms/1e6
+			}
 		}
 		rep.Results = append(rep.Results, r)
 	}
@@ -343,7 +366,7 @@ func printTable(w io.Writer, rep *report) {
 	fmt.Fprintf(w, "date: %s, batch %d, OCGAN layers of %dx%dx%d images, %d timed runs each (%s)\n", rep.Date, rep.Batch,
 		rep.ImageSize, rep.ImageSize, rep.Channels, rep.Runs, clock)
 	if rep.TorchDevice != "" {
-		fmt.Fprintf(w, "torch: PyTorch on %s, same shapes, same run\n", rep.TorchDevice)
+		fmt.Fprintln(w, torchHeader(rep))
 	}
 	fmt.Fprintln(w)
 	width := len("kernel")
@@ -358,7 +381,12 @@ func printTable(w io.Writer, rep *report) {
 	if sgemm {
 		fmt.Fprint(tw, "sgemm ms\tsgemm GFLOP/s\tof sgemm\t")
 	}
-	fmt.Fprint(tw, "ref ms\ttorch ms\tvs torch\t\n")
+	tf32 := rep.TorchTF32Default != nil
+	fmt.Fprint(tw, "ref ms\ttorch ms\tvs torch\t")
+	if tf32 {
+		fmt.Fprint(tw, "torch tf32 ms\t")
+	}
+	fmt.Fprintln(tw)
 	for _, r := range rep.Results {
 		ref, torch, ratio := "", "", ""
 		if r.RefMs > 0 {
@@ -380,7 +408,36 @@ func printTable(w io.Writer, rep *report) {
 				fmt.Fprint(tw, "\t\t\t")
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", ref, torch, ratio)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t", ref, torch, ratio)
+		if tf32 {
+			if r.TorchTF32Ms > 0 {
+				fmt.Fprintf(tw, "%.2f\t", r.TorchTF32Ms)
+			} else {
+				fmt.Fprint(tw, "\t")
+			}
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+}
+
+// torchHeader describes how --compare-torch timed PyTorch.
+func torchHeader(rep *report) string {
+	h := fmt.Sprintf("torch: PyTorch %s on %s", rep.TorchVersion, rep.TorchDevice)
+	if rep.TorchGPU != "" {
+		h += " (" + rep.TorchGPU + ")"
+	}
+	h += ", same shapes, same run, medians by " + map[string]string{"wall": "the wall clock", "cuda-events": "CUDA events"}[rep.TorchClock]
+	if d := rep.TorchTF32Default; d != nil {
+		h += fmt.Sprintf("; torch ms with TF32 off (strict float32, as here), torch tf32 ms with TF32 on (PyTorch's default: matmul %s, cuDNN %s)",
+			onOff(d.Matmul), onOff(d.CuDNN))
+	}
+	return h
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }

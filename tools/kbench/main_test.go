@@ -172,7 +172,7 @@ func TestCPUCompareTorch(t *testing.T) {
 		t.Skip("no python3")
 	}
 	fake := filepath.Join(t.TempDir(), "python")
-	script := "#!/bin/sh\nexec " + py + ` -c 'import json, sys; s = json.load(sys.stdin); print(json.dumps({c["name"]: 1.5 for c in s["cases"]}))'` + "\n"
+	script := "#!/bin/sh\nexec " + py + ` -c 'import json, sys; s = json.load(sys.stdin); print(json.dumps({"torch": "0.0", "device": "cpu", "gpu": None, "clock": "wall", "tf32_default": None, "fp32": {c["name"]: 1.5 for c in s["cases"]}}))'` + "\n"
 	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -185,12 +185,12 @@ func TestCPUCompareTorch(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.TorchDevice != "cpu" || len(rep.Results) != 3 {
+	if rep.TorchDevice != "cpu" || rep.TorchClock != "wall" || rep.TorchTF32Default != nil || len(rep.Results) != 3 {
 		t.Fatalf("report %+v", rep)
 	}
 	for _, r := range rep.Results {
 		conv := strings.HasPrefix(r.Op, "conv")
-		if conv != (r.TorchMs == 1.5) || conv != (math.Abs(r.TorchGFLOPs-r.GFLOP/1.5e-3) < 1e-9) {
+		if conv != (r.TorchMs == 1.5) || conv != (math.Abs(r.TorchGFLOPs-r.GFLOP/1.5e-3) < 1e-9) || r.TorchTF32Ms != 0 {
 			t.Errorf("conv %v, torch %v ms %v GFLOP/s", conv, r.TorchMs, r.TorchGFLOPs)
 		}
 	}

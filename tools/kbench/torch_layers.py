@@ -1,7 +1,15 @@
-# Times conv kernels in PyTorch on the CPU for kbench --compare-torch.
+# Times conv kernels in PyTorch for kbench --compare-torch.
 # Reads {"warmup": W, "runs": R, "device": "cpu"|"cuda", "cases": [{"name", "op", "params"}]}
-# on stdin and prints {"name": median_ms} as JSON. On the CPU it uses two threads, as the
-# project's peer does; on CUDA every timed call is followed by a synchronize.
+# on stdin and prints one JSON object:
+#   {"torch": version, "device": "cpu"|"cuda", "gpu": name or null,
+#    "clock": "wall" | "cuda-events",
+#    "tf32_default": {"matmul": bool, "cudnn": bool} or null,
+#    "fp32": {name: median_ms}, "tf32": {name: median_ms} (CUDA only)}
+# On the CPU it uses two threads, as the project's peer does, and times each call with
+# the wall clock. On CUDA each call is timed with a pair of CUDA events after warm-up
+# and a synchronize, once with TF32 off ("fp32": strict float32, like the project's
+# kernels) and once with TF32 on ("tf32"), for both matmul and cuDNN; "tf32_default"
+# is PyTorch's own setting, restored at the end.
 import json
 import statistics
 import sys
@@ -15,7 +23,7 @@ torch.set_num_threads(2)
 torch.manual_seed(0)
 spec = json.load(sys.stdin)
 dev = torch.device(spec.get("device", "cpu"))
-sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+cuda = dev.type == "cuda"
 
 
 def make(p, op):
@@ -46,18 +54,54 @@ def make(p, op):
     }[op]
 
 
-out = {}
-with torch.no_grad():
-    for case in spec["cases"]:
-        fn = make(case["params"], case["op"])
-        for _ in range(spec["warmup"]):
-            fn()
-        sync()
-        times = []
-        for _ in range(spec["runs"]):
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            times.append((time.perf_counter() - t0) * 1000)
-        out[case["name"]] = statistics.median(times)
+def time_wall(fn, warmup, runs):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def time_cuda(fn, warmup, runs):
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize(dev)
+    events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(runs)]
+    for start, end in events:
+        start.record()
+        fn()
+        end.record()
+    torch.cuda.synchronize(dev)
+    return statistics.median(start.elapsed_time(end) for start, end in events)
+
+
+def time_all(timer):
+    res = {}
+    with torch.no_grad():
+        for case in spec["cases"]:
+            res[case["name"]] = timer(make(case["params"], case["op"]), spec["warmup"], spec["runs"])
+    return res
+
+
+def set_tf32(on):
+    torch.backends.cuda.matmul.allow_tf32 = on
+    torch.backends.cudnn.allow_tf32 = on
+
+
+out = {"torch": torch.__version__, "device": dev.type, "gpu": None, "clock": "wall", "tf32_default": None}
+if cuda:
+    default = {"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32}
+    out.update(gpu=torch.cuda.get_device_name(dev), clock="cuda-events", tf32_default=default)
+    try:
+        for mode, on in (("fp32", False), ("tf32", True)):
+            set_tf32(on)
+            out[mode] = time_all(time_cuda)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = default["matmul"]
+        torch.backends.cudnn.allow_tf32 = default["cudnn"]
+else:
+    out["fp32"] = time_all(time_wall)
 json.dump(out, sys.stdout)

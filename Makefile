@@ -13,7 +13,12 @@ LDFLAGS  := -X main.commit=$(COMMIT)
 COMP   := $(wildcard shaders/*.comp)
 GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
-SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
+# Shaders with subgroup operations beyond the basic class also build a basic-tier
+# variant, NAME_basic.spv, from the same source with -DTIER_BASIC (shared memory and
+# barriers instead of subgroup operations), for devices that lack those classes.
+BASIC_TIER := conv2d_fwd conv2d_bwd_data conv2d_bwd_filter reduce_group \
+	batch_norm_stats batch_norm_bwd batch_norm_eval_bwd
+SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv) $(BASIC_TIER:%=shaders/%_basic.spv)
 
 .PHONY: all build demo parts test deps deps-demo deps-parts shaders check-fmt vet check-nocgo bench clean cross cross-test
 
@@ -77,6 +82,9 @@ shaders: $(SPV)
 
 shaders/%.spv: shaders/%.comp $(GLSL)
 	$(GLSLANG) -V --target-env vulkan1.1 -o $@ $<
+
+shaders/%_basic.spv: shaders/%.comp $(GLSL)
+	$(GLSLANG) -V --target-env vulkan1.1 -DTIER_BASIC -o $@ $<
 
 shaders/%.spv: shaders/%.spvasm
 	$(SPIRV_AS) --target-env vulkan1.1 -o $@ $<

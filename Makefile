@@ -49,15 +49,18 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 ## test: formatting, go vet, the cgo-free build of the backend-free packages, every test
 ## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the
 ## references), the Vulkan kernels and runtime again with lavapipe's subgroups of 4 lanes
-## (8 by default here), the kernels that have a basic subgroup tier and the training
-## programs again as on a device with only basic subgroup operations (every fallback), then
-## the race detector on the concurrent code (the scoring service, the CPU backend's worker team)
+## (8 by default here), the kernels that have a basic subgroup tier again as on devices
+## without ballot, arithmetic or shuffle subgroup operations and with only the basic class,
+## the training programs with only the basic class (every fallback), then the race detector
+## on the concurrent code (the scoring service, the CPU backend's worker team)
 test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
 	LP_NATIVE_VECTOR_WIDTH=128 OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
 		./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/
-	OCGAN_VK_SUBGROUP_OPS=basic OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 4m \
-		-run 'Conv|BatchNorm|Reduce|SubgroupTiers' ./kernels/vulkan/
+	for ops in basic -ballot -arithmetic -shuffle; do \
+		OCGAN_VK_SUBGROUP_OPS=$$ops OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 4m \
+			-run 'Conv|BatchNorm|Reduce' ./kernels/vulkan/ || exit 1; \
+	done
 	OCGAN_VK_SUBGROUP_OPS=basic OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 4m ./runtime/program/
 	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
 	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/

@@ -13,7 +13,12 @@ LDFLAGS  := -X main.commit=$(COMMIT)
 COMP   := $(wildcard shaders/*.comp)
 GLSL   := $(wildcard shaders/*.glsl)
 SPVASM := $(wildcard shaders/*.spvasm)
-SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv)
+# Shaders with subgroup operations beyond the basic class also build a basic-tier
+# variant, NAME_basic.spv, from the same source with -DTIER_BASIC (shared memory and
+# barriers instead of subgroup operations), for devices that lack those classes.
+BASIC_TIER := conv2d_fwd conv2d_bwd_data conv2d_bwd_filter reduce_group \
+	batch_norm_stats batch_norm_bwd batch_norm_eval_bwd
+SPV    := $(COMP:.comp=.spv) $(SPVASM:.spvasm=.spv) $(BASIC_TIER:%=shaders/%_basic.spv)
 
 .PHONY: all build demo parts test deps deps-demo deps-parts shaders check-fmt vet check-nocgo bench clean cross cross-test \
 	mender-artifact mender-test
@@ -46,15 +51,22 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 ## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the
 ## references), the Vulkan kernels and runtime again with lavapipe's subgroups of 4 lanes
 ## (8 by default here), the Vulkan kernels and programs on a device lowered to the Vulkan
-## minimum limits (OCGAN_VK_LIMITS=min), then the race detector on the concurrent code (the
-## scoring service, the CPU backend's worker team), then a dry run of the GPU check on
-## lavapipe (tools/gpu-check.sh dry-run --no-torch)
+## minimum limits (OCGAN_VK_LIMITS=min), the kernels that have a basic subgroup tier again as
+## on devices without ballot, arithmetic or shuffle subgroup operations and with only the basic
+## class, the training programs with only the basic class (every fallback), then the race
+## detector on the concurrent code (the scoring service, the CPU backend's worker team), then a
+## dry run of the GPU check on lavapipe (tools/gpu-check.sh dry-run --no-torch)
 test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
 	LP_NATIVE_VECTOR_WIDTH=128 OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
 		./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/
 	OCGAN_VK_LIMITS=min OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
 		./kernels/vulkan/ ./runtime/program/ ./runtime/device/
+	for ops in basic -ballot -arithmetic -shuffle; do \
+		OCGAN_VK_SUBGROUP_OPS=$$ops OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 4m \
+			-run 'Conv|BatchNorm|Reduce' ./kernels/vulkan/ || exit 1; \
+	done
+	OCGAN_VK_SUBGROUP_OPS=basic OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 4m ./runtime/program/
 	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
 	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
 	GO=$(GO) tools/gpu-check.sh dry-run --no-torch
@@ -97,6 +109,9 @@ shaders: $(SPV)
 
 shaders/%.spv: shaders/%.comp $(GLSL)
 	$(GLSLANG) -V --target-env vulkan1.1 -o $@ $<
+
+shaders/%_basic.spv: shaders/%.comp $(GLSL)
+	$(GLSLANG) -V --target-env vulkan1.1 -DTIER_BASIC -o $@ $<
 
 shaders/%.spv: shaders/%.spvasm
 	$(SPIRV_AS) --target-env vulkan1.1 -o $@ $<

@@ -1,7 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifndef TIER_BASIC
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 // batch_norm_eval_bwd: eval-mode backward over x, dy [N, C, HW] (statistics
 // fixed at the running mean and variance), one workgroup per channel (looping
 // over channels when there are more channels than workgroups), one pass:

@@ -1,7 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifndef TIER_BASIC
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 // batch_norm_stats: train-mode batch statistics of x [N, C, HW], one workgroup per
 // channel (looping over channels when there are more channels than workgroups).
 // Two passes over the channel's M = N·HW values: the mean, then the mean squared

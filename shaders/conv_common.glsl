@@ -32,8 +32,15 @@
 // Grid: x = tiles of rows (grid-strided over workgroups; a workgroup holds
 // local_size/8 teams, or local_size solo lanes), y = ceil(cols / (team*TK)),
 // z = free for the including shader.
+//
+// TIER_BASIC (the *_basic.spv variants, built with -DTIER_BASIC) leaves out
+// the broadcast: SG=1 then runs as SG=0 and the module needs no subgroup
+// operation. The broadcast needs each team to be one full subgroup of 8
+// lanes (the pipeline requires full subgroups).
+#ifndef TIER_BASIC
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_ballot : require
+#endif
 
 layout(push_constant) uniform Push {
     int N, C, H, W;
@@ -48,6 +55,11 @@ layout(constant_id = 1) const int PPL = 2; // rows each lane loads for its team 
 layout(constant_id = 2) const int TK = 8;  // columns per lane (4 or 8)
 layout(constant_id = 3) const int SG = 1;  // 1: share A by subgroupBroadcast; 0: every lane loads; 2: solo
 const int TP = 8 * PPL;                    // rows per team
+#ifdef TIER_BASIC
+const bool SHARE = false;                  // no broadcast: SG=1 runs as SG=0
+#else
+const bool SHARE = SG == 1;                // lanes share A by subgroupBroadcast
+#endif
 
 const int FAR = -(1 << 24); // a coordinate that is out of range however it is offset
 
@@ -116,11 +128,16 @@ void fmaRow(inout vec4 a0, inout vec4 a1, vec4 xv) {
     }
 }
 
+#ifdef TIER_BASIC
+#define BROADCAST(v, L) (v)
+#else
+#define BROADCAST(v, L) subgroupBroadcast(v, L)
+#endif
 #define STEP_Q(L, Q)                                                           \
     if (Q < PPL) {                                                             \
         vec4 xv;                                                               \
-        if (SG == 1) {                                                         \
-            xv = subgroupBroadcast(xl[Q], L);                                  \
+        if (SHARE) {                                                           \
+            xv = BROADCAST(xl[Q], L);                                          \
         } else {                                                               \
             xv = gatherA(pb[L * 4 + Q], py[L * 4 + Q], px[L * 4 + Q], g.limH, g.limW); \
         }                                                                      \
@@ -181,7 +198,7 @@ void convGemm() {
 
     for (int tile = int(gl_WorkGroupID.x) * teams + team; tile < ntiles; tile += int(gl_NumWorkGroups.x) * teams) {
         const int r0w = tile * TP; // the tile's first row
-        if (SG == 1) {
+        if (SHARE) {
             R4(ROW_SG, 0)
         } else {
             R8(ROW_L, 0)
@@ -202,7 +219,7 @@ void convGemm() {
                     rbo[j] = -1;
                 }
             }
-            if (SG == 1) {
+            if (SHARE) {
                 R4(LOAD_SG, 0)
             }
             R8(LOADB, 0)

@@ -1,6 +1,8 @@
 // Package shaders holds the project's compute shaders: GLSL 450 sources (*.comp) and
 // hand-written SPIR-V assembly (*.spvasm), and the SPIR-V that `make shaders` builds
-// from them (*.spv, committed), embedded in the binary.
+// from them (*.spv, committed), embedded in the binary. A shader that uses subgroup
+// operations beyond the basic class also has a basic-tier variant (BasicTier),
+// built from the same source with -DTIER_BASIC.
 package shaders
 
 import (
@@ -22,6 +24,13 @@ func Load(name string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// basicSuffix ends the names of the basic-tier variants.
+const basicSuffix = "_basic"
+
+// BasicTier is the name of the basic-tier variant of the named shader
+// ("reduce_group_basic"): the same computation with no subgroup operations.
+func BasicTier(name string) string { return name + basicSuffix }
 
 // Names lists the embedded shaders, sorted.
 func Names() []string {

@@ -1,8 +1,14 @@
 // reduce_common.glsl: helpers shared by the reduction and batch-norm shaders.
 //
-// Include it after `layout(local_size_x_id = 0) in;` and after
+// Include it after `layout(local_size_x_id = 0) in;` and, unless TIER_BASIC is
+// defined, after
 //   #extension GL_KHR_shader_subgroup_arithmetic : require
 //   #extension GL_KHR_shader_subgroup_shuffle : require
+//
+// TIER_BASIC (the *_basic.spv variants, built with -DTIER_BASIC) makes the
+// workgroup sums shared-memory trees behind barrier(), with no subgroup
+// operation, for devices without subgroup arithmetic or shuffles, or without
+// full subgroups; specialization constant 2 is then ignored.
 //
 // Index spaces are walked as mixed-radix counters of up to four digits: digit i
 // runs over [0, size[i]) and moves the element offset by stride[i]. The x digit
@@ -57,13 +63,44 @@ uint rc_dot(uvec4 d, uvec4 st) {
 // Go side makes the workgroup one subgroup (8 lanes) and sets it, so the shader
 // holds no barrier at all: llvmpipe compiles any shader holding a barrier into
 // coroutines, which made these reductions about 4x slower even where the barrier
-// never ran. GPUs use 256 lanes and the shared-memory path. Either way the
-// workgroup size must be a multiple of the subgroup size (the float-float
-// butterfly shuffles across whole subgroups).
+// never ran. GPUs use 256 lanes and the shared-memory path. RC_ONE_SUBGROUP and
+// the float-float butterfly need full subgroups (the pipeline requires them)
+// and a workgroup size that is a multiple of the subgroup size.
 layout(constant_id = 2) const bool RC_ONE_SUBGROUP = false;
 
 shared vec2 rc_partial[gl_WorkGroupSize.x];
 
+#ifdef TIER_BASIC
+// RC_TREE_SUM sets V to the ADD-sum of V over the workgroup, through the shared
+// array ARR: a tree whose step over n slots has slot i < n - h take in slot
+// i + h, h = ceil(n/2) (any workgroup size). Uniform control flow only.
+#define RC_TREE_SUM(V, ARR, ADD)                                               \
+    {                                                                          \
+        uint lid = gl_LocalInvocationID.x;                                     \
+        ARR[lid] = V;                                                          \
+        barrier();                                                             \
+        for (uint n = gl_WorkGroupSize.x; n > 1u; n = (n + 1u) >> 1) {         \
+            uint h = (n + 1u) >> 1;                                            \
+            if (lid + h < n) {                                                 \
+                ARR[lid] = ADD(ARR[lid], ARR[lid + h]);                        \
+            }                                                                  \
+            barrier();                                                         \
+        }                                                                      \
+        V = ARR[0];                                                            \
+        barrier(); /* ARR may be reused at once */                             \
+    }
+
+vec2 rc_add2(vec2 a, vec2 b) {
+    return a + b;
+}
+
+// rc_group_sum2 returns the sums of v over the workgroup to every invocation.
+// Every invocation of the workgroup must call it (uniform control flow).
+vec2 rc_group_sum2(vec2 v) {
+    RC_TREE_SUM(v, rc_partial, rc_add2)
+    return v;
+}
+#else
 // rc_group_sum2 returns the sums of v over the workgroup to every invocation.
 // Every invocation of the workgroup must call it (uniform control flow).
 vec2 rc_group_sum2(vec2 v) {
@@ -82,6 +119,7 @@ vec2 rc_group_sum2(vec2 v) {
     barrier(); // rc_partial may be reused at once
     return s;
 }
+#endif
 
 // Float-float ("double-single") arithmetic: a value is vec2(hi, lo) with
 // hi = fl(hi + lo). Used where fp32 cancels catastrophically (the train-mode
@@ -144,13 +182,27 @@ float ff_float(vec2 a) {
 
 shared vec4 rc_partial4[gl_WorkGroupSize.x];
 
+// rc_ff2_add adds two float-float pairs (xy and zw).
+vec4 rc_ff2_add(vec4 a, vec4 b) {
+    return vec4(ff_add(a.xy, b.xy), ff_add(a.zw, b.zw));
+}
+
+#ifdef TIER_BASIC
 // rc_group_sum_ff2 returns the float-float sums of v.xy and v.zw over the
 // workgroup to every invocation (uniform control flow, as rc_group_sum2): a
-// shuffle butterfly within each subgroup, then across subgroups.
+// shared-memory tree.
+vec4 rc_group_sum_ff2(vec4 v) {
+    RC_TREE_SUM(v, rc_partial4, rc_ff2_add)
+    return v;
+}
+#else
+// rc_group_sum_ff2 returns the float-float sums of v.xy and v.zw over the
+// workgroup to every invocation (uniform control flow, as rc_group_sum2): a
+// shuffle butterfly within each subgroup, which needs every lane active (full
+// subgroups), then across subgroups.
 vec4 rc_group_sum_ff2(vec4 v) {
     for (uint o = gl_SubgroupSize / 2u; o > 0u; o >>= 1) {
-        vec4 w = subgroupShuffleXor(v, o);
-        v = vec4(ff_add(v.xy, w.xy), ff_add(v.zw, w.zw));
+        v = rc_ff2_add(v, subgroupShuffleXor(v, o));
     }
     if (RC_ONE_SUBGROUP) {
         return v;
@@ -161,9 +213,9 @@ vec4 rc_group_sum_ff2(vec4 v) {
     barrier();
     v = rc_partial4[0];
     for (uint i = 1u; i < gl_NumSubgroups; i++) {
-        vec4 w = rc_partial4[i];
-        v = vec4(ff_add(v.xy, w.xy), ff_add(v.zw, w.zw));
+        v = rc_ff2_add(v, rc_partial4[i]);
     }
     barrier();
     return v;
 }
+#endif

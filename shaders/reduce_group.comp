@@ -1,7 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifndef TIER_BASIC
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 // reduce_group: y[j] = (Σ_r x[base(j) + off(r)]) / div, one workgroup per output
 // j (looping when there are more outputs than workgroups), for few outputs of
 // many terms each. The dimensions and push constants are those of reduce_lane.

@@ -9,10 +9,18 @@ import (
 	"testing"
 )
 
-// sources maps each shader name to its source file in this directory.
+// sources maps each shader name to its source file in this directory; a
+// basic-tier variant maps to the source of its shader.
 func sources(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
+	defer func() {
+		for _, n := range Names() {
+			if base, ok := strings.CutSuffix(n, basicSuffix); ok && strings.HasSuffix(out[base], ".comp") {
+				out[n] = out[base]
+			}
+		}
+	}()
 	for _, pat := range []string{"*.comp", "*.spvasm"} {
 		files, err := filepath.Glob(pat)
 		if err != nil {
@@ -85,9 +93,12 @@ func TestCommittedSPIRVMatchesSources(t *testing.T) {
 	for name, src := range sources(t) {
 		out := filepath.Join(dir, name+".spv")
 		var cmd *exec.Cmd
-		if strings.HasSuffix(src, ".comp") {
+		switch {
+		case strings.HasSuffix(name, basicSuffix):
+			cmd = exec.Command(glslang, "-V", "--target-env", "vulkan1.1", "-DTIER_BASIC", "-o", out, src)
+		case strings.HasSuffix(src, ".comp"):
 			cmd = exec.Command(glslang, "-V", "--target-env", "vulkan1.1", "-o", out, src)
-		} else {
+		default:
 			cmd = exec.Command(as, "--target-env", "vulkan1.1", "-o", out, src)
 		}
 		if msg, err := cmd.CombinedOutput(); err != nil {
@@ -105,6 +116,51 @@ func TestCommittedSPIRVMatchesSources(t *testing.T) {
 		if !bytes.Equal(got, committed) {
 			t.Errorf("%s.spv is stale: rebuilding %s gives %d bytes, the committed file has %d; run `make shaders`",
 				name, src, len(got), len(committed))
+		}
+	}
+}
+
+// capabilities lists the OpCapability names of a committed shader.
+func capabilities(t *testing.T, dis, name string) []string {
+	t.Helper()
+	out, err := exec.Command(dis, name+".spv").CombinedOutput()
+	if err != nil {
+		t.Fatalf("spirv-dis %s.spv: %v\n%s", name, err, out)
+	}
+	var caps []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "OpCapability" {
+			caps = append(caps, f[1])
+		}
+	}
+	return caps
+}
+
+// TestBasicTierCoversSubgroupShaders requires a basic-tier variant for every
+// shader that declares a subgroup capability beyond GroupNonUniform, and no
+// subgroup capability at all in the variants.
+func TestBasicTierCoversSubgroupShaders(t *testing.T) {
+	dis := requireTool(t, "spirv-dis")
+	embedded := map[string]bool{}
+	for _, n := range Names() {
+		embedded[n] = true
+	}
+	for _, n := range Names() {
+		if strings.HasSuffix(n, basicSuffix) {
+			if !embedded[strings.TrimSuffix(n, basicSuffix)] {
+				t.Errorf("%s.spv is a basic-tier variant of no shader", n)
+			}
+			for _, c := range capabilities(t, dis, n) {
+				if strings.HasPrefix(c, "GroupNonUniform") {
+					t.Errorf("basic-tier %s.spv declares %s", n, c)
+				}
+			}
+			continue
+		}
+		for _, c := range capabilities(t, dis, n) {
+			if strings.HasPrefix(c, "GroupNonUniform") && c != "GroupNonUniform" && !embedded[BasicTier(n)] {
+				t.Errorf("%s.spv declares %s but has no basic-tier variant %s.spv (add it to BASIC_TIER in the Makefile)", n, c, BasicTier(n))
+			}
 		}
 	}
 }

@@ -26,8 +26,8 @@ import (
 //	batch_norm_eval_bwd  eval backward, one workgroup per channel, one pass: dx,
 //	                     Σdy and Σdy·(x − mean)
 //
-// The per-channel shaders sum across a workgroup with subgroup operations (see
-// reduceGroupSpec). No scratch buffers: the caller's saved-statistics buffers
+// The per-channel shaders sum across a workgroup with subgroup operations, or
+// shared-memory trees in their basic tier (see groupSumFor). No scratch buffers: the caller's saved-statistics buffers
 // carry the forward's intermediates, and each backward keeps its sums in its
 // workgroup.
 
@@ -157,7 +157,7 @@ func (l *Library) BatchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormPar
 }
 
 // batchNormTrainForward is BatchNormTrainForward with the workgroup-sum specialization
-// constants gs (nil: the device's; see reduceGroupSpec).
+// constants gs (nil: the device's; see groupSumFor).
 func (l *Library) batchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormParams, gs []uint32, x, gamma, beta, runningMean, runningVar, y, savedMean, savedInvStd *vk.Buffer) error {
 	if err := bnCheck(bnTrainForward, p, true,
 		bnTensor(p, "x", x, false), bnChannel(p, "gamma", gamma, false), bnChannel(p, "beta", beta, false),
@@ -166,11 +166,7 @@ func (l *Library) batchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormPar
 	); err != nil {
 		return err
 	}
-	spec, err := l.reduceGroupSpec(bnTrainForward, 0, gs)
-	if err != nil {
-		return err
-	}
-	stats, err := l.kernel("batch_norm_stats", bnStatsAccess, 5, spec...)
+	stats, err := l.groupSumFor("arithmetic", 0, gs).kernel(l, "batch_norm_stats", bnStatsAccess, 5)
 	if err != nil {
 		return err
 	}
@@ -212,7 +208,7 @@ func (l *Library) BatchNormTrainBackward(seq *vk.Sequence, p kernels.BatchNormPa
 }
 
 // batchNormTrainBackward is BatchNormTrainBackward with the workgroup-sum specialization
-// constants gs (nil: the device's; see reduceGroupSpec).
+// constants gs (nil: the device's; see groupSumFor).
 func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p kernels.BatchNormParams, gs []uint32, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta *vk.Buffer) error {
 	if err := bnCheck(bnTrainBackward, p, true,
 		bnTensor(p, "x", x, false), bnChannel(p, "gamma", gamma, false),
@@ -222,11 +218,7 @@ func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p kernels.BatchNormPa
 	); err != nil {
 		return err
 	}
-	spec, err := l.reduceGroupSpec(bnTrainBackward, 0, gs)
-	if err != nil {
-		return err
-	}
-	k, err := l.kernel("batch_norm_bwd", bnBwdAccess, 3, spec...)
+	k, err := l.groupSumFor("shuffle", 0, gs).kernel(l, "batch_norm_bwd", bnBwdAccess, 3)
 	if err != nil {
 		return err
 	}
@@ -242,7 +234,7 @@ func (l *Library) BatchNormEvalBackward(seq *vk.Sequence, p kernels.BatchNormPar
 }
 
 // batchNormEvalBackward is BatchNormEvalBackward with the workgroup-sum specialization
-// constants gs (nil: the device's; see reduceGroupSpec).
+// constants gs (nil: the device's; see groupSumFor).
 func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p kernels.BatchNormParams, gs []uint32, x, gamma, runningMean, runningVar, dy, dx, dgamma, dbeta *vk.Buffer) error {
 	if err := bnCheck(bnEvalBackward, p, false,
 		bnTensor(p, "x", x, false), bnChannel(p, "gamma", gamma, false),
@@ -252,11 +244,7 @@ func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p kernels.BatchNormPar
 	); err != nil {
 		return err
 	}
-	spec, err := l.reduceGroupSpec(bnEvalBackward, 0, gs)
-	if err != nil {
-		return err
-	}
-	k, err := l.kernel("batch_norm_eval_bwd", bnBwdAccess, 4, spec...)
+	k, err := l.groupSumFor("arithmetic", 0, gs).kernel(l, "batch_norm_eval_bwd", bnBwdAccess, 4)
 	if err != nil {
 		return err
 	}

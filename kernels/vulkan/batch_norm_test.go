@@ -144,87 +144,93 @@ func TestBatchNormMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	for _, tc := range bnGPUCases {
 		tc := tc
-		t.Run(tc.String(), func(t *testing.T) {
-			p := kernels.NewBatchNorm2DParams(tc.n, tc.c, tc.h, tc.w)
-			p.Momentum = 0.25
-			if tc.c%2 == 1 {
-				p.Eps = 1e-3
-			}
-			n := tc.n * tc.c * tc.h * tc.w
-			x := bnRandAround(rng, n, tc.mean, 1)
-			for i := range x { // per-channel offsets as well
-				x[i] += float32((i/(tc.h*tc.w))%tc.c%5) * 0.5
-			}
-			gamma := bnRandAround(rng, tc.c, 1, 0.3)
-			beta := bnRandAround(rng, tc.c, 0.5, 0.5)
-			rMean := bnRandAround(rng, tc.c, 1, 1)
-			rVar := bnRandPositive(rng, tc.c, 0.5, 2)
-			dy := bnRandAround(rng, n, 1, 1)
-			xb, gb, bb, dyb := upload(t, ctx, x), upload(t, ctx, gamma), upload(t, ctx, beta), upload(t, ctx, dy)
-			for _, gs := range bnGroupSpecs {
-				gsName := fmt.Sprintf("workgroup %v: ", gs)
-
-				// Eval forward and backward: any N·H·W.
-				rmb, rvb := upload(t, ctx, rMean), upload(t, ctx, rVar)
-				y := upload(t, ctx, kerneltest.Poisoned(n))
-				dx, dg, db := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
-				runOne(t, ctx, func(s *vk.Sequence) error {
-					if err := lib.BatchNormEvalForward(s, p, xb, gb, bb, rmb, rvb, y); err != nil {
-						return err
-					}
-					return lib.batchNormEvalBackward(s, p, gs, xb, gb, rmb, rvb, dyb, dx, dg, db)
-				})
-				wantY, err := kernels.BatchNormEvalForward(p, x, gamma, beta, rMean, rVar)
-				if err != nil {
-					t.Fatal(err)
-				}
-				bnExpectClose(t, gsName+"eval y", y, wantY)
-				wdx, wdg, wdb, err := kernels.BatchNormEvalBackward(p, x, gamma, rMean, rVar, dy)
-				if err != nil {
-					t.Fatal(err)
-				}
-				bnExpectClose(t, gsName+"eval dx", dx, wdx)
-				bnExpectClose(t, gsName+"eval dgamma", dg, wdg)
-				bnExpectClose(t, gsName+"eval dbeta", db, wdb)
-				bnExpectClose(t, gsName+"eval running mean (unchanged)", rmb, rMean)
-				bnExpectClose(t, gsName+"eval running var (unchanged)", rvb, rVar)
-
-				if tc.n*tc.h*tc.w < 2 {
-					continue
-				}
-				// Train forward: y, saved statistics, running statistics in place.
-				y = upload(t, ctx, kerneltest.Poisoned(n))
-				sm, si := upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
-				runOne(t, ctx, func(s *vk.Sequence) error {
-					return lib.batchNormTrainForward(s, p, gs, xb, gb, bb, rmb, rvb, y, sm, si)
-				})
-				wantRM, wantRV := append([]float32(nil), rMean...), append([]float32(nil), rVar...)
-				wantY, saved, err := kernels.BatchNormTrainForward(p, x, gamma, beta, wantRM, wantRV)
-				if err != nil {
-					t.Fatal(err)
-				}
-				bnExpectClose(t, gsName+"train y", y, wantY)
-				bnExpectClose(t, gsName+"saved mean", sm, saved.Mean)
-				bnExpectClose(t, gsName+"saved inv std", si, saved.InvStd)
-				bnExpectClose(t, gsName+"running mean", rmb, wantRM)
-				bnExpectClose(t, gsName+"running var", rvb, wantRV)
-
-				// Train backward from the reference's saved statistics.
-				smr, sir := upload(t, ctx, saved.Mean), upload(t, ctx, saved.InvStd)
-				dx, dg, db = upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
-				runOne(t, ctx, func(s *vk.Sequence) error {
-					return lib.batchNormTrainBackward(s, p, gs, xb, gb, smr, sir, dyb, dx, dg, db)
-				})
-				wdx, wdg, wdb, err = kernels.BatchNormTrainBackward(p, x, gamma, saved, dy)
-				if err != nil {
-					t.Fatal(err)
-				}
-				bnExpectClose(t, gsName+"train dx", dx, wdx)
-				bnExpectClose(t, gsName+"train dgamma", dg, wdg)
-				bnExpectClose(t, gsName+"train dbeta", db, wdb)
-			}
-		})
+		t.Run(tc.String(), func(t *testing.T) { checkBatchNorm(t, ctx, lib, rng, tc) })
 	}
+}
+
+// checkBatchNorm runs every batch-norm op on random data of shape tc, with each
+// of bnGroupSpecs, and compares it with the reference.
+func checkBatchNorm(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand, tc bnGPUCase) {
+	t.Helper()
+	p := kernels.NewBatchNorm2DParams(tc.n, tc.c, tc.h, tc.w)
+	p.Momentum = 0.25
+	if tc.c%2 == 1 {
+		p.Eps = 1e-3
+	}
+	n := tc.n * tc.c * tc.h * tc.w
+	x := bnRandAround(rng, n, tc.mean, 1)
+	for i := range x { // per-channel offsets as well
+		x[i] += float32((i/(tc.h*tc.w))%tc.c%5) * 0.5
+	}
+	gamma := bnRandAround(rng, tc.c, 1, 0.3)
+	beta := bnRandAround(rng, tc.c, 0.5, 0.5)
+	rMean := bnRandAround(rng, tc.c, 1, 1)
+	rVar := bnRandPositive(rng, tc.c, 0.5, 2)
+	dy := bnRandAround(rng, n, 1, 1)
+	xb, gb, bb, dyb := upload(t, ctx, x), upload(t, ctx, gamma), upload(t, ctx, beta), upload(t, ctx, dy)
+	for _, gs := range bnGroupSpecs {
+		gsName := fmt.Sprintf("workgroup %v: ", gs)
+
+		// Eval forward and backward: any N·H·W.
+		rmb, rvb := upload(t, ctx, rMean), upload(t, ctx, rVar)
+		y := upload(t, ctx, kerneltest.Poisoned(n))
+		dx, dg, db := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
+		runOne(t, ctx, func(s *vk.Sequence) error {
+			if err := lib.BatchNormEvalForward(s, p, xb, gb, bb, rmb, rvb, y); err != nil {
+				return err
+			}
+			return lib.batchNormEvalBackward(s, p, gs, xb, gb, rmb, rvb, dyb, dx, dg, db)
+		})
+		wantY, err := kernels.BatchNormEvalForward(p, x, gamma, beta, rMean, rVar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bnExpectClose(t, gsName+"eval y", y, wantY)
+		wdx, wdg, wdb, err := kernels.BatchNormEvalBackward(p, x, gamma, rMean, rVar, dy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bnExpectClose(t, gsName+"eval dx", dx, wdx)
+		bnExpectClose(t, gsName+"eval dgamma", dg, wdg)
+		bnExpectClose(t, gsName+"eval dbeta", db, wdb)
+		bnExpectClose(t, gsName+"eval running mean (unchanged)", rmb, rMean)
+		bnExpectClose(t, gsName+"eval running var (unchanged)", rvb, rVar)
+
+		if tc.n*tc.h*tc.w < 2 {
+			continue
+		}
+		// Train forward: y, saved statistics, running statistics in place.
+		y = upload(t, ctx, kerneltest.Poisoned(n))
+		sm, si := upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
+		runOne(t, ctx, func(s *vk.Sequence) error {
+			return lib.batchNormTrainForward(s, p, gs, xb, gb, bb, rmb, rvb, y, sm, si)
+		})
+		wantRM, wantRV := append([]float32(nil), rMean...), append([]float32(nil), rVar...)
+		wantY, saved, err := kernels.BatchNormTrainForward(p, x, gamma, beta, wantRM, wantRV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bnExpectClose(t, gsName+"train y", y, wantY)
+		bnExpectClose(t, gsName+"saved mean", sm, saved.Mean)
+		bnExpectClose(t, gsName+"saved inv std", si, saved.InvStd)
+		bnExpectClose(t, gsName+"running mean", rmb, wantRM)
+		bnExpectClose(t, gsName+"running var", rvb, wantRV)
+
+		// Train backward from the reference's saved statistics.
+		smr, sir := upload(t, ctx, saved.Mean), upload(t, ctx, saved.InvStd)
+		dx, dg, db = upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(tc.c)), upload(t, ctx, kerneltest.Poisoned(tc.c))
+		runOne(t, ctx, func(s *vk.Sequence) error {
+			return lib.batchNormTrainBackward(s, p, gs, xb, gb, smr, sir, dyb, dx, dg, db)
+		})
+		wdx, wdg, wdb, err = kernels.BatchNormTrainBackward(p, x, gamma, saved, dy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bnExpectClose(t, gsName+"train dx", dx, wdx)
+		bnExpectClose(t, gsName+"train dgamma", dg, wdg)
+		bnExpectClose(t, gsName+"train dbeta", db, wdb)
+	}
+
 }
 
 // TestBatchNormTrainChain runs forward and backward in one sequence with the

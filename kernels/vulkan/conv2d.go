@@ -5,6 +5,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/shaders"
 )
 
 // convGeom is the geometry of a 2-D cross-correlation as the conv shaders see it
@@ -194,11 +195,12 @@ func (l *Library) convGrid(t convTune, rows, cols, z int) [3]uint32 {
 // ("fwd", "bwd_data", "bwd_filter") and geometry.
 var convTuneHook func(dir string, g convGeom, t convTune) convTune
 
-// convSubgroups reports whether the device has the subgroup shape the SG variants
-// assume: subgroups of 8 lanes in compute shaders with broadcast (ballot class).
+// convSubgroups reports whether the device has the subgroup shape the SG=1
+// tiles assume: full subgroups of 8 lanes in compute shaders with broadcast
+// (ballot class).
 func (l *Library) convSubgroups() bool {
 	info := l.ctx.Info()
-	return info.Subgroup.InCompute && info.Subgroup.Size == 8 && info.HasSubgroupOp("ballot")
+	return info.Subgroup.Size == 8 && info.Subgroup.FullSubgroups && info.HasSubgroupOp("ballot")
 }
 
 // convTuneFor picks the tiles of a direction for the device kind and geometry.
@@ -252,14 +254,15 @@ func convTuneForDevice(cpu, subgroups bool, dir string, g convGeom) convTune {
 	return t
 }
 
-// convKernel returns the pipeline of a conv shader with tiles t. The shaders'
-// SPIR-V declares the subgroup ballot capability (for the SG=1 variant), so the
-// device must have it whichever variant runs.
+// convKernel returns the pipeline of a conv shader with tiles t: SG=1 tiles
+// broadcast within 8-lane teams that are whole subgroups, so their pipeline
+// requires full subgroups; the others run the basic-tier variant, whose SPIR-V
+// holds no subgroup operation.
 func (l *Library) convKernel(name string, bindings []vk.Access, t convTune) (*vk.Kernel, error) {
-	if !l.ctx.Info().HasSubgroupOp("ballot") {
-		return nil, fmt.Errorf("%s: the device has no subgroup ballot operations, which the conv shaders declare", name)
+	if t.sg != 1 {
+		return l.kernel(shaders.BasicTier(name), bindings, convPushWords, t.spec()...)
 	}
-	return l.kernel(name, bindings, convPushWords, t.spec()...)
+	return l.kernelOpts(name, true, bindings, convPushWords, t.spec()...)
 }
 
 // convGridX is the number of workgroups along x for tiles work items handled by

@@ -1,7 +1,9 @@
 // Package vulkan records the kernels' ops on a Vulkan device as methods of
 // Library, which builds each shader (shaders/<op>_<direction>.comp) once per
 // device with workgroup and tile sizes chosen for the device kind
-// (specialization constants). A method validates the params and the buffer
+// (specialization constants), and, for shaders with subgroup operations, the
+// variant the device's subgroup features allow (the subgroup tier, or the
+// basic tier without them). A method validates the params and the buffer
 // lengths (in floats), then records dispatches into a vk.Sequence; it never
 // submits. Outputs are overwritten, never accumulated into. Shapes and
 // scalars travel as push constants; values that change every training step

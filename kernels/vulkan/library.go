@@ -19,6 +19,7 @@ type Library struct {
 
 type kernelKey struct {
 	name string
+	full bool
 	spec [maxSpecConstants]uint32
 }
 
@@ -36,10 +37,20 @@ func (l *Library) Context() *vk.Context { return l.ctx }
 // kernel returns the pipeline for shader name with the given interface and
 // specialization constants, building it on first use.
 func (l *Library) kernel(name string, bindings []vk.Access, pushWords int, spec ...uint32) (*vk.Kernel, error) {
+	return l.kernelOpts(name, false, bindings, pushWords, spec...)
+}
+
+// kernelOpts is kernel for a pipeline that, when full is set, requires full
+// subgroups; the workgroup size is then specialization constant 0, as in every
+// shader of the project.
+func (l *Library) kernelOpts(name string, full bool, bindings []vk.Access, pushWords int, spec ...uint32) (*vk.Kernel, error) {
 	if len(spec) > maxSpecConstants {
 		return nil, fmt.Errorf("kernel %s: %d specialization constants; at most %d", name, len(spec), maxSpecConstants)
 	}
-	key := kernelKey{name: name}
+	if full && len(spec) == 0 {
+		return nil, fmt.Errorf("kernel %s: full subgroups need the workgroup size as specialization constant 0", name)
+	}
+	key := kernelKey{name: name, full: full}
 	copy(key.spec[:], spec)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -50,7 +61,11 @@ func (l *Library) kernel(name string, bindings []vk.Access, pushWords int, spec 
 	if err != nil {
 		return nil, err
 	}
-	k, err := l.ctx.NewKernel(vk.KernelSpec{Name: name, SPIRV: code, Bindings: bindings, PushWords: pushWords, Spec: spec})
+	ks := vk.KernelSpec{Name: name, SPIRV: code, Bindings: bindings, PushWords: pushWords, Spec: spec, FullSubgroups: full}
+	if full {
+		ks.LocalSizeX = spec[0]
+	}
+	k, err := l.ctx.NewKernel(ks)
 	if err != nil {
 		return nil, err
 	}

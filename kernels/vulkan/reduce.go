@@ -7,6 +7,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/shaders"
 )
 
 // Reductions on the device. The binding merges the shape into alternating kept
@@ -18,7 +19,7 @@ import (
 //	reduce_broadcast  the backward: dx[i] = dy[j(i)] / div
 //
 // Sums are fp32, two-level per invocation (partials of 128 terms) and, in
-// reduce_group, subgroup sums across the workgroup (see reduceGroupSpec).
+// reduce_group, subgroup or shared-memory sums across the workgroup (see groupSumFor).
 // With no scratch buffer a reduction to few outputs uses at most that many
 // workgroups (one, for a sum of everything).
 
@@ -176,42 +177,63 @@ func (l *Library) reduce(seq *vk.Sequence, op string, p kernels.ReduceParams, x,
 		}
 		name, groups = "reduce_group", [3]uint32{g, 1, 1}
 	}
-	spec := []uint32{local}
+	var k *vk.Kernel
 	if strategy == reduceGroup {
-		if spec, err = l.reduceGroupSpec(op, 0, gs); err != nil {
-			return err
-		}
+		k, err = l.groupSumFor("arithmetic", 0, gs).kernel(l, name, []vk.Access{vk.Read, vk.Write}, 19)
+	} else {
+		k, err = l.kernel(name, []vk.Access{vk.Read, vk.Write}, 19, local)
 	}
-	k, err := l.kernel(name, []vk.Access{vk.Read, vk.Write}, 19, spec...)
 	if err != nil {
 		return err
 	}
 	return seq.Dispatch(k, groups, pl.push(div), x, y)
 }
 
-// reduceGroupSpec returns the specialization constants of the shaders that sum
-// across a workgroup (reduce_group and the batch-norm statistics and backward):
-// constant 0 = workgroup size, 1 = mode (eval for batch norm), 2 = whether the
-// workgroup is a single subgroup. Their sums are subgroup operations, so the
-// device needs subgroup arithmetic and shuffles in compute shaders. On a CPU
-// driver the workgroup is one subgroup (llvmpipe: 8 lanes) and constant 2 removes
-// every barrier from the shader: llvmpipe runs a shader holding a barrier as
-// coroutines, about 4x slower here. GPUs use 256 lanes (fewer where the device's
-// limits require), combined through shared memory. A non-nil override (tests) replaces the choice.
-func (l *Library) reduceGroupSpec(op string, mode uint32, override []uint32) ([]uint32, error) {
-	info := l.ctx.Info()
-	if !info.Subgroup.InCompute || !info.HasSubgroupOp("arithmetic") || !info.HasSubgroupOp("shuffle") {
-		return nil, fmt.Errorf("%s: the device lacks subgroup arithmetic and shuffle operations in compute shaders (it has %v, in compute: %v)",
-			op, info.Subgroup.Operations, info.Subgroup.InCompute)
+// groupSum is how a shader that sums across its workgroup (reduce_group and
+// the batch-norm statistics and backward) runs on the device: its SPIR-V
+// variant, whether its pipeline requires full subgroups, and its
+// specialization constants: 0 = workgroup size, 1 = mode (eval for batch
+// norm), 2 = whether the workgroup is a single subgroup.
+type groupSum struct {
+	basic bool // the basic-tier variant: shared-memory trees, no subgroup operations
+	full  bool
+	spec  []uint32
+}
+
+// kernel returns the pipeline of shader name run as g.
+func (g groupSum) kernel(l *Library, name string, bindings []vk.Access, pushWords int) (*vk.Kernel, error) {
+	if g.basic {
+		name = shaders.BasicTier(name)
 	}
-	if override != nil {
-		return override, nil
+	return l.kernelOpts(name, g.full, bindings, pushWords, g.spec...)
+}
+
+// groupSumFor picks how a shader whose workgroup sums use subgroup operations
+// of class ("arithmetic": subgroupAdd; "shuffle": a butterfly, which needs full
+// subgroups) runs on the device. Without that class in compute shaders (or,
+// for the butterfly, without full subgroups) it takes the basic tier. With
+// full subgroups on a CPU driver the workgroup is one subgroup (llvmpipe: 8
+// lanes) and constant 2 removes every barrier from the shader: llvmpipe runs a
+// shader holding a barrier as coroutines, about 4x slower here. Otherwise
+// the workgroup has elementwiseLocal lanes (256 on GPUs), combined through
+// shared memory. A non-nil override (tests) replaces the specialization.
+func (l *Library) groupSumFor(class string, mode uint32, override []uint32) groupSum {
+	info := l.ctx.Info()
+	sz, full := info.Subgroup.Size, info.Subgroup.FullSubgroups
+	g := groupSum{spec: override}
+	if g.spec == nil {
+		g.spec = []uint32{l.elementwiseLocal(), mode, 0}
+	}
+	if !info.HasSubgroupOp(class) || (class == "shuffle" && !full) {
+		g.basic = true
+		return g
 	}
 	lim := info.Compute
-	if sz := info.Subgroup.Size; info.Type == vk.CPU && sz >= 1 && sz <= lim.MaxWorkGroupSize[0] && sz <= lim.MaxWorkGroupInvocations {
-		return []uint32{sz, mode, 1}, nil
+	if override == nil && full && info.Type == vk.CPU && sz >= 1 && sz <= lim.MaxWorkGroupSize[0] && sz <= lim.MaxWorkGroupInvocations {
+		g.spec = []uint32{sz, mode, 1}
 	}
-	return []uint32{l.fitLocal(1, halving(256, 1)...), mode, 0}, nil
+	g.full = class == "shuffle" || (len(g.spec) > 2 && g.spec[2] == 1)
+	return g
 }
 
 // reduceStrategy picks one invocation per output when there are enough

@@ -122,7 +122,11 @@ func (c *Context) init(cfg Config) error {
 	if c.fp16 && c.phys.f16Ext {
 		exts = append(exts, "VK_KHR_shader_float16_int8")
 	}
-	c.chain = C.ocgan_vk_feature_chain(cBool(info.Storage16), cBool(info.PushConstant16), cBool(c.fp16))
+	if info.Subgroup.FullSubgroups {
+		exts = append(exts, sizeControlExt)
+	}
+	c.chain = C.ocgan_vk_feature_chain(cBool(info.Storage16), cBool(info.PushConstant16), cBool(c.fp16),
+		cBool(info.Subgroup.FullSubgroups))
 	if c.chain == nil {
 		return errors.New("allocating the device feature chain: out of memory")
 	}

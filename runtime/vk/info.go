@@ -55,9 +55,17 @@ type ComputeLimits struct {
 
 // Subgroup describes the device's subgroups (warps, waves, SIMD lanes).
 type Subgroup struct {
-	Size       uint32   `json:"size"`
+	Size uint32 `json:"size"`
+	// Operations are the operation classes ocgan uses: those the device
+	// reports, less any $OCGAN_VK_SUBGROUP_OPS masks.
 	Operations []string `json:"operations"`
-	InCompute  bool     `json:"in_compute"`
+	// Reported are the classes the device reports, set only when
+	// $OCGAN_VK_SUBGROUP_OPS masks some.
+	Reported  []string `json:"reported_operations,omitempty"`
+	InCompute bool     `json:"in_compute"`
+	// FullSubgroups is computeFullSubgroups (VK_EXT_subgroup_size_control):
+	// pipelines can require every subgroup to run with all its lanes active.
+	FullSubgroups bool `json:"full_subgroups"`
 }
 
 // DeviceInfo is everything ocgan reports about one physical device.
@@ -146,28 +154,6 @@ func driverVersionString(vendor, v uint32) string {
 
 func uuidString(u [16]byte) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
-
-// subgroupOpNames decodes VkSubgroupFeatureFlags.
-func subgroupOpNames(ops uint32) []string {
-	names := []string{"basic", "vote", "arithmetic", "ballot", "shuffle", "shuffle-relative", "clustered", "quad"}
-	out := []string{}
-	for i, n := range names {
-		if ops&(1<<i) != 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// HasSubgroupOp reports whether the device supports the named subgroup operation class.
-func (d DeviceInfo) HasSubgroupOp(op string) bool {
-	for _, o := range d.Subgroup.Operations {
-		if o == op {
-			return true
-		}
-	}
-	return false
 }
 
 // Summary is a one-line description: "llvmpipe (...) [cpu, Mesa llvmpipe, Vulkan 1.3.230]".

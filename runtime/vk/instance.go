@@ -237,8 +237,17 @@ type physicalDevice struct {
 	f16Ext     bool // VK_KHR_shader_float16_int8 needed to enable fp16 (1.1 device)
 }
 
-// enumerate lists every physical device with a compute queue.
+// sizeControlExt provides computeFullSubgroups (core only from Vulkan 1.3,
+// above the instance version ocgan asks for).
+const sizeControlExt = "VK_EXT_subgroup_size_control"
+
+// enumerate lists every physical device with a compute queue, its subgroup
+// operations masked by $OCGAN_VK_SUBGROUP_OPS.
 func (in *instance) enumerate() ([]physicalDevice, error) {
+	mask, err := subgroupMaskFromEnv()
+	if err != nil {
+		return nil, err
+	}
 	var n uint32
 	if err := check(vk.EnumeratePhysicalDevices(in.handle, &n, nil), "vkEnumeratePhysicalDevices"); err != nil {
 		return nil, err
@@ -256,6 +265,7 @@ func (in *instance) enumerate() ([]physicalDevice, error) {
 			continue
 		}
 		pd.info.Index = len(out)
+		mask.apply(&pd.info.Subgroup)
 		out = append(out, pd)
 	}
 	return out, nil
@@ -293,9 +303,10 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 	pd.use12 = devAPI >= vk.MakeVersion(1, 2, 0) && in.apiVersion >= vk.MakeVersion(1, 2, 0)
 	driverExt := !pd.use12 && in.hasDeviceExtension(h, "VK_KHR_driver_properties")
 	pd.f16Ext = !pd.use12 && in.hasDeviceExtension(h, "VK_KHR_shader_float16_int8")
+	sizeControl := in.hasDeviceExtension(h, sizeControlExt)
 	var extra C.ocgan_vk_extra
 	C.ocgan_vk_query_extra(in.gipa, unsafe.Pointer(in.handle), unsafe.Pointer(h), cBool(pd.use12),
-		cBool(driverExt), cBool(pd.f16Ext), &extra)
+		cBool(driverExt), cBool(pd.f16Ext), cBool(sizeControl), &extra)
 
 	lim := &props.Limits
 	info := DeviceInfo{
@@ -320,9 +331,10 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 			MaxStorageBuffersPerStage: lim.MaxPerStageDescriptorStorageBuffers,
 		},
 		Subgroup: Subgroup{
-			Size:       uint32(extra.subgroup_size),
-			Operations: subgroupOpNames(uint32(extra.subgroup_ops)),
-			InCompute:  uint32(extra.subgroup_stages)&uint32(vk.ShaderStageComputeBit) != 0,
+			Size:          uint32(extra.subgroup_size),
+			Operations:    subgroupOpNames(uint32(extra.subgroup_ops)),
+			InCompute:     uint32(extra.subgroup_stages)&uint32(vk.ShaderStageComputeBit) != 0,
+			FullSubgroups: sizeControl && extra.compute_full_subgroups != 0,
 		},
 		Storage16:       extra.storage_buffer_16bit != 0,
 		PushConstant16:  extra.storage_push_constant_16 != 0,

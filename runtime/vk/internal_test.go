@@ -220,3 +220,123 @@ func TestUsesUnifiedMemory(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSubgroupMask(t *testing.T) {
+	all := []string{"basic", "vote", "arithmetic", "ballot", "shuffle", "shuffle-relative", "clustered", "quad"}
+	tests := []struct {
+		value   string
+		want    string // the masked list, "-" for no masking
+		errPart string
+	}{
+		{"", "-", ""},
+		{"basic", "basic", ""},
+		{"basic,vote,shuffle", "basic,vote,shuffle", ""},
+		{" basic , arithmetic ", "basic,arithmetic", ""},
+		{"-ballot", "basic,vote,arithmetic,shuffle,shuffle-relative,clustered,quad", ""},
+		{"-arithmetic,-shuffle", "basic,vote,ballot,shuffle-relative,clustered,quad", ""},
+		{"none", "", ""},
+		{"basic,-ballot", "", "mixes"},
+		{"basic,balot", "", `unknown subgroup operation class "balot"`},
+		{"-", "", `unknown subgroup operation class ""`},
+	}
+	for _, tc := range tests {
+		m, err := parseSubgroupMask(tc.value)
+		if tc.errPart != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.errPart) {
+				t.Errorf("parseSubgroupMask(%q) error = %v; want one with %q", tc.value, err, tc.errPart)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("parseSubgroupMask(%q): %v", tc.value, err)
+			continue
+		}
+		if tc.want == "-" {
+			if m != nil {
+				t.Errorf("parseSubgroupMask(%q) masks; want no mask", tc.value)
+			}
+			continue
+		}
+		s := Subgroup{Operations: all}
+		m.apply(&s)
+		if got := strings.Join(s.Operations, ","); got != tc.want {
+			t.Errorf("parseSubgroupMask(%q) keeps %q; want %q", tc.value, got, tc.want)
+		}
+		if strings.Join(s.Reported, ",") != strings.Join(all, ",") {
+			t.Errorf("parseSubgroupMask(%q): Reported = %v; want the device's list", tc.value, s.Reported)
+		}
+	}
+}
+
+// spirvWithCaps is a header and the given OpCapability instructions, then an OpMemoryModel.
+func spirvWithCaps(caps ...uint32) []uint32 {
+	w := []uint32{0x07230203, 0x00010300, 0, 100, 0}
+	for _, c := range caps {
+		w = append(w, 2<<16|17, c)
+	}
+	return append(w, 3<<16|14, 0, 1)
+}
+
+func TestCheckCapabilities(t *testing.T) {
+	full := DeviceInfo{Name: "dev", Subgroup: Subgroup{InCompute: true, Operations: []string{"basic", "vote", "arithmetic", "ballot", "shuffle"}}}
+	basic := DeviceInfo{Name: "dev", Subgroup: Subgroup{InCompute: true, Operations: []string{"basic"}}}
+	notCompute := DeviceInfo{Name: "dev", Subgroup: Subgroup{InCompute: false, Operations: []string{"basic", "ballot"}}}
+	tests := []struct {
+		name    string
+		words   []uint32
+		info    DeviceInfo
+		errPart string
+	}{
+		{"shader only", spirvWithCaps(1), basic, ""},
+		{"shader only, no subgroups", spirvWithCaps(1), notCompute, ""},
+		{"ballot offered", spirvWithCaps(1, 61, 64), full, ""},
+		{"ballot masked", spirvWithCaps(1, 61, 64), basic, "capability GroupNonUniformBallot (subgroup ballot operations)"},
+		{"arithmetic masked", spirvWithCaps(1, 61, 63), basic, "GroupNonUniformArithmetic"},
+		{"shuffle masked", spirvWithCaps(1, 61, 65), basic, "GroupNonUniformShuffle"},
+		{"basic outside compute", spirvWithCaps(1, 61), notCompute, "capability GroupNonUniform (subgroup basic"},
+		{"quad", spirvWithCaps(1, 68), full, "GroupNonUniformQuad"},
+		{"truncated", spirvWithCaps(1, 61)[:8], full, "malformed SPIR-V"},
+	}
+	for _, tc := range tests {
+		err := checkCapabilities("k", tc.words, tc.info)
+		if tc.errPart == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.errPart) || !strings.Contains(err.Error(), "kernel k") {
+			t.Errorf("%s: error = %v; want one naming kernel k and %q", tc.name, err, tc.errPart)
+		}
+	}
+}
+
+func TestStageFlags(t *testing.T) {
+	with := DeviceInfo{Name: "dev", Subgroup: Subgroup{Size: 8, FullSubgroups: true}}
+	without := DeviceInfo{Name: "dev", Subgroup: Subgroup{Size: 8}}
+	tests := []struct {
+		spec    KernelSpec
+		info    DeviceInfo
+		want    uint32
+		errPart string
+	}{
+		{KernelSpec{Name: "k"}, without, 0, ""},
+		{KernelSpec{Name: "k", FullSubgroups: true, LocalSizeX: 64}, with, requireFullSubgroupsBit, ""},
+		{KernelSpec{Name: "k", FullSubgroups: true, LocalSizeX: 8}, with, requireFullSubgroupsBit, ""},
+		{KernelSpec{Name: "k", FullSubgroups: true, LocalSizeX: 12}, with, 0, "multiple of the subgroup size 8; it is 12"},
+		{KernelSpec{Name: "k", FullSubgroups: true}, with, 0, "it is 0"},
+		{KernelSpec{Name: "k", FullSubgroups: true, LocalSizeX: 64}, without, 0, "computeFullSubgroups"},
+	}
+	for _, tc := range tests {
+		got, err := stageFlags(tc.spec, tc.info)
+		if tc.errPart != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.errPart) {
+				t.Errorf("stageFlags(%+v) error = %v; want one with %q", tc.spec, err, tc.errPart)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("stageFlags(%+v) = %d, %v; want %d", tc.spec, got, err, tc.want)
+		}
+	}
+}

@@ -33,7 +33,17 @@ type KernelSpec struct {
 	PushWords int
 	// Spec gives specialization constants: constant_id i takes Spec[i] (32-bit values).
 	Spec []uint32
+	// FullSubgroups requires every subgroup to run with all its lanes active
+	// (VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT), for shaders
+	// that shuffle or broadcast across whole subgroups. The device must have
+	// Subgroup.FullSubgroups, and LocalSizeX, the workgroup's x size, must be a
+	// multiple of the subgroup size.
+	FullSubgroups bool
+	LocalSizeX    uint32
 }
+
+// requireFullSubgroupsBit is VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT.
+const requireFullSubgroupsBit = 2
 
 // Kernel is a compute pipeline ready to dispatch.
 type Kernel struct {
@@ -97,6 +107,13 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 	if err := checkKernelLimits(spec.Name, c.info.Compute, len(spec.Bindings), 4*spec.PushWords, need); err != nil {
 		return nil, err
 	}
+	if err := checkCapabilities(spec.Name, words, c.info); err != nil {
+		return nil, err
+	}
+	flags, err := stageFlags(spec, c.info)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -104,7 +121,7 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 	}
 	k := &Kernel{ctx: c, name: spec.Name, bindings: append([]Access(nil), spec.Bindings...), pushWords: spec.PushWords,
 		sets: map[setKey]vk.DescriptorSet{}}
-	if err := k.build(words, spec.Spec); err != nil {
+	if err := k.build(words, spec.Spec, flags); err != nil {
 		k.destroy()
 		return nil, fmt.Errorf("kernel %s: %w", spec.Name, err)
 	}
@@ -113,7 +130,25 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 	return k, nil
 }
 
-func (k *Kernel) build(words []uint32, spec []uint32) error {
+// stageFlags returns the shader stage create flags spec asks for, checking that
+// the device and the workgroup size allow them.
+func stageFlags(spec KernelSpec, info DeviceInfo) (uint32, error) {
+	if !spec.FullSubgroups {
+		return 0, nil
+	}
+	sg := info.Subgroup
+	if !sg.FullSubgroups {
+		return 0, fmt.Errorf("kernel %s: needs full subgroups, which %s does not offer (computeFullSubgroups of %s)",
+			spec.Name, info.Name, sizeControlExt)
+	}
+	if sg.Size == 0 || spec.LocalSizeX == 0 || spec.LocalSizeX%sg.Size != 0 {
+		return 0, fmt.Errorf("kernel %s: full subgroups need a workgroup x size that is a multiple of the subgroup size %d; it is %d",
+			spec.Name, sg.Size, spec.LocalSizeX)
+	}
+	return requireFullSubgroupsBit, nil
+}
+
+func (k *Kernel) build(words []uint32, spec []uint32, flags uint32) error {
 	c := k.ctx
 	var specPtr *C.uint32_t
 	if len(spec) > 0 {
@@ -122,7 +157,7 @@ func (k *Kernel) build(words []uint32, spec []uint32) error {
 	var out [4]unsafe.Pointer
 	ret := int64(C.ocgan_vk_create_kernel(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.cache.handle())),
 		(*C.uint32_t)(unsafe.Pointer(&words[0])), C.size_t(4*len(words)), C.uint32_t(len(k.bindings)),
-		C.uint32_t(4*k.pushWords), specPtr, C.uint32_t(len(spec)), &out[0]))
+		C.uint32_t(4*k.pushWords), specPtr, C.uint32_t(len(spec)), C.uint32_t(flags), &out[0]))
 	k.module = vk.ShaderModule(out[0])
 	k.setLayout = vk.DescriptorSetLayout(out[1])
 	k.layout = vk.PipelineLayout(out[2])

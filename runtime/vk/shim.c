@@ -24,6 +24,7 @@ enum {
 	ST_SUBGROUP_PROPERTIES = 1000094000,
 	ST_MAINTENANCE_3_PROPERTIES = 1000168000,
 	ST_DRIVER_PROPERTIES = 1000196000,
+	ST_SUBGROUP_SIZE_CONTROL_FEATURES = 1000225002,
 };
 
 typedef struct { int32_t sType; void* pNext; } chain_head;
@@ -35,6 +36,7 @@ typedef struct { int32_t sType; void* pNext; uint8_t dev[16], drv[16], luid[8]; 
 typedef struct { int32_t sType; void* pNext; int32_t id; char name[256]; char info[256]; uint8_t conf[4]; } driver_props;
 typedef struct { int32_t sType; void* pNext; VkBool32 sb16, ubsb16, pc16, io16; } storage16_features;
 typedef struct { int32_t sType; void* pNext; VkBool32 f16, i8; } f16i8_features;
+typedef struct { int32_t sType; void* pNext; VkBool32 size_control, full; } size_control_features;
 typedef struct { int32_t sType; void* pNext; uint32_t src, dst; } memory_barrier;
 typedef struct { char name[256]; uint32_t spec, impl; char desc[256]; } layer_props;
 typedef struct { char name[256]; uint32_t spec; } ext_props;
@@ -220,7 +222,7 @@ uint32_t ocgan_vk_instance_version(void* gipa) {
 }
 
 void ocgan_vk_query_extra(void* gipa, void* instance, void* phys, int use12, int has_driver_ext,
-                          int has_f16_ext, ocgan_vk_extra* out) {
+                          int has_f16_ext, int has_size_control_ext, ocgan_vk_extra* out) {
 	memset(out, 0, sizeof(*out));
 	PFN_gipa gi = (PFN_gipa)gipa;
 	typedef void (*PFN_props2)(void*, properties2*);
@@ -254,8 +256,9 @@ void ocgan_vk_query_extra(void* gipa, void* instance, void* phys, int use12, int
 		out->driver_info[255] = 0;
 	}
 
-	f16i8_features f16 = {ST_FLOAT16_INT8_FEATURES, NULL};
-	storage16_features s16 = {ST_16BIT_STORAGE_FEATURES, NULL};
+	size_control_features ssc = {ST_SUBGROUP_SIZE_CONTROL_FEATURES, NULL};
+	f16i8_features f16 = {ST_FLOAT16_INT8_FEATURES, has_size_control_ext ? &ssc : NULL};
+	storage16_features s16 = {ST_16BIT_STORAGE_FEATURES, has_size_control_ext ? &ssc : NULL};
 	if (use12 || has_f16_ext) {
 		s16.pNext = &f16;
 		out->has_float16_query = 1;
@@ -269,25 +272,41 @@ void ocgan_vk_query_extra(void* gipa, void* instance, void* phys, int use12, int
 	out->storage_push_constant_16 = s16.pc16;
 	out->shader_float16 = f16.f16;
 	out->shader_int8 = f16.i8;
+	out->compute_full_subgroups = has_size_control_ext ? ssc.full : 0;
 }
 
-void* ocgan_vk_feature_chain(int storage16, int push16, int f16) {
+// chain_link allocates a zeroed feature structure of size bytes with sType stype,
+// linked after *tail, which it then points at; NULL when out of memory.
+static void* chain_link(chain_head** tail, size_t size, int32_t stype) {
+	chain_head* h = calloc(1, size);
+	if (!h) return NULL;
+	h->sType = stype;
+	(*tail)->pNext = h;
+	*tail = h;
+	return h;
+}
+
+void* ocgan_vk_feature_chain(int storage16, int push16, int f16, int full_subgroups) {
 	storage16_features* s = calloc(1, sizeof(*s));
 	if (!s) return NULL;
 	s->sType = ST_16BIT_STORAGE_FEATURES;
 	s->sb16 = storage16 ? 1 : 0;
 	s->pc16 = push16 ? 1 : 0;
+	chain_head* tail = (chain_head*)s;
 	if (f16) {
-		f16i8_features* h = calloc(1, sizeof(*h));
-		if (!h) {
-			free(s);
-			return NULL;
-		}
-		h->sType = ST_FLOAT16_INT8_FEATURES;
+		f16i8_features* h = chain_link(&tail, sizeof(*h), ST_FLOAT16_INT8_FEATURES);
+		if (!h) goto oom;
 		h->f16 = 1;
-		s->pNext = h;
+	}
+	if (full_subgroups) {
+		size_control_features* z = chain_link(&tail, sizeof(*z), ST_SUBGROUP_SIZE_CONTROL_FEATURES);
+		if (!z) goto oom;
+		z->full = 1;
 	}
 	return s;
+oom:
+	ocgan_vk_free(s);
+	return NULL;
 }
 
 void ocgan_vk_free(void* p) {
@@ -567,7 +586,8 @@ typedef struct {
 } pipeline_info;
 
 int64_t ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, const uint32_t* code, size_t code_bytes,
-                               uint32_t nbind, uint32_t push_bytes, const uint32_t* spec, uint32_t nspec, void** out) {
+                               uint32_t nbind, uint32_t push_bytes, const uint32_t* spec, uint32_t nspec,
+                               uint32_t stage_flags, void** out) {
 	uint64_t h[4] = {0, 0, 0, 0};
 	int64_t stage = 0;
 	VkResult r;
@@ -603,6 +623,7 @@ int64_t ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, c
 		memset(&pi, 0, sizeof(pi));
 		pi.sType = ST_COMPUTE_PIPELINE_CREATE_INFO;
 		pi.stage.sType = ST_PIPELINE_SHADER_STAGE_CREATE_INFO;
+		pi.stage.flags = stage_flags;
 		pi.stage.stage = STAGE_BIT_COMPUTE;
 		pi.stage.module = h[0];
 		pi.stage.name = "main";

@@ -59,17 +59,20 @@ typedef struct {
 	uint32_t shader_float16;
 	uint32_t shader_int8;
 	int32_t has_float16_query;
+	uint32_t compute_full_subgroups;
 } ocgan_vk_extra;
 
 // ocgan_vk_query_extra fills out. use12 selects the Vulkan 1.2 structures (driver
 // properties, float16/int8 features); has_driver_ext / has_f16_ext chain their KHR
-// extension equivalents on 1.1 devices that advertise them.
+// extension equivalents on 1.1 devices that advertise them; has_size_control_ext
+// queries computeFullSubgroups (VK_EXT_subgroup_size_control).
 void ocgan_vk_query_extra(void* gipa, void* instance, void* phys, int use12, int has_driver_ext,
-                          int has_f16_ext, ocgan_vk_extra* out);
+                          int has_f16_ext, int has_size_control_ext, ocgan_vk_extra* out);
 
 // ocgan_vk_feature_chain allocates (calloc) a pNext chain enabling 16-bit storage and,
-// when f16 is non-zero, shaderFloat16. Free it with ocgan_vk_free.
-void* ocgan_vk_feature_chain(int storage16, int push16, int f16);
+// when f16 is non-zero, shaderFloat16, and when full_subgroups is non-zero,
+// computeFullSubgroups. Free it with ocgan_vk_free.
+void* ocgan_vk_feature_chain(int storage16, int push16, int f16, int full_subgroups);
 // ocgan_vk_free frees a pNext chain (each element's pNext is followed).
 void ocgan_vk_free(void* p);
 
@@ -118,11 +121,12 @@ void ocgan_vk_cmd_copy(ocgan_vk_cmds* c, void* cmd, uint64_t src, uint64_t dst, 
 // ocgan_vk_create_kernel builds a compute kernel: shader module from code (bytes),
 // a set layout of nbind storage buffers, a pipeline layout with push_bytes of push
 // constants, and the pipeline with nspec 32-bit specialization constants (ids
-// 0..nspec-1), through cache. out receives module, set layout, pipeline layout and
+// 0..nspec-1) and the shader stage's create flags stage_flags, through cache. out receives module, set layout, pipeline layout and
 // pipeline (NULL where not created). It returns stage << 32 | (uint32)VkResult, stage
 // being the call that returned the result: 0 module, 1 set layout, 2 layout, 3 pipeline.
 int64_t ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, const uint32_t* code, size_t code_bytes,
-                               uint32_t nbind, uint32_t push_bytes, const uint32_t* spec, uint32_t nspec, void** out);
+                               uint32_t nbind, uint32_t push_bytes, const uint32_t* spec, uint32_t nspec,
+                               uint32_t stage_flags, void** out);
 
 // ocgan_vk_create_pool creates a descriptor pool of max_sets sets and descriptors
 // storage-buffer descriptors.

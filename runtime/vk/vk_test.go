@@ -829,3 +829,100 @@ func TestBadLimitsEnvIsAClearError(t *testing.T) {
 		t.Fatalf("Devices with %s=storage=four gave no error", vk.LimitsEnv)
 	}
 }
+
+// TestSubgroupMaskAndCapabilityCheck masks the device's subgroup operations
+// with $OCGAN_VK_SUBGROUP_OPS: the device info reports the effective classes,
+// and a kernel whose SPIR-V declares a masked capability is refused.
+func TestSubgroupMaskAndCapabilityCheck(t *testing.T) {
+	code, err := shaders.Load("reduce_group") // declares GroupNonUniformArithmetic
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := vk.KernelSpec{Name: "reduce_group", SPIRV: code, Bindings: []vk.Access{vk.Read, vk.Write}, PushWords: 19,
+		Spec: []uint32{64, 0, 0}}
+	tests := []struct {
+		mask    string
+		want    []string // effective classes; nil: the device's own
+		refused bool
+	}{
+		{"", nil, false},
+		{"basic", []string{"basic"}, true},
+		{"-arithmetic", nil, true},
+		{"-ballot", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.mask, func(t *testing.T) {
+			t.Setenv(vk.SubgroupOpsEnv, tc.mask)
+			ctx := vktest.Open(t)
+			sg := ctx.Info().Subgroup
+			if !sg.InCompute || len(sg.Operations) == 0 {
+				t.Skipf("%s has no subgroup operations in compute shaders", ctx.Info().Name)
+			}
+			if tc.mask == "" {
+				if sg.Reported != nil {
+					t.Errorf("no mask, yet Reported = %v", sg.Reported)
+				}
+			} else {
+				if len(sg.Reported) == 0 {
+					t.Fatalf("mask %q: Reported is empty", tc.mask)
+				}
+				if tc.want != nil && strings.Join(sg.Operations, ",") != strings.Join(tc.want, ",") {
+					t.Errorf("mask %q: Operations = %v; want %v", tc.mask, sg.Operations, tc.want)
+				}
+				if strings.HasPrefix(tc.mask, "-") && ctx.Info().HasSubgroupOp(tc.mask[1:]) {
+					t.Errorf("mask %q: the device still has %s", tc.mask, tc.mask[1:])
+				}
+			}
+			if !ctx.Info().HasSubgroupOp("arithmetic") && !tc.refused {
+				t.Skipf("%s has no subgroup arithmetic", ctx.Info().Name)
+			}
+			_, err := ctx.NewKernel(spec)
+			var ce *vk.CapabilityError
+			if tc.refused {
+				if !errors.As(err, &ce) || ce.Kernel != "reduce_group" || ce.Capability != "GroupNonUniformArithmetic" {
+					t.Fatalf("mask %q: NewKernel = %v; want a CapabilityError for reduce_group, GroupNonUniformArithmetic", tc.mask, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			vktest.NoValidationErrors(t, ctx)
+		})
+	}
+	t.Setenv(vk.SubgroupOpsEnv, "basic,ballots")
+	if _, err := vk.Devices(vk.Config{}); err == nil || !strings.Contains(err.Error(), vk.SubgroupOpsEnv) || !strings.Contains(err.Error(), `"ballots"`) {
+		t.Errorf("a bad %s: Devices error = %v; want one naming the variable and the class", vk.SubgroupOpsEnv, err)
+	}
+}
+
+// TestFullSubgroupsPipeline builds a pipeline that requires full subgroups
+// where the device offers them, and refuses a workgroup size that is not a
+// multiple of the subgroup size.
+func TestFullSubgroupsPipeline(t *testing.T) {
+	t.Setenv(vk.SubgroupOpsEnv, "")
+	ctx := vktest.Open(t)
+	info := ctx.Info()
+	if !info.Subgroup.FullSubgroups {
+		if strings.Contains(info.Name, "llvmpipe") {
+			t.Fatalf("lavapipe offers computeFullSubgroups, yet the device info says it does not: %+v", info.Subgroup)
+		}
+		t.Skipf("%s has no computeFullSubgroups", info.Name)
+	}
+	code, err := shaders.Load("copy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sz := info.Subgroup.Size
+	for _, local := range []uint32{sz, 4 * sz, sz + 1} {
+		_, err := ctx.NewKernel(vk.KernelSpec{Name: "copy", SPIRV: code, Bindings: []vk.Access{vk.Read, vk.Write}, PushWords: 1,
+			Spec: []uint32{local}, FullSubgroups: true, LocalSizeX: local})
+		if local%sz == 0 && err != nil {
+			t.Errorf("local %d: %v", local, err)
+		}
+		if local%sz != 0 && (err == nil || !strings.Contains(err.Error(), "multiple of the subgroup size")) {
+			t.Errorf("local %d (subgroup %d): NewKernel = %v; want a refusal", local, sz, err)
+		}
+	}
+	vktest.NoValidationErrors(t, ctx)
+}

@@ -122,7 +122,7 @@ func printVulkan(w io.Writer, d vk.DeviceInfo) {
 	} else {
 		fmt.Fprintf(w, "\ttraining\twithin the limits\n")
 	}
-	fmt.Fprintf(w, "\tsubgroup\t%d lanes (%s)\n", d.Subgroup.Size, strings.Join(d.Subgroup.Operations, ", "))
+	fmt.Fprintf(w, "\tsubgroup\t%s\n", subgroupLine(d.Subgroup))
 	fmt.Fprintf(w, "\t16-bit storage\t%v (push constants %v)\n", d.Storage16, d.PushConstant16)
 	fmt.Fprintf(w, "\tfp16 arithmetic\t%v\n", d.Float16)
 	ts := "no"
@@ -130,4 +130,21 @@ func printVulkan(w io.Writer, d vk.DeviceInfo) {
 		ts = fmt.Sprintf("yes (%.3g ns/tick)", d.TimestampPeriod)
 	}
 	fmt.Fprintf(w, "\ttimestamps\t%s\n", ts)
+}
+
+// subgroupLine describes the subgroups ocgan uses: lanes, operation classes
+// (with the device's own list when $OCGAN_VK_SUBGROUP_OPS masks some) and
+// whether pipelines can require full subgroups.
+func subgroupLine(s vk.Subgroup) string {
+	line := fmt.Sprintf("%d lanes (%s)", s.Size, strings.Join(s.Operations, ", "))
+	if !s.InCompute {
+		line += ", not in compute shaders"
+	}
+	if s.Reported != nil {
+		line += fmt.Sprintf(" [%s; the device reports %s]", vk.SubgroupOpsEnv, strings.Join(s.Reported, ", "))
+	}
+	if s.FullSubgroups {
+		return line + ", full subgroups"
+	}
+	return line + ", no full subgroups"
 }

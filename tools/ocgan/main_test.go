@@ -61,6 +61,34 @@ func TestDevicesTable(t *testing.T) {
 	}
 }
 
+// TestDevicesShowSubgroupMask lists the devices under $OCGAN_VK_SUBGROUP_OPS: the
+// table shows the classes ocgan uses and those the device reports; a bad value
+// is an error naming the variable.
+func TestDevicesShowSubgroupMask(t *testing.T) {
+	tests := []struct {
+		mask string
+		code int
+		want string
+	}{
+		{"basic", exitOK, "lanes (basic) [OCGAN_VK_SUBGROUP_OPS; the device reports basic, vote"},
+		{"-ballot", exitOK, "arithmetic, shuffle"},
+		{"basic,balot", exitRuntime, `OCGAN_VK_SUBGROUP_OPS: unknown subgroup operation class "balot"`},
+	}
+	for _, tc := range tests {
+		t.Setenv("OCGAN_VK_SUBGROUP_OPS", tc.mask)
+		code, out, stderr := runCLI(t, "devices", "--device", "llvmpipe")
+		if code != tc.code || !strings.Contains(out+stderr, tc.want) {
+			t.Errorf("mask %q: exit %d, want %d and %q in:\n%s%s", tc.mask, code, tc.code, tc.want, out, stderr)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			used, _, _ := strings.Cut(line, "[")
+			if tc.mask == "-ballot" && strings.Contains(line, "lanes (") && strings.Contains(used, "ballot") {
+				t.Errorf("mask -ballot: ballot still listed as used: %s", line)
+			}
+		}
+	}
+}
+
 func TestSelftestPasses(t *testing.T) {
 	for _, dev := range []string{"cpu", "llvmpipe"} {
 		code, out, stderr := runCLI(t, "selftest", "--device", dev, "--n", "4099", "--steps", "37")

@@ -2,6 +2,7 @@ package vulkan
 
 import (
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -36,7 +37,12 @@ func TestSubgroupTiers(t *testing.T) {
 			conv := "b3_13ch_5x7_k5s2p2"
 			checkConv2D(t, ctx, lib, conv, conv2dGPUCases()[conv])
 			checkReduce(t, ctx, lib, rng, reduceCase{[]int{3, 200, 7}, [][]int{{0, 2}}})
-			checkBatchNorm(t, ctx, lib, rng, bnGPUCase{3, 5, 7, 9, 3})
+			// Under lowered limits (OCGAN_VK_LIMITS=min) batch norm is refused
+			// for want of storage buffers: bnRefused checks that refusal instead.
+			bnShort := bnRefused(t, ctx, lib)
+			if !bnShort {
+				checkBatchNorm(t, ctx, lib, rng, bnGPUCase{3, 5, 7, 9, 3})
+			}
 
 			info := ctx.Info()
 			sg := info.Subgroup
@@ -45,6 +51,9 @@ func TestSubgroupTiers(t *testing.T) {
 				built[k.name] = true
 			}
 			for name, class := range tierShaders {
+				if bnShort && strings.HasPrefix(name, "batch_norm") {
+					continue
+				}
 				if (mask == "basic" || mask == "-"+class) && info.HasSubgroupOp(class) {
 					t.Fatalf("mask %q leaves %s in %v", mask, class, sg.Operations)
 				}

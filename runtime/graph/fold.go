@@ -30,7 +30,9 @@ type Folded struct {
 //
 // The copy lives on a new ParamSet holding copies of the parameters and
 // state it reads plus the folded weights and biases, named
-// "<conv node>+<batch-norm node>.weight" and ".bias"; later changes to g's
+// "<conv node>+<batch-norm node>.weight" and ".bias" (with "#<tensor id>"
+// of the batch-norm output added when two pairs share both names: a shared
+// weight and batch norm); later changes to g's
 // ParamSet are not seen. Every input of g is copied, read or not.
 //
 // A Train graph, a graph with gradient tensors, or a graph with an error is
@@ -170,6 +172,9 @@ func allLeaves(ts []*Tensor) bool {
 // bias) and its node name.
 func foldPair(g, h *Graph, conv, bn *Node, x *Tensor) (Op, []*Tensor, string, error) {
 	name := conv.name + "+" + bn.name
+	if h.ps.Role(name+".weight") != 0 { // a conv sharing its weight, folded before
+		name = fmt.Sprintf("%s#%d", name, bn.outputs[0].id)
+	}
 	wName, bName := name+".weight", name+".bias"
 	for _, s := range []string{wName, bName} {
 		if g.ps.Role(s) != 0 {

@@ -178,3 +178,51 @@ func TestFoldBatchNormRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestFoldBatchNormSharedWeight: one conv weight used by two convs, each
+// followed by its own batch norm and both with the same batch-norm
+// parameters, folds into two convs with their own folded weights.
+func TestFoldBatchNormSharedWeight(t *testing.T) {
+	ps := NewParamSet()
+	g := New(ps, Eval)
+	x := g.Input("x", 2, 3, 5, 7)
+	w := g.Param("enc.conv1.weight", []int{4, 3, 3, 3}, InitNormal(0, 0.02))
+	gm := g.Param("enc.bn1.gamma", []int{4}, InitOnes())
+	bt := g.Param("enc.bn1.beta", []int{4}, InitZeros())
+	rm := g.State("enc.bn1.running_mean", []int{4}, InitZeros())
+	rv := g.State("enc.bn1.running_var", []int{4}, InitOnes())
+	rm2 := g.State("enc.bn1b.running_mean", []int{4}, InitZeros())
+	rv2 := g.State("enc.bn1b.running_var", []int{4}, InitOnes())
+	eps := float32(kernels.DefaultBatchNormEps)
+	y1 := g.BatchNorm(g.Conv2D(x, w, nil, 1, 1), gm, bt, rm, rv, 0.1, eps)
+	y2 := g.BatchNorm(g.Conv2D(x, w, nil, 2, 0), gm, bt, rm2, rv2, 0.1, eps)
+	if err := g.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rng := newRand(11)
+	randomizeParams(t, ps, rng, 0.5)
+	for i, name := range []string{"enc.bn1.running_mean", "enc.bn1.running_var", "enc.bn1b.running_mean", "enc.bn1b.running_var"} {
+		v := randSlice(rng, 4, 0.4)
+		for j := range v {
+			v[j] += float32(i%2) * 0.6
+		}
+		if err := ps.Set(name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := FoldBatchNorm(g, []*Tensor{y1, y2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Pairs) != 2 || f.Pairs[0] == f.Pairs[1] {
+		t.Fatalf("folded pairs %q, want two distinct", f.Pairs)
+	}
+	in := randSlice(rng, x.Len(), 1)
+	want := mustRun(t, g, 0, map[*Tensor][]float32{x: in}, y1, y2)
+	got := mustRun(t, f.Graph, 0, map[*Tensor][]float32{f.Tensors[x]: in}, f.Tensors[y1], f.Tensors[y2])
+	for _, y := range []*Tensor{y1, y2} {
+		if e := relErr(got[f.Tensors[y]], want[y]); !(e <= 1e-5) {
+			t.Errorf("output %v: relative error %.3g > 1e-5", y, e)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package vulkan
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -163,16 +164,50 @@ func convBiasOrNil(bias bool, b *vk.Buffer) *vk.Buffer {
 	return nil
 }
 
-// convTune is a conv kernel's specialization: workgroup size, register tile and
-// whether lanes share loaded operands with subgroupBroadcast.
+// convTune is a conv kernel's specialization: either register tiles (today's
+// shaders, conv_common.glsl) or, when tiled is set, shared-memory tiles
+// (the *_tiled shaders, conv_tiled.glsl).
 type convTune struct {
 	local uint32 // workgroup size, a multiple of 8 (a team is 8 lanes)
 	ppl   uint32 // rows each lane loads for its team, 1..4: a tile has 8*ppl rows
 	tc    uint32 // columns (channels) per lane, 4 or 8: a team's tile has 8*tc columns
 	sg    uint32 // 1: subgroupBroadcast within subgroups of 8; 0: every lane loads; 2: solo lanes
+	tiled *convTile
 }
 
-func (t convTune) spec() []uint32 { return []uint32{t.local, t.ppl, t.tc, t.sg} }
+// convTile is the shape of a shared-memory tiled conv kernel: a workgroup
+// computes bm x bn outputs, staging bk reduction indices at a time, each lane a
+// tm x tn register tile.
+type convTile struct {
+	bm, bn, bk, tm, tn uint32
+}
+
+// local is the workgroup size the tile needs: one lane per register tile.
+func (c convTile) local() uint32 { return (c.bm / c.tm) * (c.bn / c.tn) }
+
+// check reports what about the tile the shader cannot run.
+func (c convTile) check() error {
+	if c.tm < 1 || c.tm > 8 || c.tn < 1 || c.tn > 8 || c.bk < 1 {
+		return fmt.Errorf("conv tile %+v: tm and tn must be 1..8 and bk at least 1", c)
+	}
+	if c.bm%c.tm != 0 || c.bn%c.tn != 0 {
+		return fmt.Errorf("conv tile %+v: bm must be a multiple of tm and bn of tn", c)
+	}
+	if l := c.local(); l%c.bm != 0 || l%c.bk != 0 {
+		return fmt.Errorf("conv tile %+v: the workgroup size %d must be a multiple of bm and bk", c, l)
+	}
+	return nil
+}
+
+// sharedBytes is the shared memory the tile's kernel declares (padded rows).
+func (c convTile) sharedBytes() uint32 { return 4 * c.bk * (c.bm + 1 + c.bn + 1) }
+
+func (t convTune) spec() []uint32 {
+	if c := t.tiled; c != nil {
+		return []uint32{c.local(), c.bm, c.bn, c.bk, c.tm, c.tn}
+	}
+	return []uint32{t.local, t.ppl, t.tc, t.sg}
+}
 
 // teamSize is the lanes that share a tile: 8, or 1 for solo lanes.
 func (t convTune) teamSize() int {
@@ -184,6 +219,11 @@ func (t convTune) teamSize() int {
 
 // convGrid returns the workgroup grid for rows x cols GEMM outputs, z deep.
 func (l *Library) convGrid(t convTune, rows, cols, z int) [3]uint32 {
+	if c := t.tiled; c != nil {
+		tiles := (rows + int(c.bm) - 1) / int(c.bm)
+		gy := (cols + int(c.bn) - 1) / int(c.bn)
+		return [3]uint32{l.convGridX(tiles, 1), uint32(gy), uint32(z)}
+	}
 	ts := t.teamSize()
 	tp := 8 * int(t.ppl)
 	tiles := (rows + tp - 1) / tp
@@ -203,7 +243,10 @@ func (l *Library) convSubgroups() bool {
 	return info.Subgroup.Size == 8 && info.Subgroup.FullSubgroups && info.HasSubgroupOp("ballot")
 }
 
-// convTuneFor picks the tiles of a direction for the device kind and geometry.
+// convTuneFor picks the kernel variant and tiles of a direction for the device
+// kind and geometry. GPUs get shared-memory tiles (convTileFor) when their
+// limits hold them; OCGAN_VK_CONV_VARIANT=tiled|register forces a variant on
+// any device. The register tiles follow.
 //
 // CPU drivers (llvmpipe) pay a per-lane loop for every load, so lanes keep big
 // register tiles (16 rows x 8 columns) and share the gathered operand with
@@ -217,14 +260,77 @@ func (l *Library) convSubgroups() bool {
 // a shared 2-core machine, and 32x8 runs only ~3% faster than 16x8 (A/B on
 // the OCGAN layers), so 16x8 it is; few distinct tiles keep the builds down
 // (the Mesa shader cache keeps them across processes).
-func (l *Library) convTuneFor(dir string, g convGeom) convTune {
-	t := convTuneForDevice(l.ctx.Info().Type == vk.CPU, l.convSubgroups(), dir, g)
+func (l *Library) convTuneFor(dir string, g convGeom) (convTune, error) {
+	info := l.ctx.Info()
+	variant, err := convVariantFromEnv()
+	if err != nil {
+		return convTune{}, err
+	}
+	t := convTuneForDevice(info.Type == vk.CPU, l.convSubgroups(), dir, g)
 	team := uint32(t.teamSize())
 	t.local = l.fitLocal(team, halving(t.local, team)...)
+	if c := convTileFor(dir, g); variant == convTiled || variant == convAuto && info.Type != vk.CPU {
+		if variant == convTiled || l.convTileFits(c) {
+			t = convTune{tiled: &c}
+		}
+	}
 	if convTuneHook != nil {
 		t = convTuneHook(dir, g, t)
 	}
-	return t
+	if t.tiled != nil {
+		if err := t.tiled.check(); err != nil {
+			return convTune{}, err
+		}
+	}
+	return t, nil
+}
+
+// Conv kernel variants (OCGAN_VK_CONV_VARIANT): auto picks shared-memory tiles
+// on GPUs whose limits hold the default tile and register tiles on CPU drivers.
+const (
+	convAuto     = "auto"
+	convTiled    = "tiled"
+	convRegister = "register"
+)
+
+// convVariantEnv names the environment variable that forces a conv variant.
+const convVariantEnv = "OCGAN_VK_CONV_VARIANT"
+
+// convVariantFromEnv returns the conv variant OCGAN_VK_CONV_VARIANT asks for
+// (auto when unset).
+func convVariantFromEnv() (string, error) {
+	switch v := os.Getenv(convVariantEnv); v {
+	case "", convAuto:
+		return convAuto, nil
+	case convTiled, convRegister:
+		return v, nil
+	default:
+		return "", fmt.Errorf("%s=%q: want %s, %s or %s", convVariantEnv, v, convAuto, convTiled, convRegister)
+	}
+}
+
+// convTileFor is the shared-memory tile for a direction and geometry: 64x64
+// outputs per workgroup of 256 lanes (4x4 each), staging 16 reduction indices;
+// layers with at most 32 columns use 64x32 tiles (4x2 per lane) so fewer
+// lanes idle on missing columns.
+func convTileFor(dir string, g convGeom) convTile {
+	cols := g.K
+	if dir == "bwd_data" {
+		cols = g.C
+	}
+	if cols <= 32 {
+		return convTile{bm: 64, bn: 32, bk: 16, tm: 4, tn: 2}
+	}
+	return convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
+}
+
+// convTileFits reports whether the device's limits hold tile c's workgroup and
+// shared memory.
+func (l *Library) convTileFits(c convTile) bool {
+	lim := l.ctx.Info().Compute
+	n := c.local()
+	return n <= lim.MaxWorkGroupInvocations && n <= lim.MaxWorkGroupSize[0] &&
+		c.sharedBytes() <= lim.MaxSharedMemory
 }
 
 // convTuneForDevice is convTuneFor for a CPU driver or a GPU, with or without
@@ -259,6 +365,9 @@ func convTuneForDevice(cpu, subgroups bool, dir string, g convGeom) convTune {
 // requires full subgroups; the others run the basic-tier variant, whose SPIR-V
 // holds no subgroup operation.
 func (l *Library) convKernel(name string, bindings []vk.Access, t convTune) (*vk.Kernel, error) {
+	if t.tiled != nil {
+		return l.kernel(name+"_tiled", bindings, convPushWords, t.spec()...)
+	}
 	if t.sg != 1 {
 		return l.kernel(shaders.BasicTier(name), bindings, convPushWords, t.spec()...)
 	}
@@ -280,7 +389,10 @@ func (l *Library) convGridX(tiles, teams int) uint32 {
 
 // convForward records y = x (*) w (+ b) for geometry g; b may be nil.
 func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffer) error {
-	t := l.convTuneFor("fwd", g)
+	t, err := l.convTuneFor("fwd", g)
+	if err != nil {
+		return err
+	}
 	k, err := l.convKernel("conv2d_fwd", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
@@ -295,7 +407,10 @@ func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffe
 // convBackwardData records dx = the adjoint of x -> x (*) w applied to dy, plus a
 // per-input-channel bias b [C] when b is not nil. Workgroup z is the stride class.
 func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *vk.Buffer) error {
-	t := l.convTuneFor("bwd_data", g)
+	t, err := l.convTuneFor("bwd_data", g)
+	if err != nil {
+		return err
+	}
 	k, err := l.convKernel("conv2d_bwd_data", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
@@ -310,7 +425,10 @@ func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *v
 
 // convBackwardFilter records dw[k,c,ky,kx] = Σ dy[n,k,oy,ox]·x[n,c,iy,ix].
 func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk.Buffer) error {
-	t := l.convTuneFor("bwd_filter", g)
+	t, err := l.convTuneFor("bwd_filter", g)
+	if err != nil {
+		return err
+	}
 	k, err := l.convKernel("conv2d_bwd_filter", []vk.Access{vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err

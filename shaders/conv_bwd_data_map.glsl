@@ -95,3 +95,5 @@ void redAt(int r, out int off, out int dy, out int dx, out int boff) {
     off = k * p.OH * p.OW - jy * p.OW - jx;
     boff = (k * p.C * p.KH + ay + p.SH * jy) * p.KW + ax + p.SW * jx;
 }
+
+int outLen() { return p.N * p.C * p.H * p.W; }

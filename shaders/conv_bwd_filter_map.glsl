@@ -71,3 +71,5 @@ void redAt(int r, out int off, out int dy, out int dx, out int boff) {
     off = n * p.C * p.H * p.W + dy * p.W + dx;
     boff = (n * p.K * p.OH + oy) * p.OW + ox;
 }
+
+int outLen() { return p.K * p.C * p.KH * p.KW; }

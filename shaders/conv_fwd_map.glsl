@@ -77,3 +77,5 @@ void redAt(int r, out int off, out int dy, out int dx, out int boff) {
     off = (c * p.H + dy) * p.W + dx;
     boff = r;
 }
+
+int outLen() { return p.N * p.K * p.OH * p.OW; }

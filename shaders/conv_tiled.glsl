@@ -14,8 +14,13 @@
 // multiple of BM and of BK (each lane stages one fixed A row and one fixed B
 // reduction index); TM, TN <= 8.
 //
+// Split-K: with SPLITK = S > 1 workgroup z is convZ*S + s and slice s sums only
+// its share of the reduction (whole BK steps), writing the partial GEMM to
+// element s*outLen() + i of the output binding (bias only from slice 0); a
+// reduction pass then sums the S partials.
+//
 // Grid: x = row tiles (grid-strided over workgroups), y = ceil(cols / BN),
-// z = the direction's own z (convZ) only.
+// z = the direction's own z (convZ) times SPLITK.
 #include "conv_geom.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -24,6 +29,7 @@ layout(constant_id = 2) const int BN = 64; // columns per workgroup tile
 layout(constant_id = 3) const int BK = 16; // reduction indices per shared step
 layout(constant_id = 4) const int TM = 4;  // rows per lane
 layout(constant_id = 5) const int TN = 4;  // columns per lane
+layout(constant_id = 6) const int SPLITK = 1; // reduction slices (split-K)
 const int TMAX = 8;                        // bound of TM and TN
 const int AST = BM + 1;                    // padded A row (one reduction index)
 const int BST = BN + 1;                    // padded B row
@@ -34,8 +40,10 @@ shared float Bs[BK * BST];
 // Hook the direction's map defines: reduction index r's A offset and window
 // shift and its B offset.
 void redAt(int r, out int off, out int dy, out int dx, out int boff);
+// outLen is the number of outputs of the whole conv (one split-K partial).
+int outLen();
 
-int convZ() { return int(gl_WorkGroupID.z); }
+int convZ() { return int(gl_WorkGroupID.z) / SPLITK; }
 
 void convGemm() {
     const Gemm g = gemmSetup();
@@ -49,6 +57,12 @@ void convGemm() {
     const int bn = lid / BK; // its first B column in the slice
     const int col0 = int(gl_WorkGroupID.y) * BN;
     const int ntiles = (g.rows + BM - 1) / BM;
+    const int slice = int(gl_WorkGroupID.z) % SPLITK;
+    const int steps = (g.red + BK - 1) / BK;
+    const int kBeg = (steps * slice / SPLITK) * BK;
+    const int kEnd = min(g.red, (steps * (slice + 1) / SPLITK) * BK);
+    const int outOff = slice * outLen();
+    const bool bias = g.bias && slice == 0;
 
     for (int tile = int(gl_WorkGroupID.x); tile < ntiles; tile += int(gl_NumWorkGroups.x)) {
         const int row0 = tile * BM;
@@ -58,10 +72,10 @@ void convGemm() {
         for (int i = 0; i < TMAX * TMAX; i++) {
             acc[i] = 0.0;
         }
-        for (int k0 = 0; k0 < g.red; k0 += BK) {
+        for (int k0 = kBeg; k0 < kEnd; k0 += BK) {
             for (int k = ak; k < BK; k += wg / BM) {
                 float v = 0.0;
-                if (k0 + k < g.red) {
+                if (k0 + k < kEnd) {
                     int off, dy, dx, boff;
                     redAt(k0 + k, off, dy, dx, boff);
                     if (uint(ay + dy) < uint(g.limH) && uint(ax + dx) < uint(g.limW)) {
@@ -71,7 +85,7 @@ void convGemm() {
                 As[k * AST + am] = v;
             }
             int boff = -1;
-            if (k0 + bk < g.red) {
+            if (k0 + bk < kEnd) {
                 int off, dy, dx;
                 redAt(k0 + bk, off, dy, dx, boff);
             }
@@ -108,8 +122,8 @@ void convGemm() {
             for (int j = 0; j < TN; j++) {
                 int col = col0 + tx + j * (BN / TN);
                 if (col < g.cols) {
-                    float bv = g.bias ? loadBias(col) : 0.0;
-                    storeOut(ob + col * g.oStride, acc[i * TMAX + j] + bv);
+                    float bv = bias ? loadBias(col) : 0.0;
+                    storeOut(outOff + ob + col * g.oStride, acc[i * TMAX + j] + bv);
                 }
             }
         }

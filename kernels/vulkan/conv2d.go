@@ -180,6 +180,7 @@ type convTune struct {
 // tm x tn register tile.
 type convTile struct {
 	bm, bn, bk, tm, tn uint32
+	split              uint32 // split-K slices; 0 or 1: none
 }
 
 // local is the workgroup size the tile needs: one lane per register tile.
@@ -189,6 +190,9 @@ func (c convTile) local() uint32 { return (c.bm / c.tm) * (c.bn / c.tn) }
 func (c convTile) check() error {
 	if c.tm < 1 || c.tm > 8 || c.tn < 1 || c.tn > 8 || c.bk < 1 {
 		return fmt.Errorf("conv tile %+v: tm and tn must be 1..8 and bk at least 1", c)
+	}
+	if c.split > convMaxSplit {
+		return fmt.Errorf("conv tile %+v: at most %d split-K slices", c, convMaxSplit)
 	}
 	if c.bm%c.tm != 0 || c.bn%c.tn != 0 {
 		return fmt.Errorf("conv tile %+v: bm must be a multiple of tm and bn of tn", c)
@@ -204,9 +208,17 @@ func (c convTile) sharedBytes() uint32 { return 4 * c.bk * (c.bm + 1 + c.bn + 1)
 
 func (t convTune) spec() []uint32 {
 	if c := t.tiled; c != nil {
-		return []uint32{c.local(), c.bm, c.bn, c.bk, c.tm, c.tn}
+		return []uint32{c.local(), c.bm, c.bn, c.bk, c.tm, c.tn, uint32(t.splits())}
 	}
 	return []uint32{t.local, t.ppl, t.tc, t.sg}
+}
+
+// splits is the number of split-K slices: 1 for register tiles.
+func (t convTune) splits() int {
+	if t.tiled == nil || t.tiled.split < 1 {
+		return 1
+	}
+	return int(t.tiled.split)
 }
 
 // teamSize is the lanes that share a tile: 8, or 1 for solo lanes.
@@ -271,6 +283,9 @@ func (l *Library) convTuneFor(dir string, g convGeom) (convTune, error) {
 	t.local = l.fitLocal(team, halving(t.local, team)...)
 	if c := convTileFor(dir, g); variant == convTiled || variant == convAuto && info.Type != vk.CPU {
 		if variant == convTiled || l.convTileFits(c) {
+			if info.Type != vk.CPU {
+				c.split = convSplitFor(c, dir, g, convFillTarget)
+			}
 			t = convTune{tiled: &c}
 		}
 	}
@@ -322,6 +337,37 @@ func convTileFor(dir string, g convGeom) convTile {
 		return convTile{bm: 64, bn: 32, bk: 16, tm: 4, tn: 2}
 	}
 	return convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
+}
+
+// convFillTarget is the workgroup count below which GPUs split the reduction:
+// a few workgroups per compute unit of a large discrete GPU.
+const convFillTarget = 512
+
+// convMaxSplit bounds the split-K slices; convMinSteps is the fewest BK steps
+// each slice keeps.
+const (
+	convMaxSplit = 16
+	convMinSteps = 8
+)
+
+// convSplitFor is the number of split-K slices for tile c: enough for the
+// output tiles times the slices to reach fill workgroups, as long as each
+// slice keeps convMinSteps steps of the reduction; 1 when the tiles alone
+// reach fill.
+func convSplitFor(c convTile, dir string, g convGeom, fill int) uint32 {
+	rows, cols, red, z := convGemmOf(dir, g)
+	tiles := ((rows + int(c.bm) - 1) / int(c.bm)) * ((cols + int(c.bn) - 1) / int(c.bn)) * z
+	s := (fill + tiles - 1) / tiles
+	if most := red / (int(c.bk) * convMinSteps); s > most {
+		s = most
+	}
+	if s > convMaxSplit {
+		s = convMaxSplit
+	}
+	if s < 1 {
+		s = 1
+	}
+	return uint32(s)
 }
 
 // convTileFits reports whether the device's limits hold tile c's workgroup and
@@ -401,7 +447,7 @@ func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffe
 	if bb == nil {
 		bb = w
 	}
-	return seq.Dispatch(k, l.convGrid(t, g.N*g.OH*g.OW, g.K, 1), g.push(b != nil), x, w, bb, y)
+	return l.convDispatch(seq, "fwd", g, t, k, g.push(b != nil), x, w, bb, y)
 }
 
 // convBackwardData records dx = the adjoint of x -> x (*) w applied to dy, plus a
@@ -419,8 +465,7 @@ func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *v
 	if bb == nil {
 		bb = w
 	}
-	rows := g.N * ((g.H + g.SH - 1) / g.SH) * ((g.W + g.SW - 1) / g.SW) // the biggest class
-	return seq.Dispatch(k, l.convGrid(t, rows, g.C, g.SH*g.SW), g.push(b != nil), dy, w, bb, dx)
+	return l.convDispatch(seq, "bwd_data", g, t, k, g.push(b != nil), dy, w, bb, dx)
 }
 
 // convBackwardFilter records dw[k,c,ky,kx] = Σ dy[n,k,oy,ox]·x[n,c,iy,ix].
@@ -433,7 +478,78 @@ func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.convGrid(t, g.C*g.KH*g.KW, g.K, 1), g.push(false), x, dy, dw)
+	return l.convDispatch(seq, "bwd_filter", g, t, k, g.push(false), x, dy, dw)
+}
+
+// convGemmOf is the GEMM a direction runs for geometry g: rows, columns,
+// reduction length and workgroup z depth (bwd_data: the stride classes, sized
+// by the biggest class).
+func convGemmOf(dir string, g convGeom) (rows, cols, red, z int) {
+	switch dir {
+	case "bwd_data":
+		cdiv := func(a, b int) int { return (a + b - 1) / b }
+		return g.N * cdiv(g.H, g.SH) * cdiv(g.W, g.SW), g.C, g.K * cdiv(g.KH, g.SH) * cdiv(g.KW, g.SW), g.SH * g.SW
+	case "bwd_filter":
+		return g.C * g.KH * g.KW, g.K, g.N * g.OH * g.OW, 1
+	default:
+		return g.N * g.OH * g.OW, g.K, g.C * g.KH * g.KW, 1
+	}
+}
+
+// convOutLen is the number of floats a direction writes.
+func convOutLen(dir string, g convGeom) int {
+	switch dir {
+	case "bwd_data":
+		return g.N * g.C * g.H * g.W
+	case "bwd_filter":
+		return g.K * g.C * g.KH * g.KW
+	default:
+		return g.N * g.K * g.OH * g.OW
+	}
+}
+
+// convDispatch records conv kernel k of direction dir with tiles t over bufs,
+// the last of which is the output. With split-K the slices write their partial
+// sums into a scratch buffer of the library, which a ReduceSum then adds into
+// the output.
+func (l *Library) convDispatch(seq *vk.Sequence, dir string, g convGeom, t convTune, k *vk.Kernel, push []uint32, bufs ...*vk.Buffer) error {
+	rows, cols, _, z := convGemmOf(dir, g)
+	grid := l.convGrid(t, rows, cols, z)
+	s := t.splits()
+	if s == 1 {
+		return seq.Dispatch(k, grid, push, bufs...)
+	}
+	n := convOutLen(dir, g)
+	scratch, err := l.convScratch(s * n)
+	if err != nil {
+		return fmt.Errorf("conv2d %s split-K scratch: %w", dir, err)
+	}
+	grid[2] *= uint32(s)
+	out := bufs[len(bufs)-1]
+	in := append(append([]*vk.Buffer(nil), bufs[:len(bufs)-1]...), scratch)
+	if err := seq.Dispatch(k, grid, push, in...); err != nil {
+		return err
+	}
+	return l.ReduceSum(seq, kernels.ReduceParams{Shape: []int{s, n}, Axes: []int{0}}, scratch, out)
+}
+
+// convScratch returns the library's split-K scratch buffer of n floats,
+// allocating it on first use. Scratch buffers live as long as the context; one
+// buffer serves every conv of that size, so sequences that run split-K convs of
+// one library must not run at the same time (within a sequence the bindings'
+// access order the uses).
+func (l *Library) convScratch(n int) (*vk.Buffer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.scratch[n]; ok {
+		return b, nil
+	}
+	b, err := l.ctx.NewBufferFloat32(n, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.scratch[n] = b
+	return b, nil
 }
 
 // convBiasGrad records db[k] = Σ_{n,s} dy[n,k,s] for dy [n, k, hw].

@@ -23,6 +23,8 @@ func TestConvTiledMatchesReference(t *testing.T) {
 		{"16x8x4_2x2", func(string, convGeom) convTile { return convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2} }},
 		{"32x16x8_4x2", func(string, convGeom) convTile { return convTile{bm: 32, bn: 16, bk: 8, tm: 4, tn: 2} }},
 		{"default", convTileFor},
+		{"16x8x4_2x2_split2", func(string, convGeom) convTile { return convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2, split: 2} }},
+		{"32x16x8_4x2_split3", func(string, convGeom) convTile { return convTile{bm: 32, bn: 16, bk: 8, tm: 4, tn: 2, split: 3} }},
 	}
 	convs := conv2dGPUCases()
 	deconvs := convT2dGPUCases()
@@ -47,6 +49,33 @@ func TestConvTiledMatchesReference(t *testing.T) {
 		}
 		if built != len(tiles)+1 { // the default tile has two shapes: 64 and 32 columns
 			t.Errorf("%s: %d pipelines built, want %d", name, built, len(tiles)+1)
+		}
+	}
+	if len(lib.scratch) == 0 {
+		t.Errorf("no split-K scratch allocated")
+	}
+}
+
+func TestConvSplitFor(t *testing.T) {
+	tile := convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
+	cases := []struct {
+		name string
+		dir  string
+		g    convGeom
+		fill int
+		want uint32
+	}{
+		// 25*256 taps x 128 columns: 100 x 2 tiles; 64*49 pixels = 24 slices of 8 steps.
+		{"enc3 filter", "bwd_filter", convGeom{N: 64, C: 256, H: 7, W: 7, K: 128, OH: 4, OW: 4, KH: 5, KW: 5, SH: 2, SW: 2, PH: 2, PW: 2}, 512, 3},
+		// 1600 taps x 128 columns: 25 x 2 tiles want 11 slices; 64*49 pixels allow 24.
+		{"enc2 filter", "bwd_filter", convGeom{N: 64, C: 64, H: 14, W: 14, K: 128, OH: 7, OW: 7, KH: 5, KW: 5, SH: 2, SW: 2, PH: 2, PW: 2}, 512, 11},
+		{"capped at 16", "bwd_filter", convGeom{N: 64, C: 1, H: 28, W: 28, K: 1, OH: 14, OW: 14, KH: 5, KW: 5, SH: 2, SW: 2, PH: 2, PW: 2}, 512, 16},
+		{"short reduction", "fwd", convGeom{N: 1, C: 1, H: 5, W: 5, K: 1, OH: 5, OW: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}, 512, 1},
+		{"enough tiles", "fwd", convGeom{N: 64, C: 64, H: 14, W: 14, K: 128, OH: 7, OW: 7, KH: 5, KW: 5, SH: 2, SW: 2, PH: 2, PW: 2}, 64, 1},
+	}
+	for _, c := range cases {
+		if got := convSplitFor(tile, c.dir, c.g, c.fill); got != c.want {
+			t.Errorf("%s: split %d, want %d", c.name, got, c.want)
 		}
 	}
 }
@@ -100,6 +129,7 @@ func TestConvTileCheck(t *testing.T) {
 		{convTile{bm: 60, bn: 64, bk: 16, tm: 8, tn: 4}, "multiple of tm"},
 		{convTile{bm: 64, bn: 8, bk: 4, tm: 4, tn: 4}, "multiple of bm and bk"},
 		{convTile{bm: 16, bn: 16, bk: 48, tm: 2, tn: 2}, "multiple of bm and bk"},
+		{convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2, split: 17}, "at most 16 split-K slices"},
 	}
 	for _, c := range cases {
 		err := c.tile.check()

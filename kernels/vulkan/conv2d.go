@@ -257,7 +257,7 @@ func (l *Library) convSubgroups() bool {
 
 // convTuneFor picks the kernel variant and tiles of a direction for the device
 // kind and geometry. GPUs get shared-memory tiles (convTileFor) when their
-// limits hold them; OCGAN_VK_CONV_VARIANT=tiled|register forces a variant on
+// limits hold one of them; OCGAN_VK_CONV_VARIANT=tiled|register forces a variant on
 // any device. The register tiles follow.
 //
 // CPU drivers (llvmpipe) pay a per-lane loop for every load, so lanes keep big
@@ -281,8 +281,8 @@ func (l *Library) convTuneFor(dir string, g convGeom) (convTune, error) {
 	t := convTuneForDevice(info.Type == vk.CPU, l.convSubgroups(), dir, g)
 	team := uint32(t.teamSize())
 	t.local = l.fitLocal(team, halving(t.local, team)...)
-	if c := convTileFor(dir, g); variant == convTiled || variant == convAuto && info.Type != vk.CPU {
-		if variant == convTiled || l.convTileFits(c) {
+	if variant == convTiled || variant == convAuto && info.Type != vk.CPU {
+		if c, fits := l.convTileFor(dir, g); variant == convTiled || fits {
 			if info.Type != vk.CPU {
 				c.split = convSplitFor(c, dir, g, convFillTarget)
 			}
@@ -324,19 +324,30 @@ func convVariantFromEnv() (string, error) {
 	}
 }
 
-// convTileFor is the shared-memory tile for a direction and geometry: 64x64
-// outputs per workgroup of 256 lanes (4x4 each), staging 16 reduction indices;
-// layers with at most 32 columns use 64x32 tiles (4x2 per lane) so fewer
-// lanes idle on missing columns.
-func convTileFor(dir string, g convGeom) convTile {
-	cols := g.K
-	if dir == "bwd_data" {
-		cols = g.C
-	}
+// convTiles are the shared-memory tiles for a direction and geometry, preferred
+// first: 64x64 outputs per workgroup of 256 lanes (4x4 each), staging 16
+// reduction indices, or 64x32 (4x2 per lane) for layers with at most 32
+// columns so fewer lanes idle on missing columns; then 32x32 with 4x2 per
+// lane (128 lanes, the Vulkan minimum) for devices with smaller limits.
+func convTiles(dir string, g convGeom) []convTile {
+	_, cols, _, _ := convGemmOf(dir, g)
+	first := convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
 	if cols <= 32 {
-		return convTile{bm: 64, bn: 32, bk: 16, tm: 4, tn: 2}
+		first = convTile{bm: 64, bn: 32, bk: 16, tm: 4, tn: 2}
 	}
-	return convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
+	return []convTile{first, {bm: 32, bn: 32, bk: 16, tm: 4, tn: 2}}
+}
+
+// convTileFor returns the first of convTiles that the device's limits hold and
+// true, or the first of them and false (its pipeline build then names the limit).
+func (l *Library) convTileFor(dir string, g convGeom) (convTile, bool) {
+	tiles := convTiles(dir, g)
+	for _, c := range tiles {
+		if l.convTileFits(c) {
+			return c, true
+		}
+	}
+	return tiles[0], false
 }
 
 // convFillTarget is the workgroup count below which GPUs split the reduction:

@@ -42,13 +42,7 @@
 #extension GL_KHR_shader_subgroup_ballot : require
 #endif
 
-layout(push_constant) uniform Push {
-    int N, C, H, W;
-    int K, OH, OW;
-    int KH, KW;
-    int SH, SW, PH, PW;
-    int flags;
-} p;
+#include "conv_geom.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int PPL = 2; // rows each lane loads for its team (1..4)
@@ -61,27 +55,13 @@ const bool SHARE = false;                  // no broadcast: SG=1 runs as SG=0
 const bool SHARE = SG == 1;                // lanes share A by subgroupBroadcast
 #endif
 
-const int FAR = -(1 << 24); // a coordinate that is out of range however it is offset
 
-struct Gemm {
-    int rows, cols, red; // GEMM sizes
-    int limH, limW;      // A validity bounds
-    int bStride;         // B index step per column
-    int oStride;         // output index step per column
-    bool bias;
-};
-
-// Hooks the including shader defines.
-Gemm gemmSetup();
-void rowInfo(int row, out int base, out int y0, out int x0);
-int outBase(int row);
+// Hooks the direction's map (conv_*_map.glsl) defines besides conv_geom.glsl's.
 void redStart();
 // redNext decodes the next reduction index and advances the decoder.
 void redNext(out int off, out int dy, out int dx, out int boff);
-float loadA(int i);
-float loadB(int i);
-float loadBias(int col);
-void storeOut(int i, float v);
+
+int convZ() { return int(gl_WorkGroupID.z); }
 
 int roff[4], rdy[4], rdx[4], rbo[4]; // the current 4 reduction indices
 int pb[32], py[32], px[32];           // row data: SG slot q; no SG slot L*4+q
@@ -102,16 +82,6 @@ vec4 gatherA(int base, int y0, int x0, int limH, int limW) {
         v[j] = ok ? t : 0.0;
     }
     return v;
-}
-
-void rowData(int row, int rows, out int base, out int y0, out int x0) {
-    if (row < rows) {
-        rowInfo(row, base, y0, x0);
-    } else {
-        base = 0;
-        y0 = FAR;
-        x0 = 0;
-    }
 }
 
 // One row's update for the step: acc(row) += A(row, j) * B(cols, j) over j.

@@ -2,6 +2,7 @@ package vulkan
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -163,16 +164,62 @@ func convBiasOrNil(bias bool, b *vk.Buffer) *vk.Buffer {
 	return nil
 }
 
-// convTune is a conv kernel's specialization: workgroup size, register tile and
-// whether lanes share loaded operands with subgroupBroadcast.
+// convTune is a conv kernel's specialization: either register tiles (today's
+// shaders, conv_common.glsl) or, when tiled is set, shared-memory tiles
+// (the *_tiled shaders, conv_tiled.glsl).
 type convTune struct {
 	local uint32 // workgroup size, a multiple of 8 (a team is 8 lanes)
 	ppl   uint32 // rows each lane loads for its team, 1..4: a tile has 8*ppl rows
 	tc    uint32 // columns (channels) per lane, 4 or 8: a team's tile has 8*tc columns
 	sg    uint32 // 1: subgroupBroadcast within subgroups of 8; 0: every lane loads; 2: solo lanes
+	tiled *convTile
 }
 
-func (t convTune) spec() []uint32 { return []uint32{t.local, t.ppl, t.tc, t.sg} }
+// convTile is the shape of a shared-memory tiled conv kernel: a workgroup
+// computes bm x bn outputs, staging bk reduction indices at a time, each lane a
+// tm x tn register tile.
+type convTile struct {
+	bm, bn, bk, tm, tn uint32
+	split              uint32 // split-K slices; 0 or 1: none
+}
+
+// local is the workgroup size the tile needs: one lane per register tile.
+func (c convTile) local() uint32 { return (c.bm / c.tm) * (c.bn / c.tn) }
+
+// check reports what about the tile the shader cannot run.
+func (c convTile) check() error {
+	if c.tm < 1 || c.tm > 8 || c.tn < 1 || c.tn > 8 || c.bk < 1 {
+		return fmt.Errorf("conv tile %+v: tm and tn must be 1..8 and bk at least 1", c)
+	}
+	if c.split > convMaxSplit {
+		return fmt.Errorf("conv tile %+v: at most %d split-K slices", c, convMaxSplit)
+	}
+	if c.bm%c.tm != 0 || c.bn%c.tn != 0 {
+		return fmt.Errorf("conv tile %+v: bm must be a multiple of tm and bn of tn", c)
+	}
+	if l := c.local(); l%c.bm != 0 || l%c.bk != 0 {
+		return fmt.Errorf("conv tile %+v: the workgroup size %d must be a multiple of bm and bk", c, l)
+	}
+	return nil
+}
+
+// sharedBytes is the shared memory the tile's kernel declares (padded rows).
+func (c convTile) sharedBytes() uint32 { return 4 * c.bk * (c.bm + 1 + c.bn + 1) }
+
+func (t convTune) spec() []uint32 {
+	if c := t.tiled; c != nil {
+		return []uint32{c.local(), c.bm, c.bn, c.bk, c.tm, c.tn, uint32(t.splits())}
+	}
+	return []uint32{t.local, t.ppl, t.tc, t.sg}
+}
+
+// splits is the number of split-K slices: 1 for register tiles.
+func (t convTune) splits() int {
+	if t.tiled == nil || t.tiled.split < 1 {
+		return 1
+	}
+	return int(t.tiled.split)
+}
 
 // teamSize is the lanes that share a tile: 8, or 1 for solo lanes.
 func (t convTune) teamSize() int {
@@ -184,6 +231,11 @@ func (t convTune) teamSize() int {
 
 // convGrid returns the workgroup grid for rows x cols GEMM outputs, z deep.
 func (l *Library) convGrid(t convTune, rows, cols, z int) [3]uint32 {
+	if c := t.tiled; c != nil {
+		tiles := (rows + int(c.bm) - 1) / int(c.bm)
+		gy := (cols + int(c.bn) - 1) / int(c.bn)
+		return [3]uint32{l.convGridX(tiles, 1), uint32(gy), uint32(z)}
+	}
 	ts := t.teamSize()
 	tp := 8 * int(t.ppl)
 	tiles := (rows + tp - 1) / tp
@@ -203,7 +255,10 @@ func (l *Library) convSubgroups() bool {
 	return info.Subgroup.Size == 8 && info.Subgroup.FullSubgroups && info.HasSubgroupOp("ballot")
 }
 
-// convTuneFor picks the tiles of a direction for the device kind and geometry.
+// convTuneFor picks the kernel variant and tiles of a direction for the device
+// kind and geometry. GPUs get shared-memory tiles (convTileFor) when their
+// limits hold one of them; OCGAN_VK_CONV_VARIANT=tiled|register forces a variant on
+// any device. The register tiles follow.
 //
 // CPU drivers (llvmpipe) pay a per-lane loop for every load, so lanes keep big
 // register tiles (16 rows x 8 columns) and share the gathered operand with
@@ -217,14 +272,122 @@ func (l *Library) convSubgroups() bool {
 // a shared 2-core machine, and 32x8 runs only ~3% faster than 16x8 (A/B on
 // the OCGAN layers), so 16x8 it is; few distinct tiles keep the builds down
 // (the Mesa shader cache keeps them across processes).
-func (l *Library) convTuneFor(dir string, g convGeom) convTune {
-	t := convTuneForDevice(l.ctx.Info().Type == vk.CPU, l.convSubgroups(), dir, g)
+func (l *Library) convTuneFor(dir string, g convGeom) (convTune, error) {
+	info := l.ctx.Info()
+	variant, err := convVariantFromEnv()
+	if err != nil {
+		return convTune{}, err
+	}
+	t := convTuneForDevice(info.Type == vk.CPU, l.convSubgroups(), dir, g)
 	team := uint32(t.teamSize())
 	t.local = l.fitLocal(team, halving(t.local, team)...)
+	if variant == convTiled || variant == convAuto && info.Type != vk.CPU {
+		if c, fits := l.convTileFor(dir, g); variant == convTiled || fits {
+			if info.Type != vk.CPU {
+				c.split = convSplitFor(c, dir, g, convFillTarget)
+			}
+			t = convTune{tiled: &c}
+		}
+	}
 	if convTuneHook != nil {
 		t = convTuneHook(dir, g, t)
 	}
-	return t
+	if t.tiled != nil {
+		if err := t.tiled.check(); err != nil {
+			return convTune{}, err
+		}
+	}
+	return t, nil
+}
+
+// Conv kernel variants (OCGAN_VK_CONV_VARIANT): auto picks shared-memory tiles
+// on GPUs whose limits hold the default tile and register tiles on CPU drivers.
+const (
+	convAuto     = "auto"
+	convTiled    = "tiled"
+	convRegister = "register"
+)
+
+// convVariantEnv names the environment variable that forces a conv variant.
+const convVariantEnv = "OCGAN_VK_CONV_VARIANT"
+
+// convVariantFromEnv returns the conv variant OCGAN_VK_CONV_VARIANT asks for
+// (auto when unset).
+func convVariantFromEnv() (string, error) {
+	switch v := os.Getenv(convVariantEnv); v {
+	case "", convAuto:
+		return convAuto, nil
+	case convTiled, convRegister:
+		return v, nil
+	default:
+		return "", fmt.Errorf("%s=%q: want %s, %s or %s", convVariantEnv, v, convAuto, convTiled, convRegister)
+	}
+}
+
+// convTiles are the shared-memory tiles for a direction and geometry, preferred
+// first: 64x64 outputs per workgroup of 256 lanes (4x4 each), staging 16
+// reduction indices, or 64x32 (4x2 per lane) for layers with at most 32
+// columns so fewer lanes idle on missing columns; then 32x32 with 4x2 per
+// lane (128 lanes, the Vulkan minimum) for devices with smaller limits.
+func convTiles(dir string, g convGeom) []convTile {
+	_, cols, _, _ := convGemmOf(dir, g)
+	first := convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
+	if cols <= 32 {
+		first = convTile{bm: 64, bn: 32, bk: 16, tm: 4, tn: 2}
+	}
+	return []convTile{first, {bm: 32, bn: 32, bk: 16, tm: 4, tn: 2}}
+}
+
+// convTileFor returns the first of convTiles that the device's limits hold and
+// true, or the first of them and false (its pipeline build then names the limit).
+func (l *Library) convTileFor(dir string, g convGeom) (convTile, bool) {
+	tiles := convTiles(dir, g)
+	for _, c := range tiles {
+		if l.convTileFits(c) {
+			return c, true
+		}
+	}
+	return tiles[0], false
+}
+
+// convFillTarget is the workgroup count below which GPUs split the reduction:
+// a few workgroups per compute unit of a large discrete GPU.
+const convFillTarget = 512
+
+// convMaxSplit bounds the split-K slices; convMinSteps is the fewest BK steps
+// each slice keeps.
+const (
+	convMaxSplit = 16
+	convMinSteps = 8
+)
+
+// convSplitFor is the number of split-K slices for tile c: enough for the
+// output tiles times the slices to reach fill workgroups, as long as each
+// slice keeps convMinSteps steps of the reduction; 1 when the tiles alone
+// reach fill.
+func convSplitFor(c convTile, dir string, g convGeom, fill int) uint32 {
+	rows, cols, red, z := convGemmOf(dir, g)
+	tiles := ((rows + int(c.bm) - 1) / int(c.bm)) * ((cols + int(c.bn) - 1) / int(c.bn)) * z
+	s := (fill + tiles - 1) / tiles
+	if most := red / (int(c.bk) * convMinSteps); s > most {
+		s = most
+	}
+	if s > convMaxSplit {
+		s = convMaxSplit
+	}
+	if s < 1 {
+		s = 1
+	}
+	return uint32(s)
+}
+
+// convTileFits reports whether the device's limits hold tile c's workgroup and
+// shared memory.
+func (l *Library) convTileFits(c convTile) bool {
+	lim := l.ctx.Info().Compute
+	n := c.local()
+	return n <= lim.MaxWorkGroupInvocations && n <= lim.MaxWorkGroupSize[0] &&
+		c.sharedBytes() <= lim.MaxSharedMemory
 }
 
 // convTuneForDevice is convTuneFor for a CPU driver or a GPU, with or without
@@ -259,6 +422,9 @@ func convTuneForDevice(cpu, subgroups bool, dir string, g convGeom) convTune {
 // requires full subgroups; the others run the basic-tier variant, whose SPIR-V
 // holds no subgroup operation.
 func (l *Library) convKernel(name string, bindings []vk.Access, t convTune) (*vk.Kernel, error) {
+	if t.tiled != nil {
+		return l.kernel(name+"_tiled", bindings, convPushWords, t.spec()...)
+	}
 	if t.sg != 1 {
 		return l.kernel(shaders.BasicTier(name), bindings, convPushWords, t.spec()...)
 	}
@@ -280,7 +446,10 @@ func (l *Library) convGridX(tiles, teams int) uint32 {
 
 // convForward records y = x (*) w (+ b) for geometry g; b may be nil.
 func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffer) error {
-	t := l.convTuneFor("fwd", g)
+	t, err := l.convTuneFor("fwd", g)
+	if err != nil {
+		return err
+	}
 	k, err := l.convKernel("conv2d_fwd", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
@@ -289,13 +458,16 @@ func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffe
 	if bb == nil {
 		bb = w
 	}
-	return seq.Dispatch(k, l.convGrid(t, g.N*g.OH*g.OW, g.K, 1), g.push(b != nil), x, w, bb, y)
+	return l.convDispatch(seq, "fwd", g, t, k, g.push(b != nil), x, w, bb, y)
 }
 
 // convBackwardData records dx = the adjoint of x -> x (*) w applied to dy, plus a
 // per-input-channel bias b [C] when b is not nil. Workgroup z is the stride class.
 func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *vk.Buffer) error {
-	t := l.convTuneFor("bwd_data", g)
+	t, err := l.convTuneFor("bwd_data", g)
+	if err != nil {
+		return err
+	}
 	k, err := l.convKernel("conv2d_bwd_data", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
@@ -304,18 +476,91 @@ func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *v
 	if bb == nil {
 		bb = w
 	}
-	rows := g.N * ((g.H + g.SH - 1) / g.SH) * ((g.W + g.SW - 1) / g.SW) // the biggest class
-	return seq.Dispatch(k, l.convGrid(t, rows, g.C, g.SH*g.SW), g.push(b != nil), dy, w, bb, dx)
+	return l.convDispatch(seq, "bwd_data", g, t, k, g.push(b != nil), dy, w, bb, dx)
 }
 
 // convBackwardFilter records dw[k,c,ky,kx] = Σ dy[n,k,oy,ox]·x[n,c,iy,ix].
 func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk.Buffer) error {
-	t := l.convTuneFor("bwd_filter", g)
+	t, err := l.convTuneFor("bwd_filter", g)
+	if err != nil {
+		return err
+	}
 	k, err := l.convKernel("conv2d_bwd_filter", []vk.Access{vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.convGrid(t, g.C*g.KH*g.KW, g.K, 1), g.push(false), x, dy, dw)
+	return l.convDispatch(seq, "bwd_filter", g, t, k, g.push(false), x, dy, dw)
+}
+
+// convGemmOf is the GEMM a direction runs for geometry g: rows, columns,
+// reduction length and workgroup z depth (bwd_data: the stride classes, sized
+// by the biggest class).
+func convGemmOf(dir string, g convGeom) (rows, cols, red, z int) {
+	switch dir {
+	case "bwd_data":
+		cdiv := func(a, b int) int { return (a + b - 1) / b }
+		return g.N * cdiv(g.H, g.SH) * cdiv(g.W, g.SW), g.C, g.K * cdiv(g.KH, g.SH) * cdiv(g.KW, g.SW), g.SH * g.SW
+	case "bwd_filter":
+		return g.C * g.KH * g.KW, g.K, g.N * g.OH * g.OW, 1
+	default:
+		return g.N * g.OH * g.OW, g.K, g.C * g.KH * g.KW, 1
+	}
+}
+
+// convOutLen is the number of floats a direction writes.
+func convOutLen(dir string, g convGeom) int {
+	switch dir {
+	case "bwd_data":
+		return g.N * g.C * g.H * g.W
+	case "bwd_filter":
+		return g.K * g.C * g.KH * g.KW
+	default:
+		return g.N * g.K * g.OH * g.OW
+	}
+}
+
+// convDispatch records conv kernel k of direction dir with tiles t over bufs,
+// the last of which is the output. With split-K the slices write their partial
+// sums into a scratch buffer of the library, which a ReduceSum then adds into
+// the output.
+func (l *Library) convDispatch(seq *vk.Sequence, dir string, g convGeom, t convTune, k *vk.Kernel, push []uint32, bufs ...*vk.Buffer) error {
+	rows, cols, _, z := convGemmOf(dir, g)
+	grid := l.convGrid(t, rows, cols, z)
+	s := t.splits()
+	if s == 1 {
+		return seq.Dispatch(k, grid, push, bufs...)
+	}
+	n := convOutLen(dir, g)
+	scratch, err := l.convScratch(s * n)
+	if err != nil {
+		return fmt.Errorf("conv2d %s split-K scratch: %w", dir, err)
+	}
+	grid[2] *= uint32(s)
+	out := bufs[len(bufs)-1]
+	in := append(append([]*vk.Buffer(nil), bufs[:len(bufs)-1]...), scratch)
+	if err := seq.Dispatch(k, grid, push, in...); err != nil {
+		return err
+	}
+	return l.ReduceSum(seq, kernels.ReduceParams{Shape: []int{s, n}, Axes: []int{0}}, scratch, out)
+}
+
+// convScratch returns the library's split-K scratch buffer of n floats,
+// allocating it on first use. Scratch buffers live as long as the context; one
+// buffer serves every conv of that size, so sequences that run split-K convs of
+// one library must not run at the same time (within a sequence the bindings'
+// access order the uses).
+func (l *Library) convScratch(n int) (*vk.Buffer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.scratch[n]; ok {
+		return b, nil
+	}
+	b, err := l.ctx.NewBufferFloat32(n, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.scratch[n] = b
+	return b, nil
 }
 
 // convBiasGrad records db[k] = Σ_{n,s} dy[n,k,s] for dy [n, k, hw].

@@ -21,7 +21,8 @@ import (
 //
 //	go test -run '^$' -bench ConvOCGAN -benchtime 5x ./kernels/
 //
-// OCGAN_CONV_TUNE=local,ppl,tc,sg overrides the tiles of every kernel (A/B runs).
+// OCGAN_CONV_TUNE=local,ppl,tc,sg overrides the tiles of every kernel (A/B runs);
+// OCGAN_VK_CONV_VARIANT=tiled|register picks the kernel variant.
 func BenchmarkConvOCGAN(b *testing.B) {
 	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
 	if err != nil {

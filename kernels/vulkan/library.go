@@ -15,6 +15,7 @@ type Library struct {
 	ctx     *vk.Context
 	mu      sync.Mutex
 	kernels map[kernelKey]*vk.Kernel
+	scratch map[int]*vk.Buffer // split-K partial sums by float count (convScratch)
 }
 
 type kernelKey struct {
@@ -28,7 +29,7 @@ const maxSpecConstants = 8
 
 // NewLibrary returns a library for ctx's device.
 func NewLibrary(ctx *vk.Context) *Library {
-	return &Library{ctx: ctx, kernels: map[kernelKey]*vk.Kernel{}}
+	return &Library{ctx: ctx, kernels: map[kernelKey]*vk.Kernel{}, scratch: map[int]*vk.Buffer{}}
 }
 
 // Context is the device the library records for.

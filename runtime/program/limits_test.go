@@ -9,6 +9,7 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
+	"github.com/ocgan-vk/ocgan/shaders"
 )
 
 // denseNet is y = x·Wᵀ + b with an MSE loss against a target, and the
@@ -89,7 +90,10 @@ func TestLowStorageLimitRefusesAtCompile(t *testing.T) {
 			dev := lib.Context().Info().Compute.MaxStorageBuffersPerStage
 			want := vk.LimitError{Kernel: tc.kernel, Limit: vk.LimitStorageBuffers, Device: uint64(dev), Need: tc.need}
 			var le *vk.LimitError
-			if !errors.As(err, &le) || *le != want || !strings.Contains(err.Error(), tc.where) {
+			if errors.As(err, &le) && le.Kernel == shaders.BasicTier(tc.kernel) {
+				want.Kernel = le.Kernel // the basic-tier variant, on a device without the subgroup class
+			}
+			if le == nil || *le != want || !strings.Contains(err.Error(), tc.where) {
 				t.Fatalf("under %s: %v; want %v from %s", tc.limits, err, &want, tc.where)
 			}
 		})

@@ -181,6 +181,14 @@ func runEval(e *env) error {
 		}
 	}
 
+	// Every model must exist before a device is opened (or anything evaluated).
+	for _, c := range classes {
+		for _, s := range seeds {
+			if p := modelPath(template, c, s); !modelExists(p) {
+				return fmt.Errorf("--model %s (class %d seed %d): no such model; train it first, or add --train", p, c, s)
+			}
+		}
+	}
 	be, err := device.Open(e.cfg)
 	if err != nil {
 		return err
@@ -528,4 +536,11 @@ func writeCSVFile(path string, rows [][]string) error {
 		return fmt.Errorf("--scores: %w", err)
 	}
 	return nil
+}
+
+// modelExists reports whether path names something a model can be opened
+// from: a checkpoint or bundle file, or an install root.
+func modelExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -267,3 +267,16 @@ func TestScoreFoldersAndIDX(t *testing.T) {
 		t.Errorf("score of an empty folder: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestEvalMissingModelBeforeDevice: eval of a model that does not exist names
+// the file and fails before any device is opened (an unusable --device would
+// otherwise be reported first).
+func TestEvalMissingModelBeforeDevice(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "c{class}.ocgan")
+	code, _, stderr := runCLI(t, "eval", "--dataset", "mnist", "--protocol", "2", "--class", "3,4",
+		"--model", missing, "--device", "99")
+	want := filepath.Join(filepath.Dir(missing), "c3.ocgan")
+	if code != exitRuntime || !strings.Contains(stderr, want) || !strings.Contains(stderr, "no such model") {
+		t.Fatalf("eval of a missing model: exit %d\n%s\nwant exit %d naming %s", code, stderr, exitRuntime, want)
+	}
+}

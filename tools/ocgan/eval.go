@@ -127,6 +127,9 @@ func runEval(e *env) error {
 	if template == "" {
 		return usageError{errors.New("--model is required")}
 	}
+	if e.fs.Changed("worst") {
+		return usageError{errors.New("--worst lists images of --normal and --novel folders: it needs --normal")}
+	}
 	if novel, _ := e.fs.GetStringSlice("novel"); len(novel) > 0 && !doTrain {
 		return usageError{errors.New("--novel needs --normal (to evaluate on your own images) or --train (to calibrate the models it trains)")}
 	}

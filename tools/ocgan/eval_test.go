@@ -280,3 +280,11 @@ func TestEvalMissingModelBeforeDevice(t *testing.T) {
 		t.Fatalf("eval of a missing model: exit %d\n%s\nwant exit %d naming %s", code, stderr, exitRuntime, want)
 	}
 }
+
+// TestEvalWorstNeedsNormal: --worst without --normal is a usage error, not ignored.
+func TestEvalWorstNeedsNormal(t *testing.T) {
+	code, _, stderr := runCLI(t, "eval", "--dataset", "mnist", "--class", "3", "--model", "m.ocgan", "--worst", "3")
+	if code != exitUsage || !strings.Contains(stderr, "--worst") || !strings.Contains(stderr, "--normal") {
+		t.Fatalf("eval --worst without --normal: exit %d\n%s", code, stderr)
+	}
+}

@@ -753,10 +753,10 @@ func TestLoweredLimitsRefuseKernels(t *testing.T) {
 		need     uint64
 	}{
 		{"copy", rw, 1, []uint32{64}, "", 0, 0},
-		{"copy", []vk.Access{vk.Read, vk.Write, vk.Read, vk.Read, vk.Read}, 1, []uint32{64}, vk.LimitStorageBuffers, 4, 5},
-		{"reduce_lane", rw, 19, []uint32{64}, vk.LimitPushConstants, 64, 76},
+		{"adam", []vk.Access{vk.Read, vk.ReadWrite, vk.ReadWrite, vk.ReadWrite, vk.Read}, 2, []uint32{64}, vk.LimitStorageBuffers, 4, 5},
+		{"reduce_lane", rw, 19, []uint32{64, 0}, vk.LimitPushConstants, 64, 76},
 		{"copy", rw, 1, []uint32{128}, vk.LimitWorkGroupSize + "[0]", 64, 128},
-		{"batch_norm_bwd", rw, 3, []uint32{64, 0, 0}, vk.LimitSharedMemory, 1000, 64 * 16},
+		{"conv_bias_grad", rw, 3, []uint32{64}, vk.LimitSharedMemory, 1000, 256 * 4},
 	}
 	for _, tc := range tests {
 		code, err := shaders.Load(tc.shader)
@@ -775,7 +775,7 @@ func TestLoweredLimitsRefuseKernels(t *testing.T) {
 			t.Errorf("%s %v: %v; want a *vk.LimitError", tc.shader, tc.spec, err)
 			continue
 		}
-		if *le != (vk.LimitError{Kernel: tc.shader, Limit: tc.limit, Device: tc.device, Need: tc.need}) {
+		if *le != (vk.LimitError{Kernel: tc.shader, Family: tc.shader, Limit: tc.limit, Device: tc.device, Need: tc.need}) {
 			t.Errorf("%s %v: %+v; want %s device %d kernel %d", tc.shader, tc.spec, *le, tc.limit, tc.device, tc.need)
 		}
 		if msg := err.Error(); !strings.Contains(msg, tc.shader) || !strings.Contains(msg, tc.limit) {
@@ -808,7 +808,7 @@ func TestLoweredLimitsRefuseDispatches(t *testing.T) {
 	}
 	defer big.Free()
 	err = seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{0, 257}, big)
-	if !errors.As(err, &le) || *le != (vk.LimitError{Kernel: "fill", Limit: vk.LimitStorageRange, Device: 1024, Need: 1028}) {
+	if !errors.As(err, &le) || *le != (vk.LimitError{Kernel: "fill", Family: "fill", Limit: vk.LimitStorageRange, Device: 1024, Need: 1028}) {
 		t.Fatalf("dispatch over a 1028-byte buffer under range=1024: %v; want a *vk.LimitError on %s", err, vk.LimitStorageRange)
 	}
 	if err := seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{0, 8}, y); err != nil {
@@ -839,7 +839,7 @@ func TestSubgroupMaskAndCapabilityCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := vk.KernelSpec{Name: "reduce_group", SPIRV: code, Bindings: []vk.Access{vk.Read, vk.Write}, PushWords: 19,
-		Spec: []uint32{64, 0, 0}}
+		Spec: []uint32{64, 0}}
 	tests := []struct {
 		mask    string
 		want    []string // effective classes; nil: the device's own

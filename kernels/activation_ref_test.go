@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -120,5 +121,20 @@ func TestActivationValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		kerneltest.WantErr(t, c.name, c.call(), c.wants...)
+	}
+}
+
+func TestUnknownActivationKindIsAKindError(t *testing.T) {
+	for _, k := range []ActivationKind{0, Sigmoid + 1, -1} {
+		err := ActivationParams{Kind: k}.Validate()
+		var ke *KindError
+		if !errors.As(err, &ke) || *ke != (KindError{Op: OpActivation, Field: "Kind", Value: int64(k), Want: "ReLU, LeakyReLU, Tanh or Sigmoid"}) {
+			t.Errorf("kind %d: %v; want a *KindError", int(k), err)
+		}
+	}
+	for _, k := range []ActivationKind{ReLU, LeakyReLU, Tanh, Sigmoid} {
+		if err := (ActivationParams{Kind: k}).Validate(); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
 	}
 }

@@ -1,5 +1,5 @@
 // kinds.glsl: the named values of the kinds and modes the Go bindings pass to
-// the shaders as specialization constants (kernels/vulkan's tests check each
+// the shaders as specialization or push constants (kernels/vulkan's tests check each
 // against its Go constant). A shader given a value that is not listed here
 // computes nothing (it writes NaN or returns early); the Go side refuses such
 // values before any dispatch.
@@ -22,5 +22,10 @@
 #define CONV_SG_LOAD 0      // every lane of a team of 8 loads all of them
 #define CONV_SG_BROADCAST 1 // each lane loads some, subgroupBroadcast shares them
 #define CONV_SG_SOLO 2      // teams of one lane
+
+// Loss outputs: push constant per_sample of mse_loss, bce_loss, mse_grad and
+// bce_grad.
+#define LOSS_MEAN 0u       // the mean over all N·F elements (its gradient)
+#define LOSS_PER_SAMPLE 1u // one mean per sample (the gradient of Σ dloss[n]·L[n])
 
 #endif

@@ -244,6 +244,8 @@ func TestKindValuesMatchTheShaders(t *testing.T) {
 		{kinds, "CONV_SG_LOAD", int64(convShareLoad)},
 		{kinds, "CONV_SG_BROADCAST", int64(convShareBroadcast)},
 		{kinds, "CONV_SG_SOLO", int64(convShareSolo)},
+		{kinds, "LOSS_MEAN", int64(lossMean)},
+		{kinds, "LOSS_PER_SAMPLE", int64(lossPerSample)},
 		{gemm, "FLAG_VEC_A", gemmVecA},
 		{gemm, "FLAG_VEC_B", gemmVecB},
 		{gemm, "FLAG_BIAS", gemmBias},

@@ -3,7 +3,7 @@ package vulkan
 import "github.com/ocgan-vk/ocgan/kernels"
 
 // The kinds and modes the bindings pass to the shaders as specialization
-// constants, with the values shaders/kinds.glsl names (kinds_test.go checks
+// or push constants, with the values shaders/kinds.glsl names (kinds_test.go checks
 // each against the header). kernels.ActivationKind is the fourth.
 
 // convShare is how the lanes of a conv team get their A values (SG in
@@ -34,6 +34,15 @@ type bnMode uint32
 const (
 	bnTrain bnMode = 0 // normalise by the batch statistics: stat is 1/σ
 	bnEval  bnMode = 1 // normalise by the running statistics: stat is σ²
+)
+
+// lossMode selects what a loss shader computes (push constant per_sample).
+type lossMode uint32
+
+// Loss modes (LOSS_*).
+const (
+	lossMean      lossMode = 0 // the mean over all N·F elements; its gradient
+	lossPerSample lossMode = 1 // one mean per sample; the gradient of Σ dloss[n]·L[n]
 )
 
 // GEMM specialization flags (FLAG_* in dense_common.glsl, constant 3), or'ed.

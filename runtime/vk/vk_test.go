@@ -879,7 +879,7 @@ func TestSubgroupMaskAndCapabilityCheck(t *testing.T) {
 			_, err := ctx.NewKernel(spec)
 			var ce *vk.CapabilityError
 			if tc.refused {
-				if !errors.As(err, &ce) || ce.Kernel != "reduce_group" || ce.Capability != "GroupNonUniformArithmetic" {
+				if !errors.As(err, &ce) || ce.Kernel != "reduce_group" || ce.Family != "reduce_group" || ce.Capability != "GroupNonUniformArithmetic" {
 					t.Fatalf("mask %q: NewKernel = %v; want a CapabilityError for reduce_group, GroupNonUniformArithmetic", tc.mask, err)
 				}
 				return

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/ocgan-vk/ocgan/shaders/spirv"
 )
 
 // LimitsEnv lowers the device limits the runtime works within, to test on a
@@ -143,7 +145,7 @@ func (c Config) CheckLimits() error {
 
 // checkKernelLimits refuses a kernel that needs more than the device allows:
 // storage buffers, push-constant bytes, workgroup size and shared memory.
-func checkKernelLimits(name, family string, lim ComputeLimits, bindings, pushBytes int, need shaderNeeds) error {
+func checkKernelLimits(name, family string, lim ComputeLimits, bindings, pushBytes int, need spirv.Needs) error {
 	refuse := func(limit string, device, kernel uint64) error {
 		return &LimitError{Kernel: name, Family: family, Limit: limit, Device: device, Need: kernel}
 	}

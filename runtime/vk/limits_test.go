@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/shaders"
+	"github.com/ocgan-vk/ocgan/shaders/spirv"
 )
 
 func TestParseLimits(t *testing.T) {
@@ -72,18 +72,18 @@ func TestCheckKernelLimits(t *testing.T) {
 		MaxSharedMemory: 16384, MaxStorageBuffersPerStage: 4, MaxPushConstants: 128}
 	tests := []struct {
 		bindings, push int
-		need           shaderNeeds
+		need           spirv.Needs
 		limit          string
 		device, kernel uint64
 	}{
-		{4, 128, shaderNeeds{Local: [3]uint32{128, 1, 1}, SharedBytes: 16384}, "", 0, 0},
-		{4, 16, shaderNeeds{Local: [3]uint32{8, 4, 4}}, "", 0, 0},
-		{5, 8, shaderNeeds{Local: [3]uint32{64, 1, 1}}, LimitStorageBuffers, 4, 5},
-		{2, 132, shaderNeeds{Local: [3]uint32{64, 1, 1}}, LimitPushConstants, 128, 132},
-		{2, 8, shaderNeeds{Local: [3]uint32{256, 1, 1}}, LimitWorkGroupSize + "[0]", 128, 256},
-		{2, 8, shaderNeeds{Local: [3]uint32{1, 1, 65}}, LimitWorkGroupSize + "[2]", 64, 65},
-		{2, 8, shaderNeeds{Local: [3]uint32{16, 16, 1}}, LimitInvocations, 128, 256},
-		{2, 8, shaderNeeds{Local: [3]uint32{64, 1, 1}, SharedBytes: 16388}, LimitSharedMemory, 16384, 16388},
+		{4, 128, spirv.Needs{Local: [3]uint32{128, 1, 1}, SharedBytes: 16384}, "", 0, 0},
+		{4, 16, spirv.Needs{Local: [3]uint32{8, 4, 4}}, "", 0, 0},
+		{5, 8, spirv.Needs{Local: [3]uint32{64, 1, 1}}, LimitStorageBuffers, 4, 5},
+		{2, 132, spirv.Needs{Local: [3]uint32{64, 1, 1}}, LimitPushConstants, 128, 132},
+		{2, 8, spirv.Needs{Local: [3]uint32{256, 1, 1}}, LimitWorkGroupSize + "[0]", 128, 256},
+		{2, 8, spirv.Needs{Local: [3]uint32{1, 1, 65}}, LimitWorkGroupSize + "[2]", 64, 65},
+		{2, 8, spirv.Needs{Local: [3]uint32{16, 16, 1}}, LimitInvocations, 128, 256},
+		{2, 8, spirv.Needs{Local: [3]uint32{64, 1, 1}, SharedBytes: 16388}, LimitSharedMemory, 16384, 16388},
 	}
 	for _, tc := range tests {
 		err := checkKernelLimits("k", "k", lim, tc.bindings, tc.push, tc.need)
@@ -101,44 +101,6 @@ func TestCheckKernelLimits(t *testing.T) {
 		want := LimitError{Kernel: "k", Family: "k", Limit: tc.limit, Device: tc.device, Need: tc.kernel}
 		if *le != want {
 			t.Errorf("%+v: %+v; want %+v", tc, *le, want)
-		}
-	}
-}
-
-func TestSPIRVNeeds(t *testing.T) {
-	tests := []struct {
-		shader string
-		spec   []uint32
-		want   shaderNeeds
-	}{
-		{"fill", []uint32{64}, shaderNeeds{Local: [3]uint32{64, 1, 1}}},
-		{"fill", nil, shaderNeeds{Local: [3]uint32{1, 1, 1}}}, // the shader's default
-		{"copy", []uint32{32}, shaderNeeds{Local: [3]uint32{32, 1, 1}}},
-		// reduce_group declares vec2[local] and vec4[local] but uses only the first
-		{"reduce_group", []uint32{256, 0}, shaderNeeds{Local: [3]uint32{256, 1, 1}, SharedBytes: 256 * 8}},
-		{"reduce_group", []uint32{8, 1}, shaderNeeds{Local: [3]uint32{8, 1, 1}, SharedBytes: 8 * 8}},
-		// batch_norm_bwd uses only the vec4 array
-		{"batch_norm_bwd", []uint32{128, 0}, shaderNeeds{Local: [3]uint32{128, 1, 1}, SharedBytes: 128 * 16}},
-		{"mse_loss", []uint32{64}, shaderNeeds{Local: [3]uint32{64, 1, 1}, SharedBytes: 64 * 4}},
-		{"conv_bias_grad", []uint32{64}, shaderNeeds{Local: [3]uint32{64, 1, 1}, SharedBytes: 256 * 4}},
-		{"conv2d_fwd", []uint32{128, 1, 4, 0}, shaderNeeds{Local: [3]uint32{128, 1, 1}}},
-	}
-	for _, tc := range tests {
-		code, err := shaders.Load(tc.shader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		words, err := decodeSPIRV(tc.shader, code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := spirvNeeds(words, tc.spec)
-		if err != nil {
-			t.Errorf("%s %v: %v", tc.shader, tc.spec, err)
-			continue
-		}
-		if got != tc.want {
-			t.Errorf("%s %v: %+v; want %+v", tc.shader, tc.spec, got, tc.want)
 		}
 	}
 }

@@ -8,21 +8,6 @@ import (
 	"github.com/ocgan-vk/ocgan/shaders/spirv"
 )
 
-// shaderNeeds is what a compute shader asks of the device once its
-// specialization constants are applied.
-type shaderNeeds = spirv.Needs
-
-// spirvNeeds reads the workgroup size and the shared memory of a compute
-// shader, with specialization constant id i set to spec[i] (others at their
-// defaults).
-func spirvNeeds(words []uint32, spec []uint32) (shaderNeeds, error) {
-	m, err := spirv.Parse(words)
-	if err != nil {
-		return shaderNeeds{}, err
-	}
-	return m.Needs(spec)
-}
-
 // Interface fields an *InterfaceError names.
 const (
 	FieldBindings = "bindings"       // how many descriptor bindings

@@ -4,8 +4,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/ocgan-vk/ocgan/shaders"
 )
 
 func TestInterfaceOfCommittedShaders(t *testing.T) {
@@ -27,19 +25,7 @@ func TestInterfaceOfCommittedShaders(t *testing.T) {
 		{"copy", Interface{Bindings: []Binding{sb(0, Read), sb(1, Write)}, PushBytes: 4, SpecIDs: []uint32{0}}},
 	}
 	for _, tc := range tests {
-		code, err := shaders.Load(tc.shader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		words, err := Decode(code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := Parse(words)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := m.Interface()
+		got, err := committed(t, tc.shader).Interface()
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: %+v, %v; want %+v", tc.shader, got, err, tc.want)
 		}

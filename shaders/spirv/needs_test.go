@@ -3,7 +3,27 @@ package spirv
 import (
 	"strings"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/shaders"
 )
+
+// committed parses the embedded module of the named shader.
+func committed(t *testing.T, name string) *Module {
+	t.Helper()
+	code, err := shaders.Load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	words, err := Decode(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse(words)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 // needsOf parses words and returns their Needs under spec.
 func needsOf(words, spec []uint32) (Needs, error) {
@@ -71,5 +91,35 @@ func TestNeedsEvaluatesSpecOps(t *testing.T) {
 	}
 	if _, err := needsOf([]uint32{0x07230203, 0x00010000, 0, 10, 0, 9 << 16}, nil); err == nil {
 		t.Error("a truncated instruction was accepted")
+	}
+}
+
+func TestNeedsOfCommittedShaders(t *testing.T) {
+	tests := []struct {
+		shader string
+		spec   []uint32
+		want   Needs
+	}{
+		{"fill", []uint32{64}, Needs{Local: [3]uint32{64, 1, 1}}},
+		{"fill", nil, Needs{Local: [3]uint32{1, 1, 1}}}, // the shader's default
+		{"copy", []uint32{32}, Needs{Local: [3]uint32{32, 1, 1}}},
+		// reduce_group declares vec2[local] and vec4[local] but uses only the first
+		{"reduce_group", []uint32{256, 0}, Needs{Local: [3]uint32{256, 1, 1}, SharedBytes: 256 * 8}},
+		{"reduce_group", []uint32{8, 1}, Needs{Local: [3]uint32{8, 1, 1}, SharedBytes: 8 * 8}},
+		// batch_norm_bwd uses only the vec4 array
+		{"batch_norm_bwd", []uint32{128, 0}, Needs{Local: [3]uint32{128, 1, 1}, SharedBytes: 128 * 16}},
+		{"mse_loss", []uint32{64}, Needs{Local: [3]uint32{64, 1, 1}, SharedBytes: 64 * 4}},
+		{"conv_bias_grad", []uint32{64}, Needs{Local: [3]uint32{64, 1, 1}, SharedBytes: 256 * 4}},
+		{"conv2d_fwd", []uint32{128, 1, 4, 0}, Needs{Local: [3]uint32{128, 1, 1}}},
+	}
+	for _, tc := range tests {
+		got, err := committed(t, tc.shader).Needs(tc.spec)
+		if err != nil {
+			t.Errorf("%s %v: %v", tc.shader, tc.spec, err)
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("%s %v: %+v; want %+v", tc.shader, tc.spec, got, tc.want)
+		}
 	}
 }

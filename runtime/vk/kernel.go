@@ -16,10 +16,11 @@ import (
 // Access says how a shader uses a storage buffer binding; it decides barriers.
 type Access uint8
 
-// Buffer access kinds.
+// Buffer access kinds, the same bits as spirv.Access (the interface check
+// compares them).
 const (
-	Read      Access = 1
-	Write     Access = 2
+	Read      Access = Access(spirv.Read)
+	Write     Access = Access(spirv.Write)
 	ReadWrite Access = Read | Write
 )
 

@@ -133,9 +133,10 @@ func (c *Context) init(cfg Config) error {
 	extNames := packNames(exts)
 	defer C.free(unsafe.Pointer(extNames))
 	var dev unsafe.Pointer
-	r := vulkan.Result(C.ocgan_vk_create_device(c.in.gipa, unsafe.Pointer(c.in.handle), unsafe.Pointer(c.phys.handle),
-		C.uint32_t(c.phys.queueIndex), extNames, C.uint32_t(len(exts)), c.chain, &dev))
-	if err := check(r, "vkCreateDevice"); err != nil {
+	var st C.ocgan_vk_status
+	C.ocgan_vk_create_device(c.in.gipa, unsafe.Pointer(c.in.handle), unsafe.Pointer(c.phys.handle),
+		C.uint32_t(c.phys.queueIndex), extNames, C.uint32_t(len(exts)), c.chain, &dev, &st)
+	if err := shimStatus(&st); err != nil {
 		return err
 	}
 	c.device = vulkan.Device(dev)
@@ -152,7 +153,7 @@ func (c *Context) init(cfg Config) error {
 		QueueFamilyIndex: c.phys.queueIndex,
 	}
 	var pool vulkan.CommandPool
-	r = vulkan.CreateCommandPool(c.device, &pinfo, nil, &pool)
+	r := vulkan.CreateCommandPool(c.device, &pinfo, nil, &pool)
 	pinfo.Free()
 	if err := check(r, "vkCreateCommandPool"); err != nil {
 		return err
@@ -303,20 +304,20 @@ func (c *Context) submitAndWait(cmd vulkan.CommandBuffer, fence vulkan.Fence, wo
 	if c.broken != nil {
 		return c.broken
 	}
-	ret := int64(C.ocgan_vk_submit_wait(c.cmds, unsafe.Pointer(c.queue), unsafe.Pointer(c.device), unsafe.Pointer(cmd),
-		handle64(unsafe.Pointer(fence)), C.uint64_t(c.timeout.Nanoseconds())))
-	stage, r := ret>>32, vulkan.Result(int32(uint32(ret)))
-	if stage > 0 {
+	var st C.ocgan_vk_status
+	C.ocgan_vk_submit_wait(c.cmds, unsafe.Pointer(c.queue), unsafe.Pointer(c.device), unsafe.Pointer(cmd),
+		handle64(unsafe.Pointer(fence)), C.uint64_t(c.timeout.Nanoseconds()), &st)
+	if st.step != C.OCGAN_VK_STEP_SUBMIT {
 		c.stats.Submits++
 	}
-	if r == vulkan.Success && c.loseAfter >= 0 {
+	if st.step == C.OCGAN_VK_STEP_NONE && c.loseAfter >= 0 {
 		if c.loseAfter == 0 {
-			stage, r = 1, vulkan.ErrorDeviceLost
+			st.step, st.result = C.OCGAN_VK_STEP_WAIT, C.int32_t(vulkan.ErrorDeviceLost)
 		}
 		c.loseAfter--
 	}
-	switch {
-	case stage == 1 && r == vulkan.Timeout:
+	switch r := vulkan.Result(st.result); {
+	case st.step == C.OCGAN_VK_STEP_WAIT && r == vulkan.Timeout:
 		c.pending = append(c.pending, fence)
 		c.broken = &TimeoutError{Work: work(), Timeout: c.timeout}
 		return c.broken
@@ -324,7 +325,7 @@ func (c *Context) submitAndWait(cmd vulkan.CommandBuffer, fence vulkan.Fence, wo
 		c.broken = fmt.Errorf("%s: %w", work(), ErrDeviceLost)
 		return c.broken
 	}
-	return check(r, [...]string{"vkQueueSubmit", "vkWaitForFences", "vkResetFences"}[stage])
+	return shimStatus(&st)
 }
 
 // Err returns the device loss or timeout that ended this context's work (an

@@ -151,14 +151,15 @@ func newInstance(cfg Config) (*instance, error) {
 	defer C.free(unsafe.Pointer(layerNames))
 	defer C.free(unsafe.Pointer(extNames))
 	var h unsafe.Pointer
-	r := vulkan.Result(C.ocgan_vk_create_instance(gipa, C.uint32_t(api), layerNames, C.uint32_t(len(layers)),
-		extNames, C.uint32_t(len(exts)), in.debugInfo, &h)) // debugInfo: messages from vkCreateInstance itself
-	if r != vulkan.Success {
+	var st C.ocgan_vk_status
+	C.ocgan_vk_create_instance(gipa, C.uint32_t(api), layerNames, C.uint32_t(len(layers)),
+		extNames, C.uint32_t(len(exts)), in.debugInfo, &h, &st) // debugInfo: messages from vkCreateInstance itself
+	if err := shimStatus(&st); err != nil {
 		in.destroy()
-		if r == vulkan.ErrorIncompatibleDriver {
+		if st.step == C.OCGAN_VK_STEP_CREATE_INSTANCE && vulkan.Result(st.result) == vulkan.ErrorIncompatibleDriver {
 			return nil, fmt.Errorf("%w: the loader %s found no Vulkan driver; %s", ErrNoDevice, name, InstallHint)
 		}
-		return nil, fmt.Errorf("creating Vulkan instance: %w", check(r, "vkCreateInstance"))
+		return nil, fmt.Errorf("creating Vulkan instance: %w", err)
 	}
 	in.handle = vulkan.Instance(h)
 	if err := vulkan.InitInstance(in.handle); err != nil {

@@ -69,9 +69,10 @@ type bufRange struct {
 	off, size uint64
 }
 
-// maxBindings bounds storage buffers per kernel in this package; the device's
-// maxPerStageDescriptorStorageBuffers is checked when a kernel is built.
-const maxBindings = 12
+// maxBindings bounds storage buffers per kernel in this package (the shim's
+// arrays); the device's maxPerStageDescriptorStorageBuffers is checked when a
+// kernel is built.
+const maxBindings = C.OCGAN_VK_MAX_BINDINGS
 
 // Name is the kernel's name, used in timings and errors.
 func (k *Kernel) Name() string { return k.name }
@@ -155,16 +156,15 @@ func (k *Kernel) build(words []uint32, spec []uint32, flags uint32) error {
 		specPtr = (*C.uint32_t)(unsafe.Pointer(&spec[0]))
 	}
 	var out [4]unsafe.Pointer
-	ret := int64(C.ocgan_vk_create_kernel(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.cache.handle())),
+	var st C.ocgan_vk_status
+	C.ocgan_vk_create_kernel(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.cache.handle())),
 		(*C.uint32_t)(unsafe.Pointer(&words[0])), C.size_t(4*len(words)), C.uint32_t(len(k.bindings)),
-		C.uint32_t(4*k.pushWords), specPtr, C.uint32_t(len(spec)), C.uint32_t(flags), &out[0]))
+		C.uint32_t(4*k.pushWords), specPtr, C.uint32_t(len(spec)), C.uint32_t(flags), &out[0], &st)
 	k.module = vulkan.ShaderModule(out[0])
 	k.setLayout = vulkan.DescriptorSetLayout(out[1])
 	k.layout = vulkan.PipelineLayout(out[2])
 	k.pipeline = vulkan.Pipeline(out[3])
-	stage, r := ret>>32, vulkan.Result(int32(uint32(ret)))
-	names := [...]string{"vkCreateShaderModule", "vkCreateDescriptorSetLayout", "vkCreatePipelineLayout", "vkCreateComputePipelines"}
-	return check(r, names[stage])
+	return shimStatus(&st)
 }
 
 func (k *Kernel) destroy() {
@@ -205,8 +205,12 @@ func (k *Kernel) descriptorSet(bufs []*Buffer) (vulkan.DescriptorSet, error) {
 		hs[i] = handle64(unsafe.Pointer(b.blk.buf))
 		offs[i], ranges[i] = C.uint64_t(b.off), C.uint64_t(b.size)
 	}
+	var st C.ocgan_vk_status
 	C.ocgan_vk_write_set(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(set)), C.uint32_t(len(bufs)),
-		&hs[0], &offs[0], &ranges[0])
+		&hs[0], &offs[0], &ranges[0], &st)
+	if err := shimStatus(&st); err != nil {
+		return nil, fmt.Errorf("kernel %s: writing its descriptor set: %w", k.name, err)
+	}
 	k.sets[key] = set
 	return set, nil
 }

@@ -298,10 +298,10 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 	}
 	bind := 0
 	if k.pipeline != s.lastPipe || s.alwaysBind {
-		bind |= 1
+		bind |= C.OCGAN_VK_BIND_PIPELINE
 	}
 	if set != s.lastSet || bind != 0 {
-		bind |= 2 // a new pipeline may have an incompatible layout: rebind the set too
+		bind |= C.OCGAN_VK_BIND_SET // a new pipeline may have an incompatible layout: rebind the set too
 	}
 	s.lastPipe, s.lastSet = k.pipeline, set
 	C.ocgan_vk_cmd_dispatch(s.ctx.cmds, unsafe.Pointer(s.cmd), C.int(bind), handle64(unsafe.Pointer(k.pipeline)),

@@ -481,6 +481,27 @@ func TestDispatchRejectsBadArguments(t *testing.T) {
 	}
 }
 
+// TestTooManySpecConstantsIsAnError checks that a kernel given more
+// specialization constants than the C shim takes is refused with a
+// *ShimCountError, not built with the first ones only.
+func TestTooManySpecConstantsIsAnError(t *testing.T) {
+	ctx := vktest.Open(t)
+	code, err := shaders.Load("fill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := make([]uint32, 40)
+	spec[0] = 64
+	_, err = ctx.NewKernel(vk.KernelSpec{Name: "fill", SPIRV: code, Bindings: []vk.Access{vk.Write}, PushWords: 2, Spec: spec})
+	var ce *vk.ShimCountError
+	if !errors.As(err, &ce) || ce.What != "specialization constants" || ce.Count != len(spec) || ce.Limit >= len(spec) {
+		t.Fatalf("NewKernel with %d specialization constants: %v; want a *ShimCountError counting them", len(spec), err)
+	}
+	if !strings.Contains(err.Error(), "kernel fill") {
+		t.Errorf("error does not name the kernel: %v", err)
+	}
+}
+
 func TestTimestamps(t *testing.T) {
 	ctx := vktest.Open(t)
 	if !ctx.Info().Timestamps {

@@ -36,10 +36,12 @@ func shimStatus(st *C.ocgan_vk_status) error {
 	case C.OCGAN_VK_STEP_NONE:
 		return nil
 	case C.OCGAN_VK_STEP_TOO_MANY:
-		return &ShimCountError{What: C.GoString(st.what), Count: int(st.count), Limit: int(st.limit)}
-	case C.OCGAN_VK_STEP_ENTRY_POINT:
-		return fmt.Errorf("the Vulkan loader returned no %s: %w", C.GoString(st.what),
-			check(vulkan.Result(st.result), C.GoString(C.ocgan_vk_step_name(st.step))))
+		return &ShimCountError{What: C.GoString(C.ocgan_vk_counted_name(st.counted)), Count: int(st.count),
+			Limit: int(st.limit)}
 	}
-	return check(vulkan.Result(st.result), C.GoString(C.ocgan_vk_step_name(st.step)))
+	op := C.GoString(C.ocgan_vk_step_name(st.step))
+	if st.missing != 0 {
+		return fmt.Errorf("the Vulkan loader has no entry point %s: %w", op, check(vulkan.Result(st.result), op))
+	}
+	return check(vulkan.Result(st.result), op)
 }

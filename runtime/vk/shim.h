@@ -24,7 +24,6 @@ enum {
 typedef enum {
 	OCGAN_VK_STEP_NONE = 0,          // nothing failed
 	OCGAN_VK_STEP_TOO_MANY,          // a count above an OCGAN_VK_MAX_* limit
-	OCGAN_VK_STEP_ENTRY_POINT,       // the loader or driver returned no such entry point
 	OCGAN_VK_STEP_CREATE_INSTANCE,   // vkCreateInstance
 	OCGAN_VK_STEP_CREATE_DEVICE,     // vkCreateDevice
 	OCGAN_VK_STEP_SHADER_MODULE,     // vkCreateShaderModule
@@ -36,17 +35,32 @@ typedef enum {
 	OCGAN_VK_STEP_RESET              // vkResetFences
 } ocgan_vk_step;
 
-// ocgan_vk_status is the outcome of a shim call of several steps.
+// ocgan_vk_counted says what an OCGAN_VK_STEP_TOO_MANY failure counted.
+typedef enum {
+	OCGAN_VK_COUNTED_NOTHING = 0,
+	OCGAN_VK_COUNTED_INSTANCE_LAYERS,
+	OCGAN_VK_COUNTED_INSTANCE_EXTENSIONS,
+	OCGAN_VK_COUNTED_DEVICE_EXTENSIONS,
+	OCGAN_VK_COUNTED_BINDINGS,
+	OCGAN_VK_COUNTED_SPEC_CONSTANTS
+} ocgan_vk_counted;
+
+// ocgan_vk_status is the outcome of a shim call of several steps. It holds no
+// pointers, so Go passes it from the stack.
 typedef struct {
-	int32_t step;      // an ocgan_vk_step: the step that failed, or OCGAN_VK_STEP_NONE
-	int32_t result;    // the VkResult of that step's Vulkan call (VK_SUCCESS when none was made)
-	const char* what;  // STEP_TOO_MANY: what was counted; STEP_ENTRY_POINT: the entry point (static strings)
-	uint32_t count;    // STEP_TOO_MANY: the count given
-	uint32_t limit;    // STEP_TOO_MANY: the OCGAN_VK_MAX_* limit
+	int32_t step;     // an ocgan_vk_step: the step that failed, or OCGAN_VK_STEP_NONE
+	int32_t result;   // the VkResult of that step's Vulkan call (VK_SUCCESS when none was made)
+	int32_t missing;  // non-zero: the loader returned no entry point for the step's call
+	int32_t counted;  // STEP_TOO_MANY: an ocgan_vk_counted, what was counted
+	uint32_t count;   // STEP_TOO_MANY: the count given
+	uint32_t limit;   // STEP_TOO_MANY: the OCGAN_VK_MAX_* limit
 } ocgan_vk_status;
 
 // ocgan_vk_step_name names the Vulkan call of a step, or describes the step.
 const char* ocgan_vk_step_name(int32_t step);
+
+// ocgan_vk_counted_name says what an ocgan_vk_counted counts, e.g. "specialization constants".
+const char* ocgan_vk_counted_name(int32_t counted);
 
 // ocgan_vk_load opens a Vulkan loader library and returns its vkGetInstanceProcAddr,
 // or NULL with a message from dlerror() copied into err.

@@ -1,5 +1,6 @@
 // The shim's loader, instance and device part: opening the loader, creating the
-// instance and the device, and the queries the binding cannot make.
+// instance and the device, the queries the binding cannot make, and the names of
+// the steps and counts an ocgan_vk_status reports.
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,34 +8,44 @@
 
 #include "shim_vk.h"
 
+// step_names and counted_names are indexed by ocgan_vk_step and ocgan_vk_counted.
+static const char* const step_names[] = {
+    [OCGAN_VK_STEP_NONE] = "no step",
+    [OCGAN_VK_STEP_TOO_MANY] = "argument count",
+    [OCGAN_VK_STEP_CREATE_INSTANCE] = "vkCreateInstance",
+    [OCGAN_VK_STEP_CREATE_DEVICE] = "vkCreateDevice",
+    [OCGAN_VK_STEP_SHADER_MODULE] = "vkCreateShaderModule",
+    [OCGAN_VK_STEP_SET_LAYOUT] = "vkCreateDescriptorSetLayout",
+    [OCGAN_VK_STEP_PIPELINE_LAYOUT] = "vkCreatePipelineLayout",
+    [OCGAN_VK_STEP_PIPELINE] = "vkCreateComputePipelines",
+    [OCGAN_VK_STEP_SUBMIT] = "vkQueueSubmit",
+    [OCGAN_VK_STEP_WAIT] = "vkWaitForFences",
+    [OCGAN_VK_STEP_RESET] = "vkResetFences",
+};
+_Static_assert(sizeof(step_names) / sizeof(step_names[0]) == OCGAN_VK_STEP_RESET + 1, "a step without a name");
+
+static const char* const counted_names[] = {
+    [OCGAN_VK_COUNTED_NOTHING] = "nothing",
+    [OCGAN_VK_COUNTED_INSTANCE_LAYERS] = "instance layers",
+    [OCGAN_VK_COUNTED_INSTANCE_EXTENSIONS] = "instance extensions",
+    [OCGAN_VK_COUNTED_DEVICE_EXTENSIONS] = "device extensions",
+    [OCGAN_VK_COUNTED_BINDINGS] = "storage-buffer bindings",
+    [OCGAN_VK_COUNTED_SPEC_CONSTANTS] = "specialization constants",
+};
+_Static_assert(sizeof(counted_names) / sizeof(counted_names[0]) == OCGAN_VK_COUNTED_SPEC_CONSTANTS + 1,
+               "a count without a name");
+
+// name_in returns names[i], or "unknown" when i is out of its n entries.
+static const char* name_in(const char* const* names, size_t n, int32_t i) {
+	return i >= 0 && (size_t)i < n && names[i] ? names[i] : "unknown";
+}
+
 const char* ocgan_vk_step_name(int32_t step) {
-	switch ((ocgan_vk_step)step) {
-	case OCGAN_VK_STEP_NONE:
-		return "no step";
-	case OCGAN_VK_STEP_TOO_MANY:
-		return "argument count";
-	case OCGAN_VK_STEP_ENTRY_POINT:
-		return "entry point lookup";
-	case OCGAN_VK_STEP_CREATE_INSTANCE:
-		return "vkCreateInstance";
-	case OCGAN_VK_STEP_CREATE_DEVICE:
-		return "vkCreateDevice";
-	case OCGAN_VK_STEP_SHADER_MODULE:
-		return "vkCreateShaderModule";
-	case OCGAN_VK_STEP_SET_LAYOUT:
-		return "vkCreateDescriptorSetLayout";
-	case OCGAN_VK_STEP_PIPELINE_LAYOUT:
-		return "vkCreatePipelineLayout";
-	case OCGAN_VK_STEP_PIPELINE:
-		return "vkCreateComputePipelines";
-	case OCGAN_VK_STEP_SUBMIT:
-		return "vkQueueSubmit";
-	case OCGAN_VK_STEP_WAIT:
-		return "vkWaitForFences";
-	case OCGAN_VK_STEP_RESET:
-		return "vkResetFences";
-	}
-	return "unknown step";
+	return name_in(step_names, sizeof(step_names) / sizeof(step_names[0]), step);
+}
+
+const char* ocgan_vk_counted_name(int32_t counted) {
+	return name_in(counted_names, sizeof(counted_names) / sizeof(counted_names[0]), counted);
 }
 
 void* ocgan_vk_load(const char* so, char* err, size_t errlen) {
@@ -61,10 +72,11 @@ uint32_t ocgan_vk_instance_version(void* gipa) {
 	return v;
 }
 
-// missing_entry_point records in st that the loader returned no entry point name.
-static void missing_entry_point(ocgan_vk_status* st, const char* name) {
-	ocgan_vk_fail(st, OCGAN_VK_STEP_ENTRY_POINT, VK_ERROR_INITIALIZATION_FAILED);
-	st->what = name;
+// missing_entry_point records in st that the loader returned no entry point for
+// the call of step.
+static void missing_entry_point(ocgan_vk_status* st, ocgan_vk_step step) {
+	ocgan_vk_fail(st, step, VK_ERROR_INITIALIZATION_FAILED);
+	st->missing = 1;
 }
 
 // split_names fills out[] with pointers to the n NUL-separated names in packed.
@@ -79,12 +91,12 @@ void ocgan_vk_create_instance(void* gipa, uint32_t api, const char* layers, uint
                               uint32_t nexts, const void* pnext, void** out, ocgan_vk_status* st) {
 	ocgan_vk_status_init(st);
 	*out = NULL;
-	if (ocgan_vk_too_many(st, "instance layers", nlayers, OCGAN_VK_MAX_NAMES) ||
-	    ocgan_vk_too_many(st, "instance extensions", nexts, OCGAN_VK_MAX_NAMES))
+	if (ocgan_vk_too_many(st, OCGAN_VK_COUNTED_INSTANCE_LAYERS, nlayers, OCGAN_VK_MAX_NAMES) ||
+	    ocgan_vk_too_many(st, OCGAN_VK_COUNTED_INSTANCE_EXTENSIONS, nexts, OCGAN_VK_MAX_NAMES))
 		return;
 	PFN_vkCreateInstance create = (PFN_vkCreateInstance)ocgan_vk_gipa(gipa)(NULL, "vkCreateInstance");
 	if (!create) {
-		missing_entry_point(st, "vkCreateInstance");
+		missing_entry_point(st, OCGAN_VK_STEP_CREATE_INSTANCE);
 		return;
 	}
 	const char* lnames[OCGAN_VK_MAX_NAMES];
@@ -180,10 +192,10 @@ void ocgan_vk_create_device(void* gipa, void* instance, void* phys, uint32_t fam
                             uint32_t nexts, const void* chain, void** out, ocgan_vk_status* st) {
 	ocgan_vk_status_init(st);
 	*out = NULL;
-	if (ocgan_vk_too_many(st, "device extensions", nexts, OCGAN_VK_MAX_NAMES)) return;
+	if (ocgan_vk_too_many(st, OCGAN_VK_COUNTED_DEVICE_EXTENSIONS, nexts, OCGAN_VK_MAX_NAMES)) return;
 	PFN_vkCreateDevice create = (PFN_vkCreateDevice)ocgan_vk_gipa(gipa)(instance, "vkCreateDevice");
 	if (!create) {
-		missing_entry_point(st, "vkCreateDevice");
+		missing_entry_point(st, OCGAN_VK_STEP_CREATE_DEVICE);
 		return;
 	}
 	const char* enames[OCGAN_VK_MAX_NAMES];

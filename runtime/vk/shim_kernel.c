@@ -84,8 +84,8 @@ void ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, cons
 	ocgan_vk_status_init(st);
 	uint64_t h[4] = {0, 0, 0, 0};  // module, set layout, pipeline layout, pipeline
 	VkDevice d = device;
-	if (!ocgan_vk_too_many(st, "storage-buffer bindings", nbind, OCGAN_VK_MAX_BINDINGS) &&
-	    !ocgan_vk_too_many(st, "specialization constants", nspec, OCGAN_VK_MAX_SPEC_CONSTANTS)) {
+	if (!ocgan_vk_too_many(st, OCGAN_VK_COUNTED_BINDINGS, nbind, OCGAN_VK_MAX_BINDINGS) &&
+	    !ocgan_vk_too_many(st, OCGAN_VK_COUNTED_SPEC_CONSTANTS, nspec, OCGAN_VK_MAX_SPEC_CONSTANTS)) {
 		VkShaderModuleCreateInfo mi = {
 		    .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
 		    .codeSize = code_bytes,
@@ -133,7 +133,7 @@ int32_t ocgan_vk_alloc_set(ocgan_vk_cmds* c, void* device, uint64_t pool, uint64
 void ocgan_vk_write_set(ocgan_vk_cmds* c, void* device, uint64_t set, uint32_t n, const uint64_t* bufs,
                         const uint64_t* offsets, const uint64_t* ranges, ocgan_vk_status* st) {
 	ocgan_vk_status_init(st);
-	if (ocgan_vk_too_many(st, "storage-buffer bindings", n, OCGAN_VK_MAX_BINDINGS)) return;
+	if (ocgan_vk_too_many(st, OCGAN_VK_COUNTED_BINDINGS, n, OCGAN_VK_MAX_BINDINGS)) return;
 	VkDescriptorBufferInfo bi[OCGAN_VK_MAX_BINDINGS];
 	VkWriteDescriptorSet w[OCGAN_VK_MAX_BINDINGS];
 	for (uint32_t i = 0; i < n; i++) {

@@ -83,11 +83,11 @@ static inline void ocgan_vk_fail(ocgan_vk_status* st, ocgan_vk_step step, VkResu
 
 // ocgan_vk_too_many records in st that count of what is above limit; it returns
 // whether it is.
-static inline int ocgan_vk_too_many(ocgan_vk_status* st, const char* what, uint32_t count, uint32_t limit) {
+static inline int ocgan_vk_too_many(ocgan_vk_status* st, ocgan_vk_counted what, uint32_t count, uint32_t limit) {
 	if (count <= limit) return 0;
 	st->step = OCGAN_VK_STEP_TOO_MANY;
 	st->result = VK_SUCCESS;
-	st->what = what;
+	st->counted = what;
 	st->count = count;
 	st->limit = limit;
 	return 1;
@@ -97,7 +97,8 @@ static inline int ocgan_vk_too_many(ocgan_vk_status* st, const char* what, uint3
 static inline void ocgan_vk_status_init(ocgan_vk_status* st) {
 	st->step = OCGAN_VK_STEP_NONE;
 	st->result = VK_SUCCESS;
-	st->what = NULL;
+	st->missing = 0;
+	st->counted = OCGAN_VK_COUNTED_NOTHING;
 	st->count = 0;
 	st->limit = 0;
 }

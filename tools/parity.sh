@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# parity.sh: accuracy parity with the PyTorch peer at an equal number of
-# Algorithm-1 iterations (the accuracy-parity target), one class at a time,
-# our run then the peer's, never both at once.
+# parity.sh: our test AUC beside the PyTorch peer's after an equal number of
+# Algorithm-1 iterations, one class at a time, our run then the peer's, never
+# both at once.
 #
 #   [SEED=N] tools/parity.sh [OUTDIR] [EPOCHS] [CLASSES...]     defaults: seed 0, parity-out 1 0 1 8
 #

@@ -10,7 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 // The pipeline cache file: magic, sha256 of the payload, then the driver's
@@ -21,7 +21,7 @@ var cacheMagic = []byte("OCGANPC1")
 // one file per device UUID and driver version.
 type pipelineCache struct {
 	ctx    *Context
-	cache  vk.PipelineCache
+	cache  vulkan.PipelineCache
 	path   string // "" when persistence is off
 	loaded []byte // payload read at open, to skip rewriting an unchanged cache
 	// Status says what happened at open: "off", "new", "loaded", or "ignored: <why>".
@@ -66,15 +66,15 @@ func openPipelineCache(c *Context, cfgDir string) *pipelineCache {
 }
 
 func (pc *pipelineCache) create(seed []byte) error {
-	info := vk.PipelineCacheCreateInfo{SType: vk.StructureTypePipelineCacheCreateInfo}
+	info := vulkan.PipelineCacheCreateInfo{SType: vulkan.StructureTypePipelineCacheCreateInfo}
 	if len(seed) > 0 {
 		info.InitialDataSize = uint(len(seed))
 		info.PInitialData = unsafe.Pointer(&seed[0])
 	}
-	var h vk.PipelineCache
-	r := vk.CreatePipelineCache(pc.ctx.device, &info, nil, &h)
+	var h vulkan.PipelineCache
+	r := vulkan.CreatePipelineCache(pc.ctx.device, &info, nil, &h)
 	info.Free()
-	if r != vk.Success {
+	if r != vulkan.Success {
 		return check(r, "vkCreatePipelineCache")
 	}
 	pc.cache = h
@@ -112,7 +112,7 @@ func readCacheFile(path string, c *Context) ([]byte, string) {
 	return payload, "loaded"
 }
 
-func (pc *pipelineCache) handle() vk.PipelineCache { return pc.cache }
+func (pc *pipelineCache) handle() vulkan.PipelineCache { return pc.cache }
 
 // save writes the cache atomically (temporary file, sync, rename) when it changed.
 func (pc *pipelineCache) save() error {
@@ -121,14 +121,14 @@ func (pc *pipelineCache) save() error {
 	}
 	d := pc.ctx.device
 	var n uint
-	if err := check(vk.GetPipelineCacheData(d, pc.cache, &n, nil), "vkGetPipelineCacheData"); err != nil {
+	if err := check(vulkan.GetPipelineCacheData(d, pc.cache, &n, nil), "vkGetPipelineCacheData"); err != nil {
 		return fmt.Errorf("saving pipeline cache: %w", err)
 	}
 	if n == 0 {
 		return nil
 	}
 	payload := make([]byte, n)
-	if err := check(vk.GetPipelineCacheData(d, pc.cache, &n, unsafe.Pointer(&payload[0])), "vkGetPipelineCacheData"); err != nil {
+	if err := check(vulkan.GetPipelineCacheData(d, pc.cache, &n, unsafe.Pointer(&payload[0])), "vkGetPipelineCacheData"); err != nil {
 		return fmt.Errorf("saving pipeline cache: %w", err)
 	}
 	payload = payload[:n]
@@ -145,7 +145,7 @@ func (pc *pipelineCache) save() error {
 
 func (pc *pipelineCache) destroy() {
 	if pc.cache != nil {
-		vk.DestroyPipelineCache(pc.ctx.device, pc.cache, nil)
+		vulkan.DestroyPipelineCache(pc.ctx.device, pc.cache, nil)
 		pc.cache = nil
 	}
 }

@@ -3,6 +3,11 @@ package vk
 /*
 #include <stdlib.h>
 #include "shim.h"
+
+// The shim keeps no pointer it is given and never calls Go: the status of a
+// submission stays on the Go stack (a replay allocates nothing).
+#cgo noescape ocgan_vk_submit_wait
+#cgo nocallback ocgan_vk_submit_wait
 */
 import "C"
 
@@ -15,7 +20,7 @@ import (
 	"time"
 	"unsafe"
 
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 var errClosed = errors.New("vulkan context is closed")
@@ -45,9 +50,9 @@ type Context struct {
 	in     *instance
 	phys   physicalDevice
 	info   DeviceInfo
-	device vk.Device
-	queue  vk.Queue
-	pool   vk.CommandPool
+	device vulkan.Device
+	queue  vulkan.Queue
+	pool   vulkan.CommandPool
 	cmds   *C.ocgan_vk_cmds
 	chain  unsafe.Pointer // feature pNext chain given to vkCreateDevice
 
@@ -56,23 +61,23 @@ type Context struct {
 	storage  *arena // tensors
 	staging  *arena // host-visible bounce buffers (staging path only)
 	stage    *block // the staging block used by transfer
-	xferCmd  vk.CommandBuffer
-	xferDone vk.Fence
+	xferCmd  vulkan.CommandBuffer
+	xferDone vulkan.Fence
 
 	heapUsed  []uint64
-	descPools []vk.DescriptorPool
+	descPools []vulkan.DescriptorPool
 	cache     *pipelineCache
 	kernels   []*Kernel
 	seqs      map[*Sequence]struct{}
 	fp16      bool
 	stats     Stats
 
-	timeout       time.Duration // the limit of every wait for a submission
-	maxDispatches int           // dispatches per submission of new sequences; 0: no split
-	broken        error         // the device loss or timeout that ended this context's work
-	pending       []vk.Fence    // fences of timed-out submissions, possibly still in flight
-	stuck         bool          // a further wait for them ran out too: they are never waited for again
-	loseAfter     int           // SimulateDeviceLoss: waits left before the simulated loss; <0: none
+	timeout       time.Duration  // the limit of every wait for a submission
+	maxDispatches int            // dispatches per submission of new sequences; 0: no split
+	broken        error          // the device loss or timeout that ended this context's work
+	pending       []vulkan.Fence // fences of timed-out submissions, possibly still in flight
+	stuck         bool           // a further wait for them ran out too: they are never waited for again
+	loseAfter     int            // SimulateDeviceLoss: waits left before the simulated loss; <0: none
 }
 
 // Open creates a Context on the device cfg selects.
@@ -133,26 +138,27 @@ func (c *Context) init(cfg Config) error {
 	extNames := packNames(exts)
 	defer C.free(unsafe.Pointer(extNames))
 	var dev unsafe.Pointer
-	r := vk.Result(C.ocgan_vk_create_device(c.in.gipa, unsafe.Pointer(c.in.handle), unsafe.Pointer(c.phys.handle),
-		C.uint32_t(c.phys.queueIndex), extNames, C.uint32_t(len(exts)), c.chain, &dev))
-	if err := check(r, "vkCreateDevice"); err != nil {
+	var st C.ocgan_vk_status
+	C.ocgan_vk_create_device(c.in.gipa, unsafe.Pointer(c.in.handle), unsafe.Pointer(c.phys.handle),
+		C.uint32_t(c.phys.queueIndex), extNames, C.uint32_t(len(exts)), c.chain, &dev, &st)
+	if err := shimStatus(&st); err != nil {
 		return err
 	}
-	c.device = vk.Device(dev)
-	var q vk.Queue
-	vk.GetDeviceQueue(c.device, c.phys.queueIndex, 0, &q)
+	c.device = vulkan.Device(dev)
+	var q vulkan.Queue
+	vulkan.GetDeviceQueue(c.device, c.phys.queueIndex, 0, &q)
 	c.queue = q
 	c.cmds = C.ocgan_vk_cmds_new(c.in.gipa, unsafe.Pointer(c.in.handle), dev)
 	if c.cmds == nil {
 		return errors.New("resolving device command functions with vkGetDeviceProcAddr failed")
 	}
-	pinfo := vk.CommandPoolCreateInfo{
-		SType:            vk.StructureTypeCommandPoolCreateInfo,
-		Flags:            vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
+	pinfo := vulkan.CommandPoolCreateInfo{
+		SType:            vulkan.StructureTypeCommandPoolCreateInfo,
+		Flags:            vulkan.CommandPoolCreateFlags(vulkan.CommandPoolCreateResetCommandBufferBit),
 		QueueFamilyIndex: c.phys.queueIndex,
 	}
-	var pool vk.CommandPool
-	r = vk.CreateCommandPool(c.device, &pinfo, nil, &pool)
+	var pool vulkan.CommandPool
+	r := vulkan.CreateCommandPool(c.device, &pinfo, nil, &pool)
 	pinfo.Free()
 	if err := check(r, "vkCreateCommandPool"); err != nil {
 		return err
@@ -223,7 +229,7 @@ func (c *Context) Close() error {
 		return fmt.Errorf("closing %s: work that timed out is still running after a further %s; the device was not freed", c.info.Name, c.timeout)
 	}
 	if c.device != nil {
-		vk.DeviceWaitIdle(c.device)
+		vulkan.DeviceWaitIdle(c.device)
 		for s := range c.seqs {
 			s.freeLocked()
 		}
@@ -237,10 +243,10 @@ func (c *Context) Close() error {
 			k.destroy()
 		}
 		for _, p := range c.descPools {
-			vk.DestroyDescriptorPool(c.device, p, nil)
+			vulkan.DestroyDescriptorPool(c.device, p, nil)
 		}
 		if c.xferDone != nil {
-			vk.DestroyFence(c.device, c.xferDone, nil)
+			vulkan.DestroyFence(c.device, c.xferDone, nil)
 		}
 		if c.storage != nil {
 			c.storage.destroy()
@@ -249,9 +255,9 @@ func (c *Context) Close() error {
 			c.staging.destroy()
 		}
 		if c.pool != nil {
-			vk.DestroyCommandPool(c.device, c.pool, nil)
+			vulkan.DestroyCommandPool(c.device, c.pool, nil)
 		}
-		vk.DestroyDevice(c.device, nil)
+		vulkan.DestroyDevice(c.device, nil)
 		c.device = nil
 	}
 	c.closed = true
@@ -272,24 +278,24 @@ func (c *Context) Close() error {
 }
 
 // newFence creates an unsignalled fence.
-func (c *Context) newFence() (vk.Fence, error) {
-	info := vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}
-	var f vk.Fence
-	r := vk.CreateFence(c.device, &info, nil, &f)
+func (c *Context) newFence() (vulkan.Fence, error) {
+	info := vulkan.FenceCreateInfo{SType: vulkan.StructureTypeFenceCreateInfo}
+	var f vulkan.Fence
+	r := vulkan.CreateFence(c.device, &info, nil, &f)
 	info.Free()
 	return f, check(r, "vkCreateFence")
 }
 
 // newCommandBuffer allocates a primary command buffer from the context's pool.
-func (c *Context) newCommandBuffer() (vk.CommandBuffer, error) {
-	info := vk.CommandBufferAllocateInfo{
-		SType:              vk.StructureTypeCommandBufferAllocateInfo,
+func (c *Context) newCommandBuffer() (vulkan.CommandBuffer, error) {
+	info := vulkan.CommandBufferAllocateInfo{
+		SType:              vulkan.StructureTypeCommandBufferAllocateInfo,
 		CommandPool:        c.pool,
-		Level:              vk.CommandBufferLevelPrimary,
+		Level:              vulkan.CommandBufferLevelPrimary,
 		CommandBufferCount: 1,
 	}
-	cmds := make([]vk.CommandBuffer, 1)
-	r := vk.AllocateCommandBuffers(c.device, &info, cmds)
+	cmds := make([]vulkan.CommandBuffer, 1)
+	r := vulkan.AllocateCommandBuffers(c.device, &info, cmds)
 	info.Free()
 	return cmds[0], check(r, "vkAllocateCommandBuffers")
 }
@@ -299,32 +305,32 @@ func (c *Context) newCommandBuffer() (vk.CommandBuffer, error) {
 // work describes the submission for errors. After a timeout or a device loss
 // it returns, then and on every later call, a *TimeoutError or an error
 // wrapping ErrDeviceLost. Callers hold c.mu.
-func (c *Context) submitAndWait(cmd vk.CommandBuffer, fence vk.Fence, work func() string) error {
+func (c *Context) submitAndWait(cmd vulkan.CommandBuffer, fence vulkan.Fence, work func() string) error {
 	if c.broken != nil {
 		return c.broken
 	}
-	ret := int64(C.ocgan_vk_submit_wait(c.cmds, unsafe.Pointer(c.queue), unsafe.Pointer(c.device), unsafe.Pointer(cmd),
-		handle64(unsafe.Pointer(fence)), C.uint64_t(c.timeout.Nanoseconds())))
-	stage, r := ret>>32, vk.Result(int32(uint32(ret)))
-	if stage > 0 {
+	var st C.ocgan_vk_status
+	C.ocgan_vk_submit_wait(c.cmds, unsafe.Pointer(c.queue), unsafe.Pointer(c.device), unsafe.Pointer(cmd),
+		handle64(unsafe.Pointer(fence)), C.uint64_t(c.timeout.Nanoseconds()), &st)
+	if st.step != C.OCGAN_VK_STEP_SUBMIT {
 		c.stats.Submits++
 	}
-	if r == vk.Success && c.loseAfter >= 0 {
+	if st.step == C.OCGAN_VK_STEP_NONE && c.loseAfter >= 0 {
 		if c.loseAfter == 0 {
-			stage, r = 1, vk.ErrorDeviceLost
+			st.step, st.result = C.OCGAN_VK_STEP_WAIT, C.int32_t(vulkan.ErrorDeviceLost)
 		}
 		c.loseAfter--
 	}
-	switch {
-	case stage == 1 && r == vk.Timeout:
+	switch r := vulkan.Result(st.result); {
+	case st.step == C.OCGAN_VK_STEP_WAIT && r == vulkan.Timeout:
 		c.pending = append(c.pending, fence)
 		c.broken = &TimeoutError{Work: work(), Timeout: c.timeout}
 		return c.broken
-	case r == vk.ErrorDeviceLost:
+	case r == vulkan.ErrorDeviceLost:
 		c.broken = fmt.Errorf("%s: %w", work(), ErrDeviceLost)
 		return c.broken
 	}
-	return check(r, [...]string{"vkQueueSubmit", "vkWaitForFences", "vkResetFences"}[stage])
+	return shimStatus(&st)
 }
 
 // Err returns the device loss or timeout that ended this context's work (an
@@ -354,9 +360,9 @@ func (c *Context) quiet() bool {
 		if c.stuck {
 			return false
 		}
-		r := vk.Result(C.ocgan_vk_wait(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.pending[0])),
+		r := vulkan.Result(C.ocgan_vk_wait(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.pending[0])),
 			C.uint64_t(c.timeout.Nanoseconds())))
-		if r == vk.Timeout {
+		if r == vulkan.Timeout {
 			c.stuck = true
 			return false
 		}

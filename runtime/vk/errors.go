@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 // ErrDeviceLost is the error, wrapped with what was running, of a device the
@@ -31,7 +31,7 @@ func (e *TimeoutError) Error() string {
 // ResultError is a failed Vulkan call.
 type ResultError struct {
 	Op     string
-	Result vk.Result
+	Result vulkan.Result
 }
 
 func (e *ResultError) Error() string {
@@ -39,48 +39,48 @@ func (e *ResultError) Error() string {
 }
 
 // check turns a VkResult into an error naming the call.
-func check(r vk.Result, op string) error {
-	if r == vk.Success {
+func check(r vulkan.Result, op string) error {
+	if r == vulkan.Success {
 		return nil
 	}
 	return &ResultError{Op: op, Result: r}
 }
 
-func resultName(r vk.Result) string {
+func resultName(r vulkan.Result) string {
 	switch r {
-	case vk.NotReady:
+	case vulkan.NotReady:
 		return "not ready"
-	case vk.Timeout:
+	case vulkan.Timeout:
 		return "timeout"
-	case vk.Incomplete:
+	case vulkan.Incomplete:
 		return "incomplete"
-	case vk.ErrorOutOfHostMemory:
+	case vulkan.ErrorOutOfHostMemory:
 		return "out of host memory"
-	case vk.ErrorOutOfDeviceMemory:
+	case vulkan.ErrorOutOfDeviceMemory:
 		return "out of device memory"
-	case vk.ErrorInitializationFailed:
+	case vulkan.ErrorInitializationFailed:
 		return "initialization failed"
-	case vk.ErrorDeviceLost:
+	case vulkan.ErrorDeviceLost:
 		return "device lost"
-	case vk.ErrorMemoryMapFailed:
+	case vulkan.ErrorMemoryMapFailed:
 		return "memory map failed"
-	case vk.ErrorLayerNotPresent:
+	case vulkan.ErrorLayerNotPresent:
 		return "layer not present"
-	case vk.ErrorExtensionNotPresent:
+	case vulkan.ErrorExtensionNotPresent:
 		return "extension not present"
-	case vk.ErrorFeatureNotPresent:
+	case vulkan.ErrorFeatureNotPresent:
 		return "feature not present"
-	case vk.ErrorIncompatibleDriver:
+	case vulkan.ErrorIncompatibleDriver:
 		return "incompatible driver (no Vulkan ICD found)"
-	case vk.ErrorTooManyObjects:
+	case vulkan.ErrorTooManyObjects:
 		return "too many objects"
-	case vk.ErrorFormatNotSupported:
+	case vulkan.ErrorFormatNotSupported:
 		return "format not supported"
-	case vk.ErrorFragmentedPool:
+	case vulkan.ErrorFragmentedPool:
 		return "fragmented pool"
-	case vk.ErrorOutOfPoolMemory:
+	case vulkan.ErrorOutOfPoolMemory:
 		return "out of pool memory"
-	case vk.ErrorInvalidShaderNv:
+	case vulkan.ErrorInvalidShaderNv:
 		return "invalid shader"
 	default:
 		return "error"

@@ -14,7 +14,7 @@ import (
 	"time"
 	"unsafe"
 
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 // ValidationLayer is the Khronos validation layer enabled by Config.Validate.
@@ -105,7 +105,7 @@ func (c Config) deviceSelector() string {
 
 // instance is a VkInstance with its loader and validation log.
 type instance struct {
-	handle     vk.Instance
+	handle     vulkan.Instance
 	gipa       unsafe.Pointer
 	loaderName string
 	apiVersion uint32
@@ -122,13 +122,13 @@ func newInstance(cfg Config) (*instance, error) {
 		return nil, err
 	}
 	loaderVersion := uint32(C.ocgan_vk_instance_version(gipa))
-	if loaderVersion < vk.MakeVersion(1, 1, 0) {
+	if loaderVersion < vulkan.MakeVersion(1, 1, 0) {
 		return nil, fmt.Errorf("vulkan loader %s supports only Vulkan %s; ocgan needs 1.1 or newer (%s)",
 			name, versionString(loaderVersion), InstallHint)
 	}
-	api := vk.MakeVersion(1, 2, 0)
+	api := vulkan.MakeVersion(1, 2, 0)
 	if loaderVersion < api {
-		api = vk.MakeVersion(1, 1, 0)
+		api = vulkan.MakeVersion(1, 1, 0)
 	}
 	in := &instance{gipa: gipa, loaderName: name, apiVersion: api}
 
@@ -151,23 +151,24 @@ func newInstance(cfg Config) (*instance, error) {
 	defer C.free(unsafe.Pointer(layerNames))
 	defer C.free(unsafe.Pointer(extNames))
 	var h unsafe.Pointer
-	r := vk.Result(C.ocgan_vk_create_instance(gipa, C.uint32_t(api), layerNames, C.uint32_t(len(layers)),
-		extNames, C.uint32_t(len(exts)), in.debugInfo, &h)) // debugInfo: messages from vkCreateInstance itself
-	if r != vk.Success {
+	var st C.ocgan_vk_status
+	C.ocgan_vk_create_instance(gipa, C.uint32_t(api), layerNames, C.uint32_t(len(layers)),
+		extNames, C.uint32_t(len(exts)), in.debugInfo, &h, &st) // debugInfo: messages from vkCreateInstance itself
+	if err := shimStatus(&st); err != nil {
 		in.destroy()
-		if r == vk.ErrorIncompatibleDriver {
+		if st.step == C.OCGAN_VK_STEP_CREATE_INSTANCE && vulkan.Result(st.result) == vulkan.ErrorIncompatibleDriver {
 			return nil, fmt.Errorf("%w: the loader %s found no Vulkan driver; %s", ErrNoDevice, name, InstallHint)
 		}
-		return nil, fmt.Errorf("creating Vulkan instance: %w", check(r, "vkCreateInstance"))
+		return nil, fmt.Errorf("creating Vulkan instance: %w", err)
 	}
-	in.handle = vk.Instance(h)
-	if err := vk.InitInstance(in.handle); err != nil {
+	in.handle = vulkan.Instance(h)
+	if err := vulkan.InitInstance(in.handle); err != nil {
 		in.destroy()
 		return nil, fmt.Errorf("resolving Vulkan instance functions: %w", err)
 	}
 	if in.validating {
 		var cb C.uint64_t
-		if r := vk.Result(C.ocgan_vk_debug_register(gipa, h, in.debugInfo, &cb)); r != vk.Success {
+		if r := vulkan.Result(C.ocgan_vk_debug_register(gipa, h, in.debugInfo, &cb)); r != vulkan.Success {
 			in.destroy()
 			return nil, fmt.Errorf("registering the validation callback: %w", check(r, "vkCreateDebugReportCallbackEXT"))
 		}
@@ -213,7 +214,7 @@ func (in *instance) destroy() {
 		if in.callback != 0 {
 			C.ocgan_vk_debug_unregister(in.gipa, unsafe.Pointer(in.handle), in.callback)
 		}
-		vk.DestroyInstance(in.handle, nil)
+		vulkan.DestroyInstance(in.handle, nil)
 		in.handle = nil
 	}
 	if in.debugInfo != nil {
@@ -228,10 +229,10 @@ func (in *instance) destroy() {
 
 // physicalDevice is one enumerated device with its description.
 type physicalDevice struct {
-	handle     vk.PhysicalDevice
+	handle     vulkan.PhysicalDevice
 	info       DeviceInfo
 	queueIndex uint32 // a queue family with compute
-	memory     vk.PhysicalDeviceMemoryProperties
+	memory     vulkan.PhysicalDeviceMemoryProperties
 	cacheUUID  [16]byte // pipelineCacheUUID, checked against cache file headers
 	use12      bool
 	f16Ext     bool // VK_KHR_shader_float16_int8 needed to enable fp16 (1.1 device)
@@ -249,12 +250,12 @@ func (in *instance) enumerate() ([]physicalDevice, error) {
 		return nil, err
 	}
 	var n uint32
-	if err := check(vk.EnumeratePhysicalDevices(in.handle, &n, nil), "vkEnumeratePhysicalDevices"); err != nil {
+	if err := check(vulkan.EnumeratePhysicalDevices(in.handle, &n, nil), "vkEnumeratePhysicalDevices"); err != nil {
 		return nil, err
 	}
-	handles := make([]vk.PhysicalDevice, n)
+	handles := make([]vulkan.PhysicalDevice, n)
 	if n > 0 {
-		if err := check(vk.EnumeratePhysicalDevices(in.handle, &n, handles), "vkEnumeratePhysicalDevices"); err != nil {
+		if err := check(vulkan.EnumeratePhysicalDevices(in.handle, &n, handles), "vkEnumeratePhysicalDevices"); err != nil {
 			return nil, err
 		}
 	}
@@ -272,10 +273,10 @@ func (in *instance) enumerate() ([]physicalDevice, error) {
 }
 
 // describe fills a DeviceInfo; ok is false for devices without a compute queue.
-func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
+func (in *instance) describe(h vulkan.PhysicalDevice) (physicalDevice, bool) {
 	pd := physicalDevice{handle: h}
-	var props vk.PhysicalDeviceProperties
-	vk.GetPhysicalDeviceProperties(h, &props)
+	var props vulkan.PhysicalDeviceProperties
+	vulkan.GetPhysicalDeviceProperties(h, &props)
 	props.Deref()
 	props.Limits.Deref()
 	pd.cacheUUID = props.PipelineCacheUUID
@@ -287,20 +288,20 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 	}
 	pd.queueIndex = uint32(family)
 
-	vk.GetPhysicalDeviceMemoryProperties(h, &pd.memory)
+	vulkan.GetPhysicalDeviceMemoryProperties(h, &pd.memory)
 	pd.memory.Deref()
 	heaps := make([]Heap, pd.memory.MemoryHeapCount)
 	for i := range heaps {
 		hp := &pd.memory.MemoryHeaps[i]
 		hp.Deref()
-		heaps[i] = Heap{Size: uint64(hp.Size), DeviceLocal: hp.Flags&vk.MemoryHeapFlags(vk.MemoryHeapDeviceLocalBit) != 0}
+		heaps[i] = Heap{Size: uint64(hp.Size), DeviceLocal: hp.Flags&vulkan.MemoryHeapFlags(vulkan.MemoryHeapDeviceLocalBit) != 0}
 	}
 	for i := uint32(0); i < pd.memory.MemoryTypeCount; i++ {
 		pd.memory.MemoryTypes[i].Deref()
 	}
 
 	devAPI := props.ApiVersion
-	pd.use12 = devAPI >= vk.MakeVersion(1, 2, 0) && in.apiVersion >= vk.MakeVersion(1, 2, 0)
+	pd.use12 = devAPI >= vulkan.MakeVersion(1, 2, 0) && in.apiVersion >= vulkan.MakeVersion(1, 2, 0)
 	driverExt := !pd.use12 && in.hasDeviceExtension(h, "VK_KHR_driver_properties")
 	pd.f16Ext = !pd.use12 && in.hasDeviceExtension(h, "VK_KHR_shader_float16_int8")
 	sizeControl := in.hasDeviceExtension(h, sizeControlExt)
@@ -333,7 +334,7 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 		Subgroup: Subgroup{
 			Size:          uint32(extra.subgroup_size),
 			Operations:    subgroupOpNames(uint32(extra.subgroup_ops)),
-			InCompute:     uint32(extra.subgroup_stages)&uint32(vk.ShaderStageComputeBit) != 0,
+			InCompute:     uint32(extra.subgroup_stages)&uint32(vulkan.ShaderStageComputeBit) != 0,
 			FullSubgroups: sizeControl && extra.compute_full_subgroups != 0,
 		},
 		Storage16:       extra.storage_buffer_16bit != 0,
@@ -361,15 +362,15 @@ func (in *instance) describe(h vk.PhysicalDevice) (physicalDevice, bool) {
 	return pd, true
 }
 
-func deviceType(t vk.PhysicalDeviceType) DeviceType {
+func deviceType(t vulkan.PhysicalDeviceType) DeviceType {
 	switch t {
-	case vk.PhysicalDeviceTypeDiscreteGpu:
+	case vulkan.PhysicalDeviceTypeDiscreteGpu:
 		return DiscreteGPU
-	case vk.PhysicalDeviceTypeIntegratedGpu:
+	case vulkan.PhysicalDeviceTypeIntegratedGpu:
 		return IntegratedGPU
-	case vk.PhysicalDeviceTypeVirtualGpu:
+	case vulkan.PhysicalDeviceTypeVirtualGpu:
 		return VirtualGPU
-	case vk.PhysicalDeviceTypeCpu:
+	case vulkan.PhysicalDeviceTypeCpu:
 		return CPU
 	default:
 		return OtherDevice
@@ -377,7 +378,7 @@ func deviceType(t vk.PhysicalDeviceType) DeviceType {
 }
 
 // hasDeviceExtension reports whether the physical device advertises the extension.
-func (in *instance) hasDeviceExtension(h vk.PhysicalDevice, name string) bool {
+func (in *instance) hasDeviceExtension(h vulkan.PhysicalDevice, name string) bool {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	return C.ocgan_vk_has_device_extension(in.gipa, unsafe.Pointer(in.handle), unsafe.Pointer(h), cname) != 0

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/shaders/spirv"
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 func TestPickDevice(t *testing.T) {
@@ -52,7 +52,7 @@ func TestPickDevice(t *testing.T) {
 }
 
 func TestVersionStrings(t *testing.T) {
-	if got := versionString(vk.MakeVersion(1, 3, 230)); got != "1.3.230" {
+	if got := versionString(vulkan.MakeVersion(1, 3, 230)); got != "1.3.230" {
 		t.Errorf("versionString = %s", got)
 	}
 	// NVIDIA packs 10.8.8.6 bits: 535.104.5.0
@@ -76,12 +76,12 @@ func TestValidationLayerReportsMisuse(t *testing.T) {
 	if err := ctx.CheckValidation(); err != nil {
 		t.Fatalf("clean open reported: %v", err)
 	}
-	info := vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo, Flags: vk.FenceCreateFlags(0x40000000)}
-	var f vk.Fence
-	r := vk.CreateFence(ctx.device, &info, nil, &f)
+	info := vulkan.FenceCreateInfo{SType: vulkan.StructureTypeFenceCreateInfo, Flags: vulkan.FenceCreateFlags(0x40000000)}
+	var f vulkan.Fence
+	r := vulkan.CreateFence(ctx.device, &info, nil, &f)
 	info.Free()
-	if r == vk.Success {
-		vk.DestroyFence(ctx.device, f, nil)
+	if r == vulkan.Success {
+		vulkan.DestroyFence(ctx.device, f, nil)
 	}
 	err = ctx.CheckValidation()
 	if err == nil || !strings.Contains(err.Error(), "VkFenceCreateInfo") {

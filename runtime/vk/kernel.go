@@ -10,7 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/ocgan-vk/ocgan/shaders/spirv"
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 // Access says how a shader uses a storage buffer binding; it decides barriers.
@@ -69,11 +69,11 @@ type Kernel struct {
 	family    string
 	bindings  []Access
 	pushWords int
-	module    vk.ShaderModule
-	setLayout vk.DescriptorSetLayout
-	layout    vk.PipelineLayout
-	pipeline  vk.Pipeline
-	sets      map[setKey]vk.DescriptorSet
+	module    vulkan.ShaderModule
+	setLayout vulkan.DescriptorSetLayout
+	layout    vulkan.PipelineLayout
+	pipeline  vulkan.Pipeline
+	sets      map[setKey]vulkan.DescriptorSet
 }
 
 // setKey identifies a descriptor set by the buffer ranges it binds.
@@ -87,9 +87,10 @@ type bufRange struct {
 	off, size uint64
 }
 
-// maxBindings bounds storage buffers per kernel in this package; the device's
-// maxPerStageDescriptorStorageBuffers is checked when a kernel is built.
-const maxBindings = 12
+// maxBindings bounds storage buffers per kernel in this package (the shim's
+// arrays); the device's maxPerStageDescriptorStorageBuffers is checked when a
+// kernel is built.
+const maxBindings = C.OCGAN_VK_MAX_BINDINGS
 
 // Name is the kernel's name, used in timings and errors.
 func (k *Kernel) Name() string { return k.name }
@@ -139,7 +140,7 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 		return nil, errClosed
 	}
 	k := &Kernel{ctx: c, name: spec.Name, family: spec.family(), bindings: append([]Access(nil), spec.Bindings...), pushWords: spec.PushWords,
-		sets: map[setKey]vk.DescriptorSet{}}
+		sets: map[setKey]vulkan.DescriptorSet{}}
 	if err := k.build(words, spec.Spec, flags); err != nil {
 		k.destroy()
 		return nil, fmt.Errorf("kernel %s: %w", spec.Name, err)
@@ -174,37 +175,36 @@ func (k *Kernel) build(words []uint32, spec []uint32, flags uint32) error {
 		specPtr = (*C.uint32_t)(unsafe.Pointer(&spec[0]))
 	}
 	var out [4]unsafe.Pointer
-	ret := int64(C.ocgan_vk_create_kernel(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.cache.handle())),
+	var st C.ocgan_vk_status
+	C.ocgan_vk_create_kernel(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.cache.handle())),
 		(*C.uint32_t)(unsafe.Pointer(&words[0])), C.size_t(4*len(words)), C.uint32_t(len(k.bindings)),
-		C.uint32_t(4*k.pushWords), specPtr, C.uint32_t(len(spec)), C.uint32_t(flags), &out[0]))
-	k.module = vk.ShaderModule(out[0])
-	k.setLayout = vk.DescriptorSetLayout(out[1])
-	k.layout = vk.PipelineLayout(out[2])
-	k.pipeline = vk.Pipeline(out[3])
-	stage, r := ret>>32, vk.Result(int32(uint32(ret)))
-	names := [...]string{"vkCreateShaderModule", "vkCreateDescriptorSetLayout", "vkCreatePipelineLayout", "vkCreateComputePipelines"}
-	return check(r, names[stage])
+		C.uint32_t(4*k.pushWords), specPtr, C.uint32_t(len(spec)), C.uint32_t(flags), &out[0], &st)
+	k.module = vulkan.ShaderModule(out[0])
+	k.setLayout = vulkan.DescriptorSetLayout(out[1])
+	k.layout = vulkan.PipelineLayout(out[2])
+	k.pipeline = vulkan.Pipeline(out[3])
+	return shimStatus(&st)
 }
 
 func (k *Kernel) destroy() {
 	d := k.ctx.device
 	if k.pipeline != nil {
-		vk.DestroyPipeline(d, k.pipeline, nil)
+		vulkan.DestroyPipeline(d, k.pipeline, nil)
 	}
 	if k.layout != nil {
-		vk.DestroyPipelineLayout(d, k.layout, nil)
+		vulkan.DestroyPipelineLayout(d, k.layout, nil)
 	}
 	if k.setLayout != nil {
-		vk.DestroyDescriptorSetLayout(d, k.setLayout, nil)
+		vulkan.DestroyDescriptorSetLayout(d, k.setLayout, nil)
 	}
 	if k.module != nil {
-		vk.DestroyShaderModule(d, k.module, nil)
+		vulkan.DestroyShaderModule(d, k.module, nil)
 	}
 	k.pipeline, k.layout, k.setLayout, k.module = nil, nil, nil, nil
 }
 
 // descriptorSet returns a set binding bufs, writing a new one on first use.
-func (k *Kernel) descriptorSet(bufs []*Buffer) (vk.DescriptorSet, error) {
+func (k *Kernel) descriptorSet(bufs []*Buffer) (vulkan.DescriptorSet, error) {
 	key := setKey{n: len(bufs)}
 	for i, b := range bufs {
 		key.ranges[i] = bufRange{b.blk, b.off, b.size}
@@ -224,8 +224,12 @@ func (k *Kernel) descriptorSet(bufs []*Buffer) (vk.DescriptorSet, error) {
 		hs[i] = handle64(unsafe.Pointer(b.blk.buf))
 		offs[i], ranges[i] = C.uint64_t(b.off), C.uint64_t(b.size)
 	}
+	var st C.ocgan_vk_status
 	C.ocgan_vk_write_set(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(set)), C.uint32_t(len(bufs)),
-		&hs[0], &offs[0], &ranges[0])
+		&hs[0], &offs[0], &ranges[0], &st)
+	if err := shimStatus(&st); err != nil {
+		return nil, fmt.Errorf("kernel %s: writing its descriptor set: %w", k.name, err)
+	}
 	k.sets[key] = set
 	return set, nil
 }
@@ -235,25 +239,25 @@ const setsPerPool = 512
 
 // allocateSet takes a descriptor set from the newest pool, adding a pool when it is full.
 // Callers hold c.mu.
-func (c *Context) allocateSet(layout vk.DescriptorSetLayout) (vk.DescriptorSet, error) {
+func (c *Context) allocateSet(layout vulkan.DescriptorSetLayout) (vulkan.DescriptorSet, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		if n := len(c.descPools); n > 0 {
 			var set unsafe.Pointer
-			r := vk.Result(C.ocgan_vk_alloc_set(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.descPools[n-1])),
+			r := vulkan.Result(C.ocgan_vk_alloc_set(c.cmds, unsafe.Pointer(c.device), handle64(unsafe.Pointer(c.descPools[n-1])),
 				handle64(unsafe.Pointer(layout)), &set))
-			if r == vk.Success {
-				return vk.DescriptorSet(set), nil
+			if r == vulkan.Success {
+				return vulkan.DescriptorSet(set), nil
 			}
-			if r != vk.ErrorOutOfPoolMemory && r != vk.ErrorFragmentedPool {
+			if r != vulkan.ErrorOutOfPoolMemory && r != vulkan.ErrorFragmentedPool {
 				return nil, check(r, "vkAllocateDescriptorSets")
 			}
 		}
 		var pool unsafe.Pointer
-		r := vk.Result(C.ocgan_vk_create_pool(c.cmds, unsafe.Pointer(c.device), setsPerPool, setsPerPool*maxBindings, &pool))
+		r := vulkan.Result(C.ocgan_vk_create_pool(c.cmds, unsafe.Pointer(c.device), setsPerPool, setsPerPool*maxBindings, &pool))
 		if err := check(r, "vkCreateDescriptorPool"); err != nil {
 			return nil, err
 		}
-		c.descPools = append(c.descPools, vk.DescriptorPool(pool))
+		c.descPools = append(c.descPools, vulkan.DescriptorPool(pool))
 	}
 	return nil, fmt.Errorf("allocating a descriptor set failed even from a new pool")
 }

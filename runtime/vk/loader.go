@@ -15,7 +15,7 @@ import (
 	"sync"
 	"unsafe"
 
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 // DefaultLoaders are the Vulkan loader names tried in order when none is configured.
@@ -68,8 +68,8 @@ func loadVulkan(names []string) (unsafe.Pointer, string, error) {
 			msgs = append(msgs, C.GoString(&errbuf[0]))
 			continue
 		}
-		vk.SetGetInstanceProcAddr(p)
-		if err := vk.Init(); err != nil {
+		vulkan.SetGetInstanceProcAddr(p)
+		if err := vulkan.Init(); err != nil {
 			return nil, "", fmt.Errorf("initialising vulkan loader %s: %w", name, err)
 		}
 		loader.gipa, loader.path = p, name

@@ -5,24 +5,24 @@ import (
 	"sort"
 	"unsafe"
 
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 const (
-	unifiedFlags = vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit | vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
-	deviceFlags  = vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit)
-	stagingFlags = vk.MemoryPropertyFlags(vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
+	unifiedFlags = vulkan.MemoryPropertyFlags(vulkan.MemoryPropertyDeviceLocalBit | vulkan.MemoryPropertyHostVisibleBit | vulkan.MemoryPropertyHostCoherentBit)
+	deviceFlags  = vulkan.MemoryPropertyFlags(vulkan.MemoryPropertyDeviceLocalBit)
+	stagingFlags = vulkan.MemoryPropertyFlags(vulkan.MemoryPropertyHostVisibleBit | vulkan.MemoryPropertyHostCoherentBit)
 
 	// defaultBlockSize is the size of one vkAllocateMemory; tensors are sub-allocated from blocks.
 	defaultBlockSize = 64 << 20
 	// minBufferAlign keeps every sub-allocation aligned for vec4 loads and descriptor offsets.
 	minBufferAlign = 256
 
-	bufferUsage = vk.BufferUsageFlags(vk.BufferUsageStorageBufferBit | vk.BufferUsageTransferSrcBit | vk.BufferUsageTransferDstBit)
+	bufferUsage = vulkan.BufferUsageFlags(vulkan.BufferUsageStorageBufferBit | vulkan.BufferUsageTransferSrcBit | vulkan.BufferUsageTransferDstBit)
 )
 
 // findMemoryType returns the first memory type allowed by typeBits with all of flags.
-func (pd *physicalDevice) findMemoryType(typeBits uint32, flags vk.MemoryPropertyFlags) (uint32, bool) {
+func (pd *physicalDevice) findMemoryType(typeBits uint32, flags vulkan.MemoryPropertyFlags) (uint32, bool) {
 	for i := uint32(0); i < pd.memory.MemoryTypeCount; i++ {
 		if typeBits&(1<<i) != 0 && pd.memory.MemoryTypes[i].PropertyFlags&flags == flags {
 			return i, true
@@ -43,8 +43,8 @@ type block struct {
 	// dedicated blocks were made for one buffer larger than the arena's
 	// block size; they are released when that buffer is freed.
 	dedicated bool
-	mem       vk.DeviceMemory
-	buf       vk.Buffer
+	mem       vulkan.DeviceMemory
+	buf       vulkan.Buffer
 	size      uint64
 	mapped    unsafe.Pointer // nil unless host-visible
 	free      []span         // sorted by offset, coalesced
@@ -54,7 +54,7 @@ type block struct {
 type arena struct {
 	ctx       *Context
 	name      string
-	flags     vk.MemoryPropertyFlags
+	flags     vulkan.MemoryPropertyFlags
 	mapped    bool
 	blockSize uint64
 	blocks    []*block
@@ -137,51 +137,51 @@ func (a *arena) newBlock(size, asked uint64) (*block, error) {
 			size = max
 		}
 	}
-	info := vk.BufferCreateInfo{
-		SType:       vk.StructureTypeBufferCreateInfo,
-		Size:        vk.DeviceSize(size),
+	info := vulkan.BufferCreateInfo{
+		SType:       vulkan.StructureTypeBufferCreateInfo,
+		Size:        vulkan.DeviceSize(size),
 		Usage:       bufferUsage,
-		SharingMode: vk.SharingModeExclusive,
+		SharingMode: vulkan.SharingModeExclusive,
 	}
-	var buf vk.Buffer
-	if err := check(vk.CreateBuffer(c.device, &info, nil, &buf), "vkCreateBuffer"); err != nil {
+	var buf vulkan.Buffer
+	if err := check(vulkan.CreateBuffer(c.device, &info, nil, &buf), "vkCreateBuffer"); err != nil {
 		info.Free()
 		return nil, fmt.Errorf("creating a %s buffer block: %w", byteSize(size), err)
 	}
 	info.Free()
-	var req vk.MemoryRequirements
-	vk.GetBufferMemoryRequirements(c.device, buf, &req)
+	var req vulkan.MemoryRequirements
+	vulkan.GetBufferMemoryRequirements(c.device, buf, &req)
 	req.Deref()
 	ti, ok := c.phys.findMemoryType(req.MemoryTypeBits, a.flags)
 	if !ok {
-		vk.DestroyBuffer(c.device, buf, nil)
+		vulkan.DestroyBuffer(c.device, buf, nil)
 		return nil, fmt.Errorf("device %s has no memory type with flags %#x for %s buffers", c.info.Name, uint32(a.flags), a.name)
 	}
 	heap := c.phys.memory.MemoryTypes[ti].HeapIndex
 	heapSize := c.info.Heaps[heap].Size
 	need := uint64(req.Size)
 	if c.heapUsed[heap]+need > heapSize {
-		vk.DestroyBuffer(c.device, buf, nil)
+		vulkan.DestroyBuffer(c.device, buf, nil)
 		return nil, &OutOfMemoryError{Asked: asked, Block: need, Heap: int(heap), HeapSize: heapSize, InUse: c.heapUsed[heap]}
 	}
-	ai := vk.MemoryAllocateInfo{
-		SType:           vk.StructureTypeMemoryAllocateInfo,
+	ai := vulkan.MemoryAllocateInfo{
+		SType:           vulkan.StructureTypeMemoryAllocateInfo,
 		AllocationSize:  req.Size,
 		MemoryTypeIndex: ti,
 	}
-	var mem vk.DeviceMemory
-	r := vk.AllocateMemory(c.device, &ai, nil, &mem)
+	var mem vulkan.DeviceMemory
+	r := vulkan.AllocateMemory(c.device, &ai, nil, &mem)
 	ai.Free()
-	if r != vk.Success {
-		vk.DestroyBuffer(c.device, buf, nil)
-		if r == vk.ErrorOutOfDeviceMemory || r == vk.ErrorOutOfHostMemory {
+	if r != vulkan.Success {
+		vulkan.DestroyBuffer(c.device, buf, nil)
+		if r == vulkan.ErrorOutOfDeviceMemory || r == vulkan.ErrorOutOfHostMemory {
 			return nil, &OutOfMemoryError{Asked: asked, Block: need, Heap: int(heap), HeapSize: heapSize, InUse: c.heapUsed[heap], Driver: true}
 		}
 		return nil, fmt.Errorf("allocating %s of device memory: %w", byteSize(need), check(r, "vkAllocateMemory"))
 	}
-	if err := check(vk.BindBufferMemory(c.device, buf, mem, 0), "vkBindBufferMemory"); err != nil {
-		vk.FreeMemory(c.device, mem, nil)
-		vk.DestroyBuffer(c.device, buf, nil)
+	if err := check(vulkan.BindBufferMemory(c.device, buf, mem, 0), "vkBindBufferMemory"); err != nil {
+		vulkan.FreeMemory(c.device, mem, nil)
+		vulkan.DestroyBuffer(c.device, buf, nil)
 		return nil, err
 	}
 	b := &block{id: a.nextID, owner: a, heap: heap, bytes: need, dedicated: size > a.blockSize,
@@ -189,9 +189,9 @@ func (a *arena) newBlock(size, asked uint64) (*block, error) {
 	a.nextID++
 	if a.mapped {
 		var p unsafe.Pointer
-		if err := check(vk.MapMemory(c.device, mem, 0, vk.DeviceSize(vk.WholeSize), 0, &p), "vkMapMemory"); err != nil {
-			vk.FreeMemory(c.device, mem, nil)
-			vk.DestroyBuffer(c.device, buf, nil)
+		if err := check(vulkan.MapMemory(c.device, mem, 0, vulkan.DeviceSize(vulkan.WholeSize), 0, &p), "vkMapMemory"); err != nil {
+			vulkan.FreeMemory(c.device, mem, nil)
+			vulkan.DestroyBuffer(c.device, buf, nil)
 			return nil, err
 		}
 		b.mapped = p
@@ -213,10 +213,10 @@ func (a *arena) destroy() {
 // freeBlock unmaps b and frees its buffer and memory.
 func (a *arena) freeBlock(b *block) {
 	if b.mapped != nil {
-		vk.UnmapMemory(a.ctx.device, b.mem)
+		vulkan.UnmapMemory(a.ctx.device, b.mem)
 	}
-	vk.DestroyBuffer(a.ctx.device, b.buf, nil)
-	vk.FreeMemory(a.ctx.device, b.mem, nil)
+	vulkan.DestroyBuffer(a.ctx.device, b.buf, nil)
+	vulkan.FreeMemory(a.ctx.device, b.mem, nil)
 }
 
 // release returns a block to the device: its memory leaves the heap's use.

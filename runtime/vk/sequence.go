@@ -12,7 +12,7 @@ import (
 	"time"
 	"unsafe"
 
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 // Sequence is one command buffer of many dispatches, submitted with one fence wait,
@@ -24,31 +24,31 @@ import (
 type Sequence struct {
 	ctx    *Context
 	name   string
-	cmd    vk.CommandBuffer // the command buffer being recorded: parts[used-1].cmd
-	parts  []part           // the submissions, in order; those past used are spare
+	cmd    vulkan.CommandBuffer // the command buffer being recorded: parts[used-1].cmd
+	parts  []part               // the submissions, in order; those past used are spare
 	used   int
 	maxPer int // dispatches per submission; 0: no limit
-	fence  vk.Fence
+	fence  vulkan.Fence
 	state  seqState
 
 	reads, writes []*Buffer // accessed since the last barrier
 
 	timing   bool
-	queries  vk.QueryPool
+	queries  vulkan.QueryPool
 	maxTimed int
 	labels   []string
 	ticks    []uint64
 	stats    SequenceStats
 
 	// lastPipe and lastSet are bound now; a dispatch that reuses them skips the bind.
-	lastPipe   vk.Pipeline
-	lastSet    vk.DescriptorSet
+	lastPipe   vulkan.Pipeline
+	lastSet    vulkan.DescriptorSet
 	alwaysBind bool // benchmarks: bind on every dispatch
 }
 
 // part is one submission of a sequence: a command buffer of consecutive dispatches.
 type part struct {
-	cmd      vk.CommandBuffer
+	cmd      vulkan.CommandBuffer
 	first, n int    // the index of its first dispatch, and its dispatch count
 	from, to string // the kernels of its first and last dispatch
 }
@@ -122,13 +122,13 @@ func (c *Context) NewSequence(opts SequenceOptions) (*Sequence, error) {
 		return nil, err
 	}
 	if s.timing {
-		info := vk.QueryPoolCreateInfo{
-			SType:      vk.StructureTypeQueryPoolCreateInfo,
-			QueryType:  vk.QueryTypeTimestamp,
+		info := vulkan.QueryPoolCreateInfo{
+			SType:      vulkan.StructureTypeQueryPoolCreateInfo,
+			QueryType:  vulkan.QueryTypeTimestamp,
 			QueryCount: uint32(2 * s.maxTimed),
 		}
-		var qp vk.QueryPool
-		r := vk.CreateQueryPool(c.device, &info, nil, &qp)
+		var qp vulkan.QueryPool
+		r := vulkan.CreateQueryPool(c.device, &info, nil, &qp)
 		info.Free()
 		if err := check(r, "vkCreateQueryPool"); err != nil {
 			s.freeLocked()
@@ -157,14 +157,14 @@ func (s *Sequence) begin() error {
 // beginPart begins the current command buffer with a barrier against earlier
 // submissions and host writes (and, in the first, the reset of the timestamps).
 func (s *Sequence) beginPart() error {
-	info := vk.CommandBufferBeginInfo{SType: vk.StructureTypeCommandBufferBeginInfo}
-	r := vk.BeginCommandBuffer(s.cmd, &info)
+	info := vulkan.CommandBufferBeginInfo{SType: vulkan.StructureTypeCommandBufferBeginInfo}
+	r := vulkan.BeginCommandBuffer(s.cmd, &info)
 	info.Free()
 	if err := check(r, "vkBeginCommandBuffer"); err != nil {
 		return err
 	}
 	if s.timing && s.used == 1 {
-		vk.CmdResetQueryPool(s.cmd, s.queries, 0, uint32(2*s.maxTimed))
+		vulkan.CmdResetQueryPool(s.cmd, s.queries, 0, uint32(2*s.maxTimed))
 	}
 	C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd),
 		stageHost|stageTransfer|stageCompute, accessHostWrite|accessTransferWrite|accessShaderWrite,
@@ -177,7 +177,7 @@ func (s *Sequence) beginPart() error {
 
 // split ends the current command buffer and begins the next submission's.
 func (s *Sequence) split() error {
-	if err := check(vk.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
+	if err := check(vulkan.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
 		return err
 	}
 	if s.used == len(s.parts) {
@@ -205,12 +205,12 @@ func (s *Sequence) Reset() error {
 		return errors.New("reset of a freed sequence")
 	}
 	if s.state == seqRecording {
-		if err := check(vk.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
+		if err := check(vulkan.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
 			return err
 		}
 	}
 	for _, p := range s.parts[:s.used] {
-		if err := check(vk.ResetCommandBuffer(p.cmd, 0), "vkResetCommandBuffer"); err != nil {
+		if err := check(vulkan.ResetCommandBuffer(p.cmd, 0), "vkResetCommandBuffer"); err != nil {
 			return err
 		}
 	}
@@ -298,10 +298,10 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 	}
 	bind := 0
 	if k.pipeline != s.lastPipe || s.alwaysBind {
-		bind |= 1
+		bind |= C.OCGAN_VK_BIND_PIPELINE
 	}
 	if set != s.lastSet || bind != 0 {
-		bind |= 2 // a new pipeline may have an incompatible layout: rebind the set too
+		bind |= C.OCGAN_VK_BIND_SET // a new pipeline may have an incompatible layout: rebind the set too
 	}
 	s.lastPipe, s.lastSet = k.pipeline, set
 	C.ocgan_vk_cmd_dispatch(s.ctx.cmds, unsafe.Pointer(s.cmd), C.int(bind), handle64(unsafe.Pointer(k.pipeline)),
@@ -358,7 +358,7 @@ func (s *Sequence) End() error {
 	}
 	C.ocgan_vk_cmd_barrier(s.ctx.cmds, unsafe.Pointer(s.cmd), stageCompute, accessShaderWrite,
 		stageHost|stageTransfer, accessHostRead|accessTransferRead)
-	if err := check(vk.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
+	if err := check(vulkan.EndCommandBuffer(s.cmd), "vkEndCommandBuffer"); err != nil {
 		return err
 	}
 	s.state = seqEnded
@@ -418,8 +418,8 @@ func (s *Sequence) readTimestamps() error {
 		s.ticks = make([]uint64, n)
 	}
 	s.ticks = s.ticks[:n]
-	r := vk.GetQueryPoolResults(s.ctx.device, s.queries, 0, uint32(n), uint(8*n), unsafe.Pointer(&s.ticks[0]), 8,
-		vk.QueryResultFlags(vk.QueryResult64Bit|vk.QueryResultWaitBit))
+	r := vulkan.GetQueryPoolResults(s.ctx.device, s.queries, 0, uint32(n), uint(8*n), unsafe.Pointer(&s.ticks[0]), 8,
+		vulkan.QueryResultFlags(vulkan.QueryResult64Bit|vulkan.QueryResultWaitBit))
 	return check(r, "vkGetQueryPoolResults")
 }
 
@@ -465,16 +465,16 @@ func (s *Sequence) freeLocked() {
 	}
 	if !c.closed {
 		if s.state == seqRecording && s.cmd != nil {
-			vk.EndCommandBuffer(s.cmd)
+			vulkan.EndCommandBuffer(s.cmd)
 		}
 		for _, p := range s.parts {
-			vk.FreeCommandBuffers(c.device, c.pool, 1, []vk.CommandBuffer{p.cmd})
+			vulkan.FreeCommandBuffers(c.device, c.pool, 1, []vulkan.CommandBuffer{p.cmd})
 		}
 		if s.fence != nil {
-			vk.DestroyFence(c.device, s.fence, nil)
+			vulkan.DestroyFence(c.device, s.fence, nil)
 		}
 		if s.queries != nil {
-			vk.DestroyQueryPool(c.device, s.queries, nil)
+			vulkan.DestroyQueryPool(c.device, s.queries, nil)
 		}
 	}
 	s.cmd, s.parts, s.fence, s.queries = nil, nil, nil, nil

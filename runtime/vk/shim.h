@@ -1,11 +1,66 @@
 // Package vk's C shim: the few Vulkan entry points that github.com/vulkan-go/vulkan
 // (a Vulkan 1.1.88 surface) lacks or wraps too expensively for hot recording.
-// Handles are passed as void* / uint64_t so this file needs no Vulkan headers.
+//
+// This header is what the Go side sees; it needs no Vulkan headers. Dispatchable
+// handles (instance, physical device, device, queue, command buffer) pass as void*,
+// non-dispatchable ones as uint64_t, and handles the shim creates come back through
+// void* out-parameters, as vulkan-go holds them on 64-bit targets. The shim's C files
+// use the real Vulkan types (shim_vk.h).
 #ifndef OCGAN_VK_SHIM_H
 #define OCGAN_VK_SHIM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+// Sizes of the shim's fixed arrays. A call given a larger count fails with
+// OCGAN_VK_STEP_TOO_MANY before calling Vulkan; nothing is truncated.
+enum {
+	OCGAN_VK_MAX_NAMES = 16,          // layers, or extensions, of one instance or device
+	OCGAN_VK_MAX_BINDINGS = 12,       // storage-buffer bindings of one kernel
+	OCGAN_VK_MAX_SPEC_CONSTANTS = 16  // specialization constants of one kernel
+};
+
+// ocgan_vk_step names the step of a shim call that failed.
+typedef enum {
+	OCGAN_VK_STEP_NONE = 0,          // nothing failed
+	OCGAN_VK_STEP_TOO_MANY,          // a count above an OCGAN_VK_MAX_* limit
+	OCGAN_VK_STEP_CREATE_INSTANCE,   // vkCreateInstance
+	OCGAN_VK_STEP_CREATE_DEVICE,     // vkCreateDevice
+	OCGAN_VK_STEP_SHADER_MODULE,     // vkCreateShaderModule
+	OCGAN_VK_STEP_SET_LAYOUT,        // vkCreateDescriptorSetLayout
+	OCGAN_VK_STEP_PIPELINE_LAYOUT,   // vkCreatePipelineLayout
+	OCGAN_VK_STEP_PIPELINE,          // vkCreateComputePipelines
+	OCGAN_VK_STEP_SUBMIT,            // vkQueueSubmit
+	OCGAN_VK_STEP_WAIT,              // vkWaitForFences
+	OCGAN_VK_STEP_RESET              // vkResetFences
+} ocgan_vk_step;
+
+// ocgan_vk_counted says what an OCGAN_VK_STEP_TOO_MANY failure counted.
+typedef enum {
+	OCGAN_VK_COUNTED_NOTHING = 0,
+	OCGAN_VK_COUNTED_INSTANCE_LAYERS,
+	OCGAN_VK_COUNTED_INSTANCE_EXTENSIONS,
+	OCGAN_VK_COUNTED_DEVICE_EXTENSIONS,
+	OCGAN_VK_COUNTED_BINDINGS,
+	OCGAN_VK_COUNTED_SPEC_CONSTANTS
+} ocgan_vk_counted;
+
+// ocgan_vk_status is the outcome of a shim call of several steps. It holds no
+// pointers, so Go passes it from the stack.
+typedef struct {
+	int32_t step;     // an ocgan_vk_step: the step that failed, or OCGAN_VK_STEP_NONE
+	int32_t result;   // the VkResult of that step's Vulkan call (VK_SUCCESS when none was made)
+	int32_t missing;  // non-zero: the loader returned no entry point for the step's call
+	int32_t counted;  // STEP_TOO_MANY: an ocgan_vk_counted, what was counted
+	uint32_t count;   // STEP_TOO_MANY: the count given
+	uint32_t limit;   // STEP_TOO_MANY: the OCGAN_VK_MAX_* limit
+} ocgan_vk_status;
+
+// ocgan_vk_step_name names the Vulkan call of a step, or describes the step.
+const char* ocgan_vk_step_name(int32_t step);
+
+// ocgan_vk_counted_name says what an ocgan_vk_counted counts, e.g. "specialization constants".
+const char* ocgan_vk_counted_name(int32_t counted);
 
 // ocgan_vk_load opens a Vulkan loader library and returns its vkGetInstanceProcAddr,
 // or NULL with a message from dlerror() copied into err.
@@ -22,9 +77,10 @@ uint32_t ocgan_vk_instance_version(void* gipa);
 // vkCreateComputePipelines under load).
 
 // ocgan_vk_create_instance creates an instance for api with the NUL-separated layer
-// and extension names given (counts nlayers, nexts) and pnext chained in.
-int32_t ocgan_vk_create_instance(void* gipa, uint32_t api, const char* layers, uint32_t nlayers,
-                                 const char* exts, uint32_t nexts, const void* pnext, void** out);
+// and extension names given (counts nlayers, nexts, each at most OCGAN_VK_MAX_NAMES)
+// and pnext chained in.
+void ocgan_vk_create_instance(void* gipa, uint32_t api, const char* layers, uint32_t nlayers, const char* exts,
+                              uint32_t nexts, const void* pnext, void** out, ocgan_vk_status* st);
 
 // ocgan_vk_has_instance_layer reports whether the loader knows the layer.
 int ocgan_vk_has_instance_layer(void* gipa, const char* name);
@@ -37,9 +93,9 @@ int ocgan_vk_has_device_extension(void* gipa, void* instance, void* phys, const 
 int32_t ocgan_vk_compute_queue(void* gipa, void* instance, void* phys, uint32_t* ts_bits);
 
 // ocgan_vk_create_device creates a device with one queue of family, the NUL-separated
-// extensions and the feature chain.
-int32_t ocgan_vk_create_device(void* gipa, void* instance, void* phys, uint32_t family, const char* exts,
-                               uint32_t nexts, const void* chain, void** out);
+// extensions (at most OCGAN_VK_MAX_NAMES) and the feature chain.
+void ocgan_vk_create_device(void* gipa, void* instance, void* phys, uint32_t family, const char* exts,
+                            uint32_t nexts, const void* chain, void** out, ocgan_vk_status* st);
 
 // Properties the 1.1.88 binding cannot query, read with vkGetPhysicalDevice*2.
 typedef struct {
@@ -95,8 +151,14 @@ typedef struct ocgan_vk_cmds ocgan_vk_cmds;
 ocgan_vk_cmds* ocgan_vk_cmds_new(void* gipa, void* instance, void* device);
 void ocgan_vk_cmds_free(ocgan_vk_cmds* c);
 
-// ocgan_vk_cmd_dispatch binds pipeline (when bind & 1) and descriptor set (when bind & 2),
-// pushes constants and dispatches.
+// What ocgan_vk_cmd_dispatch binds before it dispatches (bits of its bind argument).
+enum {
+	OCGAN_VK_BIND_PIPELINE = 1,  // vkCmdBindPipeline
+	OCGAN_VK_BIND_SET = 2        // vkCmdBindDescriptorSets
+};
+
+// ocgan_vk_cmd_dispatch binds what bind says (OCGAN_VK_BIND_* bits), pushes
+// constants and dispatches.
 void ocgan_vk_cmd_dispatch(ocgan_vk_cmds* c, void* cmd, int bind, uint64_t pipeline, uint64_t layout,
                            uint64_t set, const void* push, uint32_t push_size, uint32_t x, uint32_t y,
                            uint32_t z);
@@ -104,14 +166,15 @@ void ocgan_vk_cmd_dispatch(ocgan_vk_cmds* c, void* cmd, int bind, uint64_t pipel
 void ocgan_vk_cmd_barrier(ocgan_vk_cmds* c, void* cmd, uint32_t src_stage, uint32_t src_access,
                           uint32_t dst_stage, uint32_t dst_access);
 // ocgan_vk_submit_wait submits one command buffer with fence, waits for the fence
-// at most timeout_ns and resets it. It returns stage << 32 | (uint32)VkResult, where
-// stage is the call that returned the result: 0 submit, 1 wait, 2 reset. After a
-// timeout (stage 1, VK_TIMEOUT) the fence is not reset: the work is still in flight.
-int64_t ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence,
-                             uint64_t timeout_ns);
+// at most timeout_ns and resets it. st names the step that failed (STEP_SUBMIT,
+// STEP_WAIT or STEP_RESET) and its VkResult. After a timeout (STEP_WAIT,
+// VK_TIMEOUT) the fence is not reset: the work is still in flight.
+void ocgan_vk_submit_wait(ocgan_vk_cmds* c, void* queue, void* device, void* cmd, uint64_t fence,
+                          uint64_t timeout_ns, ocgan_vk_status* st);
 // ocgan_vk_wait waits at most timeout_ns for fence; it returns the VkResult.
 int32_t ocgan_vk_wait(ocgan_vk_cmds* c, void* device, uint64_t fence, uint64_t timeout_ns);
 
+// ocgan_vk_cmd_timestamp writes a timestamp at stage into query of pool.
 void ocgan_vk_cmd_timestamp(ocgan_vk_cmds* c, void* cmd, uint32_t stage, uint64_t pool, uint32_t query);
 
 // ocgan_vk_cmd_copy records one buffer-to-buffer copy.
@@ -119,14 +182,15 @@ void ocgan_vk_cmd_copy(ocgan_vk_cmds* c, void* cmd, uint64_t src, uint64_t dst, 
                        uint64_t size);
 
 // ocgan_vk_create_kernel builds a compute kernel: shader module from code (bytes),
-// a set layout of nbind storage buffers, a pipeline layout with push_bytes of push
-// constants, and the pipeline with nspec 32-bit specialization constants (ids
-// 0..nspec-1) and the shader stage's create flags stage_flags, through cache. out receives module, set layout, pipeline layout and
-// pipeline (NULL where not created). It returns stage << 32 | (uint32)VkResult, stage
-// being the call that returned the result: 0 module, 1 set layout, 2 layout, 3 pipeline.
-int64_t ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, const uint32_t* code, size_t code_bytes,
-                               uint32_t nbind, uint32_t push_bytes, const uint32_t* spec, uint32_t nspec,
-                               uint32_t stage_flags, void** out);
+// a set layout of nbind storage buffers (at most OCGAN_VK_MAX_BINDINGS), a pipeline
+// layout with push_bytes of push constants, and the pipeline with nspec 32-bit
+// specialization constants (ids 0..nspec-1, at most OCGAN_VK_MAX_SPEC_CONSTANTS) and
+// the shader stage's create flags stage_flags, through cache. out receives module,
+// set layout, pipeline layout and pipeline (NULL where not created); st the step
+// that failed.
+void ocgan_vk_create_kernel(ocgan_vk_cmds* c, void* device, uint64_t cache, const uint32_t* code,
+                            size_t code_bytes, uint32_t nbind, uint32_t push_bytes, const uint32_t* spec,
+                            uint32_t nspec, uint32_t stage_flags, void** out, ocgan_vk_status* st);
 
 // ocgan_vk_create_pool creates a descriptor pool of max_sets sets and descriptors
 // storage-buffer descriptors.
@@ -135,8 +199,9 @@ int32_t ocgan_vk_create_pool(ocgan_vk_cmds* c, void* device, uint32_t max_sets, 
 // ocgan_vk_alloc_set allocates one descriptor set of layout from pool.
 int32_t ocgan_vk_alloc_set(ocgan_vk_cmds* c, void* device, uint64_t pool, uint64_t layout, void** out);
 
-// ocgan_vk_write_set points bindings 0..n-1 of set at the buffer ranges given.
+// ocgan_vk_write_set points bindings 0..n-1 of set at the buffer ranges given;
+// n is at most OCGAN_VK_MAX_BINDINGS (st says when it is not).
 void ocgan_vk_write_set(ocgan_vk_cmds* c, void* device, uint64_t set, uint32_t n, const uint64_t* bufs,
-                        const uint64_t* offsets, const uint64_t* ranges);
+                        const uint64_t* offsets, const uint64_t* ranges, ocgan_vk_status* st);
 
 #endif

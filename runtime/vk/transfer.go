@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"unsafe"
 
-	vk "github.com/vulkan-go/vulkan"
+	"github.com/vulkan-go/vulkan"
 )
 
 // stagingSize is the host-visible bounce buffer for the staging path; larger
@@ -88,7 +88,7 @@ func (c *Context) transfer(b *Buffer, off uint64, p []byte, up bool) error {
 
 // copyRegion is one buffer-to-buffer copy.
 type copyRegion struct {
-	src, dst       vk.Buffer
+	src, dst       vulkan.Buffer
 	srcOff, dstOff uint64
 	size           uint64
 }
@@ -97,14 +97,14 @@ type copyRegion struct {
 // host access on both sides.
 func (c *Context) recordCopy(r copyRegion) error {
 	cmd := c.xferCmd
-	if err := check(vk.ResetCommandBuffer(cmd, 0), "vkResetCommandBuffer"); err != nil {
+	if err := check(vulkan.ResetCommandBuffer(cmd, 0), "vkResetCommandBuffer"); err != nil {
 		return err
 	}
-	begin := vk.CommandBufferBeginInfo{
-		SType: vk.StructureTypeCommandBufferBeginInfo,
-		Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
+	begin := vulkan.CommandBufferBeginInfo{
+		SType: vulkan.StructureTypeCommandBufferBeginInfo,
+		Flags: vulkan.CommandBufferUsageFlags(vulkan.CommandBufferUsageOneTimeSubmitBit),
 	}
-	res := vk.BeginCommandBuffer(cmd, &begin)
+	res := vulkan.BeginCommandBuffer(cmd, &begin)
 	begin.Free()
 	if err := check(res, "vkBeginCommandBuffer"); err != nil {
 		return err
@@ -116,5 +116,5 @@ func (c *Context) recordCopy(r copyRegion) error {
 		C.uint64_t(r.srcOff), C.uint64_t(r.dstOff), C.uint64_t(r.size))
 	C.ocgan_vk_cmd_barrier(c.cmds, cp, stageTransfer, accessTransferWrite,
 		stageHost|stageCompute, accessHostRead|accessShaderRead|accessShaderWrite)
-	return check(vk.EndCommandBuffer(cmd), "vkEndCommandBuffer")
+	return check(vulkan.EndCommandBuffer(cmd), "vkEndCommandBuffer")
 }

@@ -48,6 +48,75 @@ func randomFloats(rng *rand.Rand, n int) []float32 {
 	return out
 }
 
+// axpyChain is the setup of the tests that chain axpy dispatches between two
+// buffers: a context with the test kernels (workgroups of 64), buffers x and y
+// of n floats, and the random values x0 and y0 each run starts from.
+type axpyChain struct {
+	ctx    *vk.Context
+	k      testKernels
+	n      int
+	x, y   *vk.Buffer
+	x0, y0 []float32
+}
+
+// newAxpyChain opens the context and makes the buffers; seed picks x0 and y0.
+func newAxpyChain(t testing.TB, n int, seed int64) *axpyChain {
+	t.Helper()
+	c := &axpyChain{ctx: vktest.Open(t), n: n}
+	c.k = loadKernels(t, c.ctx, 64)
+	rng := rand.New(rand.NewSource(seed))
+	c.x0, c.y0 = randomFloats(rng, n), randomFloats(rng, n)
+	var err error
+	if c.x, err = c.ctx.NewBufferFloat32(n, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.y, err = c.ctx.NewBufferFloat32(n, nil); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// record appends steps axpy dispatches to seq: dispatch i adds coef(i) times
+// one buffer to the other, x to y first, then alternating.
+func (c *axpyChain) record(t testing.TB, seq *vk.Sequence, steps int, coef func(i int) float32) {
+	t.Helper()
+	for i := 0; i < steps; i++ {
+		dst, src := c.y, c.x
+		if i%2 == 1 {
+			dst, src = c.x, c.y
+		}
+		if err := seq.Dispatch(c.k.axpy, vk.GroupsFor(c.n, 64), []uint32{vk.F32(coef(i)), uint32(c.n)}, src, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// run writes x0 and y0 into the buffers and runs seq.
+func (c *axpyChain) run(t testing.TB, seq *vk.Sequence) error {
+	t.Helper()
+	if err := c.x.WriteFloat32(0, c.x0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.y.WriteFloat32(0, c.y0); err != nil {
+		t.Fatal(err)
+	}
+	return seq.Run()
+}
+
+// values returns the contents of y, then of x.
+func (c *axpyChain) values(t testing.TB) []float32 {
+	t.Helper()
+	gy, err := c.y.Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gx, err := c.x.Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(gy, gx...)
+}
+
 func TestDevicesFindsLlvmpipe(t *testing.T) {
 	devs, err := vk.Devices(vk.Config{Validate: true})
 	if err != nil {
@@ -286,32 +355,19 @@ func TestOutOfMemoryIsAnError(t *testing.T) {
 // one wrote into one command buffer, checks them against a Go loop, and replays it.
 func TestDependentDispatches(t *testing.T) {
 	const n, steps = 1031, 1000
-	ctx := vktest.Open(t)
-	k := loadKernels(t, ctx, 64)
-	rng := rand.New(rand.NewSource(2))
-	x0, y0 := randomFloats(rng, n), randomFloats(rng, n)
-	x, _ := ctx.NewBufferFloat32(n, nil)
-	y, _ := ctx.NewBufferFloat32(n, nil)
+	c := newAxpyChain(t, n, 2)
 	coef := func(i int) float32 { return float32(0.01 * float64(i%7-3)) }
 
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	seq, err := c.ctx.NewSequence(vk.SequenceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < steps; i++ {
-		a, dst, src := coef(i), y, x
-		if i%2 == 1 {
-			dst, src = x, y
-		}
-		if err := seq.Dispatch(k.axpy, vk.GroupsFor(n, 64), []uint32{vk.F32(a), n}, src, dst); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c.record(t, seq, steps, coef)
 	if st := seq.Stats(); st.Dispatches != steps || st.Barriers != steps-1 {
 		t.Fatalf("stats %+v: want %d dispatches and %d barriers", st, steps, steps-1)
 	}
 
-	wantX, wantY := append([]float32(nil), x0...), append([]float32(nil), y0...)
+	wantX, wantY := append([]float32(nil), c.x0...), append([]float32(nil), c.y0...)
 	for i := 0; i < steps; i++ {
 		a, dst, src := coef(i), wantY, wantX
 		if i%2 == 1 {
@@ -324,18 +380,10 @@ func TestDependentDispatches(t *testing.T) {
 
 	var first []float32
 	for run := 0; run < 3; run++ {
-		if err := x.WriteFloat32(0, x0); err != nil {
+		if err := c.run(t, seq); err != nil {
 			t.Fatal(err)
 		}
-		if err := y.WriteFloat32(0, y0); err != nil {
-			t.Fatal(err)
-		}
-		if err := seq.Run(); err != nil {
-			t.Fatal(err)
-		}
-		got, _ := y.Float32s()
-		gx, _ := x.Float32s()
-		got = append(got, gx...)
+		got := c.values(t)
 		want := append(append([]float32(nil), wantY...), wantX...)
 		if e := relErr(got, want); e > 1e-5 {
 			t.Fatalf("run %d: relative error %.3g vs the Go loop", run, e)
@@ -478,6 +526,29 @@ func TestDispatchRejectsBadArguments(t *testing.T) {
 	}
 	if err := seq.Run(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTooManySpecConstantsIsAnError checks that a kernel given more
+// specialization constants than its shader declares (here more than the C
+// shim takes, too) is refused, by the interface check, not built with the
+// first ones only. The shim's own refusal of counts above its arrays is
+// TestShimRefusesCountsAboveItsArrays.
+func TestTooManySpecConstantsIsAnError(t *testing.T) {
+	ctx := vktest.Open(t)
+	code, err := shaders.Load("fill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := make([]uint32, 40)
+	spec[0] = 64
+	_, err = ctx.NewKernel(vk.KernelSpec{Name: "fill", SPIRV: code, Bindings: []vk.Access{vk.Write}, PushWords: 2, Spec: spec})
+	var ie *vk.InterfaceError
+	if !errors.As(err, &ie) || ie.Field != vk.FieldSpec || ie.SPIRV != "ids {0}" {
+		t.Fatalf("NewKernel with %d specialization constants: %v; want a *vk.InterfaceError on them", len(spec), err)
+	}
+	if !strings.Contains(err.Error(), "kernel fill") {
+		t.Errorf("error does not name the kernel: %v", err)
 	}
 }
 

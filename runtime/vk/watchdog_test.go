@@ -3,7 +3,6 @@ package vk_test
 import (
 	"errors"
 	"math"
-	"math/rand"
 	"strings"
 	"testing"
 
@@ -16,46 +15,26 @@ import (
 // bit-identical, and each run makes the submissions the limit implies.
 func TestSplitSubmissionsMatchOneSubmission(t *testing.T) {
 	const n, steps = 1031, 40
-	ctx := vktest.Open(t)
-	k := loadKernels(t, ctx, 64)
-	rng := rand.New(rand.NewSource(5))
-	x0, y0 := randomFloats(rng, n), randomFloats(rng, n)
-	x, _ := ctx.NewBufferFloat32(n, nil)
-	y, _ := ctx.NewBufferFloat32(n, nil)
+	c := newAxpyChain(t, n, 5)
+	coef := func(i int) float32 { return float32(i%5-2) / 8 }
 	var want []float32
 	for _, tc := range []struct{ limit, submissions int }{{0, 1}, {1, steps}, {7, 6}, {steps, 1}} {
-		seq, err := ctx.NewSequence(vk.SequenceOptions{Name: "chain", MaxDispatchesPerSubmit: tc.limit, Timestamps: true})
+		seq, err := c.ctx.NewSequence(vk.SequenceOptions{Name: "chain", MaxDispatchesPerSubmit: tc.limit, Timestamps: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < steps; i++ {
-			dst, src := y, x
-			if i%2 == 1 {
-				dst, src = x, y
-			}
-			if err := seq.Dispatch(k.axpy, vk.GroupsFor(n, 64), []uint32{vk.F32(float32(i%5-2) / 8), n}, src, dst); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := x.WriteFloat32(0, x0); err != nil {
-			t.Fatal(err)
-		}
-		if err := y.WriteFloat32(0, y0); err != nil {
-			t.Fatal(err)
-		}
-		before := ctx.Stats().Submits
-		if err := seq.Run(); err != nil {
+		c.record(t, seq, steps, coef)
+		before := c.ctx.Stats().Submits
+		if err := c.run(t, seq); err != nil {
 			t.Fatalf("limit %d: %v", tc.limit, err)
 		}
-		if got := ctx.Stats().Submits - before; got != tc.submissions || seq.Stats().Submissions != tc.submissions {
+		if got := c.ctx.Stats().Submits - before; got != tc.submissions || seq.Stats().Submissions != tc.submissions {
 			t.Errorf("limit %d: %d submissions (stats say %d), want %d", tc.limit, got, seq.Stats().Submissions, tc.submissions)
 		}
 		if seq.Timed() && len(seq.Timings()) != steps {
 			t.Errorf("limit %d: %d timings, want %d", tc.limit, len(seq.Timings()), steps)
 		}
-		gx, _ := x.Float32s()
-		gy, _ := y.Float32s()
-		got := append(gx, gy...)
+		got := c.values(t)
 		if want == nil {
 			want = got
 		}

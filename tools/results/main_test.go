@@ -163,6 +163,7 @@ func TestRenderPartialTable(t *testing.T) {
 	containsAll(t, abl,
 		"| 0 | 0.9000 | not run yet | not run yet | 0.9800 ± 0.0141 (2 seeds) |",
 		"| **mean** | 0.9000 (1 of 10 classes) | not run yet | not run yet | 0.9650 (2 of 10 classes) |",
+		"| mean over classes 0 (common to the columns run) | 0.9000 | not run yet | not run yet | 0.9800 |",
 		"| paper | 0.957 | 0.959 | 0.971 | 0.975 |",
 		"| ours − paper | — | — | — | — |",
 		"Runs: 4 recorded",

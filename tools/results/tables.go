@@ -103,6 +103,69 @@ func columnMean(col column, byClass [][]*results.Record) (ours, paper, diff stri
 	return ours, p.meanText(), signed(mean - p.mean)
 }
 
+// commonClasses lists the classes that have records in every column of ex
+// that has any, and how many columns have any.
+func commonClasses(ex experiment, c cells) (common []int, columns int) {
+	var run []string
+	for _, col := range ex.columns {
+		for _, rs := range c[col.mode] {
+			if len(rs) > 0 {
+				run = append(run, col.mode)
+				break
+			}
+		}
+	}
+	for class := range ex.classes {
+		every := len(run) > 0
+		for _, mode := range run {
+			every = every && len(c[mode][class]) > 0
+		}
+		if every {
+			common = append(common, class)
+		}
+	}
+	return common, len(run)
+}
+
+// commonMean is the row of each column's mean over the classes common to
+// the columns run (with the paper's over the same classes where it gives
+// them), so that columns run on different classes compare like with like.
+func commonMean(ex experiment, c cells, common []int) []string {
+	names := make([]string, len(common))
+	for i, class := range common {
+		names[i] = strconv.Itoa(class)
+	}
+	line := []string{fmt.Sprintf("mean over classes %s (common to the columns run)", strings.Join(names, ", "))}
+	for _, col := range ex.columns {
+		var ours, paper []float64
+		for _, class := range common {
+			rs := c[col.mode][class]
+			if len(rs) == 0 {
+				break
+			}
+			m, _ := metrics.MeanStd(aucs(rs))
+			ours = append(ours, m)
+			if col.paper.perClass != nil {
+				paper = append(paper, col.paper.perClass[class])
+			}
+		}
+		if len(ours) < len(common) {
+			line = append(line, notRun)
+			if col.paper.perClass != nil {
+				line = append(line, "", "—")
+			}
+			continue
+		}
+		mean, _ := metrics.MeanStd(ours)
+		line = append(line, f4(mean))
+		if col.paper.perClass != nil {
+			pm, _ := metrics.MeanStd(paper)
+			line = append(line, f4(pm), signed(mean-pm))
+		}
+	}
+	return line
+}
+
 // perSeedMeans returns, when every class was run with the same seeds, the
 // mean over classes of each seed's AUCs (nil otherwise).
 func perSeedMeans(byClass [][]*results.Record) []float64 {
@@ -183,6 +246,9 @@ func render(ex experiment, recs []*results.Record) string {
 		diffLine = append(diffLine, diff)
 	}
 	row(meanLine...)
+	if common, run := commonClasses(ex, c); run > 1 && len(common) > 0 && len(common) < len(ex.classes) {
+		row(commonMean(ex, c, common)...)
+	}
 	if meanOnly {
 		row(paperLine...)
 		row(diffLine...)

@@ -49,7 +49,10 @@ func TestForwardEpiloguesMatchReference(t *testing.T) {
 		{"device", nil},
 		{"gpu_register", func(dir string, g convGeom, _ convTune) convTune { return convTuneForDevice(false, false, dir, g) }},
 		{"tiled_16x8x4_2x2", tiled(convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2})},
-		{"tiled_default", func(dir string, g convGeom, _ convTune) convTune { c, _ := lib.convTileFor(dir, g); return convTune{tiled: &c} }},
+		{"tiled_default", func(dir string, g convGeom, _ convTune) convTune {
+			c, _ := lib.convTileFor(dir, g)
+			return convTune{tiled: &c}
+		}},
 		{"tiled_split2", tiled(convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2, split: 2})},
 		{"tiled_split3", tiled(convTile{bm: 32, bn: 16, bk: 8, tm: 4, tn: 2, split: 3})},
 	}

@@ -68,7 +68,8 @@ func Check(g *graph.Graph, opts Options) (Checked, error) {
 	}
 	a := opts.Adam
 	if a == nil {
-		return c, c.plan(g, opts)
+		err := c.plan(g, opts)
+		return c, err
 	}
 	if _, err := kernels.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, 1); err != nil {
 		return c, err
@@ -90,7 +91,8 @@ func Check(g *graph.Graph, opts Options) (Checked, error) {
 		c.Pinned[gr.ID()] = true
 	}
 	sort.Slice(c.Trained, func(i, j int) bool { return c.Trained[i].ID() < c.Trained[j].ID() })
-	return c, c.plan(g, opts)
+	err := c.plan(g, opts)
+	return c, err
 }
 
 // plan sets c.Nodes and c.Fused: the fused nodes, keeping every pinned

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -55,9 +56,10 @@ func TestFusionMatchesUnfused(t *testing.T) {
 }
 
 // phaseDispatches returns the dispatches one Algorithm-1 iteration of tr
-// runs on the Vulkan backend (every phase program's recorded dispatches
-// times the runs the iteration made of it) and the scorer's per run.
-func phaseDispatches(t *testing.T, tr *Trainer, x []float32) (iteration, score int) {
+// runs on the Vulkan backend, by phase (each phase program's recorded
+// dispatches times the runs the iteration made of it) and in all, and the
+// scorer's per run.
+func phaseDispatches(t *testing.T, tr *Trainer, x []float32) (byPhase string, iteration, score int) {
 	t.Helper()
 	var phases []*phase
 	if tr.cls != nil {
@@ -72,22 +74,20 @@ func phaseDispatches(t *testing.T, tr *Trainer, x []float32) (iteration, score i
 	if tr.gen != nil {
 		phases = append(phases, tr.gen.phase)
 	}
-	progs := make([]*program.Program, len(phases))
+	runs := make([]int, len(phases))
 	for i, p := range phases {
-		progs[i] = p.prog.(*program.Program)
-	}
-	runs := make([]int, len(progs))
-	for i, p := range progs {
-		runs[i] = p.Stats().Runs
+		runs[i] = p.prog.(*program.Program).Stats().Runs
 	}
 	if _, err := tr.Step(x, true); err != nil {
 		t.Fatal(err)
 	}
-	for i, p := range progs {
-		st := p.Stats()
-		iteration += st.Dispatches * (st.Runs - runs[i])
+	for i, p := range phases {
+		st := p.prog.(*program.Program).Stats()
+		n := st.Runs - runs[i]
+		iteration += st.Dispatches * n
+		byPhase += fmt.Sprintf(" %s %d×%d", p.name, n, st.Dispatches)
 	}
-	return iteration, tr.Scorer().p.prog.(*program.Program).Stats().Dispatches
+	return byPhase, iteration, tr.Scorer().p.prog.(*program.Program).Stats().Dispatches
 }
 
 // TestFusionDispatches counts the dispatches of an MNIST28 Algorithm-1
@@ -103,7 +103,9 @@ func TestFusionDispatches(t *testing.T) {
 	for i, fusion := range []string{"off", "on"} {
 		t.Setenv(backend.FusionEnv, fusion)
 		tr := newTrainer(t, be, cfg)
-		iter[i], score[i] = phaseDispatches(t, tr, x)
+		var by string
+		by, iter[i], score[i] = phaseDispatches(t, tr, x)
+		t.Logf("fusion %s: runs×dispatches per Algorithm-1 iteration:%s", fusion, by)
 		tr.Free()
 	}
 	t.Logf("dispatches per Algorithm-1 iteration: %d unfused, %d fused; per batch-1 scoring forward: %d unfused, %d fused",

@@ -161,16 +161,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
 		return 1
 	}
-	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "kbench: %v\n", err)
-			return 1
-		}
+	return writeReport(stdout, stderr, o.asJSON, rep, func(w io.Writer) { printTable(w, rep) })
+}
+
+// writeReport prints rep as indented JSON when asJSON, else with table, and
+// returns the exit status.
+func writeReport(stdout, stderr io.Writer, asJSON bool, rep any, table func(io.Writer)) int {
+	if !asJSON {
+		table(stdout)
 		return 0
 	}
-	printTable(stdout, rep)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		fmt.Fprintf(stderr, "kbench: %v\n", err)
+		return 1
+	}
 	return 0
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -48,17 +47,7 @@ func runTune(o options, cases []benchCase, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
 		return 1
 	}
-	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "kbench: %v\n", err)
-			return 1
-		}
-		return 0
-	}
-	printTune(stdout, rep)
-	return 0
+	return writeReport(stdout, stderr, o.asJSON, rep, func(w io.Writer) { printTune(w, rep) })
 }
 
 // tuneVulkan tunes shapes on the device o selects and saves the table.

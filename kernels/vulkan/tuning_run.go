@@ -13,8 +13,9 @@ type ConvTuneOptions struct {
 	// Warmup untimed and Runs timed runs of each variant (Runs at least 1);
 	// the first run builds the pipeline.
 	Warmup, Runs int
-	// Progress, when set, is called before each shape is timed.
-	Progress func(done, total int, s ConvShape)
+	// Progress, when set, is called with each shape's result as it is
+	// measured: done of total shapes.
+	Progress func(done, total int, r ConvTuneResult)
 }
 
 // ConvTiming is the median time of one variant, in milliseconds.
@@ -79,12 +80,12 @@ func (l *Library) TuneConvs(shapes []ConvShape, o ConvTuneOptions) (*ConvTuneRep
 		if err := s.check(); err != nil {
 			return nil, err
 		}
-		if o.Progress != nil {
-			o.Progress(i, len(shapes), s)
-		}
 		r, err := l.tuneShape(s, o, info.Timestamps)
 		if err != nil {
 			return nil, fmt.Errorf("conv tuning %v: %w", s, err)
+		}
+		if o.Progress != nil {
+			o.Progress(i+1, len(shapes), r)
 		}
 		rep.Results = append(rep.Results, r)
 		table.Set(ConvTuningEntry{Shape: s, Variant: r.Best, Ms: r.BestMs, HeuristicMs: r.HeuristicMs})

@@ -228,7 +228,7 @@ func TestTuneConvsTableUsedByNewLibrary(t *testing.T) {
 	}
 	shapes := Conv2DShapes(tuningConv)[:2]
 	var progress []ConvShape
-	rep, err := lib.TuneConvs(shapes, ConvTuneOptions{Warmup: 0, Runs: 1, Progress: func(_, _ int, s ConvShape) { progress = append(progress, s) }})
+	rep, err := lib.TuneConvs(shapes, ConvTuneOptions{Warmup: 0, Runs: 1, Progress: func(_, _ int, r ConvTuneResult) { progress = append(progress, r.Shape) }})
 	if err != nil {
 		t.Fatal(err)
 	}

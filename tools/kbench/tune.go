@@ -67,7 +67,9 @@ func tuneVulkan(o options, shapes []vulkan.ConvShape, progress io.Writer) (*tune
 		fmt.Fprintf(progress, "tuning table %s: %s; updating it\n", path, status)
 	}
 	r, err := lib.TuneConvs(shapes, vulkan.ConvTuneOptions{Warmup: o.warmup, Runs: o.runs,
-		Progress: func(i, n int, s vulkan.ConvShape) { fmt.Fprintf(progress, "[%d/%d] %v\n", i+1, n, s) }})
+		Progress: func(i, n int, r vulkan.ConvTuneResult) {
+			fmt.Fprintf(progress, "[%d/%d] %v: %v %.3f ms (heuristic %v %.3f ms)\n", i, n, r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs)
+		}})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,9 @@ func tuneConvs(e *env, be backend.Backend, shapes []vulkan.ConvShape, o vulkan.C
 	if path == "" {
 		return fmt.Errorf("--tune: the tuning table is off (%s=off, or the pipeline cache is off); set %s to a file", vulkan.TuningEnv, vulkan.TuningEnv)
 	}
-	o.Progress = func(i, n int, s vulkan.ConvShape) { fmt.Fprintf(e.stderr, "bench: tuning [%d/%d] %v\n", i+1, n, s) }
+	o.Progress = func(i, n int, r vulkan.ConvTuneResult) {
+		fmt.Fprintf(e.stderr, "bench: tuned [%d/%d] %v: %v %.3f ms (heuristic %v %.3f ms)\n", i, n, r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs)
+	}
 	rep, err := lib.TuneConvs(shapes, o)
 	if err != nil {
 		return err
@@ -34,7 +36,6 @@ func tuneConvs(e *env, be backend.Backend, shapes []vulkan.ConvShape, o vulkan.C
 	lib.SetConvTuning(rep.Table)
 	var heur, tuned float64
 	for _, r := range rep.Results {
-		fmt.Fprintf(e.stderr, "bench: %v: %v %.3f ms (heuristic %v %.3f ms)\n", r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs)
 		heur, tuned = heur+r.HeuristicMs, tuned+r.BestMs
 	}
 	fmt.Fprintf(e.stderr, "bench: %d conv shapes tuned (%s): %.3f ms in all, %.3f ms with the heuristic; table %s\n",

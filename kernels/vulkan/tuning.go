@@ -146,7 +146,8 @@ func (v ConvVariant) tune() (convTune, error) {
 	}
 }
 
-// String is a short label: "register 16x8 sg1 local 64" or "tiled 64x64x16 4x4 split 2".
+// String is a short label: "register 16x8 sg1 local 64" (rows x columns per
+// lane) or "tiled 64x64x16 4x4 split 2".
 func (v ConvVariant) String() string {
 	if v.Kind == convTiled {
 		split := v.Split
@@ -155,7 +156,7 @@ func (v ConvVariant) String() string {
 		}
 		return fmt.Sprintf("tiled %dx%dx%d %dx%d split %d", v.BM, v.BN, v.BK, v.TM, v.TN, split)
 	}
-	return fmt.Sprintf("%s %dx%d sg%d local %d", v.Kind, 8*v.PPL, 8*v.TC, v.SG, v.Local)
+	return fmt.Sprintf("%s %dx%d sg%d local %d", v.Kind, 8*v.PPL, v.TC, v.SG, v.Local)
 }
 
 // ConvTuningEntry is the variant measured fastest for one shape, with its

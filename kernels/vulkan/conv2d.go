@@ -275,12 +275,37 @@ func (l *Library) convSubgroups() bool {
 // a shared 2-core machine, and 32x8 runs only ~3% faster than 16x8 (A/B on
 // the OCGAN layers), so 16x8 it is; few distinct tiles keep the builds down
 // (the Mesa shader cache keeps them across processes).
+//
+// Without a forced variant, an entry of the library's tuning table for the
+// direction and geometry comes first when the device can run it
+// (convTuneValid); the heuristic covers the rest.
 func (l *Library) convTuneFor(dir convDir, g convGeom) (convTune, error) {
-	info := l.ctx.Info()
 	variant, err := convVariantFromEnv()
 	if err != nil {
 		return convTune{}, err
 	}
+	t, tuned := convTune{}, false
+	if variant == convAuto {
+		t, tuned = l.convTuneFromTable(dir, g)
+	}
+	if !tuned {
+		t = l.convHeuristic(variant, dir, g)
+	}
+	if convTuneHook != nil {
+		t = convTuneHook(dir, g, t)
+	}
+	if t.tiled != nil {
+		if err := t.tiled.check(); err != nil {
+			return convTune{}, err
+		}
+	}
+	return t, nil
+}
+
+// convHeuristic is the variant convTuneFor picks without a tuning table, for
+// a variant of OCGAN_VK_CONV_VARIANT.
+func (l *Library) convHeuristic(variant string, dir convDir, g convGeom) convTune {
+	info := l.ctx.Info()
 	t := convTuneForDevice(info.Type == vk.CPU, l.convSubgroups(), dir, g)
 	team := uint32(t.teamSize())
 	t.local = l.fitLocal(team, halving(t.local, team)...)
@@ -292,15 +317,7 @@ func (l *Library) convTuneFor(dir convDir, g convGeom) (convTune, error) {
 			t = convTune{tiled: &c}
 		}
 	}
-	if convTuneHook != nil {
-		t = convTuneHook(dir, g, t)
-	}
-	if t.tiled != nil {
-		if err := t.tiled.check(); err != nil {
-			return convTune{}, err
-		}
-	}
-	return t, nil
+	return t
 }
 
 // Conv kernel variants (OCGAN_VK_CONV_VARIANT): auto picks shared-memory tiles

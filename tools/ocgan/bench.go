@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/bench"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
@@ -23,6 +24,7 @@ func benchFlags(fs *pflag.FlagSet) {
 	fs.Int("latency", 200, "timed batch-1 scores (median and p99)")
 	fs.Int("image-size", 28, "image size of the model measured: "+sizeList())
 	fs.Int("channels", 1, "image channels of the model measured: 1 or 3 (the latent length is 16 for 1, 512 for 3)")
+	fs.Bool("tune", false, "first tune the conv kernels at the model's shapes (Vulkan), write the device's tuning table and measure with it")
 }
 
 // runBench measures training and scoring throughput on the chosen device,
@@ -75,6 +77,19 @@ func runBench(e *env) error {
 	defer be.Close()
 	o.Progress = func(part string) { fmt.Fprintf(e.stderr, "bench: %s ...\n", part) }
 	fmt.Fprintf(e.stderr, "bench: device %s\n", deviceLabel(be))
+	if tune, _ := e.fs.GetBool("tune"); tune {
+		geo := o.Geometry
+		if geo.Name == "" {
+			geo = model.MNIST28()
+		}
+		shapes, err := modelConvShapes(geo, o.TrainBatch, o.ScoreBatch)
+		if err != nil {
+			return err
+		}
+		if err := tuneConvs(e, be, shapes, vulkan.ConvTuneOptions{Warmup: 2, Runs: 5}); err != nil {
+			return err
+		}
+	}
 	r, err := bench.Run(be, o)
 	if err != nil {
 		return err

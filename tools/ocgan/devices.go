@@ -24,6 +24,22 @@ type devicesReport struct {
 	VulkanProblem string         `json:"vulkan_problem,omitempty"`
 	Selected      int            `json:"selected"`
 	Devices       []device.Entry `json:"devices"`
+	// ConvTuning says, per Vulkan device, whether a conv tuning table is used.
+	ConvTuning []deviceTuning `json:"conv_tuning,omitempty"`
+}
+
+// deviceTuning is the state of a Vulkan device's conv tuning table (see
+// vulkan.OpenConvTuning): "off", "none", "N entries" or "ignored: <why>".
+type deviceTuning struct {
+	Index  int    `json:"index"`
+	Status string `json:"status"`
+	Path   string `json:"path,omitempty"`
+}
+
+// convTuning is the tuning state of a Vulkan device for the configured cache.
+func convTuning(cacheDir string, en device.Entry) deviceTuning {
+	_, status, path := vulkan.OpenConvTuning(vk.CacheDir(cacheDir), *en.Vulkan)
+	return deviceTuning{Index: en.Index, Status: status, Path: path}
 }
 
 // deviceLabel names the device a backend runs on, for messages and reports:
@@ -46,7 +62,13 @@ func runDevices(e *env) error {
 		if selErr != nil {
 			sel = -1
 		}
-		if err := enc.Encode(devicesReport{Loader: vk.LoaderName(), VulkanProblem: l.VulkanProblem, Selected: sel, Devices: l.Entries}); err != nil {
+		rep := devicesReport{Loader: vk.LoaderName(), VulkanProblem: l.VulkanProblem, Selected: sel, Devices: l.Entries}
+		for _, en := range l.Entries {
+			if en.Vulkan != nil {
+				rep.ConvTuning = append(rep.ConvTuning, convTuning(e.cfg.Vulkan.PipelineCacheDir, en))
+			}
+		}
+		if err := enc.Encode(rep); err != nil {
 			return err
 		}
 		return selErr
@@ -69,6 +91,11 @@ func runDevices(e *env) error {
 			continue
 		}
 		printVulkan(w, *en.Vulkan)
+		tu := convTuning(e.cfg.Vulkan.PipelineCacheDir, en)
+		if tu.Path != "" {
+			tu.Status += " (" + tu.Path + ")"
+		}
+		fmt.Fprintf(w, "\tconv tuning\t%s\n", tu.Status)
 	}
 	if err := w.Flush(); err != nil {
 		return err

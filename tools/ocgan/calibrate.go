@@ -19,14 +19,6 @@ const (
 	metaValScoreStd     = "val_score_std"
 )
 
-// Checkpoint Meta keys of the data a model was trained on: where it was
-// (absolute; empty for a built-in location) and, for --dataset images, the
-// validation share.
-const (
-	metaData     = "data"
-	metaValShare = "val_share"
-)
-
 // Threshold methods (--threshold).
 const (
 	thresholdQuantile = "quantile"

@@ -157,12 +157,12 @@ func (jd jobData) evaluate(s *train.Scorer, threshold float64, sum *trainSummary
 // normals) and saves the checkpoint at j.out (also after every epoch).
 func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	start := time.Now()
-	d, geo := j.data, j.cfg.Geometry
+	d := j.data
 	settings := runSettings(d, j.cfg.Mode, j.cfg.Batch)
 	var resumed *checkpoint.Checkpoint
 	var err error
 	if j.resume {
-		if resumed, err = loadResume(j.out, geo, settings, d.seed); err != nil {
+		if resumed, err = loadResume(j.out, j.cfg, settings); err != nil {
 			return nil, err
 		}
 		if p := resumed.Preprocessing(); p != j.pre {
@@ -208,7 +208,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	var prior time.Duration // training time of the interrupted run resumed
 	saved := resumed != nil // out holds a completed epoch
 	if resumed != nil {
-		st, err := resumeState(resumed)
+		st, err := train.ResumeState(resumed)
 		if err != nil {
 			return nil, fmt.Errorf("--resume: %s: %w", j.out, err)
 		}
@@ -237,8 +237,8 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	// After every epoch, save the state so far (--resume continues from it).
 	saveEpoch := func(s train.State) error {
 		m := meta()
-		m[metaStatus] = fmt.Sprintf("training: epoch %d of %d", s.Epoch, j.cfg.Epochs)
-		ck, err := trainCheckpoint(geo, t, s, m, math.NaN())
+		m[metaStatus] = train.EpochStatus(s.Epoch, j.cfg.Epochs)
+		ck, err := t.Checkpoint(s, m, math.NaN())
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 		m["test_auc"] = fmt.Sprintf("%.6f", sum.AUC)
 	}
 	choice.addMeta(m)
-	ck, err := trainCheckpoint(geo, t, final, m, choice.Value)
+	ck, err := t.Checkpoint(final, m, choice.Value)
 	if err != nil {
 		return nil, err
 	}

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 	"text/tabwriter"
 
 	"github.com/ocgan-vk/ocgan/firmware"
+	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
 	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 	"github.com/spf13/pflag"
@@ -115,11 +115,11 @@ func runBundleBuild(e *env) error {
 		return err
 	}
 	opts := firmware.BuildOptions{ModelVersion: modelVersion, MinRuntimeVersion: minRuntime, FP16: fp16}
-	if v, err := strconv.ParseFloat(ck.Meta[metaValScoreMean], 64); err == nil {
-		opts.ScoreMean = v
-	}
-	if v, err := strconv.ParseFloat(ck.Meta[metaValScoreStd], 64); err == nil {
-		opts.ScoreStd = v
+	switch cal, err := ck.Calibration(); {
+	case err == nil:
+		opts.ScoreMean, opts.ScoreStd = cal.ValScoreMean, cal.ValScoreStd
+	case !errors.Is(err, checkpoint.ErrNoCalibration):
+		return fmt.Errorf("%s: %w", modelPath, err)
 	}
 	data, err := firmware.Build(opts, ck, priv)
 	if err != nil {

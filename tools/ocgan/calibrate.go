@@ -12,13 +12,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Checkpoint Meta keys of the threshold calibration.
-const (
-	metaThresholdMethod = "threshold_method"
-	metaValScoreMean    = "val_score_mean"
-	metaValScoreStd     = "val_score_std"
-)
-
 // Threshold methods (--threshold).
 const (
 	thresholdQuantile = "quantile"
@@ -143,11 +136,9 @@ func (c calibration) choose(val, novel []float64) (thresholdChoice, error) {
 	return ch, nil
 }
 
-// addMeta records the choice in a checkpoint's Meta.
-func (ch thresholdChoice) addMeta(m map[string]string) {
-	m[metaThresholdMethod] = ch.Method
-	m[metaValScoreMean] = formatFloat(ch.ValMean)
-	m[metaValScoreStd] = formatFloat(ch.ValStd)
+// record is the choice as a checkpoint's calibration record.
+func (ch thresholdChoice) record() checkpoint.Calibration {
+	return checkpoint.Calibration{Method: ch.Method, ValScoreMean: ch.ValMean, ValScoreStd: ch.ValStd}
 }
 
 func calibrateFlags(fs *pflag.FlagSet) {
@@ -212,10 +203,7 @@ func runCalibrate(e *env) error {
 	}
 	old := ck.Train.Threshold
 	ck.Train.Threshold = ch.Value
-	if ck.Meta == nil {
-		ck.Meta = map[string]string{}
-	}
-	ch.addMeta(ck.Meta)
+	ck.SetCalibration(ch.record())
 	if err := checkpoint.Save(path, ck); err != nil {
 		return err
 	}

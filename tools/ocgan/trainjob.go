@@ -274,11 +274,11 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	if !math.IsNaN(sum.AUC) {
 		m["test_auc"] = fmt.Sprintf("%.6f", sum.AUC)
 	}
-	choice.addMeta(m)
 	ck, err := t.Checkpoint(final, m, choice.Value)
 	if err != nil {
 		return nil, err
 	}
+	ck.SetCalibration(choice.record())
 	ck.Preprocess = j.pre
 	if err := checkpoint.Save(j.out, ck); err != nil {
 		return nil, err

@@ -4,18 +4,17 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ocgan-vk/ocgan/ocgan/calibrate"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/ocgan-vk/ocgan/ocgan/metrics"
-	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
 
 // Threshold methods (--threshold).
 const (
-	thresholdQuantile = "quantile"
-	thresholdF1       = "f1"
+	thresholdQuantile = string(calibrate.Quantile)
+	thresholdF1       = string(calibrate.F1)
 )
 
 // calibration says how the novelty threshold is chosen: a quantile of the
@@ -83,62 +82,9 @@ func (c calibration) novelImages(opts dataset.Options) (*dataset.Dataset, []stri
 	return d, names, nil
 }
 
-// calibrate scores the validation images and, for the f1 method, the
-// labelled novel ones (may be nil otherwise) with s, and chooses the
-// threshold.
-func (c calibration) calibrate(s *train.Scorer, val, novel *dataset.Dataset) (thresholdChoice, error) {
-	valScores, err := s.Scores(val)
-	if err != nil {
-		return thresholdChoice{}, err
-	}
-	var novelScores []float64
-	if c.method == thresholdF1 && novel != nil {
-		if novelScores, err = s.Scores(novel); err != nil {
-			return thresholdChoice{}, err
-		}
-	}
-	return c.choose(valScores, novelScores)
-}
-
-// thresholdChoice is a calibrated threshold and how it was obtained.
-type thresholdChoice struct {
-	Value  float64
-	Method string
-	// ValMean and ValStd describe the in-class validation scores (score
-	// normalisation for deployment).
-	ValMean, ValStd float64
-}
-
-// choose calibrates the threshold from in-class validation scores and, for
-// the f1 method, the scores of labelled novel images.
-func (c calibration) choose(val, novel []float64) (thresholdChoice, error) {
-	var ch thresholdChoice
-	ch.ValMean, ch.ValStd = metrics.MeanStd(val)
-	if c.method != thresholdF1 {
-		v, err := metrics.QuantileThreshold(val, c.quantile)
-		if err != nil {
-			return ch, fmt.Errorf("threshold calibration: %w", err)
-		}
-		ch.Value = v
-		ch.Method = fmt.Sprintf("quantile %g of %d validation scores", c.quantile, len(val))
-		return ch, nil
-	}
-	if len(novel) == 0 {
-		return ch, fmt.Errorf("threshold calibration: the F1-optimal threshold needs novel images")
-	}
-	v, conf, err := metrics.F1OptimalThreshold(labelled(val, novel))
-	if err != nil {
-		return ch, fmt.Errorf("threshold calibration: %w", err)
-	}
-	ch.Value = v
-	ch.Method = fmt.Sprintf("F1-optimal on %d validation + %d novel images (F1 %.4f, precision %.4f, recall %.4f)",
-		len(val), len(novel), conf.F1(), conf.Precision(), conf.Recall())
-	return ch, nil
-}
-
-// record is the choice as a checkpoint's calibration record.
-func (ch thresholdChoice) record() checkpoint.Calibration {
-	return checkpoint.Calibration{Method: ch.Method, ValScoreMean: ch.ValMean, ValScoreStd: ch.ValStd}
+// options are the calibration options of the settled method.
+func (c calibration) options() calibrate.Options {
+	return calibrate.Options{Method: calibrate.Method(c.method), Quantile: c.quantile}
 }
 
 func calibrateFlags(fs *pflag.FlagSet) {
@@ -197,13 +143,13 @@ func runCalibrate(e *env) error {
 		return err
 	}
 	defer s.Free()
-	ch, err := cal.calibrate(s, split.Val, novel)
+	ch, err := cal.options().Calibrate(s, split.Val, novel)
 	if err != nil {
 		return err
 	}
 	old := ck.Train.Threshold
 	ck.Train.Threshold = ch.Value
-	ck.SetCalibration(ch.record())
+	ck.SetCalibration(ch.Record())
 	if err := checkpoint.Save(path, ck); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/ocgan/calibrate"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/spf13/pflag"
@@ -15,7 +16,7 @@ import (
 
 // defaultQuantile is the default calibration: the 95th percentile of the
 // validation (in-class) scores.
-const defaultQuantile = 0.95
+const defaultQuantile = calibrate.DefaultQuantile
 
 func trainFlags(fs *pflag.FlagSet) {
 	(&dataFlags{}).add(fs)
@@ -124,7 +125,7 @@ func runTrain(e *env) error {
 	fmt.Fprintf(e.stdout, "device: %s\n", sum.Device)
 	fmt.Fprintf(e.stdout, "trained %d iterations (%d epochs%s) in %s, %.1f images/s\n", sum.Result.Iterations, len(sum.Result.History),
 		map[bool]string{true: ", stopped by the budget", false: ""}[sum.Result.Stopped], sum.Elapsed.Round(time.Second),
-		sum.imagesPerSec())
+		sum.ImagesPerSec())
 	fmt.Fprintf(e.stdout, "best epoch %d, validation MSE %.5f; threshold %.5f (%s)\n",
 		sum.Result.BestEpoch, sum.Result.BestValMSE, sum.Threshold.Value, sum.Threshold.Method)
 	if sum.Test == nil {
@@ -133,6 +134,37 @@ func runTrain(e *env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "saved %s\n", j.out)
+	return nil
+}
+
+// JSON is the summary as `ocgan train --json` prints it.
+func (s *trainSummary) JSON() map[string]any {
+	m := map[string]any{"auc": finite(s.AUC), "best_epoch": s.Result.BestEpoch, "best_val_mse": finite(s.Result.BestValMSE),
+		"threshold": s.Threshold.Value, "threshold_method": s.Threshold.Method,
+		"iterations": s.Result.Iterations, "images_per_sec": s.ImagesPerSec(), "stopped_by_budget": s.Result.Stopped,
+		"device": s.Device, "seconds": s.Elapsed.Seconds()}
+	if s.Test != nil {
+		t := s.Test.JSON()
+		t["images"], t["threshold_from_test"] = s.TestImages, s.TunedOnTest
+		m["test"] = t
+	}
+	return m
+}
+
+// printTest writes the end evaluation of a run on --dataset images.
+func (s *trainSummary) printTest(w io.Writer) error {
+	fmt.Fprintf(w, "test on %s:\n", s.TestImages)
+	if err := s.Test.print(w); err != nil {
+		return err
+	}
+	if s.Test.Novel == 0 {
+		_, err := fmt.Fprintln(w, "give --novel with images of anomalies to measure how well the model finds them")
+		return err
+	}
+	if s.TunedOnTest {
+		_, err := fmt.Fprintln(w, "the threshold was chosen on these --novel images (--threshold f1): F1, precision and recall are optimistic")
+		return err
+	}
 	return nil
 }
 

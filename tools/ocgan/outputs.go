@@ -34,14 +34,11 @@ func checkOutput(flag, path string, check func(string) error) error {
 	return nil
 }
 
-// checkOutputFlags checks the files that the string flags names of fs
-// name (see checkOutputFile).
-func checkOutputFlags(fs *pflag.FlagSet, names ...string) error {
-	for _, name := range names {
-		path, _ := fs.GetString(name)
-		if err := checkOutputFile("--"+name, path); err != nil {
-			return err
-		}
-	}
-	return nil
+// runner is a command whose flags are bound to its fields.
+type runner interface {
+	flags(fs *pflag.FlagSet)
+	run(e *env) error
 }
+
+// bound is the command of r (a fresh value for each run of the program).
+func bound(summary string, r runner) command { return command{summary, r.flags, r.run} }

@@ -4,50 +4,44 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
+	"math"
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/pipeline"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 )
 
-// Meta entries of a training checkpoint (see ocgan/train): its training
-// status, and what `ocgan train` adds: the run settings that --resume
-// checks (dataset, class, protocol or validation share, mode, batch) and
-// where the data is.
+// Meta entries of a training checkpoint (see ocgan/train and
+// ocgan/pipeline): its training status, where the data is and the
+// validation share of --dataset images.
 const (
 	metaStatus     = train.MetaStatus
 	metaStatusDone = train.StatusDone
-	// metaData is where the data was (absolute; empty for a built-in
-	// location); metaValShare the validation share of --dataset images.
-	metaData     = "data"
-	metaValShare = "val_share"
+	metaData       = pipeline.MetaData
+	metaValShare   = pipeline.MetaValShare
 )
-
-// resumeKeys are the run settings a resumed run must match.
-var resumeKeys = []string{"dataset", "class", "protocol", metaValShare, "mode", "batch"}
 
 func formatFloat(v float64) string { return train.FormatFloat(v) }
 
-// runSettings are the Meta entries of a run's settings (those a resumed run
-// must match, see loadResume) and where its data is.
-func runSettings(d dataFlags, mode train.Mode, batch int) map[string]string {
-	m := map[string]string{"dataset": d.name, "mode": mode.String(), "batch": fmt.Sprint(batch)}
-	if d.name == datasetImages {
-		m[metaValShare] = formatFloat(d.valShare)
-	} else {
-		m["class"], m["protocol"] = fmt.Sprint(d.class), fmt.Sprint(d.protocol)
+// runSettings are the settings of a run on d that its checkpoints record.
+func runSettings(d dataFlags, mode train.Mode, batch int) pipeline.Settings {
+	return pipeline.Settings{Dataset: d.name, Class: d.class, Protocol: d.protocol, ValShare: d.valShare,
+		ClassName: d.className, Data: d.path, Mode: mode, Batch: batch}
+}
+
+// dataFromCheckpoint returns the dataset flags a finished checkpoint was
+// trained with.
+func dataFromCheckpoint(ck *checkpoint.Checkpoint) (dataFlags, error) {
+	s, err := pipeline.ReadSettings(ck)
+	d := dataFlags{name: s.Dataset, path: s.Data, class: s.Class, protocol: s.Protocol, valShare: s.ValShare, seed: ck.Train.Seed}
+	if err != nil {
+		return d, err
 	}
-	if d.className != "" {
-		m["class_name"] = d.className
+	if math.IsNaN(ck.Train.Threshold) && ck.Meta[metaStatus] != metaStatusDone {
+		return d, fmt.Errorf("training is not finished (%s)", ck.Meta[metaStatus])
 	}
-	if d.path != "" {
-		m[metaData] = d.path
-		if abs, err := filepath.Abs(d.path); err == nil {
-			m[metaData] = abs
-		}
-	}
-	return m
+	return d, nil
 }
 
 // interruptedTraining reports whether path holds a training checkpoint
@@ -68,7 +62,7 @@ func loadResume(path string, cfg train.Config, settings map[string]string) (*che
 	if err != nil {
 		return nil, err
 	}
-	err = train.CheckResume(ck, cfg, settings, resumeKeys)
+	err = train.CheckResume(ck, cfg, settings, pipeline.ResumeKeys)
 	var se *train.SettingError
 	switch {
 	case err == nil:

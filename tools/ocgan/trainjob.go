@@ -32,17 +32,6 @@ type trainJob struct {
 	open func(device.Config) (backend.Backend, error)
 }
 
-// trainSummary is the outcome of a trainJob.
-type trainSummary struct {
-	*pipeline.Summary
-	// Test is the end evaluation of a run on --dataset images (nil for the
-	// datasets with protocols), on the images TestImages describes;
-	// TunedOnTest says the threshold was chosen on its novel images.
-	Test        *detection
-	TestImages  string
-	TunedOnTest bool
-}
-
 // load reads the data of the run, preprocessed as j.pre says: the split,
 // the labelled novel images that choose the threshold (used by the f1
 // method), and for --dataset images the images of the end evaluation.
@@ -73,7 +62,7 @@ func (j *trainJob) load() (pipeline.Data, *ownTest, error) {
 // on the device of dcfg.
 func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 	d := j.data
-	settings := runSettings(d, j.cfg.Mode, j.cfg.Batch)
+	settings := runSettings(d, j.cfg.Mode, j.cfg.Batch).Meta()
 	var resumed *checkpoint.Checkpoint
 	var err error
 	if j.resume {

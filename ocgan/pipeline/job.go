@@ -43,8 +43,8 @@ type Job struct {
 	Preprocess  checkpoint.Preprocessing
 	Calibration calibrate.Options
 	// Meta are entries of every checkpoint's Meta (run settings, the
-	// program); the job adds "device", "created", train.MetaStatus and,
-	// when measured, "test_auc".
+	// program's Provenance); the job adds MetaDevice, MetaCreated,
+	// train.MetaStatus and, when measured, MetaTestAUC.
 	Meta map[string]string
 	// Out is the checkpoint written after every epoch and at the end.
 	Out string
@@ -191,9 +191,9 @@ func (j *Job) save(t *train.Trainer, s train.State, device, status string, thres
 	for k, v := range j.Meta {
 		m[k] = v
 	}
-	m["device"], m["created"], m[train.MetaStatus] = device, time.Now().UTC().Format(time.RFC3339), status
+	m[MetaDevice], m[MetaCreated], m[train.MetaStatus] = device, time.Now().UTC().Format(time.RFC3339), status
 	if sum != nil && !math.IsNaN(sum.AUC) {
-		m["test_auc"] = fmt.Sprintf("%.6f", sum.AUC)
+		m[MetaTestAUC] = fmt.Sprintf("%.6f", sum.AUC)
 	}
 	ck, err := t.Checkpoint(s, m, threshold)
 	if err != nil {

@@ -91,7 +91,7 @@ func cpuOpen() (backend.Backend, error) { return device.Open(device.Config{Devic
 func newJob(cfg train.Config, d Data, out string) *Job {
 	return &Job{Config: cfg, Preprocess: checkpoint.DefaultPreprocessing(cfg.Geometry),
 		Calibration: calibrate.Options{Method: calibrate.Quantile, Quantile: 0.9},
-		Meta:        map[string]string{"dataset": "synthetic"}, Out: out,
+		Meta:        map[string]string{"dataset": "synthetic", MetaVersion: "1.2.3"}, Out: out,
 		Load: func() (Data, error) { return d, nil }, Open: cpuOpen}
 }
 
@@ -133,9 +133,13 @@ func TestRun(t *testing.T) {
 		t.Errorf("method %q", cal.Method)
 	}
 	m := ck.Meta
-	if m["dataset"] != "synthetic" || m[train.MetaStatus] != train.StatusDone || m["device"] != sum.Device || m["created"] == "" ||
-		m["test_auc"] != strconv.FormatFloat(sum.AUC, 'f', 6, 64) {
+	p := ReadProvenance(ck)
+	if m["dataset"] != "synthetic" || m[train.MetaStatus] != train.StatusDone || p.Device != sum.Device || p.Created == "" ||
+		m[MetaTestAUC] != strconv.FormatFloat(sum.AUC, 'f', 6, 64) {
 		t.Errorf("meta %v", m)
+	}
+	if p.Version != "1.2.3" || p.Commit != "" || (Provenance{Version: "v", Commit: "c"}).Meta()[MetaCommit] != "c" {
+		t.Errorf("provenance %+v", p)
 	}
 	if rec, err := train.ReadRecord(ck); err != nil || !rec.Done() || len(rec.History) != 2 {
 		t.Errorf("training record %+v, %v", rec, err)

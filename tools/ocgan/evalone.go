@@ -6,6 +6,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
+	"github.com/ocgan-vk/ocgan/ocgan/pipeline"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
@@ -83,13 +84,13 @@ func checkEvalMatch(ck *checkpoint.Checkpoint, path string, d dataFlags, class i
 		}
 		return nil
 	}
-	if err := check("dataset", d.name); err != nil {
+	if err := check(pipeline.MetaDataset, d.name); err != nil {
 		return err
 	}
-	if err := check("class", strconv.Itoa(class)); err != nil {
+	if err := check(pipeline.MetaClass, strconv.Itoa(class)); err != nil {
 		return err
 	}
-	if err := check("protocol", strconv.Itoa(d.protocol)); err != nil {
+	if err := check(pipeline.MetaProtocol, strconv.Itoa(d.protocol)); err != nil {
 		return err
 	}
 	if d.protocol == 1 && ck.Train.Seed != seed {

@@ -7,20 +7,14 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/pipeline"
 	"github.com/ocgan-vk/ocgan/ocgan/results"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 )
 
-// Meta entries of a training checkpoint naming the program that trained it
-// (absent in checkpoints of earlier builds: "unknown").
-const (
-	metaVersion = "version"
-	metaCommit  = "commit"
-)
-
 // programMeta returns the Meta entries that name this program.
 func programMeta() map[string]string {
-	return map[string]string{metaVersion: version, metaCommit: buildCommit()}
+	return pipeline.Provenance{Version: version, Commit: buildCommit()}.Meta()
 }
 
 // resultRecord is the results record of run r of `ocgan eval` on dataset d:
@@ -44,11 +38,12 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 	if ck.Train.Seed != r.Seed {
 		return nil, bad("trained with --seed %d, evaluated as seed %d: give --seed %d", ck.Train.Seed, r.Seed, ck.Train.Seed)
 	}
-	meta := func(key string) string {
-		if v := ck.Meta[key]; v != "" {
+	prov := pipeline.ReadProvenance(ck)
+	known := func(v string) string {
+		if v != "" {
 			return v
 		}
-		return "unknown"
+		return "unknown" // absent in checkpoints of earlier builds
 	}
 	out := &results.Record{
 		Format:     results.Format,
@@ -63,7 +58,7 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 			Latent: cfg.Geometry.Latent, Lambda: float32Value(cfg.Lambda), Noise: float32Value(cfg.NoiseStd),
 			MineSteps: cfg.MineSteps, MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
 			WallSeconds: rec.Elapsed.Seconds(),
-			Run:         results.Run{Device: meta("device"), Date: meta("created"), Version: meta(metaVersion), Commit: meta(metaCommit)},
+			Run:         results.Run{Device: known(prov.Device), Date: known(prov.Created), Version: known(prov.Version), Commit: known(prov.Commit)},
 		},
 		Eval: results.Run{Device: evalDevice, Date: time.Now().UTC().Format(time.RFC3339), Version: version, Commit: buildCommit()},
 	}

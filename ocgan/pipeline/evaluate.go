@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/progress"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
@@ -54,4 +55,31 @@ func BudgetNote(budget, prior, startup time.Duration, now time.Time) string {
 	}
 	return fmt.Sprintf("budget %s of training%s: training ends about %s, then the end evaluation; the budget counts from the first iteration, not the start-up (loading the data and compiling: %s so far)",
 		progress.Duration(budget), spent, progress.End(now, left), progress.Duration(startup))
+}
+
+// Measurement is a model's scores of a split's test images and how well
+// they separate the novel ones: AUC and ROC, and the confusion at a
+// threshold.
+type Measurement struct {
+	AUC       float64
+	Scores    []float64
+	Novel     []bool
+	ROC       []metrics.Point
+	Confusion metrics.Confusion
+}
+
+// Measure scores the test images of split with s and measures them at
+// threshold.
+func Measure(s *train.Scorer, split *dataset.Split, threshold float64) (Measurement, error) {
+	var m Measurement
+	var err error
+	if m.AUC, m.Scores, err = s.Evaluate(split); err != nil {
+		return m, err
+	}
+	m.Novel = split.NovelMask()
+	if m.Confusion, err = metrics.ConfusionAt(m.Scores, m.Novel, threshold); err != nil {
+		return m, err
+	}
+	m.ROC, err = metrics.ROC(m.Scores, m.Novel)
+	return m, err
 }

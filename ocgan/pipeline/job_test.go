@@ -304,3 +304,46 @@ func TestBudgetNote(t *testing.T) {
 		t.Errorf("resumed: %q", got)
 	}
 }
+
+// TestMeasure: the measurement of a trained model on a split's test set
+// agrees with the scorer's own AUC and the metrics of its scores.
+func TestMeasure(t *testing.T) {
+	d := data(t)
+	be, err := cpuOpen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	tr, err := train.NewTrainer(be, tinyConfig(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Free()
+	if _, err := tr.Run(d.Split, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := tr.Scorer()
+	m, err := Measure(s, d.Split, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auc, scores, err := s.Evaluate(d.Split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	novel := []bool{false, false, false, false, true, true, true, true}
+	conf, err := metrics.ConfusionAt(scores, novel, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.AUC != auc || !slices.Equal(m.Scores, scores) || !slices.Equal(m.Novel, novel) || m.Confusion != conf {
+		t.Errorf("measurement %+v; scorer AUC %v scores %v confusion %+v", m, auc, scores, conf)
+	}
+	if n := len(m.ROC); n < 2 || m.ROC[0].FPR != 0 || m.ROC[0].TPR != 0 || m.ROC[n-1].FPR != 1 || m.ROC[n-1].TPR != 1 {
+		t.Errorf("ROC %v: want it from (0, 0) to (1, 1)", m.ROC)
+	}
+	empty := &dataset.Split{Train: d.Split.Train, Val: d.Split.Val}
+	if _, err := Measure(s, empty, 0.5); err == nil {
+		t.Error("a split without test images was measured")
+	}
+}

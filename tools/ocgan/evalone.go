@@ -52,24 +52,16 @@ func (c *evalCmd) evalOne(be backend.Backend, d dataFlags, class int, seed uint6
 		return evalRun{}, err
 	}
 	defer s.Free()
-	auc, scores, err := s.Evaluate(split)
+	r, err := pipeline.Measure(s, split, m.threshold)
 	if err != nil {
 		return evalRun{}, err
 	}
-	novel := split.NovelMask()
-	conf, err := metrics.ConfusionAt(scores, novel, m.threshold)
-	if err != nil {
+	if err := maps.write(be, ck, split.Test, class, seed, r.Scores, r.Novel, m.threshold); err != nil {
 		return evalRun{}, err
 	}
-	roc, err := metrics.ROC(scores, novel)
-	if err != nil {
-		return evalRun{}, err
-	}
-	if err := maps.write(be, ck, split.Test, class, seed, scores, novel, m.threshold); err != nil {
-		return evalRun{}, err
-	}
-	return evalRun{Class: class, Seed: seed, Model: path, AUC: auc, F1: conf.F1(), Precision: conf.Precision(), Recall: conf.Recall(),
-		Threshold: m.threshold, TestImages: len(scores), roc: roc, scores: scores, novel: novel, ck: ck}, nil
+	conf := r.Confusion
+	return evalRun{Class: class, Seed: seed, Model: path, AUC: r.AUC, F1: conf.F1(), Precision: conf.Precision(), Recall: conf.Recall(),
+		Threshold: m.threshold, TestImages: len(r.Scores), roc: r.ROC, scores: r.Scores, novel: r.Novel, ck: ck}, nil
 }
 
 // checkEvalMatch refuses to evaluate a model on a split it was not trained

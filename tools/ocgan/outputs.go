@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
-	"github.com/spf13/pflag"
 )
 
 // checkOutputFile returns an error naming flag and path unless the file
@@ -33,12 +32,3 @@ func checkOutput(flag, path string, check func(string) error) error {
 	}
 	return nil
 }
-
-// runner is a command whose flags are bound to its fields.
-type runner interface {
-	flags(fs *pflag.FlagSet)
-	run(e *env) error
-}
-
-// bound is the command of r (a fresh value for each run of the program).
-func bound(summary string, r runner) command { return command{summary, r.flags, r.run} }

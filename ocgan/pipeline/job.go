@@ -5,6 +5,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -51,7 +52,7 @@ type Job struct {
 	// Resumed is the checkpoint of an interrupted run to continue (see
 	// train.CheckResume), nil to start afresh.
 	Resumed *checkpoint.Checkpoint
-	// Load reads the data; Open opens the device.
+	// Load reads the data; Open opens the device (both required).
 	Load func() (Data, error)
 	Open func() (backend.Backend, error)
 	// DeviceLabel names the device in the summary and in Meta (nil: its
@@ -83,6 +84,9 @@ func (s *Summary) ImagesPerSec() float64 {
 	return float64(s.Result.Images) / s.Result.Elapsed.Seconds()
 }
 
+// ErrIncomplete is returned by Run for a Job without Load, Open or Out.
+var ErrIncomplete = errors.New("pipeline: a job needs Load, Open and Out")
+
 // ResumeError is a Resumed checkpoint whose state does not restore (wraps
 // train.ErrConfigMismatch for another configuration).
 type ResumeError struct{ Err error }
@@ -111,6 +115,9 @@ func (j *Job) logf(format string, args ...any) {
 // at Out (also after every epoch).
 func (j *Job) Run() (*Summary, error) {
 	start := time.Now()
+	if j.Load == nil || j.Open == nil || j.Out == "" {
+		return nil, ErrIncomplete
+	}
 	// A killed earlier run may have left a temporary file of a checkpoint write.
 	if stale, err := atomicfile.RemoveStale(j.Out); err != nil {
 		return nil, fmt.Errorf("removing stale temporary files of %s: %w", j.Out, err)

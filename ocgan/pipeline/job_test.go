@@ -293,6 +293,21 @@ func TestDeviceLossKeepsLastCheckpoint(t *testing.T) {
 	}
 }
 
+func TestIncompleteJob(t *testing.T) {
+	full := newJob(tinyConfig(t, 1), data(t), filepath.Join(t.TempDir(), "m.ocgan"))
+	for name, drop := range map[string]func(j *Job){
+		"no Load": func(j *Job) { j.Load = nil },
+		"no Open": func(j *Job) { j.Open = nil },
+		"no Out":  func(j *Job) { j.Out = "" },
+	} {
+		j := *full
+		drop(&j)
+		if _, err := j.Run(); !errors.Is(err, ErrIncomplete) {
+			t.Errorf("%s: %v, want ErrIncomplete", name, err)
+		}
+	}
+}
+
 func TestBudgetNote(t *testing.T) {
 	now := time.Date(2025, 3, 4, 14, 0, 0, 0, time.UTC)
 	got := BudgetNote(10*time.Minute, 0, 3*time.Second, now)

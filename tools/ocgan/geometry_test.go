@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu"
@@ -24,6 +23,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/modelsrc"
 	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
 )
 
@@ -295,11 +295,10 @@ func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
 		t.Errorf("ocgan score of the bundle: %v\nby hand: %v", got, want)
 	}
 
-	sc, err := newScorer(be, ck, 1)
+	served, err := modelsrc.NewServed(&modelsrc.Model{Checkpoint: ck}, be, "cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := &servedModel{m: &loadedModel{ck: ck}, scorer: sc, device: &sync.Mutex{}}
 	defer served.Close()
 	for i, f := range files {
 		body, err := os.ReadFile(f)

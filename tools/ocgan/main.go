@@ -73,6 +73,7 @@ var takesArgs = map[string]bool{"score": true, "inspect": true, "bundle verify":
 type usageError struct{ error }
 
 func commands() map[string]command {
+	score, serve := &scoreCmd{}, &serveCmd{}
 	return map[string]command{
 		"devices":         {"list Vulkan devices and their compute capabilities", devicesFlags, runDevices},
 		"version":         {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
@@ -80,7 +81,7 @@ func commands() map[string]command {
 		"selftest":        {"run a compute check (dispatch, read back, verify) on the device", selftestFlags, runSelftest},
 		"train":           {"train an OCGAN detector for one class (Algorithm 1) and save it", trainFlags, runTrain},
 		"eval":            {"score a one-class test split with a trained model: AUC, F1", evalFlags, runEval},
-		"score":           {"score image files with a trained model: score and verdict per file", scoreFlags, runScore},
+		"score":           {"score image files with a trained model: score and verdict per file", score.flags, score.run},
 		"inspect":         {"describe a checkpoint: geometry, training state, tensors", inspectFlags, runInspect},
 		"bundle keygen":   {"make an ed25519 key pair for signing bundles", bundleKeygenFlags, runBundleKeygen},
 		"bundle build":    {"package a trained model as a signed bundle for devices", bundleBuildFlags, runBundleBuild},
@@ -89,7 +90,7 @@ func commands() map[string]command {
 		"bundle install":  {"verify a bundle and make it current under an install root (atomic; keeps the previous)", bundleInstallFlags, runBundleInstall},
 		"bundle rollback": {"make the previous installed version current again", bundleRollbackFlags, runBundleRollback},
 		"bundle status":   {"show the current and previous versions of an install root", bundleStatusFlags, runBundleStatus},
-		"serve":           {"serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", serveFlags, runServe},
+		"serve":           {"serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", serve.flags, serve.run},
 		"export":          {"write a model's weights as safetensors under the PyTorch peer's names, or its scorer as ONNX", exportFlags, runExport},
 		"import":          {"build a scoring checkpoint from safetensors weights (e.g. trained by the PyTorch peer)", importFlags, runImport},
 		"calibrate":       {"recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", calibrateFlags, runCalibrate},

@@ -228,7 +228,11 @@ func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
 	byHand := func(fit bool) []float64 {
 		var px []float32
 		for _, f := range files {
-			img, err := decodeFile(f)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := dataset.DecodeImage(bytes.NewReader(data), f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/ocgan-vk/ocgan/ocgan/anomalymap"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
@@ -54,14 +53,12 @@ func addMapsFlags(fs *pflag.FlagSet, help string, top bool) {
 }
 
 // mapsFlags checks the --maps and --maps-top that addMapsFlags added to fs
-// (see mapsOpts.check).
+// (see mapsOpts.check), for commands that do not keep the mapsOpts those
+// are bound to.
 func mapsFlags(fs *pflag.FlagSet) (dir string, top int, err error) {
-	m := mapsOpts{dir: fs.Lookup("maps").Value.String(), topFlag: fs.Lookup("maps-top")}
-	if m.topFlag != nil {
-		if m.top, err = strconv.Atoi(m.topFlag.Value.String()); err != nil {
-			return "", 0, err
-		}
-	}
+	m := mapsOpts{topFlag: fs.Lookup("maps-top")}
+	m.dir, _ = fs.GetString("maps")
+	m.top, _ = fs.GetInt("maps-top")
 	return m.check()
 }
 

@@ -84,9 +84,12 @@ func keyFile(path string) modelsrc.KeyFunc {
 	}
 }
 
-// openModelFlags opens the model that the --model and --key of fs name.
+// openModelFlags opens the model that the --model and --key of fs name,
+// for commands that do not keep the modelFlags those are bound to.
 func openModelFlags(fs *pflag.FlagSet) (*loadedModel, error) {
-	f := modelFlags{path: fs.Lookup("model").Value.String(), key: fs.Lookup("key").Value.String()}
+	var f modelFlags
+	f.path, _ = fs.GetString("model")
+	f.key, _ = fs.GetString("key")
 	return f.open()
 }
 

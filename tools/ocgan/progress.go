@@ -15,18 +15,32 @@ import (
 // defaultProgressEvery is how often progress is reported off a terminal.
 const defaultProgressEvery = 30 * time.Second
 
-// addProgressFlag adds --progress-every.
-func addProgressFlag(fs *pflag.FlagSet) {
-	fs.Duration("progress-every", defaultProgressEvery, "off a terminal, report training progress every this often: iteration, images/s, epoch and run ETA, losses (train --json: as \"progress\" JSON events); 0 = never (on a terminal a live line is shown instead)")
+// progressFlag is --progress-every.
+type progressFlag struct {
+	every time.Duration
 }
 
-// progressEvery reads --progress-every.
+func (p *progressFlag) add(fs *pflag.FlagSet) {
+	fs.DurationVar(&p.every, "progress-every", defaultProgressEvery, "off a terminal, report training progress every this often: iteration, images/s, epoch and run ETA, losses (train --json: as \"progress\" JSON events); 0 = never (on a terminal a live line is shown instead)")
+}
+
+// check returns --progress-every, or a usage error if it is negative.
+func (p *progressFlag) check() (time.Duration, error) {
+	if p.every < 0 {
+		return 0, usageError{fmt.Errorf("--progress-every must be 0 or more, got %v", p.every)}
+	}
+	return p.every, nil
+}
+
+// addProgressFlag adds --progress-every for progressEvery.
+func addProgressFlag(fs *pflag.FlagSet) { (&progressFlag{}).add(fs) }
+
+// progressEvery checks the --progress-every that addProgressFlag added to
+// fs (see progressFlag.check), for commands that do not keep the
+// progressFlag it is bound to.
 func progressEvery(fs *pflag.FlagSet) (time.Duration, error) {
 	d, _ := fs.GetDuration("progress-every")
-	if d < 0 {
-		return 0, usageError{fmt.Errorf("--progress-every must be 0 or more, got %v", d)}
-	}
-	return d, nil
+	return (&progressFlag{every: d}).check()
 }
 
 // stderrIsTerminal reports whether e's stderr is a terminal.

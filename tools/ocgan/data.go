@@ -60,22 +60,6 @@ func (d *dataFlags) addOwn(fs *pflag.FlagSet) {
 // for dataFlagsFrom.
 func addOwnDataFlags(fs *pflag.FlagSet) { (&dataFlags{}).addOwn(fs) }
 
-// dataFlagsFrom reads back the dataset flags of a command that added them
-// to fs without keeping the dataFlags they are bound to.
-func dataFlagsFrom(fs *pflag.FlagSet) dataFlags {
-	var d dataFlags
-	d.name, _ = fs.GetString("dataset")
-	d.path, _ = fs.GetString("data")
-	d.classArg, _ = fs.GetString("class")
-	d.protocol, _ = fs.GetInt("protocol")
-	d.seed, _ = fs.GetUint64("seed")
-	if fs.Lookup("val-share") != nil {
-		d.valShare, _ = fs.GetFloat64("val-share")
-		d.test, _ = fs.GetStringSlice("test")
-	}
-	return d
-}
-
 // spec is the dataset.Spec the flags name.
 func (d *dataFlags) spec() dataset.Spec {
 	return dataset.Spec{Kind: d.name, Path: d.path, Class: d.class, Protocol: d.protocol, Seed: d.seed, ValShare: d.valShare}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/firmware"
+	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/device"
@@ -67,10 +68,13 @@ func installRoot(t *testing.T) (root, id string) {
 	return root, res.ID
 }
 
-// openDevice opens the native CPU backend ("cpu") or the first Vulkan
-// device with validation on ("vulkan"), closed at cleanup.
+// openDevice opens the native CPU backend ("cpu", with oneDNN's SGEMM, the
+// library the fixture scores were computed with: the libraries differ in
+// the last bits) or the first Vulkan device with validation on ("vulkan"),
+// closed at cleanup.
 func openDevice(t *testing.T, which string) backend.Backend {
 	t.Helper()
+	t.Setenv(blas.EnvVar, "dnnl")
 	cfg := device.Config{Device: "cpu", Threads: 1}
 	if which == "vulkan" {
 		cfg = device.Config{Device: "llvmpipe", Vulkan: vk.Config{Validate: true, PipelineCacheDir: t.TempDir()}}

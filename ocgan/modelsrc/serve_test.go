@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/serve"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
@@ -175,3 +176,31 @@ func vulkanContext(t *testing.T, be backend.Backend) interface{ SimulateDeviceLo
 
 // errorIsUnavailable reports whether err wraps serve.ErrUnavailable.
 func errorIsUnavailable(err error) bool { return errors.Is(err, serve.ErrUnavailable) }
+
+// TestCheckDoesNotWaitForTheDevice: Check (every /healthz) answers while a
+// model holds the device queue.
+func TestCheckDoesNotWaitForTheDevice(t *testing.T) {
+	be := openDevice(t, "cpu")
+	src := NewSource(filepath.Join("testdata", "scoring.ocgan"), Opener{Runtime: runtimeVersion}, be, "cpu")
+	id, err := src.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := src.Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	src.dev.mu.Lock()
+	done := make(chan error, 1)
+	go func() { done <- m.(*Served).Check() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Check on a working device: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("Check waited for the device queue")
+	}
+	src.dev.mu.Unlock()
+}

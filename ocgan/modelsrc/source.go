@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ocgan-vk/ocgan/firmware"
 	"github.com/ocgan-vk/ocgan/ocgan/serve"
@@ -30,7 +31,7 @@ type sharedDevice struct {
 	mu   sync.Mutex // serialises every model's device work
 	be   backend.Backend
 	name string
-	lost error // set once a device loss or timeout is seen
+	lost atomic.Pointer[error] // set once a device loss or timeout is seen
 }
 
 // NewSource serves the model at path, opened by o, on the backend be, whose
@@ -95,26 +96,27 @@ func (s *Source) open(id string) (*Model, error) {
 }
 
 // check returns nil while the device works, else an error wrapping
-// serve.ErrUnavailable that says why not.
+// serve.ErrUnavailable that says why not. It never waits for the device:
+// while a model runs work, that work notes a loss itself.
 func (d *sharedDevice) check() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.lost == nil {
+	if d.lost.Load() == nil && d.mu.TryLock() {
 		if pb, ok := d.be.(*program.Backend); ok {
 			d.note(pb.Library().Context().Err())
 		}
+		d.mu.Unlock()
 	}
-	if d.lost == nil {
+	lost := d.lost.Load()
+	if lost == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: device %s can no longer run work (restart the server): %w", serve.ErrUnavailable, d.name, d.lost)
+	return fmt.Errorf("%w: device %s can no longer run work (restart the server): %w", serve.ErrUnavailable, d.name, *lost)
 }
 
 // note records err when it ends the device's work: a device loss or a
-// timeout. Callers hold d.mu.
+// timeout.
 func (d *sharedDevice) note(err error) {
 	var te *vk.TimeoutError
-	if d.lost == nil && (errors.Is(err, vk.ErrDeviceLost) || errors.As(err, &te)) {
-		d.lost = err
+	if errors.Is(err, vk.ErrDeviceLost) || errors.As(err, &te) {
+		d.lost.CompareAndSwap(nil, &err)
 	}
 }

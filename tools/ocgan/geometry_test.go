@@ -172,9 +172,7 @@ func TestImageGeometryFlags(t *testing.T) {
 // their centred square and resized by hand, and differ from those of the
 // whole images resized (fit).
 func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
-	// Scores are compared bit for bit across runs, which holds on one SGEMM
-	// library; the CPU backend's pick could differ between runs on a busy machine.
-	t.Setenv("OCGAN_BLAS", "dnnl")
+	pinSGEMM(t)
 	geo, err := model.ForImage(64, 3, 16)
 	if err != nil {
 		t.Fatal(err)

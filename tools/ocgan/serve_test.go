@@ -27,9 +27,7 @@ func TestServe(t *testing.T) {
 	if args := os.Getenv("OCGAN_TEST_SERVE_ARGS"); args != "" {
 		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
 	}
-	// Scores are compared bit for bit across runs, which holds on one SGEMM
-	// library; the CPU backend's pick could differ between runs on a busy machine.
-	t.Setenv("OCGAN_BLAS", "dnnl")
+	pinSGEMM(t)
 	model, root := trainTiny(t)
 	dir := t.TempDir()
 	key := filepath.Join(dir, "fleet")

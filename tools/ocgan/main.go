@@ -73,17 +73,15 @@ var takesArgs = map[string]bool{"score": true, "inspect": true, "bundle verify":
 type usageError struct{ error }
 
 func commands() map[string]command {
-	score, serve, inspect, selftest := &scoreCmd{}, &serveCmd{}, &inspectCmd{}, &selftestCmd{}
-	devices, bench, export, imp := &devicesCmd{}, &benchCmd{}, &exportCmd{}, &importCmd{}
 	return map[string]command{
-		"devices":         {"list Vulkan devices and their compute capabilities", devices.flags, devices.run},
+		"devices":         bound("list Vulkan devices and their compute capabilities", &devicesCmd{}),
 		"version":         {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
-		"bench":           {"measure training and scoring throughput and batch-1 latency on the device", bench.flags, bench.run},
-		"selftest":        {"run a compute check (dispatch, read back, verify) on the device", selftest.flags, selftest.run},
+		"bench":           bound("measure training and scoring throughput and batch-1 latency on the device", &benchCmd{}),
+		"selftest":        bound("run a compute check (dispatch, read back, verify) on the device", &selftestCmd{}),
 		"train":           {"train an OCGAN detector for one class (Algorithm 1) and save it", trainFlags, runTrain},
 		"eval":            {"score a one-class test split with a trained model: AUC, F1", evalFlags, runEval},
-		"score":           {"score image files with a trained model: score and verdict per file", score.flags, score.run},
-		"inspect":         {"describe a checkpoint: geometry, training state, tensors", inspect.flags, inspect.run},
+		"score":           bound("score image files with a trained model: score and verdict per file", &scoreCmd{}),
+		"inspect":         bound("describe a checkpoint: geometry, training state, tensors", &inspectCmd{}),
 		"bundle keygen":   {"make an ed25519 key pair for signing bundles", bundleKeygenFlags, runBundleKeygen},
 		"bundle build":    {"package a trained model as a signed bundle for devices", bundleBuildFlags, runBundleBuild},
 		"bundle verify":   {"check a bundle's signature, hashes and weights", bundleVerifyFlags, runBundleVerify},
@@ -91,9 +89,9 @@ func commands() map[string]command {
 		"bundle install":  {"verify a bundle and make it current under an install root (atomic; keeps the previous)", bundleInstallFlags, runBundleInstall},
 		"bundle rollback": {"make the previous installed version current again", bundleRollbackFlags, runBundleRollback},
 		"bundle status":   {"show the current and previous versions of an install root", bundleStatusFlags, runBundleStatus},
-		"serve":           {"serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", serve.flags, serve.run},
-		"export":          {"write a model's weights as safetensors under the PyTorch peer's names, or its scorer as ONNX", export.flags, export.run},
-		"import":          {"build a scoring checkpoint from safetensors weights (e.g. trained by the PyTorch peer)", imp.flags, imp.run},
+		"serve":           bound("serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", &serveCmd{}),
+		"export":          bound("write a model's weights as safetensors under the PyTorch peer's names, or its scorer as ONNX", &exportCmd{}),
+		"import":          bound("build a scoring checkpoint from safetensors weights (e.g. trained by the PyTorch peer)", &importCmd{}),
 		"calibrate":       {"recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", calibrateFlags, runCalibrate},
 	}
 }

@@ -14,8 +14,13 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func devicesFlags(fs *pflag.FlagSet) {
-	fs.Bool("json", false, "print JSON instead of a table")
+// devicesCmd is `ocgan devices`: its flags.
+type devicesCmd struct {
+	asJSON bool
+}
+
+func (c *devicesCmd) flags(fs *pflag.FlagSet) {
+	fs.BoolVar(&c.asJSON, "json", false, "print JSON instead of a table")
 }
 
 // devicesReport is the --json document.
@@ -52,8 +57,8 @@ func deviceLabel(be backend.Backend) string {
 	return d.Backend + ": " + d.Name
 }
 
-func runDevices(e *env) error {
-	asJSON, _ := e.fs.GetBool("json")
+func (c *devicesCmd) run(e *env) error {
+	asJSON := c.asJSON
 	l := device.List(e.cfg)
 	sel, selErr := l.Pick(e.cfg.Device)
 	if asJSON {

@@ -50,8 +50,9 @@ func TestTimeoutAndSplitSettings(t *testing.T) {
 	}
 }
 
-// spinSequence records four single-invocation fills of 64 MiB each: work
-// that runs far longer than a microsecond on any device.
+// spinSequence records sixteen single-invocation fills of 64 MiB each: work
+// that runs far longer than a microsecond on any device, and still runs when
+// a loaded machine deschedules the test between the submit and the wait.
 func spinSequence(t *testing.T, ctx *Context) (*Sequence, *Buffer) {
 	t.Helper()
 	code, err := shaders.Load("fill")
@@ -71,7 +72,7 @@ func spinSequence(t *testing.T, ctx *Context) (*Sequence, *Buffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 16; i++ {
 		if err := seq.Dispatch(k, [3]uint32{1, 1, 1}, []uint32{F32(float32(i)), n}, y); err != nil {
 			t.Fatal(err)
 		}

@@ -58,9 +58,11 @@ func TestElementwiseMatchesFloat32Arithmetic(t *testing.T) {
 
 func TestElementwiseValidation(t *testing.T) {
 	_, err := Add([]float32{1, 2}, []float32{1})
-	kerneltest.WantErr(t, "add", err, "elementwise: add: b has 1 elements, want 2 (the length of a)")
+	kerneltest.WantAs(t, "add", err, &ShapeError{
+		Op: OpElementwise, Tensor: "add: b", Got: 1, Want: 2, Formula: "len(a)", Dims: []int{2}})
 	_, err = Axpy(1, []float32{1}, []float32{1, 2, 3})
-	kerneltest.WantErr(t, "axpy", err, "elementwise: axpy: y has 3 elements, want 1 (the length of x)")
+	kerneltest.WantAs(t, "axpy", err, &ShapeError{
+		Op: OpElementwise, Tensor: "axpy: y", Got: 3, Want: 1, Formula: "len(x)", Dims: []int{1}})
 	_, err = Fill(-1, 0)
 	kerneltest.WantErr(t, "fill", err, "elementwise: fill: n must be >= 0, got -1")
 }

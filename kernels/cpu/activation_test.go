@@ -82,10 +82,10 @@ func TestActivationRejectsBadArguments(t *testing.T) {
 		{"unset kind", d.ActivationForward(kernels.ActivationParams{}, x, y), []string{"activation forward", "unknown Kind 0"}},
 		{"kind 9 backward", d.ActivationBackward(kernels.ActivationParams{Kind: 9}, x, y, y), []string{"activation backward", "unknown Kind 9"}},
 		{"NaN slope", d.ActivationForward(nanSlope, x, y), []string{"activation forward", "Slope must be finite"}},
-		{"short y", d.ActivationForward(relu, x, short), []string{"activation forward", "output y has 5 elements, want 6 (the length of input x)"}},
+		{"short y", d.ActivationForward(relu, x, short), []string{"activation forward", "output y has 5 elements, want 6 (len(input x) = 6)"}},
 		{"shifted y", d.ActivationForward(relu, x[:5], x[1:]), []string{"activation forward", "output y partly overlaps input x"}},
-		{"short dy", d.ActivationBackward(tanh, x, short, y), []string{"activation backward", "grad output dy has 5 elements, want 6 (the length of saved output y)"}},
-		{"short dx", d.ActivationBackward(relu, x, y, short), []string{"activation backward", "grad input dx has 5 elements, want 6 (the length of saved input x)"}},
+		{"short dy", d.ActivationBackward(tanh, x, short, y), []string{"activation backward", "grad output dy has 5 elements, want 6 (len(saved output y) = 6)"}},
+		{"short dx", d.ActivationBackward(relu, x, y, short), []string{"activation backward", "grad input dx has 5 elements, want 6 (len(saved input x) = 6)"}},
 		{"dx overlaps saved", d.ActivationBackward(relu, x[:5], y[:5], x[1:]), []string{"activation backward", "grad input dx partly overlaps saved input x"}},
 	} {
 		wantErr(t, c.name, c.err, c.parts...)

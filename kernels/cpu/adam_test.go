@@ -80,7 +80,7 @@ func TestAdamRejectsBadArguments(t *testing.T) {
 	}{
 		{"Beta1 = 1", d.AdamUpdate(badBeta, p, m, v, g), []string{"adam", "Beta1"}},
 		{"NaN BiasCorr2", d.AdamUpdate(nanBC, p, m, v, g), []string{"adam", "BiasCorr2"}},
-		{"short m", d.AdamUpdate(good, p, short, v, g), []string{"adam", "first moment m has 5 elements, want 6 (the length of the parameters p)"}},
+		{"short m", d.AdamUpdate(good, p, short, v, g), []string{"adam", "first moment m has 5 elements, want 6 (len(p) = 6)"}},
 		{"short g", d.AdamUpdate(good, p, m, v, short), []string{"adam", "gradient g has 5 elements"}},
 		{"m is v", d.AdamUpdate(good, p, m, m, g), []string{"adam", "first moment m overlaps second moment v"}},
 		{"g overlaps p", d.AdamUpdate(good, buf[:6], m, v, buf[5:11]), []string{"adam", "parameters p overlaps gradient g"}},

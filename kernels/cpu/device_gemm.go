@@ -3,8 +3,6 @@ package cpu
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
@@ -87,33 +85,6 @@ func (d *Device) sgemm(op string, transA, transB bool, m, n, k int, a []float32,
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
-}
-
-// wantLen reports a slice whose length differs from the product of dims, in
-// the words of the kernels references, e.g. "conv2d: weight has 36 elements,
-// want 48 (K*C*KH*KW = 4*3*2*2)".
-func wantLen(op, name string, got int, formula string, dims ...int) error {
-	want := 1
-	s := make([]string, len(dims))
-	for i, d := range dims {
-		want *= d
-		s[i] = strconv.Itoa(d)
-	}
-	if got == want {
-		return nil
-	}
-	return fmt.Errorf("%s: %s has %d elements, want %d (%s = %s)", op, name, got, want, formula, strings.Join(s, "*"))
-}
-
-// wantBias checks an optional bias of k elements (dim names k).
-func wantBias(op string, hasBias bool, b []float32, dim string, k int) error {
-	if !hasBias {
-		if len(b) != 0 {
-			return fmt.Errorf("%s: bias has %d elements but Bias is false (pass nil)", op, len(b))
-		}
-		return nil
-	}
-	return wantLen(op, "bias", len(b), dim, k)
 }
 
 // convGeom is the im2col geometry of a convolution that slides a kh×kw

@@ -54,8 +54,8 @@ func TestDropoutRejectsBadArguments(t *testing.T) {
 	}{
 		{"P = 1", d.DropoutForward(kernels.DropoutParams{P: 1}, x, y), []string{"dropout forward", "P must be in [0, 1)"}},
 		{"P NaN", d.DropoutBackward(kernels.DropoutParams{P: float32(math.NaN())}, x, y), []string{"dropout backward", "P must be"}},
-		{"short y", d.DropoutForward(ok, x, short), []string{"dropout forward", "output y has 5 elements, want 6 (the length of input x)"}},
-		{"short dx", d.DropoutBackward(ok, x, short), []string{"dropout backward", "grad input dx has 5 elements, want 6 (the length of grad output dy)"}},
+		{"short y", d.DropoutForward(ok, x, short), []string{"dropout forward", "output y has 5 elements, want 6 (len(input x) = 6)"}},
+		{"short dx", d.DropoutBackward(ok, x, short), []string{"dropout backward", "grad input dx has 5 elements, want 6 (len(grad output dy) = 6)"}},
 		{"shifted y", d.DropoutForward(ok, x[1:], x[:5]), []string{"dropout forward", "output y partly overlaps input x"}},
 	} {
 		wantErr(t, c.name, c.err, c.parts...)

@@ -4,8 +4,10 @@
 package kerneltest
 
 import (
+	"errors"
 	"math"
 	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -99,6 +101,21 @@ func WantErr(t testing.TB, name string, err error, substrs ...string) {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("%s: error %q does not mention %q", name, err, s)
 		}
+	}
+}
+
+// WantAs fails the test unless errors.As finds an E in err's chain that is
+// deeply equal to want (for a pointer, the value it points to): a test of a
+// typed error compares its fields, not its message.
+func WantAs[E error](t testing.TB, name string, err error, want E) {
+	t.Helper()
+	var got E
+	if !errors.As(err, &got) {
+		t.Errorf("%s: error %v is not a %T", name, err, want)
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: got %+v, want %+v", name, got, want)
 	}
 }
 

@@ -51,7 +51,7 @@ func TestActivationExtremeInputs(t *testing.T) {
 func TestActivationBackwardFiniteDifferences(t *testing.T) {
 	for i, c := range activationCases {
 		for _, n := range []int{1, 7, 105} {
-			r := newRand(int64(1300 + 10*i + n))
+			r := kerneltest.NewRand(int64(1300 + 10*i + n))
 			// Keep |x| >= 0.05 (50 steps) so no difference straddles the kink at 0.
 			xs := randAwayFromZero(r, n, 0.05)
 			for j := range xs {

@@ -41,7 +41,7 @@ func TestAdamGolden(t *testing.T) {
 // errors are float32 storage of m, v, p and of the bias corrections (a few
 // 1e-7 relative per step), hence the 1e-5 relative tolerance on the step.
 func TestAdamConstantGradient(t *testing.T) {
-	r := newRand(2000)
+	r := kerneltest.NewRand(2000)
 	const n = 37
 	g := randn(r, n, 0, 1)
 	g[0] = 1e-3 // small gradient: eps still negligible
@@ -68,7 +68,7 @@ func TestAdamConstantGradient(t *testing.T) {
 // AdamUpdate matches the rule written out directly (PyTorch form:
 // p −= (lr/bc1)·m′/(sqrt(v′)/sqrt(bc2) + eps)) on random state.
 func TestAdamMatchesPyTorchForm(t *testing.T) {
-	r := newRand(2001)
+	r := kerneltest.NewRand(2001)
 	const n = 50
 	p, g := randn(r, n, 0, 1), randn(r, n, 0, 0.1)
 	m, v := randn(r, n, 0, 0.05), randUniform(r, n, 0, 0.01)

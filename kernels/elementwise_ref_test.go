@@ -35,7 +35,7 @@ func TestElementwiseValues(t *testing.T) {
 // the correctly rounded float32 operations (double rounding is innocuous for
 // + and × since 53 >= 2·24 + 2), which is what a shader computes.
 func TestElementwiseMatchesFloat32Arithmetic(t *testing.T) {
-	r := newRand(1800)
+	r := kerneltest.NewRand(1800)
 	a := randn(r, 1000, 0, 10)
 	b := randn(r, 1000, 0, 1e-3)
 	s := float32(r.NormFloat64())

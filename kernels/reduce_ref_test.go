@@ -77,7 +77,7 @@ func TestReduce(t *testing.T) {
 			for _, d := range c.p.Shape {
 				in *= d
 			}
-			r := newRand(int64(1900 + i))
+			r := kerneltest.NewRand(int64(1900 + i))
 			x := randn(r, in, 0.5, 1)
 			want := reduceDirect(c.p, x)
 

@@ -15,7 +15,7 @@ var elementwiseSizes = []int{0, 1, 3, 5, 13, 1023, 1<<15 + 1, 3*(1<<15) + 7, 200
 
 func TestElementwiseMatchesReference(t *testing.T) {
 	forDevices(t, func(t *testing.T, d *Device) {
-		r := newRand(1)
+		r := kerneltest.NewRand(1)
 		for _, n := range elementwiseSizes {
 			t.Run(fmt.Sprint(n), func(t *testing.T) {
 				a, b := kerneltest.RandVec(r, n), kerneltest.RandVec(r, n)
@@ -51,7 +51,7 @@ func TestElementwiseMatchesReference(t *testing.T) {
 				must(t, err)
 				out = kerneltest.Poisoned(n)
 				d.Fill(s, out)
-				expectSame(t, "fill", out, want)
+				kerneltest.BitEqual(t, "fill", out, want)
 
 				src := clone(a)
 				if n > 2 {
@@ -60,9 +60,9 @@ func TestElementwiseMatchesReference(t *testing.T) {
 				}
 				out = kerneltest.Poisoned(n)
 				must(t, d.Copy(src, out))
-				expectSame(t, "copy", out, kernels.Copy(src))
+				kerneltest.BitEqual(t, "copy", out, kernels.Copy(src))
 				must(t, d.Copy(out, out))
-				expectSame(t, "copy onto itself", out, kernels.Copy(src))
+				kerneltest.BitEqual(t, "copy onto itself", out, kernels.Copy(src))
 			})
 		}
 	})
@@ -85,7 +85,7 @@ func TestElementwiseRejectsBadArguments(t *testing.T) {
 		{"axpy shifted out", d.Axpy(2, a, buf[1:], buf[:6]), []string{"axpy", "out partly overlaps y"}},
 		{"copy shifted dst", d.Copy(buf[:6], buf[1:]), []string{"copy", "dst partly overlaps src"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
 	}
 	for _, c := range []struct {
 		name string

@@ -30,7 +30,7 @@ var reduceCases = []kernels.ReduceParams{
 
 func TestReduceMatchesReference(t *testing.T) {
 	forDevices(t, func(t *testing.T, d *Device) {
-		r := newRand(13)
+		r := kerneltest.NewRand(13)
 		for _, p := range reduceCases {
 			t.Run(fmt.Sprintf("%v/%v/%v", p.Shape, p.Axes, p.KeepDims), func(t *testing.T) {
 				in := 1
@@ -79,7 +79,7 @@ func TestReduceRejectsBadArguments(t *testing.T) {
 		{"output in input", d.ReduceSum(p, x, x[4:]), []string{"reduce sum", "output overlaps input"}},
 		{"grad input over grad output", d.ReduceSumBackward(p, x[:2], x), []string{"reduce sum backward", "grad input overlaps grad output"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
 	}
 	full := []int{2, 3}
 	for _, c := range []struct {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -272,7 +273,7 @@ func TestTrainEvalShareParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	feeds := func(s *nets5) map[*graph.Tensor][]float32 {
-		r := newRand(3)
+		r := kerneltest.NewRand(3)
 		return map[*graph.Tensor][]float32{s.x: uniform(r, s.x.Len()), s.u: uniform(r, s.u.Len())}
 	}
 	before, err := graph.RefBackend{}.Run(ev.g, feeds(ev), ev.z)
@@ -286,7 +287,7 @@ func TestTrainEvalShareParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l2diff(before[ev.z], after[ev.z]) == 0 {
+	if kerneltest.L2Diff(before[ev.z], after[ev.z]) == 0 {
 		t.Errorf("the Eval encoder did not see the running statistics the Train graph updated")
 	}
 }

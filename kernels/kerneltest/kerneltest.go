@@ -160,7 +160,7 @@ func WantAs[E error](t testing.TB, name string, err error, want E) {
 		return
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s: got %+v, want %+v", name, got, want)
+		t.Errorf("%s: got %#v, want %#v", name, got, want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -122,11 +123,7 @@ func TestActivationSaturationAndSmallInputs(t *testing.T) {
 func TestActivationRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	a, b, c := upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 6))
 	relu := kernels.ActivationParams{Kind: kernels.ReLU}
 	cases := []struct {
@@ -145,7 +142,7 @@ func TestActivationRejectsBadArguments(t *testing.T) {
 	for _, c := range cases {
 		if c.err == nil {
 			t.Errorf("%s: no error", c.name)
-		} else if len(c.err.Error()) < len(kernels.OpActivation) || c.err.Error()[:len(kernels.OpActivation)] != kernels.OpActivation {
+		} else if !strings.HasPrefix(c.err.Error(), kernels.OpActivation) {
 			t.Errorf("%s: error %q does not name the op", c.name, c.err)
 		}
 	}

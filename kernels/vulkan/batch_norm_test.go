@@ -251,11 +251,7 @@ func TestBatchNormTrainChain(t *testing.T) {
 	xb, gb, bb, dyb, rmb, rvb := upload(t, ctx, x), upload(t, ctx, gamma), upload(t, ctx, beta), upload(t, ctx, dy), upload(t, ctx, rMean), upload(t, ctx, rVar)
 	y, sm, si := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(13)), upload(t, ctx, kerneltest.Poisoned(13))
 	dx, dg, db := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(13)), upload(t, ctx, kerneltest.Poisoned(13))
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	if err := lib.BatchNormTrainForward(seq, p, xb, gb, bb, rmb, rvb, y, sm, si); err != nil {
 		t.Fatal(err)
 	}
@@ -291,11 +287,7 @@ func TestBatchNormRejectsBadArguments(t *testing.T) {
 	}
 	p := kernels.NewBatchNorm2DParams(2, 3, 2, 2)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	const nx, nc = 2 * 3 * 2 * 2, 3
 
 	// train forward: x, gamma, beta, rm, rv, y, sm, si

@@ -169,11 +169,7 @@ func TestConv2DInOneSequence(t *testing.T) {
 func TestConv2DRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	p := kernels.Conv2DParams{N: 2, C: 3, H: 6, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, Bias: true}
 	o := p.OutputShape()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }

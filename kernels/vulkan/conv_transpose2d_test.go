@@ -111,11 +111,7 @@ func checkConvTranspose2D(t *testing.T, ctx *vk.Context, lib *Library, name stri
 func TestConvTranspose2DRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	p := kernels.ConvTranspose2DParams{N: 2, C: 3, H: 4, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, OutPadH: 1, Bias: true}
 	o := p.OutputShape()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }

@@ -3,6 +3,7 @@ package vulkan
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -159,11 +160,7 @@ func TestDenseLayerChain(t *testing.T) {
 func TestDenseRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	p := kernels.DenseParams{N: 2, In: 3, Out: 4, Bias: true}
 	x, w, b, y := buf(6), buf(12), buf(4), buf(8)
@@ -199,7 +196,7 @@ func TestDenseRejectsBadArguments(t *testing.T) {
 	for _, c := range cases {
 		if c.err == nil {
 			t.Errorf("%s: no error", c.name)
-		} else if len(c.err.Error()) < len(kernels.OpDense) || c.err.Error()[:len(kernels.OpDense)] != kernels.OpDense {
+		} else if !strings.HasPrefix(c.err.Error(), kernels.OpDense) {
 			t.Errorf("%s: error %q does not name the op", c.name, c.err)
 		}
 	}

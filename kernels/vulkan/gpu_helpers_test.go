@@ -20,6 +20,17 @@ func upload(t testing.TB, ctx *vk.Context, data []float32) *vk.Buffer {
 	return b
 }
 
+// newSequence returns an empty sequence on ctx, freed at the end of the test.
+func newSequence(t testing.TB, ctx *vk.Context) *vk.Sequence {
+	t.Helper()
+	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(seq.Free)
+	return seq
+}
+
 // runOne records ops into a fresh sequence, runs it once and frees it.
 func runOne(t testing.TB, ctx *vk.Context, record func(*vk.Sequence) error) {
 	t.Helper()

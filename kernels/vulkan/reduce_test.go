@@ -122,11 +122,7 @@ func TestReduceRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	p := kernels.ReduceParams{Shape: []int{3, 4, 5}, Axes: []int{0, 2}}
 	x, y := buf(60), buf(4)
 	type call func(kernels.ReduceParams, *vk.Buffer, *vk.Buffer) error

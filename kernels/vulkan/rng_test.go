@@ -228,11 +228,7 @@ type rejectCase struct {
 // mentioning its substrings, and none may record a dispatch.
 func expectRejected(t *testing.T, ctx *vk.Context, cases []rejectCase) {
 	t.Helper()
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	for _, c := range cases {
 		kerneltest.WantErr(t, c.name, c.call(seq), c.substr...)
 	}

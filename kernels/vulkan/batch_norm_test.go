@@ -2,7 +2,6 @@ package vulkan
 
 import (
 	"fmt"
-	"math"
 	"math/rand"
 	"sort"
 	"strings"
@@ -31,17 +30,7 @@ func bnExpectClose(t *testing.T, name string, b *vk.Buffer, want []float32) {
 	t.Helper()
 	expectClose(t, name, b, want)
 	if testing.Verbose() {
-		got := download(t, b)
-		var num, den float64
-		for i := range want {
-			d := float64(got[i]) - float64(want[i])
-			num += d * d
-			den += float64(want[i]) * float64(want[i])
-		}
-		if den == 0 {
-			den = 1
-		}
-		t.Logf("%s: relative error %.2g", name, math.Sqrt(num/den))
+		t.Logf("%s: relative error %.2g", name, kerneltest.RelL2(download(t, b), want))
 	}
 }
 

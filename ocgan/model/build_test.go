@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestBuildShapes(t *testing.T) {
 				{"Dv", s.dv, []int{2, 1}},
 				{"C", s.cls, []int{2, 1}},
 			} {
-				if !sameInts(c.got.Shape(), c.want) {
+				if !slices.Equal(c.got.Shape(), c.want) {
 					t.Errorf("%s %v: %s output %v, want %v", geo.Name, mode, c.name, c.got.Shape(), c.want)
 				}
 			}
@@ -155,7 +156,7 @@ func TestParamNamesMatchPeer(t *testing.T) {
 		}
 		sum := 0
 		for i, w := range want {
-			if names[i] != w.name || !sameInts(ps.Shape(names[i]), w.shape) {
+			if names[i] != w.name || !slices.Equal(ps.Shape(names[i]), w.shape) {
 				t.Errorf("%s parameter %d: %s %v, want %s %v", net, i, names[i], ps.Shape(names[i]), w.name, w.shape)
 			}
 			sum += numel(w.shape)

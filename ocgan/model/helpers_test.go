@@ -62,16 +62,4 @@ func finite(v []float32) bool {
 	return true
 }
 
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func sqrt(x float64) float64 { return math.Sqrt(x) }

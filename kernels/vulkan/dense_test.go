@@ -3,7 +3,6 @@ package vulkan
 import (
 	"fmt"
 	"math/rand"
-	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -167,10 +166,7 @@ func TestDenseRejectsBadArguments(t *testing.T) {
 	dx, dw, db, sq := buf(6), buf(12), buf(4), buf(9)
 	noBias := p
 	noBias.Bias = false
-	cases := []struct {
-		name string
-		err  error
-	}{
+	cases := []errCase{
 		{"N=0", lib.DenseForward(seq, kernels.DenseParams{N: 0, In: 3, Out: 4}, x, w, nil, y)},
 		{"In=-1", lib.DenseBackwardInput(seq, kernels.DenseParams{N: 2, In: -1, Out: 4}, w, y, dx)},
 		{"short x", lib.DenseForward(seq, p, buf(5), w, b, y)},
@@ -193,16 +189,8 @@ func TestDenseRejectsBadArguments(t *testing.T) {
 		{"dw is x", lib.DenseBackwardWeight(seq, kernels.DenseParams{N: 3, In: 3, Out: 3}, sq, buf(9), sq)},
 		{"db is dy", lib.DenseBackwardBias(seq, kernels.DenseParams{N: 1, In: 3, Out: 4, Bias: true}, db, db)},
 	}
-	for _, c := range cases {
-		if c.err == nil {
-			t.Errorf("%s: no error", c.name)
-		} else if !strings.HasPrefix(c.err.Error(), kernels.OpDense) {
-			t.Errorf("%s: error %q does not name the op", c.name, c.err)
-		}
-	}
-	if st := seq.Stats(); st.Dispatches != 0 {
-		t.Errorf("rejected calls recorded %d dispatches", st.Dispatches)
-	}
+	expectOpErrors(t, kernels.OpDense, cases)
+	expectNothingRecorded(t, seq)
 }
 
 // BenchmarkDense times each dense kernel on a square 512 GEMM and on the widest

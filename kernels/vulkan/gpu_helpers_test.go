@@ -2,6 +2,7 @@ package vulkan
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
@@ -29,6 +30,34 @@ func newSequence(t testing.TB, ctx *vk.Context) *vk.Sequence {
 	}
 	t.Cleanup(seq.Free)
 	return seq
+}
+
+// errCase is a refused call: its name and the error it returned.
+type errCase struct {
+	name string
+	err  error
+}
+
+// expectOpErrors fails the test unless every case returned an error whose
+// message starts with op.
+func expectOpErrors(t testing.TB, op string, cases []errCase) {
+	t.Helper()
+	for _, c := range cases {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+		} else if !strings.HasPrefix(c.err.Error(), op) {
+			t.Errorf("%s: error %q does not name the op %q", c.name, c.err, op)
+		}
+	}
+}
+
+// expectNothingRecorded fails the test if seq holds a dispatch: a refused
+// call records none.
+func expectNothingRecorded(t testing.TB, seq *vk.Sequence) {
+	t.Helper()
+	if d := seq.Stats().Dispatches; d != 0 {
+		t.Errorf("rejected calls recorded %d dispatches", d)
+	}
 }
 
 // runOne records ops into a fresh sequence, runs it once and frees it.

@@ -2,8 +2,10 @@ package vulkan
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -57,6 +59,36 @@ func expectNothingRecorded(t testing.TB, seq *vk.Sequence) {
 	t.Helper()
 	if d := seq.Stats().Dispatches; d != 0 {
 		t.Errorf("rejected calls recorded %d dispatches", d)
+	}
+}
+
+// runTimed runs seq b.N times as the timed part of a benchmark and logs the
+// median device time of each dispatch, named by labels (nil: by the
+// dispatches' own names). seq must record timestamps.
+func runTimed(b *testing.B, seq *vk.Sequence, labels []string) {
+	b.Helper()
+	var times [][]time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := seq.Run(); err != nil {
+			b.Fatal(err)
+		}
+		for j, tm := range seq.Timings() {
+			if j == len(times) {
+				times = append(times, nil)
+			}
+			times[j] = append(times[j], tm.Duration)
+		}
+	}
+	b.StopTimer()
+	for j, tm := range seq.Timings() {
+		name := tm.Name
+		if labels != nil {
+			name = labels[j]
+		}
+		d := times[j]
+		slices.Sort(d)
+		b.Logf("%s: median %v of %d", name, d[len(d)/2], len(d))
 	}
 }
 

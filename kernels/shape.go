@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,8 +25,12 @@ func (e *ShapeError) Error() string {
 	for i, d := range e.Dims {
 		s[i] = strconv.Itoa(d)
 	}
+	product := strings.Join(s, "*")
+	if len(s) == 0 {
+		product = "1" // the empty product: a scalar
+	}
 	return fmt.Sprintf("%s: %s has %d elements, want %d (%s = %s)",
-		e.Op, e.Tensor, e.Got, e.Want, e.Formula, strings.Join(s, "*"))
+		e.Op, e.Tensor, e.Got, e.Want, e.Formula, product)
 }
 
 // CheckLen returns a *ShapeError when got differs from the product of dims,
@@ -40,7 +45,7 @@ func CheckLen(op, tensor string, got int, formula string, dims ...int) error {
 		return nil
 	}
 	return &ShapeError{Op: op, Tensor: tensor, Got: got, Want: want, Formula: formula,
-		Dims: append([]int(nil), dims...)}
+		Dims: slices.Clone(dims)}
 }
 
 // CheckBias checks the bias of an op with an optional bias of k elements:

@@ -19,6 +19,12 @@ func TestCheckLen(t *testing.T) {
 	if got, msg := err.Error(), "conv2d: weight has 36 elements, want 48 (K*C*KH*KW = 4*3*2*2)"; got != msg {
 		t.Errorf("message %q, want %q", got, msg)
 	}
+	scalar := ReduceParams{Shape: []int{2, 3}, Axes: []int{0, 1}}
+	_, err = ReduceSumBackward(scalar, []float32{1, 2})
+	kerneltest.WantAs(t, "scalar", err, &ShapeError{Op: OpReduce, Tensor: "grad output", Got: 2, Want: 1, Formula: "OutputShape()", Dims: []int{}})
+	if got, msg := err.Error(), "reduce: grad output has 2 elements, want 1 (OutputShape() = 1)"; got != msg {
+		t.Errorf("message %q, want %q", got, msg)
+	}
 }
 
 // Every op's reference reports a wrong length as a *ShapeError naming the

@@ -230,20 +230,25 @@ func (d *Device) col2im(g convGeom, c0, c1 int, col, x, bias []float32) {
 					dst[o] += row[s]
 				}
 			}
-			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
-			var b float32
-			if bias != nil {
-				b = bias[c]
-			}
-			for iy := 0; iy < g.h; iy++ {
-				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
-				dst := img[iy*g.w : (iy+1)*g.w]
-				for i, v := range src {
-					dst[i] = v + b
-				}
-			}
+			g.unpad(plane, pw, x[(n*g.c+c)*hw:(n*g.c+c+1)*hw], bias, c)
 		}
 	})
+}
+
+// unpad writes the interior of plane, an image of channel c padded to rows
+// of pw, to img [h, w], adding bias[c] when bias is not nil.
+func (g convGeom) unpad(plane []float32, pw int, img, bias []float32, c int) {
+	var b float32
+	if bias != nil {
+		b = bias[c]
+	}
+	for iy := 0; iy < g.h; iy++ {
+		src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
+		dst := img[iy*g.w : (iy+1)*g.w]
+		for i, v := range src {
+			dst[i] = v + b
+		}
+	}
 }
 
 // col2imOne is col2im for one image whose columns are given transposed:
@@ -263,18 +268,7 @@ func (d *Device) col2imOne(g convGeom, colT, x, bias []float32) {
 					dst[to] += src[t]
 				}
 			}
-			img := x[c*hw : (c+1)*hw]
-			var b float32
-			if bias != nil {
-				b = bias[c]
-			}
-			for iy := 0; iy < g.h; iy++ {
-				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
-				dst := img[iy*g.w : (iy+1)*g.w]
-				for i, v := range src {
-					dst[i] = v + b
-				}
-			}
+			g.unpad(plane, pw, x[c*hw:(c+1)*hw], bias, c)
 		}
 	})
 }

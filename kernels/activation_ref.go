@@ -9,12 +9,13 @@ import (
 type ActivationKind int
 
 // The activation functions. The zero value is invalid so that an unset
-// ActivationParams fails Validate.
+// ActivationParams fails Validate. The values are what the device shaders
+// receive (ACT_* in shaders/kinds.glsl).
 const (
-	ReLU      ActivationKind = iota + 1 // y = max(x, 0)
-	LeakyReLU                           // y = x if x > 0, else Slope·x
-	Tanh                                // y = tanh(x)
-	Sigmoid                             // y = 1/(1 + exp(−x))
+	ReLU      ActivationKind = 1 // y = max(x, 0)
+	LeakyReLU ActivationKind = 2 // y = x if x > 0, else Slope·x
+	Tanh      ActivationKind = 3 // y = tanh(x)
+	Sigmoid   ActivationKind = 4 // y = 1/(1 + exp(−x))
 )
 
 // String returns the PyTorch-style name of the activation.
@@ -58,7 +59,7 @@ func (p ActivationParams) Validate() error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%s: unknown Kind %d (want ReLU, LeakyReLU, Tanh or Sigmoid)", OpActivation, int(p.Kind))
+	return &KindError{Op: OpActivation, Field: "Kind", Value: int64(p.Kind), Want: "ReLU, LeakyReLU, Tanh or Sigmoid"}
 }
 
 // ActivationForward returns y = f(x) element-wise:

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -119,4 +120,19 @@ func TestActivationValidation(t *testing.T) {
 	_, err = ActivationBackward(ActivationParams{Kind: Sigmoid}, []float32{1}, []float32{1, 2})
 	kerneltest.WantAs(t, "backward_length_y", err, &ShapeError{
 		Op: OpActivation, Tensor: "sigmoid grad output", Got: 2, Want: 1, Formula: "len(saved output y)", Dims: []int{1}})
+}
+
+func TestUnknownActivationKindIsAKindError(t *testing.T) {
+	for _, k := range []ActivationKind{0, Sigmoid + 1, -1} {
+		err := ActivationParams{Kind: k}.Validate()
+		var ke *KindError
+		if !errors.As(err, &ke) || *ke != (KindError{Op: OpActivation, Field: "Kind", Value: int64(k), Want: "ReLU, LeakyReLU, Tanh or Sigmoid"}) {
+			t.Errorf("kind %d: %v; want a *KindError", int(k), err)
+		}
+	}
+	for _, k := range []ActivationKind{ReLU, LeakyReLU, Tanh, Sigmoid} {
+		if err := (ActivationParams{Kind: k}).Validate(); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
 }

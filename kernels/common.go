@@ -2,6 +2,19 @@ package kernels
 
 import "fmt"
 
+// KindError is a kind or mode value that names none of its kind's values
+// (an ActivationKind outside ReLU..Sigmoid).
+type KindError struct {
+	Op    string // the operation, e.g. "activation"
+	Field string // the parameter, e.g. "Kind"
+	Value int64  // the value given
+	Want  string // the values it may take
+}
+
+func (e *KindError) Error() string {
+	return fmt.Sprintf("%s: unknown %s %d (want %s)", e.Op, e.Field, e.Value, e.Want)
+}
+
 // float is the set of element types the internal references accept. Exported
 // functions always take float32; the float64 instantiation exists so tests can
 // evaluate the same forward formula without float32 rounding of the inputs.

@@ -1,7 +1,8 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // activation_bwd: dx = dy · f'(saved) element-wise, f chosen by specialization constant 1
-// (the ActivationKind values); saved is the forward input x for 1 ReLU and 2 LeakyReLU
-// (push constant slope) and the forward output y for 3 Tanh and 4 Sigmoid:
+// (kinds.glsl; any other kind writes NaN); saved is the forward input x for ACT_RELU and
+// ACT_LEAKY_RELU (push constant slope) and the forward output y for ACT_TANH and ACT_SIGMOID:
 //   ReLU dx = x > 0 ? dy : 0; LeakyReLU dx = x > 0 ? dy : slope·dy;
 //   Tanh dx = dy·(1 - y)(1 + y); Sigmoid dx = dy·y·(1 - y)
 // ((1 - y)(1 + y) rather than 1 - y², which cancels near |y| = 1).
@@ -9,7 +10,8 @@
 // Bindings: 0 saved, 1 dy, 2 dx. Push constants: n, slope.
 // Specialization: 0 workgroup size, 1 kind.
 layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint KIND = 1;
+#include "kinds.glsl"
+layout(constant_id = 1) const uint KIND = ACT_RELU;
 
 layout(push_constant) uniform Push {
     uint n;
@@ -25,15 +27,16 @@ layout(std430, set = 0, binding = 2) writeonly buffer D4 { vec4 d4[]; };
 
 vec4 grad(vec4 s, vec4 g) {
     bvec4 pos = greaterThan(s, vec4(0.0));
-    if (KIND == 1u) {
+    if (KIND == ACT_RELU) {
         return mix(vec4(0.0), g, pos);
-    } else if (KIND == 2u) {
+    } else if (KIND == ACT_LEAKY_RELU) {
         return mix(p.slope * g, g, pos);
-    } else if (KIND == 3u) {
+    } else if (KIND == ACT_TANH) {
         return g * ((1.0 - s) * (1.0 + s));
-    } else {
+    } else if (KIND == ACT_SIGMOID) {
         return g * (s * (1.0 - s));
     }
+    return vec4(uintBitsToFloat(0x7fc00000u)); // NaN: KIND is not a kind
 }
 
 void main() {

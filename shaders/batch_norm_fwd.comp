@@ -3,16 +3,19 @@
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
 // batch_norm_fwd: y = gamma[c]·(x − mean[c])·inv[c] + beta[c] over x [N, C, HW].
-// Train mode (constant 1 = 0): mean = savedMean, stat = savedInvStd, inv = stat.
-// Eval mode (constant 1 = 1): mean = runningMean, stat = runningVar,
+// Train mode (constant 2 = BN_TRAIN): mean = savedMean, stat = savedInvStd, inv = stat.
+// Eval mode (constant 2 = BN_EVAL): mean = runningMean, stat = runningVar,
 // inv = 1/sqrt(stat + eps).
 // Grid: x walks the channels, y splits each channel's M = N·HW values; each
 // invocation loads the channel's parameters once and visits every
 // (local·groups.y)-th value. Push constants: N, C, HW, eps.
-// Specialization: constant 0 = workgroup size, constant 1 = eval mode.
+// Any other mode writes nothing.
+// Specialization: constant 0 = workgroup size, 1 = one subgroup (reduce_common.glsl,
+// unused here), 2 = mode.
 layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint EVAL = 0u;
+#include "kinds.glsl"
 #include "reduce_common.glsl"
+layout(constant_id = 2) const uint MODE = BN_TRAIN;
 
 layout(push_constant) uniform Push {
     uint n;
@@ -32,7 +35,7 @@ void main() {
     uint m = p.n * p.hw;
     uint first = gl_WorkGroupID.y * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     uint stepN = gl_NumWorkGroups.y * gl_WorkGroupSize.x;
-    if (first >= m) {
+    if (first >= m || (MODE != BN_TRAIN && MODE != BN_EVAL)) {
         return;
     }
     uvec4 size = uvec4(p.hw, p.n, 1u, 1u);
@@ -41,7 +44,7 @@ void main() {
     for (uint c = gl_WorkGroupID.x; c < p.c; c += gl_NumWorkGroups.x) {
         uvec4 stride = uvec4(1u, p.c * p.hw, 0u, 0u);
         uint base = c * p.hw;
-        float inv = EVAL != 0u ? 1.0 / sqrt(stat[c] + p.eps) : stat[c];
+        float inv = MODE == BN_EVAL ? 1.0 / sqrt(stat[c] + p.eps) : stat[c];
         float scale = gamma[c] * inv;
         float mu = mean[c];
         float b = beta[c];

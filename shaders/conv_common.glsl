@@ -18,10 +18,11 @@
 // Tiling (tuned per device kind by specialization constants). A team of 8
 // lanes computes 8*PPL rows x 8*TK columns: each lane owns TK columns (4 or 8,
 // one or two vec4 accumulators per row) and all of the team's rows. Per step of
-// 4 reduction indices a lane loads its TK x 4 B values and, with SG=1
+// 4 reduction indices a lane loads its TK x 4 B values and, with SG=CONV_SG_BROADCAST
 // (subgroups of exactly 8 lanes), the A values of PPL rows, which
-// subgroupBroadcast hands to the other 7 lanes; with SG=0 every lane loads all
-// 8*PPL rows' A values. SG=2 ("solo", for layers with few columns) makes every
+// subgroupBroadcast hands to the other 7 lanes; with
+// SG=CONV_SG_LOAD every lane loads all
+// 8*PPL rows' A values. SG=CONV_SG_SOLO ("solo", for layers with few columns) makes every
 // lane a team of its own: 8*PPL rows x TK columns, loading everything itself.
 // The row loops are unrolled by macros up to PPL <= 4 and guarded by the
 // constants, so every register-array index is a compile-time constant
@@ -34,7 +35,7 @@
 // z = free for the including shader.
 //
 // TIER_BASIC (the *_basic.spv variants, built with -DTIER_BASIC) leaves out
-// the broadcast: SG=1 then runs as SG=0 and the module needs no subgroup
+// the broadcast: CONV_SG_BROADCAST then runs as CONV_SG_LOAD and the module needs no subgroup
 // operation. The broadcast needs each team to be one full subgroup of 8
 // lanes (the pipeline requires full subgroups).
 #ifndef TIER_BASIC
@@ -43,16 +44,17 @@
 #endif
 
 #include "conv_geom.glsl"
+#include "kinds.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int PPL = 2; // rows each lane loads for its team (1..4)
 layout(constant_id = 2) const int TK = 8;  // columns per lane (4 or 8)
-layout(constant_id = 3) const int SG = 1;  // 1: share A by subgroupBroadcast; 0: every lane loads; 2: solo
+layout(constant_id = 3) const uint SG = CONV_SG_BROADCAST; // kinds.glsl; any other value writes nothing
 const int TP = 8 * PPL;                    // rows per team
 #ifdef TIER_BASIC
-const bool SHARE = false;                  // no broadcast: SG=1 runs as SG=0
+const bool SHARE = false; // no broadcast: CONV_SG_BROADCAST runs as CONV_SG_LOAD
 #else
-const bool SHARE = SG == 1;                // lanes share A by subgroupBroadcast
+const bool SHARE = SG == CONV_SG_BROADCAST; // lanes share A by subgroupBroadcast
 #endif
 
 
@@ -158,8 +160,11 @@ void storeRow(Gemm g, int row, int col0, vec4 a0, vec4 a1) {
 #define STORE_L(_, L) R4(STORE_Q, L)
 
 void convGemm() {
+    if (SG != CONV_SG_LOAD && SG != CONV_SG_BROADCAST && SG != CONV_SG_SOLO) {
+        return;
+    }
     const Gemm g = gemmSetup();
-    const int teamSize = SG == 2 ? 1 : 8;
+    const int teamSize = SG == CONV_SG_SOLO ? 1 : 8;
     const int lane = int(gl_LocalInvocationID.x) % teamSize;
     const int team = int(gl_LocalInvocationID.x) / teamSize;
     const int teams = int(gl_WorkGroupSize.x) / teamSize;

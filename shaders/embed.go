@@ -32,6 +32,11 @@ const basicSuffix = "_basic"
 // ("reduce_group_basic"): the same computation with no subgroup operations.
 func BasicTier(name string) string { return name + basicSuffix }
 
+// Family is the shader family of a variant's name: the name without its
+// basic-tier suffix ("reduce_group" for "reduce_group_basic"), which errors
+// carry so that callers compare one name whatever tier the device took.
+func Family(name string) string { return strings.TrimSuffix(name, basicSuffix) }
+
 // Names lists the embedded shaders, sorted.
 func Names() []string {
 	entries, _ := fs.ReadDir(spirv, ".")

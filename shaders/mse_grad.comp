@@ -1,13 +1,16 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // mse_grad: the gradient of mse_loss w.r.t. the prediction, element-wise:
 //   g[n,f] = w(n) · scale · (x − y)   (scale carries the 2 of 2·(x − y))
-// with w(n) = 1 when push constant per_sample is 0 (mean loss; the host passes
-// scale = 2/(N·F)) and w(n) = dloss[n] when it is 1 (upstream gradient of each
+// with w(n) = 1 when push constant per_sample is LOSS_MEAN (mean loss; the host passes
+// scale = 2/(N·F)) and w(n) = dloss[n] when it is LOSS_PER_SAMPLE (upstream gradient of each
 // sample's loss; scale = 2/F).
 // vec4 body (n·F/4 vec4s, grid-stride) plus a scalar tail. g may be x or y (in place);
 // it must not be dloss.
-// Bindings: 0 x, 1 y, 2 dloss [N] (bound but unread when per_sample is 0), 3 g.
-// Push constants: N, F, per_sample, scale. Specialization: 0 workgroup size.
+// Bindings: 0 x, 1 y, 2 dloss [N] (bound but unread when per_sample is LOSS_MEAN), 3 g.
+// Push constants: N, F, per_sample, scale (any other per_sample writes nothing).
+// Specialization: 0 workgroup size.
+#include "kinds.glsl"
 layout(local_size_x_id = 0) in;
 
 layout(push_constant) uniform Push {
@@ -32,7 +35,7 @@ vec4 deriv(vec4 x, vec4 y) {
 
 // weight returns scale · w(n) for the 4 elements starting at element e.
 vec4 weight(uint e) {
-    if (p.per_sample == 0u) {
+    if (p.per_sample == LOSS_MEAN) {
         return vec4(p.scale);
     }
     uint n0 = e / p.f;
@@ -45,6 +48,9 @@ vec4 weight(uint e) {
 }
 
 void main() {
+    if (p.per_sample != LOSS_MEAN && p.per_sample != LOSS_PER_SAMPLE) {
+        return; // not a loss mode (kinds.glsl)
+    }
     uint total = p.n * p.f;
     uint n4 = total / 4u;
     uint gid = gl_GlobalInvocationID.x;

@@ -1,15 +1,18 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // mse_loss: mean squared error, ℓ(x, y) = (x − y)²,
-// reduced on the device. Push constant per_sample selects the output:
-//   0: out[0] = (1/(N·F)) Σ_{n,f} ℓ(x[n,f], y[n,f]), dispatched as ONE workgroup whose
+// reduced on the device. Push constant per_sample selects the output
+// (kinds.glsl; any other value writes nothing):
+//   LOSS_MEAN: out[0] = (1/(N·F)) Σ_{n,f} ℓ(x[n,f], y[n,f]), dispatched as ONE workgroup whose
 //      lanes stride over all N·F elements;
-//   1: out[n] = (1/F) Σ_f ℓ(x[n,f], y[n,f]), one workgroup per sample (grid-stride over
+//   LOSS_PER_SAMPLE: out[n] = (1/F) Σ_f ℓ(x[n,f], y[n,f]), one workgroup per sample (grid-stride over
 //      samples when N exceeds the grid).
 // Each lane reads vec4s of its range (scalar head and tail where the range is not
 // 4-aligned) and keeps a Kahan-compensated vec4 sum; the lanes' sums are then added
 // pairwise in shared memory. The workgroup size (specialization constant 0) must be a
 // power of two.
 // Bindings: 0 x (prediction / logits), 1 y (target), 2 out. Push constants: N, F, per_sample.
+#include "kinds.glsl"
 layout(local_size_x_id = 0) in;
 
 layout(push_constant) uniform Push {
@@ -80,12 +83,15 @@ float groupSum(float v, uint lane) {
 void main() {
     uint lane = gl_LocalInvocationID.x;
     uint L = gl_WorkGroupSize.x;
-    if (p.per_sample == 0u) {
+    if (p.per_sample == LOSS_MEAN) {
         uint total = p.n * p.f;
         float s = groupSum(laneSum(0u, total, lane, L), lane);
         if (lane == 0u) {
             out_[0] = s / float(total);
         }
+        return;
+    }
+    if (p.per_sample != LOSS_PER_SAMPLE) {
         return;
     }
     for (uint smp = gl_WorkGroupID.x; smp < p.n; smp += gl_NumWorkGroups.x) {

@@ -58,7 +58,7 @@ uint rc_dot(uvec4 d, uvec4 st) {
 }
 
 // Workgroup sums are subgroup operations; the partials of several subgroups meet
-// in shared memory behind barriers unless specialization constant 2
+// in shared memory behind barriers unless specialization constant 1
 // (RC_ONE_SUBGROUP) says the workgroup is exactly one subgroup. On lavapipe the
 // Go side makes the workgroup one subgroup (8 lanes) and sets it, so the shader
 // holds no barrier at all: llvmpipe compiles any shader holding a barrier into
@@ -66,7 +66,7 @@ uint rc_dot(uvec4 d, uvec4 st) {
 // never ran. GPUs use 256 lanes and the shared-memory path. RC_ONE_SUBGROUP and
 // the float-float butterfly need full subgroups (the pipeline requires them)
 // and a workgroup size that is a multiple of the subgroup size.
-layout(constant_id = 2) const bool RC_ONE_SUBGROUP = false;
+layout(constant_id = 1) const bool RC_ONE_SUBGROUP = false;
 
 shared vec2 rc_partial[gl_WorkGroupSize.x];
 

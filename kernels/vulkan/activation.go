@@ -33,12 +33,13 @@ func (l *Library) ActivationForward(seq *vk.Sequence, p kernels.ActivationParams
 		return err
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("activation_fwd", []vk.Access{vk.Read, vk.Write}, 2, local, uint32(p.Kind))
+	n := x.Len()
+	push := activationPush{n: uint32(n), slope: p.Slope}
+	k, err := l.pushKernel("activation_fwd", []vk.Access{vk.Read, vk.Write}, push, local, uint32(p.Kind))
 	if err != nil {
 		return err
 	}
-	n := x.Len()
-	return seq.Dispatch(k, l.actGroups(n, local), []uint32{uint32(n), vk.F32(p.Slope)}, x, y)
+	return seq.Dispatch(k, l.actGroups(n, local), push.words(), x, y)
 }
 
 // ActivationBackward records dx = dy·f′ element-wise (ActivationBackward in
@@ -65,9 +66,10 @@ func (l *Library) ActivationBackward(seq *vk.Sequence, p kernels.ActivationParam
 		return err
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("activation_bwd", []vk.Access{vk.Read, vk.Read, vk.Write}, 2, local, uint32(p.Kind))
+	push := activationPush{n: uint32(n), slope: p.Slope}
+	k, err := l.pushKernel("activation_bwd", []vk.Access{vk.Read, vk.Read, vk.Write}, push, local, uint32(p.Kind))
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.actGroups(n, local), []uint32{uint32(n), vk.F32(p.Slope)}, saved, dy, dx)
+	return seq.Dispatch(k, l.actGroups(n, local), push.words(), saved, dy, dx)
 }

@@ -126,11 +126,12 @@ func (l *Library) bnSliceGroups(p kernels.BatchNormParams) [3]uint32 {
 }
 
 func (l *Library) bnFwdKernel(eval bool) (*vk.Kernel, error) {
-	mode := uint32(0)
+	mode := bnTrain
 	if eval {
-		mode = 1
+		mode = bnEval
 	}
-	return l.kernel("batch_norm_fwd", bnFwdAccess, 4, l.elementwiseLocal(), mode)
+	// constant 1, reduce_common.glsl's one-subgroup flag, is unused here.
+	return l.kernel("batch_norm_fwd", bnFwdAccess, 4, l.elementwiseLocal(), 0, uint32(mode))
 }
 
 // bnFwdAccess is batch_norm_fwd's interface: x, gamma, beta, mean, statistic; y.
@@ -164,7 +165,7 @@ func (l *Library) batchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormPar
 	); err != nil {
 		return err
 	}
-	stats, err := l.groupSumFor("arithmetic", 0, gs).kernel(l, "batch_norm_stats", bnStatsAccess, 5)
+	stats, err := l.groupSumFor("arithmetic", gs).kernel(l, "batch_norm_stats", bnStatsAccess, 5)
 	if err != nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p kernels.BatchNormPa
 	); err != nil {
 		return err
 	}
-	k, err := l.groupSumFor("shuffle", 0, gs).kernel(l, "batch_norm_bwd", bnBwdAccess, 3)
+	k, err := l.groupSumFor("shuffle", gs).kernel(l, "batch_norm_bwd", bnBwdAccess, 3)
 	if err != nil {
 		return err
 	}
@@ -242,7 +243,7 @@ func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p kernels.BatchNormPar
 	); err != nil {
 		return err
 	}
-	k, err := l.groupSumFor("arithmetic", 0, gs).kernel(l, "batch_norm_eval_bwd", bnBwdAccess, 4)
+	k, err := l.groupSumFor("arithmetic", gs).kernel(l, "batch_norm_eval_bwd", bnBwdAccess, 4)
 	if err != nil {
 		return err
 	}

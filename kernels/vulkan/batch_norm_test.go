@@ -62,7 +62,7 @@ var bnGPUCases = []bnGPUCase{
 // bnGroupSpecs are the workgroup-sum variants every test runs: the device's
 // choice (nil; on lavapipe one 8-lane subgroup, no barrier) and 64 lanes with
 // the shared-memory path GPUs take (8 subgroups on lavapipe).
-var bnGroupSpecs = [][]uint32{nil, {64, 0, 0}}
+var bnGroupSpecs = [][]uint32{nil, {64, 0}}
 
 // bnRefused reports whether the device allows too few storage buffers for the
 // batch-norm shaders (8 for the backward), having checked that each op builds

@@ -155,7 +155,7 @@ type convTune struct {
 	local uint32 // workgroup size, a multiple of 8 (a team is 8 lanes)
 	ppl   uint32 // rows each lane loads for its team, 1..4: a tile has 8*ppl rows
 	tc    uint32 // columns (channels) per lane, 4 or 8: a team's tile has 8*tc columns
-	sg    uint32 // 1: subgroupBroadcast within subgroups of 8; 0: every lane loads; 2: solo lanes
+	sg    convShare
 	tiled *convTile
 }
 
@@ -194,7 +194,7 @@ func (t convTune) spec() []uint32 {
 	if c := t.tiled; c != nil {
 		return []uint32{c.local(), c.bm, c.bn, c.bk, c.tm, c.tn, uint32(t.splits())}
 	}
-	return []uint32{t.local, t.ppl, t.tc, t.sg}
+	return []uint32{t.local, t.ppl, t.tc, uint32(t.sg)}
 }
 
 // splits is the number of split-K slices: 1 for register tiles.
@@ -207,7 +207,7 @@ func (t convTune) splits() int {
 
 // teamSize is the lanes that share a tile: 8, or 1 for solo lanes.
 func (t convTune) teamSize() int {
-	if t.sg == 2 {
+	if t.sg == convShareSolo {
 		return 1
 	}
 	return 8
@@ -228,10 +228,10 @@ func (l *Library) convGrid(t convTune, rows, cols, z int) [3]uint32 {
 }
 
 // convTuneHook, when set (benchmarks), replaces the tune chosen for a direction
-// ("fwd", "bwd_data", "bwd_filter") and geometry.
-var convTuneHook func(dir string, g convGeom, t convTune) convTune
+// (convFwd, convBwdData, convBwdFilter) and geometry.
+var convTuneHook func(dir convDir, g convGeom, t convTune) convTune
 
-// convSubgroups reports whether the device has the subgroup shape the SG=1
+// convSubgroups reports whether the device has the subgroup shape the convShareBroadcast
 // tiles assume: full subgroups of 8 lanes in compute shaders with broadcast
 // (ballot class).
 func (l *Library) convSubgroups() bool {
@@ -256,7 +256,7 @@ func (l *Library) convSubgroups() bool {
 // a shared 2-core machine, and 32x8 runs only ~3% faster than 16x8 (A/B on
 // the OCGAN layers), so 16x8 it is; few distinct tiles keep the builds down
 // (the Mesa shader cache keeps them across processes).
-func (l *Library) convTuneFor(dir string, g convGeom) (convTune, error) {
+func (l *Library) convTuneFor(dir convDir, g convGeom) (convTune, error) {
 	info := l.ctx.Info()
 	variant, err := convVariantFromEnv()
 	if err != nil {
@@ -313,7 +313,7 @@ func convVariantFromEnv() (string, error) {
 // reduction indices, or 64x32 (4x2 per lane) for layers with at most 32
 // columns so fewer lanes idle on missing columns; then 32x32 with 4x2 per
 // lane (128 lanes, the Vulkan minimum) for devices with smaller limits.
-func convTiles(dir string, g convGeom) []convTile {
+func convTiles(dir convDir, g convGeom) []convTile {
 	_, cols, _, _ := convGemmOf(dir, g)
 	first := convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
 	if cols <= 32 {
@@ -324,7 +324,7 @@ func convTiles(dir string, g convGeom) []convTile {
 
 // convTileFor returns the first of convTiles that the device's limits hold and
 // true, or the first of them and false (its pipeline build then names the limit).
-func (l *Library) convTileFor(dir string, g convGeom) (convTile, bool) {
+func (l *Library) convTileFor(dir convDir, g convGeom) (convTile, bool) {
 	tiles := convTiles(dir, g)
 	for _, c := range tiles {
 		if l.convTileFits(c) {
@@ -349,7 +349,7 @@ const (
 // output tiles times the slices to reach fill workgroups, as long as each
 // slice keeps convMinSteps steps of the reduction; 1 when the tiles alone
 // reach fill.
-func convSplitFor(c convTile, dir string, g convGeom, fill int) uint32 {
+func convSplitFor(c convTile, dir convDir, g convGeom, fill int) uint32 {
 	rows, cols, red, z := convGemmOf(dir, g)
 	tiles := ((rows + int(c.bm) - 1) / int(c.bm)) * ((cols + int(c.bn) - 1) / int(c.bn)) * z
 	s := (fill + tiles - 1) / tiles
@@ -376,32 +376,32 @@ func (l *Library) convTileFits(c convTile) bool {
 
 // convTuneForDevice is convTuneFor for a CPU driver or a GPU, with or without
 // 8-lane subgroups that broadcast.
-func convTuneForDevice(cpu, subgroups bool, dir string, g convGeom) convTune {
+func convTuneForDevice(cpu, subgroups bool, dir convDir, g convGeom) convTune {
 	cols := g.K
-	if dir == "bwd_data" {
+	if dir == convBwdData {
 		cols = g.C
 	}
 	var t convTune
 	switch {
 	case !cpu:
-		t = convTune{local: 128, ppl: 1, tc: 4, sg: 0}
+		t = convTune{local: 128, ppl: 1, tc: 4, sg: convShareLoad}
 		if cols < 8 {
-			t.sg = 2
+			t.sg = convShareSolo
 		}
 	case cols < 8:
-		t = convTune{local: 64, ppl: 1, tc: 4, sg: 2}
+		t = convTune{local: 64, ppl: 1, tc: 4, sg: convShareSolo}
 	case cols < 64:
-		t = convTune{local: 64, ppl: 2, tc: 4, sg: 1}
+		t = convTune{local: 64, ppl: 2, tc: 4, sg: convShareBroadcast}
 	default:
-		t = convTune{local: 64, ppl: 2, tc: 8, sg: 1}
+		t = convTune{local: 64, ppl: 2, tc: 8, sg: convShareBroadcast}
 	}
-	if t.sg == 1 && !subgroups {
-		t.sg = 0
+	if t.sg == convShareBroadcast && !subgroups {
+		t.sg = convShareLoad
 	}
 	return t
 }
 
-// convKernel returns the pipeline of a conv shader with tiles t: SG=1 tiles
+// convKernel returns the pipeline of a conv shader with tiles t: broadcasting tiles
 // broadcast within 8-lane teams that are whole subgroups, so their pipeline
 // requires full subgroups; the others run the basic-tier variant, whose SPIR-V
 // holds no subgroup operation.
@@ -409,7 +409,10 @@ func (l *Library) convKernel(name string, bindings []vk.Access, t convTune) (*vk
 	if t.tiled != nil {
 		return l.kernel(name+"_tiled", bindings, convPushWords, t.spec()...)
 	}
-	if t.sg != 1 {
+	if err := t.sg.check(name); err != nil {
+		return nil, err
+	}
+	if t.sg != convShareBroadcast {
 		return l.kernel(shaders.BasicTier(name), bindings, convPushWords, t.spec()...)
 	}
 	return l.kernelOpts(name, true, bindings, convPushWords, t.spec()...)
@@ -430,11 +433,11 @@ func (l *Library) convGridX(tiles, teams int) uint32 {
 
 // convForward records y = x (*) w (+ b) for geometry g; b may be nil.
 func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffer) error {
-	t, err := l.convTuneFor("fwd", g)
+	t, err := l.convTuneFor(convFwd, g)
 	if err != nil {
 		return err
 	}
-	k, err := l.convKernel("conv2d_fwd", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
+	k, err := l.convKernel(convFwd.shader(), []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
 	}
@@ -442,17 +445,17 @@ func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffe
 	if bb == nil {
 		bb = w
 	}
-	return l.convDispatch(seq, "fwd", g, t, k, g.push(b != nil), x, w, bb, y)
+	return l.convDispatch(seq, convFwd, g, t, k, g.push(b != nil), x, w, bb, y)
 }
 
 // convBackwardData records dx = the adjoint of x -> x (*) w applied to dy, plus a
 // per-input-channel bias b [C] when b is not nil. Workgroup z is the stride class.
 func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *vk.Buffer) error {
-	t, err := l.convTuneFor("bwd_data", g)
+	t, err := l.convTuneFor(convBwdData, g)
 	if err != nil {
 		return err
 	}
-	k, err := l.convKernel("conv2d_bwd_data", []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
+	k, err := l.convKernel(convBwdData.shader(), []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
 	}
@@ -460,45 +463,45 @@ func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *v
 	if bb == nil {
 		bb = w
 	}
-	return l.convDispatch(seq, "bwd_data", g, t, k, g.push(b != nil), dy, w, bb, dx)
+	return l.convDispatch(seq, convBwdData, g, t, k, g.push(b != nil), dy, w, bb, dx)
 }
 
 // convBackwardFilter records dw[k,c,ky,kx] = Σ dy[n,k,oy,ox]·x[n,c,iy,ix].
 func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk.Buffer) error {
-	t, err := l.convTuneFor("bwd_filter", g)
+	t, err := l.convTuneFor(convBwdFilter, g)
 	if err != nil {
 		return err
 	}
-	k, err := l.convKernel("conv2d_bwd_filter", []vk.Access{vk.Read, vk.Read, vk.Write}, t)
+	k, err := l.convKernel(convBwdFilter.shader(), []vk.Access{vk.Read, vk.Read, vk.Write}, t)
 	if err != nil {
 		return err
 	}
-	return l.convDispatch(seq, "bwd_filter", g, t, k, g.push(false), x, dy, dw)
+	return l.convDispatch(seq, convBwdFilter, g, t, k, g.push(false), x, dy, dw)
 }
 
 // convGemmOf is the GEMM a direction runs for geometry g: rows, columns,
 // reduction length and workgroup z depth (bwd_data: the stride classes, sized
 // by the biggest class).
-func convGemmOf(dir string, g convGeom) (rows, cols, red, z int) {
+func convGemmOf(dir convDir, g convGeom) (rows, cols, red, z int) {
 	switch dir {
-	case "bwd_data":
+	case convBwdData:
 		cdiv := func(a, b int) int { return (a + b - 1) / b }
 		return g.N * cdiv(g.H, g.SH) * cdiv(g.W, g.SW), g.C, g.K * cdiv(g.KH, g.SH) * cdiv(g.KW, g.SW), g.SH * g.SW
-	case "bwd_filter":
+	case convBwdFilter:
 		return g.C * g.KH * g.KW, g.K, g.N * g.OH * g.OW, 1
-	default:
+	default: // convFwd
 		return g.N * g.OH * g.OW, g.K, g.C * g.KH * g.KW, 1
 	}
 }
 
 // convOutLen is the number of floats a direction writes.
-func convOutLen(dir string, g convGeom) int {
+func convOutLen(dir convDir, g convGeom) int {
 	switch dir {
-	case "bwd_data":
+	case convBwdData:
 		return g.N * g.C * g.H * g.W
-	case "bwd_filter":
+	case convBwdFilter:
 		return g.K * g.C * g.KH * g.KW
-	default:
+	default: // convFwd
 		return g.N * g.K * g.OH * g.OW
 	}
 }
@@ -507,7 +510,7 @@ func convOutLen(dir string, g convGeom) int {
 // the last of which is the output. With split-K the slices write their partial
 // sums into a scratch buffer of the library, which a ReduceSum then adds into
 // the output.
-func (l *Library) convDispatch(seq *vk.Sequence, dir string, g convGeom, t convTune, k *vk.Kernel, push []uint32, bufs ...*vk.Buffer) error {
+func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, t convTune, k *vk.Kernel, push []uint32, bufs ...*vk.Buffer) error {
 	rows, cols, _, z := convGemmOf(dir, g)
 	grid := l.convGrid(t, rows, cols, z)
 	s := t.splits()

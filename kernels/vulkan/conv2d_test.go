@@ -67,7 +67,7 @@ func TestConv2DMatchesReference(t *testing.T) {
 func TestConvGPUTilesMatchReference(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	convTuneHook = func(dir string, g convGeom, _ convTune) convTune {
+	convTuneHook = func(dir convDir, g convGeom, _ convTune) convTune {
 		return convTuneForDevice(false, false, dir, g)
 	}
 	defer func() { convTuneHook = nil }()

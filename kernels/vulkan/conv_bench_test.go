@@ -32,8 +32,8 @@ func BenchmarkConvOCGAN(b *testing.B) {
 			n, _ := strconv.Atoi(f)
 			v[i] = uint32(n)
 		}
-		convTuneHook = func(string, convGeom, convTune) convTune {
-			return convTune{local: v[0], ppl: v[1], tc: v[2], sg: v[3]}
+		convTuneHook = func(convDir, convGeom, convTune) convTune {
+			return convTune{local: v[0], ppl: v[1], tc: v[2], sg: convShare(v[3])}
 		}
 		defer func() { convTuneHook = nil }()
 	}
@@ -44,7 +44,7 @@ func BenchmarkConvOCGAN(b *testing.B) {
 		g := ly.g
 		flops := g.flops()
 		for d, rec := range ly.dirs {
-			b.Run(ly.name+"/"+convBenchDirs[d], func(b *testing.B) {
+			b.Run(ly.name+"/"+string(convBenchDirs[d]), func(b *testing.B) {
 				x, w, y := ly.buffers(buf)
 				defer x.Free()
 				defer w.Free()
@@ -92,7 +92,7 @@ type convBenchLayer struct {
 	dirs [3]func(s *vk.Sequence, x, w, y *vk.Buffer) error
 }
 
-var convBenchDirs = [3]string{"fwd", "bwd_data", "bwd_filter"}
+var convBenchDirs = [3]convDir{convFwd, convBwdData, convBwdFilter}
 
 // buffers returns random x, w, y buffers for the layer.
 func (ly convBenchLayer) buffers(buf func(int) *vk.Buffer) (x, w, y *vk.Buffer) {
@@ -172,7 +172,7 @@ func BenchmarkConvTuneAB(b *testing.B) {
 	d := -1
 	for _, l := range convBenchLayers(lib) {
 		for i, dn := range convBenchDirs {
-			if l.name+"/"+dn == spec[0] {
+			if l.name+"/"+string(dn) == spec[0] {
 				ly, d = l, i
 			}
 		}
@@ -191,8 +191,8 @@ func BenchmarkConvTuneAB(b *testing.B) {
 			n, _ := strconv.Atoi(f)
 			v[i] = uint32(n)
 		}
-		convTuneHook = func(string, convGeom, convTune) convTune {
-			return convTune{local: v[0], ppl: v[1], tc: v[2], sg: v[3]}
+		convTuneHook = func(convDir, convGeom, convTune) convTune {
+			return convTune{local: v[0], ppl: v[1], tc: v[2], sg: convShare(v[3])}
 		}
 		seq, err := ctx.NewSequence(vk.SequenceOptions{Timestamps: true})
 		if err != nil {

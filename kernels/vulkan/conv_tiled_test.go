@@ -18,18 +18,18 @@ func TestConvTiledMatchesReference(t *testing.T) {
 	defer func() { convTuneHook = nil }()
 	tiles := []struct {
 		name string
-		tile func(dir string, g convGeom) convTile
+		tile func(dir convDir, g convGeom) convTile
 	}{
-		{"16x8x4_2x2", func(string, convGeom) convTile { return convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2} }},
-		{"32x16x8_4x2", func(string, convGeom) convTile { return convTile{bm: 32, bn: 16, bk: 8, tm: 4, tn: 2} }},
-		{"default", func(dir string, g convGeom) convTile { c, _ := lib.convTileFor(dir, g); return c }},
-		{"16x8x4_2x2_split2", func(string, convGeom) convTile { return convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2, split: 2} }},
-		{"32x16x8_4x2_split3", func(string, convGeom) convTile { return convTile{bm: 32, bn: 16, bk: 8, tm: 4, tn: 2, split: 3} }},
+		{"16x8x4_2x2", func(convDir, convGeom) convTile { return convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2} }},
+		{"32x16x8_4x2", func(convDir, convGeom) convTile { return convTile{bm: 32, bn: 16, bk: 8, tm: 4, tn: 2} }},
+		{"default", func(dir convDir, g convGeom) convTile { c, _ := lib.convTileFor(dir, g); return c }},
+		{"16x8x4_2x2_split2", func(convDir, convGeom) convTile { return convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2, split: 2} }},
+		{"32x16x8_4x2_split3", func(convDir, convGeom) convTile { return convTile{bm: 32, bn: 16, bk: 8, tm: 4, tn: 2, split: 3} }},
 	}
 	convs := conv2dGPUCases()
 	deconvs := convT2dGPUCases()
 	for _, tc := range tiles {
-		convTuneHook = func(dir string, g convGeom, _ convTune) convTune {
+		convTuneHook = func(dir convDir, g convGeom, _ convTune) convTune {
 			c := tc.tile(dir, g)
 			return convTune{tiled: &c}
 		}
@@ -60,7 +60,7 @@ func TestConvSplitFor(t *testing.T) {
 	tile := convTile{bm: 64, bn: 64, bk: 16, tm: 4, tn: 4}
 	cases := []struct {
 		name string
-		dir  string
+		dir  convDir
 		g    convGeom
 		fill int
 		want uint32
@@ -99,7 +99,7 @@ func TestConvVariantChoice(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("env=%q", c.env), func(t *testing.T) {
 			t.Setenv(convVariantEnv, c.env)
-			for _, dir := range []string{"fwd", "bwd_data", "bwd_filter"} {
+			for _, dir := range []convDir{convFwd, convBwdData, convBwdFilter} {
 				tune, err := lib.convTuneFor(dir, g)
 				if c.wantErr != "" {
 					if err == nil || !strings.Contains(err.Error(), c.wantErr) {

@@ -46,13 +46,6 @@ func (l *Library) denseTiles() denseTiles {
 	return t
 }
 
-// GEMM specialization flags (dense_common.glsl).
-const (
-	gemmVecA = 1
-	gemmVecB = 2
-	gemmBias = 4
-)
-
 // gemm records C[m, nc] = A·B with the named dense shader. aVecDim / bVecDim are the
 // lengths of A's and B's contiguous dimensions and aAlongK / bAlongK whether that
 // dimension is k; vec4 reads are enabled when they are legal.

@@ -5,12 +5,13 @@ import "github.com/ocgan-vk/ocgan/runtime/vk"
 // Fill records y[i] = v for every element of y.
 func (l *Library) Fill(seq *vk.Sequence, y *vk.Buffer, v float32) error {
 	local := l.elementwiseLocal()
-	k, err := l.kernel("fill", []vk.Access{vk.Write}, 2, local)
+	n := y.Len()
+	push := scalarPush{v: v, n: uint32(n)}
+	k, err := l.pushKernel("fill", []vk.Access{vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
-	n := y.Len()
-	return seq.Dispatch(k, l.groups1D(n, local), []uint32{vk.F32(v), uint32(n)}, y)
+	return seq.Dispatch(k, l.groups1D(n, local), push.words(), y)
 }
 
 // Axpy records y = a·x + y, in place on y; x and y have the same length.
@@ -20,11 +21,12 @@ func (l *Library) Axpy(seq *vk.Sequence, a float32, x, y *vk.Buffer) error {
 		return err
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("axpy", []vk.Access{vk.Read, vk.ReadWrite}, 2, local)
+	push := scalarPush{v: a, n: uint32(n)}
+	k, err := l.pushKernel("axpy", []vk.Access{vk.Read, vk.ReadWrite}, push, local)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.groups1D(n, local), []uint32{vk.F32(a), uint32(n)}, x, y)
+	return seq.Dispatch(k, l.groups1D(n, local), push.words(), x, y)
 }
 
 // Copy records dst = src; both have the same length.
@@ -34,9 +36,10 @@ func (l *Library) Copy(seq *vk.Sequence, src, dst *vk.Buffer) error {
 		return err
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("copy", []vk.Access{vk.Read, vk.Write}, 1, local)
+	push := countPush{n: uint32(n)}
+	k, err := l.pushKernel("copy", []vk.Access{vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.groups1D(n, local), []uint32{uint32(n)}, src, dst)
+	return seq.Dispatch(k, l.groups1D(n, local), push.words(), src, dst)
 }

@@ -26,11 +26,12 @@ func (l *Library) Add(seq *vk.Sequence, a, b, out *vk.Buffer) error {
 		return nil
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("add", []vk.Access{vk.Read, vk.Read, vk.Write}, 1, local)
+	push := countPush{n: uint32(n)}
+	k, err := l.pushKernel("add", []vk.Access{vk.Read, vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.groups1D(n, local), []uint32{uint32(n)}, a, b, out)
+	return seq.Dispatch(k, l.groups1D(n, local), push.words(), a, b, out)
 }
 
 // Scale records out[i] = s·a[i] (Scale in elementwise_ref.go); a and out have the
@@ -48,9 +49,10 @@ func (l *Library) Scale(seq *vk.Sequence, a *vk.Buffer, s float32, out *vk.Buffe
 		return nil
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("scale", []vk.Access{vk.Read, vk.Write}, 2, local)
+	push := scalarPush{v: s, n: uint32(n)}
+	k, err := l.pushKernel("scale", []vk.Access{vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.groups1D(n, local), []uint32{vk.F32(s), uint32(n)}, a, out)
+	return seq.Dispatch(k, l.groups1D(n, local), push.words(), a, out)
 }

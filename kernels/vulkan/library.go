@@ -18,10 +18,15 @@ type Library struct {
 	scratch map[int]*vk.Buffer // split-K partial sums by float count (convScratch)
 }
 
+// kernelKey identifies a built kernel: its shader and whole interface
+// (bindings with their access, push-constant words, specialization).
 type kernelKey struct {
-	name string
-	full bool
-	spec [maxSpecConstants]uint32
+	name   string
+	full   bool
+	access string // the bindings' vk.Access values, one byte each
+	push   int
+	spec   [maxSpecConstants]uint32
+	nspec  int
 }
 
 // maxSpecConstants bounds the specialization constants of one kernel variant.
@@ -51,7 +56,12 @@ func (l *Library) kernelOpts(name string, full bool, bindings []vk.Access, pushW
 	if full && len(spec) == 0 {
 		return nil, fmt.Errorf("kernel %s: full subgroups need the workgroup size as specialization constant 0", name)
 	}
-	key := kernelKey{name: name, full: full}
+	key := kernelKey{name: name, full: full, push: pushWords, nspec: len(spec)}
+	acc := make([]byte, len(bindings))
+	for i, a := range bindings {
+		acc[i] = byte(a)
+	}
+	key.access = string(acc)
 	copy(key.spec[:], spec)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -62,7 +72,7 @@ func (l *Library) kernelOpts(name string, full bool, bindings []vk.Access, pushW
 	if err != nil {
 		return nil, err
 	}
-	ks := vk.KernelSpec{Name: name, SPIRV: code, Bindings: bindings, PushWords: pushWords, Spec: spec, FullSubgroups: full}
+	ks := vk.KernelSpec{Name: name, Family: shaders.Family(name), SPIRV: code, Bindings: bindings, PushWords: pushWords, Spec: spec, FullSubgroups: full}
 	if full {
 		ks.LocalSizeX = spec[0]
 	}

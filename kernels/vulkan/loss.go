@@ -44,22 +44,22 @@ func (l *Library) recordLossValue(seq *vk.Sequence, op, shader string, p kernels
 		return err
 	}
 	groups := [3]uint32{1, 1, 1}
-	var mode uint32
+	push := lossValuePush{n: uint32(p.N), f: uint32(p.F), mode: lossMean}
 	if perSample {
 		if err := checkBuf(op, "per-sample loss", out, "N", p.N); err != nil {
 			return err
 		}
 		groups = l.groups1D(p.N, 1)
-		mode = 1
+		push.mode = lossPerSample
 	} else if err := checkBuf(op, "loss", out, "1", 1); err != nil {
 		return err
 	}
 	local := l.lossLocal()
-	k, err := l.kernel(shader, []vk.Access{vk.Read, vk.Read, vk.Write}, 3, local)
+	k, err := l.pushKernel(shader, []vk.Access{vk.Read, vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, groups, []uint32{uint32(p.N), uint32(p.F), mode}, pred, target, out)
+	return seq.Dispatch(k, groups, push.words(), pred, target, out)
 }
 
 // recordLossGrad records grad = the gradient of the named loss w.r.t. pred: of the
@@ -69,13 +69,13 @@ func (l *Library) recordLossGrad(seq *vk.Sequence, op, shader string, num float6
 	if err := lossCheck(op, p, pred, target); err != nil {
 		return err
 	}
-	var mode uint32
+	mode := lossMean
 	scale := num / (float64(p.N) * float64(p.F))
 	if perSample {
 		if err := checkBuf(op, "per-sample loss gradient", dloss, "N", p.N); err != nil {
 			return err
 		}
-		mode, scale = 1, num/float64(p.F)
+		mode, scale = lossPerSample, num/float64(p.F)
 	} else {
 		dloss = pred // bound but not read
 	}
@@ -86,12 +86,12 @@ func (l *Library) recordLossGrad(seq *vk.Sequence, op, shader string, num float6
 		return fmt.Errorf("%s: the gradient buffer must not be the per-sample loss gradient", op)
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel(shader, []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, 4, local)
+	push := lossGradPush{n: uint32(p.N), f: uint32(p.F), mode: mode, scale: float32(scale)}
+	k, err := l.pushKernel(shader, []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
-	push := []uint32{uint32(p.N), uint32(p.F), mode, vk.F32(float32(scale))}
-	return seq.Dispatch(k, l.groups1D(denseCeilDiv(p.N*p.F, 4), local), push, pred, target, dloss, grad)
+	return seq.Dispatch(k, l.groups1D(denseCeilDiv(p.N*p.F, 4), local), push.words(), pred, target, dloss, grad)
 }
 
 // MSELoss records loss[0] = (1/(N·F)) Σ (pred − target)² (MSELoss in loss_ref.go);

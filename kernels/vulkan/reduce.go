@@ -169,9 +169,9 @@ func (l *Library) reduce(seq *vk.Sequence, op string, p kernels.ReduceParams, x,
 	}
 	var k *vk.Kernel
 	if strategy == reduceGroup {
-		k, err = l.groupSumFor("arithmetic", 0, gs).kernel(l, name, []vk.Access{vk.Read, vk.Write}, 19)
+		k, err = l.groupSumFor("arithmetic", gs).kernel(l, name, []vk.Access{vk.Read, vk.Write}, 19)
 	} else {
-		k, err = l.kernel(name, []vk.Access{vk.Read, vk.Write}, 19, local)
+		k, err = l.kernel(name, []vk.Access{vk.Read, vk.Write}, 19, local, 0)
 	}
 	if err != nil {
 		return err
@@ -182,8 +182,8 @@ func (l *Library) reduce(seq *vk.Sequence, op string, p kernels.ReduceParams, x,
 // groupSum is how a shader that sums across its workgroup (reduce_group and
 // the batch-norm statistics and backward) runs on the device: its SPIR-V
 // variant, whether its pipeline requires full subgroups, and its
-// specialization constants: 0 = workgroup size, 1 = mode (eval for batch
-// norm), 2 = whether the workgroup is a single subgroup.
+// specialization constants: 0 = workgroup size, 1 = whether the workgroup is
+// a single subgroup (RC_ONE_SUBGROUP in reduce_common.glsl).
 type groupSum struct {
 	basic bool // the basic-tier variant: shared-memory trees, no subgroup operations
 	full  bool
@@ -203,16 +203,16 @@ func (g groupSum) kernel(l *Library, name string, bindings []vk.Access, pushWord
 // subgroups) runs on the device. Without that class in compute shaders (or,
 // for the butterfly, without full subgroups) it takes the basic tier. With
 // full subgroups on a CPU driver the workgroup is one subgroup (llvmpipe: 8
-// lanes) and constant 2 removes every barrier from the shader: llvmpipe runs a
+// lanes) and constant 1 removes every barrier from the shader: llvmpipe runs a
 // shader holding a barrier as coroutines, about 4x slower here. Otherwise
 // the workgroup has elementwiseLocal lanes (256 on GPUs), combined through
 // shared memory. A non-nil override (tests) replaces the specialization.
-func (l *Library) groupSumFor(class string, mode uint32, override []uint32) groupSum {
+func (l *Library) groupSumFor(class string, override []uint32) groupSum {
 	info := l.ctx.Info()
 	sz, full := info.Subgroup.Size, info.Subgroup.FullSubgroups
 	g := groupSum{spec: override}
 	if g.spec == nil {
-		g.spec = []uint32{l.elementwiseLocal(), mode, 0}
+		g.spec = []uint32{l.elementwiseLocal(), 0}
 	}
 	if !info.HasSubgroupOp(class) || (class == "shuffle" && !full) {
 		g.basic = true
@@ -220,9 +220,9 @@ func (l *Library) groupSumFor(class string, mode uint32, override []uint32) grou
 	}
 	lim := info.Compute
 	if override == nil && full && info.Type == vk.CPU && sz >= 1 && sz <= lim.MaxWorkGroupSize[0] && sz <= lim.MaxWorkGroupInvocations {
-		g.spec = []uint32{sz, mode, 1}
+		g.spec = []uint32{sz, 1}
 	}
-	g.full = class == "shuffle" || (len(g.spec) > 2 && g.spec[2] == 1)
+	g.full = class == "shuffle" || (len(g.spec) > 1 && g.spec[1] == 1)
 	return g
 }
 
@@ -259,7 +259,7 @@ func (l *Library) reduceBroadcast(seq *vk.Sequence, op string, p kernels.ReduceP
 		div = float32(pl.count)
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("reduce_broadcast", []vk.Access{vk.Read, vk.Write}, 20, local)
+	k, err := l.kernel("reduce_broadcast", []vk.Access{vk.Read, vk.Write}, 20, local, 0)
 	if err != nil {
 		return err
 	}

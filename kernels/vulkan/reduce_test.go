@@ -74,7 +74,7 @@ func checkReduce(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand, tc
 				}
 				var gs []uint32
 				if strategy == reduceGroupShared {
-					strategy, gs = reduceGroup, []uint32{40, 0, 0}
+					strategy, gs = reduceGroup, []uint32{40, 0}
 				}
 				sum, mean := upload(t, ctx, kerneltest.Poisoned(nout)), upload(t, ctx, kerneltest.Poisoned(nout))
 				runOne(t, ctx, func(s *vk.Sequence) error {

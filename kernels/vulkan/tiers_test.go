@@ -57,8 +57,7 @@ func TestSubgroupTiers(t *testing.T) {
 				if (mask == "basic" || mask == "-"+class) && info.HasSubgroupOp(class) {
 					t.Fatalf("mask %q leaves %s in %v", mask, class, sg.Operations)
 				}
-				basic := !info.HasSubgroupOp(class) || (class == "ballot" && (sg.Size != 8 || !sg.FullSubgroups)) ||
-					(class == "shuffle" && !sg.FullSubgroups)
+				basic := takesBasic(info, class)
 				want, other := name, shaders.BasicTier(name)
 				if basic {
 					want, other = other, want

@@ -51,7 +51,8 @@
 // [ErrDeviceLost] and [*TimeoutError] when the device stops; [*ResultError]
 // for a failed Vulkan call (its VkResult); [*OutOfMemoryError] for a buffer
 // the heap cannot hold; [*LimitError] and [*CapabilityError] for a kernel or
-// dispatch the device cannot run; [*ValidationError] for messages of the
+// dispatch the device cannot run; [*InterfaceError] for a kernel definition
+// that disagrees with its SPIR-V; [*ValidationError] for messages of the
 // validation layer; [*ShimCountError] for a count above a fixed array of the
 // C shim.
 //

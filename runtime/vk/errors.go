@@ -86,3 +86,19 @@ func resultName(r vulkan.Result) string {
 		return "error"
 	}
 }
+
+// InterfaceError is a kernel definition that disagrees with its shader's
+// SPIR-V: the bindings, their access, the push-constant size or the
+// specialization constant ids (see KernelSpec).
+type InterfaceError struct {
+	Kernel string // the shader, as built
+	Family string // the shader family: Kernel without its tier suffix
+	Field  string // what differs: one of the Field* names, "binding i" for one binding
+	Go     string // what the definition says
+	SPIRV  string // what the module declares
+}
+
+func (e *InterfaceError) Error() string {
+	return fmt.Sprintf("kernel %s: its definition disagrees with the SPIR-V on %s: the definition says %s, the module declares %s",
+		e.Kernel, e.Field, e.Go, e.SPIRV)
+}

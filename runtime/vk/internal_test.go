@@ -1,10 +1,12 @@
 package vk
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/shaders/spirv"
 	"github.com/vulkan-go/vulkan"
 )
 
@@ -277,6 +279,15 @@ func spirvWithCaps(caps ...uint32) []uint32 {
 	return append(w, 3<<16|14, 0, 1)
 }
 
+// checkCapabilitiesOf is checkCapabilities on a module given as words.
+func checkCapabilitiesOf(name string, words []uint32, info DeviceInfo) error {
+	m, err := spirv.Parse(words)
+	if err != nil {
+		return fmt.Errorf("kernel %s: malformed SPIR-V: %w", name, err)
+	}
+	return checkCapabilities(name, name, m.Capabilities(), info)
+}
+
 func TestCheckCapabilities(t *testing.T) {
 	full := DeviceInfo{Name: "dev", Subgroup: Subgroup{InCompute: true, Operations: []string{"basic", "vote", "arithmetic", "ballot", "shuffle"}}}
 	basic := DeviceInfo{Name: "dev", Subgroup: Subgroup{InCompute: true, Operations: []string{"basic"}}}
@@ -298,7 +309,7 @@ func TestCheckCapabilities(t *testing.T) {
 		{"truncated", spirvWithCaps(1, 61)[:8], full, "malformed SPIR-V"},
 	}
 	for _, tc := range tests {
-		err := checkCapabilities("k", tc.words, tc.info)
+		err := checkCapabilitiesOf("k", tc.words, tc.info)
 		if tc.errPart == "" {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)

@@ -6,32 +6,41 @@ package vk
 import "C"
 
 import (
-	"encoding/binary"
 	"fmt"
 	"unsafe"
 
+	"github.com/ocgan-vk/ocgan/shaders/spirv"
 	"github.com/vulkan-go/vulkan"
 )
 
 // Access says how a shader uses a storage buffer binding; it decides barriers.
 type Access uint8
 
-// Buffer access kinds.
+// Buffer access kinds, the same bits as spirv.Access (the interface check
+// compares them).
 const (
-	Read      Access = 1
-	Write     Access = 2
+	Read      Access = Access(spirv.Read)
+	Write     Access = Access(spirv.Write)
 	ReadWrite Access = Read | Write
 )
 
-// KernelSpec describes one compute shader and its interface.
+// KernelSpec describes one compute shader and its interface. NewKernel checks
+// the interface against the SPIR-V (see checkInterface) and refuses a
+// mismatch with an *InterfaceError.
 type KernelSpec struct {
-	Name  string
-	SPIRV []byte // a SPIR-V module with a "main" compute entry point
-	// Bindings lists the storage buffers at set 0, binding i, with how the shader uses each.
+	Name string
+	// Family names the shader family in errors: Name without a tier suffix
+	// ("reduce_group" for "reduce_group_basic"); empty means Name.
+	Family string
+	SPIRV  []byte // a SPIR-V module with a "main" compute entry point
+	// Bindings lists the storage buffers at set 0, binding i, with how the
+	// shader uses each: exactly the module's bindings and their access.
 	Bindings []Access
-	// PushWords is the size of the push-constant block in 32-bit words.
+	// PushWords is the size of the push-constant block in 32-bit words:
+	// exactly the end of the module's block over 4.
 	PushWords int
-	// Spec gives specialization constants: constant_id i takes Spec[i] (32-bit values).
+	// Spec gives specialization constants: constant_id i takes Spec[i]
+	// (32-bit values), for exactly the ids the module declares.
 	Spec []uint32
 	// FullSubgroups requires every subgroup to run with all its lanes active
 	// (VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT), for shaders
@@ -42,6 +51,14 @@ type KernelSpec struct {
 	LocalSizeX    uint32
 }
 
+// family is the shader family for errors.
+func (s KernelSpec) family() string {
+	if s.Family != "" {
+		return s.Family
+	}
+	return s.Name
+}
+
 // requireFullSubgroupsBit is VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT.
 const requireFullSubgroupsBit = 2
 
@@ -49,6 +66,7 @@ const requireFullSubgroupsBit = 2
 type Kernel struct {
 	ctx       *Context
 	name      string
+	family    string
 	bindings  []Access
 	pushWords int
 	module    vulkan.ShaderModule
@@ -79,15 +97,9 @@ func (k *Kernel) Name() string { return k.name }
 
 // decodeSPIRV checks the SPIR-V header and converts bytes to words.
 func decodeSPIRV(name string, code []byte) ([]uint32, error) {
-	if len(code) < 20 || len(code)%4 != 0 {
-		return nil, fmt.Errorf("kernel %s: SPIR-V is %d bytes; want a non-empty multiple of 4", name, len(code))
-	}
-	words := make([]uint32, len(code)/4)
-	for i := range words {
-		words[i] = binary.LittleEndian.Uint32(code[4*i:])
-	}
-	if words[0] != 0x07230203 {
-		return nil, fmt.Errorf("kernel %s: not SPIR-V (magic %#08x)", name, words[0])
+	words, err := spirv.Decode(code)
+	if err != nil {
+		return nil, fmt.Errorf("kernel %s: %w", name, err)
 	}
 	return words, nil
 }
@@ -101,14 +113,21 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	need, err := spirvNeeds(words, spec.Spec)
+	mod, err := spirv.Parse(words)
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s: %w", spec.Name, err)
 	}
-	if err := checkKernelLimits(spec.Name, c.info.Compute, len(spec.Bindings), 4*spec.PushWords, need); err != nil {
+	if err := checkInterface(spec, mod); err != nil {
 		return nil, err
 	}
-	if err := checkCapabilities(spec.Name, words, c.info); err != nil {
+	need, err := mod.Needs(spec.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("kernel %s: %w", spec.Name, err)
+	}
+	if err := checkKernelLimits(spec.Name, spec.family(), c.info.Compute, len(spec.Bindings), 4*spec.PushWords, need); err != nil {
+		return nil, err
+	}
+	if err := checkCapabilities(spec.Name, spec.family(), mod.Capabilities(), c.info); err != nil {
 		return nil, err
 	}
 	flags, err := stageFlags(spec, c.info)
@@ -120,7 +139,7 @@ func (c *Context) NewKernel(spec KernelSpec) (*Kernel, error) {
 	if c.closed {
 		return nil, errClosed
 	}
-	k := &Kernel{ctx: c, name: spec.Name, bindings: append([]Access(nil), spec.Bindings...), pushWords: spec.PushWords,
+	k := &Kernel{ctx: c, name: spec.Name, family: spec.family(), bindings: append([]Access(nil), spec.Bindings...), pushWords: spec.PushWords,
 		sets: map[setKey]vulkan.DescriptorSet{}}
 	if err := k.build(words, spec.Spec, flags); err != nil {
 		k.destroy()

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/ocgan-vk/ocgan/shaders/spirv"
 )
 
 // LimitsEnv lowers the device limits the runtime works within, to test on a
@@ -25,7 +27,8 @@ const (
 
 // LimitError is a kernel or dispatch that needs more than a device limit allows.
 type LimitError struct {
-	Kernel string // the shader
+	Kernel string // the shader, as built
+	Family string // the shader family: Kernel without its tier suffix
 	Limit  string // one of the Limit* names, with "[i]" for a dimension
 	Device uint64 // the device's value (as lowered by OCGAN_VK_LIMITS)
 	Need   uint64 // the kernel's value
@@ -142,9 +145,9 @@ func (c Config) CheckLimits() error {
 
 // checkKernelLimits refuses a kernel that needs more than the device allows:
 // storage buffers, push-constant bytes, workgroup size and shared memory.
-func checkKernelLimits(name string, lim ComputeLimits, bindings, pushBytes int, need shaderNeeds) error {
+func checkKernelLimits(name, family string, lim ComputeLimits, bindings, pushBytes int, need spirv.Needs) error {
 	refuse := func(limit string, device, kernel uint64) error {
-		return &LimitError{Kernel: name, Limit: limit, Device: device, Need: kernel}
+		return &LimitError{Kernel: name, Family: family, Limit: limit, Device: device, Need: kernel}
 	}
 	if bindings > int(lim.MaxStorageBuffersPerStage) {
 		return refuse(LimitStorageBuffers, uint64(lim.MaxStorageBuffersPerStage), uint64(bindings))

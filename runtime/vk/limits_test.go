@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocgan-vk/ocgan/shaders"
+	"github.com/ocgan-vk/ocgan/shaders/spirv"
 )
 
 func TestParseLimits(t *testing.T) {
@@ -72,21 +72,21 @@ func TestCheckKernelLimits(t *testing.T) {
 		MaxSharedMemory: 16384, MaxStorageBuffersPerStage: 4, MaxPushConstants: 128}
 	tests := []struct {
 		bindings, push int
-		need           shaderNeeds
+		need           spirv.Needs
 		limit          string
 		device, kernel uint64
 	}{
-		{4, 128, shaderNeeds{Local: [3]uint32{128, 1, 1}, SharedBytes: 16384}, "", 0, 0},
-		{4, 16, shaderNeeds{Local: [3]uint32{8, 4, 4}}, "", 0, 0},
-		{5, 8, shaderNeeds{Local: [3]uint32{64, 1, 1}}, LimitStorageBuffers, 4, 5},
-		{2, 132, shaderNeeds{Local: [3]uint32{64, 1, 1}}, LimitPushConstants, 128, 132},
-		{2, 8, shaderNeeds{Local: [3]uint32{256, 1, 1}}, LimitWorkGroupSize + "[0]", 128, 256},
-		{2, 8, shaderNeeds{Local: [3]uint32{1, 1, 65}}, LimitWorkGroupSize + "[2]", 64, 65},
-		{2, 8, shaderNeeds{Local: [3]uint32{16, 16, 1}}, LimitInvocations, 128, 256},
-		{2, 8, shaderNeeds{Local: [3]uint32{64, 1, 1}, SharedBytes: 16388}, LimitSharedMemory, 16384, 16388},
+		{4, 128, spirv.Needs{Local: [3]uint32{128, 1, 1}, SharedBytes: 16384}, "", 0, 0},
+		{4, 16, spirv.Needs{Local: [3]uint32{8, 4, 4}}, "", 0, 0},
+		{5, 8, spirv.Needs{Local: [3]uint32{64, 1, 1}}, LimitStorageBuffers, 4, 5},
+		{2, 132, spirv.Needs{Local: [3]uint32{64, 1, 1}}, LimitPushConstants, 128, 132},
+		{2, 8, spirv.Needs{Local: [3]uint32{256, 1, 1}}, LimitWorkGroupSize + "[0]", 128, 256},
+		{2, 8, spirv.Needs{Local: [3]uint32{1, 1, 65}}, LimitWorkGroupSize + "[2]", 64, 65},
+		{2, 8, spirv.Needs{Local: [3]uint32{16, 16, 1}}, LimitInvocations, 128, 256},
+		{2, 8, spirv.Needs{Local: [3]uint32{64, 1, 1}, SharedBytes: 16388}, LimitSharedMemory, 16384, 16388},
 	}
 	for _, tc := range tests {
-		err := checkKernelLimits("k", lim, tc.bindings, tc.push, tc.need)
+		err := checkKernelLimits("k", "k", lim, tc.bindings, tc.push, tc.need)
 		if tc.limit == "" {
 			if err != nil {
 				t.Errorf("%+v: %v", tc, err)
@@ -98,107 +98,9 @@ func TestCheckKernelLimits(t *testing.T) {
 			t.Errorf("%+v: error %v; want a *LimitError", tc, err)
 			continue
 		}
-		want := LimitError{Kernel: "k", Limit: tc.limit, Device: tc.device, Need: tc.kernel}
+		want := LimitError{Kernel: "k", Family: "k", Limit: tc.limit, Device: tc.device, Need: tc.kernel}
 		if *le != want {
 			t.Errorf("%+v: %+v; want %+v", tc, *le, want)
 		}
-	}
-}
-
-func TestSPIRVNeeds(t *testing.T) {
-	tests := []struct {
-		shader string
-		spec   []uint32
-		want   shaderNeeds
-	}{
-		{"fill", []uint32{64}, shaderNeeds{Local: [3]uint32{64, 1, 1}}},
-		{"fill", nil, shaderNeeds{Local: [3]uint32{1, 1, 1}}}, // the shader's default
-		{"copy", []uint32{32}, shaderNeeds{Local: [3]uint32{32, 1, 1}}},
-		// reduce_group declares vec2[local] and vec4[local] but uses only the first
-		{"reduce_group", []uint32{256, 0, 0}, shaderNeeds{Local: [3]uint32{256, 1, 1}, SharedBytes: 256 * 8}},
-		{"reduce_group", []uint32{8, 0, 1}, shaderNeeds{Local: [3]uint32{8, 1, 1}, SharedBytes: 8 * 8}},
-		// batch_norm_bwd uses only the vec4 array
-		{"batch_norm_bwd", []uint32{128, 0, 0}, shaderNeeds{Local: [3]uint32{128, 1, 1}, SharedBytes: 128 * 16}},
-		{"mse_loss", []uint32{64}, shaderNeeds{Local: [3]uint32{64, 1, 1}, SharedBytes: 64 * 4}},
-		{"conv_bias_grad", []uint32{64}, shaderNeeds{Local: [3]uint32{64, 1, 1}, SharedBytes: 256 * 4}},
-		{"conv2d_fwd", []uint32{128, 1, 4, 0}, shaderNeeds{Local: [3]uint32{128, 1, 1}}},
-	}
-	for _, tc := range tests {
-		code, err := shaders.Load(tc.shader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		words, err := decodeSPIRV(tc.shader, code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := spirvNeeds(words, tc.spec)
-		if err != nil {
-			t.Errorf("%s %v: %v", tc.shader, tc.spec, err)
-			continue
-		}
-		if got != tc.want {
-			t.Errorf("%s %v: %+v; want %+v", tc.shader, tc.spec, got, tc.want)
-		}
-	}
-}
-
-// spvWords assembles a module from instructions (opcode, operands...).
-func spvWords(insts ...[]uint32) []uint32 {
-	w := []uint32{0x07230203, 0x00010000, 0, 100, 0}
-	for _, in := range insts {
-		w = append(w, uint32(len(in))<<16|in[0])
-		w = append(w, in[1:]...)
-	}
-	return w
-}
-
-func TestSPIRVNeedsEvaluatesSpecOps(t *testing.T) {
-	// %1 uint; %2 = spec const id 0 (default 4); %3 = const 3; %4 = %2 * %3;
-	// %5 = %4 << %3; %6 float; %7 = float[%5]; %8 = Workgroup ptr; %9 = variable;
-	// LocalSize 7 2 1; a function uses %9.
-	mod := func(op uint32) []uint32 {
-		return spvWords(
-			[]uint32{spvOpExecutionMode, 100, spvModeLocalSize, 7, 2, 1},
-			[]uint32{spvOpDecorate, 2, spvDecorationSpecID, 0},
-			[]uint32{spvOpTypeInt, 1, 32, 0},
-			[]uint32{spvOpSpecConstant, 1, 2, 4},
-			[]uint32{spvOpConstant, 1, 3, 3},
-			[]uint32{spvOpSpecConstantOp, 1, 4, op, 2, 3},
-			[]uint32{spvOpSpecConstantOp, 1, 5, 196, 4, 3},
-			[]uint32{spvOpTypeFloat, 6, 32},
-			[]uint32{spvOpTypeArray, 7, 6, 5},
-			[]uint32{spvOpTypePointer, 8, spvStorageClassWorkgroup, 7},
-			[]uint32{spvOpVariable, 8, 9, spvStorageClassWorkgroup},
-			[]uint32{spvOpFunction, 1, 100, 0, 1},
-			[]uint32{61, 1, 101, 9}, // OpLoad %9
-		)
-	}
-	tests := []struct {
-		op      uint32
-		spec    []uint32
-		want    uint64
-		errPart string
-	}{
-		{132, nil, 4 * 3 << 3 * 4, ""},         // (4*3)<<3 floats
-		{132, []uint32{5}, 5 * 3 << 3 * 4, ""}, // spec constant 0 = 5
-		{128, []uint32{5}, (5 + 3) << 3 * 4, ""},
-		{134, []uint32{9}, 3 << 3 * 4, ""},
-		{999, nil, 0, "operation 999 is not evaluated"},
-	}
-	for _, tc := range tests {
-		got, err := spirvNeeds(mod(tc.op), tc.spec)
-		if tc.errPart != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.errPart) {
-				t.Errorf("op %d: %v; want an error with %q", tc.op, err, tc.errPart)
-			}
-			continue
-		}
-		if err != nil || got.SharedBytes != tc.want || got.Local != [3]uint32{7, 2, 1} {
-			t.Errorf("op %d spec %v: %+v, %v; want %d shared bytes, local [7 2 1]", tc.op, tc.spec, got, err, tc.want)
-		}
-	}
-	if _, err := spirvNeeds([]uint32{0x07230203, 0x00010000, 0, 10, 0, 9 << 16}, nil); err == nil {
-		t.Error("a truncated instruction was accepted")
 	}
 }

@@ -249,7 +249,7 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 			return fmt.Errorf("dispatch of %s: 0 workgroups in dimension %d", k.name, i)
 		}
 		if g > lim.MaxWorkGroupCount[i] {
-			return fmt.Errorf("dispatch of %s: %w", k.name, &LimitError{Kernel: k.name,
+			return fmt.Errorf("dispatch of %s: %w", k.name, &LimitError{Kernel: k.name, Family: k.family,
 				Limit: fmt.Sprintf("%s[%d]", LimitWorkGroupCount, i), Device: uint64(lim.MaxWorkGroupCount[i]), Need: uint64(g)})
 		}
 	}
@@ -263,7 +263,7 @@ func (s *Sequence) Dispatch(k *Kernel, groups [3]uint32, push []uint32, bufs ...
 		if b.size > uint64(lim.MaxStorageBufferRange) {
 			return fmt.Errorf("dispatch of %s: buffer %d is %s, over the device's %s (%s): %w",
 				k.name, i, byteSize(b.size), LimitStorageRange, byteSize(uint64(lim.MaxStorageBufferRange)),
-				&LimitError{Kernel: k.name, Limit: LimitStorageRange, Device: uint64(lim.MaxStorageBufferRange), Need: b.size})
+				&LimitError{Kernel: k.name, Family: k.family, Limit: LimitStorageRange, Device: uint64(lim.MaxStorageBufferRange), Need: b.size})
 		}
 	}
 	set, err := k.descriptorSet(bufs)

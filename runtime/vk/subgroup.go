@@ -129,7 +129,8 @@ var capabilityName = map[uint32]string{
 // CapabilityError says that a kernel's SPIR-V declares a capability the device
 // does not offer (or $OCGAN_VK_SUBGROUP_OPS masks).
 type CapabilityError struct {
-	Kernel     string
+	Kernel     string // the shader, as built
+	Family     string // the shader family: Kernel without its tier suffix
 	Capability string // the SPIR-V name, "GroupNonUniformBallot"
 	Class      string // the subgroup operation class it needs, "ballot"
 	Device     string
@@ -140,38 +141,13 @@ func (e *CapabilityError) Error() string {
 		e.Kernel, e.Capability, e.Class, e.Device)
 }
 
-// spirvCapabilities returns the operands of the module's OpCapability
-// instructions (opcode 17), which come first after the 5-word header.
-func spirvCapabilities(words []uint32) ([]uint32, error) {
-	var caps []uint32
-	for i := 5; i < len(words); {
-		op, n := words[i]&0xffff, int(words[i]>>16)
-		if n == 0 || i+n > len(words) {
-			return nil, fmt.Errorf("malformed SPIR-V: instruction at word %d has length %d", i, n)
-		}
-		if op != 17 {
-			break
-		}
-		if n != 2 {
-			return nil, fmt.Errorf("malformed SPIR-V: OpCapability at word %d has length %d", i, n)
-		}
-		caps = append(caps, words[i+1])
-		i += n
-	}
-	return caps, nil
-}
-
 // checkCapabilities refuses a module that declares a subgroup capability the
 // device does not offer.
-func checkCapabilities(name string, words []uint32, info DeviceInfo) error {
-	caps, err := spirvCapabilities(words)
-	if err != nil {
-		return fmt.Errorf("kernel %s: %w", name, err)
-	}
+func checkCapabilities(name, family string, caps []uint32, info DeviceInfo) error {
 	for _, c := range caps {
 		class, ok := capabilityClass[c]
 		if ok && !info.HasSubgroupOp(class) {
-			return &CapabilityError{Kernel: name, Capability: capabilityName[c], Class: class, Device: info.Name}
+			return &CapabilityError{Kernel: name, Family: family, Capability: capabilityName[c], Class: class, Device: info.Name}
 		}
 	}
 	return nil

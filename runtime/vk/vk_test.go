@@ -521,8 +521,10 @@ func TestDispatchRejectsBadArguments(t *testing.T) {
 }
 
 // TestTooManySpecConstantsIsAnError checks that a kernel given more
-// specialization constants than the C shim takes is refused with a
-// *ShimCountError, not built with the first ones only.
+// specialization constants than its shader declares (here more than the C
+// shim takes, too) is refused, by the interface check, not built with the
+// first ones only. The shim's own refusal of counts above its arrays is
+// TestShimRefusesCountsAboveItsArrays.
 func TestTooManySpecConstantsIsAnError(t *testing.T) {
 	ctx := vktest.Open(t)
 	code, err := shaders.Load("fill")
@@ -532,9 +534,9 @@ func TestTooManySpecConstantsIsAnError(t *testing.T) {
 	spec := make([]uint32, 40)
 	spec[0] = 64
 	_, err = ctx.NewKernel(vk.KernelSpec{Name: "fill", SPIRV: code, Bindings: []vk.Access{vk.Write}, PushWords: 2, Spec: spec})
-	var ce *vk.ShimCountError
-	if !errors.As(err, &ce) || ce.What != "specialization constants" || ce.Count != len(spec) || ce.Limit >= len(spec) {
-		t.Fatalf("NewKernel with %d specialization constants: %v; want a *ShimCountError counting them", len(spec), err)
+	var ie *vk.InterfaceError
+	if !errors.As(err, &ie) || ie.Field != vk.FieldSpec || ie.SPIRV != "ids {0}" {
+		t.Fatalf("NewKernel with %d specialization constants: %v; want a *vk.InterfaceError on them", len(spec), err)
 	}
 	if !strings.Contains(err.Error(), "kernel fill") {
 		t.Errorf("error does not name the kernel: %v", err)
@@ -813,10 +815,10 @@ func TestLoweredLimitsRefuseKernels(t *testing.T) {
 		need     uint64
 	}{
 		{"copy", rw, 1, []uint32{64}, "", 0, 0},
-		{"copy", []vk.Access{vk.Read, vk.Write, vk.Read, vk.Read, vk.Read}, 1, []uint32{64}, vk.LimitStorageBuffers, 4, 5},
-		{"reduce_lane", rw, 19, []uint32{64}, vk.LimitPushConstants, 64, 76},
+		{"adam", []vk.Access{vk.Read, vk.ReadWrite, vk.ReadWrite, vk.ReadWrite, vk.Read}, 2, []uint32{64}, vk.LimitStorageBuffers, 4, 5},
+		{"reduce_lane", rw, 19, []uint32{64, 0}, vk.LimitPushConstants, 64, 76},
 		{"copy", rw, 1, []uint32{128}, vk.LimitWorkGroupSize + "[0]", 64, 128},
-		{"batch_norm_bwd", rw, 3, []uint32{64, 0, 0}, vk.LimitSharedMemory, 1000, 64 * 16},
+		{"conv_bias_grad", rw, 3, []uint32{64}, vk.LimitSharedMemory, 1000, 256 * 4},
 	}
 	for _, tc := range tests {
 		code, err := shaders.Load(tc.shader)
@@ -835,7 +837,7 @@ func TestLoweredLimitsRefuseKernels(t *testing.T) {
 			t.Errorf("%s %v: %v; want a *vk.LimitError", tc.shader, tc.spec, err)
 			continue
 		}
-		if *le != (vk.LimitError{Kernel: tc.shader, Limit: tc.limit, Device: tc.device, Need: tc.need}) {
+		if *le != (vk.LimitError{Kernel: tc.shader, Family: tc.shader, Limit: tc.limit, Device: tc.device, Need: tc.need}) {
 			t.Errorf("%s %v: %+v; want %s device %d kernel %d", tc.shader, tc.spec, *le, tc.limit, tc.device, tc.need)
 		}
 		if msg := err.Error(); !strings.Contains(msg, tc.shader) || !strings.Contains(msg, tc.limit) {
@@ -868,7 +870,7 @@ func TestLoweredLimitsRefuseDispatches(t *testing.T) {
 	}
 	defer big.Free()
 	err = seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{0, 257}, big)
-	if !errors.As(err, &le) || *le != (vk.LimitError{Kernel: "fill", Limit: vk.LimitStorageRange, Device: 1024, Need: 1028}) {
+	if !errors.As(err, &le) || *le != (vk.LimitError{Kernel: "fill", Family: "fill", Limit: vk.LimitStorageRange, Device: 1024, Need: 1028}) {
 		t.Fatalf("dispatch over a 1028-byte buffer under range=1024: %v; want a *vk.LimitError on %s", err, vk.LimitStorageRange)
 	}
 	if err := seq.Dispatch(k.fill, [3]uint32{1, 1, 1}, []uint32{0, 8}, y); err != nil {
@@ -899,7 +901,7 @@ func TestSubgroupMaskAndCapabilityCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := vk.KernelSpec{Name: "reduce_group", SPIRV: code, Bindings: []vk.Access{vk.Read, vk.Write}, PushWords: 19,
-		Spec: []uint32{64, 0, 0}}
+		Spec: []uint32{64, 0}}
 	tests := []struct {
 		mask    string
 		want    []string // effective classes; nil: the device's own
@@ -939,7 +941,7 @@ func TestSubgroupMaskAndCapabilityCheck(t *testing.T) {
 			_, err := ctx.NewKernel(spec)
 			var ce *vk.CapabilityError
 			if tc.refused {
-				if !errors.As(err, &ce) || ce.Kernel != "reduce_group" || ce.Capability != "GroupNonUniformArithmetic" {
+				if !errors.As(err, &ce) || ce.Kernel != "reduce_group" || ce.Family != "reduce_group" || ce.Capability != "GroupNonUniformArithmetic" {
 					t.Fatalf("mask %q: NewKernel = %v; want a CapabilityError for reduce_group, GroupNonUniformArithmetic", tc.mask, err)
 				}
 				return

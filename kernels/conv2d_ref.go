@@ -11,7 +11,8 @@ import "fmt"
 //	output y [N, K, OH, OW]
 //	OH = (H + 2·PadH − KH)/StrideH + 1,  OW = (W + 2·PadW − KW)/StrideW + 1
 //
-// where the divisions round down.
+// where the divisions round down. Epilogue, when active, is applied to every
+// output of the forward after the bias.
 type Conv2DParams struct {
 	N, C, H, W       int // input batch, channels, height, width
 	K                int // output channels
@@ -19,12 +20,17 @@ type Conv2DParams struct {
 	StrideH, StrideW int
 	PadH, PadW       int // zero padding added on both sides
 	Bias             bool
+	Epilogue         Epilogue
 }
 
 // Validate reports the first invalid field: sizes and strides must be >= 1,
-// paddings >= 0, and the kernel must fit in the padded input.
+// paddings >= 0, the kernel must fit in the padded input and the epilogue
+// must be valid.
 func (p Conv2DParams) Validate() error {
 	const op = "conv2d"
+	if err := p.Epilogue.Validate(op); err != nil {
+		return err
+	}
 	if err := requirePositive(op,
 		field{"N", p.N}, field{"C", p.C}, field{"H", p.H}, field{"W", p.W},
 		field{"K", p.K}, field{"KH", p.KH}, field{"KW", p.KW},
@@ -84,7 +90,7 @@ func (p Conv2DParams) checkGradOutput(dy []float32) error {
 //	y[n,k,oy,ox] = b[k] + Σ_{c,ky,kx} x[n, c, oy·StrideH − PadH + ky, ox·StrideW − PadW + kx] · w[k,c,ky,kx]
 //
 // where input positions outside [0,H)×[0,W) are zero and b[k] = 0 when Bias
-// is false.
+// is false, then the epilogue's activation, if any.
 func Conv2DForward(p Conv2DParams, x, w, b []float32) ([]float32, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -98,7 +104,7 @@ func Conv2DForward(p Conv2DParams, x, w, b []float32) ([]float32, error) {
 	if err := CheckBias(OpConv2D, p.Bias, b, "K", p.K); err != nil {
 		return nil, err
 	}
-	return round32(conv2dForward(p, x, w, b)), nil
+	return round32(p.Epilogue.apply(conv2dForward(p, x, w, b))), nil
 }
 
 // conv2dForward is the float64 body of Conv2DForward; arguments are assumed valid.

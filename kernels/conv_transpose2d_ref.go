@@ -25,6 +25,7 @@ type ConvTranspose2DParams struct {
 	PadH, PadW       int // implicit padding removed from both sides of the output
 	OutPadH, OutPadW int // extra rows/columns at the bottom/right; must be < stride
 	Bias             bool
+	Epilogue         Epilogue // applied to every forward output after the bias
 }
 
 const opConvT2D = "conv_transpose2d"
@@ -33,6 +34,9 @@ const opConvT2D = "conv_transpose2d"
 // paddings >= 0, 0 <= OutPad < Stride, and the output must be at least 1×1.
 func (p ConvTranspose2DParams) Validate() error {
 	const op = opConvT2D
+	if err := p.Epilogue.Validate(op); err != nil {
+		return err
+	}
 	if err := requirePositive(op,
 		field{"N", p.N}, field{"C", p.C}, field{"H", p.H}, field{"W", p.W},
 		field{"K", p.K}, field{"KH", p.KH}, field{"KW", p.KW},
@@ -97,7 +101,8 @@ func (p ConvTranspose2DParams) checkGradOutput(dy []float32) error {
 //	y[n,k,oy,ox] = b[k] + Σ x[n,c,iy,ix] · w[c,k,ky,kx]
 //
 // summed over all c, iy, ix, ky, kx with iy·StrideH − PadH + ky = oy and
-// ix·StrideW − PadW + kx = ox (b[k] = 0 when Bias is false).
+// ix·StrideW − PadW + kx = ox (b[k] = 0 when Bias is false), then the
+// epilogue's activation, if any.
 func ConvTranspose2DForward(p ConvTranspose2DParams, x, w, b []float32) ([]float32, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -111,7 +116,7 @@ func ConvTranspose2DForward(p ConvTranspose2DParams, x, w, b []float32) ([]float
 	if err := CheckBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
 		return nil, err
 	}
-	return round32(convTranspose2dForward(p, x, w, b)), nil
+	return round32(p.Epilogue.apply(convTranspose2dForward(p, x, w, b))), nil
 }
 
 // convTranspose2dForward is the float64 body of ConvTranspose2DForward;

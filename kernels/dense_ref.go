@@ -9,9 +9,13 @@ import "fmt"
 //	weight w [Out, In]
 //	bias   b [Out]    (only when Bias is true; otherwise pass nil)
 //	output y [N, Out]
+//
+// Epilogue, when active, is applied to every output of the forward after the
+// bias.
 type DenseParams struct {
 	N, In, Out int
 	Bias       bool
+	Epilogue   Epilogue
 }
 
 const OpDense = "dense"
@@ -20,8 +24,11 @@ const OpDense = "dense"
 // multiply-add (bias additions not counted).
 func (p DenseParams) Flops() float64 { return 2 * float64(p.N) * float64(p.In) * float64(p.Out) }
 
-// Validate reports the first field that is not >= 1.
+// Validate reports an invalid epilogue or the first field that is not >= 1.
 func (p DenseParams) Validate() error {
+	if err := p.Epilogue.Validate(OpDense); err != nil {
+		return err
+	}
 	return requirePositive(OpDense, field{"N", p.N}, field{"In", p.In}, field{"Out", p.Out})
 }
 
@@ -41,7 +48,7 @@ func (p DenseParams) checkGradOutput(dy []float32) error {
 }
 
 // DenseForward returns y [N, Out] with y[n,o] = b[o] + Σ_i x[n,i]·w[o,i]
-// (b[o] = 0 when Bias is false).
+// (b[o] = 0 when Bias is false), then the epilogue's activation, if any.
 func DenseForward(p DenseParams, x, w, b []float32) ([]float32, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -55,7 +62,7 @@ func DenseForward(p DenseParams, x, w, b []float32) ([]float32, error) {
 	if err := CheckBias(OpDense, p.Bias, b, "Out", p.Out); err != nil {
 		return nil, err
 	}
-	return round32(denseForward(p, x, w, b)), nil
+	return round32(p.Epilogue.apply(denseForward(p, x, w, b))), nil
 }
 
 // denseForward is the float64 body of DenseForward; arguments are assumed valid.

@@ -3,6 +3,7 @@
 // conv2d backward data as an implicit GEMM (conv_common.glsl); also
 // conv_transpose2d forward (with bias over the output channels C here):
 //   dx[n,c,iy,ix] = bias[c] + sum dy[n,k,oy,ox] * w[k,c,ky,kx]
+// then the epilogue of the push constants (conv_geom.glsl, epilogue.glsl)
 // over k, ky, kx with oy*SH-PH+ky = iy, ox*SW-PW+kx = ix, 0<=oy<OH, 0<=ox<OW.
 //
 // The input positions split into SH*SW stride classes (ay, ax) = ((iy+PH) mod SH,

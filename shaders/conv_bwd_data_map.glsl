@@ -37,6 +37,7 @@ Gemm gemmSetup() {
     g.bStride = p.KH * p.KW;
     g.oStride = p.H * p.W;
     g.bias = (p.flags & 1) != 0;
+    g.act = (p.flags >> 1) & 7;
     return g;
 }
 

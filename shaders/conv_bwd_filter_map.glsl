@@ -19,6 +19,7 @@ Gemm gemmSetup() {
     g.bStride = p.OH * p.OW;
     g.oStride = g.rows;
     g.bias = false;
+    g.act = int(EPI_NONE);
     return g;
 }
 

@@ -6,9 +6,11 @@
 //   x [N, C, H, W] (*) w [K, C, KH, KW] -> y [N, K, OH, OW]
 // with strides SH, SW and zero paddings PH, PW. OH and OW are explicit (a
 // transposed convolution's output padding makes them differ from the conv2d
-// formula). flags bit 0: add the bias buffer.
+// formula). flags bit 0: add the bias buffer; bits 1-3: the epilogue
+// (epilogue.glsl) applied to every output at the store, with slope.
 //
-// GEMM. Each direction is out[row, col] = sum_red A[row, red] * B[col, red] (+ bias[col])
+// GEMM. Each direction is out[row, col] = f(sum_red A[row, red] * B[col, red] (+ bias[col]))
+// with f the epilogue (the identity unless flags say otherwise)
 // where A is a gathered, zero-padded view of one tensor and B a strided view of
 // another. The including shader describes them with the hooks declared below;
 // every A element is a[rowBase + redOff] with
@@ -149,7 +151,7 @@ void storeRow(Gemm g, int row, int col0, vec4 a0, vec4 a1) {
     for (int t = 0; t < TK; t++) {
         if (col0 + t < g.cols) {
             float bv = g.bias ? loadBias(col0 + t) : 0.0;
-            storeOut(ob + (col0 + t) * g.oStride, v[t] + bv);
+            storeOut(ob + (col0 + t) * g.oStride, epilogue(v[t] + bv, g.act, p.slope));
         }
     }
 }

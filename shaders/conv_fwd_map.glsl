@@ -20,6 +20,7 @@ Gemm gemmSetup() {
     g.bStride = g.red;
     g.oStride = p.OH * p.OW;
     g.bias = (p.flags & 1) != 0;
+    g.act = (p.flags >> 1) & 7;
     return g;
 }
 

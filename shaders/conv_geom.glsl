@@ -8,8 +8,11 @@ layout(push_constant) uniform Push {
     int K, OH, OW;
     int KH, KW;
     int SH, SW, PH, PW;
-    int flags;
+    int flags; // bit 0: add the bias; bits 1-3: the epilogue kind (epilogue.glsl)
+    float slope; // the leaky-ReLU epilogue's slope
 } p;
+
+#include "epilogue.glsl"
 
 const int FAR = -(1 << 24); // a coordinate that is out of range however it is offset
 
@@ -19,6 +22,7 @@ struct Gemm {
     int bStride;         // B index step per column
     int oStride;         // output index step per column
     bool bias;
+    int act;             // the epilogue kind applied at the store (0: none)
 };
 
 // Hooks the direction's map defines.

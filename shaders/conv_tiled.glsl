@@ -1,6 +1,6 @@
 // conv_tiled.glsl: the shared-memory GEMM core of the conv2d_*_tiled shaders, for
-// GPUs. It computes the same out[row, col] = sum_red A[row, red] * B[col, red]
-// (+ bias[col]) as conv_common.glsl, from the same direction maps
+// GPUs. It computes the same out[row, col] = f(sum_red A[row, red] * B[col, red]
+// (+ bias[col])) as conv_common.glsl, from the same direction maps
 // (conv_*_map.glsl), which here decode any reduction index directly (redAt).
 //
 // Tiling (specialization constants). A workgroup computes a BM x BN output tile,
@@ -17,7 +17,8 @@
 // Split-K: with SPLITK = S > 1 workgroup z is convZ*S + s and slice s sums only
 // its share of the reduction (whole BK steps), writing the partial GEMM to
 // element s*outLen() + i of the output binding (bias only from slice 0); a
-// reduction pass then sums the S partials.
+// reduction pass then sums the S partials. The host sets no epilogue on a
+// split dispatch (it applies the activation after the reduction).
 //
 // Grid: x = row tiles (grid-strided over workgroups), y = ceil(cols / BN),
 // z = the direction's own z (convZ) times SPLITK.
@@ -123,7 +124,7 @@ void convGemm() {
                 int col = col0 + tx + j * (BN / TN);
                 if (col < g.cols) {
                     float bv = bias ? loadBias(col) : 0.0;
-                    storeOut(outOff + ob + col * g.oStride, acc[i * TMAX + j] + bv);
+                    storeOut(outOff + ob + col * g.oStride, epilogue(acc[i * TMAX + j] + bv, g.act, p.slope));
                 }
             }
         }

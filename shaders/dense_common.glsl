@@ -1,6 +1,9 @@
 // dense_common.glsl: the register-tiled GEMM shared by the dense-layer shaders.
 //
-//   C[m, c] = sum_k A(m, k) * B(k, c)  (+ bias[c] when HAS_BIAS is defined and FLAG_BIAS is set)
+//   C[m, c] = f(sum_k A(m, k) * B(k, c)  (+ bias[c] when HAS_BIAS is defined and FLAG_BIAS is set))
+//
+// with f the epilogue of push constant act (epilogue.glsl; 0, the identity, for the
+// backward products).
 //
 // for m < M, c < NC, k < K; C is row-major [M, NC]. The including shader defines the
 // operand layouts before including this file:
@@ -22,7 +25,9 @@
 // FLAG_BIAS adds the bias. Each vec4 load replaces 4 scalar loads, which is what counts
 // on llvmpipe (see shared/notes/lavapipe-perf.md).
 //
-// Push constants: M, NC, K.
+// Push constants: M, NC, K, act, slope.
+
+#include "epilogue.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint TM = 4;
@@ -40,6 +45,8 @@ layout(push_constant) uniform Push {
     uint M;
     uint NC;
     uint K;
+    int act;     // the epilogue kind (epilogue.glsl)
+    float slope; // the leaky-ReLU epilogue's slope
 } p;
 
 // Scalar and vec4 views of the same bindings.
@@ -183,7 +190,7 @@ void main() {
             if (c0 + j < NC) {
                 for (uint i = 0u; i < TM; i++) {
                     if (m0 + i < M) {
-                        cout_[(m0 + i) * NC + c0 + j] = acc[i][j] + bj;
+                        cout_[(m0 + i) * NC + c0 + j] = epilogue(acc[i][j] + bj, p.act, p.slope);
                     }
                 }
             }

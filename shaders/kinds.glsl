@@ -8,6 +8,7 @@
 
 // Activation functions (kernels.ActivationKind): activation_fwd and
 // activation_bwd, constant 1.
+#define EPI_NONE 0u // conv and dense epilogues only (epilogue.glsl): no activation
 #define ACT_RELU 1u
 #define ACT_LEAKY_RELU 2u
 #define ACT_TANH 3u

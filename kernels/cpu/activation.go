@@ -132,3 +132,12 @@ func activationBackward(p kernels.ActivationParams, saved, dy, dx []float32) {
 		}
 	}
 }
+
+// epilogue applies a conv or dense forward's epilogue (none, or an
+// activation) to its output y in place. Validate has accepted it.
+func (d *Device) epilogue(e kernels.Epilogue, y []float32) error {
+	if !e.Active() {
+		return nil
+	}
+	return d.ActivationForward(e.Activation(), y, y)
+}

@@ -39,6 +39,14 @@ func checkConv2DOutput(p kernels.Conv2DParams, name string, y []float32) error {
 // Conv2DForward writes kernels.Conv2DForward(p, x, w, b) to y
 // [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
+	if err := d.conv2dForward(p, x, w, b, y); err != nil {
+		return err
+	}
+	return d.epilogue(p.Epilogue, y)
+}
+
+// conv2dForward is Conv2DForward without the epilogue.
+func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}

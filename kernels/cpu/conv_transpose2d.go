@@ -42,6 +42,14 @@ func checkConvT2DOutput(p kernels.ConvTranspose2DParams, name string, y []float3
 // ConvTranspose2DForward writes kernels.ConvTranspose2DForward(p, x, w, b)
 // to y [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
+	if err := d.convTranspose2dForward(p, x, w, b, y); err != nil {
+		return err
+	}
+	return d.epilogue(p.Epilogue, y)
+}
+
+// convTranspose2dForward is ConvTranspose2DForward without the epilogue.
+func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}

@@ -11,6 +11,14 @@ const opDense = "dense"
 // DenseForward writes kernels.DenseForward(p, x, w, b) to y [N, Out]; b is
 // nil when p.Bias is false.
 func (d *Device) DenseForward(p kernels.DenseParams, x, w, b, y []float32) error {
+	if err := d.denseForward(p, x, w, b, y); err != nil {
+		return err
+	}
+	return d.epilogue(p.Epilogue, y)
+}
+
+// denseForward is DenseForward without the epilogue.
+func (d *Device) denseForward(p kernels.DenseParams, x, w, b, y []float32) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}

@@ -25,16 +25,19 @@ type convGeom struct {
 }
 
 // convPushWords is the size of the conv shaders' push-constant block.
-const convPushWords = 14
+const convPushWords = 15
 
-func (g convGeom) push(bias bool) []uint32 {
-	flags := uint32(0)
+// push is the push-constant block (conv_geom.glsl): the geometry, then flags
+// (bit 0 the bias, bits 1-3 the epilogue kind, kernels.ActivationKind's
+// values) and the leaky-ReLU slope. e has passed Validate.
+func (g convGeom) push(bias bool, e kernels.Epilogue) []uint32 {
+	flags := uint32(e.Act) << 1
 	if bias {
-		flags = 1
+		flags |= 1
 	}
 	return []uint32{uint32(g.N), uint32(g.C), uint32(g.H), uint32(g.W),
 		uint32(g.K), uint32(g.OH), uint32(g.OW), uint32(g.KH), uint32(g.KW),
-		uint32(g.SH), uint32(g.SW), uint32(g.PH), uint32(g.PW), flags}
+		uint32(g.SH), uint32(g.SW), uint32(g.PH), uint32(g.PW), flags, vk.F32(e.Slope)}
 }
 
 // flops is 2·(output pixels)·K·C·KH·KW, the multiply-adds of the implicit GEMM
@@ -49,9 +52,9 @@ func conv2DGeom(p kernels.Conv2DParams) convGeom {
 		KH: p.KH, KW: p.KW, SH: p.StrideH, SW: p.StrideW, PH: p.PadH, PW: p.PadW}
 }
 
-// Conv2DForward records y = conv2d(x, w) + b (see the reference Conv2DForward):
-// x [N,C,H,W], w [K,C,KH,KW], b [K] (only when p.Bias; may be nil otherwise),
-// y [N,K,OH,OW], overwritten.
+// Conv2DForward records y = conv2d(x, w) + b, then p.Epilogue at the store
+// (see the reference Conv2DForward): x [N,C,H,W], w [K,C,KH,KW], b [K] (only
+// when p.Bias; may be nil otherwise), y [N,K,OH,OW], overwritten.
 func (l *Library) Conv2DForward(seq *vk.Sequence, p kernels.Conv2DParams, x, w, b, y *vk.Buffer) error {
 	const op = "conv2d forward"
 	if err := p.Validate(); err != nil {
@@ -66,7 +69,7 @@ func (l *Library) Conv2DForward(seq *vk.Sequence, p kernels.Conv2DParams, x, w, 
 	); err != nil {
 		return err
 	}
-	return l.convForward(seq, conv2DGeom(p), x, w, convBiasOrNil(p.Bias, b), y)
+	return l.convForward(seq, conv2DGeom(p), p.Epilogue, x, w, convBiasOrNil(p.Bias, b), y)
 }
 
 // Conv2DBackwardInput records dx, the gradient w.r.t. the input, from the weight
@@ -84,7 +87,7 @@ func (l *Library) Conv2DBackwardInput(seq *vk.Sequence, p kernels.Conv2DParams, 
 	); err != nil {
 		return err
 	}
-	return l.convBackwardData(seq, conv2DGeom(p), dy, w, nil, dx)
+	return l.convBackwardData(seq, conv2DGeom(p), kernels.Epilogue{}, dy, w, nil, dx)
 }
 
 // Conv2DBackwardWeight records dw [K,C,KH,KW], the gradient w.r.t. the weight, from
@@ -256,12 +259,37 @@ func (l *Library) convSubgroups() bool {
 // a shared 2-core machine, and 32x8 runs only ~3% faster than 16x8 (A/B on
 // the OCGAN layers), so 16x8 it is; few distinct tiles keep the builds down
 // (the Mesa shader cache keeps them across processes).
+//
+// Without a forced variant, an entry of the library's tuning table for the
+// direction and geometry comes first when the device can run it
+// (convTuneValid); the heuristic covers the rest.
 func (l *Library) convTuneFor(dir convDir, g convGeom) (convTune, error) {
-	info := l.ctx.Info()
 	variant, err := convVariantFromEnv()
 	if err != nil {
 		return convTune{}, err
 	}
+	t, tuned := convTune{}, false
+	if variant == convAuto {
+		t, tuned = l.convTuneFromTable(dir, g)
+	}
+	if !tuned {
+		t = l.convHeuristic(variant, dir, g)
+	}
+	if convTuneHook != nil {
+		t = convTuneHook(dir, g, t)
+	}
+	if t.tiled != nil {
+		if err := t.tiled.check(); err != nil {
+			return convTune{}, err
+		}
+	}
+	return t, nil
+}
+
+// convHeuristic is the variant convTuneFor picks without a tuning table, for
+// a variant of OCGAN_VK_CONV_VARIANT.
+func (l *Library) convHeuristic(variant string, dir convDir, g convGeom) convTune {
+	info := l.ctx.Info()
 	t := convTuneForDevice(info.Type == vk.CPU, l.convSubgroups(), dir, g)
 	team := uint32(t.teamSize())
 	t.local = l.fitLocal(team, halving(t.local, team)...)
@@ -273,15 +301,7 @@ func (l *Library) convTuneFor(dir convDir, g convGeom) (convTune, error) {
 			t = convTune{tiled: &c}
 		}
 	}
-	if convTuneHook != nil {
-		t = convTuneHook(dir, g, t)
-	}
-	if t.tiled != nil {
-		if err := t.tiled.check(); err != nil {
-			return convTune{}, err
-		}
-	}
-	return t, nil
+	return t
 }
 
 // Conv kernel variants (OCGAN_VK_CONV_VARIANT): auto picks shared-memory tiles
@@ -431,8 +451,8 @@ func (l *Library) convGridX(tiles, teams int) uint32 {
 	return uint32(g)
 }
 
-// convForward records y = x (*) w (+ b) for geometry g; b may be nil.
-func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffer) error {
+// convForward records y = e(x (*) w (+ b)) for geometry g; b may be nil.
+func (l *Library) convForward(seq *vk.Sequence, g convGeom, e kernels.Epilogue, x, w, b, y *vk.Buffer) error {
 	t, err := l.convTuneFor(convFwd, g)
 	if err != nil {
 		return err
@@ -445,12 +465,13 @@ func (l *Library) convForward(seq *vk.Sequence, g convGeom, x, w, b, y *vk.Buffe
 	if bb == nil {
 		bb = w
 	}
-	return l.convDispatch(seq, convFwd, g, t, k, g.push(b != nil), x, w, bb, y)
+	return l.convDispatch(seq, convFwd, g, t, k, b != nil, e, x, w, bb, y)
 }
 
 // convBackwardData records dx = the adjoint of x -> x (*) w applied to dy, plus a
-// per-input-channel bias b [C] when b is not nil. Workgroup z is the stride class.
-func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *vk.Buffer) error {
+// per-input-channel bias b [C] when b is not nil, then the epilogue e.
+// Workgroup z is the stride class.
+func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, e kernels.Epilogue, dy, w, b, dx *vk.Buffer) error {
 	t, err := l.convTuneFor(convBwdData, g)
 	if err != nil {
 		return err
@@ -463,7 +484,7 @@ func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, dy, w, b, dx *v
 	if bb == nil {
 		bb = w
 	}
-	return l.convDispatch(seq, convBwdData, g, t, k, g.push(b != nil), dy, w, bb, dx)
+	return l.convDispatch(seq, convBwdData, g, t, k, b != nil, e, dy, w, bb, dx)
 }
 
 // convBackwardFilter records dw[k,c,ky,kx] = Σ dy[n,k,oy,ox]·x[n,c,iy,ix].
@@ -476,7 +497,7 @@ func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk
 	if err != nil {
 		return err
 	}
-	return l.convDispatch(seq, convBwdFilter, g, t, k, g.push(false), x, dy, dw)
+	return l.convDispatch(seq, convBwdFilter, g, t, k, false, kernels.Epilogue{}, x, dy, dw)
 }
 
 // convGemmOf is the GEMM a direction runs for geometry g: rows, columns,
@@ -507,16 +528,20 @@ func convOutLen(dir convDir, g convGeom) int {
 }
 
 // convDispatch records conv kernel k of direction dir with tiles t over bufs,
-// the last of which is the output. With split-K the slices write their partial
-// sums into a scratch buffer of the library, which a ReduceSum then adds into
-// the output.
-func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, t convTune, k *vk.Kernel, push []uint32, bufs ...*vk.Buffer) error {
+// the last of which is the output, adding the bias when bias is set and
+// applying the epilogue e at the store. With split-K the slices write their
+// partial sums into a scratch buffer of the library, which a ReduceSum then
+// adds into the output; the epilogue then runs as an activation over the
+// output in place.
+func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, t convTune, k *vk.Kernel, bias bool, e kernels.Epilogue,
+	bufs ...*vk.Buffer) error {
 	rows, cols, _, z := convGemmOf(dir, g)
 	grid := l.convGrid(t, rows, cols, z)
 	s := t.splits()
 	if s == 1 {
-		return seq.Dispatch(k, grid, push, bufs...)
+		return seq.Dispatch(k, grid, g.push(bias, e), bufs...)
 	}
+	push := g.push(bias, kernels.Epilogue{})
 	n := convOutLen(dir, g)
 	scratch, err := l.convScratch(s * n)
 	if err != nil {
@@ -528,7 +553,13 @@ func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, t conv
 	if err := seq.Dispatch(k, grid, push, in...); err != nil {
 		return err
 	}
-	return l.ReduceSum(seq, kernels.ReduceParams{Shape: []int{s, n}, Axes: []int{0}}, scratch, out)
+	if err := l.ReduceSum(seq, kernels.ReduceParams{Shape: []int{s, n}, Axes: []int{0}}, scratch, out); err != nil {
+		return err
+	}
+	if !e.Active() {
+		return nil
+	}
+	return l.ActivationForward(seq, e.Activation(), out, out)
 }
 
 // convScratch returns the library's split-K scratch buffer of n floats,

@@ -17,7 +17,8 @@ func convTranspose2DGeom(p kernels.ConvTranspose2DParams) convGeom {
 		KH: p.KH, KW: p.KW, SH: p.StrideH, SW: p.StrideW, PH: p.PadH, PW: p.PadW}
 }
 
-// ConvTranspose2DForward records y = conv_transpose2d(x, w) + b (see the reference):
+// ConvTranspose2DForward records y = conv_transpose2d(x, w) + b, then
+// p.Epilogue at the store (see the reference):
 // x [N,C,H,W], w [C,K,KH,KW], b [K] (only when p.Bias; may be nil otherwise),
 // y [N,K,OH,OW], overwritten. It runs the conv2d backward-data kernel.
 func (l *Library) ConvTranspose2DForward(seq *vk.Sequence, p kernels.ConvTranspose2DParams, x, w, b, y *vk.Buffer) error {
@@ -34,7 +35,7 @@ func (l *Library) ConvTranspose2DForward(seq *vk.Sequence, p kernels.ConvTranspo
 	); err != nil {
 		return err
 	}
-	return l.convBackwardData(seq, convTranspose2DGeom(p), x, w, convBiasOrNil(p.Bias, b), y)
+	return l.convBackwardData(seq, convTranspose2DGeom(p), p.Epilogue, x, w, convBiasOrNil(p.Bias, b), y)
 }
 
 // ConvTranspose2DBackwardInput records dx [N,C,H,W], the gradient w.r.t. the input,
@@ -52,7 +53,7 @@ func (l *Library) ConvTranspose2DBackwardInput(seq *vk.Sequence, p kernels.ConvT
 	); err != nil {
 		return err
 	}
-	return l.convForward(seq, convTranspose2DGeom(p), dy, w, nil, dx)
+	return l.convForward(seq, convTranspose2DGeom(p), kernels.Epilogue{}, dy, w, nil, dx)
 }
 
 // ConvTranspose2DBackwardWeight records dw [C,K,KH,KW], the gradient w.r.t. the

@@ -46,11 +46,15 @@ func (l *Library) denseTiles() denseTiles {
 	return t
 }
 
-// gemm records C[m, nc] = A·B with the named dense shader. aVecDim / bVecDim are the
+// densePushWords is the size of the dense shaders' push-constant block: M, NC,
+// K, the epilogue kind and its slope (dense_common.glsl).
+const densePushWords = 5
+
+// gemm records C[m, nc] = e(A·B) with the named dense shader. aVecDim / bVecDim are the
 // lengths of A's and B's contiguous dimensions and aAlongK / bAlongK whether that
-// dimension is k; vec4 reads are enabled when they are legal.
+// dimension is k; vec4 reads are enabled when they are legal. e has passed Validate.
 func (l *Library) gemm(seq *vk.Sequence, t denseTiles, name string, m, nc, k int, aVecDim int, aAlongK bool, bVecDim int, bAlongK bool,
-	bias bool, bufs ...*vk.Buffer) error {
+	bias bool, e kernels.Epilogue, bufs ...*vk.Buffer) error {
 	var flags uint32
 	if aVecDim%4 == 0 && (aAlongK || t.tm%4 == 0) {
 		flags |= gemmVecA
@@ -65,17 +69,18 @@ func (l *Library) gemm(seq *vk.Sequence, t denseTiles, name string, m, nc, k int
 	if len(bufs) == 4 {
 		access = []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}
 	}
-	kern, err := l.kernel(name, access, 3, t.local, t.tm, t.tn, flags)
+	kern, err := l.kernel(name, access, densePushWords, t.local, t.tm, t.tn, flags)
 	if err != nil {
 		return err
 	}
 	tiles := denseCeilDiv(m, int(t.tm)) * denseCeilDiv(nc, int(t.tn))
-	return seq.Dispatch(kern, l.groups1D(tiles, t.local), []uint32{uint32(m), uint32(nc), uint32(k)}, bufs...)
+	return seq.Dispatch(kern, l.groups1D(tiles, t.local), []uint32{uint32(m), uint32(nc), uint32(k), uint32(e.Act), vk.F32(e.Slope)}, bufs...)
 }
 
 func denseCeilDiv(a, b int) int { return (a + b - 1) / b }
 
-// DenseForward records y = x·Wᵀ + b (DenseForward in dense_ref.go): x [N, In],
+// DenseForward records y = x·Wᵀ + b, then p.Epilogue at the store (DenseForward
+// in dense_ref.go): x [N, In],
 // w [Out, In], y [N, Out], b [Out] when p.Bias, else nil. y must not alias the inputs.
 func (l *Library) DenseForward(seq *vk.Sequence, p kernels.DenseParams, x, w, b, y *vk.Buffer) error {
 	return l.denseForwardTiled(seq, l.denseTiles(), p, x, w, b, y)
@@ -108,7 +113,7 @@ func (l *Library) denseForwardTiled(seq *vk.Sequence, t denseTiles, p kernels.De
 	if bias == nil {
 		bias = x // bound but not read: the shader's bias flag is off
 	}
-	return l.gemm(seq, t, "dense_fwd", p.N, p.Out, p.In, p.In, true, p.In, true, p.Bias, x, w, bias, y)
+	return l.gemm(seq, t, "dense_fwd", p.N, p.Out, p.In, p.In, true, p.In, true, p.Bias, p.Epilogue, x, w, bias, y)
 }
 
 // DenseBackwardInput records dx = dy·W (DenseBackwardInput in dense_ref.go):
@@ -133,7 +138,7 @@ func (l *Library) denseBackwardInputTiled(seq *vk.Sequence, t denseTiles, p kern
 	if dx == w || dx == dy {
 		return fmt.Errorf("%s: grad input dx must not be an input buffer", kernels.OpDense)
 	}
-	return l.gemm(seq, t, "dense_bwd_data", p.N, p.In, p.Out, p.Out, true, p.In, false, false, dy, w, dx)
+	return l.gemm(seq, t, "dense_bwd_data", p.N, p.In, p.Out, p.Out, true, p.In, false, false, kernels.Epilogue{}, dy, w, dx)
 }
 
 // DenseBackwardWeight records dW = dyᵀ·x (DenseBackwardWeight in dense_ref.go):
@@ -158,7 +163,7 @@ func (l *Library) denseBackwardWeightTiled(seq *vk.Sequence, t denseTiles, p ker
 	if dw == x || dw == dy {
 		return fmt.Errorf("%s: grad weight dw must not be an input buffer", kernels.OpDense)
 	}
-	return l.gemm(seq, t, "dense_bwd_weight", p.Out, p.In, p.N, p.Out, false, p.In, false, false, dy, x, dw)
+	return l.gemm(seq, t, "dense_bwd_weight", p.Out, p.In, p.N, p.Out, false, p.In, false, false, kernels.Epilogue{}, dy, x, dw)
 }
 
 // DenseBackwardBias records db[o] = Σ_n dy[n, o] (DenseBackwardBias in dense_ref.go):

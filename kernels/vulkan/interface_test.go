@@ -235,6 +235,7 @@ func TestKindValuesMatchTheShaders(t *testing.T) {
 		name   string
 		goSide int64
 	}{
+		{kinds, "EPI_NONE", int64(kernels.EpilogueNone)},
 		{kinds, "ACT_RELU", int64(kernels.ReLU)},
 		{kinds, "ACT_LEAKY_RELU", int64(kernels.LeakyReLU)},
 		{kinds, "ACT_TANH", int64(kernels.Tanh)},

@@ -16,6 +16,10 @@ type Library struct {
 	mu      sync.Mutex
 	kernels map[kernelKey]*vk.Kernel
 	scratch map[int]*vk.Buffer // split-K partial sums by float count (convScratch)
+	// tuning is the conv tuning table (nil: none); tuningStatus and
+	// tuningPath say what OpenConvTuning found at NewLibrary.
+	tuning                   *ConvTuning
+	tuningStatus, tuningPath string
 }
 
 // kernelKey identifies a built kernel: its shader and whole interface
@@ -32,9 +36,13 @@ type kernelKey struct {
 // maxSpecConstants bounds the specialization constants of one kernel variant.
 const maxSpecConstants = 8
 
-// NewLibrary returns a library for ctx's device.
+// NewLibrary returns a library for ctx's device. Its convs follow the
+// device's tuning table (OpenConvTuning: beside the pipeline cache, or as
+// $OCGAN_VK_TUNING says) where it has an entry the device can run.
 func NewLibrary(ctx *vk.Context) *Library {
-	return &Library{ctx: ctx, kernels: map[kernelKey]*vk.Kernel{}, scratch: map[int]*vk.Buffer{}}
+	l := &Library{ctx: ctx, kernels: map[kernelKey]*vk.Kernel{}, scratch: map[int]*vk.Buffer{}}
+	l.tuning, l.tuningStatus, l.tuningPath = OpenConvTuning(ctx.CacheDir(), ctx.Info())
+	return l
 }
 
 // Context is the device the library records for.

@@ -39,7 +39,9 @@
 // 415 for another Content-Type; 429 with Retry-After when the client
 // already has MaxClientRequests requests in progress; 500 when the model
 // fails, panics or returns a non-finite score; 503 with Retry-After when
-// the server is saturated or shutting down. A request whose client went
+// the server is saturated or shutting down, or when the model can no longer
+// score (its device was lost: Score or Checker.Check errors wrapping
+// ErrUnavailable; the message says why). A request whose client went
 // away is counted with code 499 (the client never sees it).
 //
 // # Images
@@ -59,11 +61,13 @@
 // would get 503 for want of room) and load (bodies arriving, requests
 // admitted, scoring, connections, each with its limit), and reload_error
 // while the last reload attempt has failed (the old model still serving).
-// Once the server is closing it answers 503 with status "unavailable".
+// Once the server is closing, or while the model can no longer score (see
+// Checker), it answers 503 with status "unavailable" and error saying why,
+// so that a liveness probe restarts the process.
 //
 // GET (or HEAD) /readyz answers 200 {"ready": true, ...} while a model is
 // loaded and the server takes requests, 503 {"ready": false} once it is
-// shutting down.
+// shutting down or the model can no longer score.
 //
 // With Options.Token set, /score and /metrics (and unknown paths) need
 // "Authorization: Bearer <token>", compared in constant time; /healthz and
@@ -80,7 +84,7 @@
 //	ocgan_score_in_flight                         gauge: requests holding a scoring slot
 //	ocgan_score_waiting                           gauge: admitted requests waiting for a slot
 //	ocgan_score_reading                           gauge: requests whose body is arriving
-//	ocgan_score_rejected_total{reason}            counter of 503s and 429s: reading_full, queue_full, queue_timeout, closing, client_limit
+//	ocgan_score_rejected_total{reason}            counter of 503s and 429s: reading_full, queue_full, queue_timeout, closing, client_limit, model_unavailable
 //	ocgan_score_verdicts_total{verdict}           counter: novel, normal
 //	ocgan_panics_total{where}                     counter of recovered panics: model, handler
 //	ocgan_model_reloads_total                     counter of models swapped in after New

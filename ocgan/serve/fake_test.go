@@ -25,6 +25,7 @@ type fakeModel struct {
 	active    atomic.Int64
 	maxActive atomic.Int64
 	closes    atomic.Int64
+	lost      atomic.Bool // mode "lost": its device was lost
 
 	mu         sync.Mutex
 	violations []string
@@ -69,6 +70,9 @@ func (m *fakeModel) Score(ctx context.Context, img image.Image) (Result, error) 
 		return Result{}, errors.New("fake device lost")
 	case "nan":
 		return Result{Score: nan()}, nil
+	case "lost":
+		m.lost.Store(true)
+		return Result{}, m.Check()
 	}
 	t1 := time.Now()
 	if b := img.Bounds(); b.Dx() > 64 || b.Dy() > 64 {
@@ -89,6 +93,14 @@ func (m *fakeModel) Score(ctx context.Context, img image.Image) (Result, error) 
 	return Result{Score: score, Stages: []Stage{
 		{"preprocess", 0}, {"upload", 0}, {"forward", t2.Sub(t1)}, {"download", 0},
 	}}, nil
+}
+
+// Check reports the device loss of mode "lost" after its first Score call.
+func (m *fakeModel) Check() error {
+	if m.lost.Load() {
+		return fmt.Errorf("%w: fake device lost", ErrUnavailable)
+	}
+	return nil
 }
 
 func nan() float64 { var z float64; return z / z }
@@ -123,7 +135,7 @@ type modelSpec struct {
 	concurrent bool
 	delay      time.Duration   // sleep per Score
 	block      <-chan struct{} // if set, Score waits for it to close
-	mode       string          // "", "panic", "error", "nan"
+	mode       string          // "", "panic", "error", "nan", "lost"
 	closeErr   error
 }
 

@@ -72,6 +72,15 @@ func (h *handle) score(ctx context.Context, img image.Image) (res Result, waited
 	return res, waited, err
 }
 
+// check is the model's Check (see Checker); nil for models without one.
+func (h *handle) check() error {
+	c, ok := h.model.(Checker)
+	if !ok {
+		return nil
+	}
+	return protect("model Check", c.Check)
+}
+
 // panicError is a recovered panic.
 type panicError struct {
 	where string

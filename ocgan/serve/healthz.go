@@ -7,8 +7,9 @@ import (
 
 // HealthResponse is the JSON body of /healthz.
 type HealthResponse struct {
-	// Status is "ok" while a model is being served, "unavailable" once the
-	// server is closing (with status code 503).
+	// Status is "ok" while a model is being served, "unavailable" (with
+	// status code 503) once the server is closing or the model can no
+	// longer score (its device was lost; Error says why).
 	Status       string  `json:"status"`
 	ModelVersion string  `json:"model_version,omitempty"`
 	ModelID      string  `json:"model_id,omitempty"`
@@ -67,16 +68,20 @@ func (s *Server) serveHealthz(w http.ResponseWriter, _ *http.Request) {
 	if err := s.LastReloadError(); err != nil {
 		resp.ReloadError = err.Error()
 	}
-	s.mu.RLock()
-	h := s.cur
-	s.mu.RUnlock()
+	h := s.acquire()
 	if h == nil {
 		resp.Status, resp.Error = "unavailable", "server is shutting down"
 		writeJSON(w, http.StatusServiceUnavailable, resp)
 		return
 	}
+	defer h.release()
 	resp.ModelVersion, resp.ModelID, resp.Threshold, resp.Device = h.info.Version, h.info.ID, h.info.Threshold, h.info.Device
 	resp.SourceID, resp.ModelLoadedAt = h.sourceID, h.loadedAt
+	if err := h.check(); err != nil {
+		resp.Status, resp.Error = "unavailable", err.Error()
+		writeJSON(w, http.StatusServiceUnavailable, resp)
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -90,13 +95,22 @@ type ReadyResponse struct {
 	Error string `json:"error,omitempty"`
 }
 
-// serveReadyz answers GET and HEAD /readyz: 200 while a model is loaded,
-// 503 once the server is shutting down.
+// serveReadyz answers GET and HEAD /readyz: 200 while a model is loaded
+// and can score, 503 once the server is shutting down or the model can no
+// longer score.
 func (s *Server) serveReadyz(w http.ResponseWriter, _ *http.Request) {
-	info := s.currentInfo()
-	if info == nil || s.readers.isClosing() {
+	h := s.acquire()
+	if h == nil || s.readers.isClosing() {
+		if h != nil {
+			h.release()
+		}
 		writeJSON(w, http.StatusServiceUnavailable, ReadyResponse{Error: "server is shutting down"})
 		return
 	}
-	writeJSON(w, http.StatusOK, ReadyResponse{Ready: true, ModelVersion: info.Version, ModelID: info.ID})
+	defer h.release()
+	if err := h.check(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, ReadyResponse{ModelVersion: h.info.Version, ModelID: h.info.ID, Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, ReadyResponse{Ready: true, ModelVersion: h.info.Version, ModelID: h.info.ID})
 }

@@ -14,6 +14,7 @@ const (
 	rejectClosing      = "closing"
 	rejectReadingFull  = "reading_full"
 	rejectClientLimit  = "client_limit"
+	rejectUnavailable  = "model_unavailable"
 )
 
 // errQueueTimeout: an admitted request waited QueueTimeout for a slot.

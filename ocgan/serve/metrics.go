@@ -95,7 +95,7 @@ func newMetrics(current func() *ModelInfo) (*metrics, error) {
 		}
 	}
 	// Zero series that tests and dashboards look for before the first event.
-	for _, r := range []string{rejectReadingFull, rejectQueueFull, rejectQueueTimeout, rejectClosing, rejectClientLimit} {
+	for _, r := range []string{rejectReadingFull, rejectQueueFull, rejectQueueTimeout, rejectClosing, rejectClientLimit, rejectUnavailable} {
 		m.rejected.WithLabelValues(r)
 	}
 	for _, v := range []string{verdictNovel, verdictNormal} {

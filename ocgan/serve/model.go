@@ -13,6 +13,13 @@ import (
 // do not decode; every other Score error is an internal error (500).
 var ErrBadImage = errors.New("serve: bad image")
 
+// ErrUnavailable is wrapped by a Model's Score error, and by its Check
+// error (see Checker), when the model can no longer score any image, e.g.
+// because its device was lost. The server then answers /score with 503 and
+// the error, and /healthz and /readyz with 503 naming it, so that a
+// supervisor restarts the process.
+var ErrUnavailable = errors.New("serve: model unavailable")
+
 // ErrClosed is returned by Reload and the serving helpers once the Server is
 // closed.
 var ErrClosed = errors.New("serve: server closed")
@@ -32,6 +39,14 @@ type Model interface {
 	// Close frees the model. The server calls it exactly once, after the
 	// model's last Score call has returned.
 	Close() error
+}
+
+// Checker is implemented by Models that can become unable to score: Check
+// returns nil while the model can score, else an error wrapping
+// ErrUnavailable that says why not. It must be cheap and safe for
+// concurrent use: /healthz and every /score call it.
+type Checker interface {
+	Check() error
 }
 
 // ModelInfo describes a loaded model for responses, /healthz and /metrics.

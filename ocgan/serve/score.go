@@ -110,6 +110,10 @@ func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.release()
+	if err := h.check(); err != nil {
+		s.unavailable(w, h, err)
+		return
+	}
 	res, modelWait, err := h.score(r.Context(), img)
 	if err != nil {
 		s.scoreFailed(w, r, h, err)
@@ -162,6 +166,8 @@ func (s *Server) scoreFailed(w http.ResponseWriter, r *http.Request, h *handle, 
 		s.metrics.panics.WithLabelValues("model").Inc()
 		s.opts.Logf("serve: model %q (version %q): %v", h.sourceID, h.info.Version, err)
 		writeError(w, http.StatusInternalServerError, "internal error: the model panicked")
+	case errors.Is(err, ErrUnavailable):
+		s.unavailable(w, h, err)
 	case errors.Is(err, ErrBadImage):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case r.Context().Err() != nil:
@@ -170,6 +176,13 @@ func (s *Server) scoreFailed(w http.ResponseWriter, r *http.Request, h *handle, 
 		s.opts.Logf("serve: model %q (version %q): scoring: %v", h.sourceID, h.info.Version, err)
 		writeError(w, http.StatusInternalServerError, "scoring failed: "+err.Error())
 	}
+}
+
+// unavailable answers 503 for a model that can no longer score (err wraps
+// ErrUnavailable, or is a panic of its Check), logging why.
+func (s *Server) unavailable(w http.ResponseWriter, h *handle, err error) {
+	s.opts.Logf("serve: model %q (version %q): %v", h.sourceID, h.info.Version, err)
+	s.reject(w, rejectUnavailable, err.Error())
 }
 
 // reject answers 503 with Retry-After and counts the rejection by reason.

@@ -78,38 +78,46 @@ func trainAlike(t *testing.T, cfg Config, images []float32, steps int, backends 
 	cfg = equivalenceConfig(cfg)
 	refLosses, refParams := trainLosses(t, refprogram.Backend{}, cfg, images, steps)
 	for _, be := range backends {
-		name := be.Device().Backend + " " + cfg.Geometry.Name
 		losses, params := trainLosses(t, be, cfg, images, steps)
-		worst := 0.0
-		for i := range refLosses {
-			keys := make([]string, 0, len(refLosses[i]))
-			for k := range refLosses[i] {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				want, got := refLosses[i][k], losses[i][k]
-				d := math.Abs(got-want) / math.Max(math.Abs(want), 1e-3)
-				worst = math.Max(worst, d)
-				if !(d <= kerneltest.Tolerance) {
-					t.Errorf("%s: iteration %d: %s = %.7g, reference %.7g (relative %.3g > %g)", name, i, k, got, want, d, kerneltest.Tolerance)
-				}
-			}
-		}
-		worstP := 0.0
-		for k, want := range refParams {
-			e, nanAt := kerneltest.RelErr(params[k], want)
-			worstP = math.Max(worstP, e)
-			if nanAt < 0 && e <= kerneltest.Tolerance {
-				continue
-			}
-			if d := maxAbsDiff(params[k], want); nanAt >= 0 || !(d <= paramNoiseFloor) {
-				t.Errorf("%s: %s after %d iterations: relative L2 difference %.3g > %g, largest difference %.3g > %g (NaN at %d)",
-					name, k, steps, e, kerneltest.Tolerance, d, paramNoiseFloor, nanAt)
-			}
-		}
-		t.Logf("%s: worst relative loss difference %.3g, worst parameter difference %.3g over %d iterations", name, worst, worstP, steps)
+		compareTraining(t, be.Device().Backend+" "+cfg.Geometry.Name, refLosses, refParams, losses, params)
 	}
+}
+
+// compareTraining compares every loss of every iteration and every final
+// parameter and running statistic of a run (name) with those of a reference
+// run, within the one kernel tolerance.
+func compareTraining(t *testing.T, name string, refLosses []map[string]float64, refParams map[string][]float32,
+	losses []map[string]float64, params map[string][]float32) {
+	t.Helper()
+	worst := 0.0
+	for i := range refLosses {
+		keys := make([]string, 0, len(refLosses[i]))
+		for k := range refLosses[i] {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			want, got := refLosses[i][k], losses[i][k]
+			d := math.Abs(got-want) / math.Max(math.Abs(want), 1e-3)
+			worst = math.Max(worst, d)
+			if !(d <= kerneltest.Tolerance) {
+				t.Errorf("%s: iteration %d: %s = %.7g, reference %.7g (relative %.3g > %g)", name, i, k, got, want, d, kerneltest.Tolerance)
+			}
+		}
+	}
+	worstP := 0.0
+	for k, want := range refParams {
+		e, nanAt := kerneltest.RelErr(params[k], want)
+		worstP = math.Max(worstP, e)
+		if nanAt < 0 && e <= kerneltest.Tolerance {
+			continue
+		}
+		if d := maxAbsDiff(params[k], want); nanAt >= 0 || !(d <= paramNoiseFloor) {
+			t.Errorf("%s: %s after %d iterations: relative L2 difference %.3g > %g, largest difference %.3g > %g (NaN at %d)",
+				name, k, len(refLosses), e, kerneltest.Tolerance, d, paramNoiseFloor, nanAt)
+		}
+	}
+	t.Logf("%s: worst relative loss difference %.3g, worst parameter difference %.3g over %d iterations", name, worst, worstP, len(refLosses))
 }
 
 // TestBackendsTrainAlike trains the same Algorithm-1 iterations from the same

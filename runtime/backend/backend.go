@@ -22,7 +22,8 @@ type Backend interface {
 	NewParams(ps *graph.ParamSet) (Params, error)
 
 	// Compile turns g into a program: every node of g runs on each Step, in
-	// order, then the Adam updates of opts.Adam.
+	// order (fused as Check says, unless opts.Unfused), then the Adam
+	// updates of opts.Adam.
 	Compile(g *graph.Graph, opts Options) (Program, error)
 
 	// Close releases the device. Programs and stores must be freed first.
@@ -102,6 +103,13 @@ type Options struct {
 	// plan that gave two live tensors the same memory, shows up as NaNs in
 	// the results.
 	Poison bool
+
+	// Unfused runs every node of the graph as it was built. By default
+	// executors run graph.FuseEpilogues's nodes: each conv or dense node
+	// followed by an activation that nothing else needs becomes one node
+	// applying the activation at its store. OCGAN_FUSION=off in the
+	// environment has the same effect (for A/B measurements).
+	Unfused bool
 }
 
 // Adam is the optimizer of a program: torch.optim.Adam without weight decay,

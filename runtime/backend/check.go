@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -16,6 +17,31 @@ type Checked struct {
 	// Pinned holds the IDs of the tensors that must survive the whole step:
 	// the outputs read back and the gradients the optimizer reads.
 	Pinned map[int]bool
+	// Nodes are the nodes to run, in order: graph.FuseEpilogues's (nothing
+	// pinned is fused away), or the graph's own when fusion is off
+	// (Options.Unfused, OCGAN_FUSION=off).
+	Nodes []*graph.Node
+	// Fused names the producer+activation pairs fused into one node.
+	Fused []string
+}
+
+// FusionEnv names the environment variable that turns epilogue fusion off
+// ("off") or leaves it on ("on" or unset).
+const FusionEnv = "OCGAN_FUSION"
+
+// fusionOn reports whether opts and the environment leave fusion on.
+func fusionOn(opts Options) (bool, error) {
+	if opts.Unfused {
+		return false, nil
+	}
+	switch v := os.Getenv(FusionEnv); v {
+	case "", "on":
+		return true, nil
+	case "off":
+		return false, nil
+	default:
+		return false, fmt.Errorf("%s=%q: want on or off", FusionEnv, v)
+	}
 }
 
 // Check validates opts against g (which must have no error): every output
@@ -42,7 +68,8 @@ func Check(g *graph.Graph, opts Options) (Checked, error) {
 	}
 	a := opts.Adam
 	if a == nil {
-		return c, nil
+		err := c.plan(g, opts)
+		return c, err
 	}
 	if _, err := kernels.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, 1); err != nil {
 		return c, err
@@ -64,7 +91,29 @@ func Check(g *graph.Graph, opts Options) (Checked, error) {
 		c.Pinned[gr.ID()] = true
 	}
 	sort.Slice(c.Trained, func(i, j int) bool { return c.Trained[i].ID() < c.Trained[j].ID() })
-	return c, nil
+	err := c.plan(g, opts)
+	return c, err
+}
+
+// plan sets c.Nodes and c.Fused: the fused nodes, keeping every pinned
+// tensor, unless fusion is off.
+func (c *Checked) plan(g *graph.Graph, opts Options) error {
+	on, err := fusionOn(opts)
+	if err != nil || !on {
+		c.Nodes = g.Nodes()
+		return err
+	}
+	tensors := g.Tensors()
+	keep := make([]*graph.Tensor, 0, len(c.Pinned))
+	for id := range c.Pinned {
+		keep = append(keep, tensors[id])
+	}
+	f, err := graph.FuseEpilogues(g, keep)
+	if err != nil {
+		return err
+	}
+	c.Nodes, c.Fused = f.Nodes, f.Pairs
+	return nil
 }
 
 // CheckFeeds reports a missing input, a feed of the wrong length or a feed

@@ -81,8 +81,10 @@ const (
 )
 
 // Compile plans, allocates and records g for lib's device. Every node of g
-// runs on each step, in order, then the Adam updates of opts.Adam, all in one
-// command buffer recorded here and never again. The graph's inputs (every
+// runs on each step, in order (each conv or dense node and the activation
+// fused into it as one node, unless opts.Unfused: backend.Check), then the
+// Adam updates of opts.Adam, all in one command buffer recorded here and
+// never again. The graph's inputs (every
 // Input tensor) must be fed to each Step.
 //
 // Buffers: parameters and state come from opts.Params (one buffer per name,
@@ -103,12 +105,12 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy, shar
 	if err := g.Err(); err != nil {
 		return nil, fmt.Errorf("program: compile: the graph has an error: %w", err)
 	}
-	tensors, nodes := g.Tensors(), g.Nodes()
+	tensors := g.Tensors()
 	checked, err := backend.Check(g, opts)
 	if err != nil {
 		return nil, fmt.Errorf("program: compile: %w", err)
 	}
-	pinned, trained := checked.Pinned, checked.Trained
+	pinned, trained, nodes := checked.Pinned, checked.Trained, checked.Nodes
 	p = &Program{lib: lib, strategy: s, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
 	if a := opts.Adam; a != nil {
 		p.hyper = Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}

@@ -22,6 +22,7 @@ var cacheMagic = []byte("OCGANPC1")
 type pipelineCache struct {
 	ctx    *Context
 	cache  vulkan.PipelineCache
+	dir    string // CacheDir; "" when persistence is off
 	path   string // "" when persistence is off
 	loaded []byte // payload read at open, to skip rewriting an unchanged cache
 	// Status says what happened at open: "off", "new", "loaded", or "ignored: <why>".
@@ -31,7 +32,11 @@ type pipelineCache struct {
 // CacheDirEnv overrides the pipeline cache directory ("off" disables it).
 const CacheDirEnv = "OCGAN_VK_PIPELINE_CACHE"
 
-func cacheDir(cfgDir string) string {
+// CacheDir is the directory of the on-disk caches for a Config.PipelineCacheDir
+// value: cfgDir itself when set, else $OCGAN_VK_PIPELINE_CACHE, else
+// <user cache dir>/ocgan; "off" when caching is disabled or there is no user
+// cache directory.
+func CacheDir(cfgDir string) string {
 	if cfgDir != "" {
 		return cfgDir
 	}
@@ -49,10 +54,11 @@ func cacheDir(cfgDir string) string {
 // for this device and driver exists. It never fails: a cache is an optimisation.
 func openPipelineCache(c *Context, cfgDir string) *pipelineCache {
 	pc := &pipelineCache{ctx: c, Status: "off"}
-	dir := cacheDir(cfgDir)
+	dir := CacheDir(cfgDir)
 	var seed []byte
 	if dir != "off" {
-		pc.path = filepath.Join(dir, fmt.Sprintf("pipelines-%x-%08x.bin", c.info.uuid, c.info.driverVersion))
+		pc.dir = dir
+		pc.path = filepath.Join(dir, "pipelines-"+c.info.CacheKey()+".bin")
 		seed, pc.Status = readCacheFile(pc.path, c)
 	}
 	if pc.create(seed) != nil && seed != nil {
@@ -79,6 +85,13 @@ func (pc *pipelineCache) create(seed []byte) error {
 	}
 	pc.cache = h
 	return nil
+}
+
+// CacheKey names a device and driver in cache file names: the device UUID and
+// the driver version, in hexadecimal. Files of other devices or drivers never
+// share a name.
+func (d DeviceInfo) CacheKey() string {
+	return fmt.Sprintf("%x-%08x", d.uuid, d.driverVersion)
 }
 
 // readCacheFile returns the payload of a valid cache file, or nil and why not.
@@ -155,3 +168,7 @@ func (pc *pipelineCache) destroy() {
 func (c *Context) PipelineCacheStatus() (status, path string) {
 	return c.cache.Status, c.cache.path
 }
+
+// CacheDir is the directory of the context's pipeline cache file, beside which
+// other per-device caches live; "" when the pipeline cache is off.
+func (c *Context) CacheDir() string { return c.cache.dir }

@@ -39,7 +39,7 @@ func TestWrongDefinitionsAreRefused(t *testing.T) {
 		{"no push block", "copy", []vk.Access{R, W}, 0, []uint32{64}, vk.FieldPush, "0 bytes", "4 bytes"},
 		{"unknown spec id", "fill", []vk.Access{W}, 2, []uint32{64, 1}, vk.FieldSpec, "ids {0, 1}", "ids {0}"},
 		{"spec id left at its default", "activation_fwd", []vk.Access{R, W}, 2, []uint32{64}, vk.FieldSpec, "ids {0}", "ids {0, 1}"},
-		{"spec id of another tier", "conv2d_fwd_basic", []vk.Access{R, R, R, W}, 14, []uint32{64, 1, 4, 0, 1, 1, 1},
+		{"spec id of another tier", "conv2d_fwd_basic", []vk.Access{R, R, R, W}, 15, []uint32{64, 1, 4, 0, 1, 1, 1},
 			vk.FieldSpec, "ids {0, 1, 2, 3, 4, 5, 6}", "ids {0, 1, 2, 3}"},
 	}
 	for _, tc := range tests {

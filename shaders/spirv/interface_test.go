@@ -21,7 +21,7 @@ func TestInterfaceOfCommittedShaders(t *testing.T) {
 		{"batch_norm_stats_basic", Interface{Bindings: []Binding{sb(0, Read), sb(1, Read|Write), sb(2, Read|Write), sb(3, Write), sb(4, Write)},
 			PushBytes: 20, SpecIDs: []uint32{0, 1}}},
 		{"conv2d_fwd_tiled", Interface{Bindings: []Binding{sb(0, Read), sb(1, Read), sb(2, Read), sb(3, Write)},
-			PushBytes: 56, SpecIDs: []uint32{0, 1, 2, 3, 4, 5, 6}}},
+			PushBytes: 60, SpecIDs: []uint32{0, 1, 2, 3, 4, 5, 6}}},
 		{"copy", Interface{Bindings: []Binding{sb(0, Read), sb(1, Write)}, PushBytes: 4, SpecIDs: []uint32{0}}},
 	}
 	for _, tc := range tests {

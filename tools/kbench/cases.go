@@ -24,6 +24,9 @@ type benchCase struct {
 	bytes float64 // bytes every run must read and write at least once
 	// torch describes the same work for --compare-torch (nil: no PyTorch equivalent timed).
 	torch *torchCase
+	// conv is the conv kernel call the case makes on Vulkan, which --tune
+	// tunes (nil: not a conv).
+	conv *vulkan.ConvShape
 
 	// sizes are the element counts of the case's arrays, filled with random
 	// values (never zeros); prepare, when not nil, then adjusts them (for

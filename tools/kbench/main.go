@@ -7,7 +7,7 @@
 //	kbench [--device NAME|INDEX|cpu] [--threads N] [--batch 64] [--image-size 28] [--channels 1]
 //	       [--warmup 2] [--runs 7]
 //	       [--filter REGEXP] [--conv N,C,H,W,K,KH,KW,S,P] [--convt N,C,H,W,K,KH,KW,S,P,OUTPAD]
-//	       [--dense N,IN,OUT] [--json] [--compare-ref] [--compare-torch]
+//	       [--dense N,IN,OUT] [--json] [--compare-ref] [--compare-torch] [--tune]
 //
 // The OCGAN layer shapes are those of the networks of model.ForImage for
 // --image-size and --channels (the latent length model.DefaultLatent), at
@@ -25,7 +25,14 @@
 // (float64 accumulation, one thread); --compare-torch times the same conv shapes
 // in PyTorch (python3 with torch; --torch-device cpu or cuda) in the same run.
 // The report's header names the device, the backend and, on the CPU, the SGEMM
-// library and threads. Exit status: 0 ok, 1 error, 2 usage.
+// library and threads.
+//
+// --tune times, instead, every variant of the conv kernel (register tiles,
+// shared-memory tiles with split-K) at each selected conv or transposed-conv
+// case on the Vulkan device, picks the fastest per shape and writes the
+// device's tuning table (beside the pipeline cache, or $OCGAN_VK_TUNING),
+// which later runs on that device follow; it prints each shape's tuned
+// variant and time against the heuristic's. Exit status: 0 ok, 1 error, 2 usage.
 package main
 
 import (
@@ -68,6 +75,7 @@ type options struct {
 	compareTorch bool
 	python       string
 	torchDevice  string
+	tune         bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -91,6 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.compareTorch, "compare-torch", false, "also time the conv shapes in PyTorch on the CPU (needs python3 with torch)")
 	fs.StringVar(&o.python, "python", "python3", "python interpreter for --compare-torch")
 	fs.StringVar(&o.torchDevice, "torch-device", "cpu", "PyTorch device for --compare-torch: cpu or cuda")
+	fs.BoolVar(&o.tune, "tune", false, "time every conv kernel variant at the selected conv shapes and write the device's tuning table")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -140,6 +149,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: no kernel matches %q\n", o.filter)
 		return 2
 	}
+	if o.tune {
+		return runTune(o, selected, stdout, stderr)
+	}
 	measure := measureVulkan
 	if o.onCPU {
 		measure = measureCPU
@@ -149,16 +161,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
 		return 1
 	}
-	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "kbench: %v\n", err)
-			return 1
-		}
+	return writeReport(stdout, stderr, o.asJSON, rep, func(w io.Writer) { printTable(w, rep) })
+}
+
+// writeReport prints rep as indented JSON when asJSON, else with table, and
+// returns the exit status.
+func writeReport(stdout, stderr io.Writer, asJSON bool, rep any, table func(io.Writer)) int {
+	if !asJSON {
+		table(stdout)
 		return 0
 	}
-	printTable(stdout, rep)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		fmt.Fprintf(stderr, "kbench: %v\n", err)
+		return 1
+	}
 	return 0
 }
 

@@ -125,7 +125,7 @@ func convCases(label string, p kernels.Conv2DParams) []benchCase {
 	}
 	q := p
 	q.Bias = false // bias is a separate kernel; time the GEMM-shaped work
-	return []benchCase{
+	return withConvShapes(vulkan.Conv2DShapes(q), []benchCase{
 		mk("fwd", 2, gemmShape{m: p.K, n: cols, k: rows}, threeBufferKernel{
 			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 				return lib.Conv2DForward(s, q, x, w, nil, y)
@@ -147,7 +147,7 @@ func convCases(label string, p kernels.Conv2DParams) []benchCase {
 			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.Conv2DBackwardWeight(q, x, y, w) },
 			ref: func(x, w, y []float32) ([]float32, error) { return kernels.Conv2DBackwardWeight(q, x, y) },
 		}),
-	}
+	})
 }
 
 // convTCases lists forward and backward kernels of one transposed-conv layer.
@@ -167,7 +167,7 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 	}
 	q := p
 	q.Bias = false
-	return []benchCase{
+	return withConvShapes(vulkan.ConvTranspose2DShapes(q), []benchCase{
 		mk("fwd", 2, gemmShape{transA: true, m: rows, n: cols, k: p.C}, threeBufferKernel{
 			record: func(lib *vulkan.Library, s *vk.Sequence, x, w, y *vk.Buffer) error {
 				return lib.ConvTranspose2DForward(s, q, x, w, nil, y)
@@ -189,7 +189,16 @@ func convTCases(label string, p kernels.ConvTranspose2DParams) []benchCase {
 			cpu: func(d *cpu.Device, x, w, y []float32) error { return d.ConvTranspose2DBackwardWeight(q, x, y, w) },
 			ref: func(x, w, y []float32) ([]float32, error) { return kernels.ConvTranspose2DBackwardWeight(q, x, y) },
 		}),
+	})
+}
+
+// withConvShapes sets the conv kernel call of each case: shapes[i] for cases[i]
+// (forward, backward input, backward weight).
+func withConvShapes(shapes []vulkan.ConvShape, cases []benchCase) []benchCase {
+	for i := range cases {
+		cases[i].conv = &shapes[i]
 	}
+	return cases
 }
 
 // threeBufferKernel is a kernel over an input x, a weight w and an output y,

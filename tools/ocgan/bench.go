@@ -6,37 +6,42 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/bench"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 )
 
-func benchFlags(fs *pflag.FlagSet) {
-	fs.Bool("json", false, "print one JSON object instead of a table")
-	fs.Int("train-batch", 64, "training batch")
-	fs.Int("score-batch", 256, "scoring batch")
-	fs.Int("warmup", 5, "untimed iterations before each training measurement")
-	fs.Int("iters", 25, "timed Algorithm-1 iterations")
-	fs.Int("ae-iters", 30, "timed AE-only training iterations")
-	fs.Int("score-iters", 25, "timed scoring batches")
-	fs.Int("latency", 200, "timed batch-1 scores (median and p99)")
-	fs.Int("image-size", 28, "image size of the model measured: "+sizeList())
-	fs.Int("channels", 1, "image channels of the model measured: 1 or 3 (the latent length is 16 for 1, 512 for 3)")
+// benchCmd is `ocgan bench`: its flags.
+type benchCmd struct {
+	opts           bench.Options
+	asJSON         bool
+	tune           bool
+	size, channels int
+	geometryFlags  []*pflag.Flag // --image-size and --channels
 }
 
-// runBench measures training and scoring throughput on the chosen device,
+func (c *benchCmd) flags(fs *pflag.FlagSet) {
+	o := &c.opts
+	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object instead of a table")
+	fs.IntVar(&o.TrainBatch, "train-batch", 64, "training batch")
+	fs.IntVar(&o.ScoreBatch, "score-batch", 256, "scoring batch")
+	fs.IntVar(&o.Warmup, "warmup", 5, "untimed iterations before each training measurement")
+	fs.IntVar(&o.Iters, "iters", 25, "timed Algorithm-1 iterations")
+	fs.IntVar(&o.AEIters, "ae-iters", 30, "timed AE-only training iterations")
+	fs.IntVar(&o.ScoreIters, "score-iters", 25, "timed scoring batches")
+	fs.IntVar(&o.Latency, "latency", 200, "timed batch-1 scores (median and p99)")
+	fs.IntVar(&c.size, "image-size", 28, "image size of the model measured: "+sizeList())
+	fs.IntVar(&c.channels, "channels", 1, "image channels of the model measured: 1 or 3 (the latent length is 16 for 1, 512 for 3)")
+	fs.BoolVar(&c.tune, "tune", false, "first tune the conv kernels at the model's shapes (Vulkan), write the device's tuning table and measure with it")
+	c.geometryFlags = []*pflag.Flag{fs.Lookup("image-size"), fs.Lookup("channels")}
+}
+
+// run measures training and scoring throughput on the chosen device,
 // with the protocol of the PyTorch peer's bench.py.
-func runBench(e *env) error {
-	var o bench.Options
-	asJSON, _ := e.fs.GetBool("json")
-	o.TrainBatch, _ = e.fs.GetInt("train-batch")
-	o.ScoreBatch, _ = e.fs.GetInt("score-batch")
-	o.Warmup, _ = e.fs.GetInt("warmup")
-	o.Iters, _ = e.fs.GetInt("iters")
-	o.AEIters, _ = e.fs.GetInt("ae-iters")
-	o.ScoreIters, _ = e.fs.GetInt("score-iters")
-	o.Latency, _ = e.fs.GetInt("latency")
+func (c *benchCmd) run(e *env) error {
+	o, asJSON := c.opts, c.asJSON
 	for name, v := range map[string]int{"train-batch": o.TrainBatch, "score-batch": o.ScoreBatch, "iters": o.Iters,
 		"ae-iters": o.AEIters, "score-iters": o.ScoreIters, "latency": o.Latency} {
 		if v < 1 {
@@ -55,9 +60,8 @@ func runBench(e *env) error {
 	if o.Warmup == 0 {
 		o.Warmup = -1 // bench.Options treats 0 as the default
 	}
-	if e.fs.Changed("image-size") || e.fs.Changed("channels") {
-		size, _ := e.fs.GetInt("image-size")
-		channels, _ := e.fs.GetInt("channels")
+	if anyChanged(c.geometryFlags...) {
+		size, channels := c.size, c.channels
 		img := imageFlags{size: size, channels: channels, resize: dataset.ResizeFit.String()}
 		if _, err := img.check(); err != nil {
 			return err
@@ -75,6 +79,19 @@ func runBench(e *env) error {
 	defer be.Close()
 	o.Progress = func(part string) { fmt.Fprintf(e.stderr, "bench: %s ...\n", part) }
 	fmt.Fprintf(e.stderr, "bench: device %s\n", deviceLabel(be))
+	if c.tune {
+		geo := o.Geometry
+		if geo.Name == "" {
+			geo = model.MNIST28()
+		}
+		shapes, err := modelConvShapes(geo, o.TrainBatch, o.ScoreBatch)
+		if err != nil {
+			return err
+		}
+		if err := tuneConvs(e, be, shapes, vulkan.ConvTuneOptions{Warmup: 2, Runs: 5}); err != nil {
+			return err
+		}
+	}
 	r, err := bench.Run(be, o)
 	if err != nil {
 		return err

@@ -2,177 +2,32 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
-	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/ocgan-vk/ocgan/ocgan/metrics"
-	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/spf13/pflag"
 )
 
-// Checkpoint Meta keys of the threshold calibration.
-const (
-	metaThresholdMethod = "threshold_method"
-	metaValScoreMean    = "val_score_mean"
-	metaValScoreStd     = "val_score_std"
-)
-
-// Checkpoint Meta keys of the data a model was trained on: where it was
-// (absolute; empty for a built-in location) and, for --dataset images, the
-// validation share.
-const (
-	metaData     = "data"
-	metaValShare = "val_share"
-)
-
-// Threshold methods (--threshold).
-const (
-	thresholdQuantile = "quantile"
-	thresholdF1       = "f1"
-)
-
-// calibration says how the novelty threshold is chosen: a quantile of the
-// in-class validation scores, or the threshold that maximises F1 on the
-// validation scores and those of labelled novel images.
-type calibration struct {
-	quantile float64
-	novel    []string
-	// method is thresholdQuantile or thresholdF1 ("" until settle).
-	method string
+// calibrateCmd is `ocgan calibrate`.
+type calibrateCmd struct {
+	model, data string
+	cal         calibration
+	asJSON      bool
 }
 
-// addCalibrationFlags adds the threshold flags; novelHelp describes what
-// the command does with --novel.
-func addCalibrationFlags(fs *pflag.FlagSet, novelHelp string) {
-	fs.Float64("quantile", defaultQuantile, "threshold = this quantile of the in-class validation scores")
-	fs.StringSlice("novel", nil, novelHelp)
-	fs.String("threshold", "", "how the threshold is chosen: quantile (of the validation scores) or f1 (F1-optimal on the validation and --novel images) (default: f1 with --novel, except with --dataset images, where the --novel images are the test anomalies: quantile)")
+func (c *calibrateCmd) flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.model, "model", "", "checkpoint written by ocgan train (rewritten with the new threshold)")
+	fs.StringVar(&c.data, "data", "", "dataset location, if not the built-in one or the one used in training")
+	c.cal.add(fs, "labelled novel images (files, folders searched recursively, IDX image files): the threshold is then the F1-optimal one on validation + these")
+	fs.BoolVar(&c.asJSON, "json", false, "print JSON")
 }
 
-func calibrationFrom(fs *pflag.FlagSet) (calibration, error) {
-	var c calibration
-	c.quantile, _ = fs.GetFloat64("quantile")
-	c.novel, _ = fs.GetStringSlice("novel")
-	c.method, _ = fs.GetString("threshold")
-	if !(c.quantile >= 0 && c.quantile <= 1) {
-		return c, usageError{fmt.Errorf("--quantile must be in [0, 1], got %v", c.quantile)}
-	}
-	switch {
-	case c.method != "" && c.method != thresholdQuantile && c.method != thresholdF1:
-		return c, usageError{fmt.Errorf("--threshold %q: want quantile or f1", c.method)}
-	case c.method == thresholdF1 && len(c.novel) == 0:
-		return c, usageError{fmt.Errorf("--threshold f1 needs labelled anomalies: give --novel")}
-	}
-	return c, nil
-}
-
-// settle fixes the method when --threshold is not given: f1 when the
-// --novel images serve the calibration alone, quantile otherwise, and in
-// particular when they are the test anomalies (novelIsTest), where
-// choosing the threshold on them would flatter the test F1. An explicit
-// quantile with --novel images that serve nothing else is refused.
-func (c *calibration) settle(novelIsTest bool) error {
-	switch {
-	case c.method == "" && len(c.novel) > 0 && !novelIsTest:
-		c.method = thresholdF1
-	case c.method == "":
-		c.method = thresholdQuantile
-	case c.method == thresholdQuantile && len(c.novel) > 0 && !novelIsTest:
-		return usageError{fmt.Errorf("--threshold quantile does not use the --novel images: drop one or the other")}
-	}
-	return nil
-}
-
-// novelImages loads the labelled novel images and their names with the
-// reader options opts (nil when none are given).
-func (c calibration) novelImages(opts dataset.Options) (*dataset.Dataset, []string, error) {
-	if len(c.novel) == 0 {
-		return nil, nil, nil
-	}
-	d, names, _, err := loadImages(c.novel, opts)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--novel: %w", err)
-	}
-	return d, names, nil
-}
-
-// calibrate scores the validation images and, for the f1 method, the
-// labelled novel ones (may be nil otherwise) with s, and chooses the
-// threshold.
-func (c calibration) calibrate(s *train.Scorer, val, novel *dataset.Dataset) (thresholdChoice, error) {
-	valScores, err := s.Scores(val)
-	if err != nil {
-		return thresholdChoice{}, err
-	}
-	var novelScores []float64
-	if c.method == thresholdF1 && novel != nil {
-		if novelScores, err = s.Scores(novel); err != nil {
-			return thresholdChoice{}, err
-		}
-	}
-	return c.choose(valScores, novelScores)
-}
-
-// thresholdChoice is a calibrated threshold and how it was obtained.
-type thresholdChoice struct {
-	Value  float64
-	Method string
-	// ValMean and ValStd describe the in-class validation scores (score
-	// normalisation for deployment).
-	ValMean, ValStd float64
-}
-
-// choose calibrates the threshold from in-class validation scores and, for
-// the f1 method, the scores of labelled novel images.
-func (c calibration) choose(val, novel []float64) (thresholdChoice, error) {
-	var ch thresholdChoice
-	ch.ValMean, ch.ValStd = metrics.MeanStd(val)
-	if c.method != thresholdF1 {
-		v, err := metrics.QuantileThreshold(val, c.quantile)
-		if err != nil {
-			return ch, fmt.Errorf("threshold calibration: %w", err)
-		}
-		ch.Value = v
-		ch.Method = fmt.Sprintf("quantile %g of %d validation scores", c.quantile, len(val))
-		return ch, nil
-	}
-	if len(novel) == 0 {
-		return ch, fmt.Errorf("threshold calibration: the F1-optimal threshold needs novel images")
-	}
-	v, conf, err := metrics.F1OptimalThreshold(labelled(val, novel))
-	if err != nil {
-		return ch, fmt.Errorf("threshold calibration: %w", err)
-	}
-	ch.Value = v
-	ch.Method = fmt.Sprintf("F1-optimal on %d validation + %d novel images (F1 %.4f, precision %.4f, recall %.4f)",
-		len(val), len(novel), conf.F1(), conf.Precision(), conf.Recall())
-	return ch, nil
-}
-
-// addMeta records the choice in a checkpoint's Meta.
-func (ch thresholdChoice) addMeta(m map[string]string) {
-	m[metaThresholdMethod] = ch.Method
-	m[metaValScoreMean] = formatFloat(ch.ValMean)
-	m[metaValScoreStd] = formatFloat(ch.ValStd)
-}
-
-func calibrateFlags(fs *pflag.FlagSet) {
-	fs.String("model", "", "checkpoint written by ocgan train (rewritten with the new threshold)")
-	fs.String("data", "", "dataset location, if not the built-in one or the one used in training")
-	addCalibrationFlags(fs, "labelled novel images (files, folders searched recursively, IDX image files): the threshold is then the F1-optimal one on validation + these")
-	fs.Bool("json", false, "print JSON")
-}
-
-// runCalibrate recomputes a trained model's threshold from its validation
-// split (the dataset, class, protocol and seed it was trained with) and,
-// if given, labelled novel images, and saves it in the checkpoint.
-func runCalibrate(e *env) error {
-	path, _ := e.fs.GetString("model")
-	asJSON, _ := e.fs.GetBool("json")
-	cal, err := calibrationFrom(e.fs)
-	if err != nil {
+// run recomputes a trained model's threshold from its validation split
+// (the dataset, class, protocol and seed it was trained with) and, if
+// given, labelled novel images, and saves it in the checkpoint.
+func (c *calibrateCmd) run(e *env) error {
+	path, cal := c.model, c.cal
+	if err := cal.check(); err != nil {
 		return err
 	}
 	if err := cal.settle(false); err != nil {
@@ -190,7 +45,7 @@ func runCalibrate(e *env) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if e.fs.Changed("data") {
-		d.path, _ = e.fs.GetString("data")
+		d.path = c.data
 	}
 	opts := ck.Preprocessing().Options()
 	split, dataFiles, err := d.readSplit(opts)
@@ -214,50 +69,20 @@ func runCalibrate(e *env) error {
 		return err
 	}
 	defer s.Free()
-	ch, err := cal.calibrate(s, split.Val, novel)
+	ch, err := cal.options().Calibrate(s, split.Val, novel)
 	if err != nil {
 		return err
 	}
 	old := ck.Train.Threshold
 	ck.Train.Threshold = ch.Value
-	if ck.Meta == nil {
-		ck.Meta = map[string]string{}
-	}
-	ch.addMeta(ck.Meta)
+	ck.SetCalibration(ch.Record())
 	if err := checkpoint.Save(path, ck); err != nil {
 		return err
 	}
-	if asJSON {
+	if c.asJSON {
 		return writeJSON(e.stdout, map[string]any{"model": path, "threshold": ch.Value, "previous_threshold": finite(old),
 			"method": ch.Method, "val_score_mean": ch.ValMean, "val_score_std": ch.ValStd})
 	}
 	fmt.Fprintf(e.stdout, "%s: threshold %.6g (was %.6g): %s\n", path, ch.Value, old, ch.Method)
 	return nil
-}
-
-// dataFromCheckpoint returns the dataset flags a checkpoint was trained with.
-func dataFromCheckpoint(ck *checkpoint.Checkpoint) (dataFlags, error) {
-	var d dataFlags
-	d.name = ck.Meta["dataset"]
-	if d.name == "" {
-		return d, fmt.Errorf("the checkpoint does not say which dataset it was trained on")
-	}
-	d.path = ck.Meta[metaData]
-	if d.name == datasetImages {
-		if _, err := fmt.Sscan(ck.Meta[metaValShare], &d.valShare); err != nil {
-			return d, fmt.Errorf("the checkpoint's validation share %q: %w", ck.Meta[metaValShare], err)
-		}
-	} else {
-		if _, err := fmt.Sscan(ck.Meta["class"], &d.class); err != nil {
-			return d, fmt.Errorf("the checkpoint's class %q: %w", ck.Meta["class"], err)
-		}
-		if _, err := fmt.Sscan(ck.Meta["protocol"], &d.protocol); err != nil {
-			return d, fmt.Errorf("the checkpoint's protocol %q: %w", ck.Meta["protocol"], err)
-		}
-	}
-	d.seed = ck.Train.Seed
-	if math.IsNaN(ck.Train.Threshold) && ck.Meta[metaStatus] != metaStatusDone {
-		return d, fmt.Errorf("training is not finished (%s)", ck.Meta[metaStatus])
-	}
-	return d, nil
 }

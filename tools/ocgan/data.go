@@ -1,12 +1,24 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/spf13/pflag"
 )
+
+// datasetImages is the dataset kind of a folder of normal images alone: no
+// classes, no protocol; a share of the images is held out for validation.
+const datasetImages = dataset.KindImages
+
+// datasetList names the --dataset values.
+var datasetList = strings.Join(dataset.Kinds(), ", ")
+
+// errFolderProtocol refuses protocol 2 on class folders.
+var errFolderProtocol = errors.New("--dataset folder has no train/test split of its own: use --protocol 1 (its default)")
 
 // dataFlags are the flags that choose a dataset and a one-class split.
 type dataFlags struct {
@@ -38,74 +50,101 @@ func (d *dataFlags) addExceptClass(fs *pflag.FlagSet) {
 	fs.Uint64Var(&d.seed, "seed", 1, "seed of the split, the initialisation and the training")
 }
 
+// addOwn adds the flags of training on a folder of normal images.
+func (d *dataFlags) addOwn(fs *pflag.FlagSet) {
+	fs.Float64Var(&d.valShare, "val-share", dataset.ValFraction, "--dataset images: the share of the normal images held out (chosen by --seed) to select the model and set the threshold")
+	fs.StringSliceVar(&d.test, "test", nil, "--dataset images: more normal images (files, folders searched recursively, IDX image files), never trained on, for the end evaluation (default: the held-out validation images)")
+}
+
+// addOwnDataFlags adds the flags of training on a folder of normal images,
+// for dataFlagsFrom.
+func addOwnDataFlags(fs *pflag.FlagSet) { (&dataFlags{}).addOwn(fs) }
+
+// spec is the dataset.Spec the flags name.
+func (d *dataFlags) spec() dataset.Spec {
+	return dataset.Spec{Kind: d.name, Path: d.path, Class: d.class, Protocol: d.protocol, Seed: d.seed, ValShare: d.valShare}
+}
+
+// checkKind returns a usage error, naming the flag, for an unknown kind or
+// a protocol the kind has not, and for --dataset images without --data.
+func (d *dataFlags) checkKind() error {
+	kind := strings.ToLower(d.name)
+	if kind == datasetImages {
+		if d.protocol != 0 {
+			return usageError{fmt.Errorf("--dataset images has no classes and no protocol: drop --protocol %d", d.protocol)}
+		}
+		if d.path == "" {
+			return usageError{errors.New("--dataset images needs --data DIR (a folder of normal images)")}
+		}
+		return nil
+	}
+	if !slices.Contains(dataset.Kinds(), kind) {
+		return usageError{fmt.Errorf("unknown --dataset %q (%s)", d.name, datasetList)}
+	}
+	if kind == "folder" && d.protocol == 2 {
+		return usageError{errFolderProtocol}
+	}
+	if d.protocol != 1 && d.protocol != 2 {
+		return usageError{fmt.Errorf("--protocol must be 1 or 2, got %d", d.protocol)}
+	}
+	return nil
+}
+
+// checkPath returns a usage error for the kinds that need --data without
+// one.
+func (d *dataFlags) checkPath() error {
+	kind := strings.ToLower(d.name)
+	switch {
+	case kind == "cifar10" && d.path == "":
+		return usageError{fmt.Errorf("--dataset cifar10 needs --data DIR (the folder of data_batch_*.bin and test_batch.bin)")}
+	case kind == "folder" && d.path == "":
+		return usageError{fmt.Errorf("--dataset folder needs --data DIR (one sub-folder per class)")}
+	}
+	return nil
+}
+
 // split loads the dataset with the reader options opts and makes the
 // one-class split (for --dataset images, the validation hold-out).
 func (d *dataFlags) split(opts dataset.Options) (*dataset.Split, error) {
-	if d.name == datasetImages {
-		s, _, err := d.imagesSplit(opts)
-		return s, err
-	}
-	if d.protocol != 1 && d.protocol != 2 {
-		return nil, usageError{fmt.Errorf("--protocol must be 1 or 2, got %d", d.protocol)}
-	}
-	var train, test *dataset.Dataset
-	var err error
-	switch strings.ToLower(d.name) {
-	case "mnist", "fmnist":
-		load := dataset.LoadMNIST
-		if d.name == "fmnist" {
-			load = dataset.LoadFashionMNIST
-		}
-		if d.path != "" {
-			train, test, err = dataset.ReadIDXDir(d.path, opts)
-		} else {
-			train, test, err = load(opts)
-		}
-	case "cifar10":
-		if d.path == "" {
-			return nil, usageError{fmt.Errorf("--dataset cifar10 needs --data DIR (the folder of data_batch_*.bin and test_batch.bin)")}
-		}
-		train, test, err = dataset.ReadCIFAR10Dir(d.path, opts)
-	case "folder":
-		if d.path == "" {
-			return nil, usageError{fmt.Errorf("--dataset folder needs --data DIR (one sub-folder per class)")}
-		}
-		var all *dataset.Dataset
-		if all, _, err = dataset.ReadImageFolder(d.path, opts); err == nil {
-			if d.protocol == 2 {
-				return nil, usageError{errFolderProtocol}
-			}
-			s, err := dataset.Protocol1(all, d.class, d.seed)
-			return s, withImagesHint(err)
-		}
-		err = withImagesHint(err)
-	default:
-		return nil, usageError{fmt.Errorf("unknown --dataset %q (%s)", d.name, datasetList)}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if d.protocol == 1 {
-		all, err := dataset.Concat(train, test)
-		if err != nil {
-			return nil, err
-		}
-		return dataset.Protocol1(all, d.class, d.seed)
-	}
-	return dataset.Protocol2(train, test, d.class, d.seed)
+	s, _, err := d.readSplit(opts)
+	return s, err
 }
 
-// dataFlagsFrom reads the dataset flags back from fs.
-func dataFlagsFrom(fs *pflag.FlagSet) dataFlags {
-	var d dataFlags
-	d.name, _ = fs.GetString("dataset")
-	d.path, _ = fs.GetString("data")
-	d.classArg, _ = fs.GetString("class")
-	d.protocol, _ = fs.GetInt("protocol")
-	d.seed, _ = fs.GetUint64("seed")
-	if fs.Lookup("val-share") != nil {
-		d.valShare, _ = fs.GetFloat64("val-share")
-		d.test, _ = fs.GetStringSlice("test")
+// readSplit makes the split of the dataset, read with the reader options
+// opts; for --dataset images it also returns the files of --data (nil for
+// the other kinds).
+func (d *dataFlags) readSplit(opts dataset.Options) (*dataset.Split, []string, error) {
+	if err := d.checkKind(); err != nil {
+		return nil, nil, err
 	}
-	return d
+	if err := d.checkPath(); err != nil {
+		return nil, nil, err
+	}
+	s, files, err := dataset.Open(d.spec(), opts)
+	switch {
+	case err == nil:
+		return s, files, nil
+	case errors.Is(err, dataset.ErrSpec):
+		return nil, nil, usageError{err}
+	case strings.ToLower(d.name) == "folder":
+		return nil, nil, withImagesHint(err)
+	case strings.ToLower(d.name) != datasetImages:
+		return nil, nil, err
+	case errors.Is(err, dataset.ErrSplit) || errors.Is(err, dataset.ErrBadOptions):
+		return nil, nil, fmt.Errorf("--data %s: %w", d.path, err)
+	}
+	return nil, nil, fmt.Errorf("--data: %w", err)
+}
+
+// describe names the data of a run for the log: "images in DIR" or
+// "folder class 0 (bar), protocol 1".
+func (d dataFlags) describe() string {
+	if d.name == datasetImages {
+		return "the images in " + d.path
+	}
+	s := fmt.Sprintf("%s class %d", d.name, d.class)
+	if d.className != "" {
+		s += fmt.Sprintf(" (%s)", d.className)
+	}
+	return s + fmt.Sprintf(", protocol %d", d.protocol)
 }

@@ -14,8 +14,13 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func devicesFlags(fs *pflag.FlagSet) {
-	fs.Bool("json", false, "print JSON instead of a table")
+// devicesCmd is `ocgan devices`: its flags.
+type devicesCmd struct {
+	asJSON bool
+}
+
+func (c *devicesCmd) flags(fs *pflag.FlagSet) {
+	fs.BoolVar(&c.asJSON, "json", false, "print JSON instead of a table")
 }
 
 // devicesReport is the --json document.
@@ -24,6 +29,22 @@ type devicesReport struct {
 	VulkanProblem string         `json:"vulkan_problem,omitempty"`
 	Selected      int            `json:"selected"`
 	Devices       []device.Entry `json:"devices"`
+	// ConvTuning says, per Vulkan device, whether a conv tuning table is used.
+	ConvTuning []deviceTuning `json:"conv_tuning,omitempty"`
+}
+
+// deviceTuning is the state of a Vulkan device's conv tuning table (see
+// vulkan.OpenConvTuning): "off", "none", "N entries" or "ignored: <why>".
+type deviceTuning struct {
+	Index  int    `json:"index"`
+	Status string `json:"status"`
+	Path   string `json:"path,omitempty"`
+}
+
+// convTuning is the tuning state of a Vulkan device for the configured cache.
+func convTuning(cacheDir string, en device.Entry) deviceTuning {
+	_, status, path := vulkan.OpenConvTuning(vk.CacheDir(cacheDir), *en.Vulkan)
+	return deviceTuning{Index: en.Index, Status: status, Path: path}
 }
 
 // deviceLabel names the device a backend runs on, for messages and reports:
@@ -36,8 +57,8 @@ func deviceLabel(be backend.Backend) string {
 	return d.Backend + ": " + d.Name
 }
 
-func runDevices(e *env) error {
-	asJSON, _ := e.fs.GetBool("json")
+func (c *devicesCmd) run(e *env) error {
+	asJSON := c.asJSON
 	l := device.List(e.cfg)
 	sel, selErr := l.Pick(e.cfg.Device)
 	if asJSON {
@@ -46,7 +67,13 @@ func runDevices(e *env) error {
 		if selErr != nil {
 			sel = -1
 		}
-		if err := enc.Encode(devicesReport{Loader: vk.LoaderName(), VulkanProblem: l.VulkanProblem, Selected: sel, Devices: l.Entries}); err != nil {
+		rep := devicesReport{Loader: vk.LoaderName(), VulkanProblem: l.VulkanProblem, Selected: sel, Devices: l.Entries}
+		for _, en := range l.Entries {
+			if en.Vulkan != nil {
+				rep.ConvTuning = append(rep.ConvTuning, convTuning(e.cfg.Vulkan.PipelineCacheDir, en))
+			}
+		}
+		if err := enc.Encode(rep); err != nil {
 			return err
 		}
 		return selErr
@@ -69,6 +96,11 @@ func runDevices(e *env) error {
 			continue
 		}
 		printVulkan(w, *en.Vulkan)
+		tu := convTuning(e.cfg.Vulkan.PipelineCacheDir, en)
+		if tu.Path != "" {
+			tu.Status += " (" + tu.Path + ")"
+		}
+		fmt.Fprintf(w, "\tconv tuning\t%s\n", tu.Status)
 	}
 	if err := w.Flush(); err != nil {
 		return err

@@ -163,8 +163,11 @@ func TestEvalClassesSeedsROC(t *testing.T) {
 		t.Fatalf("calibrate --json: %v %q", err, out)
 	}
 	ck, err := checkpoint.Load(model)
-	if err != nil || ck.Train.Threshold != cal.Threshold || ck.Meta[metaThresholdMethod] != cal.Method {
-		t.Fatalf("checkpoint after calibrate: %v, threshold %v method %q; want %v %q", err, ck.Train.Threshold, ck.Meta[metaThresholdMethod], cal.Threshold, cal.Method)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := ck.Calibration(); err != nil || ck.Train.Threshold != cal.Threshold || rec.Method != cal.Method {
+		t.Fatalf("checkpoint after calibrate: %v, threshold %v method %q; want %v %q", err, ck.Train.Threshold, rec.Method, cal.Threshold, cal.Method)
 	}
 	code, out, stderr = runCLI(t, "calibrate", "--model", model, "--data", root, "--novel", filepath.Join(root, "1-disc"), "--json")
 	if code != exitOK || json.Unmarshal([]byte(out), &cal) != nil || !strings.Contains(cal.Method, "F1-optimal") || !strings.Contains(cal.Method, "10 novel") {

@@ -3,15 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"slices"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/ocgan-vk/ocgan/ocgan/metrics"
-	"github.com/ocgan-vk/ocgan/ocgan/plot"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 )
 
@@ -27,18 +21,16 @@ type ownEval struct {
 	maps                int // anomaly maps written
 }
 
-// runEvalOwn scores a model on normal and novel images of one's own and
+// runOwn scores a model on normal and novel images of one's own and
 // reports the AUC, F1, precision and recall and the confusion matrix at the
 // model's threshold, and the worst-scored images of each kind.
-func runEvalOwn(e *env) error {
+func (c *evalCmd) runOwn(e *env) error {
 	for _, f := range []string{"dataset", "data", "class", "protocol", "seed", "seeds", "train", "results"} {
 		if e.fs.Changed(f) {
 			return usageError{fmt.Errorf("--normal evaluates the model on your own images: --%s does not apply", f)}
 		}
 	}
-	normalPaths, _ := e.fs.GetStringSlice("normal")
-	novelPaths, _ := e.fs.GetStringSlice("novel")
-	worst, _ := e.fs.GetInt("worst")
+	normalPaths, novelPaths, worst := c.normal, c.training.cal.novel, c.worst
 	if len(novelPaths) == 0 {
 		return usageError{errors.New("--normal needs --novel (images of anomalies): the AUC and the confusion matrix need both")}
 	}
@@ -49,21 +41,23 @@ func runEvalOwn(e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputFlags(e.fs, "roc", "scores"); err != nil {
-		return err
+	for _, f := range []struct{ flag, path string }{{"--roc", c.roc}, {"--scores", c.scores}} {
+		if err := checkOutputFile(f.flag, f.path); err != nil {
+			return err
+		}
 	}
 	r, err := scoreOwn(e, normalPaths, novelPaths, worst, mapsDir, top)
 	if err != nil {
 		return err
 	}
-	if err := r.writeFiles(e); err != nil {
+	if err := r.writeFiles(c.roc, c.scores); err != nil {
 		return err
 	}
 	if mapsDir != "" {
 		fmt.Fprintf(e.stderr, "%d anomaly maps written to %s\n", r.maps, mapsDir)
 	}
-	if asJSON, _ := e.fs.GetBool("json"); asJSON {
-		return writeJSON(e.stdout, r.JSON(e))
+	if c.asJSON {
+		return writeJSON(e.stdout, r.JSON(c.roc, c.scores))
 	}
 	return r.print(e.stdout)
 }
@@ -127,79 +121,4 @@ func scoreOwn(e *env, normalPaths, novelPaths []string, worst int, mapsDir strin
 	r.falseAlarms = extremes(r.normalNames, r.normalScores, worst, true)
 	r.misses = extremes(r.novelNames, r.novelScores, worst, false)
 	return r, nil
-}
-
-// writeFiles writes the ROC curve (--roc) and the scores (--scores).
-func (r *ownEval) writeFiles(e *env) error {
-	if path, _ := e.fs.GetString("roc"); path != "" {
-		pts, err := metrics.ROC(labelled(r.normalScores, r.novelScores))
-		if err != nil {
-			return err
-		}
-		title := fmt.Sprintf("ROC, %d normal vs %d novel images (novel = positive)", r.det.Normal, r.det.Novel)
-		if err := writeROCFile(path, title, []plot.Curve{{Label: fmt.Sprintf("AUC %.4f", r.det.AUC), Points: pts}}); err != nil {
-			return err
-		}
-	}
-	if path, _ := e.fs.GetString("scores"); path != "" {
-		rows := [][]string{{"file", "novel", "score"}}
-		for i, n := range r.normalNames {
-			rows = append(rows, []string{n, "false", formatFloat(r.normalScores[i])})
-		}
-		for i, n := range r.novelNames {
-			rows = append(rows, []string{n, "true", formatFloat(r.novelScores[i])})
-		}
-		return writeCSVFile(path, rows)
-	}
-	return nil
-}
-
-// JSON is the report as `ocgan eval --normal --json` prints it.
-func (r *ownEval) JSON(e *env) map[string]any {
-	out := r.det.JSON()
-	out["model"], out["device"] = r.model, r.device
-	out["worst_normal"], out["worst_novel"] = r.falseAlarms, r.misses
-	if p, _ := e.fs.GetString("roc"); p != "" {
-		out["roc_png"] = p
-	}
-	if p, _ := e.fs.GetString("scores"); p != "" {
-		out["scores_csv"] = p
-	}
-	return out
-}
-
-// print writes the report as text.
-func (r *ownEval) print(w io.Writer) error {
-	fmt.Fprintf(w, "model %s on %d normal + %d novel images, device %s\n", r.model, r.det.Normal, r.det.Novel, r.device)
-	if err := r.det.print(w); err != nil {
-		return err
-	}
-	if len(r.falseAlarms) > 0 {
-		fmt.Fprintln(w, "highest-scoring normal images (false alarms first):")
-		if err := r.printExamples(w, r.falseAlarms, "FP", "TN"); err != nil {
-			return err
-		}
-	}
-	if len(r.misses) > 0 {
-		fmt.Fprintln(w, "lowest-scoring novel images (misses first):")
-		return r.printExamples(w, r.misses, "TP", "FN")
-	}
-	return nil
-}
-
-// printExamples lists images with their scores, tagged flagged or passed
-// at the threshold (score >= threshold is predicted novel).
-func (r *ownEval) printExamples(w io.Writer, ex []example, flagged, passed string) error {
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	for _, x := range ex {
-		tag := passed
-		switch {
-		case math.IsNaN(r.det.Threshold):
-			tag = "-"
-		case x.Score >= r.det.Threshold:
-			tag = flagged
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", tag, strconv.FormatFloat(x.Score, 'f', 6, 64), x.File)
-	}
-	return tw.Flush()
 }

@@ -32,16 +32,32 @@ const (
 	maxSelftestSteps = 100_000
 )
 
-// intFlagIn returns a usage error unless lo <= --name <= hi.
+// intIn returns a usage error unless lo <= v <= hi, v being --name.
+func intIn(name string, v, lo, hi int) error {
+	if v < lo || v > hi {
+		return usageError{fmt.Errorf("--%s %d: want %d to %d", name, v, lo, hi)}
+	}
+	return nil
+}
+
+// intFlagIn is intIn of the int flag name of fs, if fs has one, for
+// commands that do not keep the fields their flags are bound to.
 func intFlagIn(fs *pflag.FlagSet, name string, lo, hi int) error {
 	v, err := fs.GetInt(name)
 	if err != nil {
 		return nil // not a flag of this command
 	}
-	if v < lo || v > hi {
-		return usageError{fmt.Errorf("--%s %d: want %d to %d", name, v, lo, hi)}
+	return intIn(name, v, lo, hi)
+}
+
+// anyChanged reports whether any of the flags was given.
+func anyChanged(flags ...*pflag.Flag) bool {
+	for _, f := range flags {
+		if f != nil && f.Changed {
+			return true
+		}
 	}
-	return nil
+	return false
 }
 
 // checkTrainingFlags bounds the size-like flags of addTrainingFlags.

@@ -17,16 +17,21 @@ type imageFlags struct {
 	resize         string
 }
 
-func addImageFlags(fs *pflag.FlagSet) {
-	fs.Int("image-size", 0, fmt.Sprintf("model input size in pixels: %s (default: mnist and fmnist 28, cifar10 32; "+
+// add adds the image flags, bound to f.
+func (f *imageFlags) add(fs *pflag.FlagSet) {
+	fs.IntVar(&f.size, "image-size", 0, fmt.Sprintf("model input size in pixels: %s (default: mnist and fmnist 28, cifar10 32; "+
 		"an image folder: the supported size nearest to its first image's shorter side, of two equally near the larger)", sizeList()))
-	fs.Int("channels", 0, "model input channels: 1 (gray; colour images become BT.601 luma) or 3 (RGB; gray images are replicated) "+
+	fs.IntVar(&f.channels, "channels", 0, "model input channels: 1 (gray; colour images become BT.601 luma) or 3 (RGB; gray images are replicated) "+
 		"(default: mnist and fmnist 1, cifar10 3; an image folder: 1 if its first image is gray, else 3)")
-	fs.String("resize", dataset.ResizeFit.String(), "how an image that is not square becomes square: fit (the whole image is resized, its aspect ratio not kept) "+
+	fs.StringVar(&f.resize, "resize", dataset.ResizeFit.String(), "how an image that is not square becomes square: fit (the whole image is resized, its aspect ratio not kept) "+
 		"or crop (its centred square is resized)")
 }
 
-// imageFlagsFrom reads the image flags back from fs.
+// addImageFlags adds the image flags for imageFlagsFrom.
+func addImageFlags(fs *pflag.FlagSet) { (&imageFlags{}).add(fs) }
+
+// imageFlagsFrom reads back the image flags that addImageFlags added to fs,
+// for commands that do not keep the imageFlags those are bound to.
 func imageFlagsFrom(fs *pflag.FlagSet) imageFlags {
 	var f imageFlags
 	f.size, _ = fs.GetInt("image-size")

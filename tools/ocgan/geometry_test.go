@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu"
@@ -24,6 +23,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/modelsrc"
 	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
 )
 
@@ -172,6 +172,7 @@ func TestImageGeometryFlags(t *testing.T) {
 // their centred square and resized by hand, and differ from those of the
 // whole images resized (fit).
 func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
+	pinSGEMM(t)
 	geo, err := model.ForImage(64, 3, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +229,11 @@ func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
 	byHand := func(fit bool) []float64 {
 		var px []float32
 		for _, f := range files {
-			img, err := decodeFile(f)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := dataset.DecodeImage(bytes.NewReader(data), f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -295,11 +300,10 @@ func TestScoreAppliesRecordedPreprocessing(t *testing.T) {
 		t.Errorf("ocgan score of the bundle: %v\nby hand: %v", got, want)
 	}
 
-	sc, err := newScorer(be, ck, 1)
+	served, err := modelsrc.NewServed(&modelsrc.Model{Checkpoint: ck}, be, "cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := &servedModel{m: &loadedModel{ck: ck}, scorer: sc, device: &sync.Mutex{}}
 	defer served.Close()
 	for i, f := range files {
 		body, err := os.ReadFile(f)

@@ -9,21 +9,26 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func inspectFlags(fs *pflag.FlagSet) {
-	fs.String("model", "", "checkpoint to describe")
-	fs.Bool("json", false, "print JSON")
+// inspectCmd is `ocgan inspect`: its flags.
+type inspectCmd struct {
+	path   string
+	asJSON bool
 }
 
-// runInspect describes a checkpoint: geometry, training state, metadata and tensors.
-func runInspect(e *env) error {
-	path, _ := e.fs.GetString("model")
+func (c *inspectCmd) flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.path, "model", "", "checkpoint to describe")
+	fs.BoolVar(&c.asJSON, "json", false, "print JSON")
+}
+
+// run describes a checkpoint: geometry, training state, metadata and tensors.
+func (c *inspectCmd) run(e *env) error {
+	path, asJSON := c.path, c.asJSON
 	if e.fs.NArg() > 1 || path != "" && e.fs.NArg() > 0 {
 		return usageError{errors.New("give one checkpoint: --model FILE, or FILE")}
 	}
 	if path == "" && e.fs.NArg() == 1 {
 		path = e.fs.Arg(0)
 	}
-	asJSON, _ := e.fs.GetBool("json")
 	ck, err := loadModel(path)
 	if err != nil {
 		return err

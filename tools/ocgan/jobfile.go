@@ -10,11 +10,17 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// addJobFlags adds the flags that pick one job of a job file.
-func addJobFlags(fs *pflag.FlagSet) {
-	fs.String("jobs", "", "job file: one training run per line of KEY=VALUE fields (README \"Deploy to a fleet\"); the job of --job-index sets those flags, and writes its out field, else --out with -jobI before the extension")
-	fs.Int("job-index", 0, "the job of --jobs to run, from 0 (default $"+jobs.EnvKubernetes+", else $"+jobs.EnvSlurm+")")
-	fs.Bool("dry-run", false, "print the settings and output of the run, then stop before loading the data set or training")
+// jobFlags are the flags that pick one job of a job file.
+type jobFlags struct {
+	path   string
+	index  int
+	dryRun bool
+}
+
+func (j *jobFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&j.path, "jobs", "", "job file: one training run per line of KEY=VALUE fields (README \"Deploy to a fleet\"); the job of --job-index sets those flags, and writes its out field, else --out with -jobI before the extension")
+	fs.IntVar(&j.index, "job-index", 0, "the job of --jobs to run, from 0 (default $"+jobs.EnvKubernetes+", else $"+jobs.EnvSlurm+")")
+	fs.BoolVar(&j.dryRun, "dry-run", false, "print the settings and output of the run, then stop before loading the data set or training")
 }
 
 // pickedJob is the job of a job file that a run does.
@@ -27,13 +33,13 @@ type pickedJob struct {
 	from string
 }
 
-// applyJob sets the flags of fs from the job of --jobs that --job-index
+// apply sets the flags of fs from the job of --jobs that --job-index
 // (or the batch system's environment) picks: a job's field sets the flag
 // of its name, and a flag given on the command line with another value is
-// a usage error; --out becomes the job's own output (its out field, else
+// a usage error; --out (given as out) becomes the job's own output (its out field, else
 // --out with -jobI, see jobs.File.Outputs). Without --jobs it returns nil.
-func applyJob(fs *pflag.FlagSet) (*pickedJob, error) {
-	path, _ := fs.GetString("jobs")
+func (j *jobFlags) apply(fs *pflag.FlagSet, out string) (*pickedJob, error) {
+	path := j.path
 	if path == "" {
 		if fs.Changed("job-index") {
 			return nil, usageError{errors.New("--job-index picks a job of --jobs FILE: give --jobs")}
@@ -46,7 +52,7 @@ func applyJob(fs *pflag.FlagSet) (*pickedJob, error) {
 	}
 	index, from := 0, "--job-index"
 	if fs.Changed("job-index") {
-		index, _ = fs.GetInt("job-index")
+		index = j.index
 	} else if index, from, err = jobs.IndexFromEnv(os.Getenv); err != nil {
 		if errors.Is(err, jobs.ErrNoIndex) {
 			return nil, usageError{fmt.Errorf("--jobs %s: which job? give --job-index N (%w)", path, err)}
@@ -57,8 +63,7 @@ func applyJob(fs *pflag.FlagSet) (*pickedJob, error) {
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--jobs: %w (from %s)", err, from)}
 	}
-	base, _ := fs.GetString("out")
-	outs, err := f.Outputs(base)
+	outs, err := f.Outputs(out)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--jobs: %w", err)}
 	}
@@ -71,7 +76,7 @@ func applyJob(fs *pflag.FlagSet) (*pickedJob, error) {
 	where := picked.where()
 	ref := pflag.NewFlagSet("job", pflag.ContinueOnError)
 	ref.SetOutput(io.Discard)
-	trainFlags(ref)
+	(&trainCmd{}).flags(ref)
 	for _, field := range job.Fields {
 		if field.Key == "out" {
 			continue

@@ -147,10 +147,10 @@ func TestFleetExamples(t *testing.T) {
 }
 
 // TestJobKeysAreTrainFlags: every key a job file may set is a flag of
-// ocgan train, which applyJob sets.
+// ocgan train, which jobFlags.apply sets.
 func TestJobKeysAreTrainFlags(t *testing.T) {
 	fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
-	trainFlags(fs)
+	(&trainCmd{}).flags(fs)
 	for _, k := range jobs.Keys {
 		if fs.Lookup(k) == nil {
 			t.Errorf("job key %s is not an ocgan train flag", k)

@@ -74,25 +74,25 @@ type usageError struct{ error }
 
 func commands() map[string]command {
 	return map[string]command{
-		"devices":         {"list Vulkan devices and their compute capabilities", devicesFlags, runDevices},
+		"devices":         bound("list Vulkan devices and their compute capabilities", &devicesCmd{}),
 		"version":         {"print version, Go version, commit, Vulkan loader and drivers", nil, runVersion},
-		"bench":           {"measure training and scoring throughput and batch-1 latency on the device", benchFlags, runBench},
-		"selftest":        {"run a compute check (dispatch, read back, verify) on the device", selftestFlags, runSelftest},
-		"train":           {"train an OCGAN detector for one class (Algorithm 1) and save it", trainFlags, runTrain},
-		"eval":            {"score a one-class test split with a trained model: AUC, F1", evalFlags, runEval},
-		"score":           {"score image files with a trained model: score and verdict per file", scoreFlags, runScore},
-		"inspect":         {"describe a checkpoint: geometry, training state, tensors", inspectFlags, runInspect},
-		"bundle keygen":   {"make an ed25519 key pair for signing bundles", bundleKeygenFlags, runBundleKeygen},
-		"bundle build":    {"package a trained model as a signed bundle for devices", bundleBuildFlags, runBundleBuild},
-		"bundle verify":   {"check a bundle's signature, hashes and weights", bundleVerifyFlags, runBundleVerify},
-		"bundle inspect":  {"describe a bundle: parts, hashes, metadata (UNVERIFIED without --key)", bundleInspectFlags, runBundleInspect},
-		"bundle install":  {"verify a bundle and make it current under an install root (atomic; keeps the previous)", bundleInstallFlags, runBundleInstall},
-		"bundle rollback": {"make the previous installed version current again", bundleRollbackFlags, runBundleRollback},
-		"bundle status":   {"show the current and previous versions of an install root", bundleStatusFlags, runBundleStatus},
-		"serve":           {"serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", serveFlags, runServe},
-		"export":          {"write a model's weights as safetensors under the PyTorch peer's names, or its scorer as ONNX", exportFlags, runExport},
-		"import":          {"build a scoring checkpoint from safetensors weights (e.g. trained by the PyTorch peer)", importFlags, runImport},
-		"calibrate":       {"recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", calibrateFlags, runCalibrate},
+		"bench":           bound("measure training and scoring throughput and batch-1 latency on the device", &benchCmd{}),
+		"selftest":        bound("run a compute check (dispatch, read back, verify) on the device", &selftestCmd{}),
+		"train":           bound("train an OCGAN detector for one class (Algorithm 1) and save it", &trainCmd{}),
+		"eval":            bound("score a one-class test split with a trained model: AUC, F1", &evalCmd{}),
+		"score":           bound("score image files with a trained model: score and verdict per file", &scoreCmd{}),
+		"inspect":         bound("describe a checkpoint: geometry, training state, tensors", &inspectCmd{}),
+		"bundle keygen":   bound("make an ed25519 key pair for signing bundles", &bundleKeygenCmd{}),
+		"bundle build":    bound("package a trained model as a signed bundle for devices", &bundleBuildCmd{}),
+		"bundle verify":   bound("check a bundle's signature, hashes and weights", &bundleFileCmd{keyHelp: "public key that must have signed the bundle"}),
+		"bundle inspect":  bound("describe a bundle: parts, hashes, metadata (UNVERIFIED without --key)", &bundleFileCmd{keyHelp: "public key to verify the signature with; without one the report says UNVERIFIED", inspect: true}),
+		"bundle install":  bound("verify a bundle and make it current under an install root (atomic; keeps the previous)", &bundleInstallCmd{}),
+		"bundle rollback": bound("make the previous installed version current again", &bundleRootCmd{keyHelp: "public key that must have signed the previous bundle", rollback: true}),
+		"bundle status":   bound("show the current and previous versions of an install root", &bundleRootCmd{keyHelp: "public key to verify the installed bundles with (optional)"}),
+		"serve":           bound("serve POST /score, /healthz and /metrics over HTTP; reloads when a new bundle is installed", &serveCmd{}),
+		"export":          bound("write a model's weights as safetensors under the PyTorch peer's names, or its scorer as ONNX", &exportCmd{}),
+		"import":          bound("build a scoring checkpoint from safetensors weights (e.g. trained by the PyTorch peer)", &importCmd{}),
+		"calibrate":       bound("recompute a trained model's novelty threshold (quantile, or F1-optimal with labelled novel images)", &calibrateCmd{}),
 	}
 }
 
@@ -157,27 +157,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitRuntime
 	}
 	return exitOK
-}
-
-// checkDeviceFlags refuses negative device limits.
-func checkDeviceFlags(cfg device.Config) error {
-	if cfg.Vulkan.Timeout < 0 {
-		return fmt.Errorf("--gpu-timeout %s: want a positive duration such as 90s (0: the default)", cfg.Vulkan.Timeout)
-	}
-	if cfg.Vulkan.MaxDispatchesPerSubmit < 0 {
-		return fmt.Errorf("--max-dispatches-per-submit %d: want a positive number of dispatches (0: no split)", cfg.Vulkan.MaxDispatchesPerSubmit)
-	}
-	return nil
-}
-
-func printUsage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "Usage: ocgan <command> [flags]")
-	fmt.Fprintln(w, "\nCommands:")
-	for _, name := range []string{"train", "eval", "score", "serve", "calibrate", "inspect", "export", "import", "bundle keygen", "bundle build",
-		"bundle verify", "bundle inspect", "bundle install", "bundle rollback", "bundle status", "devices", "selftest", "version"} {
-		if c, ok := cmds[name]; ok {
-			fmt.Fprintf(w, "  %-16s %s\n", name, c.summary)
-		}
-	}
-	fmt.Fprintln(w, "\nRun `ocgan <command> --help` for its flags.")
 }

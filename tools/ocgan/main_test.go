@@ -20,6 +20,15 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// pinSGEMM makes the native CPU backend use oneDNN's SGEMM for the rest of
+// the test: scores compared bit for bit across device opens hold on one
+// library, and the backend's timed pick could differ between opens on a
+// busy machine.
+func pinSGEMM(t *testing.T) {
+	t.Helper()
+	t.Setenv("OCGAN_BLAS", "dnnl")
+}
+
 func TestDevicesJSONNamesLlvmpipe(t *testing.T) {
 	code, out, stderr := runCLI(t, "devices", "--json")
 	if code != exitOK {

@@ -10,35 +10,56 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// addMapsFlags adds --maps (and with top, --maps-top).
-func addMapsFlags(fs *pflag.FlagSet, help string, top bool) {
-	fs.String("maps", "", help)
+// mapsOpts are --maps and, for commands that pick images, --maps-top.
+type mapsOpts struct {
+	dir string
+	top int
+	// topFlag is --maps-top, nil for commands without it.
+	topFlag *pflag.Flag
+}
+
+// add adds --maps (and with top, --maps-top).
+func (m *mapsOpts) add(fs *pflag.FlagSet, help string, top bool) {
+	fs.StringVar(&m.dir, "maps", "", help)
 	if top {
-		fs.Int("maps-top", 5, "with --maps: how many of the most and of the least novel images of each outcome (TP, FP, TN, FN) to draw")
+		fs.IntVar(&m.top, "maps-top", 5, "with --maps: how many of the most and of the least novel images of each outcome (TP, FP, TN, FN) to draw")
+		m.topFlag = fs.Lookup("maps-top")
 	}
 }
 
-// mapsFlags reads --maps and --maps-top (when the command has it) and
-// probes the folder, so that no work is done for maps that cannot be
-// written.
-func mapsFlags(fs *pflag.FlagSet) (dir string, top int, err error) {
-	dir, _ = fs.GetString("maps")
-	if fs.Lookup("maps-top") != nil {
-		top, _ = fs.GetInt("maps-top")
-		if top < 0 {
-			return "", 0, usageError{fmt.Errorf("--maps-top must be at least 0, got %d", top)}
+// check refuses a negative --maps-top or one without --maps, and probes
+// the folder, so that no work is done for maps that cannot be written.
+func (m *mapsOpts) check() (dir string, top int, err error) {
+	if m.topFlag != nil {
+		if m.top < 0 {
+			return "", 0, usageError{fmt.Errorf("--maps-top must be at least 0, got %d", m.top)}
 		}
-		if fs.Changed("maps-top") && dir == "" {
+		if m.topFlag.Changed && m.dir == "" {
 			return "", 0, usageError{fmt.Errorf("--maps-top needs --maps DIR")}
 		}
 	}
-	if dir == "" {
-		return "", top, nil
+	if m.dir == "" {
+		return "", m.top, nil
 	}
-	if err := anomalymap.ProbeDir(dir); err != nil {
-		return "", 0, fmt.Errorf("--maps %s: %w", dir, err)
+	if err := anomalymap.ProbeDir(m.dir); err != nil {
+		return "", 0, fmt.Errorf("--maps %s: %w", m.dir, err)
 	}
-	return dir, top, nil
+	return m.dir, m.top, nil
+}
+
+// addMapsFlags adds --maps (and with top, --maps-top) for mapsFlags.
+func addMapsFlags(fs *pflag.FlagSet, help string, top bool) {
+	(&mapsOpts{}).add(fs, help, top)
+}
+
+// mapsFlags checks the --maps and --maps-top that addMapsFlags added to fs
+// (see mapsOpts.check), for commands that do not keep the mapsOpts those
+// are bound to.
+func mapsFlags(fs *pflag.FlagSet) (dir string, top int, err error) {
+	m := mapsOpts{topFlag: fs.Lookup("maps-top")}
+	m.dir, _ = fs.GetString("maps")
+	m.top, _ = fs.GetInt("maps-top")
+	return m.check()
 }
 
 // writeMaps draws the anomaly maps of items of ds into dir with the model

@@ -2,52 +2,29 @@ package main
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 
-	"github.com/ocgan-vk/ocgan/firmware"
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
-	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/modelsrc"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
-	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
-	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/spf13/pflag"
 )
 
 // maxScoreBatch is the largest batch of the scoring program.
-const maxScoreBatch = 256
+const maxScoreBatch = modelsrc.MaxScoreBatch
 
 // newScorer builds a scorer from a checkpoint's encoder and decoder that
 // scores up to batch images per submit (at most maxScoreBatch).
 func newScorer(be backend.Backend, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
-	return newScorerOf(be, ck, batch, train.NewScorer)
+	return modelsrc.NewScorer(be, ck, batch)
 }
 
 // newReconstructor is newScorer for a scorer that also returns the
-// reconstructions (train.NewReconstructor).
+// reconstructions.
 func newReconstructor(be backend.Backend, ck *checkpoint.Checkpoint, batch int) (*train.Scorer, error) {
-	return newScorerOf(be, ck, batch, train.NewReconstructor)
-}
-
-func newScorerOf(be backend.Backend, ck *checkpoint.Checkpoint, batch int,
-	build func(backend.Backend, model.Geometry, int, *graph.ParamSet) (*train.Scorer, error)) (*train.Scorer, error) {
-	batch = min(max(batch, 1), maxScoreBatch)
-	m, err := model.New(ck.Geometry)
-	if err != nil {
-		return nil, err
-	}
-	// Declare the encoder's and decoder's parameters, then take their values
-	// from the checkpoint.
-	ps, err := m.ScoringParams()
-	if err != nil {
-		return nil, err
-	}
-	if err := ck.Restore(ps, nil); err != nil {
-		return nil, err
-	}
-	return build(be, ck.Geometry, batch, ps)
+	return modelsrc.NewReconstructor(be, ck, batch)
 }
 
 // loadModel reads a checkpoint, with the file named in any error.
@@ -68,90 +45,65 @@ type loadedModel struct {
 	source, version, id string
 }
 
-func addModelFlags(fs *pflag.FlagSet) {
-	fs.String("model", "", "the model: a checkpoint (ocgan train), a bundle (ocgan bundle build) or an install root (ocgan bundle install)")
-	addKeyFlag(fs, "public key that verifies a bundle or an install root's current bundle")
+// modelFlags are --model and --key.
+type modelFlags struct {
+	path, key string
 }
 
-// openModelFlags opens the model that --model names (see openModel).
-func openModelFlags(fs *pflag.FlagSet) (*loadedModel, error) {
-	path, _ := fs.GetString("model")
-	if path == "" {
+func (f *modelFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&f.path, "model", "", "the model: a checkpoint (ocgan train), a bundle (ocgan bundle build) or an install root (ocgan bundle install)")
+	fs.StringVar(&f.key, "key", "", "public key that verifies a bundle or an install root's current bundle (default $"+modelsrc.KeyEnv+")")
+}
+
+// opener opens models, verifying bundles with --key.
+func (f *modelFlags) opener() modelsrc.Opener {
+	return modelsrc.Opener{Key: keyFile(f.key), Runtime: version}
+}
+
+// open opens the model that --model names (see modelsrc.Opener.Open).
+func (f *modelFlags) open() (*loadedModel, error) {
+	if f.path == "" {
 		return nil, usageError{fmt.Errorf("--model is required")}
 	}
-	return openModel(path, func() (ed25519.PublicKey, error) { return publicKey(fs) })
+	m, err := f.opener().Open(f.path)
+	if err != nil {
+		return nil, err
+	}
+	return fromModel(m), nil
+}
+
+// keyFile loads the public key in the file at path (default
+// $OCGAN_BUNDLE_KEY) when a bundle needs it; no key is a usage error.
+func keyFile(path string) modelsrc.KeyFunc {
+	return func() (ed25519.PublicKey, error) {
+		k, err := modelsrc.LoadKey(path)
+		if errors.Is(err, modelsrc.ErrNoKey) {
+			return nil, usageError{fmt.Errorf("bundles are verified before use: give the public key with --key FILE.pub (or $%s)", modelsrc.KeyEnv)}
+		}
+		return k, err
+	}
+}
+
+// openModelFlags opens the model that the --model and --key of fs name,
+// for commands that do not keep the modelFlags those are bound to.
+func openModelFlags(fs *pflag.FlagSet) (*loadedModel, error) {
+	var f modelFlags
+	f.path, _ = fs.GetString("model")
+	f.key, _ = fs.GetString("key")
+	return f.open()
 }
 
 // openModel opens a checkpoint file, a bundle file, or the current version
-// of an install root (a directory). Bundles are verified with the key that
-// pub returns before anything in them is used, and refused if they need a
-// newer runtime.
+// of an install root, verifying bundles with the key that pub returns.
 func openModel(path string, pub func() (ed25519.PublicKey, error)) (*loadedModel, error) {
-	st, err := os.Stat(path)
+	m, err := modelsrc.Opener{Key: pub, Runtime: version}.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if st.IsDir() {
-		in, err := firmware.Current(path)
-		if err != nil {
-			return nil, err
-		}
-		key, err := pub()
-		if err != nil {
-			return nil, err
-		}
-		b, err := in.Open(key)
-		if err != nil {
-			return nil, err
-		}
-		return fromBundle(b, in.BundlePath())
-	}
-	isBundle, err := hasMagic(path, firmware.Magic)
-	if err != nil {
-		return nil, err
-	}
-	if !isBundle {
-		ck, err := checkpoint.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return &loadedModel{ck: ck, threshold: ck.Train.Threshold, source: path}, nil
-	}
-	key, err := pub()
-	if err != nil {
-		return nil, err
-	}
-	b, err := firmware.OpenFile(path, key)
-	if err != nil {
-		return nil, err
-	}
-	return fromBundle(b, path)
+	return fromModel(m), nil
 }
 
-// fromBundle decodes a verified bundle's model.
-func fromBundle(b *firmware.Bundle, path string) (*loadedModel, error) {
-	meta := b.Meta()
-	if err := meta.CheckRuntime(version); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	ck, err := b.Checkpoint()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &loadedModel{ck: ck, threshold: meta.Threshold, version: meta.ModelVersion, id: b.ID(),
-		source: fmt.Sprintf("%s (bundle %s, model %s)", path, b.ID(), meta.ModelVersion)}, nil
-}
-
-// hasMagic reports whether the file at path starts with magic.
-func hasMagic(path, magic string) (bool, error) {
-	f, _, err := boundedfile.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	buf := make([]byte, len(magic))
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return false, nil // too short for a bundle: let the checkpoint reader say what is wrong
-	}
-	return string(buf) == magic, nil
+// fromModel is the loadedModel of m.
+func fromModel(m *modelsrc.Model) *loadedModel {
+	return &loadedModel{ck: m.Checkpoint, threshold: m.Threshold, source: m.Source, version: m.Version, id: m.ID}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
-	"github.com/spf13/pflag"
 )
 
 // checkOutputFile returns an error naming flag and path unless the file
@@ -30,18 +29,6 @@ func checkOutput(flag, path string, check func(string) error) error {
 	}
 	if err := check(path); err != nil {
 		return fmt.Errorf("%s %s: %w", flag, path, err)
-	}
-	return nil
-}
-
-// checkOutputFlags checks the files that the string flags names of fs
-// name (see checkOutputFile).
-func checkOutputFlags(fs *pflag.FlagSet, names ...string) error {
-	for _, name := range names {
-		path, _ := fs.GetString(name)
-		if err := checkOutputFile("--"+name, path); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -153,6 +153,7 @@ func trainDone(t *testing.T, out string) map[string]any {
 // it agrees with `score`, and that --threshold f1 stores the F1-optimal
 // threshold of the validation and novel images.
 func TestTrainAndEvalOwnImages(t *testing.T) {
+	pinSGEMM(t)
 	o := writeOwnImages(t)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "parts.ocgan")

@@ -15,18 +15,32 @@ import (
 // defaultProgressEvery is how often progress is reported off a terminal.
 const defaultProgressEvery = 30 * time.Second
 
-// addProgressFlag adds --progress-every.
-func addProgressFlag(fs *pflag.FlagSet) {
-	fs.Duration("progress-every", defaultProgressEvery, "off a terminal, report training progress every this often: iteration, images/s, epoch and run ETA, losses (train --json: as \"progress\" JSON events); 0 = never (on a terminal a live line is shown instead)")
+// progressFlag is --progress-every.
+type progressFlag struct {
+	every time.Duration
 }
 
-// progressEvery reads --progress-every.
+func (p *progressFlag) add(fs *pflag.FlagSet) {
+	fs.DurationVar(&p.every, "progress-every", defaultProgressEvery, "off a terminal, report training progress every this often: iteration, images/s, epoch and run ETA, losses (train --json: as \"progress\" JSON events); 0 = never (on a terminal a live line is shown instead)")
+}
+
+// check returns --progress-every, or a usage error if it is negative.
+func (p *progressFlag) check() (time.Duration, error) {
+	if p.every < 0 {
+		return 0, usageError{fmt.Errorf("--progress-every must be 0 or more, got %v", p.every)}
+	}
+	return p.every, nil
+}
+
+// addProgressFlag adds --progress-every for progressEvery.
+func addProgressFlag(fs *pflag.FlagSet) { (&progressFlag{}).add(fs) }
+
+// progressEvery checks the --progress-every that addProgressFlag added to
+// fs (see progressFlag.check), for commands that do not keep the
+// progressFlag it is bound to.
 func progressEvery(fs *pflag.FlagSet) (time.Duration, error) {
 	d, _ := fs.GetDuration("progress-every")
-	if d < 0 {
-		return 0, usageError{fmt.Errorf("--progress-every must be 0 or more, got %v", d)}
-	}
-	return d, nil
+	return (&progressFlag{every: d}).check()
 }
 
 // stderrIsTerminal reports whether e's stderr is a terminal.
@@ -134,26 +148,4 @@ func (r *trainReporter) clearBar() {
 		r.bar.Exit()
 		r.bar = nil
 	}
-}
-
-// tableReporter reports the progress of a table of runs (classes × seeds)
-// on stderr: a line as each run starts, with the table's time left.
-type tableReporter struct {
-	w     io.Writer
-	runs  int
-	meter *progress.Meter
-	now   func() time.Time
-}
-
-func newTableReporter(w io.Writer, runs int) *tableReporter {
-	return &tableReporter{w: w, runs: runs, meter: progress.NewMeter(time.Now(), float64(runs)), now: time.Now}
-}
-
-// start says run k (1-based) begins, k-1 being done, and returns the line.
-func (t *tableReporter) start(verb string, k int, what string) string {
-	now := t.now()
-	t.meter.Observe(float64(k-1), now)
-	line := progress.Table{Run: k, Runs: t.runs, What: what, Meter: t.meter}.Line(now)
-	fmt.Fprintf(t.w, "%s %s\n", verb, line)
-	return line
 }

@@ -86,15 +86,3 @@ func TestTrainProgressReports(t *testing.T) {
 		}
 	}
 }
-
-func TestBudgetNote(t *testing.T) {
-	now := time.Date(2025, 3, 4, 14, 0, 0, 0, time.UTC)
-	got := budgetNote(10*time.Minute, 0, 3*time.Second, now)
-	want := "budget 10m00s of training: training ends about 14:10:00, then the end evaluation; the budget counts from the first iteration, not the start-up (loading the data and compiling: 3s so far)"
-	if got != want {
-		t.Errorf("got  %q\nwant %q", got, want)
-	}
-	if got := budgetNote(10*time.Minute, 4*time.Minute, time.Second, now); !strings.Contains(got, "budget 10m00s of training, 6m00s left after the resumed run's 4m00s: training ends about 14:06:00") {
-		t.Errorf("resumed: %q", got)
-	}
-}

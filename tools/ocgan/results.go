@@ -1,26 +1,20 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/pipeline"
 	"github.com/ocgan-vk/ocgan/ocgan/results"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 )
 
-// Meta entries of a training checkpoint naming the program that trained it
-// (absent in checkpoints of earlier builds: "unknown").
-const (
-	metaVersion = "version"
-	metaCommit  = "commit"
-)
-
 // programMeta returns the Meta entries that name this program.
 func programMeta() map[string]string {
-	return map[string]string{metaVersion: version, metaCommit: buildCommit()}
+	return pipeline.Provenance{Version: version, Commit: buildCommit()}.Meta()
 }
 
 // resultRecord is the results record of run r of `ocgan eval` on dataset d:
@@ -31,50 +25,47 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("--results: %s: %s", r.Model, fmt.Sprintf(format, args...))
 	}
-	if ck.Meta[metaConfig] == "" || ck.Meta[metaRun] == "" {
+	rec, err := train.ReadRecord(ck)
+	switch {
+	case errors.Is(err, train.ErrNoRecord):
 		return nil, bad("holds no training record (a checkpoint of ocgan train has one; a bundle has not)")
+	case !rec.Done():
+		return nil, bad("its training has not finished (%s): resume it with ocgan eval --train or ocgan train --resume", rec.Status)
+	case err != nil:
+		return nil, bad("%v", err)
 	}
-	if st := ck.Meta[metaStatus]; st != metaStatusDone {
-		return nil, bad("its training has not finished (%s): resume it with ocgan eval --train or ocgan train --resume", st)
-	}
-	var cfg train.Config
-	if err := json.Unmarshal([]byte(ck.Meta[metaConfig]), &cfg); err != nil {
-		return nil, bad("training configuration: %v", err)
-	}
-	var run runJSON
-	if err := json.Unmarshal([]byte(ck.Meta[metaRun]), &run); err != nil {
-		return nil, bad("training state: %v", err)
-	}
+	cfg := rec.Config
 	if ck.Train.Seed != r.Seed {
 		return nil, bad("trained with --seed %d, evaluated as seed %d: give --seed %d", ck.Train.Seed, r.Seed, ck.Train.Seed)
 	}
-	meta := func(key string) string {
-		if v := ck.Meta[key]; v != "" {
+	prov := pipeline.ReadProvenance(ck)
+	known := func(v string) string {
+		if v != "" {
 			return v
 		}
-		return "unknown"
+		return "unknown" // absent in checkpoints of earlier builds
 	}
-	rec := &results.Record{
+	out := &results.Record{
 		Format:     results.Format,
 		Key:        results.Key{Dataset: d.name, Protocol: d.protocol, Mode: cfg.Mode.String(), Class: r.Class, Seed: r.Seed},
 		AUC:        r.AUC,
 		TestImages: r.TestImages,
 		Model:      r.Model,
 		Training: results.Training{
-			Epochs: cfg.Epochs, EpochsTrained: ck.Train.Epoch, StoppedByBudget: run.Stopped, BudgetSeconds: cfg.Budget.Seconds(),
+			Epochs: cfg.Epochs, EpochsTrained: ck.Train.Epoch, StoppedByBudget: rec.Stopped, BudgetSeconds: cfg.Budget.Seconds(),
 			Iterations: ck.Train.Iteration, Batch: cfg.Batch,
 			SelectedEpoch: ck.Train.BestEpoch, SelectedValMSE: ck.Train.BestValMSE,
 			Latent: cfg.Geometry.Latent, Lambda: float32Value(cfg.Lambda), Noise: float32Value(cfg.NoiseStd),
 			MineSteps: cfg.MineSteps, MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
-			WallSeconds: time.Duration(run.ElapsedNS).Seconds(),
-			Run:         results.Run{Device: meta("device"), Date: meta("created"), Version: meta(metaVersion), Commit: meta(metaCommit)},
+			WallSeconds: rec.Elapsed.Seconds(),
+			Run:         results.Run{Device: known(prov.Device), Date: known(prov.Created), Version: known(prov.Version), Commit: known(prov.Commit)},
 		},
 		Eval: results.Run{Device: evalDevice, Date: time.Now().UTC().Format(time.RFC3339), Version: version, Commit: buildCommit()},
 	}
-	if err := rec.Validate(); err != nil {
+	if err := out.Validate(); err != nil {
 		return nil, bad("%v", err)
 	}
-	return rec, nil
+	return out, nil
 }
 
 // float32Value is v as the float64 of its shortest decimal form (0.2, not

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/results"
+	"github.com/ocgan-vk/ocgan/ocgan/train"
 )
 
 // TestEvalResultsRecord resumes an interrupted training through eval --train
@@ -91,7 +92,7 @@ func TestEvalResultsRecord(t *testing.T) {
 		want       string
 	}{
 		{metaStatus, "training: epoch 1 of 2", 3, "not finished"},
-		{metaRun, "", 3, "no training record"},
+		{train.MetaRun, "", 3, "no training record"},
 		{metaStatus, metaStatusDone, 4, "--seed 3"},
 	} {
 		ck, err := checkpoint.Load(modelPath)

@@ -11,32 +11,39 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func scoreFlags(fs *pflag.FlagSet) {
-	addModelFlags(fs)
-	fs.Float64("threshold", -1, "novelty threshold (default: the one stored with the model)")
-	fs.Bool("json", false, "print JSON lines")
-	fs.Bool("timing", false, "report the time per stage: decode, preprocess, upload, forward, download")
-	addMapsFlags(fs, "write an anomaly map per image into this folder: input, reconstruction, squared-error heat map, score and verdict (PNG, named INDEX-FILE.png)", false)
+// scoreCmd is `ocgan score`: its flags.
+type scoreCmd struct {
+	model     modelFlags
+	threshold float64
+	asJSON    bool
+	timing    bool
+	maps      mapsOpts
 }
 
-// runScore prints each image's novelty score (reconstruction MSE) and verdict.
-func runScore(e *env) error {
-	threshold, _ := e.fs.GetFloat64("threshold")
+func (c *scoreCmd) flags(fs *pflag.FlagSet) {
+	c.model.add(fs)
+	fs.Float64Var(&c.threshold, "threshold", -1, "novelty threshold (default: the one stored with the model)")
+	fs.BoolVar(&c.asJSON, "json", false, "print JSON lines")
+	fs.BoolVar(&c.timing, "timing", false, "report the time per stage: decode, preprocess, upload, forward, download")
+	c.maps.add(fs, "write an anomaly map per image into this folder: input, reconstruction, squared-error heat map, score and verdict (PNG, named INDEX-FILE.png)", false)
+}
+
+// run prints each image's novelty score (reconstruction MSE) and verdict.
+func (c *scoreCmd) run(e *env) error {
+	threshold, asJSON, timing := c.threshold, c.asJSON, c.timing
 	if err := finiteThreshold("threshold", threshold); err != nil {
 		return err
 	}
-	asJSON, _ := e.fs.GetBool("json")
-	timing, _ := e.fs.GetBool("timing")
 	paths := e.fs.Args()
 	if len(paths) == 0 {
 		return usageError{fmt.Errorf("give the images to score: PNG or JPEG files, folders of them, or IDX image files")}
 	}
-	mapsDir, _, err := mapsFlags(e.fs)
+	mapsDir, _, err := c.maps.check()
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	m, err := openModelFlags(e.fs)
+	m, err := c.model.open()
 	if err != nil {
 		return err
 	}

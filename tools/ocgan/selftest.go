@@ -12,21 +12,25 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func selftestFlags(fs *pflag.FlagSet) {
-	fs.Int("n", 1<<20, "elements per tensor")
-	fs.Int("steps", 100, "dependent scale+add nodes in the one program")
+// selftestCmd is `ocgan selftest`: its flags.
+type selftestCmd struct {
+	n, steps int
 }
 
-// runSelftest compiles a program of a chain of dependent scale+add nodes
+func (c *selftestCmd) flags(fs *pflag.FlagSet) {
+	fs.IntVar(&c.n, "n", 1<<20, "elements per tensor")
+	fs.IntVar(&c.steps, "steps", 100, "dependent scale+add nodes in the one program")
+}
+
+// run compiles a program of a chain of dependent scale+add nodes
 // (y ← a·x + y, from y = x/2), runs it on the device, and checks every
 // element against Go.
-func runSelftest(e *env) error {
-	n, _ := e.fs.GetInt("n")
-	steps, _ := e.fs.GetInt("steps")
-	if err := intFlagIn(e.fs, "n", 1, maxSelftestElems); err != nil {
+func (c *selftestCmd) run(e *env) error {
+	n, steps := c.n, c.steps
+	if err := intIn("n", n, 1, maxSelftestElems); err != nil {
 		return err
 	}
-	if err := intFlagIn(e.fs, "steps", 1, maxSelftestSteps); err != nil {
+	if err := intIn("steps", steps, 1, maxSelftestSteps); err != nil {
 		return err
 	}
 	start := time.Now()

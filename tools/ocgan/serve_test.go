@@ -27,6 +27,7 @@ func TestServe(t *testing.T) {
 	if args := os.Getenv("OCGAN_TEST_SERVE_ARGS"); args != "" {
 		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
 	}
+	pinSGEMM(t)
 	model, root := trainTiny(t)
 	dir := t.TempDir()
 	key := filepath.Join(dir, "fleet")

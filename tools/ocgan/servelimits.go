@@ -14,9 +14,9 @@ import (
 
 // serveSecurity applies `ocgan serve`'s --token-file and --memory-limit,
 // and warns when the server listens beyond loopback without a token.
-func serveSecurity(e *env, opts *serve.Options) error {
-	if path, _ := e.fs.GetString("token-file"); path != "" {
-		tok, err := readToken(path)
+func serveSecurity(e *env, tokenFile, memoryLimit string, opts *serve.Options) error {
+	if tokenFile != "" {
+		tok, err := readToken(tokenFile)
 		if err != nil {
 			return usageError{fmt.Errorf("--token-file: %w", err)}
 		}
@@ -25,8 +25,8 @@ func serveSecurity(e *env, opts *serve.Options) error {
 	if opts.Token == "" && !isLoopback(opts.Addr) {
 		fmt.Fprintf(e.stderr, "warning: --addr %s listens beyond loopback and no --token-file is set: anyone who reaches it can score\n", opts.Addr)
 	}
-	if s, _ := e.fs.GetString("memory-limit"); s != "" {
-		n, err := parseBytes(s)
+	if memoryLimit != "" {
+		n, err := parseBytes(memoryLimit)
 		if err != nil {
 			return usageError{fmt.Errorf("--memory-limit: %w", err)}
 		}

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"math"
-	"os"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/ocgan/calibrate"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/spf13/pflag"
@@ -15,69 +11,77 @@ import (
 
 // defaultQuantile is the default calibration: the 95th percentile of the
 // validation (in-class) scores.
-const defaultQuantile = 0.95
+const defaultQuantile = calibrate.DefaultQuantile
 
-func trainFlags(fs *pflag.FlagSet) {
+// trainCmd is `ocgan train`.
+type trainCmd struct {
+	training       trainingOptions
+	jobs           jobFlags
+	out            string
+	resume, asJSON bool
+}
+
+func (c *trainCmd) flags(fs *pflag.FlagSet) {
 	(&dataFlags{}).add(fs)
 	addOwnDataFlags(fs)
-	addTrainingFlags(fs, "images of anomalies (files, folders searched recursively, IDX image files), never trained on: with --dataset images the test anomalies of the end evaluation; they choose the F1-optimal threshold with --threshold f1 (the default for the other datasets)")
-	fs.String("out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
-	fs.Bool("resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode, batch, image size, channels and latent size) up to --epochs")
-	fs.Bool("json", false, "log progress as JSON lines on stdout (events iteration, epoch, progress and done)")
+	c.training.add(fs, "images of anomalies (files, folders searched recursively, IDX image files), never trained on: with --dataset images the test anomalies of the end evaluation; they choose the F1-optimal threshold with --threshold f1 (the default for the other datasets)")
+	fs.StringVar(&c.out, "out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
+	fs.BoolVar(&c.resume, "resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode, batch, image size, channels and latent size) up to --epochs")
+	fs.BoolVar(&c.asJSON, "json", false, "log progress as JSON lines on stdout (events iteration, epoch, progress and done)")
 	addProgressFlag(fs)
-	addJobFlags(fs)
+	c.jobs.add(fs)
 }
 
-// addTrainingFlags adds the flags of Algorithm 1's settings and of the
-// threshold calibration (shared by train and eval --train); novelHelp
-// describes what the command does with --novel.
-func addTrainingFlags(fs *pflag.FlagSet, novelHelp string) {
+// trainingOptions are the flags of Algorithm 1's settings and of the
+// threshold calibration (train and eval --train).
+type trainingOptions struct {
+	epochs, batch, latent, mineSteps int
+	budget                           time.Duration
+	mode                             string
+	mineStart                        float64
+	lambda, noise, lr                float32
+	cal                              calibration
+}
+
+// add adds the flags; novelHelp describes what the command does with
+// --novel.
+func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	d := train.DefaultConfig(model.MNIST28())
 	addImageFlags(fs)
-	fs.Int("epochs", d.Epochs, "training epochs")
-	fs.Duration("budget", 0, "wall-clock budget of training (e.g. 10m), counted from the first iteration: loading the data, compiling and the end evaluation come on top; stop at the end of the iteration that crosses it; 0 = none")
-	fs.Int("batch", d.Batch, "batch size")
-	fs.String("mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
-	fs.Int("latent", 0, "latent size L (default: 16 for 1 channel, 512 for 3)")
-	fs.Int("mine-steps", d.MineSteps, "K, gradient steps of informative-negative mining (0: no mining)")
-	fs.Float64("mine-start", d.MineStart, "fraction of training (iterations, or of --budget) after which mining runs")
-	fs.Float32("lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
-	fs.Float32("noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
-	fs.Float32("lr", d.LR, "Adam learning rate of every network")
-	addCalibrationFlags(fs, novelHelp)
+	fs.IntVar(&o.epochs, "epochs", d.Epochs, "training epochs")
+	fs.DurationVar(&o.budget, "budget", 0, "wall-clock budget of training (e.g. 10m), counted from the first iteration: loading the data, compiling and the end evaluation come on top; stop at the end of the iteration that crosses it; 0 = none")
+	fs.IntVar(&o.batch, "batch", d.Batch, "batch size")
+	fs.StringVar(&o.mode, "mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
+	fs.IntVar(&o.latent, "latent", 0, "latent size L (default: 16 for 1 channel, 512 for 3)")
+	fs.IntVar(&o.mineSteps, "mine-steps", d.MineSteps, "K, gradient steps of informative-negative mining (0: no mining)")
+	fs.Float64Var(&o.mineStart, "mine-start", d.MineStart, "fraction of training (iterations, or of --budget) after which mining runs")
+	fs.Float32Var(&o.lambda, "lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
+	fs.Float32Var(&o.noise, "noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
+	fs.Float32Var(&o.lr, "lr", d.LR, "Adam learning rate of every network")
+	o.cal.add(fs, novelHelp)
 }
 
-// trainJobFrom reads the training flags of fs into a job for dataset d.
-func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
-	j := &trainJob{data: d}
+// job returns the training job of dataset d with these settings (the
+// limits and image flags of fs checked).
+func (o *trainingOptions) job(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 	if err := checkTrainingFlags(fs); err != nil {
 		return nil, err
 	}
-	latent, _ := fs.GetInt("latent")
-	geo, pre, err := d.geometry(imageFlagsFrom(fs), latent)
+	geo, pre, err := d.geometry(imageFlagsFrom(fs), o.latent)
 	if err != nil {
 		return nil, err
 	}
-	j.pre = pre
 	cfg := train.DefaultConfig(geo)
-	cfg.Epochs, _ = fs.GetInt("epochs")
-	cfg.Budget, _ = fs.GetDuration("budget")
-	cfg.Batch, _ = fs.GetInt("batch")
-	cfg.MineSteps, _ = fs.GetInt("mine-steps")
-	cfg.MineStart, _ = fs.GetFloat64("mine-start")
-	cfg.Lambda, _ = fs.GetFloat32("lambda")
-	cfg.NoiseStd, _ = fs.GetFloat32("noise")
-	cfg.LR, _ = fs.GetFloat32("lr")
-	cfg.Seed = d.seed
-	modeName, _ := fs.GetString("mode")
-	if cfg.Mode, err = train.ParseMode(modeName); err != nil {
+	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.MineSteps, cfg.MineStart = o.epochs, o.budget, o.batch, o.mineSteps, o.mineStart
+	cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.lambda, o.noise, o.lr, d.seed
+	if cfg.Mode, err = train.ParseMode(o.mode); err != nil {
 		return nil, usageError{err}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	j.cfg = cfg
-	if j.cal, err = calibrationFrom(fs); err != nil {
+	j := &trainJob{data: d, pre: pre, cfg: cfg, cal: o.cal}
+	if err := j.cal.check(); err != nil {
 		return nil, err
 	}
 	if err := j.cal.settle(d.name == datasetImages); err != nil {
@@ -86,8 +90,8 @@ func trainJobFrom(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
 	return j, nil
 }
 
-func runTrain(e *env) error {
-	picked, err := applyJob(e.fs)
+func (c *trainCmd) run(e *env) error {
+	picked, err := c.jobs.apply(e.fs, c.out)
 	if err != nil {
 		return err
 	}
@@ -95,13 +99,11 @@ func runTrain(e *env) error {
 	if err != nil {
 		return picked.wrap(err)
 	}
-	j, err := trainJobFrom(e.fs, d)
+	j, err := c.training.job(e.fs, d)
 	if err != nil {
 		return picked.wrap(err)
 	}
-	j.out, _ = e.fs.GetString("out")
-	j.resume, _ = e.fs.GetBool("resume")
-	asJSON, _ := e.fs.GetBool("json")
+	j.out, j.resume = c.out, c.resume
 	every, err := progressEvery(e.fs)
 	if err != nil {
 		return err
@@ -109,46 +111,17 @@ func runTrain(e *env) error {
 	if err := checkOutputFile("--out", j.out); err != nil {
 		return err
 	}
-	if dry, _ := e.fs.GetBool("dry-run"); dry {
+	if c.jobs.dryRun {
 		return printTrainPlan(e.stdout, picked, j)
 	}
-	j.progress = newTrainReporter(e, asJSON, every, "").report
+	j.progress = newTrainReporter(e, c.asJSON, every, "").report
 	j.log = e.stderr
 	sum, err := j.run(e.cfg)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if c.asJSON {
 		return writeJSON(e.stdout, map[string]any{"event": "done", "summary": sum.JSON()})
 	}
-	fmt.Fprintf(e.stdout, "device: %s\n", sum.Device)
-	fmt.Fprintf(e.stdout, "trained %d iterations (%d epochs%s) in %s, %.1f images/s\n", sum.Result.Iterations, len(sum.Result.History),
-		map[bool]string{true: ", stopped by the budget", false: ""}[sum.Result.Stopped], sum.Elapsed.Round(time.Second),
-		sum.imagesPerSec())
-	fmt.Fprintf(e.stdout, "best epoch %d, validation MSE %.5f; threshold %.5f (%s)\n",
-		sum.Result.BestEpoch, sum.Result.BestValMSE, sum.Threshold.Value, sum.Threshold.Method)
-	if sum.Test == nil {
-		fmt.Fprintf(e.stdout, "test AUC (protocol %d, class %d): %.4f\n", j.data.protocol, j.data.class, sum.AUC)
-	} else if err := sum.printTest(e.stdout); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "saved %s\n", j.out)
-	return nil
-}
-
-// writeJSON writes v as one JSON line.
-func writeJSON(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
-
-// finite replaces NaN and infinities (which JSON cannot hold) by nil.
-func finite(x float64) any {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return x
-}
-
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return sum.print(e.stdout, j)
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/train"
 )
 
 // writePNGs writes n 28x28 gray images of a class into dir: class 0 a vertical
@@ -229,14 +230,15 @@ func TestTrainResume(t *testing.T) {
 			t.Errorf("Adam state %d (%s, %d steps) differs from the uninterrupted run's (%s, %d steps)", i, g.Name, g.Steps, w.Name, w.Steps)
 		}
 	}
-	var gr, wr runJSON
-	if err := json.Unmarshal([]byte(got.Meta[metaRun]), &gr); err != nil {
+	gr, err := train.ReadRecord(got)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(want.Meta[metaRun]), &wr); err != nil {
+	wr, err := train.ReadRecord(want)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(wr.History) != 2 || !reflect.DeepEqual(gr.History, wr.History) || got.Meta[metaConfig] != want.Meta[metaConfig] {
+	if len(wr.History) != 2 || !reflect.DeepEqual(gr.History, wr.History) || !reflect.DeepEqual(gr.Config, wr.Config) {
 		t.Errorf("history %+v, uninterrupted %+v", gr.History, wr.History)
 	}
 	if got.Meta["status"] != "done" || got.Meta["test_auc"] != want.Meta["test_auc"] {

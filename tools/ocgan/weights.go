@@ -17,21 +17,24 @@ const (
 	formatONNX        = "onnx"
 )
 
-func exportFlags(fs *pflag.FlagSet) {
-	fs.String("model", "", "checkpoint to export")
-	fs.String("format", formatSafetensors, "output format: safetensors (weights under the PyTorch peer's names) or "+
-		"onnx (the scorer, opset 13: input image [N,C,H,W] preprocessed to [-1,1], outputs reconstruction and score [N])")
-	fs.String("out", "", "file to write")
-	fs.Bool("all", false, "safetensors: export all five networks (default: the encoder and decoder that scoring needs)")
+// exportCmd is `ocgan export`: its flags.
+type exportCmd struct {
+	path, format, out string
+	all               bool
 }
 
-// runExport writes a checkpoint's weights under the PyTorch peer's names,
-// or its scorer as an ONNX model.
-func runExport(e *env) error {
-	path, _ := e.fs.GetString("model")
-	format, _ := e.fs.GetString("format")
-	out, _ := e.fs.GetString("out")
-	all, _ := e.fs.GetBool("all")
+func (c *exportCmd) flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.path, "model", "", "checkpoint to export")
+	fs.StringVar(&c.format, "format", formatSafetensors, "output format: safetensors (weights under the PyTorch peer's names) or "+
+		"onnx (the scorer, opset 13: input image [N,C,H,W] preprocessed to [-1,1], outputs reconstruction and score [N])")
+	fs.StringVar(&c.out, "out", "", "file to write")
+	fs.BoolVar(&c.all, "all", false, "safetensors: export all five networks (default: the encoder and decoder that scoring needs)")
+}
+
+// run writes a checkpoint's weights under the PyTorch peer's names, or its
+// scorer as an ONNX model.
+func (c *exportCmd) run(e *env) error {
+	path, format, out, all := c.path, c.format, c.out, c.all
 	if format != formatSafetensors && format != formatONNX {
 		return usageError{fmt.Errorf("--format %q: want %s or %s", format, formatSafetensors, formatONNX)}
 	}
@@ -69,25 +72,35 @@ func runExport(e *env) error {
 	return nil
 }
 
-func importFlags(fs *pflag.FlagSet) {
-	fs.String("format", formatSafetensors, "input format: safetensors")
-	fs.String("in", "", "weights to import (PyTorch peer names; En and De)")
-	fs.String("out", "", "checkpoint to write")
-	fs.Int("image-size", 0, "image size, when the file records no geometry")
-	fs.Int("channels", 0, "image channels, when the file records no geometry")
-	fs.Int("latent", 0, "latent length, when the file records no geometry")
-	fs.Float64("threshold", math.NaN(), "novelty-score threshold (default: the file's, else none; then run ocgan calibrate)")
-	fs.String("data", "", "folder of normal images that `ocgan calibrate` holds half of out to choose the threshold")
+// importCmd is `ocgan import`: its flags.
+type importCmd struct {
+	format, in, out, data  string
+	size, channels, latent int
+	threshold              float64
+	// geometryFlags are --image-size, --channels and --latent.
+	geometryFlags []*pflag.Flag
+	thresholdFlag *pflag.Flag
+}
+
+func (c *importCmd) flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.format, "format", formatSafetensors, "input format: safetensors")
+	fs.StringVar(&c.in, "in", "", "weights to import (PyTorch peer names; En and De)")
+	fs.StringVar(&c.out, "out", "", "checkpoint to write")
+	fs.IntVar(&c.size, "image-size", 0, "image size, when the file records no geometry")
+	fs.IntVar(&c.channels, "channels", 0, "image channels, when the file records no geometry")
+	fs.IntVar(&c.latent, "latent", 0, "latent length, when the file records no geometry")
+	fs.Float64Var(&c.threshold, "threshold", math.NaN(), "novelty-score threshold (default: the file's, else none; then run ocgan calibrate)")
+	fs.StringVar(&c.data, "data", "", "folder of normal images that `ocgan calibrate` holds half of out to choose the threshold")
+	c.geometryFlags = []*pflag.Flag{fs.Lookup("image-size"), fs.Lookup("channels"), fs.Lookup("latent")}
+	c.thresholdFlag = fs.Lookup("threshold")
 }
 
 // importValShare is the share of --data that calibrate scores.
 const importValShare = 0.5
 
-// runImport builds a scoring checkpoint from safetensors weights.
-func runImport(e *env) error {
-	format, _ := e.fs.GetString("format")
-	in, _ := e.fs.GetString("in")
-	out, _ := e.fs.GetString("out")
+// run builds a scoring checkpoint from safetensors weights.
+func (c *importCmd) run(e *env) error {
+	format, in, out := c.format, c.in, c.out
 	if format != formatSafetensors {
 		return usageError{fmt.Errorf("--format %q: want %s", format, formatSafetensors)}
 	}
@@ -95,18 +108,15 @@ func runImport(e *env) error {
 		return usageError{fmt.Errorf("--in and --out are required")}
 	}
 	var opts weights.ImportOptions
-	if e.fs.Changed("image-size") || e.fs.Changed("channels") || e.fs.Changed("latent") {
-		size, _ := e.fs.GetInt("image-size")
-		channels, _ := e.fs.GetInt("channels")
-		latent, _ := e.fs.GetInt("latent")
-		geo, err := model.ForImage(size, channels, latent)
+	if anyChanged(c.geometryFlags...) {
+		geo, err := model.ForImage(c.size, c.channels, c.latent)
 		if err != nil {
 			return usageError{err}
 		}
 		opts.Geometry = &geo
 	}
-	if e.fs.Changed("threshold") {
-		v, _ := e.fs.GetFloat64("threshold")
+	if anyChanged(c.thresholdFlag) {
+		v := c.threshold
 		opts.Threshold = &v
 	}
 	f, err := weights.ReadFile(in, 0)
@@ -118,7 +128,7 @@ func runImport(e *env) error {
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	ck.Meta = map[string]string{"imported_from": in, metaStatus: metaStatusDone}
-	if data, _ := e.fs.GetString("data"); data != "" {
+	if data := c.data; data != "" {
 		abs, err := filepath.Abs(data)
 		if err != nil {
 			return err

@@ -1,0 +1,225 @@
+package vulkan
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/runtime/vk"
+)
+
+// ConvTuneOptions are the repetitions of TuneConvs and its progress report.
+type ConvTuneOptions struct {
+	// Warmup untimed and Runs timed runs of each variant (Runs at least 1);
+	// the first run builds the pipeline.
+	Warmup, Runs int
+	// Progress, when set, is called with each shape's result as it is
+	// measured: done of total shapes.
+	Progress func(done, total int, r ConvTuneResult)
+}
+
+// ConvTiming is the median time of one variant, in milliseconds.
+type ConvTiming struct {
+	Variant ConvVariant `json:"variant"`
+	Ms      float64     `json:"ms"`
+}
+
+// ConvTuneResult is what TuneConvs measured for one shape: the variant the
+// heuristic picks and the fastest, with their median times, and every
+// variant's time.
+type ConvTuneResult struct {
+	Shape       ConvShape    `json:"shape"`
+	Heuristic   ConvVariant  `json:"heuristic"`
+	HeuristicMs float64      `json:"heuristic_ms"`
+	Best        ConvVariant  `json:"best"`
+	BestMs      float64      `json:"best_ms"`
+	Timings     []ConvTiming `json:"timings"`
+}
+
+// ConvTuneReport is the outcome of TuneConvs: Clock is how it timed ("gpu
+// timestamps", or "wall clock" on devices without timestamps), Table the
+// library's table (or a new one) with the fastest variant of every shape set.
+type ConvTuneReport struct {
+	Clock   string           `json:"clock"`
+	Results []ConvTuneResult `json:"results"`
+	Table   *ConvTuning      `json:"-"`
+}
+
+// TuneConvs times every variant the device can run for each shape (register
+// tiles; each shared-memory tile that fits, with 1, 2, 4 and 8 split-K slices
+// where the reduction is long enough; the heuristic's choice), each the median
+// of o.Runs runs, and returns the fastest per shape in a copy of the library's
+// table. It leaves the library's own table as it was; save the report's table
+// and SetConvTuning it to use it.
+func (l *Library) TuneConvs(shapes []ConvShape, o ConvTuneOptions) (*ConvTuneReport, error) {
+	if o.Runs < 1 || o.Warmup < 0 {
+		return nil, fmt.Errorf("conv tuning: %d warmup and %d timed runs; want at least 0 and 1", o.Warmup, o.Runs)
+	}
+	variant, err := convVariantFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	if variant != convAuto {
+		return nil, fmt.Errorf("conv tuning: %s=%s forces one variant; unset it to tune", convVariantEnv, variant)
+	}
+	info := l.ctx.Info()
+	table := l.ConvTuning()
+	if table == nil {
+		if table, err = NewConvTuning(info); err != nil {
+			return nil, err
+		}
+	} else {
+		table = table.clone()
+	}
+	defer l.SetConvTuning(l.ConvTuning()) // timeConv swaps in one-entry tables
+	rep := &ConvTuneReport{Clock: "gpu timestamps", Table: table}
+	if !info.Timestamps {
+		rep.Clock = "wall clock"
+	}
+	for i, s := range shapes {
+		if err := s.check(); err != nil {
+			return nil, err
+		}
+		r, err := l.tuneShape(s, o, info.Timestamps)
+		if err != nil {
+			return nil, fmt.Errorf("conv tuning %v: %w", s, err)
+		}
+		if o.Progress != nil {
+			o.Progress(i+1, len(shapes), r)
+		}
+		rep.Results = append(rep.Results, r)
+		table.Set(ConvTuningEntry{Shape: s, Variant: r.Best, Ms: r.BestMs, HeuristicMs: r.HeuristicMs})
+	}
+	return rep, nil
+}
+
+// convCandidates are the variants TuneConvs times for a direction and
+// geometry, the heuristic's first.
+func (l *Library) convCandidates(dir convDir, g convGeom) []convTune {
+	out := []convTune{l.convHeuristic(convAuto, dir, g), l.convHeuristic(convRegister, dir, g)}
+	_, _, red, _ := convGemmOf(dir, g)
+	for _, c := range convTiles(dir, g) {
+		if !l.convTileFits(c) {
+			continue
+		}
+		for _, s := range []uint32{1, 2, 4, 8} {
+			if s > 1 && int(s) > red/(int(c.bk)*convMinSteps) {
+				break
+			}
+			c := c
+			c.split = s
+			out = append(out, convTune{tiled: &c})
+		}
+	}
+	return out
+}
+
+// tuneShape times the candidates of one shape on buffers of its sizes.
+func (l *Library) tuneShape(s ConvShape, o ConvTuneOptions, stamps bool) (ConvTuneResult, error) {
+	g := s.geom()
+	in, w, out := convBufLens(convDir(s.Dir), g)
+	var bufs []*vk.Buffer
+	defer func() {
+		for _, b := range bufs {
+			b.Free()
+		}
+	}()
+	for _, n := range []int{in, w, out} {
+		data := make([]float32, n)
+		for i := range data {
+			data[i] = float32(i%7)*0.25 - 0.75
+		}
+		b, err := l.ctx.NewBufferFloat32(n, data)
+		if err != nil {
+			return ConvTuneResult{}, err
+		}
+		bufs = append(bufs, b)
+	}
+	r := ConvTuneResult{Shape: s}
+	seen := map[ConvVariant]bool{}
+	for i, t := range l.convCandidates(convDir(s.Dir), g) {
+		v := variantOf(t)
+		if seen[v] || l.convTuneValid(t) != nil {
+			continue
+		}
+		seen[v] = true
+		ms, err := l.timeConv(s, v, o, stamps, bufs)
+		if err != nil {
+			return ConvTuneResult{}, fmt.Errorf("%v: %w", v, err)
+		}
+		r.Timings = append(r.Timings, ConvTiming{Variant: v, Ms: ms})
+		if i == 0 {
+			r.Heuristic, r.HeuristicMs = v, ms
+		}
+	}
+	if len(r.Timings) == 0 {
+		return ConvTuneResult{}, fmt.Errorf("no conv variant fits the device's limits")
+	}
+	best := r.Timings[0]
+	for _, c := range r.Timings[1:] {
+		if c.Ms < best.Ms {
+			best = c
+		}
+	}
+	r.Best, r.BestMs = best.Variant, best.Ms
+	return r, nil
+}
+
+// convBufLens are the float counts of a direction's input, weight-side
+// operand and output.
+func convBufLens(dir convDir, g convGeom) (in, w, out int) {
+	x, wt, y := g.N*g.C*g.H*g.W, g.K*g.C*g.KH*g.KW, g.N*g.K*g.OH*g.OW
+	switch dir {
+	case convBwdData:
+		return y, wt, x
+	case convBwdFilter:
+		return x, y, wt
+	default:
+		return x, wt, y
+	}
+}
+
+// timeConv records shape s with variant v (through a one-entry tuning table,
+// so the conv runs the path every op takes) and returns the median of o.Runs
+// runs after o.Warmup: device time from timestamps, else the wall clock.
+func (l *Library) timeConv(s ConvShape, v ConvVariant, o ConvTuneOptions, stamps bool, bufs []*vk.Buffer) (float64, error) {
+	l.SetConvTuning(&ConvTuning{Entries: []ConvTuningEntry{{Shape: s, Variant: v}}})
+	seq, err := l.ctx.NewSequence(vk.SequenceOptions{Name: "conv tuning", Timestamps: stamps})
+	if err != nil {
+		return 0, err
+	}
+	defer seq.Free()
+	g := s.geom()
+	switch s.Dir {
+	case ConvBackwardData:
+		err = l.convBackwardData(seq, g, kernels.Epilogue{}, bufs[0], bufs[1], nil, bufs[2])
+	case ConvBackwardFilter:
+		err = l.convBackwardFilter(seq, g, bufs[0], bufs[1], bufs[2])
+	default:
+		err = l.convForward(seq, g, kernels.Epilogue{}, bufs[0], bufs[1], nil, bufs[2])
+	}
+	if err != nil {
+		return 0, err
+	}
+	var times []float64
+	for i := 0; i < o.Warmup+o.Runs; i++ {
+		t0 := time.Now()
+		if err := seq.Run(); err != nil {
+			return 0, err
+		}
+		wall := time.Since(t0)
+		if i < o.Warmup {
+			continue
+		}
+		if stamps {
+			wall = 0
+			for _, t := range seq.Timings() {
+				wall += t.Duration
+			}
+		}
+		times = append(times, float64(wall.Nanoseconds())/1e6)
+	}
+	sort.Float64s(times)
+	return times[(len(times)-1)/2], nil
+}

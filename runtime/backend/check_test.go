@@ -1,0 +1,65 @@
+package backend
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/runtime/graph"
+)
+
+// convReLU is x → conv (+bias) = c → ReLU = y, the smallest fusable graph.
+func convReLU(t *testing.T) (g *graph.Graph, c, y *graph.Tensor) {
+	t.Helper()
+	g = graph.New(graph.NewParamSet(), graph.Eval)
+	x := g.Input("x", 2, 3, 5, 5)
+	c = g.Conv2D(x, g.Param("c.weight", []int{4, 3, 3, 3}, graph.InitZeros()), g.Param("c.bias", []int{4}, graph.InitZeros()), 1, 1)
+	y = g.ReLU(c)
+	if err := g.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return g, c, y
+}
+
+func TestCheckFusion(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		env       string
+		unfused   bool
+		keepConv  bool
+		wantFused []string
+		wantErr   string
+	}{
+		{name: "default", wantFused: []string{"c+relu#1"}},
+		{name: "env_on", env: "on", wantFused: []string{"c+relu#1"}},
+		{name: "option_off", unfused: true},
+		{name: "env_off", env: "off"},
+		{name: "conv_output_read_back", keepConv: true},
+		{name: "env_bad", env: "maybe", wantErr: FusionEnv + `="maybe"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(FusionEnv, tc.env)
+			g, c, y := convReLU(t)
+			opts := Options{Outputs: []*graph.Tensor{y}, Unfused: tc.unfused}
+			if tc.keepConv {
+				opts.Outputs = append(opts.Outputs, c)
+			}
+			got, err := Check(g, opts)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Fused, tc.wantFused) {
+				t.Errorf("fused %q, want %q", got.Fused, tc.wantFused)
+			}
+			if want := len(g.Nodes()) - len(tc.wantFused); len(got.Nodes) != want {
+				t.Errorf("%d nodes to run, want %d", len(got.Nodes), want)
+			}
+		})
+	}
+}

@@ -24,6 +24,21 @@ type marker struct {
 	Installed    time.Time `json:"installed"`
 }
 
+// lockAndClean takes the install lock on root and removes what an
+// interrupted install or rollback left behind; the caller runs unlock when
+// done.
+func lockAndClean(root string) (unlock func(), err error) {
+	unlock, err = lockRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	if err := cleanup(root); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
 // cleanup removes what an interrupted install or rollback leaves: staging
 // directories under versions/, temporary symlinks in root and temporary
 // files of the highest-version record.

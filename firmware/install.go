@@ -86,14 +86,11 @@ func install(root, bundlePath string, pub ed25519.PublicKey, opts InstallOptions
 	if err := os.MkdirAll(vdir, 0o755); err != nil {
 		return res, err
 	}
-	unlock, err := lockRoot(root)
+	unlock, err := lockAndClean(root)
 	if err != nil {
 		return res, err
 	}
 	defer unlock()
-	if err := cleanup(root); err != nil {
-		return res, err
-	}
 	step("cleaned")
 
 	data, err := readBundleFile(bundlePath, MaxBundleBytes)

@@ -26,7 +26,6 @@ const (
 	// pads with a zstd skippable frame to stay within it.
 	maxFP16Ratio     = 64
 	maxZstdWindow    = 8 << 20
-	maxTensorRank    = 8
 	roleNameParam    = "param"
 	roleNameState    = "state"
 	fp16JSONLenBytes = 4
@@ -195,7 +194,7 @@ func parseFP16Payload(p []byte) (*checkpoint.Checkpoint, error) {
 		if t.Role != roleNameParam && t.Role != roleNameState {
 			return nil, fmt.Errorf("fp16 tensor %q: role %q", t.Name, t.Role)
 		}
-		c, err := elements(t.Shape, n-total)
+		c, err := checkpoint.Numel(t.Shape, n-total)
 		if err != nil {
 			return nil, fmt.Errorf("fp16 tensor %q: %v", t.Name, err)
 		}
@@ -226,25 +225,6 @@ func parseFP16Payload(p []byte) (*checkpoint.Checkpoint, error) {
 		ck.Tensors = append(ck.Tensors, checkpoint.Tensor{Name: t.Name, Role: role, Shape: t.Shape, Data: v})
 	}
 	return ck, nil
-}
-
-// elements returns the element count of shape (rank 1…8, dimensions >= 1)
-// if it is at most limit, computed without overflow.
-func elements(shape []int, limit int64) (int64, error) {
-	if len(shape) == 0 || len(shape) > maxTensorRank {
-		return 0, fmt.Errorf("rank %d, want 1…%d", len(shape), maxTensorRank)
-	}
-	n := int64(1)
-	for _, d := range shape {
-		if d < 1 {
-			return 0, fmt.Errorf("dimension %d, want >= 1", d)
-		}
-		if int64(d) > limit/n {
-			return 0, fmt.Errorf("shape %v needs more than the %d values left", shape, limit)
-		}
-		n *= int64(d)
-	}
-	return n, nil
 }
 
 // state converts the train state back, refusing negative counters.

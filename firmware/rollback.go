@@ -19,14 +19,11 @@ func Rollback(root string, pub ed25519.PublicKey) (InstallResult, error) {
 
 func rollback(root string, pub ed25519.PublicKey, step func(string)) (InstallResult, error) {
 	var res InstallResult
-	unlock, err := lockRoot(root)
+	unlock, err := lockAndClean(root)
 	if err != nil {
 		return res, err
 	}
 	defer unlock()
-	if err := cleanup(root); err != nil {
-		return res, err
-	}
 	cur, err := Current(root)
 	if err != nil {
 		return res, err

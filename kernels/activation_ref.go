@@ -124,13 +124,12 @@ func ActivationBackward(p ActivationParams, saved, dy []float32) ([]float32, err
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	name := "saved input x"
+	formula := "len(saved input x)"
 	if p.Kind.BackwardUsesOutput() {
-		name = "saved output y"
+		formula = "len(saved output y)"
 	}
-	if len(dy) != len(saved) {
-		return nil, fmt.Errorf("%s: %s grad output has %d elements, want %d (the length of the %s)",
-			OpActivation, p.Kind, len(dy), len(saved), name)
+	if err := CheckLen(OpActivation, p.Kind.String()+" grad output", len(dy), formula, len(saved)); err != nil {
+		return nil, err
 	}
 	dx := make([]float64, len(dy))
 	s := float64(p.Slope)

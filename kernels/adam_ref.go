@@ -91,8 +91,8 @@ func AdamUpdate(s AdamStep, p, m, v, g []float32) error {
 		name string
 		x    []float32
 	}{{"first moment m", m}, {"second moment v", v}, {"gradient g", g}} {
-		if len(c.x) != len(p) {
-			return fmt.Errorf("%s: %s has %d elements, want %d (the length of the parameters p)", OpAdam, c.name, len(c.x), len(p))
+		if err := CheckLen(OpAdam, c.name, len(c.x), "len(p)", len(p)); err != nil {
+			return err
 		}
 	}
 	b1, b2 := float64(s.Beta1), float64(s.Beta2)

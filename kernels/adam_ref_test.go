@@ -41,7 +41,7 @@ func TestAdamGolden(t *testing.T) {
 // errors are float32 storage of m, v, p and of the bias corrections (a few
 // 1e-7 relative per step), hence the 1e-5 relative tolerance on the step.
 func TestAdamConstantGradient(t *testing.T) {
-	r := newRand(2000)
+	r := kerneltest.NewRand(2000)
 	const n = 37
 	g := randn(r, n, 0, 1)
 	g[0] = 1e-3 // small gradient: eps still negligible
@@ -68,7 +68,7 @@ func TestAdamConstantGradient(t *testing.T) {
 // AdamUpdate matches the rule written out directly (PyTorch form:
 // p −= (lr/bc1)·m′/(sqrt(v′)/sqrt(bc2) + eps)) on random state.
 func TestAdamMatchesPyTorchForm(t *testing.T) {
-	r := newRand(2001)
+	r := kerneltest.NewRand(2001)
 	const n = 50
 	p, g := randn(r, n, 0, 1), randn(r, n, 0, 0.1)
 	m, v := randn(r, n, 0, 0.05), randUniform(r, n, 0, 0.01)
@@ -124,13 +124,15 @@ func TestAdamValidation(t *testing.T) {
 	for _, c := range []struct {
 		name       string
 		p, m, v, g []float32
-		want       string
+		tensor     string
+		got        int
 	}{
-		{"short_m", p, m[:1], v, g, "adam: first moment m has 1 elements, want 2 (the length of the parameters p)"},
-		{"short_v", p, m, nil, g, "adam: second moment v has 0 elements, want 2"},
-		{"long_g", p, m, v, []float32{1, 2, 3}, "adam: gradient g has 3 elements, want 2"},
+		{"short_m", p, m[:1], v, g, "first moment m", 1},
+		{"short_v", p, m, nil, g, "second moment v", 0},
+		{"long_g", p, m, v, []float32{1, 2, 3}, "gradient g", 3},
 	} {
-		kerneltest.WantErr(t, c.name, AdamUpdate(good, c.p, c.m, c.v, c.g), c.want)
+		kerneltest.WantAs(t, c.name, AdamUpdate(good, c.p, c.m, c.v, c.g), &ShapeError{
+			Op: OpAdam, Tensor: c.tensor, Got: c.got, Want: 2, Formula: "len(p)", Dims: []int{2}})
 	}
 	kerneltest.BitEqual(t, "p untouched", p, []float32{1, 2})
 	kerneltest.BitEqual(t, "m untouched", m, []float32{0, 0})

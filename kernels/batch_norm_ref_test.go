@@ -27,7 +27,7 @@ type bnData struct {
 // subtraction and variance matter), gamma away from 0 and positive running
 // variances.
 func newBNData(seed int64, p BatchNormParams) bnData {
-	r := newRand(seed)
+	r := kerneltest.NewRand(seed)
 	hw := p.H * p.W
 	x := make([]float32, p.N*p.C*hw)
 	for c := 0; c < p.C; c++ {
@@ -160,7 +160,7 @@ func TestBatchNormTrainBackwardFiniteDifferences(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.p
 			d := newBNData(int64(1100+i), p)
-			r := newRand(int64(1150 + i))
+			r := kerneltest.NewRand(int64(1150 + i))
 			_, saved, err := BatchNormTrainForward(p, d.x, d.gamma, d.beta, Copy(d.rmean), Copy(d.rvar))
 			mustNoErr(t, "train forward", err)
 			dx, dg, db, err := BatchNormTrainBackward(p, d.x, d.gamma, saved, d.dy)
@@ -186,7 +186,7 @@ func TestBatchNormEval(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.p
 			d := newBNData(int64(1200+i), p)
-			r := newRand(int64(1250 + i))
+			r := kerneltest.NewRand(int64(1250 + i))
 			rm, rv := Copy(d.rmean), Copy(d.rvar)
 			y, err := BatchNormEvalForward(p, d.x, d.gamma, d.beta, rm, rv)
 			mustNoErr(t, "eval forward", err)

@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
+import "fmt"
 
 // KindError is a kind or mode value that names none of its kind's values
 // (an ActivationKind outside ReLU..Sigmoid).
@@ -50,34 +46,6 @@ func requireNonNegative(op string, fs ...field) error {
 		}
 	}
 	return nil
-}
-
-// CheckLen reports a slice whose length differs from the length implied by the
-// parameters, e.g. "conv2d: weight has 36 elements, want 48 (K*C*KH*KW = 4*3*2*2)".
-func CheckLen(op, name string, got int, formula string, dims ...int) error {
-	want := 1
-	s := make([]string, len(dims))
-	for i, d := range dims {
-		want *= d
-		s[i] = strconv.Itoa(d)
-	}
-	if got == want {
-		return nil
-	}
-	return fmt.Errorf("%s: %s has %d elements, want %d (%s = %s)",
-		op, name, got, want, formula, strings.Join(s, "*"))
-}
-
-// checkBias checks the bias slice of an op with an optional bias of length k;
-// dim names k in the error message.
-func checkBias(op string, hasBias bool, b []float32, dim string, k int) error {
-	if !hasBias {
-		if len(b) != 0 {
-			return fmt.Errorf("%s: bias has %d elements but Bias is false (pass nil)", op, len(b))
-		}
-		return nil
-	}
-	return CheckLen(op, "bias", len(b), dim, k)
 }
 
 // round32 rounds every element of v to float32 (round to nearest even).

@@ -101,7 +101,7 @@ func Conv2DForward(p Conv2DParams, x, w, b []float32) ([]float32, error) {
 	if err := p.checkWeight(w); err != nil {
 		return nil, err
 	}
-	if err := checkBias(OpConv2D, p.Bias, b, "K", p.K); err != nil {
+	if err := CheckBias(OpConv2D, p.Bias, b, "K", p.K); err != nil {
 		return nil, err
 	}
 	return round32(p.Epilogue.apply(conv2dForward(p, x, w, b))), nil

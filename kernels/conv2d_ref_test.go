@@ -183,7 +183,7 @@ func TestConv2DOutputShape(t *testing.T) {
 func TestConv2DMatchesIm2col(t *testing.T) {
 	for i, c := range conv2dCases {
 		t.Run(c.name, func(t *testing.T) {
-			r := newRand(int64(100 + i))
+			r := kerneltest.NewRand(int64(100 + i))
 			d := newConv2DData(r, c.p)
 			y, dx, dw, db := conv2dIm2col(c.p, d)
 
@@ -213,7 +213,7 @@ func TestConv2DMatchesIm2col(t *testing.T) {
 func TestConv2DBackwardFiniteDifferences(t *testing.T) {
 	for i, c := range conv2dCases {
 		t.Run(c.name, func(t *testing.T) {
-			r := newRand(int64(200 + i))
+			r := kerneltest.NewRand(int64(200 + i))
 			d := newConv2DData(r, c.p)
 			x, w, b := widen(d.x), widen(d.w), widen(d.b)
 			if !c.p.Bias {
@@ -255,7 +255,7 @@ func TestConv2DOCGANShapes(t *testing.T) {
 	for i, e := range ocganEncoder {
 		t.Run(e.name, func(t *testing.T) {
 			p := e.p
-			r := newRand(int64(300 + i))
+			r := kerneltest.NewRand(int64(300 + i))
 			d := newConv2DData(r, p)
 			o := p.OutputShape()
 			oh, ow := o[2], o[3]
@@ -355,7 +355,7 @@ func TestConv2DValidation(t *testing.T) {
 		kerneltest.WantErr(t, c.name+"/Forward", err, c.wants...)
 	}
 
-	r := newRand(1)
+	r := kerneltest.NewRand(1)
 	d := newConv2DData(r, good)
 	noBias := good
 	noBias.Bias = false

@@ -113,7 +113,7 @@ func ConvTranspose2DForward(p ConvTranspose2DParams, x, w, b []float32) ([]float
 	if err := p.checkWeight(w); err != nil {
 		return nil, err
 	}
-	if err := checkBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
+	if err := CheckBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
 		return nil, err
 	}
 	return round32(p.Epilogue.apply(convTranspose2dForward(p, x, w, b))), nil

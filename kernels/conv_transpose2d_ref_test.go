@@ -133,7 +133,7 @@ func TestConvTranspose2DIsAdjointOfConv2D(t *testing.T) {
 			if o := cp.OutputShape(); o != p.InputShape() {
 				t.Fatalf("adjoint conv2d output shape %v, want the convT input shape %v", o, p.InputShape())
 			}
-			r := newRand(int64(400 + i))
+			r := kerneltest.NewRand(int64(400 + i))
 			d := newConvT2DData(r, p)
 			x, y := d.x, d.dy // y lives in the convT output space
 
@@ -176,7 +176,7 @@ func TestConvTranspose2DForwardDirect(t *testing.T) {
 	for i, c := range convT2DCases {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.p
-			r := newRand(int64(500 + i))
+			r := kerneltest.NewRand(int64(500 + i))
 			d := newConvT2DData(r, p)
 			y, err := ConvTranspose2DForward(p, d.x, d.w, d.b)
 			mustNoErr(t, "forward", err)
@@ -200,7 +200,7 @@ func TestConvTranspose2DForwardDirect(t *testing.T) {
 func TestConvTranspose2DBackwardFiniteDifferences(t *testing.T) {
 	for i, c := range convT2DCases {
 		t.Run(c.name, func(t *testing.T) {
-			r := newRand(int64(600 + i))
+			r := kerneltest.NewRand(int64(600 + i))
 			d := newConvT2DData(r, c.p)
 			x, w, b := widen(d.x), widen(d.w), widen(d.b)
 			if !c.p.Bias {
@@ -232,7 +232,7 @@ func TestConvTranspose2DOCGANShapes(t *testing.T) {
 	for i, e := range ocganDecoder {
 		t.Run(e.name, func(t *testing.T) {
 			p := e.p
-			r := newRand(int64(700 + i))
+			r := kerneltest.NewRand(int64(700 + i))
 			d := newConvT2DData(r, p)
 			o := p.OutputShape()
 			oh, ow := o[2], o[3]
@@ -324,7 +324,7 @@ func TestConvTranspose2DValidation(t *testing.T) {
 		kerneltest.WantErr(t, c.name+"/Forward", err, c.wants...)
 	}
 
-	r := newRand(2)
+	r := kerneltest.NewRand(2)
 	d := newConvT2DData(r, good)
 	noBias := good
 	noBias.Bias = false

@@ -59,7 +59,7 @@ func DenseForward(p DenseParams, x, w, b []float32) ([]float32, error) {
 	if err := p.checkWeight(w); err != nil {
 		return nil, err
 	}
-	if err := checkBias(OpDense, p.Bias, b, "Out", p.Out); err != nil {
+	if err := CheckBias(OpDense, p.Bias, b, "Out", p.Out); err != nil {
 		return nil, err
 	}
 	return round32(p.Epilogue.apply(denseForward(p, x, w, b))), nil

@@ -19,7 +19,7 @@ var denseCases = []struct {
 type denseData struct{ x, w, b, dy []float32 }
 
 func newDenseData(seed int64, p DenseParams) denseData {
-	r := newRand(seed)
+	r := kerneltest.NewRand(seed)
 	d := denseData{
 		x:  randn(r, p.N*p.In, 0, 1),
 		w:  randn(r, p.Out*p.In, 0, 1),
@@ -86,7 +86,7 @@ func TestDenseBackwardFiniteDifferences(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.p
 			d := newDenseData(int64(900+i), p)
-			r := newRand(int64(950 + i))
+			r := kerneltest.NewRand(int64(950 + i))
 			x, w, b := widen(d.x), widen(d.w), widen(d.b)
 			if !p.Bias {
 				b = nil

@@ -19,7 +19,7 @@ func TestDropoutMask(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := newRand(int64(1400 + i))
+			r := kerneltest.NewRand(int64(1400 + i))
 			x := randAwayFromZero(r, c.n, 0.01)
 			y, err := DropoutForward(c.p, x)
 			mustNoErr(t, "forward", err)
@@ -61,7 +61,7 @@ func TestDropoutKeepRate(t *testing.T) {
 }
 
 func TestDropoutIdentityCases(t *testing.T) {
-	x := randn(newRand(5), 50, 0, 1)
+	x := randn(kerneltest.NewRand(5), 50, 0, 1)
 	for _, p := range []DropoutParams{
 		{P: 0.5, Seed: 1, Train: false}, // eval mode
 		{P: 0, Seed: 1, Train: true},    // nothing dropped, scale 1
@@ -104,7 +104,7 @@ func TestDropoutBackwardFiniteDifferences(t *testing.T) {
 		{P: 0.3, Seed: 5, Counter: 1, Train: true},
 		{P: 0.5, Seed: 6, Counter: 2, Train: false},
 	} {
-		r := newRand(int64(1500 + i))
+		r := kerneltest.NewRand(int64(1500 + i))
 		xs := randn(r, 97, 0, 1)
 		dy := randn(r, 97, 0, 1)
 		dx, err := DropoutBackward(p, dy)

@@ -12,8 +12,8 @@ const OpElementwise = "elementwise"
 
 // Add returns out[i] = a[i] + b[i]; a and b must have the same length.
 func Add(a, b []float32) ([]float32, error) {
-	if len(a) != len(b) {
-		return nil, fmt.Errorf("%s: add: b has %d elements, want %d (the length of a)", OpElementwise, len(b), len(a))
+	if err := CheckLen(OpElementwise, "add: b", len(b), "len(a)", len(a)); err != nil {
+		return nil, err
 	}
 	out := make([]float32, len(a))
 	for i := range a {
@@ -34,8 +34,8 @@ func Scale(a []float32, s float32) []float32 {
 // Axpy returns out[i] = a·x[i] + y[i], computed in float64 (where a·x[i] is
 // exact) and rounded to float32; x and y must have the same length.
 func Axpy(a float32, x, y []float32) ([]float32, error) {
-	if len(x) != len(y) {
-		return nil, fmt.Errorf("%s: axpy: y has %d elements, want %d (the length of x)", OpElementwise, len(y), len(x))
+	if err := CheckLen(OpElementwise, "axpy: y", len(y), "len(x)", len(x)); err != nil {
+		return nil, err
 	}
 	out := make([]float32, len(x))
 	for i := range x {

@@ -35,7 +35,7 @@ func TestElementwiseValues(t *testing.T) {
 // the correctly rounded float32 operations (double rounding is innocuous for
 // + and × since 53 >= 2·24 + 2), which is what a shader computes.
 func TestElementwiseMatchesFloat32Arithmetic(t *testing.T) {
-	r := newRand(1800)
+	r := kerneltest.NewRand(1800)
 	a := randn(r, 1000, 0, 10)
 	b := randn(r, 1000, 0, 1e-3)
 	s := float32(r.NormFloat64())
@@ -58,9 +58,11 @@ func TestElementwiseMatchesFloat32Arithmetic(t *testing.T) {
 
 func TestElementwiseValidation(t *testing.T) {
 	_, err := Add([]float32{1, 2}, []float32{1})
-	kerneltest.WantErr(t, "add", err, "elementwise: add: b has 1 elements, want 2 (the length of a)")
+	kerneltest.WantAs(t, "add", err, &ShapeError{
+		Op: OpElementwise, Tensor: "add: b", Got: 1, Want: 2, Formula: "len(a)", Dims: []int{2}})
 	_, err = Axpy(1, []float32{1}, []float32{1, 2, 3})
-	kerneltest.WantErr(t, "axpy", err, "elementwise: axpy: y has 3 elements, want 1 (the length of x)")
+	kerneltest.WantAs(t, "axpy", err, &ShapeError{
+		Op: OpElementwise, Tensor: "axpy: y", Got: 3, Want: 1, Formula: "len(x)", Dims: []int{1}})
 	_, err = Fill(-1, 0)
 	kerneltest.WantErr(t, "fill", err, "elementwise: fill: n must be >= 0, got -1")
 }

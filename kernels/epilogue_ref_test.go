@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // epilogueCases are every epilogue kind, the slope of OCGAN's leaky ReLU and
@@ -25,7 +27,7 @@ func TestEpilogueForwards(t *testing.T) {
 	dense := DenseParams{N: 3, In: 13, Out: 7, Bias: true}
 	for _, e := range epilogueCases {
 		t.Run(e.String(), func(t *testing.T) {
-			r := newRand(int64(e.Act) + 11)
+			r := kerneltest.NewRand(int64(e.Act) + 11)
 			act := func(y []float64) []float64 {
 				if !e.Active() {
 					return y

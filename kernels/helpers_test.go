@@ -42,8 +42,6 @@ const (
 	exactATol = 1e-9
 )
 
-func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
-
 // randUniform returns n values uniform in [lo, hi), never all zero.
 func randUniform(r *rand.Rand, n int, lo, hi float64) []float32 {
 	x := make([]float32, n)

@@ -21,7 +21,7 @@ type lossData struct {
 }
 
 func newLossData(seed int64, p LossParams) lossData {
-	r := newRand(seed)
+	r := kerneltest.NewRand(seed)
 	d := lossData{
 		pred:       randn(r, p.N*p.F, 0, 2),
 		softTarget: randUniform(r, p.N*p.F, 0, 1),
@@ -112,7 +112,7 @@ func TestLossGradFiniteDifferences(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.p
 			d := newLossData(int64(1700+i), p)
-			r := newRand(int64(1750 + i))
+			r := kerneltest.NewRand(int64(1750 + i))
 			pred := widen(d.pred)
 			for _, tg := range []struct {
 				name   string

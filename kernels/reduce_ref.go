@@ -128,24 +128,12 @@ func (p ReduceParams) outIndex() []int {
 	return idx
 }
 
-// checkShape checks that x has as many elements as shape describes.
-func checkShape(name string, x []float32, shape []int) error {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if len(x) != n {
-		return fmt.Errorf("%s: %s has %d elements, want %d (shape %v)", OpReduce, name, len(x), n, shape)
-	}
-	return nil
-}
-
 // ReduceSum returns the sums described in ReduceParams.
 func ReduceSum(p ReduceParams, x []float32) ([]float32, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkShape("input", x, p.Shape); err != nil {
+	if err := CheckLen(OpReduce, "input", len(x), "Shape", p.Shape...); err != nil {
 		return nil, err
 	}
 	return round32(reduceSum(p, x, 1)), nil
@@ -156,7 +144,7 @@ func ReduceMean(p ReduceParams, x []float32) ([]float32, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkShape("input", x, p.Shape); err != nil {
+	if err := CheckLen(OpReduce, "input", len(x), "Shape", p.Shape...); err != nil {
 		return nil, err
 	}
 	return round32(reduceSum(p, x, float64(p.Count()))), nil
@@ -196,7 +184,7 @@ func ReduceMeanBackward(p ReduceParams, dy []float32) ([]float32, error) {
 
 // broadcast returns dx[i] = dy[j]/div, j the output index of input element i.
 func (p ReduceParams) broadcast(dy []float32, div float64) ([]float32, error) {
-	if err := checkShape("grad output", dy, p.OutputShape()); err != nil {
+	if err := CheckLen(OpReduce, "grad output", len(dy), "OutputShape()", p.OutputShape()...); err != nil {
 		return nil, err
 	}
 	idx := p.outIndex()

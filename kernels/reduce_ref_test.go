@@ -77,7 +77,7 @@ func TestReduce(t *testing.T) {
 			for _, d := range c.p.Shape {
 				in *= d
 			}
-			r := newRand(int64(1900 + i))
+			r := kerneltest.NewRand(int64(1900 + i))
 			x := randn(r, in, 0.5, 1)
 			want := reduceDirect(c.p, x)
 
@@ -129,9 +129,9 @@ func TestReduceValidation(t *testing.T) {
 		{"axis_out_of_range", func() error { return ReduceParams{Shape: []int{2, 3}, Axes: []int{2}}.Validate() }, []string{"reduce: axis 2 in Axes is out of range [0, 2)"}},
 		{"negative_axis", func() error { _, err := ReduceMean(ReduceParams{Shape: []int{2, 3}, Axes: []int{-1}}, nil); return err }, []string{"axis -1 in Axes is out of range"}},
 		{"repeated_axis", func() error { return ReduceParams{Shape: []int{2, 3}, Axes: []int{1, 1}}.Validate() }, []string{"reduce: axis 1 appears twice"}},
-		{"sum_bad_input", func() error { _, err := ReduceSum(good, []float32{1, 2, 3}); return err }, []string{"reduce: input has 3 elements, want 6 (shape [2 3])"}},
+		{"sum_bad_input", func() error { _, err := ReduceSum(good, []float32{1, 2, 3}); return err }, []string{"reduce: input has 3 elements, want 6 (Shape = 2*3)"}},
 		{"mean_bad_input", func() error { _, err := ReduceMean(good, nil); return err }, []string{"reduce: input has 0 elements, want 6"}},
-		{"sum_backward_bad_dy", func() error { _, err := ReduceSumBackward(good, []float32{1, 2, 3}); return err }, []string{"reduce: grad output has 3 elements, want 2 (shape [2])"}},
+		{"sum_backward_bad_dy", func() error { _, err := ReduceSumBackward(good, []float32{1, 2, 3}); return err }, []string{"reduce: grad output has 3 elements, want 2 (OutputShape() = 2)"}},
 		{"mean_backward_bad_dy", func() error { _, err := ReduceMeanBackward(good, nil); return err }, []string{"reduce: grad output has 0 elements, want 2"}},
 		{"backward_invalid_params", func() error { _, err := ReduceSumBackward(ReduceParams{Shape: []int{2}}, nil); return err }, []string{"reduce: Axes is empty"}},
 	}

@@ -83,7 +83,7 @@ func TestUniformConversions(t *testing.T) {
 		}
 	}
 	// Exactness: the float32 results equal the exact real values.
-	r := newRand(2100)
+	r := kerneltest.NewRand(2100)
 	for i := 0; i < 10000; i++ {
 		w := r.Uint32()
 		exact := float64(w>>8) / (1 << 24)

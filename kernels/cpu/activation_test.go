@@ -19,7 +19,7 @@ var activationCases = []kernels.ActivationParams{
 // activationInput returns n values of spread 3 with exact zeros and values
 // far into the saturation of tanh and sigmoid.
 func activationInput(n int, seed int64) []float32 {
-	x := kerneltest.RandVec(newRand(seed), n)
+	x := kerneltest.RandVec(kerneltest.NewRand(seed), n)
 	for i := range x {
 		x[i] *= 3
 		switch i % 97 {
@@ -40,7 +40,7 @@ func TestActivationMatchesReference(t *testing.T) {
 			for _, n := range elementwiseSizes {
 				t.Run(fmt.Sprintf("%v/%d", p.Kind, n), func(t *testing.T) {
 					x := activationInput(n, int64(n))
-					dy := kerneltest.RandVec(newRand(int64(n)+1), n)
+					dy := kerneltest.RandVec(kerneltest.NewRand(int64(n)+1), n)
 					want, err := kernels.ActivationForward(p, x)
 					must(t, err)
 					y := kerneltest.Poisoned(n)
@@ -82,13 +82,13 @@ func TestActivationRejectsBadArguments(t *testing.T) {
 		{"unset kind", d.ActivationForward(kernels.ActivationParams{}, x, y), []string{"activation forward", "unknown Kind 0"}},
 		{"kind 9 backward", d.ActivationBackward(kernels.ActivationParams{Kind: 9}, x, y, y), []string{"activation backward", "unknown Kind 9"}},
 		{"NaN slope", d.ActivationForward(nanSlope, x, y), []string{"activation forward", "Slope must be finite"}},
-		{"short y", d.ActivationForward(relu, x, short), []string{"activation forward", "output y has 5 elements, want 6 (the length of input x)"}},
+		{"short y", d.ActivationForward(relu, x, short), []string{"activation forward", "output y has 5 elements, want 6 (len(input x) = 6)"}},
 		{"shifted y", d.ActivationForward(relu, x[:5], x[1:]), []string{"activation forward", "output y partly overlaps input x"}},
-		{"short dy", d.ActivationBackward(tanh, x, short, y), []string{"activation backward", "grad output dy has 5 elements, want 6 (the length of saved output y)"}},
-		{"short dx", d.ActivationBackward(relu, x, y, short), []string{"activation backward", "grad input dx has 5 elements, want 6 (the length of saved input x)"}},
+		{"short dy", d.ActivationBackward(tanh, x, short, y), []string{"activation backward", "grad output dy has 5 elements, want 6 (len(saved output y) = 6)"}},
+		{"short dx", d.ActivationBackward(relu, x, y, short), []string{"activation backward", "grad input dx has 5 elements, want 6 (len(saved input x) = 6)"}},
 		{"dx overlaps saved", d.ActivationBackward(relu, x[:5], y[:5], x[1:]), []string{"activation backward", "grad input dx partly overlaps saved input x"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
 	}
 }
 
@@ -100,7 +100,7 @@ func BenchmarkActivation(b *testing.B) {
 	for _, s := range benchShapes {
 		n := s[0] * s[1] * s[2] * s[3]
 		x := activationInput(n, 1)
-		dy := kerneltest.RandVec(newRand(2), n)
+		dy := kerneltest.RandVec(kerneltest.NewRand(2), n)
 		y := make([]float32, n)
 		for _, p := range activationCases {
 			name := fmt.Sprintf("%dx%dx%dx%d/%v", s[0], s[1], s[2], s[3], p.Kind)

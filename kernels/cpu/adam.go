@@ -25,7 +25,7 @@ func (d *Device) AdamUpdate(s kernels.AdamStep, p, m, v, g []float32) error {
 	}
 	args := []named{{"parameters p", p}, {"first moment m", m}, {"second moment v", v}, {"gradient g", g}}
 	for i, a := range args {
-		if err := checkSameLen(opAdam, a.name, len(a.v), "the parameters p", len(p)); err != nil {
+		if err := kernels.CheckLen(opAdam, a.name, len(a.v), "len(p)", len(p)); err != nil {
 			return err
 		}
 		for _, b := range args[:i] {

@@ -9,26 +9,12 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
-// relL2 is ‖got − want‖₂/‖want‖₂ (‖got − want‖₂ when want is all zeros).
-func relL2(got, want []float64) float64 {
-	var num, den float64
-	for i := range want {
-		e := got[i] - want[i]
-		num += e * e
-		den += want[i] * want[i]
-	}
-	if den == 0 {
-		den = 1
-	}
-	return math.Sqrt(num / den)
-}
-
 // Steps t = 1..5 against AdamUpdate applied to copies: the parameters, both
 // moments, and the change of the parameters alone (so an error in the
 // update is not hidden by the size of p).
 func TestAdamMatchesReferenceOverSteps(t *testing.T) {
 	forDevices(t, func(t *testing.T, d *Device) {
-		r := newRand(21)
+		r := kerneltest.NewRand(21)
 		for k, n := range stepSizes {
 			t.Run(fmt.Sprint(n), func(t *testing.T) {
 				p, m, g := kerneltest.RandVec(r, n), kerneltest.RandVec(r, n), kerneltest.RandVec(r, n)
@@ -55,7 +41,7 @@ func TestAdamMatchesReferenceOverSteps(t *testing.T) {
 						dGot[i] = float64(p[i]) - float64(p0[i])
 						dWant[i] = float64(wp[i]) - float64(p0[i])
 					}
-					if e := relL2(dGot, dWant); e > kerneltest.Tolerance {
+					if e := kerneltest.RelL2(dGot, dWant); e > kerneltest.Tolerance {
 						t.Fatalf("step %d: the change of p has relative error %.3g > %g", step, e, kerneltest.Tolerance)
 					}
 				}
@@ -80,17 +66,17 @@ func TestAdamRejectsBadArguments(t *testing.T) {
 	}{
 		{"Beta1 = 1", d.AdamUpdate(badBeta, p, m, v, g), []string{"adam", "Beta1"}},
 		{"NaN BiasCorr2", d.AdamUpdate(nanBC, p, m, v, g), []string{"adam", "BiasCorr2"}},
-		{"short m", d.AdamUpdate(good, p, short, v, g), []string{"adam", "first moment m has 5 elements, want 6 (the length of the parameters p)"}},
+		{"short m", d.AdamUpdate(good, p, short, v, g), []string{"adam", "first moment m has 5 elements, want 6 (len(p) = 6)"}},
 		{"short g", d.AdamUpdate(good, p, m, v, short), []string{"adam", "gradient g has 5 elements"}},
 		{"m is v", d.AdamUpdate(good, p, m, m, g), []string{"adam", "first moment m overlaps second moment v"}},
 		{"g overlaps p", d.AdamUpdate(good, buf[:6], m, v, buf[5:11]), []string{"adam", "parameters p overlaps gradient g"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
 	}
 	// Nothing is modified when an error is returned.
 	p[0] = 3
 	g[0] = 1
-	wantErr(t, "short v", d.AdamUpdate(good, p, m, short, g), "second moment v")
+	kerneltest.WantErr(t, "short v", d.AdamUpdate(good, p, m, short, g), "second moment v")
 	if p[0] != 3 || m[0] != 0 {
 		t.Fatalf("a rejected update changed p or m: %v, %v", p[0], m[0])
 	}

@@ -44,9 +44,9 @@ func bnCheck(op string, p kernels.BatchNormParams, train bool, args ...bnArg) er
 	for _, a := range args {
 		var err error
 		if a.perChannel {
-			err = checkLen(op, a.name, len(a.v), "C", p.C)
+			err = kernels.CheckLen(op, a.name, len(a.v), "C", p.C)
 		} else {
-			err = checkLen(op, a.name, len(a.v), "N*C*H*W", p.N, p.C, p.H, p.W)
+			err = kernels.CheckLen(op, a.name, len(a.v), "N*C*H*W", p.N, p.C, p.H, p.W)
 		}
 		if err != nil {
 			return err

@@ -54,7 +54,7 @@ func bnParams(tc bnCase) kernels.BatchNormParams {
 
 func TestBatchNormMatchesReference(t *testing.T) {
 	forDevices(t, func(t *testing.T, d *Device) {
-		r := newRand(11)
+		r := kerneltest.NewRand(11)
 		for _, tc := range bnCases {
 			t.Run(tc.String(), func(t *testing.T) {
 				p := bnParams(tc)
@@ -63,7 +63,7 @@ func TestBatchNormMatchesReference(t *testing.T) {
 				dy := kerneltest.RandVec(r, n)
 
 				if tc.n*tc.h*tc.w < 2 { // eval only
-					wantErr(t, "train forward", d.BatchNormTrainForward(p, x, gamma, beta, rm, rv, kerneltest.Poisoned(n), kerneltest.Poisoned(c), kerneltest.Poisoned(c)), "more than 1 value")
+					kerneltest.WantErr(t, "train forward", d.BatchNormTrainForward(p, x, gamma, beta, rm, rv, kerneltest.Poisoned(n), kerneltest.Poisoned(c), kerneltest.Poisoned(c)), "more than 1 value")
 				} else {
 					wantRM, wantRV := clone(rm), clone(rv)
 					wantY, saved, err := kernels.BatchNormTrainForward(p, x, gamma, beta, wantRM, wantRV)
@@ -110,7 +110,7 @@ func TestBatchNormConstantChannel(t *testing.T) {
 	forDevices(t, func(t *testing.T, d *Device) {
 		p := kernels.NewBatchNorm2DParams(3, 2, 5, 7)
 		n := 3 * 2 * 5 * 7
-		x := kerneltest.RandVec(newRand(3), n)
+		x := kerneltest.RandVec(kerneltest.NewRand(3), n)
 		for nn := 0; nn < 3; nn++ {
 			for i := 0; i < 35; i++ {
 				x[(nn*2+1)*35+i] = 7.25
@@ -148,7 +148,7 @@ func TestBatchNormConstantChannel(t *testing.T) {
 func TestBatchNormTrainBackwardFiniteDifferences(t *testing.T) {
 	const h = 1e-2
 	forDevices(t, func(t *testing.T, d *Device) {
-		r := newRand(5)
+		r := kerneltest.NewRand(5)
 		for _, tc := range []bnCase{{2, 3, 5, 5, 3}, {4, 2, 1, 1, -1}, {1, 2, 3, 7, 0}, {30, 1, 1, 1, 2}} {
 			t.Run(tc.String(), func(t *testing.T) {
 				p := bnParams(tc)
@@ -218,11 +218,11 @@ func TestBatchNormRejectsBadArguments(t *testing.T) {
 		{"running var + Eps <= 0", d.BatchNormEvalForward(p, x, g, b, rm, negVar, y), []string{"eval forward", "running var[1] + Eps"}},
 		{"running var + Eps <= 0 backward", d.BatchNormEvalBackward(p, x, g, rm, negVar, dy, dx, dg, db), []string{"eval backward", "running var[1]"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
 	}
 	// Nothing is modified when an error is returned.
 	rm2 := []float32{1, 2, 3}
-	wantErr(t, "short saved", d.BatchNormTrainForward(p, x, g, b, rm2, rv, y, sm, shortCh), "saved inv std")
+	kerneltest.WantErr(t, "short saved", d.BatchNormTrainForward(p, x, g, b, rm2, rv, y, sm, shortCh), "saved inv std")
 	if rm2[0] != 1 || rm2[1] != 2 || rm2[2] != 3 {
 		t.Fatalf("running mean modified by a rejected call: %v", rm2)
 	}
@@ -234,8 +234,8 @@ func BenchmarkBatchNorm(b *testing.B) {
 		tc := bnCase{s[0], s[1], s[2], s[3], 3}
 		p := bnParams(tc)
 		n, c := tc.n*tc.c*tc.h*tc.w, tc.c
-		x, gamma, beta, rm, rv := bnInputs(tc, newRand(1))
-		dy := kerneltest.RandVec(newRand(2), n)
+		x, gamma, beta, rm, rv := bnInputs(tc, kerneltest.NewRand(1))
+		dy := kerneltest.RandVec(kerneltest.NewRand(2), n)
 		y, mean, inv := make([]float32, n), make([]float32, c), make([]float32, c)
 		dx, dg, db := make([]float32, n), make([]float32, c), make([]float32, c)
 		b.Run(tc.String()+"/train_forward", func(b *testing.B) {

@@ -24,16 +24,16 @@ func conv2dAsDense(p kernels.Conv2DParams) bool {
 }
 
 func checkConv2DInput(p kernels.Conv2DParams, name string, x []float32) error {
-	return wantLen(opConv2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+	return kernels.CheckLen(opConv2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
 
 func checkConv2DWeight(p kernels.Conv2DParams, name string, w []float32) error {
-	return wantLen(opConv2D, name, len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
+	return kernels.CheckLen(opConv2D, name, len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
 }
 
 func checkConv2DOutput(p kernels.Conv2DParams, name string, y []float32) error {
 	o := p.OutputShape()
-	return wantLen(opConv2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+	return kernels.CheckLen(opConv2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
 }
 
 // Conv2DForward writes kernels.Conv2DForward(p, x, w, b) to y
@@ -56,7 +56,7 @@ func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 	if err := checkConv2DWeight(p, "weight", w); err != nil {
 		return err
 	}
-	if err := wantBias(opConv2D, p.Bias, b, "K", p.K); err != nil {
+	if err := kernels.CheckBias(opConv2D, p.Bias, b, "K", p.K); err != nil {
 		return err
 	}
 	if err := checkConv2DOutput(p, "output", y); err != nil {
@@ -241,7 +241,7 @@ func (d *Device) Conv2DBackwardBias(p kernels.Conv2DParams, dy, db []float32) er
 	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
 		return err
 	}
-	if err := wantLen(opConv2D, "grad bias", len(db), "K", p.K); err != nil {
+	if err := kernels.CheckLen(opConv2D, "grad bias", len(db), "K", p.K); err != nil {
 		return err
 	}
 	o := p.OutputShape()

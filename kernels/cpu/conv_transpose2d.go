@@ -27,16 +27,16 @@ func convTranspose2dAsDense(p kernels.ConvTranspose2DParams) bool {
 }
 
 func checkConvT2DInput(p kernels.ConvTranspose2DParams, name string, x []float32) error {
-	return wantLen(opConvT2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+	return kernels.CheckLen(opConvT2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
 }
 
 func checkConvT2DWeight(p kernels.ConvTranspose2DParams, name string, w []float32) error {
-	return wantLen(opConvT2D, name, len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
+	return kernels.CheckLen(opConvT2D, name, len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
 }
 
 func checkConvT2DOutput(p kernels.ConvTranspose2DParams, name string, y []float32) error {
 	o := p.OutputShape()
-	return wantLen(opConvT2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+	return kernels.CheckLen(opConvT2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
 }
 
 // ConvTranspose2DForward writes kernels.ConvTranspose2DForward(p, x, w, b)
@@ -59,7 +59,7 @@ func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b
 	if err := checkConvT2DWeight(p, "weight", w); err != nil {
 		return err
 	}
-	if err := wantBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
+	if err := kernels.CheckBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
 		return err
 	}
 	if err := checkConvT2DOutput(p, "output", y); err != nil {
@@ -247,7 +247,7 @@ func (d *Device) ConvTranspose2DBackwardBias(p kernels.ConvTranspose2DParams, dy
 	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
 		return err
 	}
-	if err := wantLen(opConvT2D, "grad bias", len(db), "K", p.K); err != nil {
+	if err := kernels.CheckLen(opConvT2D, "grad bias", len(db), "K", p.K); err != nil {
 		return err
 	}
 	o := p.OutputShape()

@@ -1,12 +1,9 @@
 package cpu
 
 import (
-	"fmt"
-	"math/rand"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
-	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // convT2DTestCases are awkward shapes (odd C, K and N, 1 channel, batch 1,
@@ -79,58 +76,11 @@ func TestConvTranspose2D(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.p
 			o := p.OutputShape()
-			rng := rand.New(rand.NewSource(int64(200 + i)))
-			x := kerneltest.RandVec(rng, p.N*p.C*p.H*p.W)
-			w := kerneltest.RandVec(rng, p.C*p.K*p.KH*p.KW)
-			dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
-			var b []float32
+			nb := 0
 			if p.Bias {
-				b = kerneltest.RandVec(rng, p.K)
+				nb = p.K
 			}
-			wantY, err := kernels.ConvTranspose2DForward(p, x, w, b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantDX, err := kernels.ConvTranspose2DBackwardInput(p, w, dy)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantDW, err := kernels.ConvTranspose2DBackwardWeight(p, x, dy)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for di, d := range devs {
-				name := func(dir string) string { return fmt.Sprintf("device %d %s", di, dir) }
-				y := kerneltest.Poisoned(len(wantY))
-				if err := d.ConvTranspose2DForward(p, x, w, b, y); err != nil {
-					t.Fatal(err)
-				}
-				kerneltest.ExpectClose(t, name("forward"), y, wantY)
-
-				dx := kerneltest.Poisoned(len(x))
-				if err := d.ConvTranspose2DBackwardInput(p, w, dy, dx); err != nil {
-					t.Fatal(err)
-				}
-				kerneltest.ExpectClose(t, name("grad input"), dx, wantDX)
-
-				dw := kerneltest.Poisoned(len(w))
-				if err := d.ConvTranspose2DBackwardWeight(p, x, dy, dw); err != nil {
-					t.Fatal(err)
-				}
-				kerneltest.ExpectClose(t, name("grad weight"), dw, wantDW)
-
-				if p.Bias {
-					wantDB, err := kernels.ConvTranspose2DBackwardBias(p, dy)
-					if err != nil {
-						t.Fatal(err)
-					}
-					db := kerneltest.Poisoned(p.K)
-					if err := d.ConvTranspose2DBackwardBias(p, dy, db); err != nil {
-						t.Fatal(err)
-					}
-					kerneltest.ExpectClose(t, name("grad bias"), db, wantDB)
-				}
-			}
+			convT2DOp.check(t, devs, p, p.N*p.C*p.H*p.W, p.C*p.K*p.KH*p.KW, o[0]*o[1]*o[2]*o[3], nb, int64(200+i))
 		})
 	}
 }

@@ -22,16 +22,16 @@ func (d *Device) denseForward(p kernels.DenseParams, x, w, b, y []float32) error
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
+	if err := kernels.CheckLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
+	if err := kernels.CheckLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
-	if err := wantBias(opDense, p.Bias, b, "Out", p.Out); err != nil {
+	if err := kernels.CheckBias(opDense, p.Bias, b, "Out", p.Out); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "output", len(y), "N*Out", p.N, p.Out); err != nil {
+	if err := kernels.CheckLen(opDense, "output", len(y), "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
 	if d.invariant {
@@ -56,13 +56,13 @@ func (d *Device) DenseBackwardInput(p kernels.DenseParams, w, dy, dx []float32) 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
+	if err := kernels.CheckLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
+	if err := kernels.CheckLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "grad input", len(dx), "N*In", p.N, p.In); err != nil {
+	if err := kernels.CheckLen(opDense, "grad input", len(dx), "N*In", p.N, p.In); err != nil {
 		return err
 	}
 	return d.sgemm(opDense, false, false, p.N, p.In, p.Out, dy, p.Out, w, p.In, 0, dx, p.In)
@@ -74,13 +74,13 @@ func (d *Device) DenseBackwardWeight(p kernels.DenseParams, x, dy, dw []float32)
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
+	if err := kernels.CheckLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
+	if err := kernels.CheckLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "grad weight", len(dw), "Out*In", p.Out, p.In); err != nil {
+	if err := kernels.CheckLen(opDense, "grad weight", len(dw), "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
 	return d.sgemm(opDense, true, false, p.Out, p.In, p.N, dy, p.Out, x, p.In, 0, dw, p.In)
@@ -94,10 +94,10 @@ func (d *Device) DenseBackwardBias(p kernels.DenseParams, dy, db []float32) erro
 	if !p.Bias {
 		return fmt.Errorf("%s: bias gradient requested but Bias is false", opDense)
 	}
-	if err := wantLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
+	if err := kernels.CheckLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := wantLen(opDense, "grad bias", len(db), "Out", p.Out); err != nil {
+	if err := kernels.CheckLen(opDense, "grad bias", len(db), "Out", p.Out); err != nil {
 		return err
 	}
 	d.biasGradient(p.N, p.Out, 1, dy, db)

@@ -1,12 +1,9 @@
 package cpu
 
 import (
-	"fmt"
-	"math/rand"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
-	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // denseTestCases are awkward shapes and the OCGAN latent discriminator's
@@ -31,58 +28,11 @@ func TestDense(t *testing.T) {
 	for i, c := range denseTestCases {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.p
-			rng := rand.New(rand.NewSource(int64(300 + i)))
-			x := kerneltest.RandVec(rng, p.N*p.In)
-			w := kerneltest.RandVec(rng, p.Out*p.In)
-			dy := kerneltest.RandVec(rng, p.N*p.Out)
-			var b []float32
+			nb := 0
 			if p.Bias {
-				b = kerneltest.RandVec(rng, p.Out)
+				nb = p.Out
 			}
-			wantY, err := kernels.DenseForward(p, x, w, b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantDX, err := kernels.DenseBackwardInput(p, w, dy)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantDW, err := kernels.DenseBackwardWeight(p, x, dy)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for di, d := range devs {
-				name := func(dir string) string { return fmt.Sprintf("device %d %s", di, dir) }
-				y := kerneltest.Poisoned(len(wantY))
-				if err := d.DenseForward(p, x, w, b, y); err != nil {
-					t.Fatal(err)
-				}
-				kerneltest.ExpectClose(t, name("forward"), y, wantY)
-
-				dx := kerneltest.Poisoned(len(x))
-				if err := d.DenseBackwardInput(p, w, dy, dx); err != nil {
-					t.Fatal(err)
-				}
-				kerneltest.ExpectClose(t, name("grad input"), dx, wantDX)
-
-				dw := kerneltest.Poisoned(len(w))
-				if err := d.DenseBackwardWeight(p, x, dy, dw); err != nil {
-					t.Fatal(err)
-				}
-				kerneltest.ExpectClose(t, name("grad weight"), dw, wantDW)
-
-				if p.Bias {
-					wantDB, err := kernels.DenseBackwardBias(p, dy)
-					if err != nil {
-						t.Fatal(err)
-					}
-					db := kerneltest.Poisoned(p.Out)
-					if err := d.DenseBackwardBias(p, dy, db); err != nil {
-						t.Fatal(err)
-					}
-					kerneltest.ExpectClose(t, name("grad bias"), db, wantDB)
-				}
-			}
+			denseOp.check(t, devs, p, p.N*p.In, p.Out*p.In, p.N*p.Out, nb, int64(300+i))
 		})
 	}
 }

@@ -3,8 +3,6 @@ package cpu
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
@@ -87,33 +85,6 @@ func (d *Device) sgemm(op string, transA, transB bool, m, n, k int, a []float32,
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
-}
-
-// wantLen reports a slice whose length differs from the product of dims, in
-// the words of the kernels references, e.g. "conv2d: weight has 36 elements,
-// want 48 (K*C*KH*KW = 4*3*2*2)".
-func wantLen(op, name string, got int, formula string, dims ...int) error {
-	want := 1
-	s := make([]string, len(dims))
-	for i, d := range dims {
-		want *= d
-		s[i] = strconv.Itoa(d)
-	}
-	if got == want {
-		return nil
-	}
-	return fmt.Errorf("%s: %s has %d elements, want %d (%s = %s)", op, name, got, want, formula, strings.Join(s, "*"))
-}
-
-// wantBias checks an optional bias of k elements (dim names k).
-func wantBias(op string, hasBias bool, b []float32, dim string, k int) error {
-	if !hasBias {
-		if len(b) != 0 {
-			return fmt.Errorf("%s: bias has %d elements but Bias is false (pass nil)", op, len(b))
-		}
-		return nil
-	}
-	return wantLen(op, "bias", len(b), dim, k)
 }
 
 // convGeom is the im2col geometry of a convolution that slides a kh×kw
@@ -259,20 +230,25 @@ func (d *Device) col2im(g convGeom, c0, c1 int, col, x, bias []float32) {
 					dst[o] += row[s]
 				}
 			}
-			img := x[(n*g.c+c)*hw : (n*g.c+c+1)*hw]
-			var b float32
-			if bias != nil {
-				b = bias[c]
-			}
-			for iy := 0; iy < g.h; iy++ {
-				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
-				dst := img[iy*g.w : (iy+1)*g.w]
-				for i, v := range src {
-					dst[i] = v + b
-				}
-			}
+			g.unpad(plane, pw, x[(n*g.c+c)*hw:(n*g.c+c+1)*hw], bias, c)
 		}
 	})
+}
+
+// unpad writes the interior of plane, an image of channel c padded to rows
+// of pw, to img [h, w], adding bias[c] when bias is not nil.
+func (g convGeom) unpad(plane []float32, pw int, img, bias []float32, c int) {
+	var b float32
+	if bias != nil {
+		b = bias[c]
+	}
+	for iy := 0; iy < g.h; iy++ {
+		src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
+		dst := img[iy*g.w : (iy+1)*g.w]
+		for i, v := range src {
+			dst[i] = v + b
+		}
+	}
 }
 
 // col2imOne is col2im for one image whose columns are given transposed:
@@ -292,18 +268,7 @@ func (d *Device) col2imOne(g convGeom, colT, x, bias []float32) {
 					dst[to] += src[t]
 				}
 			}
-			img := x[c*hw : (c+1)*hw]
-			var b float32
-			if bias != nil {
-				b = bias[c]
-			}
-			for iy := 0; iy < g.h; iy++ {
-				src := plane[(iy+g.ph)*pw+g.pw : (iy+g.ph)*pw+g.pw+g.w]
-				dst := img[iy*g.w : (iy+1)*g.w]
-				for i, v := range src {
-					dst[i] = v + b
-				}
-			}
+			g.unpad(plane, pw, x[c*hw:(c+1)*hw], bias, c)
 		}
 	})
 }

@@ -30,7 +30,7 @@ func (d *Device) dropout(op, inName, outName string, p kernels.DropoutParams, in
 	if err := wrapParams(op, p.Validate()); err != nil {
 		return err
 	}
-	if err := checkSameLen(op, outName, len(out), inName, len(in)); err != nil {
+	if err := kernels.CheckLen(op, outName, len(out), "len("+inName+")", len(in)); err != nil {
 		return err
 	}
 	if err := checkInPlace(op, named{outName, out}, named{inName, in}); err != nil {

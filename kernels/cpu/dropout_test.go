@@ -22,21 +22,21 @@ func TestDropoutMatchesReference(t *testing.T) {
 		for _, p := range dropoutCases {
 			for _, n := range stepSizes {
 				t.Run(fmt.Sprintf("%+v/%d", p, n), func(t *testing.T) {
-					x := kerneltest.RandVec(newRand(int64(n)), n)
+					x := kerneltest.RandVec(kerneltest.NewRand(int64(n)), n)
 					want, err := kernels.DropoutForward(p, x)
 					must(t, err)
 					y := kerneltest.Poisoned(n)
 					must(t, d.DropoutForward(p, x, y))
-					expectSame(t, "forward", y, want)
+					kerneltest.BitEqual(t, "forward", y, want)
 					inPlace := clone(x)
 					must(t, d.DropoutForward(p, inPlace, inPlace))
-					expectSame(t, "forward in place", inPlace, want)
+					kerneltest.BitEqual(t, "forward in place", inPlace, want)
 
 					want, err = kernels.DropoutBackward(p, x)
 					must(t, err)
 					dx := kerneltest.Poisoned(n)
 					must(t, d.DropoutBackward(p, x, dx))
-					expectSame(t, "backward", dx, want)
+					kerneltest.BitEqual(t, "backward", dx, want)
 				})
 			}
 		}
@@ -54,11 +54,11 @@ func TestDropoutRejectsBadArguments(t *testing.T) {
 	}{
 		{"P = 1", d.DropoutForward(kernels.DropoutParams{P: 1}, x, y), []string{"dropout forward", "P must be in [0, 1)"}},
 		{"P NaN", d.DropoutBackward(kernels.DropoutParams{P: float32(math.NaN())}, x, y), []string{"dropout backward", "P must be"}},
-		{"short y", d.DropoutForward(ok, x, short), []string{"dropout forward", "output y has 5 elements, want 6 (the length of input x)"}},
-		{"short dx", d.DropoutBackward(ok, x, short), []string{"dropout backward", "grad input dx has 5 elements, want 6 (the length of grad output dy)"}},
+		{"short y", d.DropoutForward(ok, x, short), []string{"dropout forward", "output y has 5 elements, want 6 (len(input x) = 6)"}},
+		{"short dx", d.DropoutBackward(ok, x, short), []string{"dropout backward", "grad input dx has 5 elements, want 6 (len(grad output dy) = 6)"}},
 		{"shifted y", d.DropoutForward(ok, x[1:], x[:5]), []string{"dropout forward", "output y partly overlaps input x"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
 	}
 }
 

@@ -3,6 +3,8 @@ package cpu
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/ocgan-vk/ocgan/kernels"
 )
 
 // Element-wise operations (elementwise_ref.go). An output may be one of the
@@ -17,36 +19,6 @@ const (
 	grainStream = 1 << 15 // loads and stores only (copy, add, relu, ...)
 	grainHeavy  = 1 << 12 // tens of ns per element (tanh, exp, Philox)
 )
-
-// checkLen reports a slice whose length differs from the length implied by
-// the parameters, in the words of the references, e.g.
-// "batch_norm train forward: output y has 5 elements, want 6 (N*C*H*W = 1*2*3*1)".
-func checkLen(op, name string, got int, formula string, dims ...int) error {
-	want := 1
-	for _, d := range dims {
-		want *= d
-	}
-	if got == want {
-		return nil
-	}
-	s := ""
-	for i, d := range dims {
-		if i > 0 {
-			s += "*"
-		}
-		s += fmt.Sprint(d)
-	}
-	return fmt.Errorf("%s: %s has %d elements, want %d (%s = %s)", op, name, got, want, formula, s)
-}
-
-// checkSameLen reports a slice whose length differs from that of a reference
-// slice, e.g. "elementwise: add: out has 3 elements, want 4 (the length of a)".
-func checkSameLen(op, name string, got int, refName string, want int) error {
-	if got != want {
-		return fmt.Errorf("%s: %s has %d elements, want %d (the length of %s)", op, name, got, want, refName)
-	}
-	return nil
-}
 
 // addrRange returns the address range [lo, hi) of s's elements.
 func addrRange(s []float32) (lo, hi uintptr) {
@@ -102,10 +74,10 @@ func checkInPlace(op string, out named, ins ...named) error {
 // be a or b.
 func (d *Device) Add(a, b, out []float32) error {
 	const op = opElementwise + ": add"
-	if err := checkSameLen(op, "b", len(b), "a", len(a)); err != nil {
+	if err := kernels.CheckLen(op, "b", len(b), "len(a)", len(a)); err != nil {
 		return err
 	}
-	if err := checkSameLen(op, "out", len(out), "a", len(a)); err != nil {
+	if err := kernels.CheckLen(op, "out", len(out), "len(a)", len(a)); err != nil {
 		return err
 	}
 	if err := checkInPlace(op, named{"out", out}, named{"a", a}, named{"b", b}); err != nil {
@@ -124,7 +96,7 @@ func (d *Device) Add(a, b, out []float32) error {
 // Scale sets out[i] = s·a[i]. a and out have the same length; out may be a.
 func (d *Device) Scale(a []float32, s float32, out []float32) error {
 	const op = opElementwise + ": scale"
-	if err := checkSameLen(op, "out", len(out), "a", len(a)); err != nil {
+	if err := kernels.CheckLen(op, "out", len(out), "len(a)", len(a)); err != nil {
 		return err
 	}
 	if err := checkInPlace(op, named{"out", out}, named{"a", a}); err != nil {
@@ -143,10 +115,10 @@ func (d *Device) Scale(a []float32, s float32, out []float32) error {
 // reference. x, y and out have the same length; out may be x or y.
 func (d *Device) Axpy(a float32, x, y, out []float32) error {
 	const op = opElementwise + ": axpy"
-	if err := checkSameLen(op, "y", len(y), "x", len(x)); err != nil {
+	if err := kernels.CheckLen(op, "y", len(y), "len(x)", len(x)); err != nil {
 		return err
 	}
-	if err := checkSameLen(op, "out", len(out), "x", len(x)); err != nil {
+	if err := kernels.CheckLen(op, "out", len(out), "len(x)", len(x)); err != nil {
 		return err
 	}
 	if err := checkInPlace(op, named{"out", out}, named{"x", x}, named{"y", y}); err != nil {
@@ -176,7 +148,7 @@ func (d *Device) Fill(v float32, out []float32) {
 // length and are the same slice or disjoint.
 func (d *Device) Copy(src, dst []float32) error {
 	const op = opElementwise + ": copy"
-	if err := checkSameLen(op, "dst", len(dst), "src", len(src)); err != nil {
+	if err := kernels.CheckLen(op, "dst", len(dst), "len(src)", len(src)); err != nil {
 		return err
 	}
 	if err := checkInPlace(op, named{"dst", dst}, named{"src", src}); err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"strings"
 	"testing"
 )
 
@@ -20,40 +19,11 @@ func forDevices(t *testing.T, f func(t *testing.T, d *Device)) {
 	}
 }
 
-func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
-
 // must fails the test on an error.
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// wantErr fails unless err is non-nil and its message holds every part.
-func wantErr(t testing.TB, name string, err error, parts ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: no error", name)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Fatalf("%s: error %q does not mention %q", name, err, p)
-		}
-	}
-}
-
-// expectSame fails unless got and want are the same bits (RNG outputs,
-// dropout, copies).
-func expectSame(t testing.TB, name string, got, want []float32) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d values, want %d", name, len(got), len(want))
-	}
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s: element %d = %v, want %v", name, i, got[i], want[i])
-		}
 	}
 }
 

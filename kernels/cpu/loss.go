@@ -28,18 +28,18 @@ func lossCheck(op string, p kernels.LossParams, pred, target, dloss []float32, w
 	if err := wrapParams(op, p.Validate()); err != nil {
 		return err
 	}
-	if err := checkLen(op, "prediction", len(pred), "N*F", p.N, p.F); err != nil {
+	if err := kernels.CheckLen(op, "prediction", len(pred), "N*F", p.N, p.F); err != nil {
 		return err
 	}
-	if err := checkLen(op, "target", len(target), "N*F", p.N, p.F); err != nil {
+	if err := kernels.CheckLen(op, "target", len(target), "N*F", p.N, p.F); err != nil {
 		return err
 	}
 	if withDloss {
-		if err := checkLen(op, "per-sample loss gradient", len(dloss), "N", p.N); err != nil {
+		if err := kernels.CheckLen(op, "per-sample loss gradient", len(dloss), "N", p.N); err != nil {
 			return err
 		}
 	}
-	if err := checkLen(op, outName, len(out), formula, dims...); err != nil {
+	if err := kernels.CheckLen(op, outName, len(out), formula, dims...); err != nil {
 		return err
 	}
 	o := named{outName, out}

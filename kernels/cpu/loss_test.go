@@ -15,7 +15,7 @@ var lossShapes = [][2]int{{1, 1}, {1, 7}, {3, 5}, {7, 1}, {64, 1}, {5, 784}, {64
 
 // bceTargets returns n targets in [0, 1]: zeros, ones and values between.
 func bceTargets(n int, seed int64) []float32 {
-	r := newRand(seed)
+	r := kerneltest.NewRand(seed)
 	y := make([]float32, n)
 	for i := range y {
 		switch i % 3 {
@@ -34,7 +34,7 @@ func TestLossMatchesReference(t *testing.T) {
 			t.Run(fmt.Sprintf("%dx%d", s[0], s[1]), func(t *testing.T) {
 				p := kernels.LossParams{N: s[0], F: s[1]}
 				n := s[0] * s[1]
-				r := newRand(int64(n))
+				r := kerneltest.NewRand(int64(n))
 				pred, target, dloss := kerneltest.RandVec(r, n), kerneltest.RandVec(r, n), kerneltest.RandVec(r, s[0])
 				logits := kerneltest.RandVec(r, n)
 				for i := range logits {
@@ -111,7 +111,7 @@ func TestLossMatchesReference(t *testing.T) {
 func TestBCEPerSampleGradFiniteDifferences(t *testing.T) {
 	const h = 1.5e-2
 	forDevices(t, func(t *testing.T, d *Device) {
-		r := newRand(9)
+		r := kerneltest.NewRand(9)
 		for _, s := range [][2]int{{1, 1}, {3, 5}, {4, 7}, {9, 2}} {
 			t.Run(fmt.Sprintf("%dx%d", s[0], s[1]), func(t *testing.T) {
 				p := kernels.LossParams{N: s[0], F: s[1]}
@@ -161,6 +161,6 @@ func TestLossRejectsBadArguments(t *testing.T) {
 		{"grad shifted on target", d.BCEWithLogitsLossGrad(p, a, buf[:6], buf[1:]), []string{"bce_with_logits_loss", "gradient partly overlaps target"}},
 		{"grad over dloss", d.MSELossPerSampleGrad(p, a, b, g[:2], g), []string{"mse_loss", "gradient overlaps per-sample loss gradient"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
 	}
 }

@@ -1,10 +1,6 @@
 package cpu
 
-import (
-	"fmt"
-
-	"github.com/ocgan-vk/ocgan/kernels"
-)
+import "github.com/ocgan-vk/ocgan/kernels"
 
 // Sums and means over axes of a row-major tensor (reduce_ref.go), summed in
 // float64 and rounded once to float32.
@@ -30,13 +26,15 @@ func planReduce(op string, p kernels.ReduceParams, inName string, in []float32, 
 	}
 	full, reduced := p.Shape, p.OutputShape()
 	inShape, outShape := full, reduced
+	inFormula, outFormula := "Shape", "OutputShape()"
 	if backward {
 		inShape, outShape = reduced, full
+		inFormula, outFormula = outFormula, inFormula
 	}
-	if err := checkShape(op, inName, in, inShape); err != nil {
+	if err := kernels.CheckLen(op, inName, len(in), inFormula, inShape...); err != nil {
 		return reducePlan{}, err
 	}
-	if err := checkShape(op, outName, out, outShape); err != nil {
+	if err := kernels.CheckLen(op, outName, len(out), outFormula, outShape...); err != nil {
 		return reducePlan{}, err
 	}
 	if err := checkDisjoint(op, named{outName, out}, named{inName, in}); err != nil {
@@ -67,18 +65,6 @@ func planReduce(op string, p kernels.ReduceParams, inName string, in []float32, 
 	}
 	pl.out = s
 	return pl, nil
-}
-
-// checkShape reports a slice with fewer or more elements than shape holds.
-func checkShape(op, name string, x []float32, shape []int) error {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if len(x) != n {
-		return fmt.Errorf("%s: %s has %d elements, want %d (shape %v)", op, name, len(x), n, shape)
-	}
-	return nil
 }
 
 // rowLen returns the length of the input rows (the last group).

@@ -30,7 +30,7 @@ var reduceCases = []kernels.ReduceParams{
 
 func TestReduceMatchesReference(t *testing.T) {
 	forDevices(t, func(t *testing.T, d *Device) {
-		r := newRand(13)
+		r := kerneltest.NewRand(13)
 		for _, p := range reduceCases {
 			t.Run(fmt.Sprintf("%v/%v/%v", p.Shape, p.Axes, p.KeepDims), func(t *testing.T) {
 				in := 1
@@ -76,13 +76,22 @@ func TestReduceRejectsBadArguments(t *testing.T) {
 		{"axis out of range", d.ReduceSumBackward(kernels.ReduceParams{Shape: []int{2, 3}, Axes: []int{2}}, y, x), []string{"reduce sum backward", "axis 2"}},
 		{"repeated axis", d.ReduceMeanBackward(kernels.ReduceParams{Shape: []int{2, 3}, Axes: []int{1, 1}}, y, x), []string{"reduce mean backward", "appears twice"}},
 		{"zero dim", d.ReduceSum(kernels.ReduceParams{Shape: []int{2, 0}, Axes: []int{1}}, x, y), []string{"reduce sum", "Shape[1] must be >= 1"}},
-		{"short input", d.ReduceSum(p, short, y), []string{"reduce sum", "input has 5 elements, want 6 (shape [2 3])"}},
-		{"long output", d.ReduceMean(p, x, make([]float32, 3)), []string{"reduce mean", "output has 3 elements, want 2 (shape [2])"}},
-		{"short grad output", d.ReduceSumBackward(p, y[:1], x), []string{"reduce sum backward", "grad output has 1 elements, want 2 (shape [2])"}},
-		{"short grad input", d.ReduceMeanBackward(p, y, short), []string{"reduce mean backward", "grad input has 5 elements, want 6 (shape [2 3])"}},
 		{"output in input", d.ReduceSum(p, x, x[4:]), []string{"reduce sum", "output overlaps input"}},
 		{"grad input over grad output", d.ReduceSumBackward(p, x[:2], x), []string{"reduce sum backward", "grad input overlaps grad output"}},
 	} {
-		wantErr(t, c.name, c.err, c.parts...)
+		kerneltest.WantErr(t, c.name, c.err, c.parts...)
+	}
+	full := []int{2, 3}
+	for _, c := range []struct {
+		name string
+		err  error
+		want *kernels.ShapeError
+	}{
+		{"short input", d.ReduceSum(p, short, y), &kernels.ShapeError{Op: "reduce sum", Tensor: "input", Got: 5, Want: 6, Formula: "Shape", Dims: full}},
+		{"long output", d.ReduceMean(p, x, make([]float32, 3)), &kernels.ShapeError{Op: "reduce mean", Tensor: "output", Got: 3, Want: 2, Formula: "OutputShape()", Dims: []int{2}}},
+		{"short grad output", d.ReduceSumBackward(p, y[:1], x), &kernels.ShapeError{Op: "reduce sum backward", Tensor: "grad output", Got: 1, Want: 2, Formula: "OutputShape()", Dims: []int{2}}},
+		{"short grad input", d.ReduceMeanBackward(p, y, short), &kernels.ShapeError{Op: "reduce mean backward", Tensor: "grad input", Got: 5, Want: 6, Formula: "Shape", Dims: full}},
+	} {
+		kerneltest.WantAs(t, c.name, c.err, c.want)
 	}
 }

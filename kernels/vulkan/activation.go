@@ -25,12 +25,12 @@ func (l *Library) ActivationForward(seq *vk.Sequence, p kernels.ActivationParams
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if x == nil || y == nil {
-		return fmt.Errorf("%s: %s forward: input x or output y buffer is nil", kernels.OpActivation, p.Kind)
+	op := fmt.Sprintf("%s: %s forward", kernels.OpActivation, p.Kind)
+	if err := needBuf(op, "input x", x); err != nil {
+		return err
 	}
-	if x.Len() != y.Len() {
-		return fmt.Errorf("%s: %s forward: output y has %d floats, want %d (the length of the input x)",
-			kernels.OpActivation, p.Kind, y.Len(), x.Len())
+	if err := checkBuf(op, "output y", y, "len(input x)", x.Len()); err != nil {
+		return err
 	}
 	local := l.elementwiseLocal()
 	n := x.Len()
@@ -54,17 +54,16 @@ func (l *Library) ActivationBackward(seq *vk.Sequence, p kernels.ActivationParam
 	if p.Kind.BackwardUsesOutput() {
 		name = "saved output y"
 	}
-	if saved == nil || dy == nil || dx == nil {
-		return fmt.Errorf("%s: %s backward: %s, grad output dy or grad input dx buffer is nil", kernels.OpActivation, p.Kind, name)
+	op := fmt.Sprintf("%s: %s backward", kernels.OpActivation, p.Kind)
+	if err := needBuf(op, name, saved); err != nil {
+		return err
 	}
 	n := saved.Len()
-	if dy.Len() != n {
-		return fmt.Errorf("%s: %s backward: grad output dy has %d floats, want %d (the length of the %s)",
-			kernels.OpActivation, p.Kind, dy.Len(), n, name)
+	if err := checkBuf(op, "grad output dy", dy, "len("+name+")", n); err != nil {
+		return err
 	}
-	if dx.Len() != n {
-		return fmt.Errorf("%s: %s backward: grad input dx has %d floats, want %d (the length of the %s)",
-			kernels.OpActivation, p.Kind, dx.Len(), n, name)
+	if err := checkBuf(op, "grad input dx", dx, "len("+name+")", n); err != nil {
+		return err
 	}
 	local := l.elementwiseLocal()
 	push := activationPush{n: uint32(n), slope: p.Slope}

@@ -122,17 +122,10 @@ func TestActivationSaturationAndSmallInputs(t *testing.T) {
 func TestActivationRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	a, b, c := upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 6))
 	relu := kernels.ActivationParams{Kind: kernels.ReLU}
-	cases := []struct {
-		name string
-		err  error
-	}{
+	cases := []errCase{
 		{"zero kind", lib.ActivationForward(seq, kernels.ActivationParams{}, a, b)},
 		{"unknown kind", lib.ActivationBackward(seq, kernels.ActivationParams{Kind: 9}, a, b, a)},
 		{"NaN slope", lib.ActivationForward(seq, kernels.ActivationParams{Kind: kernels.LeakyReLU, Slope: float32(math.NaN())}, a, b)},
@@ -142,14 +135,6 @@ func TestActivationRejectsBadArguments(t *testing.T) {
 		{"backward dx length", lib.ActivationBackward(seq, kernels.ActivationParams{Kind: kernels.Tanh}, a, b, c)},
 		{"backward nil", lib.ActivationBackward(seq, relu, a, b, nil)},
 	}
-	for _, c := range cases {
-		if c.err == nil {
-			t.Errorf("%s: no error", c.name)
-		} else if len(c.err.Error()) < len(kernels.OpActivation) || c.err.Error()[:len(kernels.OpActivation)] != kernels.OpActivation {
-			t.Errorf("%s: error %q does not name the op", c.name, c.err)
-		}
-	}
-	if st := seq.Stats(); st.Dispatches != 0 {
-		t.Errorf("rejected calls recorded %d dispatches", st.Dispatches)
-	}
+	expectOpErrors(t, kernels.OpActivation, cases)
+	expectNothingRecorded(t, seq)
 }

@@ -42,8 +42,8 @@ func (l *Library) AdamUpdate(seq *vk.Sequence, step StepSlot, p, m, v, g *vk.Buf
 		if err := needBuf(kernels.OpAdam, x.name, x.b); err != nil {
 			return err
 		}
-		if x.b.Len() != p.Len() {
-			return fmt.Errorf("%s: %s holds %d floats, want %d (the length of the parameters p)", kernels.OpAdam, x.name, x.b.Len(), p.Len())
+		if err := kernels.CheckLen(kernels.OpAdam, x.name, x.b.Len(), "len(p)", p.Len()); err != nil {
+			return err
 		}
 		for _, y := range bufs[:i] {
 			if x.b == y.b {

@@ -11,20 +11,6 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
-// relL2 is ‖got − want‖₂/‖want‖₂ (‖got − want‖₂ when want is all zeros).
-func relL2(got, want []float64) float64 {
-	var num, den float64
-	for i := range want {
-		d := got[i] - want[i]
-		num += d * d
-		den += want[i] * want[i]
-	}
-	if den == 0 {
-		den = 1
-	}
-	return math.Sqrt(num / den)
-}
-
 // One recorded AdamUpdate replayed for steps t = 1..5, the host rewriting only the
 // step slot between runs, against AdamUpdate applied to host copies.
 func TestAdamMatchesReferenceOverSteps(t *testing.T) {
@@ -73,7 +59,7 @@ func TestAdamMatchesReferenceOverSteps(t *testing.T) {
 				dGot[i] = float64(got[i]) - float64(p0[i])
 				dWant[i] = float64(p[i]) - float64(p0[i])
 			}
-			if e := relL2(dGot, dWant); e > kerneltest.Tolerance {
+			if e := kerneltest.RelL2(dGot, dWant); e > kerneltest.Tolerance {
 				t.Fatalf("n=%d step %d: the change of p has relative error %.3g > %g", n, ti, e, kerneltest.Tolerance)
 			}
 		}
@@ -102,9 +88,9 @@ func TestAdamRejectsBadArguments(t *testing.T) {
 	slot := StepSlot{Buf: step, Word: 1}
 	expectRejected(t, ctx, []rejectCase{
 		{"short m", func(s *vk.Sequence) error { return lib.AdamUpdate(s, slot, p, short, v, g) },
-			[]string{"adam", "first moment m holds 5 floats, want 6"}},
+			[]string{"adam", "first moment m has 5 elements, want 6 (len(p) = 6)"}},
 		{"short g", func(s *vk.Sequence) error { return lib.AdamUpdate(s, slot, p, m, v, short) },
-			[]string{"adam", "gradient g holds 5 floats"}},
+			[]string{"adam", "gradient g has 5 elements"}},
 		{"m is v", func(s *vk.Sequence) error { return lib.AdamUpdate(s, slot, p, m, m, g) },
 			[]string{"adam", "first moment m and second moment v are the same buffer"}},
 		{"g is p", func(s *vk.Sequence) error { return lib.AdamUpdate(s, slot, p, m, v, p) },

@@ -38,12 +38,13 @@ const (
 	bnEvalBackward  = "batch_norm eval backward"
 )
 
-// bnBuf is a named buffer argument with its expected length in floats.
+// bnBuf is a named buffer argument with its expected length in floats, the
+// product of dims.
 type bnBuf struct {
 	name    string
 	b       *vk.Buffer
 	formula string
-	want    int
+	dims    []int
 	output  bool
 }
 
@@ -63,11 +64,8 @@ func bnCheck(op string, p kernels.BatchNormParams, train bool, bufs ...bnBuf) er
 		return fmt.Errorf("%s: N*C*H*W = %.0f elements; the shaders index at most %d", op, total, math.MaxInt32)
 	}
 	for _, b := range bufs {
-		if b.b == nil {
-			return fmt.Errorf("%s: %s buffer is nil", op, b.name)
-		}
-		if b.b.Len() != b.want {
-			return fmt.Errorf("%s: %s buffer holds %d floats, want %d (%s)", op, b.name, b.b.Len(), b.want, b.formula)
+		if err := checkBuf(op, b.name, b.b, b.formula, b.dims...); err != nil {
+			return err
 		}
 	}
 	for i, o := range bufs {
@@ -89,11 +87,11 @@ func bnRename(op string, err error) error {
 }
 
 func bnTensor(p kernels.BatchNormParams, name string, b *vk.Buffer, output bool) bnBuf {
-	return bnBuf{name, b, "N*C*H*W", p.N * p.C * p.H * p.W, output}
+	return bnBuf{name, b, "N*C*H*W", []int{p.N, p.C, p.H, p.W}, output}
 }
 
 func bnChannel(p kernels.BatchNormParams, name string, b *vk.Buffer, output bool) bnBuf {
-	return bnBuf{name, b, "C", p.C, output}
+	return bnBuf{name, b, "C", []int{p.C}, output}
 }
 
 // bnPush is the push block of batch_norm_fwd and batch_norm_eval_bwd: N, C, HW, eps.

@@ -2,12 +2,9 @@ package vulkan
 
 import (
 	"fmt"
-	"math"
 	"math/rand"
-	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
@@ -31,17 +28,7 @@ func bnExpectClose(t *testing.T, name string, b *vk.Buffer, want []float32) {
 	t.Helper()
 	expectClose(t, name, b, want)
 	if testing.Verbose() {
-		got := download(t, b)
-		var num, den float64
-		for i := range want {
-			d := float64(got[i]) - float64(want[i])
-			num += d * d
-			den += float64(want[i]) * float64(want[i])
-		}
-		if den == 0 {
-			den = 1
-		}
-		t.Logf("%s: relative error %.2g", name, math.Sqrt(num/den))
+		t.Logf("%s: relative error %.2g", name, kerneltest.RelL2(download(t, b), want))
 	}
 }
 
@@ -251,11 +238,7 @@ func TestBatchNormTrainChain(t *testing.T) {
 	xb, gb, bb, dyb, rmb, rvb := upload(t, ctx, x), upload(t, ctx, gamma), upload(t, ctx, beta), upload(t, ctx, dy), upload(t, ctx, rMean), upload(t, ctx, rVar)
 	y, sm, si := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(13)), upload(t, ctx, kerneltest.Poisoned(13))
 	dx, dg, db := upload(t, ctx, kerneltest.Poisoned(n)), upload(t, ctx, kerneltest.Poisoned(13)), upload(t, ctx, kerneltest.Poisoned(13))
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	if err := lib.BatchNormTrainForward(seq, p, xb, gb, bb, rmb, rvb, y, sm, si); err != nil {
 		t.Fatal(err)
 	}
@@ -291,11 +274,7 @@ func TestBatchNormRejectsBadArguments(t *testing.T) {
 	}
 	p := kernels.NewBatchNorm2DParams(2, 3, 2, 2)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	const nx, nc = 2 * 3 * 2 * 2, 3
 
 	// train forward: x, gamma, beta, rm, rv, y, sm, si
@@ -404,23 +383,5 @@ func BenchmarkBatchNorm(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	var times [][]time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := seq.Run(); err != nil {
-			b.Fatal(err)
-		}
-		for j, tm := range seq.Timings() {
-			if j == len(times) {
-				times = append(times, nil)
-			}
-			times[j] = append(times[j], tm.Duration)
-		}
-	}
-	b.StopTimer()
-	for j, tm := range seq.Timings() {
-		d := times[j]
-		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
-		b.Logf("%s: median %v of %d", tm.Name, d[len(d)/2], len(d))
-	}
+	runTimed(b, seq, nil)
 }

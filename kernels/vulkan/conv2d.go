@@ -52,22 +52,6 @@ func conv2DGeom(p kernels.Conv2DParams) convGeom {
 		KH: p.KH, KW: p.KW, SH: p.StrideH, SW: p.StrideW, PH: p.PadH, PW: p.PadW}
 }
 
-// convCheckBuf checks that a device buffer is present and holds the float count the
-// dims give, naming the op and the buffer otherwise.
-func convCheckBuf(op, name string, b *vk.Buffer, formula string, dims ...int) error {
-	if b == nil {
-		return fmt.Errorf("%s: %s buffer is nil", op, name)
-	}
-	want := 1
-	for _, d := range dims {
-		want *= d
-	}
-	if b.Len() != want {
-		return fmt.Errorf("%s: %s buffer holds %d floats, want %d (%s = %v)", op, name, b.Len(), want, formula, dims)
-	}
-	return nil
-}
-
 // Conv2DForward records y = conv2d(x, w) + b, then p.Epilogue at the store
 // (see the reference Conv2DForward): x [N,C,H,W], w [K,C,KH,KW], b [K] (only
 // when p.Bias; may be nil otherwise), y [N,K,OH,OW], overwritten.
@@ -78,10 +62,10 @@ func (l *Library) Conv2DForward(seq *vk.Sequence, p kernels.Conv2DParams, x, w, 
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
-		convCheckBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
+		checkBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
+		checkBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
 		convCheckBias(op, p.Bias, b, p.K),
-		convCheckBuf(op, "output", y, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "output", y, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
 	); err != nil {
 		return err
 	}
@@ -97,9 +81,9 @@ func (l *Library) Conv2DBackwardInput(seq *vk.Sequence, p kernels.Conv2DParams, 
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
-		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		convCheckBuf(op, "grad input", dx, "N*C*H*W", p.N, p.C, p.H, p.W),
+		checkBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
+		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "grad input", dx, "N*C*H*W", p.N, p.C, p.H, p.W),
 	); err != nil {
 		return err
 	}
@@ -115,9 +99,9 @@ func (l *Library) Conv2DBackwardWeight(seq *vk.Sequence, p kernels.Conv2DParams,
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
-		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		convCheckBuf(op, "grad weight", dw, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
+		checkBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
+		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "grad weight", dw, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
 	); err != nil {
 		return err
 	}
@@ -135,8 +119,8 @@ func (l *Library) Conv2DBackwardBias(seq *vk.Sequence, p kernels.Conv2DParams, d
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		convCheckBuf(op, "grad bias", db, "K", p.K),
+		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "grad bias", db, "K", p.K),
 	); err != nil {
 		return err
 	}
@@ -157,7 +141,7 @@ func convCheckBias(op string, bias bool, b *vk.Buffer, k int) error {
 	if !bias {
 		return nil
 	}
-	return convCheckBuf(op, "bias", b, "K", k)
+	return checkBuf(op, "bias", b, "K", k)
 }
 
 func convBiasOrNil(bias bool, b *vk.Buffer) *vk.Buffer {

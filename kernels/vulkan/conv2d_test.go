@@ -87,52 +87,12 @@ func checkConv2D(t *testing.T, ctx *vk.Context, lib *Library, name string, p ker
 	if p.N == 0 {
 		t.Fatalf("no case %q", name)
 	}
-	rng := rand.New(rand.NewSource(int64(len(name)*7919 + p.C*31 + p.K)))
 	o := p.OutputShape()
-	x := kerneltest.RandVec(rng, p.N*p.C*p.H*p.W)
-	w := kerneltest.RandVec(rng, p.K*p.C*p.KH*p.KW)
-	dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
-	var b []float32
-	var bb *vk.Buffer
+	nb := 0
 	if p.Bias {
-		b = kerneltest.RandVec(rng, p.K)
-		bb = upload(t, ctx, b)
+		nb = p.K
 	}
-	xb, wb, dyb := upload(t, ctx, x), upload(t, ctx, w), upload(t, ctx, dy)
-
-	y := upload(t, ctx, kerneltest.Poisoned(len(dy)))
-	runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DForward(s, p, xb, wb, bb, y) })
-	want, err := kernels.Conv2DForward(p, x, w, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectClose(t, "forward", y, want)
-
-	dx := upload(t, ctx, kerneltest.Poisoned(len(x)))
-	runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DBackwardInput(s, p, wb, dyb, dx) })
-	want, err = kernels.Conv2DBackwardInput(p, w, dy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectClose(t, "backward input", dx, want)
-
-	dw := upload(t, ctx, kerneltest.Poisoned(len(w)))
-	runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DBackwardWeight(s, p, xb, dyb, dw) })
-	want, err = kernels.Conv2DBackwardWeight(p, x, dy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectClose(t, "backward weight", dw, want)
-
-	if p.Bias {
-		db := upload(t, ctx, kerneltest.Poisoned(p.K))
-		runOne(t, ctx, func(s *vk.Sequence) error { return lib.Conv2DBackwardBias(s, p, dyb, db) })
-		want, err = kernels.Conv2DBackwardBias(p, dy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectClose(t, "backward bias", db, want)
-	}
+	conv2DOp.check(t, ctx, lib, p, p.N*p.C*p.H*p.W, p.K*p.C*p.KH*p.KW, o[0]*o[1]*o[2]*o[3], nb, int64(len(name)*7919+p.C*31+p.K))
 }
 
 // TestConv2DInOneSequence records all directions into one sequence, so the
@@ -169,11 +129,7 @@ func TestConv2DInOneSequence(t *testing.T) {
 func TestConv2DRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	p := kernels.Conv2DParams{N: 2, C: 3, H: 6, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, Bias: true}
 	o := p.OutputShape()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }

@@ -12,6 +12,7 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // BenchmarkConvOCGAN times every OCGAN conv and transposed-conv layer at batch 64 in
@@ -24,11 +25,7 @@ import (
 // OCGAN_CONV_TUNE=local,ppl,tc,sg overrides the tiles of every kernel (A/B runs);
 // OCGAN_VK_CONV_VARIANT=tiled|register picks the kernel variant.
 func BenchmarkConvOCGAN(b *testing.B) {
-	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
-	if err != nil {
-		b.Skipf("no Vulkan device: %v", err)
-	}
-	defer ctx.Close()
+	ctx := vktest.OpenBench(b)
 	if s := os.Getenv("OCGAN_CONV_TUNE"); s != "" {
 		var v [4]uint32
 		for i, f := range strings.Split(s, ",") {
@@ -168,11 +165,7 @@ func BenchmarkConvTuneAB(b *testing.B) {
 	if len(spec) < 2 {
 		b.Skip("set OCGAN_CONV_AB='<layer>/<dir> local,ppl,tc,sg ...'")
 	}
-	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
-	if err != nil {
-		b.Skipf("no Vulkan device: %v", err)
-	}
-	defer ctx.Close()
+	ctx := vktest.OpenBench(b)
 	lib := NewLibrary(ctx)
 	defer func() { convTuneHook = nil }()
 	var ly convBenchLayer

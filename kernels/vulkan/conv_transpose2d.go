@@ -28,10 +28,10 @@ func (l *Library) ConvTranspose2DForward(seq *vk.Sequence, p kernels.ConvTranspo
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
-		convCheckBuf(op, "weight", w, "C*K*KH*KW", p.C, p.K, p.KH, p.KW),
+		checkBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
+		checkBuf(op, "weight", w, "C*K*KH*KW", p.C, p.K, p.KH, p.KW),
 		convCheckBias(op, p.Bias, b, p.K),
-		convCheckBuf(op, "output", y, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "output", y, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
 	); err != nil {
 		return err
 	}
@@ -47,9 +47,9 @@ func (l *Library) ConvTranspose2DBackwardInput(seq *vk.Sequence, p kernels.ConvT
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "weight", w, "C*K*KH*KW", p.C, p.K, p.KH, p.KW),
-		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		convCheckBuf(op, "grad input", dx, "N*C*H*W", p.N, p.C, p.H, p.W),
+		checkBuf(op, "weight", w, "C*K*KH*KW", p.C, p.K, p.KH, p.KW),
+		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "grad input", dx, "N*C*H*W", p.N, p.C, p.H, p.W),
 	); err != nil {
 		return err
 	}
@@ -66,9 +66,9 @@ func (l *Library) ConvTranspose2DBackwardWeight(seq *vk.Sequence, p kernels.Conv
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
-		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		convCheckBuf(op, "grad weight", dw, "C*K*KH*KW", p.C, p.K, p.KH, p.KW),
+		checkBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
+		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "grad weight", dw, "C*K*KH*KW", p.C, p.K, p.KH, p.KW),
 	); err != nil {
 		return err
 	}
@@ -86,8 +86,8 @@ func (l *Library) ConvTranspose2DBackwardBias(seq *vk.Sequence, p kernels.ConvTr
 	}
 	o := p.OutputShape()
 	if err := convFirstErr(
-		convCheckBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		convCheckBuf(op, "grad bias", db, "K", p.K),
+		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
+		checkBuf(op, "grad bias", db, "K", p.K),
 	); err != nil {
 		return err
 	}

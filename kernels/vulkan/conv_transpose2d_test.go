@@ -1,12 +1,10 @@
 package vulkan
 
 import (
-	"math/rand"
 	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
-	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -60,62 +58,18 @@ func checkConvTranspose2D(t *testing.T, ctx *vk.Context, lib *Library, name stri
 	if p.N == 0 {
 		t.Fatalf("no case %q", name)
 	}
-	rng := rand.New(rand.NewSource(int64(len(name)*104729 + p.C*17 + p.K)))
 	o := p.OutputShape()
-	x := kerneltest.RandVec(rng, p.N*p.C*p.H*p.W)
-	w := kerneltest.RandVec(rng, p.C*p.K*p.KH*p.KW)
-	dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
-	var b []float32
-	var bb *vk.Buffer
+	nb := 0
 	if p.Bias {
-		b = kerneltest.RandVec(rng, p.K)
-		bb = upload(t, ctx, b)
+		nb = p.K
 	}
-	xb, wb, dyb := upload(t, ctx, x), upload(t, ctx, w), upload(t, ctx, dy)
-
-	y := upload(t, ctx, kerneltest.Poisoned(len(dy)))
-	runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DForward(s, p, xb, wb, bb, y) })
-	want, err := kernels.ConvTranspose2DForward(p, x, w, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectClose(t, "forward", y, want)
-
-	dx := upload(t, ctx, kerneltest.Poisoned(len(x)))
-	runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DBackwardInput(s, p, wb, dyb, dx) })
-	want, err = kernels.ConvTranspose2DBackwardInput(p, w, dy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectClose(t, "backward input", dx, want)
-
-	dw := upload(t, ctx, kerneltest.Poisoned(len(w)))
-	runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DBackwardWeight(s, p, xb, dyb, dw) })
-	want, err = kernels.ConvTranspose2DBackwardWeight(p, x, dy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectClose(t, "backward weight", dw, want)
-
-	if p.Bias {
-		db := upload(t, ctx, kerneltest.Poisoned(p.K))
-		runOne(t, ctx, func(s *vk.Sequence) error { return lib.ConvTranspose2DBackwardBias(s, p, dyb, db) })
-		want, err = kernels.ConvTranspose2DBackwardBias(p, dy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectClose(t, "backward bias", db, want)
-	}
+	convT2DOp.check(t, ctx, lib, p, p.N*p.C*p.H*p.W, p.C*p.K*p.KH*p.KW, o[0]*o[1]*o[2]*o[3], nb, int64(len(name)*104729+p.C*17+p.K))
 }
 
 func TestConvTranspose2DRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	p := kernels.ConvTranspose2DParams{N: 2, C: 3, H: 4, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, OutPadH: 1, Bias: true}
 	o := p.OutputShape()
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }

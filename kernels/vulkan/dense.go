@@ -79,16 +79,6 @@ func (l *Library) gemm(seq *vk.Sequence, t denseTiles, name string, m, nc, k int
 
 func denseCeilDiv(a, b int) int { return (a + b - 1) / b }
 
-// dalCheckBuf (shared by the dense, activation and loss bindings) reports a nil
-// buffer or one whose length in floats differs from the product of dims, naming op
-// and the buffer.
-func dalCheckBuf(op, name string, b *vk.Buffer, formula string, dims ...int) error {
-	if b == nil {
-		return fmt.Errorf("%s: %s buffer is nil", op, name)
-	}
-	return kernels.CheckLen(op, name, b.Len(), formula, dims...)
-}
-
 // DenseForward records y = x·Wᵀ + b, then p.Epilogue at the store (DenseForward
 // in dense_ref.go): x [N, In],
 // w [Out, In], y [N, Out], b [Out] when p.Bias, else nil. y must not alias the inputs.
@@ -100,20 +90,20 @@ func (l *Library) denseForwardTiled(seq *vk.Sequence, t denseTiles, p kernels.De
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "input x", x, "N*In", p.N, p.In); err != nil {
+	if err := checkBuf(kernels.OpDense, "input x", x, "N*In", p.N, p.In); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
+	if err := checkBuf(kernels.OpDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
 	if p.Bias {
-		if err := dalCheckBuf(kernels.OpDense, "bias b", b, "Out", p.Out); err != nil {
+		if err := checkBuf(kernels.OpDense, "bias b", b, "Out", p.Out); err != nil {
 			return err
 		}
 	} else if b != nil {
 		return fmt.Errorf("%s: bias buffer given (%d floats) but Bias is false (pass nil)", kernels.OpDense, b.Len())
 	}
-	if err := dalCheckBuf(kernels.OpDense, "output y", y, "N*Out", p.N, p.Out); err != nil {
+	if err := checkBuf(kernels.OpDense, "output y", y, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
 	if y == x || y == w || y == b {
@@ -136,13 +126,13 @@ func (l *Library) denseBackwardInputTiled(seq *vk.Sequence, t denseTiles, p kern
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
+	if err := checkBuf(kernels.OpDense, "weight w", w, "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
+	if err := checkBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "grad input dx", dx, "N*In", p.N, p.In); err != nil {
+	if err := checkBuf(kernels.OpDense, "grad input dx", dx, "N*In", p.N, p.In); err != nil {
 		return err
 	}
 	if dx == w || dx == dy {
@@ -161,13 +151,13 @@ func (l *Library) denseBackwardWeightTiled(seq *vk.Sequence, t denseTiles, p ker
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "input x", x, "N*In", p.N, p.In); err != nil {
+	if err := checkBuf(kernels.OpDense, "input x", x, "N*In", p.N, p.In); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
+	if err := checkBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "grad weight dw", dw, "Out*In", p.Out, p.In); err != nil {
+	if err := checkBuf(kernels.OpDense, "grad weight dw", dw, "Out*In", p.Out, p.In); err != nil {
 		return err
 	}
 	if dw == x || dw == dy {
@@ -185,10 +175,10 @@ func (l *Library) DenseBackwardBias(seq *vk.Sequence, p kernels.DenseParams, dy,
 	if !p.Bias {
 		return fmt.Errorf("%s: bias gradient requested but Bias is false", kernels.OpDense)
 	}
-	if err := dalCheckBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
+	if err := checkBuf(kernels.OpDense, "grad output dy", dy, "N*Out", p.N, p.Out); err != nil {
 		return err
 	}
-	if err := dalCheckBuf(kernels.OpDense, "grad bias db", db, "Out", p.Out); err != nil {
+	if err := checkBuf(kernels.OpDense, "grad bias db", db, "Out", p.Out); err != nil {
 		return err
 	}
 	if db == dy {

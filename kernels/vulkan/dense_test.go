@@ -159,21 +159,14 @@ func TestDenseLayerChain(t *testing.T) {
 func TestDenseRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	p := kernels.DenseParams{N: 2, In: 3, Out: 4, Bias: true}
 	x, w, b, y := buf(6), buf(12), buf(4), buf(8)
 	dx, dw, db, sq := buf(6), buf(12), buf(4), buf(9)
 	noBias := p
 	noBias.Bias = false
-	cases := []struct {
-		name string
-		err  error
-	}{
+	cases := []errCase{
 		{"N=0", lib.DenseForward(seq, kernels.DenseParams{N: 0, In: 3, Out: 4}, x, w, nil, y)},
 		{"In=-1", lib.DenseBackwardInput(seq, kernels.DenseParams{N: 2, In: -1, Out: 4}, w, y, dx)},
 		{"short x", lib.DenseForward(seq, p, buf(5), w, b, y)},
@@ -196,16 +189,8 @@ func TestDenseRejectsBadArguments(t *testing.T) {
 		{"dw is x", lib.DenseBackwardWeight(seq, kernels.DenseParams{N: 3, In: 3, Out: 3}, sq, buf(9), sq)},
 		{"db is dy", lib.DenseBackwardBias(seq, kernels.DenseParams{N: 1, In: 3, Out: 4, Bias: true}, db, db)},
 	}
-	for _, c := range cases {
-		if c.err == nil {
-			t.Errorf("%s: no error", c.name)
-		} else if len(c.err.Error()) < len(kernels.OpDense) || c.err.Error()[:len(kernels.OpDense)] != kernels.OpDense {
-			t.Errorf("%s: error %q does not name the op", c.name, c.err)
-		}
-	}
-	if st := seq.Stats(); st.Dispatches != 0 {
-		t.Errorf("rejected calls recorded %d dispatches", st.Dispatches)
-	}
+	expectOpErrors(t, kernels.OpDense, cases)
+	expectNothingRecorded(t, seq)
 }
 
 // BenchmarkDense times each dense kernel on a square 512 GEMM and on the widest

@@ -1,8 +1,6 @@
 package vulkan
 
 import (
-	"fmt"
-
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -38,12 +36,9 @@ func (l *Library) dropout(seq *vk.Sequence, shader, inName, outName string, p ke
 	if err := needBuf(op, inName, in); err != nil {
 		return err
 	}
-	if err := needBuf(op, outName, out); err != nil {
-		return err
-	}
 	n := in.Len()
-	if out.Len() != n {
-		return fmt.Errorf("%s: %s holds %d floats, want %d (the length of %s)", op, outName, out.Len(), n, inName)
+	if err := checkBuf(op, outName, out, "len("+inName+")", n); err != nil {
+		return err
 	}
 	if !p.Train {
 		if counter.Buf != nil {

@@ -155,13 +155,13 @@ func TestDropoutRejectsBadArguments(t *testing.T) {
 			return lib.DropoutForward(s, kernels.DropoutParams{P: float32(math.NaN()), Train: true}, slot, x, y)
 		}, []string{"dropout", "P"}},
 		{"short y", func(s *vk.Sequence) error { return lib.DropoutForward(s, train, slot, x, short) },
-			[]string{"dropout", "y holds 4 floats, want 5 (the length of x)"}},
+			[]string{"dropout", "y has 4 elements, want 5 (len(x) = 5)"}},
 		{"short dx", func(s *vk.Sequence) error { return lib.DropoutBackward(s, train, slot, x, short) },
-			[]string{"dropout backward", "dx holds 4 floats, want 5 (the length of dy)"}},
+			[]string{"dropout backward", "dx has 4 elements, want 5 (len(dy) = 5)"}},
 		{"short dx in eval", func(s *vk.Sequence) error {
 			return lib.DropoutBackward(s, kernels.DropoutParams{}, StepSlot{}, x, short)
 		},
-			[]string{"dropout backward", "dx holds 4"}},
+			[]string{"dropout backward", "dx has 4 elements"}},
 		{"train without a slot", func(s *vk.Sequence) error { return lib.DropoutForward(s, train, StepSlot{}, x, y) },
 			[]string{"dropout", "counter slot", "no buffer"}},
 		{"slot past the end", func(s *vk.Sequence) error {

@@ -16,7 +16,7 @@ func (l *Library) Fill(seq *vk.Sequence, y *vk.Buffer, v float32) error {
 
 // Axpy records y = a·x + y, in place on y; x and y have the same length.
 func (l *Library) Axpy(seq *vk.Sequence, a float32, x, y *vk.Buffer) error {
-	n, err := sameLen("axpy", x, y)
+	n, err := sameLen("axpy", "x", x, "y", y)
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (l *Library) Axpy(seq *vk.Sequence, a float32, x, y *vk.Buffer) error {
 
 // Copy records dst = src; both have the same length.
 func (l *Library) Copy(seq *vk.Sequence, src, dst *vk.Buffer) error {
-	n, err := sameLen("copy", src, dst)
+	n, err := sameLen("copy", "src", src, "dst", dst)
 	if err != nil {
 		return err
 	}

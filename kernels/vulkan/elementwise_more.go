@@ -1,8 +1,6 @@
 package vulkan
 
 import (
-	"fmt"
-
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -19,8 +17,8 @@ func (l *Library) Add(seq *vk.Sequence, a, b, out *vk.Buffer) error {
 		if err := needBuf(op, x.name, x.b); err != nil {
 			return err
 		}
-		if x.b.Len() != a.Len() {
-			return fmt.Errorf("%s: %s holds %d floats, want %d (the length of a)", op, x.name, x.b.Len(), a.Len())
+		if err := kernels.CheckLen(op, x.name, x.b.Len(), "len(a)", a.Len()); err != nil {
+			return err
 		}
 	}
 	n := a.Len()
@@ -43,11 +41,8 @@ func (l *Library) Scale(seq *vk.Sequence, a *vk.Buffer, s float32, out *vk.Buffe
 	if err := needBuf(op, "a", a); err != nil {
 		return err
 	}
-	if err := needBuf(op, "out", out); err != nil {
+	if err := checkBuf(op, "out", out, "len(a)", a.Len()); err != nil {
 		return err
-	}
-	if out.Len() != a.Len() {
-		return fmt.Errorf("%s: out holds %d floats, want %d (the length of a)", op, out.Len(), a.Len())
 	}
 	n := a.Len()
 	if n == 0 {

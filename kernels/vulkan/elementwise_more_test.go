@@ -52,13 +52,13 @@ func TestAddScaleRejectMismatchedLengths(t *testing.T) {
 	a, b, short := upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(4))
 	expectRejected(t, ctx, []rejectCase{
 		{"add short b", func(s *vk.Sequence) error { return lib.Add(s, a, short, b) },
-			[]string{"elementwise: add", "b holds 4 floats, want 5 (the length of a)"}},
+			[]string{"elementwise: add", "b has 4 elements, want 5 (len(a) = 5)"}},
 		{"add short out", func(s *vk.Sequence) error { return lib.Add(s, a, b, short) },
-			[]string{"elementwise: add", "out holds 4 floats"}},
+			[]string{"elementwise: add", "out has 4 elements"}},
 		{"add nil a", func(s *vk.Sequence) error { return lib.Add(s, nil, b, b) },
 			[]string{"elementwise: add", "a buffer is nil"}},
 		{"scale short out", func(s *vk.Sequence) error { return lib.Scale(s, a, 2, short) },
-			[]string{"elementwise: scale", "out holds 4 floats, want 5 (the length of a)"}},
+			[]string{"elementwise: scale", "out has 4 elements, want 5 (len(a) = 5)"}},
 		{"scale nil out", func(s *vk.Sequence) error { return lib.Scale(s, a, 2, nil) },
 			[]string{"elementwise: scale", "out buffer is nil"}},
 	})

@@ -38,11 +38,7 @@ func TestElementwiseRejectsMismatchedLengths(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	a, b := upload(t, ctx, make([]float32, 3)), upload(t, ctx, make([]float32, 4))
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	if err := lib.Axpy(seq, 1, a, b); err == nil {
 		t.Error("axpy of 3 and 4 floats succeeded")
 	}

@@ -2,7 +2,10 @@ package vulkan
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
@@ -17,6 +20,75 @@ func upload(t testing.TB, ctx *vk.Context, data []float32) *vk.Buffer {
 	}
 	t.Cleanup(b.Free)
 	return b
+}
+
+// newSequence returns an empty sequence on ctx, freed at the end of the test.
+func newSequence(t testing.TB, ctx *vk.Context) *vk.Sequence {
+	t.Helper()
+	seq, err := ctx.NewSequence(vk.SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(seq.Free)
+	return seq
+}
+
+// errCase is a refused call: its name and the error it returned.
+type errCase struct {
+	name string
+	err  error
+}
+
+// expectOpErrors fails the test unless every case returned an error whose
+// message starts with op.
+func expectOpErrors(t testing.TB, op string, cases []errCase) {
+	t.Helper()
+	for _, c := range cases {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+		} else if !strings.HasPrefix(c.err.Error(), op) {
+			t.Errorf("%s: error %q does not name the op %q", c.name, c.err, op)
+		}
+	}
+}
+
+// expectNothingRecorded fails the test if seq holds a dispatch: a refused
+// call records none.
+func expectNothingRecorded(t testing.TB, seq *vk.Sequence) {
+	t.Helper()
+	if d := seq.Stats().Dispatches; d != 0 {
+		t.Errorf("rejected calls recorded %d dispatches", d)
+	}
+}
+
+// runTimed runs seq b.N times as the timed part of a benchmark and logs the
+// median device time of each dispatch, named by labels (nil: by the
+// dispatches' own names). seq must record timestamps.
+func runTimed(b *testing.B, seq *vk.Sequence, labels []string) {
+	b.Helper()
+	var times [][]time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := seq.Run(); err != nil {
+			b.Fatal(err)
+		}
+		for j, tm := range seq.Timings() {
+			if j == len(times) {
+				times = append(times, nil)
+			}
+			times[j] = append(times[j], tm.Duration)
+		}
+	}
+	b.StopTimer()
+	for j, tm := range seq.Timings() {
+		name := tm.Name
+		if labels != nil {
+			name = labels[j]
+		}
+		d := times[j]
+		slices.Sort(d)
+		b.Logf("%s: median %v of %d", name, d[len(d)/2], len(d))
+	}
 }
 
 // runOne records ops into a fresh sequence, runs it once and frees it.

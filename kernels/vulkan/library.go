@@ -163,13 +163,3 @@ func (l *Library) groups1D(n int, local uint32) [3]uint32 {
 	}
 	return [3]uint32{uint32(g), 1, 1}
 }
-
-func sameLen(op string, bufs ...*vk.Buffer) (int, error) {
-	n := bufs[0].Len()
-	for _, b := range bufs[1:] {
-		if b.Len() != n {
-			return 0, fmt.Errorf("%s: buffers hold %d and %d floats; want equal lengths", op, n, b.Len())
-		}
-	}
-	return n, nil
-}

@@ -31,10 +31,10 @@ func lossCheck(op string, p kernels.LossParams, pred, target *vk.Buffer) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := dalCheckBuf(op, "prediction", pred, "N*F", p.N, p.F); err != nil {
+	if err := checkBuf(op, "prediction", pred, "N*F", p.N, p.F); err != nil {
 		return err
 	}
-	return dalCheckBuf(op, "target", target, "N*F", p.N, p.F)
+	return checkBuf(op, "target", target, "N*F", p.N, p.F)
 }
 
 // recordLossValue records out = the mean (perSample false, out [1]) or the
@@ -46,12 +46,12 @@ func (l *Library) recordLossValue(seq *vk.Sequence, op, shader string, p kernels
 	groups := [3]uint32{1, 1, 1}
 	push := lossValuePush{n: uint32(p.N), f: uint32(p.F), mode: lossMean}
 	if perSample {
-		if err := dalCheckBuf(op, "per-sample loss", out, "N", p.N); err != nil {
+		if err := checkBuf(op, "per-sample loss", out, "N", p.N); err != nil {
 			return err
 		}
 		groups = l.groups1D(p.N, 1)
 		push.mode = lossPerSample
-	} else if err := dalCheckBuf(op, "loss", out, "1", 1); err != nil {
+	} else if err := checkBuf(op, "loss", out, "1", 1); err != nil {
 		return err
 	}
 	local := l.lossLocal()
@@ -72,14 +72,14 @@ func (l *Library) recordLossGrad(seq *vk.Sequence, op, shader string, num float6
 	mode := lossMean
 	scale := num / (float64(p.N) * float64(p.F))
 	if perSample {
-		if err := dalCheckBuf(op, "per-sample loss gradient", dloss, "N", p.N); err != nil {
+		if err := checkBuf(op, "per-sample loss gradient", dloss, "N", p.N); err != nil {
 			return err
 		}
 		mode, scale = lossPerSample, num/float64(p.F)
 	} else {
 		dloss = pred // bound but not read
 	}
-	if err := dalCheckBuf(op, "gradient", grad, "N*F", p.N, p.F); err != nil {
+	if err := checkBuf(op, "gradient", grad, "N*F", p.N, p.F); err != nil {
 		return err
 	}
 	if perSample && grad == dloss {

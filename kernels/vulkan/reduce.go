@@ -111,16 +111,6 @@ func (pl reducePlan) push(div float32) []uint32 {
 	return append(w, uint32(pl.out), uint32(pl.count), vk.F32(div))
 }
 
-func reduceCheckBuf(op, name string, b *vk.Buffer, want int, shape []int) error {
-	if b == nil {
-		return fmt.Errorf("%s: %s buffer is nil", op, name)
-	}
-	if b.Len() != want {
-		return fmt.Errorf("%s: %s buffer holds %d floats, want %d (shape %v)", op, name, b.Len(), want, shape)
-	}
-	return nil
-}
-
 // ReduceSum records y = ReduceSum(p, x) (the reference): x holds the
 // product of p.Shape floats, y the product of p.OutputShape(). KeepDims only
 // changes the shape, not the layout.
@@ -152,10 +142,10 @@ func (l *Library) reduce(seq *vk.Sequence, op string, p kernels.ReduceParams, x,
 	if err != nil {
 		return err
 	}
-	if err := reduceCheckBuf(op, "x", x, pl.in, p.Shape); err != nil {
+	if err := checkBuf(op, "x", x, "Shape", p.Shape...); err != nil {
 		return err
 	}
-	if err := reduceCheckBuf(op, "y", y, pl.out, p.OutputShape()); err != nil {
+	if err := checkBuf(op, "y", y, "OutputShape()", p.OutputShape()...); err != nil {
 		return err
 	}
 	if x == y {
@@ -255,10 +245,10 @@ func (l *Library) reduceBroadcast(seq *vk.Sequence, op string, p kernels.ReduceP
 	if err != nil {
 		return err
 	}
-	if err := reduceCheckBuf(op, "dy", dy, pl.out, p.OutputShape()); err != nil {
+	if err := checkBuf(op, "dy", dy, "OutputShape()", p.OutputShape()...); err != nil {
 		return err
 	}
-	if err := reduceCheckBuf(op, "dx", dx, pl.in, p.Shape); err != nil {
+	if err := checkBuf(op, "dx", dx, "Shape", p.Shape...); err != nil {
 		return err
 	}
 	if dx == dy {

@@ -3,10 +3,8 @@ package vulkan
 import (
 	"fmt"
 	"math/rand"
-	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
@@ -122,11 +120,7 @@ func TestReduceRejectsBadArguments(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
-	seq, err := ctx.NewSequence(vk.SequenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seq.Free()
+	seq := newSequence(t, ctx)
 	p := kernels.ReduceParams{Shape: []int{3, 4, 5}, Axes: []int{0, 2}}
 	x, y := buf(60), buf(4)
 	type call func(kernels.ReduceParams, *vk.Buffer, *vk.Buffer) error
@@ -214,25 +208,7 @@ func BenchmarkReduce(b *testing.B) {
 		}
 		labels = append(labels, fmt.Sprintf("axes %v broadcast", axes))
 	}
-	var times [][]time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := seq.Run(); err != nil {
-			b.Fatal(err)
-		}
-		for j, tm := range seq.Timings() {
-			if j == len(times) {
-				times = append(times, nil)
-			}
-			times[j] = append(times[j], tm.Duration)
-		}
-	}
-	b.StopTimer()
-	for j := range seq.Timings() {
-		d := times[j]
-		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
-		b.Logf("%s: median %v of %d", labels[j], d[len(d)/2], len(d))
-	}
+	runTimed(b, seq, labels)
 }
 
 func reduceMustPlan(t testing.TB, p kernels.ReduceParams) reducePlan {

@@ -70,14 +70,6 @@ func writeSlot(op, name string, s StepSlot, words []uint32) error {
 	return s.Buf.Write(4*s.Word, b)
 }
 
-// needBuf reports a missing buffer.
-func needBuf(op, name string, b *vk.Buffer) error {
-	if b == nil {
-		return fmt.Errorf("%s: %s buffer is nil", op, name)
-	}
-	return nil
-}
-
 const (
 	opRNGUniform = "rng: uniform"
 	opRNGNormal  = "rng: normal"

@@ -104,10 +104,10 @@ type TrainState struct {
 	Threshold float64
 }
 
-// numel returns the element count of shape and whether the shape is valid
-// (rank 1…MaxRank, every dimension >= 1) with a count of at most limit;
+// Numel returns the element count of shape, or an error unless the shape is
+// valid (rank 1…MaxRank, every dimension >= 1) with a count of at most limit;
 // the product is computed without overflow.
-func numel(shape []int, limit int64) (int64, error) {
+func Numel(shape []int, limit int64) (int64, error) {
 	if len(shape) == 0 || len(shape) > MaxRank {
 		return 0, fmt.Errorf("rank %d, want 1…%d", len(shape), MaxRank)
 	}
@@ -156,7 +156,7 @@ func (c *Checkpoint) validate() error {
 			return fmt.Errorf("tensor %q appears twice", tn.Name)
 		}
 		byName[tn.Name] = tn
-		n, err := numel(tn.Shape, int64(len(tn.Data)))
+		n, err := Numel(tn.Shape, int64(len(tn.Data)))
 		if err != nil || n != int64(len(tn.Data)) {
 			return fmt.Errorf("tensor %q: shape %v does not match its %d values", tn.Name, tn.Shape, len(tn.Data))
 		}

@@ -239,7 +239,7 @@ func (c *Checkpoint) readTensors(m *manifest, data []byte) error {
 			return fmt.Errorf("tensor %d %q: offset %d, want %d (the end of the tensor before)", i, t.Name, t.Offset, off)
 		}
 		left := (int64(len(data)) - off) / 4
-		n, err := numel(t.Shape, left)
+		n, err := Numel(t.Shape, left)
 		if err != nil {
 			return fmt.Errorf("tensor %d %q: %v (%d values of tensor data left)", i, t.Name, err, left)
 		}

@@ -100,7 +100,7 @@ func (c *Checkpoint) Restore(ps *graph.ParamSet, adam AdamStore) error {
 			if !ok {
 				return fmt.Errorf("checkpoint: restore: %w: no Adam state for %q in the checkpoint", ErrArchitecture, name)
 			}
-			if want, err := numel(ps.Shape(name), math.MaxInt64); err == nil && int64(len(a.M)) != want {
+			if want, err := Numel(ps.Shape(name), math.MaxInt64); err == nil && int64(len(a.M)) != want {
 				return fmt.Errorf("checkpoint: restore: %w: Adam state of %q has %d values, the ParamSet %d", ErrArchitecture, name, len(a.M), want)
 			}
 		}

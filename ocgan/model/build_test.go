@@ -1,9 +1,11 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -31,7 +33,7 @@ func TestBuildShapes(t *testing.T) {
 				{"Dv", s.dv, []int{2, 1}},
 				{"C", s.cls, []int{2, 1}},
 			} {
-				if !sameInts(c.got.Shape(), c.want) {
+				if !slices.Equal(c.got.Shape(), c.want) {
 					t.Errorf("%s %v: %s output %v, want %v", geo.Name, mode, c.name, c.got.Shape(), c.want)
 				}
 			}
@@ -154,7 +156,7 @@ func TestParamNamesMatchPeer(t *testing.T) {
 		}
 		sum := 0
 		for i, w := range want {
-			if names[i] != w.name || !sameInts(ps.Shape(names[i]), w.shape) {
+			if names[i] != w.name || !slices.Equal(ps.Shape(names[i]), w.shape) {
 				t.Errorf("%s parameter %d: %s %v, want %s %v", net, i, names[i], ps.Shape(names[i]), w.name, w.shape)
 			}
 			sum += numel(w.shape)
@@ -272,7 +274,7 @@ func TestTrainEvalShareParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	feeds := func(s *nets5) map[*graph.Tensor][]float32 {
-		r := newRand(3)
+		r := kerneltest.NewRand(3)
 		return map[*graph.Tensor][]float32{s.x: uniform(r, s.x.Len()), s.u: uniform(r, s.u.Len())}
 	}
 	before, err := graph.RefBackend{}.Run(ev.g, feeds(ev), ev.z)
@@ -286,7 +288,7 @@ func TestTrainEvalShareParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l2diff(before[ev.z], after[ev.z]) == 0 {
+	if kerneltest.L2Diff(before[ev.z], after[ev.z]) == 0 {
 		t.Errorf("the Eval encoder did not see the running statistics the Train graph updated")
 	}
 }

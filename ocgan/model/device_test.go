@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/program"
@@ -61,7 +62,7 @@ func buildTiny(t *testing.T, m *Model, seed uint64) *tinyNet {
 }
 
 func (n *tinyNet) feeds() map[*graph.Tensor][]float32 {
-	rng := newRand(21)
+	rng := kerneltest.NewRand(21)
 	return map[*graph.Tensor][]float32{
 		n.s.x: uniform(rng, n.s.x.Len()), n.s.u: uniform(rng, n.s.u.Len()),
 		n.ones: {1, 1}, n.zero: {0, 0},
@@ -128,7 +129,7 @@ func TestTinyTrainingStepOnDevice(t *testing.T) {
 	worstW, worstB := 0.0, 0.0
 	for _, name := range ParamNames(ref.s.g.Params(), Nets()...) {
 		a, b := got.Get(name), ref.s.g.Params().Get(name)
-		e := l2diff(a, b) / l2(b)
+		e := kerneltest.L2Diff(a, b) / kerneltest.L2(b)
 		if !strings.HasSuffix(name, ".weight") && !strings.HasSuffix(name, ".gamma") {
 			worstB = math.Max(worstB, e)
 			continue

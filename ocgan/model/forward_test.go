@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -21,7 +22,7 @@ func TestForwardRanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range []*nets5{tr, ev} {
-			rng := newRand(5)
+			rng := kerneltest.NewRand(5)
 			feeds := map[*graph.Tensor][]float32{s.x: uniform(rng, s.x.Len()), s.u: uniform(rng, s.u.Len())}
 			vals, err := graph.RefBackend{Counter: 1}.Run(s.g, feeds)
 			if err != nil {
@@ -46,7 +47,7 @@ func TestForwardRanges(t *testing.T) {
 					}
 				}
 			}
-			if l2(vals[s.z]) == 0 || l2(vals[s.rec]) == 0 {
+			if kerneltest.L2(vals[s.z]) == 0 || kerneltest.L2(vals[s.rec]) == 0 {
 				t.Errorf("%s %v: latent or reconstruction is all zeros", geo.Name, s.g.Mode())
 			}
 		}
@@ -71,7 +72,7 @@ func TestReconstructionGradients(t *testing.T) {
 	if err := ps.Init(3); err != nil {
 		t.Fatal(err)
 	}
-	rng := newRand(9)
+	rng := kerneltest.NewRand(9)
 	vals, err := graph.RefBackend{Counter: 4}.Run(s.g, map[*graph.Tensor][]float32{
 		s.x: uniform(rng, s.x.Len()), s.u: uniform(rng, s.u.Len())})
 	if err != nil {
@@ -89,8 +90,8 @@ func TestReconstructionGradients(t *testing.T) {
 			t.Errorf("%v: no gradient value", p)
 			continue
 		}
-		if !finite(gv) || l2(gv) == 0 {
-			t.Errorf("%v: gradient finite %v, norm %g", p, finite(gv), l2(gv))
+		if !finite(gv) || kerneltest.L2(gv) == 0 {
+			t.Errorf("%v: gradient finite %v, norm %g", p, finite(gv), kerneltest.L2(gv))
 		}
 	}
 	pg, err := graph.ParamGrads(grads, vals)

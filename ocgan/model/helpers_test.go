@@ -62,35 +62,4 @@ func finite(v []float32) bool {
 	return true
 }
 
-func l2(v []float32) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	return math.Sqrt(s)
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func sqrt(x float64) float64 { return math.Sqrt(x) }
-
-func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
-
-func l2diff(a, b []float32) float64 {
-	s := 0.0
-	for i := range a {
-		d := float64(a[i]) - float64(b[i])
-		s += d * d
-	}
-	return math.Sqrt(s)
-}

@@ -3,12 +3,13 @@ package model
 import (
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
 // peerOutputs are the PyTorch peer's outputs for the MNIST28 networks with
 // the parameters of ParamSet.Init(42) and the batch of 4 below (x, u from
-// uniform(newRand(1))), dropout off, in Eval mode (initial running
+// uniform(kerneltest.NewRand(1))), dropout off, in Eval mode (initial running
 // statistics) and then in Train mode (batch statistics). Obtained in a
 // one-off run: this package's parameters and inputs dumped to JSON, loaded
 // into ocgan.OCGAN(dec_dropout=0) by state_dict order (the peer's
@@ -48,7 +49,7 @@ func TestMatchesPeerForward(t *testing.T) {
 	if err := ps.Init(42); err != nil {
 		t.Fatal(err)
 	}
-	rng := newRand(1)
+	rng := kerneltest.NewRand(1)
 	x, u := uniform(rng, ev.x.Len()), uniform(rng, ev.u.Len())
 	for _, s := range []*nets5{ev, tr} { // Eval first: it sees the initial running statistics
 		vals, err := graph.RefBackend{}.Run(s.g, map[*graph.Tensor][]float32{s.x: x, s.u: u})

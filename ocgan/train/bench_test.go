@@ -8,7 +8,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/program"
-	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // Benchmarks open the device without validation, as a training run would,
@@ -18,16 +18,7 @@ import (
 
 func benchLib(b *testing.B) backend.Backend {
 	b.Helper()
-	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := ctx.Close(); err != nil {
-			b.Error(err)
-		}
-	})
-	return program.NewBackend(vulkan.NewLibrary(ctx))
+	return program.NewBackend(vulkan.NewLibrary(vktest.OpenBench(b)))
 }
 
 // BenchmarkIteration times one full Algorithm-1 iteration (classifier,

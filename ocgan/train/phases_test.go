@@ -1,10 +1,10 @@
 package train
 
 import (
-	"math"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
@@ -64,7 +64,7 @@ func TestPhasesFreezeOtherNetworks(t *testing.T) {
 			for _, n := range c.trained {
 				trained = trained || n == net
 			}
-			same := bitsEqual(b, after[name])
+			same := kerneltest.SameBits(b, after[name])
 			switch {
 			case trained:
 				if !same {
@@ -82,16 +82,4 @@ func TestPhasesFreezeOtherNetworks(t *testing.T) {
 			}
 		}
 	}
-}
-
-func bitsEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }

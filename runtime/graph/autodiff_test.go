@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // Finite-difference check of Gradients.
@@ -134,7 +136,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 				if 2*skipped > len(all) {
 					t.Fatalf("gradient of %v: %d of %d coordinates cross a ReLU kink; choose other data", w, skipped, len(all))
 				}
-				diff, ref := l2Diff(got, num), l2(num)
+				diff, ref := kerneltest.L2Diff(got, num), kerneltest.L2(num)
 				t.Logf("%v: rel L2 error %.2e (|num| %.2e, %d kink coordinates skipped)", w, diff/max(ref, 1e-30), ref, skipped)
 				if bound := fdTol*ref + fdAbs*math.Sqrt(float64(len(num))); diff > bound {
 					t.Errorf("gradient of %v: ||analytic - numeric|| = %.3g > %.3g\nanalytic %v\nnumeric  %v", w, diff, bound, got, num)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // foldNet is a small Eval network with batch norms after convs:
@@ -56,7 +57,7 @@ func buildFoldNet(t *testing.T, mode Mode, bias, share, outC1 bool) *foldNet {
 	if err := g.Err(); err != nil {
 		t.Fatal(err)
 	}
-	rng := newRand(7)
+	rng := kerneltest.NewRand(7)
 	randomizeParams(t, ps, rng, 0.5)
 	for i, s := range n.bnSt {
 		v := randSlice(rng, s.Len(), 0.5)
@@ -71,9 +72,6 @@ func buildFoldNet(t *testing.T, mode Mode, bias, share, outC1 bool) *foldNet {
 	}
 	return n
 }
-
-// relErr returns ||a − b||₂ / ||b||₂.
-func relErr(a, b []float32) float64 { return l2Diff(a, b) / l2(b) }
 
 func TestFoldBatchNorm(t *testing.T) {
 	for _, tc := range []struct {
@@ -104,7 +102,7 @@ func TestFoldBatchNorm(t *testing.T) {
 			if want := 2 - len(tc.pairs); bns != want {
 				t.Fatalf("%d batch norms left, want %d", bns, want)
 			}
-			x := randSlice(newRand(3), n.x.Len(), 1)
+			x := randSlice(kerneltest.NewRand(3), n.x.Len(), 1)
 			want := mustRun(t, n.g, 0, map[*Tensor][]float32{n.x: x}, n.output...)
 			outs := make([]*Tensor, len(n.output))
 			for i, o := range n.output {
@@ -112,7 +110,7 @@ func TestFoldBatchNorm(t *testing.T) {
 			}
 			got := mustRun(t, f.Graph, 0, map[*Tensor][]float32{f.Tensors[n.x]: x}, outs...)
 			for i, o := range n.output {
-				if e := relErr(got[outs[i]], want[o]); !(e <= 1e-5) {
+				if e := kerneltest.RelL2(got[outs[i]], want[o]); !(e <= 1e-5) {
 					t.Errorf("output %v: relative error %.3g > 1e-5", o, e)
 				}
 			}
@@ -144,7 +142,7 @@ func TestFoldBatchNormKeepsValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	fw := ps.Get("dec.convt1+dec.bn1.weight")
-	if l2(fw) == 0 || math.IsNaN(l2(fw)) {
+	if kerneltest.L2(fw) == 0 || math.IsNaN(kerneltest.L2(fw)) {
 		t.Fatalf("folded weight %v", fw)
 	}
 }
@@ -199,7 +197,7 @@ func TestFoldBatchNormSharedWeight(t *testing.T) {
 	if err := g.Err(); err != nil {
 		t.Fatal(err)
 	}
-	rng := newRand(11)
+	rng := kerneltest.NewRand(11)
 	randomizeParams(t, ps, rng, 0.5)
 	for i, name := range []string{"enc.bn1.running_mean", "enc.bn1.running_var", "enc.bn1b.running_mean", "enc.bn1b.running_var"} {
 		v := randSlice(rng, 4, 0.4)
@@ -221,7 +219,7 @@ func TestFoldBatchNormSharedWeight(t *testing.T) {
 	want := mustRun(t, g, 0, map[*Tensor][]float32{x: in}, y1, y2)
 	got := mustRun(t, f.Graph, 0, map[*Tensor][]float32{f.Tensors[x]: in}, f.Tensors[y1], f.Tensors[y2])
 	for _, y := range []*Tensor{y1, y2} {
-		if e := relErr(got[f.Tensors[y]], want[y]); !(e <= 1e-5) {
+		if e := kerneltest.RelL2(got[f.Tensors[y]], want[y]); !(e <= 1e-5) {
 			t.Errorf("output %v: relative error %.3g > 1e-5", y, e)
 		}
 	}

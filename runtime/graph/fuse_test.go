@@ -56,7 +56,7 @@ func buildFuseNet(t *testing.T, mode Mode, act1 kernels.ActivationParams, extraR
 	b4 := g.Param("d.bias", []int{6}, InitNormal(0, 0.1))
 	n.s = g.Sigmoid(g.Dense(flat, w4, b4))
 	n.params = []*Tensor{w1, b1, w2, w3, gamma, beta, w4, b4}
-	rng := newRand(5)
+	rng := kerneltest.NewRand(5)
 	randomizeParams(t, ps, rng, 0.5)
 	n.feeds = map[*Tensor][]float32{n.x: randSlice(rng, 3*2*7*5, 1)}
 	n.keep = []*Tensor{n.s}
@@ -187,7 +187,7 @@ func TestFuseEpilogues(t *testing.T) {
 			}
 			got := runNodes(t, n.g, f.Nodes, n.feeds)
 			for _, k := range keep {
-				if e := relErr(got[k], want[k]); !(e <= kerneltest.Tolerance) {
+				if e := kerneltest.RelL2(got[k], want[k]); !(e <= kerneltest.Tolerance) {
 					t.Errorf("%v: relative error %g between fused and unfused", k, e)
 				}
 			}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // TestBuildErrors checks that each mistake is reported with the op, the
@@ -277,7 +279,7 @@ func TestGraphStructure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals := mustRun(t, n.g, 0, n.feeds(newRand(1)), grads[n.disc[0]])
+	vals := mustRun(t, n.g, 0, n.feeds(kerneltest.NewRand(1)), grads[n.disc[0]])
 	for _, v := range vals[grads[n.disc[0]]] {
 		if v != 0 {
 			t.Fatalf("gradient of an unused parameter: %v", vals[grads[n.disc[0]]])

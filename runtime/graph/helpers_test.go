@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"math"
 	"math/rand"
 	"strings"
 	"testing"
@@ -39,25 +38,6 @@ func randomizeParams(t *testing.T, ps *ParamSet, rng *rand.Rand, scale float64) 
 
 func isGamma(name string) bool { return strings.HasSuffix(name, ".gamma") }
 
-// l2 returns ||a||₂.
-func l2(a []float32) float64 {
-	s := 0.0
-	for _, v := range a {
-		s += float64(v) * float64(v)
-	}
-	return math.Sqrt(s)
-}
-
-// l2Diff returns ||a − b||₂.
-func l2Diff(a, b []float32) float64 {
-	s := 0.0
-	for i := range a {
-		d := float64(a[i]) - float64(b[i])
-		s += d * d
-	}
-	return math.Sqrt(s)
-}
-
 func mustRun(t *testing.T, g *Graph, counter uint64, feeds map[*Tensor][]float32, outputs ...*Tensor) Values {
 	t.Helper()
 	v, err := RefBackend{Counter: counter}.Run(g, feeds, outputs...)
@@ -66,17 +46,3 @@ func mustRun(t *testing.T, g *Graph, counter uint64, feeds map[*Tensor][]float32
 	}
 	return v
 }
-
-func bitsEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // TestTrainEvalShareParams checks that a Train and an Eval graph of the same
@@ -23,7 +24,7 @@ func TestTrainEvalShareParams(t *testing.T) {
 	if err := ps.Init(7); err != nil {
 		t.Fatal(err)
 	}
-	feeds := func(n *aeNet) map[*Tensor][]float32 { return n.feeds(newRand(3)) }
+	feeds := func(n *aeNet) map[*Tensor][]float32 { return n.feeds(kerneltest.NewRand(3)) }
 
 	// A Set through the ParamSet is seen by both graphs.
 	advT := mustRun(t, tr.g, 0, feeds(tr), tr.adv)[tr.adv][0]
@@ -52,10 +53,10 @@ func TestTrainEvalShareParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bnE := ve[ev.g.Nodes()[1].Outputs()[0]]; !bitsEqual(bnE, wantE) {
+	if bnE := ve[ev.g.Nodes()[1].Outputs()[0]]; !kerneltest.SameBits(bnE, wantE) {
 		t.Errorf("eval batch norm output differs from kernels.BatchNormEvalForward")
 	}
-	if !bitsEqual(ps.Get("enc.bn1.running_mean"), rm0) || !bitsEqual(ps.Get("enc.bn1.running_var"), rv0) {
+	if !kerneltest.SameBits(ps.Get("enc.bn1.running_mean"), rm0) || !kerneltest.SameBits(ps.Get("enc.bn1.running_var"), rv0) {
 		t.Error("an eval run changed the running statistics")
 	}
 
@@ -68,19 +69,19 @@ func TestTrainEvalShareParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bnT := vt[tr.g.Nodes()[1].Outputs()[0]]; !bitsEqual(bnT, wantT) {
+	if bnT := vt[tr.g.Nodes()[1].Outputs()[0]]; !kerneltest.SameBits(bnT, wantT) {
 		t.Error("train batch norm output differs from kernels.BatchNormTrainForward")
 	}
-	if !bitsEqual(ps.Get("enc.bn1.running_mean"), rm) || !bitsEqual(ps.Get("enc.bn1.running_var"), rv) {
+	if !kerneltest.SameBits(ps.Get("enc.bn1.running_mean"), rm) || !kerneltest.SameBits(ps.Get("enc.bn1.running_var"), rv) {
 		t.Errorf("running stats after a train run: %v %v, want %v %v",
 			ps.Get("enc.bn1.running_mean"), ps.Get("enc.bn1.running_var"), rm, rv)
 	}
-	if bitsEqual(vt[tr.xr], ve[ev.xr]) {
+	if kerneltest.SameBits(vt[tr.xr], ve[ev.xr]) {
 		t.Error("train and eval reconstructions are identical")
 	}
 	// The eval graph now sees the updated statistics.
 	ve2 := mustRun(t, ev.g, 0, feeds(ev), ev.xr)
-	if bitsEqual(ve2[ev.xr], ve[ev.xr]) {
+	if kerneltest.SameBits(ve2[ev.xr], ve[ev.xr]) {
 		t.Error("the eval graph does not see the running statistics the train graph updated")
 	}
 }
@@ -119,10 +120,10 @@ func TestDropoutModes(t *testing.T) {
 		if dropped < 150 || dropped > 250 {
 			t.Errorf("dropped %d of 400 with p = 0.5", dropped)
 		}
-		if same := mustRun(t, g, 3, feeds)[y]; !bitsEqual(same, v[y]) {
+		if same := mustRun(t, g, 3, feeds)[y]; !kerneltest.SameBits(same, v[y]) {
 			t.Error("the same counter gives another mask")
 		}
-		if other := mustRun(t, g, 4, feeds)[y]; bitsEqual(other, v[y]) {
+		if other := mustRun(t, g, 4, feeds)[y]; kerneltest.SameBits(other, v[y]) {
 			t.Error("another counter gives the same mask")
 		}
 	}

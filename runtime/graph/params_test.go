@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 func TestParamSetInit(t *testing.T) {
@@ -62,7 +64,7 @@ func TestParamSetInit(t *testing.T) {
 	// Values depend on (seed, name) only: not on declaration order.
 	other := declare([]string{"c", "rv", "beta", "gamma", "w"})
 	for _, name := range other.Names() {
-		if !bitsEqual(ps.Get(name), other.Get(name)) {
+		if !kerneltest.SameBits(ps.Get(name), other.Get(name)) {
 			t.Errorf("%s differs when declared in another order", name)
 		}
 	}
@@ -81,7 +83,7 @@ func TestParamSetInit(t *testing.T) {
 	if err := other.Init(43); err != nil {
 		t.Fatal(err)
 	}
-	if bitsEqual(other.Get("net.conv.weight"), w) {
+	if kerneltest.SameBits(other.Get("net.conv.weight"), w) {
 		t.Error("seeds 42 and 43 give the same weights")
 	}
 	if c1, c2 := InitCounter("a"), InitCounter("b"); c1 == c2 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 )
 
 // trainResult is what a short training run leaves behind.
@@ -70,11 +71,11 @@ func TestTrainingReducesLossDeterministically(t *testing.T) {
 		t.Errorf("loss went from %v to %v, want a decrease of at least 2%%", first, last)
 	}
 	b := trainAE(t, 2024, 20, 2e-4, all)
-	if !bitsEqual(a.losses, b.losses) {
+	if !kerneltest.SameBits(a.losses, b.losses) {
 		t.Errorf("two runs from the same seed differ:\n%v\n%v", a.losses, b.losses)
 	}
 	for _, name := range a.ps.Names() {
-		if !bitsEqual(a.ps.Get(name), b.ps.Get(name)) {
+		if !kerneltest.SameBits(a.ps.Get(name), b.ps.Get(name)) {
 			t.Errorf("%s differs between two runs from the same seed", name)
 		}
 	}
@@ -93,12 +94,12 @@ func TestFrozenParamsUnchanged(t *testing.T) {
 	// Train the auto-encoder only: the discriminator is frozen.
 	r := trainAE(t, 5, 3, 2e-4, func(n *aeNet) []*Tensor { return append(append([]*Tensor(nil), n.enc...), n.dec...) })
 	for _, p := range r.net.disc {
-		if !bitsEqual(r.ps.Get(p.Name()), init.Get(p.Name())) {
+		if !kerneltest.SameBits(r.ps.Get(p.Name()), init.Get(p.Name())) {
 			t.Errorf("frozen %v changed", p)
 		}
 	}
 	for _, p := range append(append([]*Tensor(nil), r.net.enc...), r.net.dec...) {
-		if bitsEqual(r.ps.Get(p.Name()), init.Get(p.Name())) {
+		if kerneltest.SameBits(r.ps.Get(p.Name()), init.Get(p.Name())) {
 			t.Errorf("trained %v did not change", p)
 		}
 	}
@@ -137,7 +138,7 @@ func TestAdamMatchesKernelAndChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := ps.Get("p"); !bitsEqual(got, want) {
+	if got := ps.Get("p"); !kerneltest.SameBits(got, want) {
 		t.Errorf("after 3 steps p = %v, want %v", got, want)
 	}
 	before := ps.Get("p")
@@ -153,7 +154,7 @@ func TestAdamMatchesKernelAndChecks(t *testing.T) {
 			t.Errorf("Step(%v) = %v, want %q", c.grads, err, c.want)
 		}
 	}
-	if !bitsEqual(ps.Get("p"), before) || opt.Steps() != 3 {
+	if !kerneltest.SameBits(ps.Get("p"), before) || opt.Steps() != 3 {
 		t.Error("a refused step changed something")
 	}
 	opt.LR = float32(math.NaN())

@@ -3,6 +3,7 @@ package program
 import (
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -34,12 +35,12 @@ func TestFrozenParamsBitIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range n.disc {
-		if !bitsEqual(got.Get(w.Name()), initial.Get(w.Name())) {
+		if !kerneltest.SameBits(got.Get(w.Name()), initial.Get(w.Name())) {
 			t.Errorf("frozen %v changed", w)
 		}
 	}
 	for _, w := range append(n.ae(), n.bnSt...) {
-		if bitsEqual(got.Get(w.Name()), initial.Get(w.Name())) {
+		if kerneltest.SameBits(got.Get(w.Name()), initial.Get(w.Name())) {
 			t.Errorf("%v did not change", w)
 		}
 	}

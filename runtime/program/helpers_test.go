@@ -1,7 +1,6 @@
 package program
 
 import (
-	"math"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
@@ -39,32 +38,6 @@ func mustCompileOn(t *testing.T, b *Backend, g *graph.Graph, opts Options) *Prog
 	p := bp.(*Program)
 	t.Cleanup(p.Free)
 	return p
-}
-
-// relL2 returns ||got − want||₂ / ||want||₂ (the absolute error when want is 0).
-func relL2(got, want []float32) float64 {
-	var num, den float64
-	for i := range want {
-		d := float64(got[i]) - float64(want[i])
-		num += d * d
-		den += float64(want[i]) * float64(want[i])
-	}
-	if den == 0 {
-		return math.Sqrt(num)
-	}
-	return math.Sqrt(num / den)
-}
-
-func bitsEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func hasNaN(v []float32) bool {

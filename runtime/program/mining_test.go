@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -58,7 +59,7 @@ func TestMiningGradientMatchesReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, x := range []*graph.Tensor{loss, perSample, gl} {
-			if e := relL2(got[x], want[x]); !(e <= lossTolerance) || hasNaN(got[x]) {
+			if e := kerneltest.RelL2(got[x], want[x]); !(e <= lossTolerance) || hasNaN(got[x]) {
 				t.Errorf("step %d: %s: relative L2 %.3g > %g\n got %v\nwant %v", step, x.Name(), e, lossTolerance, got[x], want[x])
 			}
 		}
@@ -72,7 +73,7 @@ func TestMiningGradientMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := relL2(v, ps.Get(st.Name())); !(e <= lossTolerance) {
+		if e := kerneltest.RelL2(v, ps.Get(st.Name())); !(e <= lossTolerance) {
 			t.Errorf("%s: relative L2 %.3g after 4 steps", st.Name(), e)
 		}
 	}

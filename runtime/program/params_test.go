@@ -3,6 +3,7 @@ package program
 import (
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -59,7 +60,7 @@ func TestSharedParamsAcrossPrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := relL2(after[eval.xr], want[eval.xr]); !(e <= lossTolerance) {
+	if e := kerneltest.RelL2(after[eval.xr], want[eval.xr]); !(e <= lossTolerance) {
 		t.Errorf("eval reconstruction after training: relative L2 %.3g > %g", e, lossTolerance)
 	}
 	t.Logf("eval reconstruction loss %.5f -> %.5f (reference %.5f)", rec0, after[eval.rec][0], want[eval.rec][0])

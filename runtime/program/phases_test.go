@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -123,7 +124,7 @@ func TestAlternatingPhasesMatchReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, name := range refPS.Names() {
-				if e := relL2(ps.Get(name), refPS.Get(name)); !(e <= paramTolerance) {
+				if e := kerneltest.RelL2(ps.Get(name), refPS.Get(name)); !(e <= paramTolerance) {
 					t.Errorf("%s after %d rounds: relative L2 %.3g", name, rounds, e)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -118,7 +119,7 @@ func TestPoisonedPlanMatchesReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range refPS.Names() {
-		if e := relL2(got.Get(name), refPS.Get(name)); !(e <= paramTolerance) {
+		if e := kerneltest.RelL2(got.Get(name), refPS.Get(name)); !(e <= paramTolerance) {
 			t.Errorf("poisoned run: %s differs from the reference by %.3g", name, e)
 		}
 	}

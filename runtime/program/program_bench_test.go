@@ -6,7 +6,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
-	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // Benchmarks open the device without validation, as a training run would:
@@ -15,16 +15,7 @@ import (
 
 func benchLib(b *testing.B) *vulkan.Library {
 	b.Helper()
-	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := ctx.Close(); err != nil {
-			b.Error(err)
-		}
-	})
-	return vulkan.NewLibrary(ctx)
+	return vulkan.NewLibrary(vktest.OpenBench(b))
 }
 
 // benchNet compiles the test network's training step (all parameters,

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
@@ -106,7 +107,7 @@ func compareTraining(t *testing.T, p *Program, n *aeNet, refLosses []float32, re
 	}
 	worstP := 0.0
 	for _, name := range refPS.Names() {
-		e := relL2(got.Get(name), refPS.Get(name))
+		e := kerneltest.RelL2(got.Get(name), refPS.Get(name))
 		worstP = math.Max(worstP, e)
 		if !(e <= paramTolerance) {
 			t.Errorf("%s after %d steps: relative L2 difference %.3g > %g", name, len(refLosses), e, paramTolerance)

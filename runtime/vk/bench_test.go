@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/runtime/vk"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // The per-dispatch benchmarks use a tiny axpy (256 floats) so that the fixed cost
@@ -13,15 +14,7 @@ const benchN, benchDispatches = 256, 1000
 // benchSetup opens the device without the validation layer (it would dominate the
 // timings) unless $OCGAN_VK_VALIDATE=1.
 func benchSetup(b *testing.B) (*vk.Context, testKernels, *vk.Buffer, *vk.Buffer) {
-	ctx, err := vk.Open(vk.Config{PipelineCacheDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := ctx.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	ctx := vktest.OpenBench(b)
 	k := loadKernels(b, ctx, 64)
 	x, err := ctx.NewBufferFloat32(benchN, make([]float32, benchN))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 	"github.com/ocgan-vk/ocgan/shaders"
@@ -385,7 +386,7 @@ func TestDependentDispatches(t *testing.T) {
 		}
 		got := c.values(t)
 		want := append(append([]float32(nil), wantY...), wantX...)
-		if e := relErr(got, want); e > 1e-5 {
+		if e := kerneltest.RelL2(got, want); e > 1e-5 {
 			t.Fatalf("run %d: relative error %.3g vs the Go loop", run, e)
 		}
 		if run == 0 {
@@ -401,16 +402,6 @@ func TestDependentDispatches(t *testing.T) {
 	if st := seq.Stats(); st.Recordings != 1 || st.Runs != 3 {
 		t.Fatalf("stats %+v: want 1 recording and 3 runs", st)
 	}
-}
-
-func relErr(got, want []float32) float64 {
-	var num, den float64
-	for i := range want {
-		d := float64(got[i]) - float64(want[i])
-		num += d * d
-		den += float64(want[i]) * float64(want[i])
-	}
-	return math.Sqrt(num / den)
 }
 
 // TestBarriersOnlyWhereNeeded checks the hazard tracking pattern by pattern.

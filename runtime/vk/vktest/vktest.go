@@ -1,5 +1,6 @@
-// Package vktest opens Vulkan contexts for tests: validation always on, a private
-// pipeline cache, and any validation message fails the test.
+// Package vktest opens Vulkan contexts for tests (validation always on, and any
+// validation message fails the test) and benchmarks, each with a private
+// pipeline cache.
 package vktest
 
 import (
@@ -20,6 +21,21 @@ func Open(t testing.TB, cfg ...vk.Config) *vk.Context {
 		c = cfg[0]
 	}
 	c.Validate = true
+	return open(t, c)
+}
+
+// OpenBench returns a context on the default device for a benchmark: the
+// validation layer off unless $OCGAN_VK_VALIDATE=1 (it would dominate the
+// timings), a private pipeline cache, closed at cleanup.
+func OpenBench(b testing.TB) *vk.Context {
+	b.Helper()
+	return open(b, vk.Config{})
+}
+
+// open opens c with a private pipeline cache unless c names one, and closes
+// the context at cleanup.
+func open(t testing.TB, c vk.Config) *vk.Context {
+	t.Helper()
 	if c.PipelineCacheDir == "" {
 		c.PipelineCacheDir = t.TempDir()
 	}

@@ -50,7 +50,7 @@ func TestTimeoutAndSplitSettings(t *testing.T) {
 	}
 }
 
-// spinSequence records sixteen single-invocation fills of 64 MiB each: work
+// spinSequence records 64 single-invocation fills of 64 MiB each: work
 // that runs far longer than a microsecond on any device, and still runs when
 // a loaded machine deschedules the test between the submit and the wait.
 func spinSequence(t *testing.T, ctx *Context) (*Sequence, *Buffer) {
@@ -72,7 +72,7 @@ func spinSequence(t *testing.T, ctx *Context) (*Sequence, *Buffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 16; i++ {
+	for i := 0; i < 64; i++ {
 		if err := seq.Dispatch(k, [3]uint32{1, 1, 1}, []uint32{F32(float32(i)), n}, y); err != nil {
 			t.Fatal(err)
 		}

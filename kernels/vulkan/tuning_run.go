@@ -17,6 +17,10 @@ type ConvTuneOptions struct {
 	// Progress, when set, is called with each shape's result as it is
 	// measured: done of total shapes.
 	Progress func(done, total int, r ConvTuneResult)
+	// HeuristicRegisterOnly times only the heuristic's register tiles
+	// instead of every register tile (rows per lane 1, 2, 4 x columns 4, 8 x
+	// workgroups of 32, 64, 128 lanes): fewer pipelines to build.
+	HeuristicRegisterOnly bool
 }
 
 // ConvTiming is the median time of one variant, in milliseconds.
@@ -95,9 +99,26 @@ func (l *Library) TuneConvs(shapes []ConvShape, o ConvTuneOptions) (*ConvTuneRep
 }
 
 // convCandidates are the variants TuneConvs times for a direction and
-// geometry, the heuristic's first.
-func (l *Library) convCandidates(dir convDir, g convGeom) []convTune {
-	out := []convTune{l.convHeuristic(convAuto, dir, g), l.convHeuristic(convRegister, dir, g)}
+// geometry, the heuristic's first: its register tiles, then (unless
+// heuristicOnly) every other register tile the device can run with the
+// heuristic's lane sharing (1, 2 or 4 rows and 4 or 8 columns per lane,
+// workgroups of 32, 64 or 128 lanes), then the shared-memory tiles with their
+// split-K counts.
+func (l *Library) convCandidates(dir convDir, g convGeom, heuristicOnly bool) []convTune {
+	reg := l.convHeuristic(convRegister, dir, g)
+	out := []convTune{l.convHeuristic(convAuto, dir, g), reg}
+	if !heuristicOnly {
+		for _, ppl := range []uint32{1, 2, 4} {
+			for _, tc := range []uint32{4, 8} {
+				for _, local := range []uint32{32, 64, 128} {
+					t := convTune{local: local, ppl: ppl, tc: tc, sg: reg.sg}
+					if t != reg && l.convTuneValid(t) == nil {
+						out = append(out, t)
+					}
+				}
+			}
+		}
+	}
 	_, _, red, _ := convGemmOf(dir, g)
 	for _, c := range convTiles(dir, g) {
 		if !l.convTileFits(c) {
@@ -138,7 +159,7 @@ func (l *Library) tuneShape(s ConvShape, o ConvTuneOptions, stamps bool) (ConvTu
 	}
 	r := ConvTuneResult{Shape: s}
 	seen := map[ConvVariant]bool{}
-	for i, t := range l.convCandidates(convDir(s.Dir), g) {
+	for i, t := range l.convCandidates(convDir(s.Dir), g, o.HeuristicRegisterOnly) {
 		v := variantOf(t)
 		if seen[v] || l.convTuneValid(t) != nil {
 			continue

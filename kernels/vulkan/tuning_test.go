@@ -228,7 +228,7 @@ func TestTuneConvsTableUsedByNewLibrary(t *testing.T) {
 	}
 	shapes := Conv2DShapes(tuningConv)[:2]
 	var progress []ConvShape
-	rep, err := lib.TuneConvs(shapes, ConvTuneOptions{Warmup: 0, Runs: 1, Progress: func(_, _ int, r ConvTuneResult) { progress = append(progress, r.Shape) }})
+	rep, err := lib.TuneConvs(shapes, ConvTuneOptions{Warmup: 0, Runs: 1, HeuristicRegisterOnly: true, Progress: func(_, _ int, r ConvTuneResult) { progress = append(progress, r.Shape) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,5 +263,48 @@ func TestTuneConvsTableUsedByNewLibrary(t *testing.T) {
 	t.Setenv(convVariantEnv, "register")
 	if _, err := lib.TuneConvs(shapes, ConvTuneOptions{Runs: 1}); err == nil || !strings.Contains(err.Error(), convVariantEnv) {
 		t.Errorf("tuning under a forced variant: %v, want an error naming %s", err, convVariantEnv)
+	}
+}
+
+// TestConvCandidatesCoverRegisterTiles checks what TuneConvs times: the
+// heuristic's choice first, every register tile the device can run (each
+// valid, none twice), and with HeuristicRegisterOnly only the heuristic's.
+func TestConvCandidatesCoverRegisterTiles(t *testing.T) {
+	lib := NewLibrary(vktest.Open(t))
+	for _, s := range Conv2DShapes(tuningConv) {
+		dir, g := convDir(s.Dir), s.geom()
+		all := lib.convCandidates(dir, g, false)
+		few := lib.convCandidates(dir, g, true)
+		heur, err := lib.convTuneFor(dir, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if variantOf(all[0]) != variantOf(heur) || variantOf(few[0]) != variantOf(heur) {
+			t.Errorf("%v: first candidate %v, want the heuristic's %v", s, variantOf(all[0]), variantOf(heur))
+		}
+		registers := func(ts []convTune) map[ConvVariant]bool {
+			m := map[ConvVariant]bool{}
+			for _, c := range ts {
+				if err := lib.convTuneValid(c); err != nil {
+					t.Errorf("%v: candidate %v: %v", s, variantOf(c), err)
+				}
+				if c.tiled == nil {
+					m[variantOf(c)] = true
+				}
+			}
+			return m
+		}
+		regAll, regFew := registers(all), registers(few)
+		if len(regFew) != 1 {
+			t.Errorf("%v: %d register tiles with HeuristicRegisterOnly, want 1", s, len(regFew))
+		}
+		ppl, tc, local := map[uint32]bool{}, map[uint32]bool{}, map[uint32]bool{}
+		for v := range regAll {
+			ppl[v.PPL], tc[v.TC], local[v.Local] = true, true, true
+		}
+		if len(ppl) != 3 || len(tc) != 2 || len(local) < 2 {
+			t.Errorf("%v: register tiles cover rows per lane %v, columns %v, workgroups %v; want 1, 2, 4 x 4, 8 x at least two sizes",
+				s, ppl, tc, local)
+		}
 	}
 }

@@ -27,8 +27,10 @@
 // The report's header names the device, the backend and, on the CPU, the SGEMM
 // library and threads.
 //
-// --tune times, instead, every variant of the conv kernel (register tiles,
-// shared-memory tiles with split-K) at each selected conv or transposed-conv
+// --tune times, instead, every variant of the conv kernel (register tiles of
+// 1, 2 or 4 rows and 4 or 8 columns per lane in workgroups of 32, 64 or 128
+// lanes, or only the heuristic's with --tune-quick; shared-memory tiles with
+// split-K) at each selected conv or transposed-conv
 // case on the Vulkan device, picks the fastest per shape and writes the
 // device's tuning table (beside the pipeline cache, or $OCGAN_VK_TUNING),
 // which later runs on that device follow; it prints each shape's tuned
@@ -76,6 +78,7 @@ type options struct {
 	python       string
 	torchDevice  string
 	tune         bool
+	tuneQuick    bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -100,6 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.python, "python", "python3", "python interpreter for --compare-torch")
 	fs.StringVar(&o.torchDevice, "torch-device", "cpu", "PyTorch device for --compare-torch: cpu or cuda")
 	fs.BoolVar(&o.tune, "tune", false, "time every conv kernel variant at the selected conv shapes and write the device's tuning table")
+	fs.BoolVar(&o.tuneQuick, "tune-quick", false, "with --tune, time only the heuristic's register tiles (and the shared-memory tiles): fewer pipelines to build")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0

@@ -66,7 +66,7 @@ func tuneVulkan(o options, shapes []vulkan.ConvShape, progress io.Writer) (*tune
 	if status, _ := lib.ConvTuningStatus(); status != "none" {
 		fmt.Fprintf(progress, "tuning table %s: %s; updating it\n", path, status)
 	}
-	r, err := lib.TuneConvs(shapes, vulkan.ConvTuneOptions{Warmup: o.warmup, Runs: o.runs,
+	r, err := lib.TuneConvs(shapes, vulkan.ConvTuneOptions{Warmup: o.warmup, Runs: o.runs, HeuristicRegisterOnly: o.tuneQuick,
 		Progress: func(i, n int, r vulkan.ConvTuneResult) {
 			fmt.Fprintf(progress, "[%d/%d] %v: %v %.3f ms (heuristic %v %.3f ms)\n", i, n, r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs)
 		}})

@@ -18,7 +18,7 @@ func TestTuneWritesTableNextLibraryUses(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("OCGAN_VK_PIPELINE_CACHE", dir)
 	var out, errb bytes.Buffer
-	code := run([]string{"--tune", "--validate", "--batch", "2", "--warmup", "0", "--runs", "1", "--json",
+	code := run([]string{"--tune", "--tune-quick", "--validate", "--batch", "2", "--warmup", "0", "--runs", "1", "--json",
 		"--filter", "^custom", "--conv", "2,3,5,5,4,3,3,1,1"}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -48,7 +48,7 @@ func TestTuneWritesTableNextLibraryUses(t *testing.T) {
 	}
 
 	out.Reset()
-	code = run([]string{"--tune", "--batch", "2", "--warmup", "0", "--runs", "1", "--filter", "^custom conv2d_fwd", "--conv", "2,3,5,5,4,3,3,1,1"}, &out, &errb)
+	code = run([]string{"--tune", "--tune-quick", "--batch", "2", "--warmup", "0", "--runs", "1", "--filter", "^custom conv2d_fwd", "--conv", "2,3,5,5,4,3,3,1,1"}, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "speedup") || !strings.Contains(out.String(), "fwd 2x3x5x5 k3x3 s1 p1 -> 4x5x5") {
 		t.Fatalf("table run: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}

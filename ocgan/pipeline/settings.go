@@ -44,7 +44,15 @@ type Settings struct {
 
 // Meta returns the settings as Meta entries; Data is made absolute.
 func (s Settings) Meta() map[string]string {
-	m := map[string]string{MetaDataset: s.Dataset, MetaMode: s.Mode.String(), MetaBatch: fmt.Sprint(s.Batch)}
+	m := s.DataMeta()
+	m[MetaMode], m[MetaBatch] = s.Mode.String(), fmt.Sprint(s.Batch)
+	return m
+}
+
+// DataMeta is Meta without the training settings (Mode and Batch): the
+// entries that ReadSettings reads.
+func (s Settings) DataMeta() map[string]string {
+	m := map[string]string{MetaDataset: s.Dataset}
 	if s.Dataset == ImagesDataset {
 		m[MetaValShare] = train.FormatFloat(s.ValShare)
 	} else {

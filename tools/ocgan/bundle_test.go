@@ -49,9 +49,7 @@ func scoreJSON(t *testing.T, args ...string) ([]float64, []string) {
 // status, score from a bundle and from an install root, rollback, and the
 // refusals: a flipped byte, another key, no key, a downgrade.
 func TestBundleCommands(t *testing.T) {
-	// Scores match bit for bit on one SGEMM library; the CPU backend's
-	// measured pick could differ between the runs on a busy machine.
-	t.Setenv("OCGAN_BLAS", "dnnl")
+	pinSGEMM(t) // scores are compared bit for bit across runs
 	model, root := trainTiny(t)
 	dir := t.TempDir()
 	key := filepath.Join(dir, "fleet")

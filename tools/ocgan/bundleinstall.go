@@ -32,7 +32,7 @@ func (c *bundleInstallCmd) run(e *env) error {
 	if root == "" {
 		return usageError{errors.New("--root is required")}
 	}
-	if err := intFlagIn(e.fs, "keep", 0, maxKeep); err != nil {
+	if err := intIn("keep", c.keep, 0, maxKeep); err != nil {
 		return err
 	}
 	keep := c.keep

@@ -7,11 +7,12 @@ import (
 	"os"
 
 	"github.com/ocgan-vk/ocgan/firmware"
+	"github.com/ocgan-vk/ocgan/ocgan/modelsrc"
 	"github.com/spf13/pflag"
 )
 
 // keyEnv names the public key file when --key is not given.
-const keyEnv = "OCGAN_BUNDLE_KEY"
+const keyEnv = modelsrc.KeyEnv
 
 // keyFlag is --key: the public key file that verifies bundles.
 type keyFlag struct{ path string }
@@ -20,33 +21,23 @@ func (k *keyFlag) add(fs *pflag.FlagSet, what string) {
 	fs.StringVar(&k.path, "key", "", what+" (default $"+keyEnv+")")
 }
 
-// load loads the public key that --key (or $OCGAN_BUNDLE_KEY) names.
+// load loads the public key that --key (or $OCGAN_BUNDLE_KEY) names (see
+// modelsrc.LoadKey); naming none is a usage error.
 func (k *keyFlag) load() (ed25519.PublicKey, error) {
-	path := k.path
-	if path == "" {
-		path = os.Getenv(keyEnv)
-	}
-	if path == "" {
+	pub, err := modelsrc.LoadKey(k.path)
+	if errors.Is(err, modelsrc.ErrNoKey) {
 		return nil, usageError{fmt.Errorf("bundles are verified before use: give the public key with --key FILE.pub (or $%s)", keyEnv)}
 	}
-	return firmware.LoadPublicKey(path)
+	return pub, err
 }
 
 // optional is load, or nil when no key is named.
 func (k *keyFlag) optional() (ed25519.PublicKey, error) {
-	if k.path == "" && os.Getenv(keyEnv) == "" {
+	pub, err := modelsrc.LoadKey(k.path)
+	if errors.Is(err, modelsrc.ErrNoKey) {
 		return nil, nil
 	}
-	return k.load()
-}
-
-// addKeyFlag adds --key to fs, for publicKey.
-func addKeyFlag(fs *pflag.FlagSet, what string) { (&keyFlag{}).add(fs, what) }
-
-// publicKey loads the public key that the --key flag of fs (added by
-// addKeyFlag) names.
-func publicKey(fs *pflag.FlagSet) (ed25519.PublicKey, error) {
-	return (&keyFlag{path: fs.Lookup("key").Value.String()}).load()
+	return pub, err
 }
 
 // bundleKeygenCmd is `ocgan bundle keygen`.

@@ -56,10 +56,6 @@ func (d *dataFlags) addOwn(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&d.test, "test", nil, "--dataset images: more normal images (files, folders searched recursively, IDX image files), never trained on, for the end evaluation (default: the held-out validation images)")
 }
 
-// addOwnDataFlags adds the flags of training on a folder of normal images,
-// for dataFlagsFrom.
-func addOwnDataFlags(fs *pflag.FlagSet) { (&dataFlags{}).addOwn(fs) }
-
 // spec is the dataset.Spec the flags name.
 func (d *dataFlags) spec() dataset.Spec {
 	return dataset.Spec{Kind: d.name, Path: d.path, Class: d.class, Protocol: d.protocol, Seed: d.seed, ValShare: d.valShare}

@@ -18,10 +18,13 @@ type evalCmd struct {
 	roc, scores, results string
 	normal               []string
 	training             trainingOptions
+	data                 dataFlags
+	maps                 mapsOpts
+	progress             progressFlag
 }
 
 func (c *evalCmd) flags(fs *pflag.FlagSet) {
-	(&dataFlags{}).addExceptClass(fs)
+	c.data.addExceptClass(fs)
 	fs.StringVar(&c.class, "class", "0", "normal class(es): K, a list 0,1,8, or a range 0-9; for --dataset folder also class folder names (a folder's name first)")
 	fs.IntVar(&c.seeds, "seeds", 1, "evaluate this many seeds: --seed, --seed+1, ... (mean ± std over seeds)")
 	fs.StringVar(&c.model, "model", "", "checkpoint written by ocgan train (or a bundle); with several classes or seeds a template holding {class} and/or {seed}")
@@ -32,10 +35,10 @@ func (c *evalCmd) flags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.asJSON, "json", false, "print JSON")
 	fs.StringSliceVar(&c.normal, "normal", nil, "evaluate --model on your own images: these normal images (files, folders searched recursively, IDX image files) against the --novel ones, instead of a dataset's split")
 	fs.IntVar(&c.worst, "worst", 5, "with --normal: list this many highest-scoring normal and lowest-scoring novel images")
-	addMapsFlags(fs, "write anomaly maps (input, reconstruction, squared-error heat map, score, verdict) of the --maps-top most and least novel test images of each outcome into this folder as OUTCOME-most|least-RANK-NAME.png (with several classes or seeds, one sub-folder cCLASS-sSEED each)", true)
+	c.maps.add(fs, "write anomaly maps (input, reconstruction, squared-error heat map, score, verdict) of the --maps-top most and least novel test images of each outcome into this folder as OUTCOME-most|least-RANK-NAME.png (with several classes or seeds, one sub-folder cCLASS-sSEED each)", true)
 	fs.StringVar(&c.results, "results", "", "after each class and seed, write its results record (test AUC, how the model was trained) into this folder as DATASET-pPROTOCOL-MODE-cCLASS-sSEED.json")
 	c.training.add(fs, "images of anomalies (files, folders searched recursively, IDX image files): with --normal, the novel test images; with --train, they choose the F1-optimal threshold of the models it trains")
-	addProgressFlag(fs)
+	c.progress.add(fs)
 }
 
 // evalPlan is what a dataset evaluation runs: the classes and seeds of the
@@ -63,7 +66,8 @@ func (c *evalCmd) run(e *env) error {
 // plan checks the flags of a dataset evaluation and settles its dataset,
 // classes and seeds.
 func (c *evalCmd) plan(fs *pflag.FlagSet) (evalPlan, error) {
-	p := evalPlan{d: dataFlagsFrom(fs)}
+	p := evalPlan{d: c.data}
+	p.d.classArg = c.class
 	if c.seeds < 1 || c.seeds > maxSeeds {
 		return p, usageError{fmt.Errorf("--seeds must be 1 to %d, got %d", maxSeeds, c.seeds)}
 	}

@@ -182,9 +182,7 @@ func TestEvalClassesSeedsROC(t *testing.T) {
 // TestScoreFoldersAndIDX scores the same pixels given as PNG files, as their
 // folder and inside an IDX image file: the scores are identical.
 func TestScoreFoldersAndIDX(t *testing.T) {
-	// Scores are compared bit for bit across runs, which holds on one SGEMM
-	// library; the CPU backend's pick could differ between runs on a busy machine.
-	t.Setenv("OCGAN_BLAS", "dnnl")
+	pinSGEMM(t) // scores are compared bit for bit across runs
 	root := t.TempDir()
 	bars := writePNGs(t, filepath.Join(root, "0-bar"), 0, 6)
 	writePNGs(t, filepath.Join(root, "1-disc"), 1, 6)

@@ -37,7 +37,7 @@ func (c *evalCmd) runOwn(e *env) error {
 	if worst < 0 {
 		return usageError{fmt.Errorf("--worst must be at least 0, got %d", worst)}
 	}
-	mapsDir, top, err := mapsFlags(e.fs)
+	mapsDir, top, err := c.maps.check()
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (c *evalCmd) runOwn(e *env) error {
 			return err
 		}
 	}
-	r, err := scoreOwn(e, normalPaths, novelPaths, worst, mapsDir, top)
+	r, err := scoreOwn(e, modelFlags{path: c.model, key: c.key}, normalPaths, novelPaths, worst, mapsDir, top)
 	if err != nil {
 		return err
 	}
@@ -62,11 +62,11 @@ func (c *evalCmd) runOwn(e *env) error {
 	return r.print(e.stdout)
 }
 
-// scoreOwn loads the model and the images and scores them, and draws the
+// scoreOwn loads the model mf names and the images and scores them, and draws the
 // anomaly maps of the top most and least novel images of each outcome
 // into mapsDir (if not empty).
-func scoreOwn(e *env, normalPaths, novelPaths []string, worst int, mapsDir string, top int) (*ownEval, error) {
-	m, err := openModelFlags(e.fs)
+func scoreOwn(e *env, mf modelFlags, normalPaths, novelPaths []string, worst int, mapsDir string, top int) (*ownEval, error) {
+	m, err := mf.open()
 	if err != nil {
 		return nil, err
 	}

@@ -22,34 +22,22 @@ type evalReport struct {
 }
 
 // summarize groups runs by class (mean ± sample std over seeds) and gives
-// the mean over classes, with its std over seeds.
+// the mean over classes, with its std over seeds (see
+// metrics.SummarizeSeeds).
 func summarize(runs []evalRun, classes []int, seeds []uint64) evalReport {
-	var rep evalReport
-	perSeed := make([]float64, len(seeds))
-	var f1s []float64
-	for _, c := range classes {
-		cs := classSummary{Class: c}
-		var aucs, cf1 []float64
-		for _, r := range runs {
-			if r.Class != c {
-				continue
-			}
-			cs.Runs = append(cs.Runs, r)
-			aucs = append(aucs, r.AUC)
-			cf1 = append(cf1, r.F1)
-			for i, s := range seeds {
-				if s == r.Seed || len(seeds) == 1 {
-					perSeed[i] += r.AUC / float64(len(classes))
-				}
-			}
+	in := make([]metrics.SeedRun, len(runs))
+	for i, r := range runs {
+		in[i] = metrics.SeedRun{Class: r.Class, Seed: r.Seed, AUC: r.AUC, F1: r.F1}
+	}
+	sum := metrics.SummarizeSeeds(in, classes, seeds)
+	rep := evalReport{meanAUC: sum.MeanAUC, stdAUC: sum.StdAUC, meanF1: sum.MeanF1}
+	for _, c := range sum.Classes {
+		cs := classSummary{Class: c.Class, AUC: c.AUC, AUCStd: c.AUCStd, F1: c.F1}
+		for _, k := range c.Runs {
+			cs.Runs = append(cs.Runs, runs[k])
 		}
-		cs.AUC, cs.AUCStd = metrics.MeanStd(aucs)
-		cs.F1, _ = metrics.MeanStd(cf1)
-		f1s = append(f1s, cs.F1)
 		rep.classes = append(rep.classes, cs)
 	}
-	rep.meanAUC, rep.stdAUC = metrics.MeanStd(perSeed)
-	rep.meanF1, _ = metrics.MeanStd(f1s)
 	return rep
 }
 

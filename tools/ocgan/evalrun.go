@@ -13,11 +13,11 @@ import (
 func (c *evalCmd) evaluate(e *env, p evalPlan) error {
 	d, classes, seeds := p.d, p.classes, p.seeds
 	start := time.Now()
-	every, err := progressEvery(e.fs)
+	every, err := c.progress.check()
 	if err != nil {
 		return err
 	}
-	mapsDir, top, err := mapsFlags(e.fs)
+	mapsDir, top, err := c.maps.check()
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (c *evalCmd) trainMissing(e *env, d dataFlags, classes []int, seeds []uint6
 		what := fmt.Sprintf("class %d seed %d", r.class, r.seed)
 		table.start("training", k+1, what)
 		d.class, d.seed = r.class, r.seed
-		j, err := c.training.job(e.fs, d)
+		j, err := c.training.job(d)
 		if err != nil {
 			return err
 		}

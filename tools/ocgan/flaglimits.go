@@ -40,16 +40,6 @@ func intIn(name string, v, lo, hi int) error {
 	return nil
 }
 
-// intFlagIn is intIn of the int flag name of fs, if fs has one, for
-// commands that do not keep the fields their flags are bound to.
-func intFlagIn(fs *pflag.FlagSet, name string, lo, hi int) error {
-	v, err := fs.GetInt(name)
-	if err != nil {
-		return nil // not a flag of this command
-	}
-	return intIn(name, v, lo, hi)
-}
-
 // anyChanged reports whether any of the flags was given.
 func anyChanged(flags ...*pflag.Flag) bool {
 	for _, f := range flags {
@@ -60,15 +50,15 @@ func anyChanged(flags ...*pflag.Flag) bool {
 	return false
 }
 
-// checkTrainingFlags bounds the size-like flags of addTrainingFlags.
-func checkTrainingFlags(fs *pflag.FlagSet) error {
+// checkLimits bounds the size-like flags of trainingOptions.
+func (o *trainingOptions) checkLimits() error {
 	for _, f := range []struct {
-		name   string
-		lo, hi int
+		name      string
+		v, lo, hi int
 	}{
-		{"latent", 0, maxLatent}, {"batch", 2, maxBatch}, {"epochs", 1, maxEpochs}, {"mine-steps", 0, 1000},
+		{"latent", o.latent, 0, maxLatent}, {"batch", o.batch, 2, maxBatch}, {"epochs", o.epochs, 1, maxEpochs}, {"mine-steps", o.mineSteps, 0, 1000},
 	} {
-		if err := intFlagIn(fs, f.name, f.lo, f.hi); err != nil {
+		if err := intIn(f.name, f.v, f.lo, f.hi); err != nil {
 			return err
 		}
 	}

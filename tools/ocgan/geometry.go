@@ -27,19 +27,6 @@ func (f *imageFlags) add(fs *pflag.FlagSet) {
 		"or crop (its centred square is resized)")
 }
 
-// addImageFlags adds the image flags for imageFlagsFrom.
-func addImageFlags(fs *pflag.FlagSet) { (&imageFlags{}).add(fs) }
-
-// imageFlagsFrom reads back the image flags that addImageFlags added to fs,
-// for commands that do not keep the imageFlags those are bound to.
-func imageFlagsFrom(fs *pflag.FlagSet) imageFlags {
-	var f imageFlags
-	f.size, _ = fs.GetInt("image-size")
-	f.channels, _ = fs.GetInt("channels")
-	f.resize, _ = fs.GetString("resize")
-	return f
-}
-
 // check returns the resize policy the flags name, or a usage error naming
 // the flag that is wrong (zero size and channels stand for the defaults).
 func (f imageFlags) check() (dataset.ResizePolicy, error) {
@@ -69,7 +56,7 @@ func sizeList() string {
 // geometry returns the model geometry and the preprocessing of training on
 // the dataset: the size, channels and resize policy img gives, the
 // dataset's own size and colour where img leaves them zero (see
-// addImageFlags), and the latent length latent (0: model.DefaultLatent).
+// imageFlags.add), and the latent length latent (0: model.DefaultLatent).
 func (d *dataFlags) geometry(img imageFlags, latent int) (model.Geometry, checkpoint.Preprocessing, error) {
 	var none checkpoint.Preprocessing
 	resize, err := img.check()

@@ -42,7 +42,7 @@ func readLegacyGolden(t *testing.T) legacyGolden {
 // calibration into a new bundle as that build did; `calibrate` recomputes
 // the threshold that build chose.
 func TestLegacyFiles(t *testing.T) {
-	t.Setenv("OCGAN_BLAS", "dnnl") // the SGEMM library the golden scores were computed with
+	pinSGEMM(t) // the SGEMM library the golden scores were computed with
 	g := readLegacyGolden(t)
 	model, bundle, pub := filepath.Join(legacyDir, "model.ocgan"), filepath.Join(legacyDir, "model.bundle"), filepath.Join(legacyDir, "bundle.pub")
 	images := filepath.Join(legacyDir, "images")

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 )
 
 // runCLI runs the command in-process with validation on and returns its streams.
@@ -26,7 +28,7 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 // busy machine.
 func pinSGEMM(t *testing.T) {
 	t.Helper()
-	t.Setenv("OCGAN_BLAS", "dnnl")
+	t.Setenv(blas.EnvVar, "dnnl")
 }
 
 func TestDevicesJSONNamesLlvmpipe(t *testing.T) {

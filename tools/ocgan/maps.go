@@ -47,21 +47,6 @@ func (m *mapsOpts) check() (dir string, top int, err error) {
 	return m.dir, m.top, nil
 }
 
-// addMapsFlags adds --maps (and with top, --maps-top) for mapsFlags.
-func addMapsFlags(fs *pflag.FlagSet, help string, top bool) {
-	(&mapsOpts{}).add(fs, help, top)
-}
-
-// mapsFlags checks the --maps and --maps-top that addMapsFlags added to fs
-// (see mapsOpts.check), for commands that do not keep the mapsOpts those
-// are bound to.
-func mapsFlags(fs *pflag.FlagSet) (dir string, top int, err error) {
-	m := mapsOpts{topFlag: fs.Lookup("maps-top")}
-	m.dir, _ = fs.GetString("maps")
-	m.top, _ = fs.GetInt("maps-top")
-	return m.check()
-}
-
 // writeMaps draws the anomaly maps of items of ds into dir with the model
 // ck on be, verdicts at threshold.
 func writeMaps(be backend.Backend, ck *checkpoint.Checkpoint, dir string, ds *dataset.Dataset, items []anomalymap.Item, threshold float64) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
@@ -47,17 +46,18 @@ type loadedModel struct {
 
 // modelFlags are --model and --key.
 type modelFlags struct {
-	path, key string
+	path string
+	key  keyFlag
 }
 
 func (f *modelFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.path, "model", "", "the model: a checkpoint (ocgan train), a bundle (ocgan bundle build) or an install root (ocgan bundle install)")
-	fs.StringVar(&f.key, "key", "", "public key that verifies a bundle or an install root's current bundle (default $"+modelsrc.KeyEnv+")")
+	f.key.add(fs, "public key that verifies a bundle or an install root's current bundle")
 }
 
 // opener opens models, verifying bundles with --key.
 func (f *modelFlags) opener() modelsrc.Opener {
-	return modelsrc.Opener{Key: keyFile(f.key), Runtime: version}
+	return modelsrc.Opener{Key: f.key.load, Runtime: version}
 }
 
 // open opens the model that --model names (see modelsrc.Opener.Open).
@@ -70,27 +70,6 @@ func (f *modelFlags) open() (*loadedModel, error) {
 		return nil, err
 	}
 	return fromModel(m), nil
-}
-
-// keyFile loads the public key in the file at path (default
-// $OCGAN_BUNDLE_KEY) when a bundle needs it; no key is a usage error.
-func keyFile(path string) modelsrc.KeyFunc {
-	return func() (ed25519.PublicKey, error) {
-		k, err := modelsrc.LoadKey(path)
-		if errors.Is(err, modelsrc.ErrNoKey) {
-			return nil, usageError{fmt.Errorf("bundles are verified before use: give the public key with --key FILE.pub (or $%s)", modelsrc.KeyEnv)}
-		}
-		return k, err
-	}
-}
-
-// openModelFlags opens the model that the --model and --key of fs name,
-// for commands that do not keep the modelFlags those are bound to.
-func openModelFlags(fs *pflag.FlagSet) (*loadedModel, error) {
-	var f modelFlags
-	f.path, _ = fs.GetString("model")
-	f.key, _ = fs.GetString("key")
-	return f.open()
 }
 
 // openModel opens a checkpoint file, a bundle file, or the current version

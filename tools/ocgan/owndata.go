@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
-	"github.com/spf13/pflag"
 )
 
 // resolve settles what the flags leave open: the dataset kind (detected
@@ -59,30 +58,6 @@ func detectDataset(path string, classGiven bool) (name, note string, err error) 
 			"(--dataset images; give --class to train on one sub-folder and test against the others)", path), nil
 	}
 	return datasetImages, note + ": --dataset images, every image below it is normal", nil
-}
-
-// dataFlagsFrom reads back the dataset flags of a command that added them
-// to fs without keeping the dataFlags they are bound to.
-func dataFlagsFrom(fs *pflag.FlagSet) dataFlags {
-	var d dataFlags
-	d.name, _ = fs.GetString("dataset")
-	d.path, _ = fs.GetString("data")
-	d.classArg, _ = fs.GetString("class")
-	d.protocol, _ = fs.GetInt("protocol")
-	d.seed, _ = fs.GetUint64("seed")
-	if fs.Lookup("val-share") != nil {
-		d.valShare, _ = fs.GetFloat64("val-share")
-		d.test, _ = fs.GetStringSlice("test")
-	}
-	return d
-}
-
-// trainData reads and settles the dataset flags of a training run: the
-// kind, the protocol and the class, and that the flags fit the kind.
-func trainData(fs *pflag.FlagSet) (dataFlags, error) {
-	d := dataFlagsFrom(fs)
-	err := d.settle(fs.Changed)
-	return d, err
 }
 
 // settle resolves the flags of a training run (see resolve), checks that

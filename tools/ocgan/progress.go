@@ -32,17 +32,6 @@ func (p *progressFlag) check() (time.Duration, error) {
 	return p.every, nil
 }
 
-// addProgressFlag adds --progress-every for progressEvery.
-func addProgressFlag(fs *pflag.FlagSet) { (&progressFlag{}).add(fs) }
-
-// progressEvery checks the --progress-every that addProgressFlag added to
-// fs (see progressFlag.check), for commands that do not keep the
-// progressFlag it is bound to.
-func progressEvery(fs *pflag.FlagSet) (time.Duration, error) {
-	d, _ := fs.GetDuration("progress-every")
-	return (&progressFlag{every: d}).check()
-}
-
 // stderrIsTerminal reports whether e's stderr is a terminal.
 func stderrIsTerminal(e *env) bool {
 	f, ok := e.stderr.(*os.File)

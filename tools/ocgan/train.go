@@ -15,6 +15,8 @@ const defaultQuantile = calibrate.DefaultQuantile
 
 // trainCmd is `ocgan train`.
 type trainCmd struct {
+	data           dataFlags
+	progress       progressFlag
 	training       trainingOptions
 	jobs           jobFlags
 	out            string
@@ -22,13 +24,13 @@ type trainCmd struct {
 }
 
 func (c *trainCmd) flags(fs *pflag.FlagSet) {
-	(&dataFlags{}).add(fs)
-	addOwnDataFlags(fs)
+	c.data.add(fs)
+	c.data.addOwn(fs)
 	c.training.add(fs, "images of anomalies (files, folders searched recursively, IDX image files), never trained on: with --dataset images the test anomalies of the end evaluation; they choose the F1-optimal threshold with --threshold f1 (the default for the other datasets)")
 	fs.StringVar(&c.out, "out", "model.ocgan", "checkpoint to write (after every epoch, and at the end)")
 	fs.BoolVar(&c.resume, "resume", false, "continue the training saved in --out (same dataset, class, protocol, seed, mode, batch, image size, channels and latent size) up to --epochs")
 	fs.BoolVar(&c.asJSON, "json", false, "log progress as JSON lines on stdout (events iteration, epoch, progress and done)")
-	addProgressFlag(fs)
+	c.progress.add(fs)
 	c.jobs.add(fs)
 }
 
@@ -41,13 +43,14 @@ type trainingOptions struct {
 	mineStart                        float64
 	lambda, noise, lr                float32
 	cal                              calibration
+	img                              imageFlags
 }
 
 // add adds the flags; novelHelp describes what the command does with
 // --novel.
 func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	d := train.DefaultConfig(model.MNIST28())
-	addImageFlags(fs)
+	o.img.add(fs)
 	fs.IntVar(&o.epochs, "epochs", d.Epochs, "training epochs")
 	fs.DurationVar(&o.budget, "budget", 0, "wall-clock budget of training (e.g. 10m), counted from the first iteration: loading the data, compiling and the end evaluation come on top; stop at the end of the iteration that crosses it; 0 = none")
 	fs.IntVar(&o.batch, "batch", d.Batch, "batch size")
@@ -61,13 +64,13 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	o.cal.add(fs, novelHelp)
 }
 
-// job returns the training job of dataset d with these settings (the
-// limits and image flags of fs checked).
-func (o *trainingOptions) job(fs *pflag.FlagSet, d dataFlags) (*trainJob, error) {
-	if err := checkTrainingFlags(fs); err != nil {
+// job returns the training job of dataset d with these settings (their
+// limits and the image flags checked).
+func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
+	if err := o.checkLimits(); err != nil {
 		return nil, err
 	}
-	geo, pre, err := d.geometry(imageFlagsFrom(fs), o.latent)
+	geo, pre, err := d.geometry(o.img, o.latent)
 	if err != nil {
 		return nil, err
 	}
@@ -95,16 +98,16 @@ func (c *trainCmd) run(e *env) error {
 	if err != nil {
 		return err
 	}
-	d, err := trainData(e.fs)
-	if err != nil {
+	d := c.data
+	if err := d.settle(e.fs.Changed); err != nil {
 		return picked.wrap(err)
 	}
-	j, err := c.training.job(e.fs, d)
+	j, err := c.training.job(d)
 	if err != nil {
 		return picked.wrap(err)
 	}
 	j.out, j.resume = c.out, c.resume
-	every, err := progressEvery(e.fs)
+	every, err := c.progress.check()
 	if err != nil {
 		return err
 	}

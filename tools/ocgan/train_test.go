@@ -166,9 +166,7 @@ func TestTrainEvalScoreInspect(t *testing.T) {
 // for bit (selected and last values, Adam state, counters, threshold,
 // validation history), and --resume refuses other run settings.
 func TestTrainResume(t *testing.T) {
-	// Bit for bit holds on one SGEMM library; the CPU backend's pick could
-	// differ between the runs on a busy machine.
-	t.Setenv("OCGAN_BLAS", "dnnl")
+	pinSGEMM(t) // the checkpoints are compared bit for bit across runs
 	root := t.TempDir()
 	writePNGs(t, filepath.Join(root, "0-bar"), 0, 8)
 	writePNGs(t, filepath.Join(root, "1-disc"), 1, 8)

@@ -5,7 +5,18 @@ import (
 	"io"
 
 	"github.com/ocgan-vk/ocgan/runtime/device"
+	"github.com/spf13/pflag"
 )
+
+// addDeviceFlags adds the flags of every command, bound to cfg: the device
+// and its limits.
+func addDeviceFlags(fs *pflag.FlagSet, cfg *device.Config) {
+	fs.StringVar(&cfg.Device, "device", "", "device: cpu (native), an index from `ocgan devices`, or a Vulkan device name substring such as llvmpipe (default $OCGAN_DEVICE, else the best: discrete GPU > integrated GPU > native CPU > Vulkan CPU driver)")
+	fs.IntVar(&cfg.Threads, "threads", 0, "threads of the native CPU backend (default: one per core)")
+	fs.BoolVar(&cfg.Vulkan.Validate, "validate", false, "enable the Khronos validation layer on Vulkan devices (also $OCGAN_VK_VALIDATE=1)")
+	fs.DurationVar(&cfg.Vulkan.Timeout, "gpu-timeout", 0, "fail when a Vulkan submission has not finished after this long: a hung or lost GPU (default $OCGAN_VK_TIMEOUT, else 1m)")
+	fs.IntVar(&cfg.Vulkan.MaxDispatchesPerSubmit, "max-dispatches-per-submit", 0, "split each Vulkan step into submissions of at most N dispatches, for drivers whose watchdog kills long submissions (default $OCGAN_VK_MAX_DISPATCHES, else one submission per step)")
+}
 
 // checkDeviceFlags refuses negative device limits.
 func checkDeviceFlags(cfg device.Config) error {

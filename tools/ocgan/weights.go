@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/pipeline"
 	"github.com/ocgan-vk/ocgan/ocgan/weights"
 	"github.com/spf13/pflag"
 )
@@ -127,14 +127,7 @@ func (c *importCmd) run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	ck.Meta = map[string]string{"imported_from": in, metaStatus: metaStatusDone}
-	if data := c.data; data != "" {
-		abs, err := filepath.Abs(data)
-		if err != nil {
-			return err
-		}
-		ck.Meta["dataset"], ck.Meta[metaData], ck.Meta[metaValShare] = datasetImages, abs, formatFloat(importValShare)
-	}
+	ck.Meta = pipeline.ImportMeta(in, c.data, importValShare)
 	if err := checkpoint.Save(out, ck); err != nil {
 		return err
 	}

@@ -17,11 +17,15 @@ const (
 	endMarker   = "<!-- end -->"
 )
 
-// blocks renders every experiment from recs, by id.
-func blocks(recs []*results.Record) map[string]string {
+// blocks renders every table from recs and every study from its baseline
+// in recs and its variants' records in byDir (by variant folder), by id.
+func blocks(recs []*results.Record, byDir map[string][]*results.Record) map[string]string {
 	out := map[string]string{}
 	for _, ex := range experiments {
 		out[ex.id] = render(ex, recs)
+	}
+	for _, st := range studies {
+		out[st.id] = renderStudy(st, recs, byDir)
 	}
 	return out
 }
@@ -87,11 +91,14 @@ func refresh(doc string, gen map[string]string) (string, []string, error) {
 	return out.String(), changed, nil
 }
 
-// ids lists the experiments' ids in order.
+// ids lists the tables' ids in order, then the studies'.
 func ids() []string {
-	out := make([]string, len(experiments))
-	for i, ex := range experiments {
-		out[i] = ex.id
+	var out []string
+	for _, ex := range experiments {
+		out = append(out, ex.id)
+	}
+	for _, st := range studies {
+		out = append(out, st.id)
 	}
 	return out
 }

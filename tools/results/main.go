@@ -13,8 +13,11 @@
 //
 // RESULTS.md is hand-written around its generated blocks: each lies between
 // a line "<!-- results:ID -->" and the next "<!-- end -->", one per table
-// (mnist-p2-full, fmnist-p1-full, mnist-p2-ablation). Every record must be
-// valid; a bad one is an error naming its file. Exit status: 0 success, 1
+// (mnist-p2-full, fmnist-p1-full, mnist-p2-ablation) and one per study of
+// the Experiments section (mnist-p2-epochs), whose runs change one setting
+// of a table's: their records lie in a folder per variant below the results
+// folder (experiments/NAME/). Every record must be valid; a bad one is an
+// error naming its file. Exit status: 0 success, 1
 // error or a stale RESULTS.md, 2 usage error.
 package main
 
@@ -53,8 +56,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "results: %v\n", err)
 		return 1
 	}
+	byDir, err := readStudies(*dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "results: %v\n", err)
+		return 1
+	}
 	if !*write && !*check {
-		gen := blocks(recs)
+		gen := blocks(recs, byDir)
 		for i, id := range ids() {
 			if i > 0 {
 				fmt.Fprintln(stdout)
@@ -63,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	changed, err := update(*doc, recs, *write)
+	changed, err := update(*doc, blocks(recs, byDir), *write)
 	if err != nil {
 		fmt.Fprintf(stderr, "results: %v\n", err)
 		return 1
@@ -74,16 +82,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// update compares the generated blocks of the document at path with what
-// recs give and returns the ids of the blocks that differ. With write it
+// update compares the generated blocks of the document at path with gen
+// and returns the ids of the blocks that differ. With write it
 // rewrites the document (atomically) when any differs; without, a
 // difference is an error.
-func update(path string, recs []*results.Record, write bool) ([]string, error) {
+func update(path string, gen map[string]string, write bool) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	fresh, changed, err := refresh(string(data), blocks(recs))
+	fresh, changed, err := refresh(string(data), gen)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -87,12 +87,12 @@ func TestCheckFailsWhenRecordsAndDocDisagree(t *testing.T) {
 			t.Fatalf("-write: exit %d\n%s", code, stderr)
 		}
 	}
-	check(1, "mnist-p2-full, fmnist-p1-full, mnist-p2-ablation do not match")
+	check(1, "mnist-p2-full, fmnist-p1-full, mnist-p2-ablation, mnist-p2-epochs do not match")
 	write()
 	check(0, "")
 	text, _ := os.ReadFile(doc)
 	if !strings.HasPrefix(string(text), "# Results\n\nHand-written.\n") || !strings.HasSuffix(string(text), "\n## Experiments\n") ||
-		strings.Count(string(text), notRun) != 66 { // 10 + 1 (mean), 10 + 1, 4 × (10 + 1)
+		strings.Count(string(text), notRun) != 67 { // 10 + 1 (mean), 10 + 1, 4 × (10 + 1), the study's variant
 		t.Fatalf("the document after -write:\n%s", text)
 	}
 
@@ -310,6 +310,82 @@ func TestPaperTablesScript(t *testing.T) {
 	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}} {
 		if out, err := script(bad...); err == nil {
 			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)
+		}
+	}
+}
+
+// TestStudies: a study shows the classes its variants ran, beside the
+// paper and the table's run of the class; its variants' records come from
+// their own folders, and a record of another run there is an error naming
+// the folder. Each variant's command runs tools/paper-tables.sh into that
+// folder.
+func TestStudies(t *testing.T) {
+	dir := t.TempDir()
+	st := studies[0]
+	ex := tableByID(st.table)
+	varDir := filepath.Join(dir, filepath.FromSlash(st.variants[0].dir))
+	if err := os.MkdirAll(varDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base := record(ex.dataset, ex.protocol, st.mode, 8, 1, 0.9146)
+	base.Training.SelectedEpoch = 25
+	if _, err := results.Write(dir, base); err != nil {
+		t.Fatal(err)
+	}
+	byDir, err := readStudies(dir)
+	if err != nil || len(byDir[st.variants[0].dir]) != 0 {
+		t.Fatalf("readStudies with an empty variant folder: %v, %v", byDir, err)
+	}
+	recs, _ := results.ReadDir(dir)
+	empty := renderStudy(st, recs, byDir)
+	containsAll(t, empty, "No run recorded yet.", "- 50 epochs: not run yet; run with `"+st.variants[0].command+"`.")
+
+	long := record(ex.dataset, ex.protocol, st.mode, 8, 1, 0.9321)
+	long.Training.Epochs, long.Training.EpochsTrained, long.Training.SelectedEpoch = 50, 50, 41
+	if _, err := results.Write(varDir, long); err != nil {
+		t.Fatal(err)
+	}
+	if byDir, err = readStudies(dir); err != nil {
+		t.Fatal(err)
+	}
+	got := renderStudy(st, recs, byDir)
+	containsAll(t, got,
+		"| class | paper | 25 epochs (the table's runs) | 50 epochs |",
+		"| 8 | 0.939 | 0.9146 (epoch 25 of 25) | 0.9321 (epoch 41 of 50) |",
+		"- 50 epochs: Reproduce: `"+st.variants[0].command+"`.",
+		"Training: 50 epochs asked, 50 trained",
+	)
+	if strings.Contains(got, "| 0 |") {
+		t.Errorf("a class no variant ran is shown:\n%s", got)
+	}
+
+	if _, err := results.Write(varDir, record(ex.dataset, ex.protocol, "ae", 2, 1, 0.9)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readStudies(dir); err == nil || !strings.Contains(err.Error(), varDir) || !strings.Contains(err.Error(), st.id) {
+		t.Errorf("a record of another mode in a study folder: %v", err)
+	}
+	if code, _, stderr := cli("-results", dir); code != 1 || !strings.Contains(stderr, varDir) {
+		t.Errorf("results with a foreign record in a study folder: exit %d\n%s", code, stderr)
+	}
+
+	for _, st := range studies {
+		tableByID(st.table) // panics on an unknown table
+		for _, v := range st.variants {
+			args := strings.Fields(v.command)
+			if args[0] != "tools/paper-tables.sh" {
+				t.Fatalf("%s %s: command %q", st.id, v.label, v.command)
+			}
+			cmd := exec.Command("bash", append([]string{"../../tools/paper-tables.sh", "--dry-run"}, args[1:]...)...)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", v.command, err, out)
+			}
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				if !strings.Contains(l, "--mode "+st.mode+" ") || !strings.Contains(l, "--results results/"+v.dir) {
+					t.Errorf("%s %s: %q does not record a run of the study in its folder", st.id, v.label, l)
+				}
+			}
 		}
 	}
 }

@@ -254,7 +254,13 @@ func render(ex experiment, recs []*results.Record) string {
 		row(diffLine...)
 	}
 	b.WriteString("\n")
-	for _, d := range details(ex, used) {
+	cmd, notes := command(ex, used)
+	if notes != "" {
+		cmd += " (every other setting: ocgan's defaults; " + notes + ")"
+	} else {
+		cmd += " (every other setting: ocgan's defaults)"
+	}
+	for _, d := range details(cmd, used) {
 		fmt.Fprintf(&b, "- %s\n", d)
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -338,14 +344,10 @@ func command(ex experiment, rs []*results.Record) (string, string) {
 	return "`" + cmd + "`", strings.Join(notes, "; ")
 }
 
-// details lists what the records of a table say about their runs.
-func details(ex experiment, rs []*results.Record) []string {
-	cmd, notes := command(ex, rs)
-	reproduce := "Reproduce: " + cmd + " (every other setting: ocgan's defaults"
-	if notes != "" {
-		reproduce += "; " + notes
-	}
-	reproduce += ")."
+// details lists what records say about their runs, after how to reproduce
+// them (a command and what it leaves to defaults).
+func details(cmd string, rs []*results.Record) []string {
+	reproduce := "Reproduce: " + cmd + "."
 	if len(rs) == 0 {
 		return []string{reproduce, "No run recorded yet."}
 	}

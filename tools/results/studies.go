@@ -1,0 +1,170 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ocgan-vk/ocgan/ocgan/results"
+)
+
+// study is one investigation of RESULTS.md's Experiments section: runs of a
+// table's mode repeated with one setting changed. The table's own records
+// are its baseline; each variant's records lie in a folder of their own
+// below the results folder, so they never mix with the tables'.
+type study struct {
+	// id names the study's block in RESULTS.md.
+	id    string
+	title string
+	// table is the id of the experiment whose runs are the baseline, and
+	// mode the column of it that the study repeats.
+	table    string
+	mode     string
+	baseline string // the baseline's column label
+	variants []variant
+}
+
+// variant is one changed setting of a study.
+type variant struct {
+	label string
+	// dir holds the variant's records, relative to the results folder.
+	dir string
+	// command repeats the variant's runs.
+	command string
+}
+
+// studies are the studies of RESULTS.md, in its order.
+var studies = []study{
+	{
+		id: "mnist-p2-epochs", title: "MNIST, protocol 2, OCGAN: training length", table: "mnist-p2-full", mode: "full",
+		baseline: "25 epochs (the table's runs)",
+		variants: []variant{{
+			label: "50 epochs", dir: "experiments/mnist-p2-epochs-50",
+			command: "tools/paper-tables.sh --table mnist-p2-full --classes 8 --epochs 50 " +
+				"--results results/experiments/mnist-p2-epochs-50 --models models/experiments/mnist-p2-epochs-50",
+		}},
+	},
+}
+
+// tableByID returns the experiment with the given id.
+func tableByID(id string) experiment {
+	for _, ex := range experiments {
+		if ex.id == id {
+			return ex
+		}
+	}
+	panic("results: no table " + id)
+}
+
+// readStudies reads every study variant's records below dir, by variant
+// folder; a missing folder holds none. A record of another dataset,
+// protocol or mode than its study's is an error naming the folder.
+func readStudies(dir string) (map[string][]*results.Record, error) {
+	out := map[string][]*results.Record{}
+	for _, st := range studies {
+		ex := tableByID(st.table)
+		for _, v := range st.variants {
+			path := filepath.Join(dir, filepath.FromSlash(v.dir))
+			recs, err := results.ReadDir(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range recs {
+				if r.Dataset != ex.dataset || r.Protocol != ex.protocol || r.Mode != st.mode || r.Class >= len(ex.classes) {
+					return nil, fmt.Errorf("%s: a record of %s, which is not a run of the study %q (%s protocol %d %s)",
+						path, r.Key, st.id, ex.dataset, ex.protocol, st.mode)
+				}
+			}
+			out[v.dir] = recs
+		}
+	}
+	return out, nil
+}
+
+// renderStudy returns the generated block of st: per class run by any
+// variant, the paper's AUC, the baseline's and each variant's, with the
+// epoch that model selection kept; then each variant's runs.
+func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*results.Record) string {
+	ex := tableByID(st.table)
+	var paper []float64
+	for _, col := range ex.columns {
+		if col.mode == st.mode {
+			paper = col.paper.perClass
+		}
+	}
+	base, _ := collect(ex, tableRecs)
+	columns := [][][]*results.Record{base[st.mode]}
+	header := []string{"class", "paper", st.baseline}
+	shown := make([]bool, len(ex.classes))
+	for _, v := range st.variants {
+		c, _ := collect(ex, byDir[v.dir])
+		columns = append(columns, c[st.mode])
+		header = append(header, v.label)
+		for class, rs := range c[st.mode] {
+			shown[class] = shown[class] || len(rs) > 0
+		}
+	}
+	var b strings.Builder
+	row := func(cells ...string) { fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | ")) }
+	fmt.Fprintf(&b, "**%s** (AUC; in brackets the epoch that model selection kept, by validation MSE, of the epochs trained)\n\n", st.title)
+	started := false
+	for class := range ex.classes {
+		if !shown[class] {
+			continue
+		}
+		if !started {
+			row(header...)
+			sep := make([]string, len(header))
+			for i := range sep {
+				sep[i] = "---"
+			}
+			row(sep...)
+			started = true
+		}
+		line := []string{ex.classes[class], "—"}
+		if paper != nil {
+			line[1] = strconv.FormatFloat(paper[class], 'f', 3, 64)
+		}
+		for _, byClass := range columns {
+			line = append(line, studyCell(byClass[class]))
+		}
+		row(line...)
+	}
+	if !started {
+		b.WriteString("No run recorded yet.\n")
+	}
+	b.WriteString("\n")
+	for _, v := range st.variants {
+		_, used := collect(ex, byDir[v.dir])
+		if len(used) == 0 {
+			fmt.Fprintf(&b, "- %s: not run yet; run with `%s`.\n", v.label, v.command)
+			continue
+		}
+		for i, d := range details("`"+v.command+"`", used) {
+			if i == 0 {
+				d = v.label + ": " + d
+			}
+			fmt.Fprintf(&b, "- %s\n", d)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// studyCell formats one class's runs of a study column: the AUC (mean ± std
+// over seeds) and, for a single run, the selected epoch of those trained.
+func studyCell(rs []*results.Record) string {
+	switch len(rs) {
+	case 0:
+		return notRun
+	case 1:
+		t := rs[0].Training
+		return fmt.Sprintf("%s (epoch %d of %d)", f4(rs[0].AUC), t.SelectedEpoch, t.EpochsTrained)
+	}
+	return meanPM(aucs(rs))
+}

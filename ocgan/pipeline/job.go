@@ -64,6 +64,10 @@ type Job struct {
 	Started  func(device string, d Data)
 	Progress func(train.Progress)
 	Log      io.Writer
+	// EpochTest also measures the test AUC of every epoch's parameters on
+	// Data.Split.Test (train.Trainer.SetEpochTest), recorded in the
+	// checkpoint's history: a diagnostic, never used to select the model.
+	EpochTest bool
 }
 
 // Summary is the outcome of a Job.
@@ -142,6 +146,12 @@ func (j *Job) Run() (*Summary, error) {
 		return nil, err
 	}
 	defer t.Free()
+	if j.EpochTest {
+		if data.Split.Test == nil || data.Split.Test.Len() == 0 {
+			return nil, errors.New("pipeline: the test AUC of every epoch needs the test images of a dataset split")
+		}
+		t.SetEpochTest(data.Split)
+	}
 	if j.Started != nil {
 		j.Started(device, data)
 	}

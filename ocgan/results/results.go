@@ -89,9 +89,23 @@ type Training struct {
 	// WallSeconds is the wall-clock time of the training loop (summed
 	// over resumed runs).
 	WallSeconds float64 `json:"wall_seconds"`
+	// Curve is the run's history, one entry per epoch trained, in order
+	// (absent in records of earlier builds).
+	Curve []Epoch `json:"curve,omitempty"`
 	// Run is where, when and by which program the model was trained
 	// (Date: when training ended).
 	Run
+}
+
+// Epoch is one epoch of a training run's curve.
+type Epoch struct {
+	Epoch int `json:"epoch"`
+	// ValMSE is the validation MSE of the epoch's parameters, on which
+	// model selection decides.
+	ValMSE float64 `json:"val_mse"`
+	// TestAUC is the test AUC of the epoch's parameters, where it was
+	// measured (ocgan eval --train --epoch-auc).
+	TestAUC *float64 `json:"test_auc,omitempty"`
 }
 
 // Run is where, when and by which program something ran.
@@ -142,6 +156,12 @@ func (r *Record) Validate() error {
 	check(finite(t.MineStart) && t.MineStart >= 0 && t.MineStart <= 1, "training.mine_start is %v, want in [0, 1]", t.MineStart)
 	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
 	check(finite(t.WallSeconds) && t.WallSeconds >= 0, "training.wall_seconds is %v, want >= 0", t.WallSeconds)
+	check(t.Curve == nil || len(t.Curve) == t.EpochsTrained, "training.curve has %d epochs, want epochs_trained %d", len(t.Curve), t.EpochsTrained)
+	for i, e := range t.Curve {
+		check(e.Epoch == i+1, "training.curve[%d].epoch is %d, want %d", i, e.Epoch, i+1)
+		check(finite(e.ValMSE) && e.ValMSE >= 0, "training.curve[%d].val_mse is %v, want finite and >= 0", i, e.ValMSE)
+		check(e.TestAUC == nil || finite(*e.TestAUC) && *e.TestAUC >= 0 && *e.TestAUC <= 1, "training.curve[%d].test_auc is not in [0, 1]", i)
+	}
 	errs = append(errs, t.Run.validate("training"), r.Eval.validate("eval"))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("bad result record: %w", err)

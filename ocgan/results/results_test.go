@@ -10,7 +10,7 @@ import (
 )
 
 func sample() *Record {
-	return &Record{
+	r := &Record{
 		Format: Format,
 		Key:    Key{Dataset: "mnist", Protocol: 2, Mode: "ae+dl", Class: 3, Seed: 7},
 		AUC:    0.9631, TestImages: 10000, Model: "models/mnist-p2-ae+dl-c3-s7.ocgan",
@@ -20,6 +20,15 @@ func sample() *Record {
 			Run:         Run{Device: "native CPU (oneDNN, 2 threads)", Date: "2025-01-02T03:04:05Z", Version: "0.1.0-dev", Commit: "abc123"}},
 		Eval: Run{Device: "native CPU (oneDNN, 2 threads)", Date: "2025-01-02T03:05:00Z", Version: "0.1.0-dev", Commit: "unknown"},
 	}
+	for e := 1; e <= r.Training.EpochsTrained; e++ {
+		p := Epoch{Epoch: e, ValMSE: 0.02 - float64(e)/5000}
+		if e > 20 {
+			auc := 0.95 + float64(e)/10000
+			p.TestAUC = &auc
+		}
+		r.Training.Curve = append(r.Training.Curve, p)
+	}
+	return r
 }
 
 func TestFileName(t *testing.T) {
@@ -76,6 +85,10 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{func(r *Record) { r.Training.MineStart = 1.5 }, "training.mine_start"},
 		{func(r *Record) { r.Training.LR = 0 }, "training.lr"},
 		{func(r *Record) { r.Training.WallSeconds = -1 }, "training.wall_seconds"},
+		{func(r *Record) { r.Training.Curve = r.Training.Curve[1:] }, "training.curve has 24 epochs"},
+		{func(r *Record) { r.Training.Curve[3].Epoch = 5 }, "training.curve[3].epoch"},
+		{func(r *Record) { r.Training.Curve[4].ValMSE = math.NaN() }, "training.curve[4].val_mse"},
+		{func(r *Record) { auc := 1.2; r.Training.Curve[5].TestAUC = &auc }, "training.curve[5].test_auc"},
 		{func(r *Record) { r.Training.Date = "yesterday" }, "training.date"},
 		{func(r *Record) { r.Eval.Device = "" }, "eval.device"},
 		{func(r *Record) { r.Eval.Commit = "" }, "eval.commit"},
@@ -92,6 +105,11 @@ func TestValidateNamesTheBadField(t *testing.T) {
 	}
 	if err := sample().Validate(); err != nil {
 		t.Errorf("the sample: %v", err)
+	}
+	old := sample()
+	old.Training.Curve = nil // records of earlier builds have no curve
+	if err := old.Validate(); err != nil {
+		t.Errorf("a record without a curve: %v", err)
 	}
 }
 

@@ -48,10 +48,11 @@ type runJSON struct {
 }
 
 type epochJSON struct {
-	Epoch  int               `json:"epoch"`
-	ValMSE string            `json:"val_mse"`
-	Mining bool              `json:"mining"`
-	Losses map[string]string `json:"losses"`
+	Epoch   int               `json:"epoch"`
+	ValMSE  string            `json:"val_mse"`
+	TestAUC string            `json:"test_auc,omitempty"` // only when measured
+	Mining  bool              `json:"mining"`
+	Losses  map[string]string `json:"losses"`
 }
 
 // FormatFloat formats v so that strconv.ParseFloat returns it exactly.
@@ -105,6 +106,9 @@ func (t *Trainer) Checkpoint(s State, meta map[string]string, threshold float64)
 	run := runJSON{ElapsedNS: int64(s.Elapsed), Stopped: s.Stopped, History: []epochJSON{}}
 	for _, h := range s.History {
 		e := epochJSON{Epoch: h.Epoch, ValMSE: FormatFloat(h.ValMSE), Mining: h.Mining, Losses: map[string]string{}}
+		if h.TestAUC != nil {
+			e.TestAUC = FormatFloat(*h.TestAUC)
+		}
 		for k, v := range h.Losses {
 			e.Losses[k] = FormatFloat(v)
 		}
@@ -173,6 +177,13 @@ func ReadRecord(ck *checkpoint.Checkpoint) (Record, error) {
 		var err error
 		if h.ValMSE, err = parse(e.ValMSE); err != nil {
 			return r, err
+		}
+		if e.TestAUC != "" {
+			auc, err := parse(e.TestAUC)
+			if err != nil {
+				return r, err
+			}
+			h.TestAUC = &auc
 		}
 		for k, v := range e.Losses {
 			if h.Losses[k], err = parse(v); err != nil {

@@ -29,6 +29,9 @@ type Progress struct {
 	Losses map[string]float64
 	// ValMSE is the validation MSE (NaN before the first epoch ends).
 	ValMSE float64
+	// TestAUC is, at EpochEnd with Trainer.SetEpochTest, the test AUC of the
+	// epoch's parameters (nil otherwise).
+	TestAUC *float64
 	// Mining says whether informative-negative mining ran (in the
 	// iteration, or at EpochEnd in any iteration of the epoch).
 	Mining bool
@@ -43,6 +46,9 @@ type EpochResult struct {
 	Losses map[string]float64
 	ValMSE float64
 	Mining bool
+	// TestAUC, when not nil, is the test AUC of the epoch's parameters
+	// (Trainer.SetEpochTest): a diagnostic that model selection never reads.
+	TestAUC *float64
 }
 
 // Result is the outcome of Run.
@@ -241,7 +247,15 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 			val += s
 		}
 		val /= float64(len(scores))
-		rs.history = append(rs.history, EpochResult{Epoch: e, Losses: losses, ValMSE: val, Mining: mining})
+		h := EpochResult{Epoch: e, Losses: losses, ValMSE: val, Mining: mining}
+		if t.epochTest != nil {
+			auc, _, err := t.scorer.Evaluate(t.epochTest)
+			if err != nil {
+				return nil, fmt.Errorf("train: test AUC after epoch %d: %w", e, err)
+			}
+			h.TestAUC = &auc
+		}
+		rs.history = append(rs.history, h)
 		rs.epoch = e
 		if val < rs.bestVal {
 			if rs.best, err = t.snapshot(); err != nil {
@@ -252,7 +266,7 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 		rs.elapsed, rs.stopped = st.elapsed(), st.stopped
 		if progress != nil {
 			p := Progress{Epoch: e, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: t.iter - (e-1)*perEpoch, EpochIterations: perEpoch,
-				EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining}
+				EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining, TestAUC: h.TestAUC}
 			p.ImagesPerSec, p.ETA, _ = t.rates(st, time.Since(st.start), 0)
 			progress(p)
 		}

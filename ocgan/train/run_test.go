@@ -232,3 +232,62 @@ func newScorerOrFail(t *testing.T, lib backend.Backend, cfg Config, ps *graph.Pa
 	t.Cleanup(s.Free)
 	return s
 }
+
+// TestEpochTestAUC: with SetEpochTest, every epoch's history holds the test
+// AUC of that epoch's parameters (what Evaluate gives at the epoch's end),
+// the checkpoint keeps it, and measuring it changes nothing of training:
+// the validation curve and the selected epoch equal those of a run without.
+func TestEpochTestAUC(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Epochs = 3
+	split := syntheticSplit(t, 16, 4, 8)
+	be := newCPUBackend(t)
+	plain, err := newTrainer(t, be, cfg).Run(split, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range plain.History {
+		if h.TestAUC != nil {
+			t.Fatalf("epoch %d: a test AUC without SetEpochTest", h.Epoch)
+		}
+	}
+	tr := newTrainer(t, be, cfg)
+	tr.SetEpochTest(split)
+	var atEnd []float64
+	res, err := tr.RunWith(split, nil, func(State) error {
+		auc, _, err := tr.Scorer().Evaluate(split)
+		atEnd = append(atEnd, auc)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range res.History {
+		if h.TestAUC == nil || math.Float64bits(*h.TestAUC) != math.Float64bits(atEnd[i]) {
+			t.Errorf("epoch %d: test AUC %v, Evaluate at the epoch's end %v", h.Epoch, h.TestAUC, atEnd[i])
+		}
+		if math.Float64bits(h.ValMSE) != math.Float64bits(plain.History[i].ValMSE) {
+			t.Errorf("epoch %d: validation MSE %v with the test AUC measured, %v without", h.Epoch, h.ValMSE, plain.History[i].ValMSE)
+		}
+	}
+	if res.BestEpoch != plain.BestEpoch {
+		t.Errorf("selected epoch %d with the test AUC measured, %d without", res.BestEpoch, plain.BestEpoch)
+	}
+	s, err := tr.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := tr.Checkpoint(s, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := ReadRecord(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range rec.History {
+		if h.TestAUC == nil || *h.TestAUC != atEnd[i] {
+			t.Errorf("checkpoint, epoch %d: test AUC %v, want %v", h.Epoch, h.TestAUC, atEnd[i])
+		}
+	}
+}

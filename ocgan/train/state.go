@@ -226,6 +226,10 @@ func cloneHistory(h []EpochResult) []EpochResult {
 	out := make([]EpochResult, len(h))
 	for i, e := range h {
 		e.Losses = maps.Clone(e.Losses)
+		if e.TestAUC != nil {
+			auc := *e.TestAUC
+			e.TestAUC = &auc
+		}
 		out[i] = e
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
@@ -49,7 +50,17 @@ type Trainer struct {
 	run     *runState
 	resumed bool
 	final   map[string][]float32
+	// epochTest is the split whose test AUC Run measures after every epoch
+	// (nil: none).
+	epochTest *dataset.Split
 }
+
+// SetEpochTest makes Run also measure, after every epoch, the test AUC of
+// that epoch's parameters on split (its Test images, Novel labels) and
+// record it in the epoch's EpochResult: the curve of test AUC over training.
+// It is a diagnostic: model selection uses the validation MSE only. nil
+// turns it off.
+func (t *Trainer) SetEpochTest(split *dataset.Split) { t.epochTest = split }
 
 // NewTrainer validates cfg, builds every phase's graph on one ParamSet,
 // initialises it from cfg.Seed and compiles the phases' programs on one

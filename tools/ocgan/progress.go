@@ -74,7 +74,11 @@ func (r *trainReporter) report(p train.Progress) {
 		r.reportJSON(p, now)
 	case p.EpochEnd:
 		r.clearBar()
-		fmt.Fprintf(r.stderr, "%sepoch %d: validation MSE %.5f, %s, %.1f images/s\n", r.label(), p.Epoch, p.ValMSE,
+		test := ""
+		if p.TestAUC != nil {
+			test = fmt.Sprintf(" (test AUC %.4f)", *p.TestAUC)
+		}
+		fmt.Fprintf(r.stderr, "%sepoch %d: validation MSE %.5f%s, %s, %.1f images/s\n", r.label(), p.Epoch, p.ValMSE, test,
 			progress.Losses(p.Losses), p.ImagesPerSec)
 	case r.tty:
 		r.showBar(p, now)
@@ -101,6 +105,9 @@ func (r *trainReporter) reportJSON(p train.Progress, now time.Time) {
 	if p.EpochEnd {
 		rec["event"] = "epoch"
 		rec["val_mse"] = finite(p.ValMSE)
+		if p.TestAUC != nil {
+			rec["test_auc"] = finite(*p.TestAUC)
+		}
 	}
 	writeJSON(r.stdout, rec)
 	if p.EpochEnd || !r.ticker.Due(now) {

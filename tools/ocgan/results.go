@@ -57,8 +57,8 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 			SelectedEpoch: ck.Train.BestEpoch, SelectedValMSE: ck.Train.BestValMSE,
 			Latent: cfg.Geometry.Latent, Lambda: float32Value(cfg.Lambda), Noise: float32Value(cfg.NoiseStd),
 			MineSteps: cfg.MineSteps, MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
-			WallSeconds: rec.Elapsed.Seconds(),
-			Run:         results.Run{Device: known(prov.Device), Date: known(prov.Created), Version: known(prov.Version), Commit: known(prov.Commit)},
+			WallSeconds: rec.Elapsed.Seconds(), Curve: curve(rec.History),
+			Run: results.Run{Device: known(prov.Device), Date: known(prov.Created), Version: known(prov.Version), Commit: known(prov.Commit)},
 		},
 		Eval: results.Run{Device: evalDevice, Date: time.Now().UTC().Format(time.RFC3339), Version: version, Commit: buildCommit()},
 	}
@@ -66,6 +66,15 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 		return nil, bad("%v", err)
 	}
 	return out, nil
+}
+
+// curve is the results record's form of a training history.
+func curve(h []train.EpochResult) []results.Epoch {
+	out := make([]results.Epoch, len(h))
+	for i, e := range h {
+		out[i] = results.Epoch{Epoch: e.Epoch, ValMSE: e.ValMSE, TestAUC: e.TestAUC}
+	}
+	return out
 }
 
 // float32Value is v as the float64 of its shortest decimal form (0.2, not

@@ -39,7 +39,7 @@ func TestEvalResultsRecord(t *testing.T) {
 	run(exitOK, append(append([]string{"train", "--epochs", "1", "--out", modelPath}, data...), settings...)...)
 	setMeta(t, modelPath, metaStatus, "training: epoch 1 of 2")
 	args := append([]string{"eval", "--model", filepath.Join(dir, "m-{class}-{seed}.ocgan"), "--results", resDir, "--json"}, data...)
-	out, stderr := run(exitOK, append(append(args, "--train", "--epochs", "2"), settings...)...)
+	out, stderr := run(exitOK, append(append(args, "--train", "--epochs", "2", "--epoch-auc"), settings...)...)
 	if !strings.Contains(stderr, "resuming from "+modelPath+" after epoch 1") {
 		t.Errorf("eval --train did not resume the interrupted training:\n%s", stderr)
 	}
@@ -74,6 +74,19 @@ func TestEvalResultsRecord(t *testing.T) {
 	}
 	if tr.Device != ck.Meta["device"] || tr.Date != ck.Meta["created"] || tr.Commit != buildCommit() || tr.Version != version {
 		t.Errorf("training run %+v; checkpoint meta %v", tr.Run, ck.Meta)
+	}
+	// The curve: epoch 1 ran without --epoch-auc, epoch 2 (resumed) with it.
+	if c := tr.Curve; len(c) != 2 || c[0].Epoch != 1 || c[0].TestAUC != nil || c[1].Epoch != 2 || c[1].TestAUC == nil ||
+		c[tr.SelectedEpoch-1].ValMSE != tr.SelectedValMSE {
+		t.Errorf("training curve %+v (selected epoch %d, validation MSE %v)", c, tr.SelectedEpoch, tr.SelectedValMSE)
+	} else if tr.SelectedEpoch == 2 && *c[1].TestAUC != rec.AUC {
+		t.Errorf("epoch 2 was selected: its test AUC %v, the record's %v", *c[1].TestAUC, rec.AUC)
+	}
+	if !strings.Contains(stderr, "epoch 2: validation MSE ") || !strings.Contains(stderr, " (test AUC ") {
+		t.Errorf("the epoch line does not show the test AUC:\n%s", stderr)
+	}
+	if _, stderr := run(exitUsage, "train", "--dataset", "images", "--data", root, "--epoch-auc", "--out", filepath.Join(dir, "x.ocgan")); !strings.Contains(stderr, "--epoch-auc") {
+		t.Errorf("--epoch-auc with --dataset images:\n%s", stderr)
 	}
 	if d, err := time.Parse(time.RFC3339, rec.Eval.Date); err != nil || time.Since(d) > time.Hour {
 		t.Errorf("eval date %q", rec.Eval.Date)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/calibrate"
@@ -42,6 +43,7 @@ type trainingOptions struct {
 	mode                             string
 	mineStart                        float64
 	lambda, noise, lr                float32
+	epochAUC                         bool
 	cal                              calibration
 	img                              imageFlags
 }
@@ -61,6 +63,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float32Var(&o.lambda, "lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
 	fs.Float32Var(&o.noise, "noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
 	fs.Float32Var(&o.lr, "lr", d.LR, "Adam learning rate of every network")
+	fs.BoolVar(&o.epochAUC, "epoch-auc", false, "after every epoch also measure the test AUC of that epoch's model, shown and kept in the checkpoint's history (the curve of test AUC over training; model selection still uses the validation MSE only)")
 	o.cal.add(fs, novelHelp)
 }
 
@@ -83,7 +86,10 @@ func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	j := &trainJob{data: d, pre: pre, cfg: cfg, cal: o.cal}
+	if o.epochAUC && d.name == datasetImages {
+		return nil, usageError{fmt.Errorf("--epoch-auc needs a dataset with a test split; --dataset images has none")}
+	}
+	j := &trainJob{data: d, pre: pre, cfg: cfg, cal: o.cal, epochTest: o.epochAUC}
 	if err := j.cal.check(); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ type trainJob struct {
 	cal    calibration
 	out    string
 	resume bool
+	// epochTest measures the test AUC after every epoch (pipeline.Job.EpochTest).
+	epochTest bool
 	// progress is called after every iteration and epoch (may be nil); log
 	// receives one-line notes (start, resume, cleanup).
 	progress func(train.Progress)
@@ -87,7 +89,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 			return jd, err
 		},
 		Open:        func() (backend.Backend, error) { return open(dcfg) },
-		DeviceLabel: deviceLabel, Progress: j.progress, Log: j.log,
+		DeviceLabel: deviceLabel, Progress: j.progress, Log: j.log, EpochTest: j.epochTest,
 		Started: func(device string, jd pipeline.Data) {
 			if j.log == nil {
 				return

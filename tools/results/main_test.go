@@ -342,6 +342,14 @@ func TestStudies(t *testing.T) {
 
 	long := record(ex.dataset, ex.protocol, st.mode, 8, 1, 0.9321)
 	long.Training.Epochs, long.Training.EpochsTrained, long.Training.SelectedEpoch = 50, 50, 41
+	for e := 1; e <= 50; e++ {
+		p := results.Epoch{Epoch: e, ValMSE: 0.1 / float64(e)}
+		if e%10 == 1 {
+			auc := 0.9 + float64(e)/1000
+			p.TestAUC = &auc
+		}
+		long.Training.Curve = append(long.Training.Curve, p)
+	}
 	if _, err := results.Write(varDir, long); err != nil {
 		t.Fatal(err)
 	}
@@ -354,6 +362,10 @@ func TestStudies(t *testing.T) {
 		"| 8 | 0.939 | 0.9146 (epoch 25 of 25) | 0.9321 (epoch 41 of 50) |",
 		"- 50 epochs: Reproduce: `"+st.variants[0].command+"`.",
 		"Training: 50 epochs asked, 50 trained",
+		"50 epochs, class 8, seed 1, per epoch (the epoch model selection kept in bold):",
+		"| 2 | 0.05000 | — |",
+		"| 11 | 0.00909 | 0.9110 |",
+		"| **41** | **0.00244** | **0.9410** |",
 	)
 	if strings.Contains(got, "| 0 |") {
 		t.Errorf("a class no variant ran is shown:\n%s", got)

@@ -43,7 +43,7 @@ var studies = []study{
 		baseline: "25 epochs (the table's runs)",
 		variants: []variant{{
 			label: "50 epochs", dir: "experiments/mnist-p2-epochs-50",
-			command: "tools/paper-tables.sh --table mnist-p2-full --classes 8 --epochs 50 " +
+			command: "tools/paper-tables.sh --table mnist-p2-full --classes 8 --epochs 50 --epoch-auc " +
 				"--results results/experiments/mnist-p2-epochs-50 --models models/experiments/mnist-p2-epochs-50",
 		}},
 	},
@@ -152,6 +152,33 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 			}
 			fmt.Fprintf(&b, "- %s\n", d)
 		}
+		for _, r := range used {
+			if len(r.Training.Curve) > 0 {
+				b.WriteString("\n" + curveTable(v.label, ex.classes[r.Class], r) + "\n")
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// curveTable is a run's validation MSE and, where measured, test AUC per
+// epoch, the selected epoch in bold.
+func curveTable(label, class string, r *results.Record) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, class %s, seed %d, per epoch (the epoch model selection kept in bold):\n\n", label, class, r.Seed)
+	b.WriteString("| epoch | validation MSE | test AUC |\n| --- | --- | --- |\n")
+	for _, e := range r.Training.Curve {
+		auc := "—"
+		if e.TestAUC != nil {
+			auc = f4(*e.TestAUC)
+		}
+		cells := []string{strconv.Itoa(e.Epoch), strconv.FormatFloat(e.ValMSE, 'f', 5, 64), auc}
+		if e.Epoch == r.Training.SelectedEpoch {
+			for i, c := range cells {
+				cells[i] = "**" + c + "**"
+			}
+		}
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -21,6 +21,27 @@ type ConvTuneOptions struct {
 	// instead of every register tile (rows per lane 1, 2, 4 x columns 4, 8 x
 	// workgroups of 32, 64, 128 lanes): fewer pipelines to build.
 	HeuristicRegisterOnly bool
+	// Confirm, when above 0 and the fastest variant of a shape is not the
+	// heuristic's, times the two again in turn, Confirm times each (each
+	// time the median of Runs runs), and keeps the fastest only when the
+	// median of its times is ConfirmMargin or more below the heuristic's.
+	// Among many variants timed once on a busy machine, one is fastest by
+	// luck; the heuristic is not replaced on such evidence.
+	Confirm int
+}
+
+// ConfirmMargin is how much faster than the heuristic a variant must be in
+// the confirmation (ConvTuneOptions.Confirm) to replace it: 3%.
+const ConfirmMargin = 0.03
+
+// ConvConfirmation is the confirmation of one shape's fastest variant: the
+// medians of the times of it and of the heuristic's, taken in turn, and
+// whether it stood.
+type ConvConfirmation struct {
+	Candidate   ConvVariant `json:"candidate"`
+	CandidateMs float64     `json:"candidate_ms"`
+	HeuristicMs float64     `json:"heuristic_ms"`
+	Kept        bool        `json:"kept"`
 }
 
 // ConvTiming is the median time of one variant, in milliseconds.
@@ -32,6 +53,9 @@ type ConvTiming struct {
 // ConvTuneResult is what TuneConvs measured for one shape: the variant the
 // heuristic picks and the fastest, with their median times, and every
 // variant's time.
+//
+// With a confirmation, HeuristicMs and BestMs are its medians, and Best the
+// heuristic's variant when the candidate did not stand.
 type ConvTuneResult struct {
 	Shape       ConvShape    `json:"shape"`
 	Heuristic   ConvVariant  `json:"heuristic"`
@@ -39,6 +63,8 @@ type ConvTuneResult struct {
 	Best        ConvVariant  `json:"best"`
 	BestMs      float64      `json:"best_ms"`
 	Timings     []ConvTiming `json:"timings"`
+	// Confirmation is set when ConvTuneOptions.Confirm re-timed the fastest.
+	Confirmation *ConvConfirmation `json:"confirmation,omitempty"`
 }
 
 // ConvTuneReport is the outcome of TuneConvs: Clock is how it timed ("gpu
@@ -57,8 +83,8 @@ type ConvTuneReport struct {
 // table. It leaves the library's own table as it was; save the report's table
 // and SetConvTuning it to use it.
 func (l *Library) TuneConvs(shapes []ConvShape, o ConvTuneOptions) (*ConvTuneReport, error) {
-	if o.Runs < 1 || o.Warmup < 0 {
-		return nil, fmt.Errorf("conv tuning: %d warmup and %d timed runs; want at least 0 and 1", o.Warmup, o.Runs)
+	if o.Runs < 1 || o.Warmup < 0 || o.Confirm < 0 {
+		return nil, fmt.Errorf("conv tuning: %d warmup runs, %d timed runs and %d confirmations; want at least 0, 1 and 0", o.Warmup, o.Runs, o.Confirm)
 	}
 	variant, err := convVariantFromEnv()
 	if err != nil {
@@ -184,7 +210,63 @@ func (l *Library) tuneShape(s ConvShape, o ConvTuneOptions, stamps bool) (ConvTu
 		}
 	}
 	r.Best, r.BestMs = best.Variant, best.Ms
+	if o.Confirm > 0 && r.Best != r.Heuristic {
+		c, err := l.confirmConv(s, r.Heuristic, r.Best, o, stamps, bufs)
+		if err != nil {
+			return ConvTuneResult{}, fmt.Errorf("confirming %v: %w", r.Best, err)
+		}
+		r.Confirmation = &c
+		r.HeuristicMs, r.BestMs = c.HeuristicMs, c.CandidateMs
+		if !c.Kept {
+			r.Best, r.BestMs = r.Heuristic, c.HeuristicMs
+		}
+	}
 	return r, nil
+}
+
+// confirmConv times the heuristic's variant and the candidate in turn,
+// o.Confirm times each, and keeps the candidate when the median of its times
+// is at least ConfirmMargin below the heuristic's.
+func (l *Library) confirmConv(s ConvShape, heuristic, candidate ConvVariant, o ConvTuneOptions, stamps bool, bufs []*vk.Buffer) (ConvConfirmation, error) {
+	var h, c []float64
+	for i := 0; i < o.Confirm; i++ {
+		for _, v := range []struct {
+			variant ConvVariant
+			times   *[]float64
+		}{{heuristic, &h}, {candidate, &c}} {
+			ms, err := l.timeConv(s, v.variant, o, stamps, bufs)
+			if err != nil {
+				return ConvConfirmation{}, err
+			}
+			*v.times = append(*v.times, ms)
+		}
+	}
+	return confirmation(candidate, h, c), nil
+}
+
+// Note says, for a progress line, how the confirmation ended ("" for none).
+func (c *ConvConfirmation) Note() string {
+	switch {
+	case c == nil:
+		return ""
+	case c.Kept:
+		return "; confirmed against the heuristic"
+	}
+	return fmt.Sprintf("; %v (%.3f ms when timed again, heuristic %.3f ms) not confirmed: heuristic kept", c.Candidate, c.CandidateMs, c.HeuristicMs)
+}
+
+// confirmation judges a candidate from the times of the heuristic's variant
+// h and of the candidate c, taken in turn.
+func confirmation(candidate ConvVariant, h, c []float64) ConvConfirmation {
+	hm, cm := median(h), median(c)
+	return ConvConfirmation{Candidate: candidate, CandidateMs: cm, HeuristicMs: hm, Kept: cm <= hm*(1-ConfirmMargin)}
+}
+
+// median returns the median of v (the lower middle value of an even count);
+// v is sorted in place.
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	return v[(len(v)-1)/2]
 }
 
 // convBufLens are the float counts of a direction's input, weight-side
@@ -241,6 +323,5 @@ func (l *Library) timeConv(s ConvShape, v ConvVariant, o ConvTuneOptions, stamps
 		}
 		times = append(times, float64(wall.Nanoseconds())/1e6)
 	}
-	sort.Float64s(times)
-	return times[(len(times)-1)/2], nil
+	return median(times), nil
 }

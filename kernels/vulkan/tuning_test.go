@@ -217,9 +217,10 @@ func TestConvTuningEntryOverLimitsFallsBack(t *testing.T) {
 	checkConv2D(t, ctx, lib, "tuningConv", tuningConv)
 }
 
-// TestTuneConvsTableUsedByNewLibrary tunes a small conv, saves the table
-// where the next library looks, and checks that the next library runs the
-// fastest variant.
+// TestTuneConvsTableUsedByNewLibrary tunes a small conv (a fastest variant
+// other than the heuristic's confirmed by timing the two again), saves the
+// table where the next library looks, and checks that the next library runs
+// the fastest variant.
 func TestTuneConvsTableUsedByNewLibrary(t *testing.T) {
 	ctx := vktest.Open(t)
 	lib := NewLibrary(ctx)
@@ -228,7 +229,8 @@ func TestTuneConvsTableUsedByNewLibrary(t *testing.T) {
 	}
 	shapes := Conv2DShapes(tuningConv)[:2]
 	var progress []ConvShape
-	rep, err := lib.TuneConvs(shapes, ConvTuneOptions{Warmup: 0, Runs: 1, HeuristicRegisterOnly: true, Progress: func(_, _ int, r ConvTuneResult) { progress = append(progress, r.Shape) }})
+	rep, err := lib.TuneConvs(shapes, ConvTuneOptions{Warmup: 0, Runs: 1, HeuristicRegisterOnly: true, Confirm: 1,
+		Progress: func(_, _ int, r ConvTuneResult) { progress = append(progress, r.Shape) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +246,16 @@ func TestTuneConvsTableUsedByNewLibrary(t *testing.T) {
 			t.Errorf("%v: %d variants timed (want the %d candidates, at least 2), best %.3f ms, heuristic %.3f ms",
 				r.Shape, len(r.Timings), len(want), r.BestMs, r.HeuristicMs)
 		}
+		switch c := r.Confirmation; {
+		case c == nil && r.Best != r.Heuristic:
+			t.Errorf("%v: %v kept without a confirmation", r.Shape, r.Best)
+		case c != nil && (c.Kept != (r.Best == c.Candidate) || c.Candidate == r.Heuristic || r.HeuristicMs != c.HeuristicMs ||
+			(c.Kept && r.BestMs != c.CandidateMs) || (!c.Kept && r.BestMs != c.HeuristicMs)):
+			t.Errorf("%v: best %v %.3f ms, heuristic %v %.3f ms, confirmation %+v", r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs, *c)
+		}
+	}
+	if _, err := lib.TuneConvs(shapes, ConvTuneOptions{Runs: 1, Confirm: -1}); err == nil || !strings.Contains(err.Error(), "confirmations") {
+		t.Errorf("a negative confirmation count: %v", err)
 	}
 	if lib.ConvTuning() != nil {
 		t.Errorf("tuning changed the library's own table")
@@ -310,6 +322,28 @@ func TestConvCandidatesCoverRegisterTiles(t *testing.T) {
 		if len(ppl) != 3 || len(tc) != 2 || len(local) < 2 {
 			t.Errorf("%v: register tiles cover rows per lane %v, columns %v, workgroups %v; want 1, 2, 4 x 4, 8 x at least two sizes",
 				s, ppl, tc, local)
+		}
+	}
+}
+
+// TestConvConfirmation: a candidate stands only when the median of its
+// times is ConfirmMargin or more below the median of the heuristic's.
+func TestConvConfirmation(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		h, c []float64
+		kept bool
+	}{
+		{"clearly faster", []float64{10, 11, 10.5}, []float64{7, 7.5, 30}, true},
+		{"one lucky time", []float64{10, 10, 10}, []float64{5, 10.1, 10.2}, false},
+		{"within the margin", []float64{10, 10, 10}, []float64{9.8, 9.75, 9.9}, false},
+		{"at the margin", []float64{10}, []float64{9.7}, true},
+		{"slower", []float64{10, 10}, []float64{12, 11}, false},
+	} {
+		x := ConvVariant{Kind: "register", Local: 32, PPL: 4, TC: 8}
+		got := confirmation(x, c.h, c.c)
+		if got.Kept != c.kept || got.Candidate != x || got.HeuristicMs != median(append([]float64(nil), c.h...)) {
+			t.Errorf("%s: %+v, want kept %v", c.name, got, c.kept)
 		}
 	}
 }

@@ -31,10 +31,12 @@
 // 1, 2 or 4 rows and 4 or 8 columns per lane in workgroups of 32, 64 or 128
 // lanes, or only the heuristic's with --tune-quick; shared-memory tiles with
 // split-K) at each selected conv or transposed-conv
-// case on the Vulkan device, picks the fastest per shape and writes the
-// device's tuning table (beside the pipeline cache, or $OCGAN_VK_TUNING),
-// which later runs on that device follow; it prints each shape's tuned
-// variant and time against the heuristic's. Exit status: 0 ok, 1 error, 2 usage.
+// case on the Vulkan device, picks the fastest per shape, times it against
+// the heuristic's variant in turn --tune-confirm times each and keeps it only
+// when it is still 3% faster, and writes the device's tuning table (beside
+// the pipeline cache, or $OCGAN_VK_TUNING), which later runs on that device
+// follow; it prints each shape's tuned variant and time against the
+// heuristic's. Exit status: 0 ok, 1 error, 2 usage.
 package main
 
 import (
@@ -79,6 +81,7 @@ type options struct {
 	torchDevice  string
 	tune         bool
 	tuneQuick    bool
+	tuneConfirm  int
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -104,6 +107,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.torchDevice, "torch-device", "cpu", "PyTorch device for --compare-torch: cpu or cuda")
 	fs.BoolVar(&o.tune, "tune", false, "time every conv kernel variant at the selected conv shapes and write the device's tuning table")
 	fs.BoolVar(&o.tuneQuick, "tune-quick", false, "with --tune, time only the heuristic's register tiles (and the shared-memory tiles): fewer pipelines to build")
+	fs.IntVar(&o.tuneConfirm, "tune-confirm", 3, "with --tune, time a shape's fastest variant and the heuristic's again in turn, this many times each, and keep it only when the median of its times is still 3% below the heuristic's (0: keep the fastest of the first timing)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -111,8 +115,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kbench: %v\n", err)
 		return 2
 	}
-	if fs.NArg() > 0 || o.batch < 1 || o.runs < 1 || o.warmup < 0 || o.threads < 0 {
-		fmt.Fprintln(stderr, "kbench: takes no arguments; --batch and --runs must be positive, --warmup and --threads non-negative")
+	if fs.NArg() > 0 || o.batch < 1 || o.runs < 1 || o.warmup < 0 || o.threads < 0 || o.tuneConfirm < 0 {
+		fmt.Fprintln(stderr, "kbench: takes no arguments; --batch and --runs must be positive, --warmup, --threads and --tune-confirm non-negative")
 		return 2
 	}
 	if o.torchDevice != "cpu" && o.torchDevice != "cuda" {

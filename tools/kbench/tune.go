@@ -18,6 +18,8 @@ type tuneReport struct {
 	Batch  int    `json:"batch"`
 	Warmup int    `json:"warmup"`
 	Runs   int    `json:"runs"`
+	// Confirm is --tune-confirm.
+	Confirm int `json:"confirm"`
 	// Table is the file written.
 	Table string `json:"table"`
 	*vulkan.ConvTuneReport
@@ -67,8 +69,10 @@ func tuneVulkan(o options, shapes []vulkan.ConvShape, progress io.Writer) (*tune
 		fmt.Fprintf(progress, "tuning table %s: %s; updating it\n", path, status)
 	}
 	r, err := lib.TuneConvs(shapes, vulkan.ConvTuneOptions{Warmup: o.warmup, Runs: o.runs, HeuristicRegisterOnly: o.tuneQuick,
+		Confirm: o.tuneConfirm,
 		Progress: func(i, n int, r vulkan.ConvTuneResult) {
-			fmt.Fprintf(progress, "[%d/%d] %v: %v %.3f ms (heuristic %v %.3f ms)\n", i, n, r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs)
+			fmt.Fprintf(progress, "[%d/%d] %v: %v %.3f ms (heuristic %v %.3f ms)%s\n", i, n, r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs,
+				r.Confirmation.Note())
 		}})
 	if err != nil {
 		return nil, err
@@ -77,23 +81,31 @@ func tuneVulkan(o options, shapes []vulkan.ConvShape, progress io.Writer) (*tune
 		return nil, err
 	}
 	return &tuneReport{Device: info.Name, Driver: info.Driver + " " + info.DriverInfo,
-		Date: time.Now().UTC().Format(time.RFC3339), Batch: o.batch, Warmup: o.warmup, Runs: o.runs,
+		Date: time.Now().UTC().Format(time.RFC3339), Batch: o.batch, Warmup: o.warmup, Runs: o.runs, Confirm: o.tuneConfirm,
 		Table: path, ConvTuneReport: r}, nil
 }
 
 // printTune prints each shape's heuristic and tuned variants and times.
 func printTune(w io.Writer, rep *tuneReport) {
 	fmt.Fprintf(w, "device: %s (%s)\n", rep.Device, rep.Driver)
-	fmt.Fprintf(w, "date: %s, conv tuning, median of %d timed runs per variant (%s)\n", rep.Date, rep.Runs, rep.Clock)
+	fmt.Fprintf(w, "date: %s, conv tuning, median of %d timed runs per variant (%s); a fastest variant other than the heuristic's timed again against it %d times each\n",
+		rep.Date, rep.Runs, rep.Clock, rep.Confirm)
 	fmt.Fprintf(w, "table: %s\n\n", rep.Table)
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "shape\tvariants\theuristic\tms\ttuned\tms\tspeedup")
+	fmt.Fprintln(tw, "shape\tvariants\theuristic\tms\ttuned\tms\tspeedup\tconfirmation")
 	var heur, tuned float64
 	for _, r := range rep.Results {
-		fmt.Fprintf(tw, "%v\t%d\t%v\t%.3f\t%v\t%.3f\t%.2fx\n", r.Shape, len(r.Timings), r.Heuristic, r.HeuristicMs, r.Best, r.BestMs, r.HeuristicMs/r.BestMs)
+		conf := "-"
+		if c := r.Confirmation; c != nil && c.Kept {
+			conf = "kept"
+		} else if c != nil {
+			conf = fmt.Sprintf("%v not kept (%.3f ms)", c.Candidate, c.CandidateMs)
+		}
+		fmt.Fprintf(tw, "%v\t%d\t%v\t%.3f\t%v\t%.3f\t%.2fx\t%s\n", r.Shape, len(r.Timings), r.Heuristic, r.HeuristicMs, r.Best, r.BestMs,
+			r.HeuristicMs/r.BestMs, conf)
 		heur += r.HeuristicMs
 		tuned += r.BestMs
 	}
-	fmt.Fprintf(tw, "total\t\t\t%.3f\t\t%.3f\t%.2fx\n", heur, tuned, heur/tuned)
+	fmt.Fprintf(tw, "total\t\t\t%.3f\t\t%.3f\t%.2fx\t\n", heur, tuned, heur/tuned)
 	tw.Flush()
 }

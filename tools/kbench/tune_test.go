@@ -48,8 +48,9 @@ func TestTuneWritesTableNextLibraryUses(t *testing.T) {
 	}
 
 	out.Reset()
-	code = run([]string{"--tune", "--tune-quick", "--batch", "2", "--warmup", "0", "--runs", "1", "--filter", "^custom conv2d_fwd", "--conv", "2,3,5,5,4,3,3,1,1"}, &out, &errb)
-	if code != 0 || !strings.Contains(out.String(), "speedup") || !strings.Contains(out.String(), "fwd 2x3x5x5 k3x3 s1 p1 -> 4x5x5") {
+	code = run([]string{"--tune", "--tune-quick", "--tune-confirm", "2", "--batch", "2", "--warmup", "0", "--runs", "1", "--filter", "^custom conv2d_fwd", "--conv", "2,3,5,5,4,3,3,1,1"}, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "speedup") || !strings.Contains(out.String(), "fwd 2x3x5x5 k3x3 s1 p1 -> 4x5x5") ||
+		!strings.Contains(out.String(), "timed again against it 2 times each") {
 		t.Fatalf("table run: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 }
@@ -62,6 +63,7 @@ func TestTuneUsageErrors(t *testing.T) {
 		{[]string{"--tune", "--device", "cpu"}, "--device cpu"},
 		{[]string{"--tune", "--compare-ref", "--filter", "enc1"}, "--compare-ref"},
 		{[]string{"--tune", "--batch", "1", "--filter", "^fill"}, "no conv"},
+		{[]string{"--tune", "--tune-confirm", "-1"}, "tune-confirm"},
 	} {
 		code, _, stderr := runKbench(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {

@@ -88,7 +88,7 @@ func (c *benchCmd) run(e *env) error {
 		if err != nil {
 			return err
 		}
-		if err := tuneConvs(e, be, shapes, vulkan.ConvTuneOptions{Warmup: 2, Runs: 5}); err != nil {
+		if err := tuneConvs(e, be, shapes, vulkan.ConvTuneOptions{Warmup: 2, Runs: 5, Confirm: 3}); err != nil {
 			return err
 		}
 	}

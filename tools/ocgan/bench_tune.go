@@ -24,7 +24,8 @@ func tuneConvs(e *env, be backend.Backend, shapes []vulkan.ConvShape, o vulkan.C
 		return fmt.Errorf("--tune: the tuning table is off (%s=off, or the pipeline cache is off); set %s to a file", vulkan.TuningEnv, vulkan.TuningEnv)
 	}
 	o.Progress = func(i, n int, r vulkan.ConvTuneResult) {
-		fmt.Fprintf(e.stderr, "bench: tuned [%d/%d] %v: %v %.3f ms (heuristic %v %.3f ms)\n", i, n, r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs)
+		fmt.Fprintf(e.stderr, "bench: tuned [%d/%d] %v: %v %.3f ms (heuristic %v %.3f ms)%s\n", i, n, r.Shape, r.Best, r.BestMs, r.Heuristic, r.HeuristicMs,
+			r.Confirmation.Note())
 	}
 	rep, err := lib.TuneConvs(shapes, o)
 	if err != nil {

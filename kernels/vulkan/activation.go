@@ -35,7 +35,7 @@ func (l *Library) ActivationForward(seq *vk.Sequence, p kernels.ActivationParams
 	local := l.elementwiseLocal()
 	n := x.Len()
 	push := activationPush{n: uint32(n), slope: p.Slope}
-	k, err := l.pushKernel("activation_fwd", []vk.Access{vk.Read, vk.Write}, push, local, uint32(p.Kind))
+	k, err := l.kernel("activation_fwd", []vk.Access{vk.Read, vk.Write}, push, local, uint32(p.Kind))
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (l *Library) ActivationBackward(seq *vk.Sequence, p kernels.ActivationParam
 	}
 	local := l.elementwiseLocal()
 	push := activationPush{n: uint32(n), slope: p.Slope}
-	k, err := l.pushKernel("activation_bwd", []vk.Access{vk.Read, vk.Read, vk.Write}, push, local, uint32(p.Kind))
+	k, err := l.kernel("activation_bwd", []vk.Access{vk.Read, vk.Read, vk.Write}, push, local, uint32(p.Kind))
 	if err != nil {
 		return err
 	}

@@ -59,11 +59,12 @@ func (l *Library) AdamUpdate(seq *vk.Sequence, step StepSlot, p, m, v, g *vk.Buf
 		return nil
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("adam", adamAccess, 2, local)
+	push := adamPush{n: uint32(n), word: uint32(step.Word)}
+	k, err := l.kernel("adam", adamAccess, push, local)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.groups1D(n, local), []uint32{uint32(n), uint32(step.Word)}, step.Buf, p, m, v, g)
+	return seq.Dispatch(k, l.groups1D(n, local), push.words(), step.Buf, p, m, v, g)
 }
 
 // adamAccess is the adam shader's interface: the step slot, p, m, v; g.

@@ -94,9 +94,14 @@ func bnChannel(p kernels.BatchNormParams, name string, b *vk.Buffer, output bool
 	return bnBuf{name, b, "C", []int{p.C}, output}
 }
 
-// bnPush is the push block of batch_norm_fwd and batch_norm_eval_bwd: N, C, HW, eps.
-func bnPush(p kernels.BatchNormParams) []uint32 {
-	return []uint32{uint32(p.N), uint32(p.C), uint32(p.H * p.W), vk.F32(p.Eps)}
+// bnShape is the block of batch_norm_bwd for p: x viewed as [N, C, H·W].
+func bnShape(p kernels.BatchNormParams) bnShapePush {
+	return bnShapePush{n: uint32(p.N), c: uint32(p.C), hw: uint32(p.H * p.W)}
+}
+
+// bnPush is the block of batch_norm_fwd and batch_norm_eval_bwd for p.
+func bnPush(p kernels.BatchNormParams) bnEpsPush {
+	return bnEpsPush{bnShapePush: bnShape(p), eps: p.Eps}
 }
 
 // bnChannelGroups is the grid of the per-channel reduction shaders: one
@@ -125,13 +130,15 @@ func (l *Library) bnSliceGroups(p kernels.BatchNormParams) [3]uint32 {
 	return g
 }
 
-func (l *Library) bnFwdKernel(eval bool) (*vk.Kernel, error) {
+// bnFwdKernel is the pipeline of batch_norm_fwd in train or eval mode, for
+// dispatches that pass push.
+func (l *Library) bnFwdKernel(eval bool, push bnEpsPush) (*vk.Kernel, error) {
 	mode := bnTrain
 	if eval {
 		mode = bnEval
 	}
 	// constant 1, reduce_common.glsl's one-subgroup flag, is unused here.
-	return l.kernel("batch_norm_fwd", bnFwdAccess, 4, l.elementwiseLocal(), 0, uint32(mode))
+	return l.kernel("batch_norm_fwd", bnFwdAccess, push, l.elementwiseLocal(), 0, uint32(mode))
 }
 
 // bnFwdAccess is batch_norm_fwd's interface: x, gamma, beta, mean, statistic; y.
@@ -165,19 +172,20 @@ func (l *Library) batchNormTrainForward(seq *vk.Sequence, p kernels.BatchNormPar
 	); err != nil {
 		return err
 	}
-	stats, err := l.groupSumFor("arithmetic", gs).kernel(l, "batch_norm_stats", bnStatsAccess, 5)
+	fwdPush := bnPush(p)
+	statsPush := bnStatsPush{bnShapePush: bnShape(p), eps: p.Eps, momentum: p.Momentum}
+	stats, err := l.groupSumFor("arithmetic", gs).kernel(l, "batch_norm_stats", bnStatsAccess, statsPush)
 	if err != nil {
 		return err
 	}
-	fwd, err := l.bnFwdKernel(false)
+	fwd, err := l.bnFwdKernel(false, fwdPush)
 	if err != nil {
 		return err
 	}
-	push := []uint32{uint32(p.N), uint32(p.C), uint32(p.H * p.W), vk.F32(p.Eps), vk.F32(p.Momentum)}
-	if err := seq.Dispatch(stats, l.bnChannelGroups(p.C), push, x, runningMean, runningVar, savedMean, savedInvStd); err != nil {
+	if err := seq.Dispatch(stats, l.bnChannelGroups(p.C), statsPush.words(), x, runningMean, runningVar, savedMean, savedInvStd); err != nil {
 		return err
 	}
-	return seq.Dispatch(fwd, l.bnSliceGroups(p), bnPush(p), x, gamma, beta, savedMean, savedInvStd, y)
+	return seq.Dispatch(fwd, l.bnSliceGroups(p), fwdPush.words(), x, gamma, beta, savedMean, savedInvStd, y)
 }
 
 // BatchNormEvalForward records the eval-mode forward pass of
@@ -192,11 +200,12 @@ func (l *Library) BatchNormEvalForward(seq *vk.Sequence, p kernels.BatchNormPara
 	); err != nil {
 		return err
 	}
-	fwd, err := l.bnFwdKernel(true)
+	push := bnPush(p)
+	fwd, err := l.bnFwdKernel(true, push)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(fwd, l.bnSliceGroups(p), bnPush(p), x, gamma, beta, runningMean, runningVar, y)
+	return seq.Dispatch(fwd, l.bnSliceGroups(p), push.words(), x, gamma, beta, runningMean, runningVar, y)
 }
 
 // BatchNormTrainBackward records the gradients of the train-mode forward pass
@@ -217,12 +226,12 @@ func (l *Library) batchNormTrainBackward(seq *vk.Sequence, p kernels.BatchNormPa
 	); err != nil {
 		return err
 	}
-	k, err := l.groupSumFor("shuffle", gs).kernel(l, "batch_norm_bwd", bnBwdAccess, 3)
+	push := bnShape(p)
+	k, err := l.groupSumFor("shuffle", gs).kernel(l, "batch_norm_bwd", bnBwdAccess, push)
 	if err != nil {
 		return err
 	}
-	push := []uint32{uint32(p.N), uint32(p.C), uint32(p.H * p.W)}
-	return seq.Dispatch(k, l.bnChannelGroups(p.C), push, x, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta)
+	return seq.Dispatch(k, l.bnChannelGroups(p.C), push.words(), x, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta)
 }
 
 // BatchNormEvalBackward records the gradients of the eval-mode forward pass
@@ -243,9 +252,10 @@ func (l *Library) batchNormEvalBackward(seq *vk.Sequence, p kernels.BatchNormPar
 	); err != nil {
 		return err
 	}
-	k, err := l.groupSumFor("arithmetic", gs).kernel(l, "batch_norm_eval_bwd", bnBwdAccess, 4)
+	push := bnPush(p)
+	k, err := l.groupSumFor("arithmetic", gs).kernel(l, "batch_norm_eval_bwd", bnBwdAccess, push)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.bnChannelGroups(p.C), bnPush(p), x, dy, gamma, runningMean, runningVar, dx, dgamma, dbeta)
+	return seq.Dispatch(k, l.bnChannelGroups(p.C), push.words(), x, dy, gamma, runningMean, runningVar, dx, dgamma, dbeta)
 }

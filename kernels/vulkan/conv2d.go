@@ -24,20 +24,17 @@ type convGeom struct {
 	SH, SW, PH, PW int
 }
 
-// convPushWords is the size of the conv shaders' push-constant block.
-const convPushWords = 15
-
 // push is the push-constant block (conv_geom.glsl): the geometry, then flags
 // (bit 0 the bias, bits 1-3 the epilogue kind, kernels.ActivationKind's
 // values) and the leaky-ReLU slope. e has passed Validate.
-func (g convGeom) push(bias bool, e kernels.Epilogue) []uint32 {
-	flags := uint32(e.Act) << 1
+func (g convGeom) push(bias bool, e kernels.Epilogue) convPush {
+	flags := int32(e.Act) << 1
 	if bias {
 		flags |= 1
 	}
-	return []uint32{uint32(g.N), uint32(g.C), uint32(g.H), uint32(g.W),
-		uint32(g.K), uint32(g.OH), uint32(g.OW), uint32(g.KH), uint32(g.KW),
-		uint32(g.SH), uint32(g.SW), uint32(g.PH), uint32(g.PW), flags, vk.F32(e.Slope)}
+	return convPush{N: int32(g.N), C: int32(g.C), H: int32(g.H), W: int32(g.W),
+		K: int32(g.K), OH: int32(g.OH), OW: int32(g.OW), KH: int32(g.KH), KW: int32(g.KW),
+		SH: int32(g.SH), SW: int32(g.SW), PH: int32(g.PH), PW: int32(g.PW), flags: flags, slope: e.Slope}
 }
 
 // flops is 2·(output pixels)·K·C·KH·KW, the multiply-adds of the implicit GEMM
@@ -427,15 +424,15 @@ func convTuneForDevice(cpu, subgroups bool, dir convDir, g convGeom) convTune {
 // holds no subgroup operation.
 func (l *Library) convKernel(name string, bindings []vk.Access, t convTune) (*vk.Kernel, error) {
 	if t.tiled != nil {
-		return l.kernel(name+"_tiled", bindings, convPushWords, t.spec()...)
+		return l.kernel(name+"_tiled", bindings, convPush{}, t.spec()...)
 	}
 	if err := t.sg.check(name); err != nil {
 		return nil, err
 	}
 	if t.sg != convShareBroadcast {
-		return l.kernel(shaders.BasicTier(name), bindings, convPushWords, t.spec()...)
+		return l.kernel(shaders.BasicTier(name), bindings, convPush{}, t.spec()...)
 	}
-	return l.kernelOpts(name, true, bindings, convPushWords, t.spec()...)
+	return l.kernelOpts(name, true, bindings, convPush{}, t.spec()...)
 }
 
 // convGridX is the number of workgroups along x for tiles work items handled by
@@ -539,7 +536,7 @@ func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, t conv
 	grid := l.convGrid(t, rows, cols, z)
 	s := t.splits()
 	if s == 1 {
-		return seq.Dispatch(k, grid, g.push(bias, e), bufs...)
+		return seq.Dispatch(k, grid, g.push(bias, e).words(), bufs...)
 	}
 	push := g.push(bias, kernels.Epilogue{})
 	n := convOutLen(dir, g)
@@ -550,7 +547,7 @@ func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, t conv
 	grid[2] *= uint32(s)
 	out := bufs[len(bufs)-1]
 	in := append(append([]*vk.Buffer(nil), bufs[:len(bufs)-1]...), scratch)
-	if err := seq.Dispatch(k, grid, push, in...); err != nil {
+	if err := seq.Dispatch(k, grid, push.words(), in...); err != nil {
 		return err
 	}
 	if err := l.ReduceSum(seq, kernels.ReduceParams{Shape: []int{s, n}, Axes: []int{0}}, scratch, out); err != nil {
@@ -584,7 +581,8 @@ func (l *Library) convScratch(n int) (*vk.Buffer, error) {
 // convBiasGrad records db[k] = Σ_{n,s} dy[n,k,s] for dy [n, k, hw].
 func (l *Library) convBiasGrad(seq *vk.Sequence, n, k, hw int, dy, db *vk.Buffer) error {
 	local := l.fitLocal(1, halving(64, 1)...) // at most 256: the shader's partial sums
-	kern, err := l.kernel("conv_bias_grad", []vk.Access{vk.Read, vk.Write}, 3, local)
+	push := convBiasGradPush{N: uint32(n), K: uint32(k), HW: uint32(hw)}
+	kern, err := l.kernel("conv_bias_grad", []vk.Access{vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
@@ -592,5 +590,5 @@ func (l *Library) convBiasGrad(seq *vk.Sequence, n, k, hw int, dy, db *vk.Buffer
 	if m := int(l.ctx.Info().Compute.MaxWorkGroupCount[0]); groups > m {
 		groups = m
 	}
-	return seq.Dispatch(kern, [3]uint32{uint32(groups), 1, 1}, []uint32{uint32(n), uint32(k), uint32(hw)}, dy, db)
+	return seq.Dispatch(kern, [3]uint32{uint32(groups), 1, 1}, push.words(), dy, db)
 }

@@ -46,10 +46,6 @@ func (l *Library) denseTiles() denseTiles {
 	return t
 }
 
-// densePushWords is the size of the dense shaders' push-constant block: M, NC,
-// K, the epilogue kind and its slope (dense_common.glsl).
-const densePushWords = 5
-
 // gemm records C[m, nc] = e(A·B) with the named dense shader. aVecDim / bVecDim are the
 // lengths of A's and B's contiguous dimensions and aAlongK / bAlongK whether that
 // dimension is k; vec4 reads are enabled when they are legal. e has passed Validate.
@@ -69,12 +65,13 @@ func (l *Library) gemm(seq *vk.Sequence, t denseTiles, name string, m, nc, k int
 	if len(bufs) == 4 {
 		access = []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}
 	}
-	kern, err := l.kernel(name, access, densePushWords, t.local, t.tm, t.tn, flags)
+	push := densePush{M: uint32(m), NC: uint32(nc), K: uint32(k), act: int32(e.Act), slope: e.Slope}
+	kern, err := l.kernel(name, access, push, t.local, t.tm, t.tn, flags)
 	if err != nil {
 		return err
 	}
 	tiles := denseCeilDiv(m, int(t.tm)) * denseCeilDiv(nc, int(t.tn))
-	return seq.Dispatch(kern, l.groups1D(tiles, t.local), []uint32{uint32(m), uint32(nc), uint32(k), uint32(e.Act), vk.F32(e.Slope)}, bufs...)
+	return seq.Dispatch(kern, l.groups1D(tiles, t.local), push.words(), bufs...)
 }
 
 func denseCeilDiv(a, b int) int { return (a + b - 1) / b }
@@ -189,9 +186,10 @@ func (l *Library) DenseBackwardBias(seq *vk.Sequence, p kernels.DenseParams, dy,
 	if p.Out%4 == 0 {
 		vec = 1
 	}
-	k, err := l.kernel("dense_bwd_bias", []vk.Access{vk.Read, vk.Write}, 2, local, vec)
+	push := denseBiasPush{n: uint32(p.N), out: uint32(p.Out)}
+	k, err := l.kernel("dense_bwd_bias", []vk.Access{vk.Read, vk.Write}, push, local, vec)
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, l.groups1D(denseCeilDiv(p.Out, 4), local), []uint32{uint32(p.N), uint32(p.Out)}, dy, db)
+	return seq.Dispatch(k, l.groups1D(denseCeilDiv(p.Out, 4), local), push.words(), dy, db)
 }

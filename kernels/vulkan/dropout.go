@@ -58,11 +58,10 @@ func (l *Library) dropout(seq *vk.Sequence, shader, inName, outName string, p ke
 		return nil
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel(shader, []vk.Access{vk.Read, vk.Write, vk.Read}, 6, local)
+	push := dropoutPush{philoxPush: newPhiloxPush(p.Seed, n, counter), prob: p.P, scale: float32(1 / (1 - float64(p.P)))}
+	k, err := l.kernel(shader, []vk.Access{vk.Read, vk.Write, vk.Read}, push, local)
 	if err != nil {
 		return err
 	}
-	scale := float32(1 / (1 - float64(p.P)))
-	push := []uint32{uint32(p.Seed), uint32(p.Seed >> 32), uint32(n), uint32(counter.Word), vk.F32(p.P), vk.F32(scale)}
-	return seq.Dispatch(k, l.groups1D(philoxBlocks(n), local), push, in, out, counter.Buf)
+	return seq.Dispatch(k, l.groups1D(philoxBlocks(n), local), push.words(), in, out, counter.Buf)
 }

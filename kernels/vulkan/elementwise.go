@@ -7,7 +7,7 @@ func (l *Library) Fill(seq *vk.Sequence, y *vk.Buffer, v float32) error {
 	local := l.elementwiseLocal()
 	n := y.Len()
 	push := scalarPush{v: v, n: uint32(n)}
-	k, err := l.pushKernel("fill", []vk.Access{vk.Write}, push, local)
+	k, err := l.kernel("fill", []vk.Access{vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,7 @@ func (l *Library) Axpy(seq *vk.Sequence, a float32, x, y *vk.Buffer) error {
 	}
 	local := l.elementwiseLocal()
 	push := scalarPush{v: a, n: uint32(n)}
-	k, err := l.pushKernel("axpy", []vk.Access{vk.Read, vk.ReadWrite}, push, local)
+	k, err := l.kernel("axpy", []vk.Access{vk.Read, vk.ReadWrite}, push, local)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (l *Library) Copy(seq *vk.Sequence, src, dst *vk.Buffer) error {
 	}
 	local := l.elementwiseLocal()
 	push := countPush{n: uint32(n)}
-	k, err := l.pushKernel("copy", []vk.Access{vk.Read, vk.Write}, push, local)
+	k, err := l.kernel("copy", []vk.Access{vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}

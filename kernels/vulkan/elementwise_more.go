@@ -27,7 +27,7 @@ func (l *Library) Add(seq *vk.Sequence, a, b, out *vk.Buffer) error {
 	}
 	local := l.elementwiseLocal()
 	push := countPush{n: uint32(n)}
-	k, err := l.pushKernel("add", []vk.Access{vk.Read, vk.Read, vk.Write}, push, local)
+	k, err := l.kernel("add", []vk.Access{vk.Read, vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (l *Library) Scale(seq *vk.Sequence, a *vk.Buffer, s float32, out *vk.Buffe
 	}
 	local := l.elementwiseLocal()
 	push := scalarPush{v: s, n: uint32(n)}
-	k, err := l.pushKernel("scale", []vk.Access{vk.Read, vk.Write}, push, local)
+	k, err := l.kernel("scale", []vk.Access{vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}

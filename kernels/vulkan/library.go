@@ -49,15 +49,18 @@ func NewLibrary(ctx *vk.Context) *Library {
 func (l *Library) Context() *vk.Context { return l.ctx }
 
 // kernel returns the pipeline for shader name with the given interface and
-// specialization constants, building it on first use.
-func (l *Library) kernel(name string, bindings []vk.Access, pushWords int, spec ...uint32) (*vk.Kernel, error) {
-	return l.kernelOpts(name, false, bindings, pushWords, spec...)
+// specialization constants, building it on first use. push's type is the
+// shader's push-constant block; its value's words are what a dispatch of the
+// pipeline passes.
+func (l *Library) kernel(name string, bindings []vk.Access, push pushBlock, spec ...uint32) (*vk.Kernel, error) {
+	return l.kernelOpts(name, false, bindings, push, spec...)
 }
 
 // kernelOpts is kernel for a pipeline that, when full is set, requires full
 // subgroups; the workgroup size is then specialization constant 0, as in every
 // shader of the project.
-func (l *Library) kernelOpts(name string, full bool, bindings []vk.Access, pushWords int, spec ...uint32) (*vk.Kernel, error) {
+func (l *Library) kernelOpts(name string, full bool, bindings []vk.Access, push pushBlock, spec ...uint32) (*vk.Kernel, error) {
+	pushWords := len(push.words())
 	if len(spec) > maxSpecConstants {
 		return nil, fmt.Errorf("kernel %s: %d specialization constants; at most %d", name, len(spec), maxSpecConstants)
 	}

@@ -55,7 +55,7 @@ func (l *Library) recordLossValue(seq *vk.Sequence, op, shader string, p kernels
 		return err
 	}
 	local := l.lossLocal()
-	k, err := l.pushKernel(shader, []vk.Access{vk.Read, vk.Read, vk.Write}, push, local)
+	k, err := l.kernel(shader, []vk.Access{vk.Read, vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (l *Library) recordLossGrad(seq *vk.Sequence, op, shader string, num float6
 	}
 	local := l.elementwiseLocal()
 	push := lossGradPush{n: uint32(p.N), f: uint32(p.F), mode: mode, scale: float32(scale)}
-	k, err := l.pushKernel(shader, []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, push, local)
+	k, err := l.kernel(shader, []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, push, local)
 	if err != nil {
 		return err
 	}

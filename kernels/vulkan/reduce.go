@@ -102,13 +102,20 @@ func planReduce(op string, p kernels.ReduceParams) (reducePlan, error) {
 	return pl, nil
 }
 
-func (pl reducePlan) push(div float32) []uint32 {
-	w := make([]uint32, 0, 19)
-	w = append(w, pl.ksize[:]...)
-	w = append(w, pl.kstride[:]...)
-	w = append(w, pl.rsize[:]...)
-	w = append(w, pl.rstride[:]...)
-	return append(w, uint32(pl.out), uint32(pl.count), vk.F32(div))
+// push is the block of reduce_lane and reduce_group for the plan, each sum
+// divided by div.
+func (pl reducePlan) push(div float32) reducePush {
+	return reducePush{ksize: pl.ksize, kstride: pl.kstride, rsize: pl.rsize, rstride: pl.rstride,
+		nout: uint32(pl.out), count: uint32(pl.count), div: div}
+}
+
+// broadcastPush is the block of reduce_broadcast for the plan, each value
+// divided by div.
+func (pl reducePlan) broadcastPush(div float32) reduceBroadcastPush {
+	const half = reduceMaxDims
+	return reduceBroadcastPush{n: uint32(pl.in), div: div,
+		sizeLo: [half]uint32(pl.size[:half]), sizeHi: [half]uint32(pl.size[half:]),
+		ostrideLo: [half]uint32(pl.ostride[:half]), ostrideHi: [half]uint32(pl.ostride[half:])}
 }
 
 // ReduceSum records y = ReduceSum(p, x) (the reference): x holds the
@@ -167,16 +174,17 @@ func (l *Library) reduce(seq *vk.Sequence, op string, p kernels.ReduceParams, x,
 		}
 		name, groups = "reduce_group", [3]uint32{g, 1, 1}
 	}
+	push := pl.push(div)
 	var k *vk.Kernel
 	if strategy == reduceGroup {
-		k, err = l.groupSumFor("arithmetic", gs).kernel(l, name, []vk.Access{vk.Read, vk.Write}, 19)
+		k, err = l.groupSumFor("arithmetic", gs).kernel(l, name, []vk.Access{vk.Read, vk.Write}, push)
 	} else {
-		k, err = l.kernel(name, []vk.Access{vk.Read, vk.Write}, 19, local, 0)
+		k, err = l.kernel(name, []vk.Access{vk.Read, vk.Write}, push, local, 0)
 	}
 	if err != nil {
 		return err
 	}
-	return seq.Dispatch(k, groups, pl.push(div), x, y)
+	return seq.Dispatch(k, groups, push.words(), x, y)
 }
 
 // groupSum is how a shader that sums across its workgroup (reduce_group and
@@ -190,12 +198,12 @@ type groupSum struct {
 	spec  []uint32
 }
 
-// kernel returns the pipeline of shader name run as g.
-func (g groupSum) kernel(l *Library, name string, bindings []vk.Access, pushWords int) (*vk.Kernel, error) {
+// kernel returns the pipeline of shader name run as g, for push's block.
+func (g groupSum) kernel(l *Library, name string, bindings []vk.Access, push pushBlock) (*vk.Kernel, error) {
 	if g.basic {
 		name = shaders.BasicTier(name)
 	}
-	return l.kernelOpts(name, g.full, bindings, pushWords, g.spec...)
+	return l.kernelOpts(name, g.full, bindings, push, g.spec...)
 }
 
 // groupSumFor picks how a shader whose workgroup sums use subgroup operations
@@ -259,15 +267,12 @@ func (l *Library) reduceBroadcast(seq *vk.Sequence, op string, p kernels.ReduceP
 		div = float32(pl.count)
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("reduce_broadcast", []vk.Access{vk.Read, vk.Write}, 20, local, 0)
+	push := pl.broadcastPush(div)
+	k, err := l.kernel("reduce_broadcast", []vk.Access{vk.Read, vk.Write}, push, local, 0)
 	if err != nil {
 		return err
 	}
-	push := make([]uint32, 0, 20)
-	push = append(push, uint32(pl.in), vk.F32(div), 0, 0)
-	push = append(push, pl.size[:]...)
-	push = append(push, pl.ostride[:]...)
-	return seq.Dispatch(k, l.groups1D((pl.in+l.reducePerLane()-1)/l.reducePerLane(), local), push, dy, dx)
+	return seq.Dispatch(k, l.groups1D((pl.in+l.reducePerLane()-1)/l.reducePerLane(), local), push.words(), dy, dx)
 }
 
 // reducePerLane is how many elements each invocation of a grid-stride shader with a

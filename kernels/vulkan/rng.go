@@ -102,12 +102,12 @@ func (l *Library) fillUniform(seq *vk.Sequence, op string, out *vk.Buffer, seed 
 		return nil
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("rng_uniform", []vk.Access{vk.Write, vk.Read}, 6, local)
+	push := rngUniformPush{philoxPush: newPhiloxPush(seed, n, counter), scale: scale, offset: offset}
+	k, err := l.kernel("rng_uniform", []vk.Access{vk.Write, vk.Read}, push, local)
 	if err != nil {
 		return err
 	}
-	push := []uint32{uint32(seed), uint32(seed >> 32), uint32(n), uint32(counter.Word), vk.F32(scale), vk.F32(offset)}
-	return seq.Dispatch(k, l.groups1D(philoxBlocks(n), local), push, out, counter.Buf)
+	return seq.Dispatch(k, l.groups1D(philoxBlocks(n), local), push.words(), out, counter.Buf)
 }
 
 // FillNormal records samples of N(0, sigma²) into every element of out: the
@@ -130,12 +130,12 @@ func (l *Library) FillNormal(seq *vk.Sequence, out *vk.Buffer, seed uint64, coun
 		return nil
 	}
 	local := l.elementwiseLocal()
-	k, err := l.kernel("rng_normal", []vk.Access{vk.Write, vk.Read}, 5, local)
+	push := rngNormalPush{philoxPush: newPhiloxPush(seed, n, counter), sigma: sigma}
+	k, err := l.kernel("rng_normal", []vk.Access{vk.Write, vk.Read}, push, local)
 	if err != nil {
 		return err
 	}
-	push := []uint32{uint32(seed), uint32(seed >> 32), uint32(n), uint32(counter.Word), vk.F32(sigma)}
-	return seq.Dispatch(k, l.groups1D(philoxBlocks(n), local), push, out, counter.Buf)
+	return seq.Dispatch(k, l.groups1D(philoxBlocks(n), local), push.words(), out, counter.Buf)
 }
 
 // philoxBlocks is the number of Philox blocks (4 words each) covering n elements:

@@ -60,11 +60,6 @@ const bool SHARE = SG == CONV_SG_BROADCAST; // lanes share A by subgroupBroadcas
 #endif
 
 
-// Hooks the direction's map (conv_*_map.glsl) defines besides conv_geom.glsl's.
-void redStart();
-// redNext decodes the next reduction index and advances the decoder.
-void redNext(out int off, out int dy, out int dx, out int boff);
-
 int convZ() { return int(gl_WorkGroupID.z); }
 
 int roff[4], rdy[4], rdx[4], rbo[4]; // the current 4 reduction indices

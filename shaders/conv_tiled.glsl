@@ -38,9 +38,7 @@ const int BST = BN + 1;                    // padded B row
 shared float As[BK * AST];
 shared float Bs[BK * BST];
 
-// Hook the direction's map defines: reduction index r's A offset and window
-// shift and its B offset.
-void redAt(int r, out int off, out int dy, out int dx, out int boff);
+// Hook the direction's map defines besides conv_geom.glsl's:
 // outLen is the number of outputs of the whole conv (one split-K partial).
 int outLen();
 

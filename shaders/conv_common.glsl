@@ -12,7 +12,7 @@
 // GEMM. Each direction is out[row, col] = f(sum_red A[row, red] * B[col, red] (+ bias[col]))
 // with f the epilogue (the identity unless flags say otherwise)
 // where A is a gathered, zero-padded view of one tensor and B a strided view of
-// another. The including shader describes them with the hooks declared below;
+// another. The including shader describes them with the hooks of conv_geom.glsl;
 // every A element is a[rowBase + redOff] with
 //   valid  <=>  row valid  &&  0 <= rowY + redY < limH  &&  0 <= rowX + redX < limW
 // and every B element is b[col * bStride + redB]. out[row, col] = o[outBase(row) + col * oStride].

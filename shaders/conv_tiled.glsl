@@ -1,7 +1,7 @@
 // conv_tiled.glsl: the shared-memory GEMM core of the conv2d_*_tiled shaders, for
 // GPUs. It computes the same out[row, col] = f(sum_red A[row, red] * B[col, red]
 // (+ bias[col])) as conv_common.glsl, from the same direction maps
-// (conv_*_map.glsl), which here decode any reduction index directly (redAt).
+// (conv_*_map.glsl), whose reduction indices are decoded directly (redAt, conv_geom.glsl).
 //
 // Tiling (specialization constants). A workgroup computes a BM x BN output tile,
 // stepping through the reduction BK indices at a time: its lanes stage the A

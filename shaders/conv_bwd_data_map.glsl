@@ -1,5 +1,5 @@
 // conv_bwd_data_map.glsl: the GEMM view of conv2d_bwd_data (see conv2d_bwd_data.comp) for
-// the conv GEMM cores: buffers, geometry and reduction decoding hooks.
+// the conv GEMM cores: buffers, geometry and reduction hooks.
 layout(std430, set = 0, binding = 0) readonly buffer DY { float dy[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt { float w[]; };
 layout(std430, set = 0, binding = 2) readonly buffer B { float bias[]; };
@@ -44,57 +44,26 @@ Gemm gemmSetup() {
 // A row is input pixel (n, u, v) of the class; tap (jy, jx) reads dy at
 // (oyb + u - jy, oxb + v - jx).
 void rowInfo(int row, out int base, out int y0, out int x0) {
-    int n = row / (hu * wu);
-    int t = row - n * (hu * wu);
-    int u = t / wu;
-    y0 = oyb + u;
-    x0 = oxb + (t - u * wu);
-    base = (n * p.K * p.OH + y0) * p.OW + x0;
+    ivec3 d = split3(row, hu, wu);
+    y0 = oyb + d.y;
+    x0 = oxb + d.z;
+    base = (d.x * p.K * p.OH + y0) * p.OW + x0;
 }
 
 int outBase(int row) {
-    int n = row / (hu * wu);
-    int t = row - n * (hu * wu);
-    int u = t / wu;
-    return (n * p.C * p.H + iyf + p.SH * u) * p.W + ixf + p.SW * (t - u * wu);
+    ivec3 d = split3(row, hu, wu);
+    return (d.x * p.C * p.H + iyf + p.SH * d.y) * p.W + ixf + p.SW * d.z;
 }
 
-// The reduction index (k, jy, jx), decoded incrementally.
-int rk, rjy, rjx;
+// The reduction index (k, jy, jx): tap (ky, kx) = (ay + SH*jy, ax + SW*jx) of
+// output channel k.
+ivec2 redRadix() { return ivec2(khc, kwc); }
 
-void redStart() {
-    rk = 0;
-    rjy = 0;
-    rjx = 0;
-}
-
-void redNext(out int off, out int dy, out int dx, out int boff) {
-    dy = -rjy;
-    dx = -rjx;
-    off = rk * p.OH * p.OW - rjy * p.OW - rjx;
-    boff = (rk * p.C * p.KH + ay + p.SH * rjy) * p.KW + ax + p.SW * rjx;
-    rjx++;
-    if (rjx == kwc) {
-        rjx = 0;
-        rjy++;
-        if (rjy == khc) {
-            rjy = 0;
-            rk++;
-        }
-    }
-}
-
-// redAt decodes reduction index r = (k, jy, jx) directly.
-void redAt(int r, out int off, out int dy, out int dx, out int boff) {
-    int khw = khc * kwc;
-    int k = r / khw;
-    int t = r - k * khw;
-    int jy = t / kwc;
-    int jx = t - jy * kwc;
-    dy = -jy;
-    dx = -jx;
-    off = k * p.OH * p.OW - jy * p.OW - jx;
-    boff = (k * p.C * p.KH + ay + p.SH * jy) * p.KW + ax + p.SW * jx;
+void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff) {
+    dy = -d.y;
+    dx = -d.z;
+    off = d.x * p.OH * p.OW - d.y * p.OW - d.z;
+    boff = (d.x * p.C * p.KH + ay + p.SH * d.y) * p.KW + ax + p.SW * d.z;
 }
 
 int outLen() { return p.N * p.C * p.H * p.W; }

@@ -1,5 +1,5 @@
 // conv_bwd_filter_map.glsl: the GEMM view of conv2d_bwd_filter (see conv2d_bwd_filter.comp) for
-// the conv GEMM cores: buffers, geometry and reduction decoding hooks.
+// the conv GEMM cores: buffers, geometry and reduction hooks.
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer DY { float dy[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer DW { float dw[]; };
@@ -25,52 +25,22 @@ Gemm gemmSetup() {
 
 // A row is a tap (c, ky, kx): its offset into an input image and window.
 void rowInfo(int row, out int base, out int y0, out int x0) {
-    int khw = p.KH * p.KW;
-    int c = row / khw;
-    int t = row - c * khw;
-    y0 = t / p.KW;
-    x0 = t - y0 * p.KW;
-    base = (c * p.H + y0) * p.W + x0;
+    ivec3 d = split3(row, p.KH, p.KW);
+    y0 = d.y;
+    x0 = d.z;
+    base = (d.x * p.H + y0) * p.W + x0;
 }
 
 int outBase(int row) { return row; }
 
-// The reduction index is an output pixel (n, oy, ox), decoded incrementally.
-int rn, roy, rox;
+// The reduction index is an output pixel (n, oy, ox).
+ivec2 redRadix() { return ivec2(p.OH, p.OW); }
 
-void redStart() {
-    rn = 0;
-    roy = 0;
-    rox = 0;
-}
-
-void redNext(out int off, out int dy, out int dx, out int boff) {
-    dy = roy * p.SH - p.PH;
-    dx = rox * p.SW - p.PW;
-    off = rn * p.C * p.H * p.W + dy * p.W + dx;
-    boff = (rn * p.K * p.OH + roy) * p.OW + rox;
-    rox++;
-    if (rox == p.OW) {
-        rox = 0;
-        roy++;
-        if (roy == p.OH) {
-            roy = 0;
-            rn++;
-        }
-    }
-}
-
-// redAt decodes reduction index r = (n, oy, ox) directly.
-void redAt(int r, out int off, out int dy, out int dx, out int boff) {
-    int ohw = p.OH * p.OW;
-    int n = r / ohw;
-    int t = r - n * ohw;
-    int oy = t / p.OW;
-    int ox = t - oy * p.OW;
-    dy = oy * p.SH - p.PH;
-    dx = ox * p.SW - p.PW;
-    off = n * p.C * p.H * p.W + dy * p.W + dx;
-    boff = (n * p.K * p.OH + oy) * p.OW + ox;
+void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff) {
+    dy = d.y * p.SH - p.PH;
+    dx = d.z * p.SW - p.PW;
+    off = d.x * p.C * p.H * p.W + dy * p.W + dx;
+    boff = (d.x * p.K * p.OH + d.y) * p.OW + d.z;
 }
 
 int outLen() { return p.K * p.C * p.KH * p.KW; }

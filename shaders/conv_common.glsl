@@ -12,7 +12,7 @@
 // GEMM. Each direction is out[row, col] = f(sum_red A[row, red] * B[col, red] (+ bias[col]))
 // with f the epilogue (the identity unless flags say otherwise)
 // where A is a gathered, zero-padded view of one tensor and B a strided view of
-// another. The including shader describes them with the hooks declared below;
+// another. The including shader describes them with the hooks of conv_geom.glsl;
 // every A element is a[rowBase + redOff] with
 //   valid  <=>  row valid  &&  0 <= rowY + redY < limH  &&  0 <= rowX + redX < limW
 // and every B element is b[col * bStride + redB]. out[row, col] = o[outBase(row) + col * oStride].
@@ -59,11 +59,6 @@ const bool SHARE = false; // no broadcast: CONV_SG_BROADCAST runs as CONV_SG_LOA
 const bool SHARE = SG == CONV_SG_BROADCAST; // lanes share A by subgroupBroadcast
 #endif
 
-
-// Hooks the direction's map (conv_*_map.glsl) defines besides conv_geom.glsl's.
-void redStart();
-// redNext decodes the next reduction index and advances the decoder.
-void redNext(out int off, out int dy, out int dx, out int boff);
 
 int convZ() { return int(gl_WorkGroupID.z); }
 

@@ -1,5 +1,5 @@
 // conv_fwd_map.glsl: the GEMM view of conv2d_fwd (see conv2d_fwd.comp) for
-// the conv GEMM cores: buffers, geometry and reduction decoding hooks.
+// the conv GEMM cores: buffers, geometry and reduction hooks.
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt { float w[]; };
 layout(std430, set = 0, binding = 2) readonly buffer B { float bias[]; };
@@ -24,15 +24,12 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is an output pixel; its window's top-left input position is (y0, x0).
+// A row is an output pixel (n, oy, ox); its window's top-left input position is (y0, x0).
 void rowInfo(int row, out int base, out int y0, out int x0) {
-    int ohw = p.OH * p.OW;
-    int n = row / ohw;
-    int s = row - n * ohw;
-    int oy = s / p.OW;
-    y0 = oy * p.SH - p.PH;
-    x0 = (s - oy * p.OW) * p.SW - p.PW;
-    base = n * p.C * p.H * p.W + y0 * p.W + x0;
+    ivec3 d = split3(row, p.OH, p.OW);
+    y0 = d.y * p.SH - p.PH;
+    x0 = d.z * p.SW - p.PW;
+    base = d.x * p.C * p.H * p.W + y0 * p.W + x0;
 }
 
 int outBase(int row) {
@@ -41,41 +38,13 @@ int outBase(int row) {
     return n * p.K * ohw + (row - n * ohw);
 }
 
-// The reduction index r = (c, ky, kx), decoded incrementally.
-int rc, rky, rkx, rr;
+// The reduction index r = (c, ky, kx), contiguous in w.
+ivec2 redRadix() { return ivec2(p.KH, p.KW); }
 
-void redStart() {
-    rc = 0;
-    rky = 0;
-    rkx = 0;
-    rr = 0;
-}
-
-void redNext(out int off, out int dy, out int dx, out int boff) {
-    off = (rc * p.H + rky) * p.W + rkx;
-    dy = rky;
-    dx = rkx;
-    boff = rr;
-    rr++;
-    rkx++;
-    if (rkx == p.KW) {
-        rkx = 0;
-        rky++;
-        if (rky == p.KH) {
-            rky = 0;
-            rc++;
-        }
-    }
-}
-
-// redAt decodes reduction index r = (c, ky, kx) directly.
-void redAt(int r, out int off, out int dy, out int dx, out int boff) {
-    int khw = p.KH * p.KW;
-    int c = r / khw;
-    int t = r - c * khw;
-    dy = t / p.KW;
-    dx = t - dy * p.KW;
-    off = (c * p.H + dy) * p.W + dx;
+void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff) {
+    off = (d.x * p.H + d.y) * p.W + d.z;
+    dy = d.y;
+    dx = d.z;
     boff = r;
 }
 

@@ -1,7 +1,7 @@
 // conv_tiled.glsl: the shared-memory GEMM core of the conv2d_*_tiled shaders, for
 // GPUs. It computes the same out[row, col] = f(sum_red A[row, red] * B[col, red]
 // (+ bias[col])) as conv_common.glsl, from the same direction maps
-// (conv_*_map.glsl), which here decode any reduction index directly (redAt).
+// (conv_*_map.glsl), whose reduction indices are decoded directly (redAt, conv_geom.glsl).
 //
 // Tiling (specialization constants). A workgroup computes a BM x BN output tile,
 // stepping through the reduction BK indices at a time: its lanes stage the A
@@ -38,9 +38,7 @@ const int BST = BN + 1;                    // padded B row
 shared float As[BK * AST];
 shared float Bs[BK * BST];
 
-// Hook the direction's map defines: reduction index r's A offset and window
-// shift and its B offset.
-void redAt(int r, out int off, out int dy, out int dx, out int boff);
+// Hook the direction's map defines besides conv_geom.glsl's:
 // outLen is the number of outputs of the whole conv (one split-K partial).
 int outLen();
 

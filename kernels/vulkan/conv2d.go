@@ -53,79 +53,93 @@ func conv2DGeom(p kernels.Conv2DParams) convGeom {
 // (see the reference Conv2DForward): x [N,C,H,W], w [K,C,KH,KW], b [K] (only
 // when p.Bias; may be nil otherwise), y [N,K,OH,OW], overwritten.
 func (l *Library) Conv2DForward(seq *vk.Sequence, p kernels.Conv2DParams, x, w, b, y *vk.Buffer) error {
-	const op = "conv2d forward"
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	o := p.OutputShape()
-	if err := convFirstErr(
-		checkBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
-		checkBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
-		convCheckBias(op, p.Bias, b, p.K),
-		checkBuf(op, "output", y, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-	); err != nil {
-		return err
-	}
-	return l.convForward(seq, conv2DGeom(p), p.Epilogue, x, w, convBiasOrNil(p.Bias, b), y)
+	return l.convLayerForward(seq, conv2DLayer(p), p.Epilogue, x, w, b, y)
 }
 
 // Conv2DBackwardInput records dx, the gradient w.r.t. the input, from the weight
 // w [K,C,KH,KW] and the output gradient dy [N,K,OH,OW]; dx [N,C,H,W] is overwritten.
 func (l *Library) Conv2DBackwardInput(seq *vk.Sequence, p kernels.Conv2DParams, w, dy, dx *vk.Buffer) error {
-	const op = "conv2d backward input"
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	o := p.OutputShape()
-	if err := convFirstErr(
-		checkBuf(op, "weight", w, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
-		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		checkBuf(op, "grad input", dx, "N*C*H*W", p.N, p.C, p.H, p.W),
-	); err != nil {
-		return err
-	}
-	return l.convBackwardData(seq, conv2DGeom(p), kernels.Epilogue{}, dy, w, nil, dx)
+	return l.convLayerBackwardInput(seq, conv2DLayer(p), w, dy, dx)
 }
 
 // Conv2DBackwardWeight records dw [K,C,KH,KW], the gradient w.r.t. the weight, from
 // the input x [N,C,H,W] and the output gradient dy [N,K,OH,OW]; dw is overwritten.
 func (l *Library) Conv2DBackwardWeight(seq *vk.Sequence, p kernels.Conv2DParams, x, dy, dw *vk.Buffer) error {
-	const op = "conv2d backward weight"
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	o := p.OutputShape()
-	if err := convFirstErr(
-		checkBuf(op, "input", x, "N*C*H*W", p.N, p.C, p.H, p.W),
-		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		checkBuf(op, "grad weight", dw, "K*C*KH*KW", p.K, p.C, p.KH, p.KW),
-	); err != nil {
-		return err
-	}
-	return l.convBackwardFilter(seq, conv2DGeom(p), x, dy, dw)
+	return l.convLayerBackwardWeight(seq, conv2DLayer(p), x, dy, dw)
 }
 
 // Conv2DBackwardBias records db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]; p.Bias must be true.
 func (l *Library) Conv2DBackwardBias(seq *vk.Sequence, p kernels.Conv2DParams, dy, db *vk.Buffer) error {
-	const op = "conv2d backward bias"
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if !p.Bias {
-		return fmt.Errorf("%s: bias gradient requested but Bias is false", op)
-	}
-	o := p.OutputShape()
-	if err := convFirstErr(
-		checkBuf(op, "grad output", dy, "N*K*OH*OW", o[0], o[1], o[2], o[3]),
-		checkBuf(op, "grad bias", db, "K", p.K),
-	); err != nil {
-		return err
-	}
-	return l.convBiasGrad(seq, p.N, p.K, o[2]*o[3], dy, db)
+	return l.convLayerBackwardBias(seq, conv2DLayer(p), dy, db)
 }
 
-func convFirstErr(errs ...error) error {
-	for _, err := range errs {
+// conv2DLayer describes a conv2d layer's buffers and kernels.
+func conv2DLayer(p kernels.Conv2DParams) convLayer {
+	if err := p.Validate(); err != nil {
+		return convLayer{invalid: err}
+	}
+	return convLayer{name: "conv2d", bias: p.Bias, in: p.InputShape(), weight: p.WeightShape(),
+		weightFormula: "K*C*KH*KW", out: p.OutputShape(), g: conv2DGeom(p)}
+}
+
+// convLayer describes the buffers of a layer kind's entry points (conv2d,
+// conv_transpose2d) and the correlation its kernels run.
+type convLayer struct {
+	invalid error  // the parameters' Validate error; the other fields are then unset
+	name    string // the layer kind, the start of every error's op
+	bias    bool
+	// in [N,C,H,W], weight and out [N,K,OH,OW] are the layer's tensor
+	// shapes; weightFormula names the weight's dimensions.
+	in, weight, out [4]int
+	weightFormula   string
+	g               convGeom
+	// transposed: the layer is the adjoint of correlation g, so its forward
+	// runs the bwd_data kernel, its backward input the fwd kernel, and its
+	// backward weight the bwd_filter kernel with the input and the output
+	// gradient swapped.
+	transposed bool
+}
+
+// convRole is the tensor of a layer that a buffer holds.
+type convRole int
+
+const (
+	convInput convRole = iota
+	convWeight
+	convOutput
+	convBias
+)
+
+// convArg is a buffer passed to a conv entry point: its name in errors, the
+// tensor it holds, the buffer.
+type convArg struct {
+	name string
+	role convRole
+	buf  *vk.Buffer
+}
+
+// check reports the first of: invalid parameters; a missing buffer of args, or
+// one whose length does not match its tensor, with the op "<layer> <dir>". A
+// bias argument is checked only when the layer has a bias.
+func (c convLayer) check(dir string, args ...convArg) error {
+	if c.invalid != nil {
+		return c.invalid
+	}
+	op := c.name + " " + dir
+	for _, a := range args {
+		var err error
+		switch a.role {
+		case convInput:
+			err = checkBuf(op, a.name, a.buf, "N*C*H*W", c.in[:]...)
+		case convWeight:
+			err = checkBuf(op, a.name, a.buf, c.weightFormula, c.weight[:]...)
+		case convOutput:
+			err = checkBuf(op, a.name, a.buf, "N*K*OH*OW", c.out[:]...)
+		case convBias:
+			if c.bias {
+				err = checkBuf(op, a.name, a.buf, "K", c.out[1])
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -133,19 +147,62 @@ func convFirstErr(errs ...error) error {
 	return nil
 }
 
-// convCheckBias checks the bias buffer when the op has one; without bias, b is ignored.
-func convCheckBias(op string, bias bool, b *vk.Buffer, k int) error {
-	if !bias {
-		return nil
+// dataDirs are the kernel directions of the layer's forward and backward input.
+func (c convLayer) dataDirs() (forward, backwardInput convDir) {
+	if c.transposed {
+		return convBwdData, convFwd
 	}
-	return checkBuf(op, "bias", b, "K", k)
+	return convFwd, convBwdData
 }
 
-func convBiasOrNil(bias bool, b *vk.Buffer) *vk.Buffer {
-	if bias {
-		return b
+// convLayerForward records layer c's forward y = e(x (*) w + b); b is used only
+// when the layer has a bias.
+func (l *Library) convLayerForward(seq *vk.Sequence, c convLayer, e kernels.Epilogue, x, w, b, y *vk.Buffer) error {
+	if err := c.check("forward", convArg{"input", convInput, x}, convArg{"weight", convWeight, w},
+		convArg{"bias", convBias, b}, convArg{"output", convOutput, y}); err != nil {
+		return err
 	}
-	return nil
+	if !c.bias {
+		b = nil
+	}
+	dir, _ := c.dataDirs()
+	return l.convData(seq, dir, c.g, e, x, w, b, y)
+}
+
+// convLayerBackwardInput records layer c's input gradient dx from w and dy.
+func (l *Library) convLayerBackwardInput(seq *vk.Sequence, c convLayer, w, dy, dx *vk.Buffer) error {
+	if err := c.check("backward input", convArg{"weight", convWeight, w},
+		convArg{"grad output", convOutput, dy}, convArg{"grad input", convInput, dx}); err != nil {
+		return err
+	}
+	_, dir := c.dataDirs()
+	return l.convData(seq, dir, c.g, kernels.Epilogue{}, dy, w, nil, dx)
+}
+
+// convLayerBackwardWeight records layer c's weight gradient dw from x and dy.
+func (l *Library) convLayerBackwardWeight(seq *vk.Sequence, c convLayer, x, dy, dw *vk.Buffer) error {
+	if err := c.check("backward weight", convArg{"input", convInput, x},
+		convArg{"grad output", convOutput, dy}, convArg{"grad weight", convWeight, dw}); err != nil {
+		return err
+	}
+	if c.transposed {
+		x, dy = dy, x
+	}
+	return l.convBackwardFilter(seq, c.g, x, dy, dw)
+}
+
+// convLayerBackwardBias records layer c's bias gradient db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox].
+func (l *Library) convLayerBackwardBias(seq *vk.Sequence, c convLayer, dy, db *vk.Buffer) error {
+	if c.invalid != nil {
+		return c.invalid
+	}
+	if !c.bias {
+		return fmt.Errorf("%s backward bias: bias gradient requested but Bias is false", c.name)
+	}
+	if err := c.check("backward bias", convArg{"grad output", convOutput, dy}, convArg{"grad bias", convBias, db}); err != nil {
+		return err
+	}
+	return l.convBiasGrad(seq, c.out[0], c.out[1], c.out[2]*c.out[3], dy, db)
 }
 
 // convTune is a conv kernel's specialization: either register tiles (today's
@@ -448,53 +505,21 @@ func (l *Library) convGridX(tiles, teams int) uint32 {
 	return uint32(g)
 }
 
-// convForward records y = e(x (*) w (+ b)) for geometry g; b may be nil.
-func (l *Library) convForward(seq *vk.Sequence, g convGeom, e kernels.Epilogue, x, w, b, y *vk.Buffer) error {
-	t, err := l.convTuneFor(convFwd, g)
-	if err != nil {
-		return err
-	}
-	k, err := l.convKernel(convFwd.shader(), []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
-	if err != nil {
-		return err
-	}
+// convData records a fwd or bwd_data kernel (dir) for geometry g: for convFwd
+// out = e(in (*) w (+ b)), b [K]; for convBwdData out = e(the adjoint of
+// x -> x (*) w applied to in (+ b)), b [C] per input channel, workgroup z the
+// stride class. b may be nil.
+func (l *Library) convData(seq *vk.Sequence, dir convDir, g convGeom, e kernels.Epilogue, in, w, b, out *vk.Buffer) error {
 	bb := b
 	if bb == nil {
-		bb = w
+		bb = w // the bias binding is not read without the bias flag
 	}
-	return l.convDispatch(seq, convFwd, g, t, k, b != nil, e, x, w, bb, y)
-}
-
-// convBackwardData records dx = the adjoint of x -> x (*) w applied to dy, plus a
-// per-input-channel bias b [C] when b is not nil, then the epilogue e.
-// Workgroup z is the stride class.
-func (l *Library) convBackwardData(seq *vk.Sequence, g convGeom, e kernels.Epilogue, dy, w, b, dx *vk.Buffer) error {
-	t, err := l.convTuneFor(convBwdData, g)
-	if err != nil {
-		return err
-	}
-	k, err := l.convKernel(convBwdData.shader(), []vk.Access{vk.Read, vk.Read, vk.Read, vk.Write}, t)
-	if err != nil {
-		return err
-	}
-	bb := b
-	if bb == nil {
-		bb = w
-	}
-	return l.convDispatch(seq, convBwdData, g, t, k, b != nil, e, dy, w, bb, dx)
+	return l.convDispatch(seq, dir, g, b != nil, e, in, w, bb, out)
 }
 
 // convBackwardFilter records dw[k,c,ky,kx] = Σ dy[n,k,oy,ox]·x[n,c,iy,ix].
 func (l *Library) convBackwardFilter(seq *vk.Sequence, g convGeom, x, dy, dw *vk.Buffer) error {
-	t, err := l.convTuneFor(convBwdFilter, g)
-	if err != nil {
-		return err
-	}
-	k, err := l.convKernel(convBwdFilter.shader(), []vk.Access{vk.Read, vk.Read, vk.Write}, t)
-	if err != nil {
-		return err
-	}
-	return l.convDispatch(seq, convBwdFilter, g, t, k, false, kernels.Epilogue{}, x, dy, dw)
+	return l.convDispatch(seq, convBwdFilter, g, false, kernels.Epilogue{}, x, dy, dw)
 }
 
 // convGemmOf is the GEMM a direction runs for geometry g: rows, columns,
@@ -524,14 +549,26 @@ func convOutLen(dir convDir, g convGeom) int {
 	}
 }
 
-// convDispatch records conv kernel k of direction dir with tiles t over bufs,
-// the last of which is the output, adding the bias when bias is set and
-// applying the epilogue e at the store. With split-K the slices write their
-// partial sums into a scratch buffer of the library, which a ReduceSum then
-// adds into the output; the epilogue then runs as an activation over the
-// output in place.
-func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, t convTune, k *vk.Kernel, bias bool, e kernels.Epilogue,
-	bufs ...*vk.Buffer) error {
+// convDispatch records the conv kernel of direction dir, with the tiles
+// convTuneFor picks for g, over bufs, the last of which is the output (the
+// others are read), adding the bias when bias is set and applying the
+// epilogue e at the store. With split-K the slices write their partial sums
+// into a scratch buffer of the library, which a ReduceSum then adds into the
+// output; the epilogue then runs as an activation over the output in place.
+func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, bias bool, e kernels.Epilogue, bufs ...*vk.Buffer) error {
+	t, err := l.convTuneFor(dir, g)
+	if err != nil {
+		return err
+	}
+	access := make([]vk.Access, len(bufs))
+	for i := range access {
+		access[i] = vk.Read
+	}
+	access[len(access)-1] = vk.Write
+	k, err := l.convKernel(dir.shader(), access, t)
+	if err != nil {
+		return err
+	}
 	rows, cols, _, z := convGemmOf(dir, g)
 	grid := l.convGrid(t, rows, cols, z)
 	s := t.splits()

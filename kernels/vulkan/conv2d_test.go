@@ -1,6 +1,7 @@
 package vulkan
 
 import (
+	"errors"
 	"math/rand"
 	"strings"
 	"testing"
@@ -177,5 +178,54 @@ func TestConv2DRejectsBadArguments(t *testing.T) {
 	}
 	if n := seq.Stats().Dispatches; n != 1 {
 		t.Errorf("%d dispatches recorded, want only the valid one", n)
+	}
+}
+
+// TestConvErrorMessages pins the full wording of the conv entry points'
+// errors, which name the layer, the direction, the buffer and its shape.
+func TestConvErrorMessages(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	seq := newSequence(t, ctx)
+	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
+	p := kernels.Conv2DParams{N: 2, C: 3, H: 6, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, Bias: true}
+	tp := kernels.ConvTranspose2DParams{N: 2, C: 3, H: 4, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, OutPadH: 1, Bias: true}
+	o, to := p.OutputShape(), tp.OutputShape()
+	x, w, b, y := buf(2*3*6*5), buf(4*3*3*3), buf(4), buf(o[0]*o[1]*o[2]*o[3])
+	tx, tw, ty := buf(2*3*4*5), buf(3*4*3*3), buf(to[0]*to[1]*to[2]*to[3])
+	bad := buf(7)
+	noBias, tNoBias := p, tp
+	noBias.Bias, tNoBias.Bias = false, false
+	badP := p
+	badP.StrideW = 0
+	cases := []struct {
+		err   error
+		want  string
+		shape bool
+	}{
+		{lib.Conv2DForward(seq, p, x, w, b, bad), "conv2d forward: output has 7 elements, want 120 (N*K*OH*OW = 2*4*3*5)", true},
+		{lib.Conv2DForward(seq, p, x, w, nil, y), "conv2d forward: bias buffer is nil", false},
+		{lib.Conv2DBackwardInput(seq, p, w, y, bad), "conv2d backward input: grad input has 7 elements, want 180 (N*C*H*W = 2*3*6*5)", true},
+		{lib.Conv2DBackwardWeight(seq, p, x, y, bad), "conv2d backward weight: grad weight has 7 elements, want 108 (K*C*KH*KW = 4*3*3*3)", true},
+		{lib.Conv2DBackwardBias(seq, p, y, bad), "conv2d backward bias: grad bias has 7 elements, want 4 (K = 4)", true},
+		{lib.Conv2DBackwardBias(seq, noBias, y, b), "conv2d backward bias: bias gradient requested but Bias is false", false},
+		{lib.Conv2DForward(seq, badP, x, w, b, y), badP.Validate().Error(), false},
+		{lib.ConvTranspose2DForward(seq, tp, tx, bad, b, ty), "conv_transpose2d forward: weight has 7 elements, want 108 (C*K*KH*KW = 3*4*3*3)", true},
+		{lib.ConvTranspose2DBackwardInput(seq, tp, tw, bad, tx), "conv_transpose2d backward input: grad output has 7 elements, want 320 (N*K*OH*OW = 2*4*8*5)", true},
+		{lib.ConvTranspose2DBackwardWeight(seq, tp, tx, ty, nil), "conv_transpose2d backward weight: grad weight buffer is nil", false},
+		{lib.ConvTranspose2DBackwardBias(seq, tNoBias, ty, b), "conv_transpose2d backward bias: bias gradient requested but Bias is false", false},
+	}
+	for i, c := range cases {
+		if c.err == nil {
+			t.Errorf("case %d: no error", i)
+			continue
+		}
+		var se *kernels.ShapeError
+		if got := errors.As(c.err, &se); got != c.shape {
+			t.Errorf("case %d: %q is a ShapeError: %v, want %v", i, c.err, got, c.shape)
+		}
+		if c.err.Error() != c.want {
+			t.Errorf("case %d: error %q, want %q", i, c.err, c.want)
+		}
 	}
 }

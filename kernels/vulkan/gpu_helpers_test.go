@@ -158,3 +158,13 @@ func recordOnly(t testing.TB, ctx *vk.Context, record func(*vk.Sequence) error) 
 	defer seq.Free()
 	return record(seq)
 }
+
+// convFirstErr returns the first non-nil error of errs.
+func convFirstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -294,13 +294,11 @@ func (l *Library) timeConv(s ConvShape, v ConvVariant, o ConvTuneOptions, stamps
 	}
 	defer seq.Free()
 	g := s.geom()
-	switch s.Dir {
-	case ConvBackwardData:
-		err = l.convBackwardData(seq, g, kernels.Epilogue{}, bufs[0], bufs[1], nil, bufs[2])
-	case ConvBackwardFilter:
+	switch dir := convDir(s.Dir); dir {
+	case convBwdFilter:
 		err = l.convBackwardFilter(seq, g, bufs[0], bufs[1], bufs[2])
 	default:
-		err = l.convForward(seq, g, kernels.Epilogue{}, bufs[0], bufs[1], nil, bufs[2])
+		err = l.convData(seq, dir, g, kernels.Epilogue{}, bufs[0], bufs[1], nil, bufs[2])
 	}
 	if err != nil {
 		return 0, err

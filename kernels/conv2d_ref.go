@@ -150,10 +150,7 @@ func conv2dForward[T float](p Conv2DParams, x, w, b []T) []float64 {
 // ox·StrideW − PadW + kx = ix. Input positions that no output window covers
 // get zero.
 func Conv2DBackwardInput(p Conv2DParams, w, dy []float32) ([]float32, error) {
-	if err := CheckBackwardInputArgs(p, w, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardInput(p, w, dy), nil
+	return layerBackwardInput(p, w, dy)
 }
 
 // Conv2DBackwardWeight returns the gradient w.r.t. the weight, dw of shape
@@ -163,10 +160,7 @@ func Conv2DBackwardInput(p Conv2DParams, w, dy []float32) ([]float32, error) {
 //
 // with out-of-range input positions contributing zero.
 func Conv2DBackwardWeight(p Conv2DParams, x, dy []float32) ([]float32, error) {
-	if err := CheckBackwardWeightArgs(p, x, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardWeight(p, x, dy), nil
+	return layerBackwardWeight(p, x, dy)
 }
 
 // Conv2DBackwardBias returns the gradient w.r.t. the bias, db of shape [K]:
@@ -175,8 +169,5 @@ func Conv2DBackwardWeight(p Conv2DParams, x, dy []float32) ([]float32, error) {
 //
 // It is an error to call it when Bias is false.
 func Conv2DBackwardBias(p Conv2DParams, dy []float32) ([]float32, error) {
-	if err := CheckBackwardBiasArgs(p, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardBias(p, dy), nil
+	return layerBackwardBias(p, dy)
 }

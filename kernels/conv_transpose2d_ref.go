@@ -167,10 +167,7 @@ func convTranspose2dForward[T float](p ConvTranspose2DParams, x, w, b []T) []flo
 // with output positions outside [0,OH)×[0,OW) contributing zero. This is
 // Conv2DForward of dy with the same weight, strides and paddings.
 func ConvTranspose2DBackwardInput(p ConvTranspose2DParams, w, dy []float32) ([]float32, error) {
-	if err := CheckBackwardInputArgs(p, w, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardInput(p, w, dy), nil
+	return layerBackwardInput(p, w, dy)
 }
 
 // ConvTranspose2DBackwardWeight returns the gradient w.r.t. the weight, dw of
@@ -180,18 +177,12 @@ func ConvTranspose2DBackwardInput(p ConvTranspose2DParams, w, dy []float32) ([]f
 //
 // with output positions outside [0,OH)×[0,OW) contributing zero.
 func ConvTranspose2DBackwardWeight(p ConvTranspose2DParams, x, dy []float32) ([]float32, error) {
-	if err := CheckBackwardWeightArgs(p, x, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardWeight(p, x, dy), nil
+	return layerBackwardWeight(p, x, dy)
 }
 
 // ConvTranspose2DBackwardBias returns the gradient w.r.t. the bias, db of
 // shape [K]: db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]. It is an error to call it
 // when Bias is false.
 func ConvTranspose2DBackwardBias(p ConvTranspose2DParams, dy []float32) ([]float32, error) {
-	if err := CheckBackwardBiasArgs(p, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardBias(p, dy), nil
+	return layerBackwardBias(p, dy)
 }

@@ -77,26 +77,17 @@ func denseForward[T float](p DenseParams, x, w, b []T) []float64 {
 // DenseBackwardInput returns dx [N, In] with dx[n,i] = Σ_o dy[n,o]·w[o,i]
 // (dx = dy·W).
 func DenseBackwardInput(p DenseParams, w, dy []float32) ([]float32, error) {
-	if err := CheckBackwardInputArgs(p, w, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardInput(p, w, dy), nil
+	return layerBackwardInput(p, w, dy)
 }
 
 // DenseBackwardWeight returns dw [Out, In] with dw[o,i] = Σ_n dy[n,o]·x[n,i]
 // (dW = dyᵀ·x).
 func DenseBackwardWeight(p DenseParams, x, dy []float32) ([]float32, error) {
-	if err := CheckBackwardWeightArgs(p, x, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardWeight(p, x, dy), nil
+	return layerBackwardWeight(p, x, dy)
 }
 
 // DenseBackwardBias returns db [Out] with db[o] = Σ_n dy[n,o]. It is an error
 // to call it when Bias is false.
 func DenseBackwardBias(p DenseParams, dy []float32) ([]float32, error) {
-	if err := CheckBackwardBiasArgs(p, dy); err != nil {
-		return nil, err
-	}
-	return layerBackwardBias(p, dy), nil
+	return layerBackwardBias(p, dy)
 }

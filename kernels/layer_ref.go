@@ -130,30 +130,39 @@ func CheckBackwardBiasArgs(p Layer, dy []float32, db ...[]float32) error {
 		t.checkEach("grad bias", bias, db))
 }
 
-// layerBackwardInput returns the input gradient of p,
-// dx[xi] = Σ dy[yi]·w[wi] over the forward products x[xi]·w[wi] of y[yi];
-// arguments are assumed valid.
-func layerBackwardInput(p Layer, w, dy []float32) []float32 {
+// layerBackwardInput checks its arguments and returns the input gradient
+// of p, dx[xi] = Σ dy[yi]·w[wi] over the forward products x[xi]·w[wi] of
+// y[yi] in the order of forEachProduct.
+func layerBackwardInput(p Layer, w, dy []float32) ([]float32, error) {
+	if err := CheckBackwardInputArgs(p, w, dy); err != nil {
+		return nil, err
+	}
 	dx := make([]float64, p.tensors().input.len())
 	p.forEachProduct(func(xi, wi, yi int) { dx[xi] += float64(dy[yi]) * float64(w[wi]) })
-	return round32(dx)
+	return round32(dx), nil
 }
 
-// layerBackwardWeight returns the weight gradient of p,
-// dw[wi] = Σ dy[yi]·x[xi] over the forward products x[xi]·w[wi] of y[yi];
-// arguments are assumed valid.
-func layerBackwardWeight(p Layer, x, dy []float32) []float32 {
+// layerBackwardWeight checks its arguments and returns the weight gradient
+// of p, dw[wi] = Σ dy[yi]·x[xi] over the forward products x[xi]·w[wi] of
+// y[yi] in the order of forEachProduct.
+func layerBackwardWeight(p Layer, x, dy []float32) ([]float32, error) {
+	if err := CheckBackwardWeightArgs(p, x, dy); err != nil {
+		return nil, err
+	}
 	dw := make([]float64, p.tensors().weight.len())
 	p.forEachProduct(func(xi, wi, yi int) { dw[wi] += float64(dy[yi]) * float64(x[xi]) })
-	return round32(dw)
+	return round32(dw), nil
 }
 
-// layerBackwardBias returns the bias gradient of p, db[k] = Σ_{n,s} dy[n,k,s]
-// over the output [N, K, ...]; arguments are assumed valid.
-func layerBackwardBias(p Layer, dy []float32) []float32 {
+// layerBackwardBias checks its arguments and returns the bias gradient of
+// p, db[k] = Σ_{n,s} dy[n,k,s] over the output [N, K, ...].
+func layerBackwardBias(p Layer, dy []float32) ([]float32, error) {
+	if err := CheckBackwardBiasArgs(p, dy); err != nil {
+		return nil, err
+	}
 	o := p.tensors().output
 	n, k := o.dims[0], o.dims[1]
-	return sumChannels(dy, n, k, o.len()/(n*k))
+	return sumChannels(dy, n, k, o.len()/(n*k)), nil
 }
 
 // addChannelBias adds b[j] to every element of channel j of y [n, c, hw].

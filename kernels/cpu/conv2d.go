@@ -1,10 +1,6 @@
 package cpu
 
-import (
-	"fmt"
-
-	"github.com/ocgan-vk/ocgan/kernels"
-)
+import "github.com/ocgan-vk/ocgan/kernels"
 
 const opConv2D = "conv2d"
 
@@ -23,19 +19,6 @@ func conv2dAsDense(p kernels.Conv2DParams) bool {
 	return o[2] == 1 && o[3] == 1 && p.K*p.H*p.W <= p.N*p.KH*p.KW
 }
 
-func checkConv2DInput(p kernels.Conv2DParams, name string, x []float32) error {
-	return kernels.CheckLen(opConv2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
-}
-
-func checkConv2DWeight(p kernels.Conv2DParams, name string, w []float32) error {
-	return kernels.CheckLen(opConv2D, name, len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
-}
-
-func checkConv2DOutput(p kernels.Conv2DParams, name string, y []float32) error {
-	o := p.OutputShape()
-	return kernels.CheckLen(opConv2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
-}
-
 // Conv2DForward writes kernels.Conv2DForward(p, x, w, b) to y
 // [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
@@ -47,19 +30,7 @@ func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 
 // conv2dForward is Conv2DForward without the epilogue.
 func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConv2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConv2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := kernels.CheckBias(opConv2D, p.Bias, b, "K", p.K); err != nil {
-		return err
-	}
-	if err := checkConv2DOutput(p, "output", y); err != nil {
+	if err := kernels.CheckForwardArgs(p, x, w, b, y); err != nil {
 		return err
 	}
 	if !p.Bias {
@@ -108,16 +79,7 @@ func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 // Conv2DBackwardInput writes kernels.Conv2DBackwardInput(p, w, dy) to dx
 // [N, C, H, W].
 func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConv2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConv2DInput(p, "grad input", dx); err != nil {
+	if err := kernels.CheckBackwardInputArgs(p, w, dy, dx); err != nil {
 		return err
 	}
 	if conv2dAsDense(p) {
@@ -172,16 +134,7 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 // Conv2DBackwardWeight writes kernels.Conv2DBackwardWeight(p, x, dy) to dw
 // [K, C, KH, KW].
 func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConv2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConv2DWeight(p, "grad weight", dw); err != nil {
+	if err := kernels.CheckBackwardWeightArgs(p, x, dy, dw); err != nil {
 		return err
 	}
 	if conv2dAsDense(p) {
@@ -232,16 +185,7 @@ func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float3
 
 // Conv2DBackwardBias writes kernels.Conv2DBackwardBias(p, dy) to db [K].
 func (d *Device) Conv2DBackwardBias(p kernels.Conv2DParams, dy, db []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if !p.Bias {
-		return fmt.Errorf("%s: bias gradient requested but Bias is false", opConv2D)
-	}
-	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opConv2D, "grad bias", len(db), "K", p.K); err != nil {
+	if err := kernels.CheckBackwardBiasArgs(p, dy, db); err != nil {
 		return err
 	}
 	o := p.OutputShape()

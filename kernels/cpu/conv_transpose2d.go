@@ -1,10 +1,6 @@
 package cpu
 
-import (
-	"fmt"
-
-	"github.com/ocgan-vk/ocgan/kernels"
-)
+import "github.com/ocgan-vk/ocgan/kernels"
 
 const opConvT2D = "conv_transpose2d"
 
@@ -26,19 +22,6 @@ func convTranspose2dAsDense(p kernels.ConvTranspose2DParams) bool {
 	return p.H == 1 && p.W == 1 && p.C*o[2]*o[3] <= p.N*p.KH*p.KW
 }
 
-func checkConvT2DInput(p kernels.ConvTranspose2DParams, name string, x []float32) error {
-	return kernels.CheckLen(opConvT2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
-}
-
-func checkConvT2DWeight(p kernels.ConvTranspose2DParams, name string, w []float32) error {
-	return kernels.CheckLen(opConvT2D, name, len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
-}
-
-func checkConvT2DOutput(p kernels.ConvTranspose2DParams, name string, y []float32) error {
-	o := p.OutputShape()
-	return kernels.CheckLen(opConvT2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
-}
-
 // ConvTranspose2DForward writes kernels.ConvTranspose2DForward(p, x, w, b)
 // to y [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
@@ -50,19 +33,7 @@ func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b
 
 // convTranspose2dForward is ConvTranspose2DForward without the epilogue.
 func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConvT2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConvT2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := kernels.CheckBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
-		return err
-	}
-	if err := checkConvT2DOutput(p, "output", y); err != nil {
+	if err := kernels.CheckForwardArgs(p, x, w, b, y); err != nil {
 		return err
 	}
 	if !p.Bias {
@@ -120,16 +91,7 @@ func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b
 // ConvTranspose2DBackwardInput writes
 // kernels.ConvTranspose2DBackwardInput(p, w, dy) to dx [N, C, H, W].
 func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w, dy, dx []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConvT2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConvT2DInput(p, "grad input", dx); err != nil {
+	if err := kernels.CheckBackwardInputArgs(p, w, dy, dx); err != nil {
 		return err
 	}
 	if convTranspose2dAsDense(p) {
@@ -176,16 +138,7 @@ func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w
 // ConvTranspose2DBackwardWeight writes
 // kernels.ConvTranspose2DBackwardWeight(p, x, dy) to dw [C, K, KH, KW].
 func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, x, dy, dw []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConvT2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConvT2DWeight(p, "grad weight", dw); err != nil {
+	if err := kernels.CheckBackwardWeightArgs(p, x, dy, dw); err != nil {
 		return err
 	}
 	if convTranspose2dAsDense(p) {
@@ -238,16 +191,7 @@ func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, 
 // ConvTranspose2DBackwardBias writes kernels.ConvTranspose2DBackwardBias(p,
 // dy) to db [K].
 func (d *Device) ConvTranspose2DBackwardBias(p kernels.ConvTranspose2DParams, dy, db []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if !p.Bias {
-		return fmt.Errorf("%s: bias gradient requested but Bias is false", opConvT2D)
-	}
-	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opConvT2D, "grad bias", len(db), "K", p.K); err != nil {
+	if err := kernels.CheckBackwardBiasArgs(p, dy, db); err != nil {
 		return err
 	}
 	o := p.OutputShape()

@@ -146,41 +146,7 @@ func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float3
 		d.uncropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, dwc, dw)
 		return nil
 	}
-	g := conv2dGeom(p)
-	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
-	split := perImageWeightGrad(p.N, p.K, g.rows(), ohw)
-	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.K*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*ohw, cm)
-	col, dycm := buf[0], buf[1]
-	if p.N == 1 {
-		dycm = dy
-	} else if !split {
-		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
-	}
-	for n0 := 0; n0 < p.N; n0 += nb {
-		m := min(nb, p.N-n0)
-		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
-		var err error
-		if split {
-			err = d.sumImages(m, dw, n0 > 0, func(i int, beta float32, c []float32) error {
-				return d.sgemm(opConv2D, false, true, p.K, g.rows(), ohw, dy[(n0+i)*ys:(n0+i+1)*ys], ohw, col[i*ohw:], m*ohw, beta, c, g.rows())
-			})
-		} else {
-			var beta float32 // the first block sets dw, later ones add to it
-			if n0 > 0 {
-				beta = 1
-			}
-			err = d.sgemm(opConv2D, false, true, p.K, g.rows(), m*ohw, dycm[n0*ohw:], g.cols(), col, m*ohw, beta, dw, g.rows())
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return d.convWeightGrad(opConv2D, conv2dGeom(p), p.K, dy, x, dw)
 }
 
 // Conv2DBackwardBias writes kernels.Conv2DBackwardBias(p, dy) to db [K].

@@ -151,41 +151,7 @@ func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, 
 		d.uncropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], dwc, dw)
 		return nil
 	}
-	g := convTranspose2dGeom(p)
-	hw, xs, ys := p.H*p.W, p.C*p.H*p.W, p.K*g.h*g.w
-	split := perImageWeightGrad(p.N, p.C, g.rows(), hw)
-	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.C*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*hw, cm)
-	col, xcm := buf[0], buf[1]
-	if p.N == 1 {
-		xcm = x
-	} else if !split {
-		d.toChannelMajor(p.N, p.C, hw, x, xcm)
-	}
-	for n0 := 0; n0 < p.N; n0 += nb {
-		m := min(nb, p.N-n0)
-		d.im2col(g.withN(m), dy[n0*ys:(n0+m)*ys], col)
-		var err error
-		if split {
-			err = d.sumImages(m, dw, n0 > 0, func(i int, beta float32, c []float32) error {
-				return d.sgemm(opConvT2D, false, true, p.C, g.rows(), hw, x[(n0+i)*xs:(n0+i+1)*xs], hw, col[i*hw:], m*hw, beta, c, g.rows())
-			})
-		} else {
-			var beta float32 // the first block sets dw, later ones add to it
-			if n0 > 0 {
-				beta = 1
-			}
-			err = d.sgemm(opConvT2D, false, true, p.C, g.rows(), m*hw, xcm[n0*hw:], g.cols(), col, m*hw, beta, dw, g.rows())
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return d.convWeightGrad(opConvT2D, convTranspose2dGeom(p), p.C, x, dy, dw)
 }
 
 // ConvTranspose2DBackwardBias writes kernels.ConvTranspose2DBackwardBias(p,

@@ -19,6 +19,16 @@ func conv2dAsDense(p kernels.Conv2DParams) bool {
 	return o[2] == 1 && o[3] == 1 && p.K*p.H*p.W <= p.N*p.KH*p.KW
 }
 
+// conv2dCroppedWeight returns C·H·W and w cropped to [K, C·H·W] in scratch
+// memory (see cropKernel), the weight of p as a dense layer when
+// conv2dAsDense(p).
+func (d *Device) conv2dCroppedWeight(p kernels.Conv2DParams, w []float32) (chw int, wc []float32) {
+	chw = p.C * p.H * p.W
+	wc = d.scratch(p.K * chw)[0]
+	d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+	return chw, wc
+}
+
 // Conv2DForward writes kernels.Conv2DForward(p, x, w, b) to y
 // [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
@@ -40,9 +50,7 @@ func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 		return d.conv2dForwardEach(p, x, w, b, y)
 	}
 	if conv2dAsDense(p) {
-		chw := p.C * p.H * p.W
-		wc := d.scratch(p.K * chw)[0]
-		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		chw, wc := d.conv2dCroppedWeight(p, w)
 		if err := d.sgemm(opConv2D, false, true, p.N, p.K, chw, x, chw, wc, chw, 0, y, p.K); err != nil {
 			return err
 		}
@@ -83,26 +91,14 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 		return err
 	}
 	if conv2dAsDense(p) {
-		chw := p.C * p.H * p.W
-		wc := d.scratch(p.K * chw)[0]
-		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		chw, wc := d.conv2dCroppedWeight(p, w)
 		return d.sgemm(opConv2D, false, false, p.N, chw, p.K, dy, p.K, wc, chw, 0, dx, chw)
 	}
 	g := conv2dGeom(p)
 	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
 	split := perImage(p.N, 2*float64(p.K)*float64(ohw)*float64(g.rows()))
 	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.K*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*ohw, cm)
-	col, dycm := buf[0], buf[1]
-	if p.N == 1 {
-		dycm = dy
-	} else if !split {
-		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
-	}
+	col, dycm := d.convScratch(g, nb, p.K, split, dy)
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
 		if split {

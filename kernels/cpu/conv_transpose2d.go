@@ -22,6 +22,17 @@ func convTranspose2dAsDense(p kernels.ConvTranspose2DParams) bool {
 	return p.H == 1 && p.W == 1 && p.C*o[2]*o[3] <= p.N*p.KH*p.KW
 }
 
+// convTranspose2dCroppedWeight returns K·OH·OW and w cropped to
+// [C, K·OH·OW] in scratch memory (see cropKernel), the weight of p as a
+// dense layer when convTranspose2dAsDense(p).
+func (d *Device) convTranspose2dCroppedWeight(p kernels.ConvTranspose2DParams, w []float32) (kohw int, wc []float32) {
+	o := p.OutputShape()
+	kohw = p.K * o[2] * o[3]
+	wc = d.scratch(p.C * kohw)[0]
+	d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
+	return kohw, wc
+}
+
 // ConvTranspose2DForward writes kernels.ConvTranspose2DForward(p, x, w, b)
 // to y [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
@@ -43,15 +54,12 @@ func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b
 		return d.convTranspose2dForwardEach(p, x, w, b, y)
 	}
 	if convTranspose2dAsDense(p) {
-		o := p.OutputShape()
-		ohw := o[2] * o[3]
-		wc := d.scratch(p.C * p.K * ohw)[0]
-		d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
-		if err := d.sgemm(opConvT2D, false, false, p.N, p.K*ohw, p.C, x, p.C, wc, p.K*ohw, 0, y, p.K*ohw); err != nil {
+		kohw, wc := d.convTranspose2dCroppedWeight(p, w)
+		if err := d.sgemm(opConvT2D, false, false, p.N, kohw, p.C, x, p.C, wc, kohw, 0, y, kohw); err != nil {
 			return err
 		}
 		if b != nil {
-			d.addChannelBias(p.N, p.K, ohw, y, b)
+			d.addChannelBias(p.N, p.K, kohw/p.K, y, b)
 		}
 		return nil
 	}
@@ -95,10 +103,7 @@ func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w
 		return err
 	}
 	if convTranspose2dAsDense(p) {
-		o := p.OutputShape()
-		kohw := p.K * o[2] * o[3]
-		wc := d.scratch(p.C * kohw)[0]
-		d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
+		kohw, wc := d.convTranspose2dCroppedWeight(p, w)
 		return d.sgemm(opConvT2D, false, true, p.N, p.C, kohw, dy, kohw, wc, kohw, 0, dx, p.C)
 	}
 	g := convTranspose2dGeom(p)

@@ -356,6 +356,26 @@ func (d *Device) sumImages(m int, out []float32, accumulate bool, gemm func(i in
 	return nil
 }
 
+// convScratch returns scratch memory for the im2col columns of nb images
+// of g, and the channel-major copy [m, g.n·g.oh·g.ow] of a [g.n, m,
+// g.oh·g.ow] that a GEMM over a block of images reads: a itself for one
+// image, and nothing when split (each image's GEMM reads a).
+func (d *Device) convScratch(g convGeom, nb, m int, split bool, a []float32) (col, acm []float32) {
+	hw := g.oh * g.ow
+	cm := channelMajorLen(g.n, m*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*hw, cm)
+	col, acm = buf[0], buf[1]
+	if g.n == 1 {
+		acm = a
+	} else if !split {
+		d.toChannelMajor(g.n, m, hw, a, acm)
+	}
+	return col, acm
+}
+
 // convWeightGrad sets dw [m, g.rows()] to the weight gradient
 // Σ_n a[n]·col[n]ᵀ, where col[n] [g.rows(), g.oh·g.ow] are the im2col
 // columns of image n of src [g.n, g.c, g.h, g.w] and a is [g.n, m, g.oh·g.ow].
@@ -366,17 +386,7 @@ func (d *Device) convWeightGrad(op string, g convGeom, m int, a, src, dw []float
 	as, ss := m*hw, g.c*g.h*g.w
 	split := perImageWeightGrad(g.n, m, g.rows(), hw)
 	nb := d.batchBlock(g)
-	cm := channelMajorLen(g.n, m*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*hw, cm)
-	col, acm := buf[0], buf[1]
-	if g.n == 1 {
-		acm = a
-	} else if !split {
-		d.toChannelMajor(g.n, m, hw, a, acm)
-	}
+	col, acm := d.convScratch(g, nb, m, split, a)
 	for n0 := 0; n0 < g.n; n0 += nb {
 		nm := min(nb, g.n-n0)
 		d.im2col(g.withN(nm), src[n0*ss:(n0+nm)*ss], col)

@@ -133,11 +133,12 @@ func activationBackward(p kernels.ActivationParams, saved, dy, dx []float32) {
 	}
 }
 
-// epilogue applies a conv or dense forward's epilogue (none, or an
-// activation) to its output y in place. Validate has accepted it.
-func (d *Device) epilogue(e kernels.Epilogue, y []float32) error {
-	if !e.Active() {
-		return nil
+// epilogue returns the error err of a conv or dense forward pass, or, when
+// it is nil, applies the pass's epilogue e (none, or an activation) to its
+// output y in place. Validate has accepted e.
+func (d *Device) epilogue(err error, e kernels.Epilogue, y []float32) error {
+	if err != nil || !e.Active() {
+		return err
 	}
 	return d.ActivationForward(e.Activation(), y, y)
 }

@@ -32,10 +32,7 @@ func (d *Device) conv2dCroppedWeight(p kernels.Conv2DParams, w []float32) (chw i
 // Conv2DForward writes kernels.Conv2DForward(p, x, w, b) to y
 // [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
-	if err := d.conv2dForward(p, x, w, b, y); err != nil {
-		return err
-	}
-	return d.epilogue(p.Epilogue, y)
+	return d.epilogue(d.conv2dForward(p, x, w, b, y), p.Epilogue, y)
 }
 
 // conv2dForward is Conv2DForward without the epilogue.

@@ -36,10 +36,7 @@ func (d *Device) convTranspose2dCroppedWeight(p kernels.ConvTranspose2DParams, w
 // ConvTranspose2DForward writes kernels.ConvTranspose2DForward(p, x, w, b)
 // to y [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
-	if err := d.convTranspose2dForward(p, x, w, b, y); err != nil {
-		return err
-	}
-	return d.epilogue(p.Epilogue, y)
+	return d.epilogue(d.convTranspose2dForward(p, x, w, b, y), p.Epilogue, y)
 }
 
 // convTranspose2dForward is ConvTranspose2DForward without the epilogue.

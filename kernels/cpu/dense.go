@@ -7,10 +7,7 @@ const opDense = "dense"
 // DenseForward writes kernels.DenseForward(p, x, w, b) to y [N, Out]; b is
 // nil when p.Bias is false.
 func (d *Device) DenseForward(p kernels.DenseParams, x, w, b, y []float32) error {
-	if err := d.denseForward(p, x, w, b, y); err != nil {
-		return err
-	}
-	return d.epilogue(p.Epilogue, y)
+	return d.epilogue(d.denseForward(p, x, w, b, y), p.Epilogue, y)
 }
 
 // denseForward is DenseForward without the epilogue.

@@ -84,16 +84,8 @@ func activationForward[T float](p ActivationParams, x []T) []float64 {
 	for i, xv := range x {
 		v := float64(xv)
 		switch p.Kind {
-		case ReLU:
-			if v > 0 {
-				y[i] = v
-			}
-		case LeakyReLU:
-			if v > 0 {
-				y[i] = v
-			} else {
-				y[i] = s * v
-			}
+		case ReLU, LeakyReLU:
+			y[i] = rectified(p.Kind, s, v, v)
 		case Tanh:
 			y[i] = math.Tanh(v)
 		case Sigmoid:
@@ -101,6 +93,18 @@ func activationForward[T float](p ActivationParams, x []T) []float64 {
 		}
 	}
 	return y
+}
+
+// rectified returns v where x > 0 and otherwise 0 for ReLU or slope·v for
+// LeakyReLU: the forward output when v = x, the input gradient when v = dy.
+func rectified(kind ActivationKind, slope, x, v float64) float64 {
+	switch {
+	case x > 0:
+		return v
+	case kind == LeakyReLU:
+		return slope * v
+	}
+	return 0
 }
 
 // sigmoid returns 1/(1+exp(−v)) without overflow for large |v|.
@@ -136,16 +140,8 @@ func ActivationBackward(p ActivationParams, saved, dy []float32) ([]float32, err
 	for i := range dy {
 		g, v := float64(dy[i]), float64(saved[i])
 		switch p.Kind {
-		case ReLU:
-			if v > 0 {
-				dx[i] = g
-			}
-		case LeakyReLU:
-			if v > 0 {
-				dx[i] = g
-			} else {
-				dx[i] = s * g
-			}
+		case ReLU, LeakyReLU:
+			dx[i] = rectified(p.Kind, s, v, g)
 		case Tanh:
 			dx[i] = g * (1 - v*v)
 		case Sigmoid:

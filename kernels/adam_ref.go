@@ -87,13 +87,12 @@ func AdamUpdate(s AdamStep, p, m, v, g []float32) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	for _, c := range []struct {
-		name string
-		x    []float32
-	}{{"first moment m", m}, {"second moment v", v}, {"gradient g", g}} {
-		if err := CheckLen(OpAdam, c.name, len(c.x), "len(p)", len(p)); err != nil {
-			return err
-		}
+	sameLenAsP := func(name string, x []float32) error {
+		return CheckLen(OpAdam, name, len(x), "len(p)", len(p))
+	}
+	if err := checkEachNamed(sameLenAsP,
+		namedSlice{"first moment m", m}, namedSlice{"second moment v", v}, namedSlice{"gradient g", g}); err != nil {
+		return err
 	}
 	b1, b2 := float64(s.Beta1), float64(s.Beta2)
 	lr, eps := float64(s.LR), float64(s.Eps)

@@ -111,13 +111,9 @@ func BatchNormTrainForward(p BatchNormParams, x, gamma, beta, runningMean, runni
 	if err := p.ValidateTrain(); err != nil {
 		return nil, BatchNormSaved{}, err
 	}
-	for _, c := range []struct {
-		name string
-		v    []float32
-	}{{"gamma", gamma}, {"beta", beta}, {"running mean", runningMean}, {"running var", runningVar}} {
-		if err := p.checkPerChannel(c.name, c.v); err != nil {
-			return nil, BatchNormSaved{}, err
-		}
+	if err := checkEachNamed(p.checkPerChannel, namedSlice{"gamma", gamma}, namedSlice{"beta", beta},
+		namedSlice{"running mean", runningMean}, namedSlice{"running var", runningVar}); err != nil {
+		return nil, BatchNormSaved{}, err
 	}
 	if err := p.checkX("input", x); err != nil {
 		return nil, BatchNormSaved{}, err
@@ -188,13 +184,9 @@ func BatchNormTrainBackward(p BatchNormParams, x, gamma []float32, saved BatchNo
 	if err := p.ValidateTrain(); err != nil {
 		return nil, nil, nil, err
 	}
-	for _, c := range []struct {
-		name string
-		v    []float32
-	}{{"gamma", gamma}, {"saved mean", saved.Mean}, {"saved inv std", saved.InvStd}} {
-		if err := p.checkPerChannel(c.name, c.v); err != nil {
-			return nil, nil, nil, err
-		}
+	if err := checkEachNamed(p.checkPerChannel,
+		namedSlice{"gamma", gamma}, namedSlice{"saved mean", saved.Mean}, namedSlice{"saved inv std", saved.InvStd}); err != nil {
+		return nil, nil, nil, err
 	}
 	if err := p.checkX("input", x); err != nil {
 		return nil, nil, nil, err
@@ -245,13 +237,9 @@ func (p BatchNormParams) checkEval(x, gamma, runningMean, runningVar []float32) 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	for _, c := range []struct {
-		name string
-		v    []float32
-	}{{"gamma", gamma}, {"running mean", runningMean}, {"running var", runningVar}} {
-		if err := p.checkPerChannel(c.name, c.v); err != nil {
-			return err
-		}
+	if err := checkEachNamed(p.checkPerChannel,
+		namedSlice{"gamma", gamma}, namedSlice{"running mean", runningMean}, namedSlice{"running var", runningVar}); err != nil {
+		return err
 	}
 	for c, v := range runningVar {
 		if !(float64(v)+float64(p.Eps) > 0) {

@@ -28,6 +28,22 @@ type field struct {
 	v    int
 }
 
+// namedSlice is a slice argument and its name in error messages.
+type namedSlice struct {
+	name string
+	v    []float32
+}
+
+// checkEachNamed returns the first error of check over args, in order.
+func checkEachNamed(check func(name string, v []float32) error, args ...namedSlice) error {
+	for _, a := range args {
+		if err := check(a.name, a.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // requirePositive returns an error naming the first field that is not >= 1.
 func requirePositive(op string, fs ...field) error {
 	for _, f := range fs {

@@ -72,54 +72,28 @@ func (p Conv2DParams) Flops() float64 {
 
 const OpConv2D = "conv2d"
 
-func (p Conv2DParams) checkInput(x []float32) error {
-	return CheckLen(OpConv2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+// tensors returns the sizes of x, w and y; p must be valid.
+func (p Conv2DParams) tensors() layerTensors {
+	return layerTensors{op: OpConv2D,
+		input:  size4("N*C*H*W", p.InputShape()),
+		weight: size4("K*C*KH*KW", p.WeightShape()),
+		output: size4("N*K*OH*OW", p.OutputShape()),
+		bias:   p.Bias, biasDim: "K", biasLen: p.K}
 }
 
-func (p Conv2DParams) checkWeight(w []float32) error {
-	return CheckLen(OpConv2D, "weight", len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
-}
-
-func (p Conv2DParams) checkGradOutput(dy []float32) error {
-	o := p.OutputShape()
-	return CheckLen(OpConv2D, "grad output", len(dy), "N*K*OH*OW", o[0], o[1], o[2], o[3])
-}
-
-// Conv2DForward returns y of shape [N, K, OH, OW] with
-//
-//	y[n,k,oy,ox] = b[k] + Σ_{c,ky,kx} x[n, c, oy·StrideH − PadH + ky, ox·StrideW − PadW + kx] · w[k,c,ky,kx]
-//
-// where input positions outside [0,H)×[0,W) are zero and b[k] = 0 when Bias
-// is false, then the epilogue's activation, if any.
-func Conv2DForward(p Conv2DParams, x, w, b []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkInput(x); err != nil {
-		return nil, err
-	}
-	if err := p.checkWeight(w); err != nil {
-		return nil, err
-	}
-	if err := CheckBias(OpConv2D, p.Bias, b, "K", p.K); err != nil {
-		return nil, err
-	}
-	return round32(p.Epilogue.apply(conv2dForward(p, x, w, b))), nil
-}
-
-// conv2dForward is the float64 body of Conv2DForward; arguments are assumed valid.
-func conv2dForward[T float](p Conv2DParams, x, w, b []T) []float64 {
+// forEachProduct calls f(xi, wi, yi) for every product
+// x[n,c,iy,ix]·w[k,c,ky,kx] in the sum of y[n,k,oy,ox], where
+// iy = oy·StrideH − PadH + ky and ix = ox·StrideW − PadW + kx lie in the
+// input (positions in the zero padding have none), in the order n, k, oy,
+// ox, c, ky, kx.
+func (p Conv2DParams) forEachProduct(f func(xi, wi, yi int)) {
 	o := p.OutputShape()
 	oh, ow := o[2], o[3]
-	y := make([]float64, p.N*p.K*oh*ow)
 	for n := 0; n < p.N; n++ {
 		for k := 0; k < p.K; k++ {
 			for oy := 0; oy < oh; oy++ {
 				for ox := 0; ox < ow; ox++ {
-					acc := 0.0
-					if p.Bias {
-						acc = float64(b[k])
-					}
+					yi := ((n*p.K+k)*oh+oy)*ow + ox
 					for c := 0; c < p.C; c++ {
 						for ky := 0; ky < p.KH; ky++ {
 							iy := oy*p.StrideH - p.PadH + ky
@@ -131,16 +105,38 @@ func conv2dForward[T float](p Conv2DParams, x, w, b []T) []float64 {
 								if ix < 0 || ix >= p.W {
 									continue
 								}
-								acc += float64(x[((n*p.C+c)*p.H+iy)*p.W+ix]) *
-									float64(w[((k*p.C+c)*p.KH+ky)*p.KW+kx])
+								f(((n*p.C+c)*p.H+iy)*p.W+ix, ((k*p.C+c)*p.KH+ky)*p.KW+kx, yi)
 							}
 						}
 					}
-					y[((n*p.K+k)*oh+oy)*ow+ox] = acc
 				}
 			}
 		}
 	}
+}
+
+// Conv2DForward returns y of shape [N, K, OH, OW] with
+//
+//	y[n,k,oy,ox] = b[k] + Σ_{c,ky,kx} x[n, c, oy·StrideH − PadH + ky, ox·StrideW − PadW + kx] · w[k,c,ky,kx]
+//
+// where input positions outside [0,H)×[0,W) are zero and b[k] = 0 when Bias
+// is false, then the epilogue's activation, if any.
+func Conv2DForward(p Conv2DParams, x, w, b []float32) ([]float32, error) {
+	if err := CheckForwardArgs(p, x, w, b); err != nil {
+		return nil, err
+	}
+	return round32(p.Epilogue.apply(conv2dForward(p, x, w, b))), nil
+}
+
+// conv2dForward is the float64 body of Conv2DForward: the bias, then the
+// products in the order of forEachProduct; arguments are assumed valid.
+func conv2dForward[T float](p Conv2DParams, x, w, b []T) []float64 {
+	o := p.OutputShape()
+	y := make([]float64, p.N*p.K*o[2]*o[3])
+	if p.Bias {
+		addChannelBias(y, b, p.N, p.K, o[2]*o[3])
+	}
+	p.forEachProduct(func(xi, wi, yi int) { y[yi] += float64(x[xi]) * float64(w[wi]) })
 	return y
 }
 
@@ -154,43 +150,7 @@ func conv2dForward[T float](p Conv2DParams, x, w, b []T) []float64 {
 // ox·StrideW − PadW + kx = ix. Input positions that no output window covers
 // get zero.
 func Conv2DBackwardInput(p Conv2DParams, w, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkWeight(w); err != nil {
-		return nil, err
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	o := p.OutputShape()
-	oh, ow := o[2], o[3]
-	dx := make([]float64, p.N*p.C*p.H*p.W)
-	for n := 0; n < p.N; n++ {
-		for k := 0; k < p.K; k++ {
-			for oy := 0; oy < oh; oy++ {
-				for ox := 0; ox < ow; ox++ {
-					g := float64(dy[((n*p.K+k)*oh+oy)*ow+ox])
-					for c := 0; c < p.C; c++ {
-						for ky := 0; ky < p.KH; ky++ {
-							iy := oy*p.StrideH - p.PadH + ky
-							if iy < 0 || iy >= p.H {
-								continue
-							}
-							for kx := 0; kx < p.KW; kx++ {
-								ix := ox*p.StrideW - p.PadW + kx
-								if ix < 0 || ix >= p.W {
-									continue
-								}
-								dx[((n*p.C+c)*p.H+iy)*p.W+ix] += g * float64(w[((k*p.C+c)*p.KH+ky)*p.KW+kx])
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return round32(dx), nil
+	return layerBackwardInput(p, w, dy)
 }
 
 // Conv2DBackwardWeight returns the gradient w.r.t. the weight, dw of shape
@@ -200,45 +160,7 @@ func Conv2DBackwardInput(p Conv2DParams, w, dy []float32) ([]float32, error) {
 //
 // with out-of-range input positions contributing zero.
 func Conv2DBackwardWeight(p Conv2DParams, x, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkInput(x); err != nil {
-		return nil, err
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	o := p.OutputShape()
-	oh, ow := o[2], o[3]
-	dw := make([]float64, p.K*p.C*p.KH*p.KW)
-	for k := 0; k < p.K; k++ {
-		for c := 0; c < p.C; c++ {
-			for ky := 0; ky < p.KH; ky++ {
-				for kx := 0; kx < p.KW; kx++ {
-					acc := 0.0
-					for n := 0; n < p.N; n++ {
-						for oy := 0; oy < oh; oy++ {
-							iy := oy*p.StrideH - p.PadH + ky
-							if iy < 0 || iy >= p.H {
-								continue
-							}
-							for ox := 0; ox < ow; ox++ {
-								ix := ox*p.StrideW - p.PadW + kx
-								if ix < 0 || ix >= p.W {
-									continue
-								}
-								acc += float64(dy[((n*p.K+k)*oh+oy)*ow+ox]) *
-									float64(x[((n*p.C+c)*p.H+iy)*p.W+ix])
-							}
-						}
-					}
-					dw[((k*p.C+c)*p.KH+ky)*p.KW+kx] = acc
-				}
-			}
-		}
-	}
-	return round32(dw), nil
+	return layerBackwardWeight(p, x, dy)
 }
 
 // Conv2DBackwardBias returns the gradient w.r.t. the bias, db of shape [K]:
@@ -247,30 +169,5 @@ func Conv2DBackwardWeight(p Conv2DParams, x, dy []float32) ([]float32, error) {
 //
 // It is an error to call it when Bias is false.
 func Conv2DBackwardBias(p Conv2DParams, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if !p.Bias {
-		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", OpConv2D)
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	o := p.OutputShape()
-	return sumChannels(dy, p.N, p.K, o[2]*o[3]), nil
-}
-
-// sumChannels returns, for a tensor [n, c, hw], the per-channel sums
-// Σ_{n,hw} t[n,c,hw] rounded to float32.
-func sumChannels(t []float32, n, c, hw int) []float32 {
-	out := make([]float64, c)
-	for i := 0; i < n; i++ {
-		for j := 0; j < c; j++ {
-			base := (i*c + j) * hw
-			for s := 0; s < hw; s++ {
-				out[j] += float64(t[base+s])
-			}
-		}
-	}
-	return round32(out)
+	return layerBackwardBias(p, dy)
 }

@@ -83,53 +83,34 @@ func (p ConvTranspose2DParams) Flops() float64 {
 	return 2 * float64(p.N) * float64(p.C*p.H*p.W) * float64(p.K*p.KH*p.KW)
 }
 
-func (p ConvTranspose2DParams) checkInput(x []float32) error {
-	return CheckLen(opConvT2D, "input", len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
+// tensors returns the sizes of x, w and y; p must be valid.
+func (p ConvTranspose2DParams) tensors() layerTensors {
+	return layerTensors{op: opConvT2D,
+		input:  size4("N*C*H*W", p.InputShape()),
+		weight: size4("C*K*KH*KW", p.WeightShape()),
+		output: size4("N*K*OH*OW", p.OutputShape()),
+		bias:   p.Bias, biasDim: "K", biasLen: p.K}
 }
 
-func (p ConvTranspose2DParams) checkWeight(w []float32) error {
-	return CheckLen(opConvT2D, "weight", len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
-}
-
-func (p ConvTranspose2DParams) checkGradOutput(dy []float32) error {
-	o := p.OutputShape()
-	return CheckLen(opConvT2D, "grad output", len(dy), "N*K*OH*OW", o[0], o[1], o[2], o[3])
-}
-
-// ConvTranspose2DForward returns y of shape [N, K, OH, OW] with
+// forEachProduct calls f(xi, wi, yi) for every product
+// x[n,c,iy,ix]·w[c,k,ky,kx] in the sum of y[n,k,oy,ox], where
+// oy = iy·StrideH − PadH + ky and ox = ix·StrideW − PadW + kx lie in the
+// output (products that fall outside it are cropped away), in the order n,
+// c, iy, ix, k, ky, kx.
 //
-//	y[n,k,oy,ox] = b[k] + Σ x[n,c,iy,ix] · w[c,k,ky,kx]
-//
-// summed over all c, iy, ix, ky, kx with iy·StrideH − PadH + ky = oy and
-// ix·StrideW − PadW + kx = ox (b[k] = 0 when Bias is false), then the
-// epilogue's activation, if any.
-func ConvTranspose2DForward(p ConvTranspose2DParams, x, w, b []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkInput(x); err != nil {
-		return nil, err
-	}
-	if err := p.checkWeight(w); err != nil {
-		return nil, err
-	}
-	if err := CheckBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
-		return nil, err
-	}
-	return round32(p.Epilogue.apply(convTranspose2dForward(p, x, w, b))), nil
-}
-
-// convTranspose2dForward is the float64 body of ConvTranspose2DForward;
-// arguments are assumed valid.
-func convTranspose2dForward[T float](p ConvTranspose2DParams, x, w, b []T) []float64 {
+// It walks the input and scatters into the output, from the definition of
+// the transposed convolution, rather than reusing Conv2DParams'
+// forEachProduct with the roles of x and y swapped: the two are independent
+// statements of the same index relation, and the tests check each against
+// the other (the adjoint test) as well as against finite differences.
+func (p ConvTranspose2DParams) forEachProduct(f func(xi, wi, yi int)) {
 	o := p.OutputShape()
 	oh, ow := o[2], o[3]
-	y := make([]float64, p.N*p.K*oh*ow)
 	for n := 0; n < p.N; n++ {
 		for c := 0; c < p.C; c++ {
 			for iy := 0; iy < p.H; iy++ {
 				for ix := 0; ix < p.W; ix++ {
-					xv := float64(x[((n*p.C+c)*p.H+iy)*p.W+ix])
+					xi := ((n*p.C+c)*p.H+iy)*p.W + ix
 					for k := 0; k < p.K; k++ {
 						for ky := 0; ky < p.KH; ky++ {
 							oy := iy*p.StrideH - p.PadH + ky
@@ -141,7 +122,7 @@ func convTranspose2dForward[T float](p ConvTranspose2DParams, x, w, b []T) []flo
 								if ox < 0 || ox >= ow {
 									continue
 								}
-								y[((n*p.K+k)*oh+oy)*ow+ox] += xv * float64(w[((c*p.K+k)*p.KH+ky)*p.KW+kx])
+								f(xi, ((c*p.K+k)*p.KH+ky)*p.KW+kx, ((n*p.K+k)*oh+oy)*ow+ox)
 							}
 						}
 					}
@@ -149,15 +130,31 @@ func convTranspose2dForward[T float](p ConvTranspose2DParams, x, w, b []T) []flo
 			}
 		}
 	}
+}
+
+// ConvTranspose2DForward returns y of shape [N, K, OH, OW] with
+//
+//	y[n,k,oy,ox] = b[k] + Σ x[n,c,iy,ix] · w[c,k,ky,kx]
+//
+// summed over all c, iy, ix, ky, kx with iy·StrideH − PadH + ky = oy and
+// ix·StrideW − PadW + kx = ox (b[k] = 0 when Bias is false), then the
+// epilogue's activation, if any.
+func ConvTranspose2DForward(p ConvTranspose2DParams, x, w, b []float32) ([]float32, error) {
+	if err := CheckForwardArgs(p, x, w, b); err != nil {
+		return nil, err
+	}
+	return round32(p.Epilogue.apply(convTranspose2dForward(p, x, w, b))), nil
+}
+
+// convTranspose2dForward is the float64 body of ConvTranspose2DForward: the
+// products in the order of forEachProduct, then the bias; arguments are
+// assumed valid.
+func convTranspose2dForward[T float](p ConvTranspose2DParams, x, w, b []T) []float64 {
+	o := p.OutputShape()
+	y := make([]float64, p.N*p.K*o[2]*o[3])
+	p.forEachProduct(func(xi, wi, yi int) { y[yi] += float64(x[xi]) * float64(w[wi]) })
 	if p.Bias {
-		for n := 0; n < p.N; n++ {
-			for k := 0; k < p.K; k++ {
-				base := (n*p.K + k) * oh * ow
-				for i := 0; i < oh*ow; i++ {
-					y[base+i] += float64(b[k])
-				}
-			}
-		}
+		addChannelBias(y, b, p.N, p.K, o[2]*o[3])
 	}
 	return y
 }
@@ -170,45 +167,7 @@ func convTranspose2dForward[T float](p ConvTranspose2DParams, x, w, b []T) []flo
 // with output positions outside [0,OH)×[0,OW) contributing zero. This is
 // Conv2DForward of dy with the same weight, strides and paddings.
 func ConvTranspose2DBackwardInput(p ConvTranspose2DParams, w, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkWeight(w); err != nil {
-		return nil, err
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	o := p.OutputShape()
-	oh, ow := o[2], o[3]
-	dx := make([]float64, p.N*p.C*p.H*p.W)
-	for n := 0; n < p.N; n++ {
-		for c := 0; c < p.C; c++ {
-			for iy := 0; iy < p.H; iy++ {
-				for ix := 0; ix < p.W; ix++ {
-					acc := 0.0
-					for k := 0; k < p.K; k++ {
-						for ky := 0; ky < p.KH; ky++ {
-							oy := iy*p.StrideH - p.PadH + ky
-							if oy < 0 || oy >= oh {
-								continue
-							}
-							for kx := 0; kx < p.KW; kx++ {
-								ox := ix*p.StrideW - p.PadW + kx
-								if ox < 0 || ox >= ow {
-									continue
-								}
-								acc += float64(dy[((n*p.K+k)*oh+oy)*ow+ox]) *
-									float64(w[((c*p.K+k)*p.KH+ky)*p.KW+kx])
-							}
-						}
-					}
-					dx[((n*p.C+c)*p.H+iy)*p.W+ix] = acc
-				}
-			}
-		}
-	}
-	return round32(dx), nil
+	return layerBackwardInput(p, w, dy)
 }
 
 // ConvTranspose2DBackwardWeight returns the gradient w.r.t. the weight, dw of
@@ -218,60 +177,12 @@ func ConvTranspose2DBackwardInput(p ConvTranspose2DParams, w, dy []float32) ([]f
 //
 // with output positions outside [0,OH)×[0,OW) contributing zero.
 func ConvTranspose2DBackwardWeight(p ConvTranspose2DParams, x, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkInput(x); err != nil {
-		return nil, err
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	o := p.OutputShape()
-	oh, ow := o[2], o[3]
-	dw := make([]float64, p.C*p.K*p.KH*p.KW)
-	for c := 0; c < p.C; c++ {
-		for k := 0; k < p.K; k++ {
-			for ky := 0; ky < p.KH; ky++ {
-				for kx := 0; kx < p.KW; kx++ {
-					acc := 0.0
-					for n := 0; n < p.N; n++ {
-						for iy := 0; iy < p.H; iy++ {
-							oy := iy*p.StrideH - p.PadH + ky
-							if oy < 0 || oy >= oh {
-								continue
-							}
-							for ix := 0; ix < p.W; ix++ {
-								ox := ix*p.StrideW - p.PadW + kx
-								if ox < 0 || ox >= ow {
-									continue
-								}
-								acc += float64(x[((n*p.C+c)*p.H+iy)*p.W+ix]) *
-									float64(dy[((n*p.K+k)*oh+oy)*ow+ox])
-							}
-						}
-					}
-					dw[((c*p.K+k)*p.KH+ky)*p.KW+kx] = acc
-				}
-			}
-		}
-	}
-	return round32(dw), nil
+	return layerBackwardWeight(p, x, dy)
 }
 
 // ConvTranspose2DBackwardBias returns the gradient w.r.t. the bias, db of
 // shape [K]: db[k] = Σ_{n,oy,ox} dy[n,k,oy,ox]. It is an error to call it
 // when Bias is false.
 func ConvTranspose2DBackwardBias(p ConvTranspose2DParams, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if !p.Bias {
-		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", opConvT2D)
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	o := p.OutputShape()
-	return sumChannels(dy, p.N, p.K, o[2]*o[3]), nil
+	return layerBackwardBias(p, dy)
 }

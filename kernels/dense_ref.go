@@ -1,7 +1,5 @@
 package kernels
 
-import "fmt"
-
 // DenseParams describes a fully connected layer y = x·Wᵀ + b (PyTorch
 // torch.nn.functional.linear):
 //
@@ -35,115 +33,61 @@ func (p DenseParams) Validate() error {
 // OutputShape returns [N, Out].
 func (p DenseParams) OutputShape() [2]int { return [2]int{p.N, p.Out} }
 
-func (p DenseParams) checkInput(x []float32) error {
-	return CheckLen(OpDense, "input", len(x), "N*In", p.N, p.In)
+// tensors returns the sizes of x, w and y; p must be valid.
+func (p DenseParams) tensors() layerTensors {
+	return layerTensors{op: OpDense,
+		input:  size2("N*In", p.N, p.In),
+		weight: size2("Out*In", p.Out, p.In),
+		output: size2("N*Out", p.N, p.Out),
+		bias:   p.Bias, biasDim: "Out", biasLen: p.Out}
 }
 
-func (p DenseParams) checkWeight(w []float32) error {
-	return CheckLen(OpDense, "weight", len(w), "Out*In", p.Out, p.In)
-}
-
-func (p DenseParams) checkGradOutput(dy []float32) error {
-	return CheckLen(OpDense, "grad output", len(dy), "N*Out", p.N, p.Out)
+// forEachProduct calls f(xi, wi, yi) for every product x[n,i]·w[o,i] in the
+// sum of y[n,o], in the order n, o, i.
+func (p DenseParams) forEachProduct(f func(xi, wi, yi int)) {
+	for n := 0; n < p.N; n++ {
+		for o := 0; o < p.Out; o++ {
+			for i := 0; i < p.In; i++ {
+				f(n*p.In+i, o*p.In+i, n*p.Out+o)
+			}
+		}
+	}
 }
 
 // DenseForward returns y [N, Out] with y[n,o] = b[o] + Σ_i x[n,i]·w[o,i]
 // (b[o] = 0 when Bias is false), then the epilogue's activation, if any.
 func DenseForward(p DenseParams, x, w, b []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkInput(x); err != nil {
-		return nil, err
-	}
-	if err := p.checkWeight(w); err != nil {
-		return nil, err
-	}
-	if err := CheckBias(OpDense, p.Bias, b, "Out", p.Out); err != nil {
+	if err := CheckForwardArgs(p, x, w, b); err != nil {
 		return nil, err
 	}
 	return round32(p.Epilogue.apply(denseForward(p, x, w, b))), nil
 }
 
-// denseForward is the float64 body of DenseForward; arguments are assumed valid.
+// denseForward is the float64 body of DenseForward: the bias, then the
+// products in the order of forEachProduct; arguments are assumed valid.
 func denseForward[T float](p DenseParams, x, w, b []T) []float64 {
 	y := make([]float64, p.N*p.Out)
-	for n := 0; n < p.N; n++ {
-		for o := 0; o < p.Out; o++ {
-			acc := 0.0
-			if p.Bias {
-				acc = float64(b[o])
-			}
-			for i := 0; i < p.In; i++ {
-				acc += float64(x[n*p.In+i]) * float64(w[o*p.In+i])
-			}
-			y[n*p.Out+o] = acc
-		}
+	if p.Bias {
+		addChannelBias(y, b, p.N, p.Out, 1)
 	}
+	p.forEachProduct(func(xi, wi, yi int) { y[yi] += float64(x[xi]) * float64(w[wi]) })
 	return y
 }
 
 // DenseBackwardInput returns dx [N, In] with dx[n,i] = Σ_o dy[n,o]·w[o,i]
 // (dx = dy·W).
 func DenseBackwardInput(p DenseParams, w, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkWeight(w); err != nil {
-		return nil, err
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	dx := make([]float64, p.N*p.In)
-	for n := 0; n < p.N; n++ {
-		for i := 0; i < p.In; i++ {
-			acc := 0.0
-			for o := 0; o < p.Out; o++ {
-				acc += float64(dy[n*p.Out+o]) * float64(w[o*p.In+i])
-			}
-			dx[n*p.In+i] = acc
-		}
-	}
-	return round32(dx), nil
+	return layerBackwardInput(p, w, dy)
 }
 
 // DenseBackwardWeight returns dw [Out, In] with dw[o,i] = Σ_n dy[n,o]·x[n,i]
 // (dW = dyᵀ·x).
 func DenseBackwardWeight(p DenseParams, x, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.checkInput(x); err != nil {
-		return nil, err
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	dw := make([]float64, p.Out*p.In)
-	for o := 0; o < p.Out; o++ {
-		for i := 0; i < p.In; i++ {
-			acc := 0.0
-			for n := 0; n < p.N; n++ {
-				acc += float64(dy[n*p.Out+o]) * float64(x[n*p.In+i])
-			}
-			dw[o*p.In+i] = acc
-		}
-	}
-	return round32(dw), nil
+	return layerBackwardWeight(p, x, dy)
 }
 
 // DenseBackwardBias returns db [Out] with db[o] = Σ_n dy[n,o]. It is an error
 // to call it when Bias is false.
 func DenseBackwardBias(p DenseParams, dy []float32) ([]float32, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if !p.Bias {
-		return nil, fmt.Errorf("%s: bias gradient requested but Bias is false", OpDense)
-	}
-	if err := p.checkGradOutput(dy); err != nil {
-		return nil, err
-	}
-	return sumChannels(dy, p.N, p.Out, 1), nil
+	return layerBackwardBias(p, dy)
 }

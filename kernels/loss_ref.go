@@ -70,45 +70,81 @@ func lossPerSample[T float](p LossParams, pred, target []T, term func(x, y float
 	return s
 }
 
+// elementLoss is a per-element loss ℓ(x, y) of a prediction x against a
+// target y, with what its mean and per-sample forms and their gradients need.
+type elementLoss struct {
+	op     string
+	term   func(x, y float64) float64 // ℓ(x, y)
+	deriv  func(x, y float64) float64 // ∂ℓ/∂x up to the constant factor
+	factor float64                    // ∂ℓ/∂x = factor·deriv
+}
+
+var (
+	mseLoss = elementLoss{op: OpMSE, term: mseTerm, deriv: func(x, y float64) float64 { return x - y }, factor: 2}
+	bceLoss = elementLoss{op: OpBCE, term: bceTerm, deriv: bceDeriv, factor: 1}
+)
+
+// mean returns (1/(N·F)) Σ_{n,f} ℓ(pred[n,f], target[n,f]).
+func (l elementLoss) mean(p LossParams, pred, target []float32) (float32, error) {
+	if err := p.check(l.op, pred, target); err != nil {
+		return 0, err
+	}
+	return float32(lossMean(p, pred, target, l.term)), nil
+}
+
+// perSample returns N values, L[n] = (1/F) Σ_f ℓ(pred[n,f], target[n,f]).
+func (l elementLoss) perSample(p LossParams, pred, target []float32) ([]float32, error) {
+	if err := p.check(l.op, pred, target); err != nil {
+		return nil, err
+	}
+	return round32(lossPerSample(p, pred, target, l.term)), nil
+}
+
+// meanGrad returns the gradient of mean w.r.t. pred,
+// d[n,f] = (factor/(N·F))·deriv(pred[n,f], target[n,f]).
+func (l elementLoss) meanGrad(p LossParams, pred, target []float32) ([]float32, error) {
+	if err := p.check(l.op, pred, target); err != nil {
+		return nil, err
+	}
+	scale := l.factor / float64(p.N*p.F)
+	return lossGrad(pred, target, func(n int) float64 { return scale }, l.deriv, p.F), nil
+}
+
+// perSampleGrad returns the gradient w.r.t. pred of Σ_n dloss[n]·L[n],
+// L = perSample: d[n,f] = dloss[n]·(factor/F)·deriv(pred[n,f], target[n,f]).
+func (l elementLoss) perSampleGrad(p LossParams, pred, target, dloss []float32) ([]float32, error) {
+	if err := p.check(l.op, pred, target); err != nil {
+		return nil, err
+	}
+	if err := p.checkUpstream(l.op, dloss); err != nil {
+		return nil, err
+	}
+	scale := l.factor / float64(p.F)
+	return lossGrad(pred, target, func(n int) float64 { return float64(dloss[n]) * scale }, l.deriv, p.F), nil
+}
+
 // MSELoss returns the mean squared error over all N·F elements:
 // L = (1/(N·F)) Σ_{n,f} (pred[n,f] − target[n,f])².
 func MSELoss(p LossParams, pred, target []float32) (float32, error) {
-	if err := p.check(OpMSE, pred, target); err != nil {
-		return 0, err
-	}
-	return float32(lossMean(p, pred, target, mseTerm)), nil
+	return mseLoss.mean(p, pred, target)
 }
 
 // MSELossPerSample returns N values, L[n] = (1/F) Σ_f (pred[n,f] − target[n,f])².
 func MSELossPerSample(p LossParams, pred, target []float32) ([]float32, error) {
-	if err := p.check(OpMSE, pred, target); err != nil {
-		return nil, err
-	}
-	return round32(lossPerSample(p, pred, target, mseTerm)), nil
+	return mseLoss.perSample(p, pred, target)
 }
 
 // MSELossGrad returns the gradient of MSELoss w.r.t. pred:
 // d[n,f] = 2·(pred[n,f] − target[n,f])/(N·F).
 func MSELossGrad(p LossParams, pred, target []float32) ([]float32, error) {
-	if err := p.check(OpMSE, pred, target); err != nil {
-		return nil, err
-	}
-	scale := 2 / float64(p.N*p.F)
-	return lossGrad(pred, target, func(n int) float64 { return scale }, func(x, y float64) float64 { return x - y }, p.F), nil
+	return mseLoss.meanGrad(p, pred, target)
 }
 
 // MSELossPerSampleGrad returns the gradient w.r.t. pred of Σ_n dloss[n]·L[n],
 // L = MSELossPerSample, i.e. d[n,f] = dloss[n]·2·(pred[n,f] − target[n,f])/F.
 // dloss [N] is the upstream gradient of each sample's loss.
 func MSELossPerSampleGrad(p LossParams, pred, target, dloss []float32) ([]float32, error) {
-	if err := p.check(OpMSE, pred, target); err != nil {
-		return nil, err
-	}
-	if err := p.checkUpstream(OpMSE, dloss); err != nil {
-		return nil, err
-	}
-	scale := 2 / float64(p.F)
-	return lossGrad(pred, target, func(n int) float64 { return float64(dloss[n]) * scale }, func(x, y float64) float64 { return x - y }, p.F), nil
+	return mseLoss.perSampleGrad(p, pred, target, dloss)
 }
 
 // BCEWithLogitsLoss returns the mean binary cross-entropy of logits x against
@@ -120,43 +156,26 @@ func MSELossPerSampleGrad(p LossParams, pred, target, dloss []float32) ([]float3
 //
 // Targets are normally in [0, 1]; they are not checked.
 func BCEWithLogitsLoss(p LossParams, logits, target []float32) (float32, error) {
-	if err := p.check(OpBCE, logits, target); err != nil {
-		return 0, err
-	}
-	return float32(lossMean(p, logits, target, bceTerm)), nil
+	return bceLoss.mean(p, logits, target)
 }
 
 // BCEWithLogitsLossPerSample returns N values, L[n] = (1/F) Σ_f ℓ(x[n,f], y[n,f])
 // (ℓ as in BCEWithLogitsLoss).
 func BCEWithLogitsLossPerSample(p LossParams, logits, target []float32) ([]float32, error) {
-	if err := p.check(OpBCE, logits, target); err != nil {
-		return nil, err
-	}
-	return round32(lossPerSample(p, logits, target, bceTerm)), nil
+	return bceLoss.perSample(p, logits, target)
 }
 
 // BCEWithLogitsLossGrad returns the gradient of BCEWithLogitsLoss w.r.t. the
 // logits: d[n,f] = (sigmoid(x[n,f]) − y[n,f])/(N·F).
 func BCEWithLogitsLossGrad(p LossParams, logits, target []float32) ([]float32, error) {
-	if err := p.check(OpBCE, logits, target); err != nil {
-		return nil, err
-	}
-	scale := 1 / float64(p.N*p.F)
-	return lossGrad(logits, target, func(n int) float64 { return scale }, bceDeriv, p.F), nil
+	return bceLoss.meanGrad(p, logits, target)
 }
 
 // BCEWithLogitsLossPerSampleGrad returns the gradient w.r.t. the logits of
 // Σ_n dloss[n]·L[n], L = BCEWithLogitsLossPerSample, i.e.
 // d[n,f] = dloss[n]·(sigmoid(x[n,f]) − y[n,f])/F.
 func BCEWithLogitsLossPerSampleGrad(p LossParams, logits, target, dloss []float32) ([]float32, error) {
-	if err := p.check(OpBCE, logits, target); err != nil {
-		return nil, err
-	}
-	if err := p.checkUpstream(OpBCE, dloss); err != nil {
-		return nil, err
-	}
-	scale := 1 / float64(p.F)
-	return lossGrad(logits, target, func(n int) float64 { return float64(dloss[n]) * scale }, bceDeriv, p.F), nil
+	return bceLoss.perSampleGrad(p, logits, target, dloss)
 }
 
 func bceDeriv(x, y float64) float64 { return sigmoid(x) - y }

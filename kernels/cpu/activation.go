@@ -18,10 +18,7 @@ func (d *Device) ActivationForward(p kernels.ActivationParams, x, y []float32) e
 	if err := wrapParams(op, p.Validate()); err != nil {
 		return err
 	}
-	if err := kernels.CheckLen(op, "output y", len(y), "len(input x)", len(x)); err != nil {
-		return err
-	}
-	if err := checkInPlace(op, named{"output y", y}, named{"input x", x}); err != nil {
+	if err := checkElementwise(op, named{"output y", y}, named{"input x", x}); err != nil {
 		return err
 	}
 	grain := grainStream
@@ -90,13 +87,7 @@ func (d *Device) ActivationBackward(p kernels.ActivationParams, saved, dy, dx []
 	if p.Kind.BackwardUsesOutput() {
 		name = "saved output y"
 	}
-	if err := kernels.CheckLen(op, "grad output dy", len(dy), "len("+name+")", len(saved)); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(op, "grad input dx", len(dx), "len("+name+")", len(saved)); err != nil {
-		return err
-	}
-	if err := checkInPlace(op, named{"grad input dx", dx}, named{name, saved}, named{"grad output dy", dy}); err != nil {
+	if err := checkElementwise(op, named{"grad input dx", dx}, named{name, saved}, named{"grad output dy", dy}); err != nil {
 		return err
 	}
 	d.parallel(len(dx), grainStream, func(lo, hi int) {
@@ -133,11 +124,12 @@ func activationBackward(p kernels.ActivationParams, saved, dy, dx []float32) {
 	}
 }
 
-// epilogue applies a conv or dense forward's epilogue (none, or an
-// activation) to its output y in place. Validate has accepted it.
-func (d *Device) epilogue(e kernels.Epilogue, y []float32) error {
-	if !e.Active() {
-		return nil
+// epilogue returns the error err of a conv or dense forward pass, or, when
+// it is nil, applies the pass's epilogue e (none, or an activation) to its
+// output y in place. Validate has accepted e.
+func (d *Device) epilogue(err error, e kernels.Epilogue, y []float32) error {
+	if err != nil || !e.Active() {
+		return err
 	}
 	return d.ActivationForward(e.Activation(), y, y)
 }

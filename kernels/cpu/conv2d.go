@@ -1,10 +1,6 @@
 package cpu
 
-import (
-	"fmt"
-
-	"github.com/ocgan-vk/ocgan/kernels"
-)
+import "github.com/ocgan-vk/ocgan/kernels"
 
 const opConv2D = "conv2d"
 
@@ -23,43 +19,25 @@ func conv2dAsDense(p kernels.Conv2DParams) bool {
 	return o[2] == 1 && o[3] == 1 && p.K*p.H*p.W <= p.N*p.KH*p.KW
 }
 
-func checkConv2DInput(p kernels.Conv2DParams, name string, x []float32) error {
-	return kernels.CheckLen(opConv2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
-}
-
-func checkConv2DWeight(p kernels.Conv2DParams, name string, w []float32) error {
-	return kernels.CheckLen(opConv2D, name, len(w), "K*C*KH*KW", p.K, p.C, p.KH, p.KW)
-}
-
-func checkConv2DOutput(p kernels.Conv2DParams, name string, y []float32) error {
-	o := p.OutputShape()
-	return kernels.CheckLen(opConv2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+// conv2dCroppedWeight returns C·H·W and w cropped to [K, C·H·W] in scratch
+// memory (see cropKernel), the weight of p as a dense layer when
+// conv2dAsDense(p).
+func (d *Device) conv2dCroppedWeight(p kernels.Conv2DParams, w []float32) (chw int, wc []float32) {
+	chw = p.C * p.H * p.W
+	wc = d.scratch(p.K * chw)[0]
+	d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+	return chw, wc
 }
 
 // Conv2DForward writes kernels.Conv2DForward(p, x, w, b) to y
 // [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) Conv2DForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
-	if err := d.conv2dForward(p, x, w, b, y); err != nil {
-		return err
-	}
-	return d.epilogue(p.Epilogue, y)
+	return d.epilogue(d.conv2dForward(p, x, w, b, y), p.Epilogue, y)
 }
 
 // conv2dForward is Conv2DForward without the epilogue.
 func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConv2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConv2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := kernels.CheckBias(opConv2D, p.Bias, b, "K", p.K); err != nil {
-		return err
-	}
-	if err := checkConv2DOutput(p, "output", y); err != nil {
+	if err := kernels.CheckForwardArgs(p, x, w, b, y); err != nil {
 		return err
 	}
 	if !p.Bias {
@@ -69,9 +47,7 @@ func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 		return d.conv2dForwardEach(p, x, w, b, y)
 	}
 	if conv2dAsDense(p) {
-		chw := p.C * p.H * p.W
-		wc := d.scratch(p.K * chw)[0]
-		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		chw, wc := d.conv2dCroppedWeight(p, w)
 		if err := d.sgemm(opConv2D, false, true, p.N, p.K, chw, x, chw, wc, chw, 0, y, p.K); err != nil {
 			return err
 		}
@@ -108,39 +84,18 @@ func (d *Device) conv2dForward(p kernels.Conv2DParams, x, w, b, y []float32) err
 // Conv2DBackwardInput writes kernels.Conv2DBackwardInput(p, w, dy) to dx
 // [N, C, H, W].
 func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConv2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConv2DInput(p, "grad input", dx); err != nil {
+	if err := kernels.CheckBackwardInputArgs(p, w, dy, dx); err != nil {
 		return err
 	}
 	if conv2dAsDense(p) {
-		chw := p.C * p.H * p.W
-		wc := d.scratch(p.K * chw)[0]
-		d.cropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, w, wc)
+		chw, wc := d.conv2dCroppedWeight(p, w)
 		return d.sgemm(opConv2D, false, false, p.N, chw, p.K, dy, p.K, wc, chw, 0, dx, chw)
 	}
 	g := conv2dGeom(p)
 	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
 	split := perImage(p.N, 2*float64(p.K)*float64(ohw)*float64(g.rows()))
 	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.K*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*ohw, cm)
-	col, dycm := buf[0], buf[1]
-	if p.N == 1 {
-		dycm = dy
-	} else if !split {
-		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
-	}
+	col, dycm := d.convScratch(g, nb, p.K, split, dy)
 	for n0 := 0; n0 < p.N; n0 += nb {
 		m := min(nb, p.N-n0)
 		if split {
@@ -172,16 +127,7 @@ func (d *Device) Conv2DBackwardInput(p kernels.Conv2DParams, w, dy, dx []float32
 // Conv2DBackwardWeight writes kernels.Conv2DBackwardWeight(p, x, dy) to dw
 // [K, C, KH, KW].
 func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConv2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConv2DWeight(p, "grad weight", dw); err != nil {
+	if err := kernels.CheckBackwardWeightArgs(p, x, dy, dw); err != nil {
 		return err
 	}
 	if conv2dAsDense(p) {
@@ -193,55 +139,12 @@ func (d *Device) Conv2DBackwardWeight(p kernels.Conv2DParams, x, dy, dw []float3
 		d.uncropKernel(p.K*p.C, p.KH, p.KW, p.PadH, p.PadW, p.H, p.W, dwc, dw)
 		return nil
 	}
-	g := conv2dGeom(p)
-	ohw, xs, ys := g.oh*g.ow, p.C*p.H*p.W, p.K*g.oh*g.ow
-	split := perImageWeightGrad(p.N, p.K, g.rows(), ohw)
-	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.K*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*ohw, cm)
-	col, dycm := buf[0], buf[1]
-	if p.N == 1 {
-		dycm = dy
-	} else if !split {
-		d.toChannelMajor(p.N, p.K, ohw, dy, dycm)
-	}
-	for n0 := 0; n0 < p.N; n0 += nb {
-		m := min(nb, p.N-n0)
-		d.im2col(g.withN(m), x[n0*xs:(n0+m)*xs], col)
-		var err error
-		if split {
-			err = d.sumImages(m, dw, n0 > 0, func(i int, beta float32, c []float32) error {
-				return d.sgemm(opConv2D, false, true, p.K, g.rows(), ohw, dy[(n0+i)*ys:(n0+i+1)*ys], ohw, col[i*ohw:], m*ohw, beta, c, g.rows())
-			})
-		} else {
-			var beta float32 // the first block sets dw, later ones add to it
-			if n0 > 0 {
-				beta = 1
-			}
-			err = d.sgemm(opConv2D, false, true, p.K, g.rows(), m*ohw, dycm[n0*ohw:], g.cols(), col, m*ohw, beta, dw, g.rows())
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return d.convWeightGrad(opConv2D, conv2dGeom(p), p.K, dy, x, dw)
 }
 
 // Conv2DBackwardBias writes kernels.Conv2DBackwardBias(p, dy) to db [K].
 func (d *Device) Conv2DBackwardBias(p kernels.Conv2DParams, dy, db []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if !p.Bias {
-		return fmt.Errorf("%s: bias gradient requested but Bias is false", opConv2D)
-	}
-	if err := checkConv2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opConv2D, "grad bias", len(db), "K", p.K); err != nil {
+	if err := kernels.CheckBackwardBiasArgs(p, dy, db); err != nil {
 		return err
 	}
 	o := p.OutputShape()

@@ -1,10 +1,6 @@
 package cpu
 
-import (
-	"fmt"
-
-	"github.com/ocgan-vk/ocgan/kernels"
-)
+import "github.com/ocgan-vk/ocgan/kernels"
 
 const opConvT2D = "conv_transpose2d"
 
@@ -26,43 +22,26 @@ func convTranspose2dAsDense(p kernels.ConvTranspose2DParams) bool {
 	return p.H == 1 && p.W == 1 && p.C*o[2]*o[3] <= p.N*p.KH*p.KW
 }
 
-func checkConvT2DInput(p kernels.ConvTranspose2DParams, name string, x []float32) error {
-	return kernels.CheckLen(opConvT2D, name, len(x), "N*C*H*W", p.N, p.C, p.H, p.W)
-}
-
-func checkConvT2DWeight(p kernels.ConvTranspose2DParams, name string, w []float32) error {
-	return kernels.CheckLen(opConvT2D, name, len(w), "C*K*KH*KW", p.C, p.K, p.KH, p.KW)
-}
-
-func checkConvT2DOutput(p kernels.ConvTranspose2DParams, name string, y []float32) error {
+// convTranspose2dCroppedWeight returns K·OH·OW and w cropped to
+// [C, K·OH·OW] in scratch memory (see cropKernel), the weight of p as a
+// dense layer when convTranspose2dAsDense(p).
+func (d *Device) convTranspose2dCroppedWeight(p kernels.ConvTranspose2DParams, w []float32) (kohw int, wc []float32) {
 	o := p.OutputShape()
-	return kernels.CheckLen(opConvT2D, name, len(y), "N*K*OH*OW", o[0], o[1], o[2], o[3])
+	kohw = p.K * o[2] * o[3]
+	wc = d.scratch(p.C * kohw)[0]
+	d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
+	return kohw, wc
 }
 
 // ConvTranspose2DForward writes kernels.ConvTranspose2DForward(p, x, w, b)
 // to y [N, K, OH, OW]; b is nil when p.Bias is false.
 func (d *Device) ConvTranspose2DForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
-	if err := d.convTranspose2dForward(p, x, w, b, y); err != nil {
-		return err
-	}
-	return d.epilogue(p.Epilogue, y)
+	return d.epilogue(d.convTranspose2dForward(p, x, w, b, y), p.Epilogue, y)
 }
 
 // convTranspose2dForward is ConvTranspose2DForward without the epilogue.
 func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b, y []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConvT2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConvT2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := kernels.CheckBias(opConvT2D, p.Bias, b, "K", p.K); err != nil {
-		return err
-	}
-	if err := checkConvT2DOutput(p, "output", y); err != nil {
+	if err := kernels.CheckForwardArgs(p, x, w, b, y); err != nil {
 		return err
 	}
 	if !p.Bias {
@@ -72,15 +51,12 @@ func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b
 		return d.convTranspose2dForwardEach(p, x, w, b, y)
 	}
 	if convTranspose2dAsDense(p) {
-		o := p.OutputShape()
-		ohw := o[2] * o[3]
-		wc := d.scratch(p.C * p.K * ohw)[0]
-		d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
-		if err := d.sgemm(opConvT2D, false, false, p.N, p.K*ohw, p.C, x, p.C, wc, p.K*ohw, 0, y, p.K*ohw); err != nil {
+		kohw, wc := d.convTranspose2dCroppedWeight(p, w)
+		if err := d.sgemm(opConvT2D, false, false, p.N, kohw, p.C, x, p.C, wc, kohw, 0, y, kohw); err != nil {
 			return err
 		}
 		if b != nil {
-			d.addChannelBias(p.N, p.K, ohw, y, b)
+			d.addChannelBias(p.N, p.K, kohw/p.K, y, b)
 		}
 		return nil
 	}
@@ -120,23 +96,11 @@ func (d *Device) convTranspose2dForward(p kernels.ConvTranspose2DParams, x, w, b
 // ConvTranspose2DBackwardInput writes
 // kernels.ConvTranspose2DBackwardInput(p, w, dy) to dx [N, C, H, W].
 func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w, dy, dx []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConvT2DWeight(p, "weight", w); err != nil {
-		return err
-	}
-	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConvT2DInput(p, "grad input", dx); err != nil {
+	if err := kernels.CheckBackwardInputArgs(p, w, dy, dx); err != nil {
 		return err
 	}
 	if convTranspose2dAsDense(p) {
-		o := p.OutputShape()
-		kohw := p.K * o[2] * o[3]
-		wc := d.scratch(p.C * kohw)[0]
-		d.cropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], w, wc)
+		kohw, wc := d.convTranspose2dCroppedWeight(p, w)
 		return d.sgemm(opConvT2D, false, true, p.N, p.C, kohw, dy, kohw, wc, kohw, 0, dx, p.C)
 	}
 	g := convTranspose2dGeom(p)
@@ -176,16 +140,7 @@ func (d *Device) ConvTranspose2DBackwardInput(p kernels.ConvTranspose2DParams, w
 // ConvTranspose2DBackwardWeight writes
 // kernels.ConvTranspose2DBackwardWeight(p, x, dy) to dw [C, K, KH, KW].
 func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, x, dy, dw []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkConvT2DInput(p, "input", x); err != nil {
-		return err
-	}
-	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := checkConvT2DWeight(p, "grad weight", dw); err != nil {
+	if err := kernels.CheckBackwardWeightArgs(p, x, dy, dw); err != nil {
 		return err
 	}
 	if convTranspose2dAsDense(p) {
@@ -198,56 +153,13 @@ func (d *Device) ConvTranspose2DBackwardWeight(p kernels.ConvTranspose2DParams, 
 		d.uncropKernel(p.C*p.K, p.KH, p.KW, p.PadH, p.PadW, o[2], o[3], dwc, dw)
 		return nil
 	}
-	g := convTranspose2dGeom(p)
-	hw, xs, ys := p.H*p.W, p.C*p.H*p.W, p.K*g.h*g.w
-	split := perImageWeightGrad(p.N, p.C, g.rows(), hw)
-	nb := d.batchBlock(g)
-	cm := channelMajorLen(p.N, p.C*g.cols())
-	if split {
-		cm = 0
-	}
-	buf := d.scratch(g.rows()*nb*hw, cm)
-	col, xcm := buf[0], buf[1]
-	if p.N == 1 {
-		xcm = x
-	} else if !split {
-		d.toChannelMajor(p.N, p.C, hw, x, xcm)
-	}
-	for n0 := 0; n0 < p.N; n0 += nb {
-		m := min(nb, p.N-n0)
-		d.im2col(g.withN(m), dy[n0*ys:(n0+m)*ys], col)
-		var err error
-		if split {
-			err = d.sumImages(m, dw, n0 > 0, func(i int, beta float32, c []float32) error {
-				return d.sgemm(opConvT2D, false, true, p.C, g.rows(), hw, x[(n0+i)*xs:(n0+i+1)*xs], hw, col[i*hw:], m*hw, beta, c, g.rows())
-			})
-		} else {
-			var beta float32 // the first block sets dw, later ones add to it
-			if n0 > 0 {
-				beta = 1
-			}
-			err = d.sgemm(opConvT2D, false, true, p.C, g.rows(), m*hw, xcm[n0*hw:], g.cols(), col, m*hw, beta, dw, g.rows())
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return d.convWeightGrad(opConvT2D, convTranspose2dGeom(p), p.C, x, dy, dw)
 }
 
 // ConvTranspose2DBackwardBias writes kernels.ConvTranspose2DBackwardBias(p,
 // dy) to db [K].
 func (d *Device) ConvTranspose2DBackwardBias(p kernels.ConvTranspose2DParams, dy, db []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if !p.Bias {
-		return fmt.Errorf("%s: bias gradient requested but Bias is false", opConvT2D)
-	}
-	if err := checkConvT2DOutput(p, "grad output", dy); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opConvT2D, "grad bias", len(db), "K", p.K); err != nil {
+	if err := kernels.CheckBackwardBiasArgs(p, dy, db); err != nil {
 		return err
 	}
 	o := p.OutputShape()

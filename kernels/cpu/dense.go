@@ -1,37 +1,18 @@
 package cpu
 
-import (
-	"fmt"
-
-	"github.com/ocgan-vk/ocgan/kernels"
-)
+import "github.com/ocgan-vk/ocgan/kernels"
 
 const opDense = "dense"
 
 // DenseForward writes kernels.DenseForward(p, x, w, b) to y [N, Out]; b is
 // nil when p.Bias is false.
 func (d *Device) DenseForward(p kernels.DenseParams, x, w, b, y []float32) error {
-	if err := d.denseForward(p, x, w, b, y); err != nil {
-		return err
-	}
-	return d.epilogue(p.Epilogue, y)
+	return d.epilogue(d.denseForward(p, x, w, b, y), p.Epilogue, y)
 }
 
 // denseForward is DenseForward without the epilogue.
 func (d *Device) denseForward(p kernels.DenseParams, x, w, b, y []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
-		return err
-	}
-	if err := kernels.CheckBias(opDense, p.Bias, b, "Out", p.Out); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "output", len(y), "N*Out", p.N, p.Out); err != nil {
+	if err := kernels.CheckForwardArgs(p, x, w, b, y); err != nil {
 		return err
 	}
 	if d.invariant {
@@ -53,16 +34,7 @@ func (d *Device) denseForward(p kernels.DenseParams, x, w, b, y []float32) error
 // DenseBackwardInput writes kernels.DenseBackwardInput(p, w, dy) to dx
 // [N, In].
 func (d *Device) DenseBackwardInput(p kernels.DenseParams, w, dy, dx []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "weight", len(w), "Out*In", p.Out, p.In); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "grad input", len(dx), "N*In", p.N, p.In); err != nil {
+	if err := kernels.CheckBackwardInputArgs(p, w, dy, dx); err != nil {
 		return err
 	}
 	return d.sgemm(opDense, false, false, p.N, p.In, p.Out, dy, p.Out, w, p.In, 0, dx, p.In)
@@ -71,16 +43,7 @@ func (d *Device) DenseBackwardInput(p kernels.DenseParams, w, dy, dx []float32) 
 // DenseBackwardWeight writes kernels.DenseBackwardWeight(p, x, dy) to dw
 // [Out, In].
 func (d *Device) DenseBackwardWeight(p kernels.DenseParams, x, dy, dw []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "input", len(x), "N*In", p.N, p.In); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "grad weight", len(dw), "Out*In", p.Out, p.In); err != nil {
+	if err := kernels.CheckBackwardWeightArgs(p, x, dy, dw); err != nil {
 		return err
 	}
 	return d.sgemm(opDense, true, false, p.Out, p.In, p.N, dy, p.Out, x, p.In, 0, dw, p.In)
@@ -88,16 +51,7 @@ func (d *Device) DenseBackwardWeight(p kernels.DenseParams, x, dy, dw []float32)
 
 // DenseBackwardBias writes kernels.DenseBackwardBias(p, dy) to db [Out].
 func (d *Device) DenseBackwardBias(p kernels.DenseParams, dy, db []float32) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if !p.Bias {
-		return fmt.Errorf("%s: bias gradient requested but Bias is false", opDense)
-	}
-	if err := kernels.CheckLen(opDense, "grad output", len(dy), "N*Out", p.N, p.Out); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(opDense, "grad bias", len(db), "Out", p.Out); err != nil {
+	if err := kernels.CheckBackwardBiasArgs(p, dy, db); err != nil {
 		return err
 	}
 	d.biasGradient(p.N, p.Out, 1, dy, db)

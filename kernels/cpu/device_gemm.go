@@ -356,6 +356,59 @@ func (d *Device) sumImages(m int, out []float32, accumulate bool, gemm func(i in
 	return nil
 }
 
+// convScratch returns scratch memory for the im2col columns of nb images
+// of g, and the channel-major copy [m, g.n·g.oh·g.ow] of a [g.n, m,
+// g.oh·g.ow] that a GEMM over a block of images reads: a itself for one
+// image, and nothing when split (each image's GEMM reads a).
+func (d *Device) convScratch(g convGeom, nb, m int, split bool, a []float32) (col, acm []float32) {
+	hw := g.oh * g.ow
+	cm := channelMajorLen(g.n, m*g.cols())
+	if split {
+		cm = 0
+	}
+	buf := d.scratch(g.rows()*nb*hw, cm)
+	col, acm = buf[0], buf[1]
+	if g.n == 1 {
+		acm = a
+	} else if !split {
+		d.toChannelMajor(g.n, m, hw, a, acm)
+	}
+	return col, acm
+}
+
+// convWeightGrad sets dw [m, g.rows()] to the weight gradient
+// Σ_n a[n]·col[n]ᵀ, where col[n] [g.rows(), g.oh·g.ow] are the im2col
+// columns of image n of src [g.n, g.c, g.h, g.w] and a is [g.n, m, g.oh·g.ow].
+// A convolution's weight gradient is this with a = dy and src = x; a
+// transposed convolution's, with a = x and src = dy.
+func (d *Device) convWeightGrad(op string, g convGeom, m int, a, src, dw []float32) error {
+	hw := g.oh * g.ow
+	as, ss := m*hw, g.c*g.h*g.w
+	split := perImageWeightGrad(g.n, m, g.rows(), hw)
+	nb := d.batchBlock(g)
+	col, acm := d.convScratch(g, nb, m, split, a)
+	for n0 := 0; n0 < g.n; n0 += nb {
+		nm := min(nb, g.n-n0)
+		d.im2col(g.withN(nm), src[n0*ss:(n0+nm)*ss], col)
+		var err error
+		if split {
+			err = d.sumImages(nm, dw, n0 > 0, func(i int, beta float32, c []float32) error {
+				return d.sgemm(op, false, true, m, g.rows(), hw, a[(n0+i)*as:(n0+i+1)*as], hw, col[i*hw:], nm*hw, beta, c, g.rows())
+			})
+		} else {
+			var beta float32 // the first block sets dw, later ones add to it
+			if n0 > 0 {
+				beta = 1
+			}
+			err = d.sgemm(op, false, true, m, g.rows(), nm*hw, acm[n0*hw:], g.cols(), col, nm*hw, beta, dw, g.rows())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // cropKernel sets wc [rows, oh, ow] from the kernels w [rows, kh, kw]:
 // wc[r, a, b] = w[r, a+ph, b+pw], zero where that tap is outside the kernel.
 // A convolution whose output is 1×1 reads input (a, b) through tap

@@ -30,10 +30,7 @@ func (d *Device) dropout(op, inName, outName string, p kernels.DropoutParams, in
 	if err := wrapParams(op, p.Validate()); err != nil {
 		return err
 	}
-	if err := kernels.CheckLen(op, outName, len(out), "len("+inName+")", len(in)); err != nil {
-		return err
-	}
-	if err := checkInPlace(op, named{outName, out}, named{inName, in}); err != nil {
+	if err := checkElementwise(op, named{outName, out}, named{inName, in}); err != nil {
 		return err
 	}
 	if err := checkStream(op, len(out)); err != nil {

@@ -70,17 +70,30 @@ func checkInPlace(op string, out named, ins ...named) error {
 	return nil
 }
 
+// checkElementwise reports an input after the first, or the output, whose
+// length differs from the first input's, then an output that partly
+// overlaps an input (checkInPlace).
+func checkElementwise(op string, out named, ins ...named) error {
+	first := ins[0]
+	sameLen := func(v named) error {
+		return kernels.CheckLen(op, v.name, len(v.v), "len("+first.name+")", len(first.v))
+	}
+	for _, in := range ins[1:] {
+		if err := sameLen(in); err != nil {
+			return err
+		}
+	}
+	if err := sameLen(out); err != nil {
+		return err
+	}
+	return checkInPlace(op, out, ins...)
+}
+
 // Add sets out[i] = a[i] + b[i]. a, b and out have the same length; out may
 // be a or b.
 func (d *Device) Add(a, b, out []float32) error {
 	const op = opElementwise + ": add"
-	if err := kernels.CheckLen(op, "b", len(b), "len(a)", len(a)); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(op, "out", len(out), "len(a)", len(a)); err != nil {
-		return err
-	}
-	if err := checkInPlace(op, named{"out", out}, named{"a", a}, named{"b", b}); err != nil {
+	if err := checkElementwise(op, named{"out", out}, named{"a", a}, named{"b", b}); err != nil {
 		return err
 	}
 	d.parallel(len(out), grainStream, func(lo, hi int) {
@@ -96,10 +109,7 @@ func (d *Device) Add(a, b, out []float32) error {
 // Scale sets out[i] = s·a[i]. a and out have the same length; out may be a.
 func (d *Device) Scale(a []float32, s float32, out []float32) error {
 	const op = opElementwise + ": scale"
-	if err := kernels.CheckLen(op, "out", len(out), "len(a)", len(a)); err != nil {
-		return err
-	}
-	if err := checkInPlace(op, named{"out", out}, named{"a", a}); err != nil {
+	if err := checkElementwise(op, named{"out", out}, named{"a", a}); err != nil {
 		return err
 	}
 	d.parallel(len(out), grainStream, func(lo, hi int) {
@@ -115,13 +125,7 @@ func (d *Device) Scale(a []float32, s float32, out []float32) error {
 // reference. x, y and out have the same length; out may be x or y.
 func (d *Device) Axpy(a float32, x, y, out []float32) error {
 	const op = opElementwise + ": axpy"
-	if err := kernels.CheckLen(op, "y", len(y), "len(x)", len(x)); err != nil {
-		return err
-	}
-	if err := kernels.CheckLen(op, "out", len(out), "len(x)", len(x)); err != nil {
-		return err
-	}
-	if err := checkInPlace(op, named{"out", out}, named{"x", x}, named{"y", y}); err != nil {
+	if err := checkElementwise(op, named{"out", out}, named{"x", x}, named{"y", y}); err != nil {
 		return err
 	}
 	a64 := float64(a)
@@ -148,10 +152,7 @@ func (d *Device) Fill(v float32, out []float32) {
 // length and are the same slice or disjoint.
 func (d *Device) Copy(src, dst []float32) error {
 	const op = opElementwise + ": copy"
-	if err := kernels.CheckLen(op, "dst", len(dst), "len(src)", len(src)); err != nil {
-		return err
-	}
-	if err := checkInPlace(op, named{"dst", dst}, named{"src", src}); err != nil {
+	if err := checkElementwise(op, named{"dst", dst}, named{"src", src}); err != nil {
 		return err
 	}
 	if identical(src, dst) {

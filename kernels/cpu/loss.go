@@ -110,56 +110,92 @@ func (d *Device) lossPerSample(p kernels.LossParams, pred, target, out []float32
 	})
 }
 
+// lossKind is one loss of the package: its op name, the grain of its
+// parallel loops, its block sum and its gradient, and the constant factor
+// of the gradient (∂ℓ/∂x = factor·deriv).
+type lossKind struct {
+	op     string
+	grain  int
+	sum    func(x, y []float32) float64
+	deriv  func(x, y, g []float32, w float64)
+	factor float64
+}
+
+var (
+	mseKind = lossKind{op: opMSE, grain: grainStream, sum: mseSum, deriv: mseGrad, factor: 2}
+	bceKind = lossKind{op: opBCE, grain: grainHeavy, sum: bceSum, deriv: bceGrad, factor: 1}
+)
+
+// lossMeanOf checks the arguments and sets out[0] to the loss's mean over all
+// N·F elements.
+func (d *Device) lossMeanOf(l lossKind, p kernels.LossParams, pred, target, out []float32) error {
+	if err := lossCheck(l.op, p, pred, target, nil, false, false, "output", out, "1"); err != nil {
+		return err
+	}
+	d.lossMean(p, pred, target, out, l.grain, l.sum)
+	return nil
+}
+
+// lossPerSampleOf checks the arguments and sets out[n] to the loss's mean
+// over sample n.
+func (d *Device) lossPerSampleOf(l lossKind, p kernels.LossParams, pred, target, out []float32) error {
+	if err := lossCheck(l.op, p, pred, target, nil, false, false, "output", out, "N", p.N); err != nil {
+		return err
+	}
+	d.lossPerSample(p, pred, target, out, l.grain, l.sum)
+	return nil
+}
+
+// lossMeanGradOf checks the arguments and sets grad to the gradient of
+// lossMeanOf w.r.t. pred, factor/(N·F)·deriv.
+func (d *Device) lossMeanGradOf(l lossKind, p kernels.LossParams, pred, target, grad []float32) error {
+	if err := lossCheck(l.op, p, pred, target, nil, false, true, "gradient", grad, "N*F", p.N, p.F); err != nil {
+		return err
+	}
+	d.lossGrad(p, pred, target, nil, l.factor/float64(p.N*p.F), l.grain, grad, l.deriv)
+	return nil
+}
+
+// lossPerSampleGradOf checks the arguments and sets grad to the gradient
+// w.r.t. pred of Σ_n dloss[n]·lossPerSampleOf[n], dloss[n]·factor/F·deriv.
+func (d *Device) lossPerSampleGradOf(l lossKind, p kernels.LossParams, pred, target, dloss, grad []float32) error {
+	if err := lossCheck(l.op, p, pred, target, dloss, true, true, "gradient", grad, "N*F", p.N, p.F); err != nil {
+		return err
+	}
+	d.lossGrad(p, pred, target, dloss, l.factor/float64(p.F), l.grain, grad, l.deriv)
+	return nil
+}
+
 // MSELoss sets out[0] to the mean squared error over all N·F elements
 // (kernels.MSELoss).
 func (d *Device) MSELoss(p kernels.LossParams, pred, target, out []float32) error {
-	if err := lossCheck(opMSE, p, pred, target, nil, false, false, "output", out, "1"); err != nil {
-		return err
-	}
-	d.lossMean(p, pred, target, out, grainStream, mseSum)
-	return nil
+	return d.lossMeanOf(mseKind, p, pred, target, out)
 }
 
 // MSELossPerSample sets out[n] = (1/F) Σ_f (pred[n,f] − target[n,f])²
 // (kernels.MSELossPerSample).
 func (d *Device) MSELossPerSample(p kernels.LossParams, pred, target, out []float32) error {
-	if err := lossCheck(opMSE, p, pred, target, nil, false, false, "output", out, "N", p.N); err != nil {
-		return err
-	}
-	d.lossPerSample(p, pred, target, out, grainStream, mseSum)
-	return nil
+	return d.lossPerSampleOf(mseKind, p, pred, target, out)
 }
 
 // BCEWithLogitsLoss sets out[0] to the mean binary cross-entropy of the
 // logits pred against target over all N·F elements
 // (kernels.BCEWithLogitsLoss).
 func (d *Device) BCEWithLogitsLoss(p kernels.LossParams, pred, target, out []float32) error {
-	if err := lossCheck(opBCE, p, pred, target, nil, false, false, "output", out, "1"); err != nil {
-		return err
-	}
-	d.lossMean(p, pred, target, out, grainHeavy, bceSum)
-	return nil
+	return d.lossMeanOf(bceKind, p, pred, target, out)
 }
 
 // BCEWithLogitsLossPerSample sets out[n] to the mean binary cross-entropy of
 // sample n (kernels.BCEWithLogitsLossPerSample).
 func (d *Device) BCEWithLogitsLossPerSample(p kernels.LossParams, pred, target, out []float32) error {
-	if err := lossCheck(opBCE, p, pred, target, nil, false, false, "output", out, "N", p.N); err != nil {
-		return err
-	}
-	d.lossPerSample(p, pred, target, out, grainHeavy, bceSum)
-	return nil
+	return d.lossPerSampleOf(bceKind, p, pred, target, out)
 }
 
 // MSELossGrad sets grad to the gradient of MSELoss w.r.t. pred
 // (kernels.MSELossGrad): grad[n,f] = 2·(pred[n,f] − target[n,f])/(N·F).
 // grad may be pred or target.
 func (d *Device) MSELossGrad(p kernels.LossParams, pred, target, grad []float32) error {
-	if err := lossCheck(opMSE, p, pred, target, nil, false, true, "gradient", grad, "N*F", p.N, p.F); err != nil {
-		return err
-	}
-	d.lossGrad(p, pred, target, nil, 2/float64(p.N*p.F), grainStream, grad, mseGrad)
-	return nil
+	return d.lossMeanGradOf(mseKind, p, pred, target, grad)
 }
 
 // MSELossPerSampleGrad sets grad to the gradient w.r.t. pred of
@@ -167,11 +203,7 @@ func (d *Device) MSELossGrad(p kernels.LossParams, pred, target, grad []float32)
 // grad[n,f] = dloss[n]·2·(pred[n,f] − target[n,f])/F. grad may be pred or
 // target.
 func (d *Device) MSELossPerSampleGrad(p kernels.LossParams, pred, target, dloss, grad []float32) error {
-	if err := lossCheck(opMSE, p, pred, target, dloss, true, true, "gradient", grad, "N*F", p.N, p.F); err != nil {
-		return err
-	}
-	d.lossGrad(p, pred, target, dloss, 2/float64(p.F), grainStream, grad, mseGrad)
-	return nil
+	return d.lossPerSampleGradOf(mseKind, p, pred, target, dloss, grad)
 }
 
 // BCEWithLogitsLossGrad sets grad to the gradient of BCEWithLogitsLoss
@@ -179,11 +211,7 @@ func (d *Device) MSELossPerSampleGrad(p kernels.LossParams, pred, target, dloss,
 // grad[n,f] = (sigmoid(pred[n,f]) − target[n,f])/(N·F). grad may be pred or
 // target.
 func (d *Device) BCEWithLogitsLossGrad(p kernels.LossParams, pred, target, grad []float32) error {
-	if err := lossCheck(opBCE, p, pred, target, nil, false, true, "gradient", grad, "N*F", p.N, p.F); err != nil {
-		return err
-	}
-	d.lossGrad(p, pred, target, nil, 1/float64(p.N*p.F), grainHeavy, grad, bceGrad)
-	return nil
+	return d.lossMeanGradOf(bceKind, p, pred, target, grad)
 }
 
 // BCEWithLogitsLossPerSampleGrad sets grad to the gradient w.r.t. the logits
@@ -192,11 +220,7 @@ func (d *Device) BCEWithLogitsLossGrad(p kernels.LossParams, pred, target, grad 
 // grad[n,f] = dloss[n]·(sigmoid(pred[n,f]) − target[n,f])/F. grad may be
 // pred or target.
 func (d *Device) BCEWithLogitsLossPerSampleGrad(p kernels.LossParams, pred, target, dloss, grad []float32) error {
-	if err := lossCheck(opBCE, p, pred, target, dloss, true, true, "gradient", grad, "N*F", p.N, p.F); err != nil {
-		return err
-	}
-	d.lossGrad(p, pred, target, dloss, 1/float64(p.F), grainHeavy, grad, bceGrad)
-	return nil
+	return d.lossPerSampleGradOf(bceKind, p, pred, target, dloss, grad)
 }
 
 // mseGrad sets g = float32(w·(x − y)).

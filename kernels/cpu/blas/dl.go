@@ -110,20 +110,31 @@ func dlsym(h unsafe.Pointer, name string) unsafe.Pointer {
 	return C.ocgan_dlsym(h, cs)
 }
 
+// load dlopens the first of names that loads and looks up its SGEMM entry
+// point sgemm, once per process; more then looks up the library's optional
+// symbols.
+func (l *loaded) load(kind, sgemm string, names []string, more func(h unsafe.Pointer, s *symbols)) (*symbols, error) {
+	l.once.Do(func() {
+		h, _, err := dlopen(names...)
+		if err != nil {
+			l.err = err
+			return
+		}
+		s := &symbols{kind: kind, version: "unknown"}
+		if s.sgemm = dlsym(h, sgemm); s.sgemm == nil {
+			l.err = fmt.Errorf("dlsym %s: %s", sgemm, C.GoString(C.ocgan_dlerror()))
+			return
+		}
+		more(h, s)
+		l.syms = s
+	})
+	return l.syms, l.err
+}
+
 // loadDNNL loads oneDNN's dnnl_sgemm, its version and the OpenMP runtime's
 // omp_set_num_threads (oneDNN's CPU threads follow OpenMP's team size).
 func loadDNNL() (*symbols, error) {
-	dnnlLib.once.Do(func() {
-		h, _, err := dlopen("libdnnl.so.3", "libdnnl.so.2")
-		if err != nil {
-			dnnlLib.err = err
-			return
-		}
-		s := &symbols{kind: "onednn", version: "unknown"}
-		if s.sgemm = dlsym(h, "dnnl_sgemm"); s.sgemm == nil {
-			dnnlLib.err = fmt.Errorf("dlsym dnnl_sgemm: %s", C.GoString(C.ocgan_dlerror()))
-			return
-		}
+	return dnnlLib.load("onednn", "dnnl_sgemm", []string{"libdnnl.so.3", "libdnnl.so.2"}, func(h unsafe.Pointer, s *symbols) {
 		if v := dlsym(h, "dnnl_version"); v != nil {
 			var ver [3]C.int
 			C.ocgan_dnnl_version(v, &ver[0])
@@ -133,34 +144,20 @@ func loadDNNL() (*symbols, error) {
 		if g, _, err := dlopen("libgomp.so.1"); err == nil {
 			s.setThreads = dlsym(g, "omp_set_num_threads")
 		}
-		dnnlLib.syms = s
 	})
-	return dnnlLib.syms, dnnlLib.err
 }
 
 // loadOpenBLAS loads OpenBLAS's cblas_sgemm, openblas_set_num_threads and
 // the version from openblas_get_config ("OpenBLAS 0.3.21 ...").
 func loadOpenBLAS() (*symbols, error) {
-	openblasLib.once.Do(func() {
-		h, _, err := dlopen("libopenblas.so.0")
-		if err != nil {
-			openblasLib.err = err
-			return
-		}
-		s := &symbols{kind: "openblas", version: "unknown"}
-		if s.sgemm = dlsym(h, "cblas_sgemm"); s.sgemm == nil {
-			openblasLib.err = fmt.Errorf("dlsym cblas_sgemm: %s", C.GoString(C.ocgan_dlerror()))
-			return
-		}
+	return openblasLib.load("openblas", "cblas_sgemm", []string{"libopenblas.so.0"}, func(h unsafe.Pointer, s *symbols) {
 		if f := dlsym(h, "openblas_get_config"); f != nil {
 			if fields := strings.Fields(C.GoString(C.ocgan_openblas_config(f))); len(fields) >= 2 {
 				s.version = fields[1]
 			}
 		}
 		s.setThreads = dlsym(h, "openblas_set_num_threads")
-		openblasLib.syms = s
 	})
-	return openblasLib.syms, openblasLib.err
 }
 
 // sgemmC calls the library's SGEMM with the given number of threads on

@@ -221,28 +221,14 @@ func (p *Program) bind() {
 	arena := p.shared.buf
 	p.bound = arena
 	bufs := p.bufs
-	for _, t := range p.tensors {
-		if off := p.plan.Offset[t.ID()]; off >= 0 {
-			bufs[t.ID()] = arena[off : off+t.Len() : off+t.Len()]
-		}
-	}
-	for _, t := range p.tensors { // views, after their roots
-		if r := p.plan.Root[t.ID()]; r != t.ID() {
-			bufs[t.ID()] = bufs[r]
-		}
-	}
+	_ = memplan.Bind(p.plan, p.tensors, bufs, func(t *graph.Tensor, off int) ([]float32, error) {
+		return arena[off : off+t.Len() : off+t.Len()], nil
+	})
 	for i := range p.nodes {
 		bn := &p.nodes[i]
-		bn.in, bn.out, bn.dead = bn.in[:0], bn.out[:0], bn.dead[:0]
-		for _, t := range bn.n.Inputs() {
-			bn.in = append(bn.in, bufs[t.ID()])
-		}
-		for _, t := range bn.n.Outputs() {
-			bn.out = append(bn.out, bufs[t.ID()])
-		}
-		for _, id := range bn.deadIDs {
-			bn.dead = append(bn.dead, bufs[id])
-		}
+		bn.in = memplan.Gather(bn.in, bufs, bn.n.Inputs())
+		bn.out = memplan.Gather(bn.out, bufs, bn.n.Outputs())
+		bn.dead = memplan.GatherIDs(bn.dead, bufs, bn.deadIDs)
 	}
 	for i := range p.updates {
 		u := &p.updates[i]

@@ -179,33 +179,23 @@ func (p *Program) bind() error {
 	p.freeSequences()
 	p.arena = p.shared.buf
 	bufs := p.bufs
-	for _, t := range p.tensors {
-		if off := p.plan.Offset[t.ID()]; off >= 0 {
-			v, err := p.arena.View(off, t.Len())
-			if err != nil {
-				return fmt.Errorf("program: compile: %v: %w", t, err)
-			}
-			bufs[t.ID()] = v
+	err := memplan.Bind(p.plan, p.tensors, bufs, func(t *graph.Tensor, off int) (*vk.Buffer, error) {
+		v, err := p.arena.View(off, t.Len())
+		if err != nil {
+			return nil, fmt.Errorf("program: compile: %v: %w", t, err)
 		}
-	}
-	for _, t := range p.tensors { // views, after their roots
-		if r := p.plan.Root[t.ID()]; r != t.ID() {
-			bufs[t.ID()] = bufs[r]
-		}
+		return v, nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range p.nodes {
 		nb := &p.nodes[i]
-		nb.in, nb.out, nb.dead = nb.in[:0], nb.out[:0], nb.dead[:0]
-		for _, t := range nb.n.Inputs() {
-			nb.in = append(nb.in, bufs[t.ID()])
-		}
-		for _, t := range nb.n.Outputs() {
-			nb.out = append(nb.out, bufs[t.ID()])
-		}
+		nb.in = memplan.Gather(nb.in, bufs, nb.n.Inputs())
+		nb.out = memplan.Gather(nb.out, bufs, nb.n.Outputs())
+		nb.dead = nb.dead[:0]
 		if p.poison {
-			for _, id := range p.plan.DeadAfter[i] {
-				nb.dead = append(nb.dead, bufs[id])
-			}
+			nb.dead = memplan.GatherIDs(nb.dead, bufs, p.plan.DeadAfter[i])
 		}
 	}
 	for i := range p.updates {

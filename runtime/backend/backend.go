@@ -6,6 +6,7 @@
 package backend
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/runtime/graph"
@@ -135,6 +136,18 @@ func NewAdam(grads map[*graph.Tensor]*graph.Tensor) *Adam {
 type AdamState struct {
 	M, V  []float32
 	Steps int
+}
+
+// Check reports why st cannot replace the state of a parameter of n
+// values: moments of another length, or a negative step count.
+func (st AdamState) Check(n int) error {
+	if len(st.M) != n || len(st.V) != n {
+		return fmt.Errorf("moments have %d and %d values, want %d", len(st.M), len(st.V), n)
+	}
+	if st.Steps < 0 {
+		return fmt.Errorf("steps %d < 0", st.Steps)
+	}
+	return nil
 }
 
 // StepTiming is where the wall-clock time of one step went: the host writes

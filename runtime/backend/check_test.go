@@ -63,3 +63,22 @@ func TestCheckFusion(t *testing.T) {
 		})
 	}
 }
+
+// TestAdamStateCheck checks the reasons a replacement Adam state is refused.
+func TestAdamStateCheck(t *testing.T) {
+	two := []float32{1, 2}
+	for _, c := range []struct {
+		st   AdamState
+		want string
+	}{
+		{AdamState{M: two, V: two, Steps: 3}, ""},
+		{AdamState{M: two[:1], V: two, Steps: 3}, "moments have 1 and 2 values, want 2"},
+		{AdamState{M: two, V: nil}, "moments have 2 and 0 values, want 2"},
+		{AdamState{M: two, V: two, Steps: -1}, "steps -1 < 0"},
+	} {
+		err := c.st.Check(2)
+		if (err == nil) != (c.want == "") || (err != nil && err.Error() != c.want) {
+			t.Errorf("Check(%+v) = %v, want %q", c.st, err, c.want)
+		}
+	}
+}

@@ -36,13 +36,7 @@ func (d *Params) ParamSet() *graph.ParamSet { return d.ps }
 
 // Names returns the names held, in the ParamSet's order.
 func (d *Params) Names() []string {
-	var out []string
-	for _, name := range d.ps.Names() {
-		if _, ok := d.vals[name]; ok {
-			out = append(out, name)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.vals)
 }
 
 // value returns the slice of name, copying it from the ParamSet on first
@@ -97,13 +91,7 @@ func (d *Params) Upload(ps *graph.ParamSet) error {
 
 // AdamNames returns the parameters with Adam state, in the ParamSet's order.
 func (d *Params) AdamNames() []string {
-	var out []string
-	for _, name := range d.ps.Names() {
-		if _, ok := d.adam[name]; ok {
-			out = append(out, name)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.adam)
 }
 
 // AdamState returns a copy of the Adam state of parameter name.
@@ -122,11 +110,8 @@ func (d *Params) SetAdamState(name string, st backend.AdamState) error {
 	if !ok {
 		return fmt.Errorf("cpuprogram: set adam state of %q: no program trains it", name)
 	}
-	if len(st.M) != len(s.m) || len(st.V) != len(s.v) {
-		return fmt.Errorf("cpuprogram: set adam state of %q: moments have %d and %d values, want %d", name, len(st.M), len(st.V), len(s.m))
-	}
-	if st.Steps < 0 {
-		return fmt.Errorf("cpuprogram: set adam state of %q: steps %d < 0", name, st.Steps)
+	if err := st.Check(len(s.m)); err != nil {
+		return fmt.Errorf("cpuprogram: set adam state of %q: %w", name, err)
 	}
 	copy(s.m, st.M)
 	copy(s.v, st.V)

@@ -55,13 +55,7 @@ func (d *Params) ParamSet() *graph.ParamSet { return d.ps }
 
 // Names returns the names programs use, in the ParamSet's order.
 func (d *Params) Names() []string {
-	var out []string
-	for _, n := range d.ps.Names() {
-		if d.names[n] {
-			out = append(out, n)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.names)
 }
 
 // Download copies the values used by programs into ps.
@@ -98,13 +92,7 @@ func (d *Params) Upload(ps *graph.ParamSet) error {
 
 // AdamNames returns the trained parameters, in the ParamSet's order.
 func (d *Params) AdamNames() []string {
-	var out []string
-	for _, n := range d.ps.Names() {
-		if _, ok := d.adam[n]; ok {
-			out = append(out, n)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.adam)
 }
 
 // AdamState returns a copy of a parameter's Adam state.

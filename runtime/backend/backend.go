@@ -138,6 +138,46 @@ type AdamState struct {
 	Steps int
 }
 
+// HostAdam is the Adam state, by parameter name, of a store whose programs
+// run on the host.
+type HostAdam map[string]*AdamState
+
+// For returns the state of parameter name, with zero moments of n values on
+// first use.
+func (h HostAdam) For(name string, n int) *AdamState {
+	s, ok := h[name]
+	if !ok {
+		s = &AdamState{M: make([]float32, n), V: make([]float32, n)}
+		h[name] = s
+	}
+	return s
+}
+
+// Get returns a copy of the state of parameter name; errors start with who.
+func (h HostAdam) Get(who, name string) (AdamState, error) {
+	s, ok := h[name]
+	if !ok {
+		return AdamState{}, fmt.Errorf("%s: adam state of %q: no program trains it", who, name)
+	}
+	return AdamState{M: append([]float32(nil), s.M...), V: append([]float32(nil), s.V...), Steps: s.Steps}, nil
+}
+
+// Set replaces the state of parameter name (which a program trains) with a
+// copy of st; errors start with who.
+func (h HostAdam) Set(who, name string, st AdamState) error {
+	s, ok := h[name]
+	if !ok {
+		return fmt.Errorf("%s: set adam state of %q: no program trains it", who, name)
+	}
+	if err := st.Check(len(s.M)); err != nil {
+		return fmt.Errorf("%s: set adam state of %q: %w", who, name, err)
+	}
+	copy(s.M, st.M)
+	copy(s.V, st.V)
+	s.Steps = st.Steps
+	return nil
+}
+
 // Check reports why st cannot replace the state of a parameter of n
 // values: moments of another length, or a negative step count.
 func (st AdamState) Check(n int) error {

@@ -82,3 +82,35 @@ func TestAdamStateCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestHostAdam checks that HostAdam creates zero state once, hands out
+// copies and replaces state only with a valid one.
+func TestHostAdam(t *testing.T) {
+	h := HostAdam{}
+	s := h.For("w", 2)
+	if len(s.M) != 2 || len(s.V) != 2 || s.Steps != 0 || h.For("w", 5) != s {
+		t.Fatalf("For = %+v, want one zero state of 2 values", s)
+	}
+	if _, err := h.Get("who", "b"); err == nil || err.Error() != `who: adam state of "b": no program trains it` {
+		t.Errorf("Get of an untrained name: %v", err)
+	}
+	if err := h.Set("who", "b", AdamState{}); err == nil || err.Error() != `who: set adam state of "b": no program trains it` {
+		t.Errorf("Set of an untrained name: %v", err)
+	}
+	if err := h.Set("who", "w", AdamState{M: []float32{1}, V: []float32{2}}); err == nil || err.Error() != `who: set adam state of "w": moments have 1 and 1 values, want 2` {
+		t.Errorf("Set of short moments: %v", err)
+	}
+	st := AdamState{M: []float32{1, 2}, V: []float32{3, 4}, Steps: 7}
+	if err := h.Set("who", "w", st); err != nil {
+		t.Fatal(err)
+	}
+	st.M[0] = 99
+	got, err := h.Get("who", "w")
+	if err != nil || !slices.Equal(got.M, []float32{1, 2}) || !slices.Equal(got.V, []float32{3, 4}) || got.Steps != 7 {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	got.V[0] = 99
+	if s.V[0] != 3 {
+		t.Errorf("Get returned the store's own moments")
+	}
+}

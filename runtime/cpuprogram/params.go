@@ -14,13 +14,7 @@ import (
 type Params struct {
 	ps   *graph.ParamSet
 	vals map[string][]float32
-	adam map[string]*adamState
-}
-
-// adamState is the Adam state of one parameter.
-type adamState struct {
-	m, v  []float32
-	steps int
+	adam backend.HostAdam
 }
 
 // NewParams returns an empty store for ps's values.
@@ -28,7 +22,7 @@ func NewParams(ps *graph.ParamSet) (*Params, error) {
 	if ps == nil {
 		return nil, errors.New("cpuprogram: NewParams: nil ParamSet")
 	}
-	return &Params{ps: ps, vals: map[string][]float32{}, adam: map[string]*adamState{}}, nil
+	return &Params{ps: ps, vals: map[string][]float32{}, adam: backend.HostAdam{}}, nil
 }
 
 // ParamSet returns the ParamSet the store mirrors.
@@ -51,17 +45,6 @@ func (d *Params) value(name string) ([]float32, error) {
 	}
 	d.vals[name] = v
 	return v, nil
-}
-
-// adamFor returns the Adam state of parameter name, with zero moments on
-// first use.
-func (d *Params) adamFor(name string, n int) *adamState {
-	if s, ok := d.adam[name]; ok {
-		return s
-	}
-	s := &adamState{m: make([]float32, n), v: make([]float32, n)}
-	d.adam[name] = s
-	return s
 }
 
 // Download copies every value held into ps.
@@ -96,27 +79,13 @@ func (d *Params) AdamNames() []string {
 
 // AdamState returns a copy of the Adam state of parameter name.
 func (d *Params) AdamState(name string) (backend.AdamState, error) {
-	s, ok := d.adam[name]
-	if !ok {
-		return backend.AdamState{}, fmt.Errorf("cpuprogram: adam state of %q: no program trains it", name)
-	}
-	return backend.AdamState{M: append([]float32(nil), s.m...), V: append([]float32(nil), s.v...), Steps: s.steps}, nil
+	return d.adam.Get("cpuprogram", name)
 }
 
 // SetAdamState replaces the Adam state of parameter name (which a compiled
 // program trains) with a copy of st.
 func (d *Params) SetAdamState(name string, st backend.AdamState) error {
-	s, ok := d.adam[name]
-	if !ok {
-		return fmt.Errorf("cpuprogram: set adam state of %q: no program trains it", name)
-	}
-	if err := st.Check(len(s.m)); err != nil {
-		return fmt.Errorf("cpuprogram: set adam state of %q: %w", name, err)
-	}
-	copy(s.m, st.M)
-	copy(s.v, st.V)
-	s.steps = st.Steps
-	return nil
+	return d.adam.Set("cpuprogram", name, st)
 }
 
 // Free drops every value; programs using the store must not run afterwards.

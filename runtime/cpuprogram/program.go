@@ -64,7 +64,7 @@ type update struct {
 	name     string
 	pid, gid int // tensor IDs of the parameter and its gradient
 	p, g     []float32
-	st       *adamState
+	st       *backend.AdamState
 }
 
 // Compile plans and binds g for dev. Every node of g runs on each Step, in
@@ -143,7 +143,7 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 	}
 	for _, w := range trained {
 		p.updates = append(p.updates, update{name: w.Name(), pid: w.ID(), gid: opts.Adam.Grads[w].ID(),
-			st: p.params.adamFor(w.Name(), w.Len())})
+			st: p.params.adam.For(w.Name(), w.Len())})
 	}
 	seen := map[*graph.Tensor]bool{}
 	for _, t := range opts.Outputs {
@@ -258,11 +258,11 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 	}
 	var adam kernels.AdamStep
 	if len(p.updates) > 0 {
-		t := p.updates[0].st.steps + 1
+		t := p.updates[0].st.Steps + 1
 		for _, u := range p.updates[1:] {
-			if u.st.steps+1 != t {
+			if u.st.Steps+1 != t {
 				return nil, st, fmt.Errorf("cpuprogram: step: adam: %q is at step %d but %q at step %d; the parameters of one optimizer must be stepped together",
-					p.updates[0].name, t-1, u.name, u.st.steps)
+					p.updates[0].name, t-1, u.name, u.st.Steps)
 			}
 		}
 		var err error
@@ -297,14 +297,14 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 		}
 	}
 	for _, u := range p.updates {
-		if err := p.dev.AdamUpdate(adam, u.p, u.st.m, u.st.v, u.g); err != nil {
+		if err := p.dev.AdamUpdate(adam, u.p, u.st.M, u.st.V, u.g); err != nil {
 			return nil, st, fmt.Errorf("cpuprogram: step: adam update of %q: %w", u.name, err)
 		}
 	}
 	t2 := time.Now()
 	p.counter++
 	for _, u := range p.updates {
-		u.st.steps++
+		u.st.Steps++
 	}
 	for _, o := range p.outputs {
 		copy(o.val, o.buf)

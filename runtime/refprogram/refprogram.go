@@ -39,7 +39,7 @@ func (Backend) Close() error { return nil }
 type Params struct {
 	ps    *graph.ParamSet
 	names map[string]bool
-	adam  map[string]*backend.AdamState
+	adam  backend.HostAdam
 }
 
 // NewParams returns a store over ps.
@@ -47,7 +47,7 @@ func NewParams(ps *graph.ParamSet) (*Params, error) {
 	if ps == nil {
 		return nil, errors.New("refprogram: NewParams: nil ParamSet")
 	}
-	return &Params{ps: ps, names: map[string]bool{}, adam: map[string]*backend.AdamState{}}, nil
+	return &Params{ps: ps, names: map[string]bool{}, adam: backend.HostAdam{}}, nil
 }
 
 // ParamSet returns the ParamSet the store holds.
@@ -97,26 +97,12 @@ func (d *Params) AdamNames() []string {
 
 // AdamState returns a copy of a parameter's Adam state.
 func (d *Params) AdamState(name string) (backend.AdamState, error) {
-	s, ok := d.adam[name]
-	if !ok {
-		return backend.AdamState{}, fmt.Errorf("refprogram: adam state of %q: no program trains it", name)
-	}
-	return backend.AdamState{M: append([]float32(nil), s.M...), V: append([]float32(nil), s.V...), Steps: s.Steps}, nil
+	return d.adam.Get("refprogram", name)
 }
 
 // SetAdamState replaces a trained parameter's Adam state with a copy of st.
 func (d *Params) SetAdamState(name string, st backend.AdamState) error {
-	s, ok := d.adam[name]
-	if !ok {
-		return fmt.Errorf("refprogram: set adam state of %q: no program trains it", name)
-	}
-	if len(st.M) != len(s.M) || len(st.V) != len(s.V) || st.Steps < 0 {
-		return fmt.Errorf("refprogram: set adam state of %q: moments of %d and %d values at step %d, want %d values", name, len(st.M), len(st.V), st.Steps, len(s.M))
-	}
-	copy(s.M, st.M)
-	copy(s.V, st.V)
-	s.Steps = st.Steps
-	return nil
+	return d.adam.Set("refprogram", name, st)
 }
 
 // Free forgets the Adam state.
@@ -164,9 +150,7 @@ func Compile(g *graph.Graph, opts backend.Options) (*Program, error) {
 		for w := range a.Grads {
 			if w.Role() == graph.Param {
 				p.trained = append(p.trained, w)
-				if _, ok := p.params.adam[w.Name()]; !ok {
-					p.params.adam[w.Name()] = &backend.AdamState{M: make([]float32, w.Len()), V: make([]float32, w.Len())}
-				}
+				p.params.adam.For(w.Name(), w.Len())
 			}
 		}
 		sort.Slice(p.trained, func(i, j int) bool { return p.trained[i].ID() < p.trained[j].ID() })

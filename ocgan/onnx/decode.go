@@ -75,47 +75,27 @@ func (m *Model) decodeOpset(data []byte) error {
 }
 
 func (g *Graph) decode(data []byte) error {
-	return fields(data, "GraphProto", func(num protowire.Number, typ protowire.Type, _ uint64, b []byte) error {
-		if typ != protowire.BytesType {
-			return nil
-		}
+	return bytesFields(data, "GraphProto", func(num protowire.Number, b []byte) error {
 		switch num {
 		case graphNode:
-			var n Node
-			if err := n.decode(b); err != nil {
-				return err
-			}
-			g.Nodes = append(g.Nodes, n)
+			return appendDecoded(&g.Nodes, b)
 		case graphName:
 			g.Name = string(b)
 		case graphDoc:
 			g.Doc = string(b)
 		case graphInitializer:
-			var t Tensor
-			if err := t.decode(b); err != nil {
-				return err
-			}
-			g.Initializers = append(g.Initializers, t)
-		case graphInput, graphOutput:
-			var v ValueInfo
-			if err := v.decode(b); err != nil {
-				return err
-			}
-			if num == graphInput {
-				g.Inputs = append(g.Inputs, v)
-			} else {
-				g.Outputs = append(g.Outputs, v)
-			}
+			return appendDecoded(&g.Initializers, b)
+		case graphInput:
+			return appendDecoded(&g.Inputs, b)
+		case graphOutput:
+			return appendDecoded(&g.Outputs, b)
 		}
 		return nil
 	})
 }
 
 func (n *Node) decode(data []byte) error {
-	return fields(data, "NodeProto", func(num protowire.Number, typ protowire.Type, _ uint64, b []byte) error {
-		if typ != protowire.BytesType {
-			return nil
-		}
+	return bytesFields(data, "NodeProto", func(num protowire.Number, b []byte) error {
 		switch num {
 		case nodeInput:
 			n.Inputs = append(n.Inputs, string(b))
@@ -126,14 +106,28 @@ func (n *Node) decode(data []byte) error {
 		case nodeOpType:
 			n.OpType = string(b)
 		case nodeAttribute:
-			var a Attribute
-			if err := a.decode(b); err != nil {
+			if err := appendDecoded(&n.Attrs, b); err != nil {
 				return fmt.Errorf("node %q: %w", n.Name, err)
 			}
-			n.Attrs = append(n.Attrs, a)
 		}
 		return nil
 	})
+}
+
+// decoder is a pointer to a message that decodes itself.
+type decoder[T any] interface {
+	*T
+	decode(data []byte) error
+}
+
+// appendDecoded decodes the message in b and appends it to list.
+func appendDecoded[T any, P decoder[T]](list *[]T, b []byte) error {
+	var x T
+	if err := P(&x).decode(b); err != nil {
+		return err
+	}
+	*list = append(*list, x)
+	return nil
 }
 
 func (a *Attribute) decode(data []byte) error {
@@ -266,6 +260,17 @@ func (v *ValueInfo) decodeTensorType(data []byte) error {
 		return fmt.Errorf("value %q: element type %d: only FLOAT (1) is supported", v.Name, elem)
 	}
 	return nil
+}
+
+// bytesFields calls f with the number and bytes of each length-delimited
+// field of the message in data; other fields are skipped (see fields).
+func bytesFields(data []byte, msg string, f func(num protowire.Number, b []byte) error) error {
+	return fields(data, msg, func(num protowire.Number, typ protowire.Type, _ uint64, b []byte) error {
+		if typ != protowire.BytesType {
+			return nil
+		}
+		return f(num, b)
+	})
 }
 
 // fields calls f with each field of the message in data: its number, wire

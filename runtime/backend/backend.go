@@ -125,6 +125,14 @@ type Adam struct {
 	Grads map[*graph.Tensor]*graph.Tensor
 }
 
+// Hyper returns a's hyper-parameters without its Grads; zero for a nil a.
+func (a *Adam) Hyper() Adam {
+	if a == nil {
+		return Adam{}
+	}
+	return Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
+}
+
 // NewAdam returns an Adam over grads with graph.NewAdam's (OCGAN's)
 // hyper-parameters: learning rate 2e-4, betas (0.5, 0.999), eps 1e-8.
 func NewAdam(grads map[*graph.Tensor]*graph.Tensor) *Adam {
@@ -136,6 +144,21 @@ func NewAdam(grads map[*graph.Tensor]*graph.Tensor) *Adam {
 type AdamState struct {
 	M, V  []float32
 	Steps int
+}
+
+// UploadValues returns the values in ps of names, the names a store holds,
+// after checking that each has the length the store holds (held(name));
+// errors name the store as store ("store", "device").
+func UploadValues(ps *graph.ParamSet, names []string, held func(name string) int, store string) ([][]float32, error) {
+	vals := make([][]float32, len(names))
+	for i, name := range names {
+		v := ps.Get(name)
+		if n := held(name); len(v) != n {
+			return nil, fmt.Errorf("upload %q: the ParamSet has %d values, the %s %d", name, len(v), store, n)
+		}
+		vals[i] = v
+	}
+	return vals, nil
 }
 
 // HostAdam is the Adam state, by parameter name, of a store whose programs

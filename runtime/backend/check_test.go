@@ -114,3 +114,45 @@ func TestHostAdam(t *testing.T) {
 		t.Errorf("Get returned the store's own moments")
 	}
 }
+
+// TestCheckGraphError checks that a graph with an error is refused first.
+func TestCheckGraphError(t *testing.T) {
+	g := graph.New(graph.NewParamSet(), graph.Eval)
+	g.Add(g.Input("a", 2, 3), g.Input("b", 3, 2))
+	if _, err := Check(g, Options{}); err == nil || !strings.HasPrefix(err.Error(), "the graph has an error: add") {
+		t.Errorf("Check of a failed graph = %v", err)
+	}
+}
+
+// TestAdamHyper checks that Hyper drops the gradients and is zero for nil.
+func TestAdamHyper(t *testing.T) {
+	if h := (*Adam)(nil).Hyper(); h.LR != 0 || h.Beta1 != 0 || h.Beta2 != 0 || h.Eps != 0 || h.Grads != nil {
+		t.Errorf("nil Hyper = %+v", h)
+	}
+	a := NewAdam(map[*graph.Tensor]*graph.Tensor{})
+	if h := a.Hyper(); h.Grads != nil || h.LR != a.LR || h.Beta1 != a.Beta1 || h.Beta2 != a.Beta2 || h.Eps != a.Eps {
+		t.Errorf("Hyper = %+v, want %+v without Grads", h, *a)
+	}
+}
+
+// TestUploadValues checks that UploadValues returns the ParamSet's values
+// in the names' order and names the first length mismatch.
+func TestUploadValues(t *testing.T) {
+	ps := graph.NewParamSet()
+	g := graph.New(ps, graph.Train)
+	g.Param("a", []int{2}, graph.InitConst(1))
+	g.Param("b", []int{3}, graph.InitConst(2))
+	if err := ps.Init(1); err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]int{"a": 2, "b": 3}
+	vals, err := UploadValues(ps, []string{"b", "a"}, func(n string) int { return held[n] }, "store")
+	if err != nil || len(vals) != 2 || !slices.Equal(vals[0], []float32{2, 2, 2}) || !slices.Equal(vals[1], []float32{1, 1}) {
+		t.Fatalf("UploadValues = %v, %v", vals, err)
+	}
+	held["b"] = 4
+	_, err = UploadValues(ps, []string{"a", "b"}, func(n string) int { return held[n] }, "device")
+	if err == nil || err.Error() != `upload "b": the ParamSet has 3 values, the device 4` {
+		t.Errorf("UploadValues with a mismatch: %v", err)
+	}
+}

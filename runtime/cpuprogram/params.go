@@ -61,13 +61,12 @@ func (d *Params) Download(ps *graph.ParamSet) error {
 // unless all lengths match.
 func (d *Params) Upload(ps *graph.ParamSet) error {
 	names := d.Names()
-	for _, name := range names {
-		if v := ps.Get(name); len(v) != len(d.vals[name]) {
-			return fmt.Errorf("cpuprogram: upload %q: the ParamSet has %d values, the store %d", name, len(v), len(d.vals[name]))
-		}
+	vals, err := backend.UploadValues(ps, names, func(name string) int { return len(d.vals[name]) }, "store")
+	if err != nil {
+		return fmt.Errorf("cpuprogram: %w", err)
 	}
-	for _, name := range names {
-		copy(d.vals[name], ps.Get(name))
+	for i, name := range names {
+		copy(d.vals[name], vals[i])
 	}
 	return nil
 }

@@ -80,19 +80,12 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 	if dev == nil || g == nil {
 		return nil, errors.New("cpuprogram: compile: nil device or graph")
 	}
-	if err := g.Err(); err != nil {
-		return nil, fmt.Errorf("cpuprogram: compile: the graph has an error: %w", err)
-	}
-	tensors := g.Tensors()
 	checked, err := backend.Check(g, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cpuprogram: compile: %w", err)
 	}
-	pinned, trained, nodes := checked.Pinned, checked.Trained, checked.Nodes
-	p := &Program{dev: dev, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
-	if a := opts.Adam; a != nil {
-		p.hyper = backend.Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
-	}
+	tensors, pinned, trained, nodes := g.Tensors(), checked.Pinned, checked.Trained, checked.Nodes
+	p := &Program{dev: dev, poison: opts.Poison, values: map[*graph.Tensor][]float32{}, hyper: opts.Adam.Hyper()}
 	switch ps := opts.Params.(type) {
 	case nil:
 	case *Params:

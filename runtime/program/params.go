@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -102,13 +103,9 @@ func (d *DeviceParams) Download(ps *graph.ParamSet) error {
 // must be in ps with the same length. Nothing is written unless all are.
 func (d *DeviceParams) Upload(ps *graph.ParamSet) error {
 	names := d.Names()
-	vals := make([][]float32, len(names))
-	for i, name := range names {
-		v := ps.Get(name)
-		if len(v) != d.bufs[name].Len() {
-			return fmt.Errorf("program: upload %q: the ParamSet has %d values, the device %d", name, len(v), d.bufs[name].Len())
-		}
-		vals[i] = v
+	vals, err := backend.UploadValues(ps, names, func(name string) int { return d.bufs[name].Len() }, "device")
+	if err != nil {
+		return fmt.Errorf("program: %w", err)
 	}
 	for i, name := range names {
 		if err := d.bufs[name].WriteFloat32(0, vals[i]); err != nil {

@@ -102,19 +102,12 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy, shar
 	if lib == nil || g == nil {
 		return nil, errors.New("program: compile: nil library or graph")
 	}
-	if err := g.Err(); err != nil {
-		return nil, fmt.Errorf("program: compile: the graph has an error: %w", err)
-	}
-	tensors := g.Tensors()
 	checked, err := backend.Check(g, opts)
 	if err != nil {
 		return nil, fmt.Errorf("program: compile: %w", err)
 	}
-	pinned, trained, nodes := checked.Pinned, checked.Trained, checked.Nodes
-	p = &Program{lib: lib, strategy: s, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
-	if a := opts.Adam; a != nil {
-		p.hyper = Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
-	}
+	tensors, pinned, trained, nodes := g.Tensors(), checked.Pinned, checked.Trained, checked.Nodes
+	p = &Program{lib: lib, strategy: s, poison: opts.Poison, values: map[*graph.Tensor][]float32{}, hyper: opts.Adam.Hyper()}
 	if opts.Params != nil {
 		dp, ok := opts.Params.(*DeviceParams)
 		if !ok {

@@ -77,13 +77,12 @@ func (d *Params) Upload(ps *graph.ParamSet) error {
 		return nil
 	}
 	names := d.Names()
-	for _, n := range names {
-		if len(ps.Get(n)) != len(d.ps.Get(n)) {
-			return fmt.Errorf("refprogram: upload %q: the ParamSet has %d values, the store %d", n, len(ps.Get(n)), len(d.ps.Get(n)))
-		}
+	vals, err := backend.UploadValues(ps, names, func(n string) int { return len(d.ps.Get(n)) }, "store")
+	if err != nil {
+		return fmt.Errorf("refprogram: %w", err)
 	}
-	for _, n := range names {
-		if err := d.ps.Set(n, ps.Get(n)); err != nil {
+	for i, n := range names {
+		if err := d.ps.Set(n, vals[i]); err != nil {
 			return fmt.Errorf("refprogram: upload: %w", err)
 		}
 	}

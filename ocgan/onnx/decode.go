@@ -139,14 +139,8 @@ func (a *Attribute) decode(data []byte) error {
 			a.Float = math.Float32frombits(uint32(v))
 		case num == attrI && typ == protowire.VarintType:
 			a.Int = int64(v)
-		case num == attrInts && typ == protowire.VarintType:
-			a.Ints = append(a.Ints, int64(v))
-		case num == attrInts && typ == protowire.BytesType:
-			ints, err := unpack(b, "AttributeProto.ints")
-			if err != nil {
-				return err
-			}
-			a.Ints = append(a.Ints, ints...)
+		case num == attrInts:
+			return appendInt64s(&a.Ints, typ, v, b, "AttributeProto.ints")
 		case num == attrType && typ == protowire.VarintType:
 			a.Type = AttrType(v)
 		}
@@ -167,14 +161,8 @@ func (t *Tensor) decode(data []byte) error {
 	var raw []byte
 	err := fields(data, "TensorProto", func(num protowire.Number, typ protowire.Type, v uint64, b []byte) error {
 		switch {
-		case num == tensorDims && typ == protowire.VarintType:
-			t.Dims = append(t.Dims, int64(v))
-		case num == tensorDims && typ == protowire.BytesType:
-			dims, err := unpack(b, "TensorProto.dims")
-			if err != nil {
-				return err
-			}
-			t.Dims = append(t.Dims, dims...)
+		case num == tensorDims:
+			return appendInt64s(&t.Dims, typ, v, b, "TensorProto.dims")
 		case num == tensorDataType && typ == protowire.VarintType:
 			dataType = int64(v)
 		case num == tensorName && typ == protowire.BytesType:
@@ -258,6 +246,23 @@ func (v *ValueInfo) decodeTensorType(data []byte) error {
 	}
 	if elem != dataTypeFloat {
 		return fmt.Errorf("value %q: element type %d: only FLOAT (1) is supported", v.Name, elem)
+	}
+	return nil
+}
+
+// appendInt64s appends the values of a repeated int64 field to list: v of
+// an unpacked (varint) field, the varints in b of a packed one (msg names
+// the field in errors); other wire types are skipped.
+func appendInt64s(list *[]int64, typ protowire.Type, v uint64, b []byte, msg string) error {
+	switch typ {
+	case protowire.VarintType:
+		*list = append(*list, int64(v))
+	case protowire.BytesType:
+		ints, err := unpack(b, msg)
+		if err != nil {
+			return err
+		}
+		*list = append(*list, ints...)
 	}
 	return nil
 }

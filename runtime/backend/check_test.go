@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -154,5 +155,29 @@ func TestUploadValues(t *testing.T) {
 	_, err = UploadValues(ps, []string{"a", "b"}, func(n string) int { return held[n] }, "device")
 	if err == nil || err.Error() != `upload "b": the ParamSet has 3 values, the device 4` {
 		t.Errorf("UploadValues with a mismatch: %v", err)
+	}
+}
+
+// TestBindLeaves checks that BindLeaves sets the inputs' and parameters'
+// entries only, and names the tensor in its errors.
+func TestBindLeaves(t *testing.T) {
+	g := graph.New(graph.NewParamSet(), graph.Train)
+	x := g.Input("x", 2, 3)
+	w := g.Param("w", []int{3}, graph.InitZeros())
+	y := g.ReLU(x)
+	bufs := make([]string, len(g.Tensors()))
+	name := func(t *graph.Tensor) (string, error) { return t.Name(), nil }
+	if err := BindLeaves(g.Tensors(), bufs, name, name); err != nil {
+		t.Fatal(err)
+	}
+	if bufs[x.ID()] != "x" || bufs[w.ID()] != "w" || bufs[y.ID()] != "" {
+		t.Errorf("bufs = %q", bufs)
+	}
+	fail := func(*graph.Tensor) (string, error) { return "", errors.New("no memory") }
+	if err := BindLeaves(g.Tensors(), bufs, fail, name); err == nil || !strings.HasPrefix(err.Error(), "input ") || !strings.HasSuffix(err.Error(), ": no memory") {
+		t.Errorf("failing input: %v", err)
+	}
+	if err := BindLeaves(g.Tensors(), bufs, name, fail); err == nil || !strings.HasPrefix(err.Error(), "param ") {
+		t.Errorf("failing param: %v", err)
 	}
 }

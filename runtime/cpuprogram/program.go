@@ -107,21 +107,14 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 		p.shared = &Arena{}
 	}
 	p.bufs = make([][]float32, len(tensors))
-	bufs := p.bufs
-	for _, t := range tensors {
-		switch t.Role() {
-		case graph.Input:
-			b := make([]float32, t.Len())
-			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
-			p.inputTs = append(p.inputTs, t)
-			bufs[t.ID()] = b
-		case graph.Param, graph.State:
-			v, err := p.params.value(t.Name())
-			if err != nil {
-				return nil, fmt.Errorf("cpuprogram: compile: %s %v: %w", t.Role(), t, err)
-			}
-			bufs[t.ID()] = v
-		}
+	err = backend.BindLeaves(tensors, p.bufs, func(t *graph.Tensor) ([]float32, error) {
+		b := make([]float32, t.Len())
+		p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+		p.inputTs = append(p.inputTs, t)
+		return b, nil
+	}, func(t *graph.Tensor) ([]float32, error) { return p.params.value(t.Name()) })
+	if err != nil {
+		return nil, fmt.Errorf("cpuprogram: compile: %w", err)
 	}
 	for i, n := range nodes {
 		run, ok := kernelOf(n.Op())

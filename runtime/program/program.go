@@ -220,24 +220,18 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	}
 	p.counterSlot = vulkan.StepSlot{Buf: p.stepBuf, Word: counterWord}
 	p.adamSlot = vulkan.StepSlot{Buf: p.stepBuf, Word: adamWord}
-	bufs := make([]*vk.Buffer, len(tensors))
-	for _, t := range tensors { // leaves first: a view's root may be one
-		switch t.Role() {
-		case graph.Input:
-			b, err := ctx.NewBufferFloat32(t.Len(), nil)
-			if err != nil {
-				return nil, fmt.Errorf("program: compile: input %v: %w", t, err)
-			}
-			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
-			p.inputTs = append(p.inputTs, t)
-			bufs[t.ID()] = b
-		case graph.Param, graph.State:
-			b, err := p.params.buffer(t.Name())
-			if err != nil {
-				return nil, fmt.Errorf("program: compile: %s %v: %w", t.Role(), t, err)
-			}
-			bufs[t.ID()] = b
+	bufs := make([]*vk.Buffer, len(tensors)) // leaves first: a view's root may be one
+	err = backend.BindLeaves(tensors, bufs, func(t *graph.Tensor) (*vk.Buffer, error) {
+		b, err := ctx.NewBufferFloat32(t.Len(), nil)
+		if err != nil {
+			return nil, err
 		}
+		p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+		p.inputTs = append(p.inputTs, t)
+		return b, nil
+	}, func(t *graph.Tensor) (*vk.Buffer, error) { return p.params.buffer(t.Name()) })
+	if err != nil {
+		return nil, fmt.Errorf("program: compile: %w", err)
 	}
 	return bufs, nil
 }

@@ -36,35 +36,31 @@ func GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
 // SavePrivateKey writes key as a PKCS #8 PEM file of mode 0600. It refuses
 // to overwrite an existing file, which would lose a signing key.
 func SavePrivateKey(path string, key ed25519.PrivateKey) error {
-	if len(key) != ed25519.PrivateKeySize {
-		return fmt.Errorf("firmware: save private key %s: %w: %d bytes, want %d", path, ErrKey, len(key), ed25519.PrivateKeySize)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return fmt.Errorf("firmware: save private key %s: %w", path, err)
-	}
-	return saveKey(path, pem.EncodeToMemory(&pem.Block{Type: pemPrivate, Bytes: der}), 0o600, "private")
+	return saveKey(path, key, "private", ed25519.PrivateKeySize, x509.MarshalPKCS8PrivateKey, pemPrivate, 0o600)
 }
 
 // SavePublicKey writes pub as a PKIX PEM file of mode 0644, refusing to
 // overwrite an existing file.
 func SavePublicKey(path string, pub ed25519.PublicKey) error {
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("firmware: save public key %s: %w: %d bytes, want %d", path, ErrKey, len(pub), ed25519.PublicKeySize)
-	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return fmt.Errorf("firmware: save public key %s: %w", path, err)
-	}
-	return saveKey(path, pem.EncodeToMemory(&pem.Block{Type: pemPublic, Bytes: der}), 0o644, "public")
+	return saveKey(path, pub, "public", ed25519.PublicKeySize, x509.MarshalPKIXPublicKey, pemPublic, 0o644)
 }
 
-func saveKey(path string, data []byte, perm os.FileMode, kind string) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("firmware: save %s key %s: %w", kind, path, fs.ErrExist)
+// saveKey writes the which ("private", "public") key of size bytes to the
+// new file path (mode perm) as a PEM block of type pemType holding the DER
+// that marshal gives.
+func saveKey[K ~[]byte](path string, key K, which string, size int, marshal func(key any) ([]byte, error), pemType string, perm os.FileMode) error {
+	if len(key) != size {
+		return fmt.Errorf("firmware: save %s key %s: %w: %d bytes, want %d", which, path, ErrKey, len(key), size)
 	}
-	if err := atomicfile.Write(path, data, perm); err != nil {
-		return fmt.Errorf("firmware: save %s key %s: %w", kind, path, err)
+	der, err := marshal(key)
+	if err != nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", which, path, err)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", which, path, fs.ErrExist)
+	}
+	if err := atomicfile.Write(path, pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), perm); err != nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", which, path, err)
 	}
 	return nil
 }

@@ -36,35 +36,31 @@ func GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
 // SavePrivateKey writes key as a PKCS #8 PEM file of mode 0600. It refuses
 // to overwrite an existing file, which would lose a signing key.
 func SavePrivateKey(path string, key ed25519.PrivateKey) error {
-	if len(key) != ed25519.PrivateKeySize {
-		return fmt.Errorf("firmware: save private key %s: %w: %d bytes, want %d", path, ErrKey, len(key), ed25519.PrivateKeySize)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return fmt.Errorf("firmware: save private key %s: %w", path, err)
-	}
-	return saveKey(path, pem.EncodeToMemory(&pem.Block{Type: pemPrivate, Bytes: der}), 0o600, "private")
+	return saveKey(path, key, "private", ed25519.PrivateKeySize, x509.MarshalPKCS8PrivateKey, pemPrivate, 0o600)
 }
 
 // SavePublicKey writes pub as a PKIX PEM file of mode 0644, refusing to
 // overwrite an existing file.
 func SavePublicKey(path string, pub ed25519.PublicKey) error {
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("firmware: save public key %s: %w: %d bytes, want %d", path, ErrKey, len(pub), ed25519.PublicKeySize)
-	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return fmt.Errorf("firmware: save public key %s: %w", path, err)
-	}
-	return saveKey(path, pem.EncodeToMemory(&pem.Block{Type: pemPublic, Bytes: der}), 0o644, "public")
+	return saveKey(path, pub, "public", ed25519.PublicKeySize, x509.MarshalPKIXPublicKey, pemPublic, 0o644)
 }
 
-func saveKey(path string, data []byte, perm os.FileMode, kind string) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("firmware: save %s key %s: %w", kind, path, fs.ErrExist)
+// saveKey writes the which ("private", "public") key of size bytes to the
+// new file path (mode perm) as a PEM block of type pemType holding the DER
+// that marshal gives.
+func saveKey[K ~[]byte](path string, key K, which string, size int, marshal func(key any) ([]byte, error), pemType string, perm os.FileMode) error {
+	if len(key) != size {
+		return fmt.Errorf("firmware: save %s key %s: %w: %d bytes, want %d", which, path, ErrKey, len(key), size)
 	}
-	if err := atomicfile.Write(path, data, perm); err != nil {
-		return fmt.Errorf("firmware: save %s key %s: %w", kind, path, err)
+	der, err := marshal(key)
+	if err != nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", which, path, err)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", which, path, fs.ErrExist)
+	}
+	if err := atomicfile.Write(path, pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), perm); err != nil {
+		return fmt.Errorf("firmware: save %s key %s: %w", which, path, err)
 	}
 	return nil
 }
@@ -73,43 +69,38 @@ func saveKey(path string, data []byte, perm os.FileMode, kind string) error {
 // ed25519 key). Another key type, a damaged file or trailing data is
 // refused with an error wrapping ErrKey.
 func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
-	der, err := readPEM(path, pemPrivate)
-	if err != nil {
-		return nil, err
-	}
-	k, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("firmware: private key %s: %w: %v", path, ErrKey, err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok || len(priv) != ed25519.PrivateKeySize {
-		return nil, fmt.Errorf("firmware: private key %s: %w: a %T, want an ed25519 key", path, ErrKey, k)
-	}
-	if again, err := x509.MarshalPKCS8PrivateKey(priv); err != nil || !bytes.Equal(again, der) {
-		return nil, fmt.Errorf("firmware: private key %s: %w: not the canonical %d-byte encoding (trailing or extra data)", path, ErrKey, len(again))
-	}
-	return priv, nil
+	return loadKey[ed25519.PrivateKey](path, pemPrivate, "private", ed25519.PrivateKeySize,
+		x509.ParsePKCS8PrivateKey, x509.MarshalPKCS8PrivateKey)
 }
 
 // LoadPublicKey reads a file written by SavePublicKey (any PKIX PEM
 // ed25519 key), refusing anything else with an error wrapping ErrKey.
 func LoadPublicKey(path string) (ed25519.PublicKey, error) {
-	der, err := readPEM(path, pemPublic)
+	return loadKey[ed25519.PublicKey](path, pemPublic, "public", ed25519.PublicKeySize,
+		x509.ParsePKIXPublicKey, x509.MarshalPKIXPublicKey)
+}
+
+// loadKey reads the which ("private", "public") key in path: the DER of its
+// PEM block of type pemType, parsed by parse, must be a K of size bytes
+// that marshal encodes back to the same DER. Errors wrap ErrKey.
+func loadKey[K ~[]byte](path, pemType, which string, size int,
+	parse func(der []byte) (any, error), marshal func(key any) ([]byte, error)) (K, error) {
+	der, err := readPEM(path, pemType)
 	if err != nil {
 		return nil, err
 	}
-	k, err := x509.ParsePKIXPublicKey(der)
+	k, err := parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("firmware: public key %s: %w: %v", path, ErrKey, err)
+		return nil, fmt.Errorf("firmware: %s key %s: %w: %v", which, path, ErrKey, err)
 	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok || len(pub) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("firmware: public key %s: %w: a %T, want an ed25519 key", path, ErrKey, k)
+	key, ok := k.(K)
+	if !ok || len(key) != size {
+		return nil, fmt.Errorf("firmware: %s key %s: %w: a %T, want an ed25519 key", which, path, ErrKey, k)
 	}
-	if again, err := x509.MarshalPKIXPublicKey(pub); err != nil || !bytes.Equal(again, der) {
-		return nil, fmt.Errorf("firmware: public key %s: %w: not the canonical %d-byte encoding (trailing or extra data)", path, ErrKey, len(again))
+	if again, err := marshal(key); err != nil || !bytes.Equal(again, der) {
+		return nil, fmt.Errorf("firmware: %s key %s: %w: not the canonical %d-byte encoding (trailing or extra data)", which, path, ErrKey, len(again))
 	}
-	return pub, nil
+	return key, nil
 }
 
 // readPEM returns the DER bytes of the one PEM block of type typ in path.

@@ -1,15 +1,14 @@
 package firmware
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ocgan-vk/ocgan/runtime/strictjson"
 )
 
 // idBytes is the number of SHA-256 bytes of the manifest that make a
@@ -85,14 +84,9 @@ func checkPartName(name string) error {
 // exactly payload bytes starting at offset, and checks the part list:
 // plain names, the known parts each once, sizes adding up to payload.
 func parseManifest(m []byte, offset, payload int64) ([]Part, error) {
-	dec := json.NewDecoder(bytes.NewReader(m))
-	dec.DisallowUnknownFields()
 	var mj manifest
-	if err := dec.Decode(&mj); err != nil {
+	if err := strictjson.Decode(m, &mj); err != nil {
 		return nil, fmt.Errorf("%w: manifest: %v", ErrCorrupt, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: manifest: data after the JSON object", ErrCorrupt)
 	}
 	known := map[string]bool{PartModel: false, PartMeta: false}
 	parts := make([]Part, 0, len(mj.Parts))

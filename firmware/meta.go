@@ -1,15 +1,13 @@
 package firmware
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/runtime/strictjson"
 )
 
 // The weight encodings of the model part.
@@ -160,13 +158,8 @@ func (m *Meta) validate(format uint32) error {
 // format version.
 func parseMeta(b []byte, format uint32) (Meta, error) {
 	var m Meta
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	if err := strictjson.Decode(b, &m); err != nil {
 		return m, fmt.Errorf("%w: %s: %v", ErrCorrupt, PartMeta, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return m, fmt.Errorf("%w: %s: data after the JSON object", ErrCorrupt, PartMeta)
 	}
 	if err := m.validate(format); err != nil {
 		return m, fmt.Errorf("%w: %s: %v", ErrCorrupt, PartMeta, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/strictjson"
 )
 
 // The fp16 model encoding's constants (see the package documentation).
@@ -166,14 +167,9 @@ func parseFP16Payload(p []byte) (*checkpoint.Checkpoint, error) {
 	if uint64(hl) > uint64(len(p)-fp16JSONLenBytes) {
 		return nil, fmt.Errorf("fp16 header of %d bytes in a payload of %d", hl, len(p))
 	}
-	dec := json.NewDecoder(bytes.NewReader(p[fp16JSONLenBytes : fp16JSONLenBytes+hl]))
-	dec.DisallowUnknownFields()
 	var h f16Header
-	if err := dec.Decode(&h); err != nil {
+	if err := strictjson.Decode(p[fp16JSONLenBytes:fp16JSONLenBytes+hl], &h); err != nil {
 		return nil, fmt.Errorf("fp16 header: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("fp16 header: data after the JSON object")
 	}
 	if err := h.Geometry.Validate(); err != nil {
 		return nil, fmt.Errorf("fp16 header: %w", err)

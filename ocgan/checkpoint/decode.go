@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/runtime/boundedfile"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/strictjson"
 )
 
 // Load reads and checks the checkpoint at path, accepting at most
@@ -212,14 +212,9 @@ func decodePayload(p []byte, version uint32) (*Checkpoint, error) {
 // parseManifest decodes the manifest JSON strictly: unknown fields and data
 // after the object are errors.
 func parseManifest(b []byte) (*manifest, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
 	var m manifest
-	if err := d.Decode(&m); err != nil {
+	if err := strictjson.Decode(b, &m); err != nil {
 		return nil, fmt.Errorf("manifest: %v", err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("manifest: data after the JSON object")
 	}
 	return &m, nil
 }

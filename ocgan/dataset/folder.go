@@ -130,15 +130,12 @@ func ImageFolderInfo(root string) (ImageInfo, error) {
 // the folder ClassFolders(root)[i]. A root without sub-folders is an error
 // wrapping ErrNoClasses.
 func ClassFolders(root string) ([]string, error) {
-	entries, err := os.ReadDir(root)
+	entries, err := visibleEntries(root)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+		return nil, err
 	}
 	var classes []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
 		if st, err := os.Stat(filepath.Join(root, e.Name())); err != nil || !st.IsDir() {
 			continue
 		}
@@ -153,17 +150,27 @@ func ClassFolders(root string) ([]string, error) {
 // directImages returns the PNG and JPEG files directly in dir (not in its
 // sub-folders; names starting with "." skipped), in sorted name order.
 func directImages(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+	entries, err := visibleEntries(dir)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+		return nil, err
 	}
 	var files []string
 	for _, f := range entries {
-		if !f.IsDir() && !strings.HasPrefix(f.Name(), ".") && IsImageName(f.Name()) {
+		if !f.IsDir() && IsImageName(f.Name()) {
 			files = append(files, filepath.Join(dir, f.Name()))
 		}
 	}
 	return files, nil
+}
+
+// visibleEntries returns the entries of dir, in sorted name order, but for
+// those whose names start with ".".
+func visibleEntries(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return slices.DeleteFunc(entries, func(e os.DirEntry) bool { return strings.HasPrefix(e.Name(), ".") }), nil
 }
 
 // ReadCOIL100 reads COIL-100's flat folder: files named obj<N>__<angle>.png

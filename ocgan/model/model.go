@@ -85,18 +85,20 @@ func gammaInit() graph.Init { return graph.InitNormal(1, 0.02) }
 // zero bias [cout], named <layer>.weight and <layer>.bias.
 func (m *Model) convWeight(g *graph.Graph, layer string, cin, cout int, bias bool) (w, b *graph.Tensor) {
 	k := m.geo.Kernel
-	w = g.Param(layer+".weight", []int{cout, cin, k, k}, weightInit())
-	if bias {
-		b = g.Param(layer+".bias", []int{cout}, graph.InitZeros())
-	}
-	return w, b
+	return kernelParams(g, layer, []int{cout, cin, k, k}, cout, bias)
 }
 
 // convTWeight declares a transposed-conv weight [cin, cout, k, k] (PyTorch's
 // layout) and, when bias, a zero bias [cout].
 func (m *Model) convTWeight(g *graph.Graph, layer string, cin, cout int, bias bool) (w, b *graph.Tensor) {
 	k := m.geo.Kernel
-	w = g.Param(layer+".weight", []int{cin, cout, k, k}, weightInit())
+	return kernelParams(g, layer, []int{cin, cout, k, k}, cout, bias)
+}
+
+// kernelParams declares <layer>.weight of shape (init weightInit) then,
+// when bias, a zero <layer>.bias [cout].
+func kernelParams(g *graph.Graph, layer string, shape []int, cout int, bias bool) (w, b *graph.Tensor) {
+	w = g.Param(layer+".weight", shape, weightInit())
 	if bias {
 		b = g.Param(layer+".bias", []int{cout}, graph.InitZeros())
 	}

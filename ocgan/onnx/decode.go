@@ -75,47 +75,27 @@ func (m *Model) decodeOpset(data []byte) error {
 }
 
 func (g *Graph) decode(data []byte) error {
-	return fields(data, "GraphProto", func(num protowire.Number, typ protowire.Type, _ uint64, b []byte) error {
-		if typ != protowire.BytesType {
-			return nil
-		}
+	return bytesFields(data, "GraphProto", func(num protowire.Number, b []byte) error {
 		switch num {
 		case graphNode:
-			var n Node
-			if err := n.decode(b); err != nil {
-				return err
-			}
-			g.Nodes = append(g.Nodes, n)
+			return appendDecoded(&g.Nodes, b)
 		case graphName:
 			g.Name = string(b)
 		case graphDoc:
 			g.Doc = string(b)
 		case graphInitializer:
-			var t Tensor
-			if err := t.decode(b); err != nil {
-				return err
-			}
-			g.Initializers = append(g.Initializers, t)
-		case graphInput, graphOutput:
-			var v ValueInfo
-			if err := v.decode(b); err != nil {
-				return err
-			}
-			if num == graphInput {
-				g.Inputs = append(g.Inputs, v)
-			} else {
-				g.Outputs = append(g.Outputs, v)
-			}
+			return appendDecoded(&g.Initializers, b)
+		case graphInput:
+			return appendDecoded(&g.Inputs, b)
+		case graphOutput:
+			return appendDecoded(&g.Outputs, b)
 		}
 		return nil
 	})
 }
 
 func (n *Node) decode(data []byte) error {
-	return fields(data, "NodeProto", func(num protowire.Number, typ protowire.Type, _ uint64, b []byte) error {
-		if typ != protowire.BytesType {
-			return nil
-		}
+	return bytesFields(data, "NodeProto", func(num protowire.Number, b []byte) error {
 		switch num {
 		case nodeInput:
 			n.Inputs = append(n.Inputs, string(b))
@@ -126,14 +106,28 @@ func (n *Node) decode(data []byte) error {
 		case nodeOpType:
 			n.OpType = string(b)
 		case nodeAttribute:
-			var a Attribute
-			if err := a.decode(b); err != nil {
+			if err := appendDecoded(&n.Attrs, b); err != nil {
 				return fmt.Errorf("node %q: %w", n.Name, err)
 			}
-			n.Attrs = append(n.Attrs, a)
 		}
 		return nil
 	})
+}
+
+// decoder is a pointer to a message that decodes itself.
+type decoder[T any] interface {
+	*T
+	decode(data []byte) error
+}
+
+// appendDecoded decodes the message in b and appends it to list.
+func appendDecoded[T any, P decoder[T]](list *[]T, b []byte) error {
+	var x T
+	if err := P(&x).decode(b); err != nil {
+		return err
+	}
+	*list = append(*list, x)
+	return nil
 }
 
 func (a *Attribute) decode(data []byte) error {
@@ -145,14 +139,8 @@ func (a *Attribute) decode(data []byte) error {
 			a.Float = math.Float32frombits(uint32(v))
 		case num == attrI && typ == protowire.VarintType:
 			a.Int = int64(v)
-		case num == attrInts && typ == protowire.VarintType:
-			a.Ints = append(a.Ints, int64(v))
-		case num == attrInts && typ == protowire.BytesType:
-			ints, err := unpack(b, "AttributeProto.ints")
-			if err != nil {
-				return err
-			}
-			a.Ints = append(a.Ints, ints...)
+		case num == attrInts:
+			return appendInt64s(&a.Ints, typ, v, b, "AttributeProto.ints")
 		case num == attrType && typ == protowire.VarintType:
 			a.Type = AttrType(v)
 		}
@@ -173,14 +161,8 @@ func (t *Tensor) decode(data []byte) error {
 	var raw []byte
 	err := fields(data, "TensorProto", func(num protowire.Number, typ protowire.Type, v uint64, b []byte) error {
 		switch {
-		case num == tensorDims && typ == protowire.VarintType:
-			t.Dims = append(t.Dims, int64(v))
-		case num == tensorDims && typ == protowire.BytesType:
-			dims, err := unpack(b, "TensorProto.dims")
-			if err != nil {
-				return err
-			}
-			t.Dims = append(t.Dims, dims...)
+		case num == tensorDims:
+			return appendInt64s(&t.Dims, typ, v, b, "TensorProto.dims")
 		case num == tensorDataType && typ == protowire.VarintType:
 			dataType = int64(v)
 		case num == tensorName && typ == protowire.BytesType:
@@ -266,6 +248,34 @@ func (v *ValueInfo) decodeTensorType(data []byte) error {
 		return fmt.Errorf("value %q: element type %d: only FLOAT (1) is supported", v.Name, elem)
 	}
 	return nil
+}
+
+// appendInt64s appends the values of a repeated int64 field to list: v of
+// an unpacked (varint) field, the varints in b of a packed one (msg names
+// the field in errors); other wire types are skipped.
+func appendInt64s(list *[]int64, typ protowire.Type, v uint64, b []byte, msg string) error {
+	switch typ {
+	case protowire.VarintType:
+		*list = append(*list, int64(v))
+	case protowire.BytesType:
+		ints, err := unpack(b, msg)
+		if err != nil {
+			return err
+		}
+		*list = append(*list, ints...)
+	}
+	return nil
+}
+
+// bytesFields calls f with the number and bytes of each length-delimited
+// field of the message in data; other fields are skipped (see fields).
+func bytesFields(data []byte, msg string, f func(num protowire.Number, b []byte) error) error {
+	return fields(data, msg, func(num protowire.Number, typ protowire.Type, _ uint64, b []byte) error {
+		if typ != protowire.BytesType {
+			return nil
+		}
+		return f(num, b)
+	})
 }
 
 // fields calls f with each field of the message in data: its number, wire

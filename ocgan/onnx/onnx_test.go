@@ -5,8 +5,11 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // tinyModel is y = Relu(Conv(x, w, b)) + x with a symbolic batch.
@@ -146,5 +149,27 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("error %v, want ErrFormat mentioning %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestAppendInt64s checks both encodings of a repeated int64 field and that
+// other wire types are skipped.
+func TestAppendInt64s(t *testing.T) {
+	var got []int64
+	if err := appendInt64s(&got, protowire.VarintType, 5, nil, "f"); err != nil {
+		t.Fatal(err)
+	}
+	packed := protowire.AppendVarint(protowire.AppendVarint(nil, 7), 300)
+	if err := appendInt64s(&got, protowire.BytesType, 0, packed, "f"); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendInt64s(&got, protowire.Fixed32Type, 9, nil, "f"); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []int64{5, 7, 300}) {
+		t.Errorf("got %v, want [5 7 300]", got)
+	}
+	if err := appendInt64s(&got, protowire.BytesType, 0, []byte{0x80}, "f"); err == nil {
+		t.Error("a truncated packed field is accepted")
 	}
 }

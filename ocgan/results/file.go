@@ -1,16 +1,14 @@
 package results
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ocgan-vk/ocgan/runtime/atomicfile"
+	"github.com/ocgan-vk/ocgan/runtime/strictjson"
 )
 
 // Marshal returns the record as indented JSON with a final newline, after
@@ -29,14 +27,9 @@ func Marshal(r *Record) ([]byte, error) {
 // Unmarshal decodes and validates one record; unknown fields and anything
 // after the record are errors.
 func Unmarshal(data []byte) (*Record, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var r Record
-	if err := dec.Decode(&r); err != nil {
+	if err := strictjson.Decode(data, &r); err != nil {
 		return nil, fmt.Errorf("not a result record: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("not a result record: data after the JSON object")
 	}
 	if err := r.Validate(); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"time"
@@ -103,83 +104,60 @@ type Options struct {
 // withDefaults returns o with zero fields set to their defaults, or an error
 // naming the first invalid field.
 func (o Options) withDefaults() (Options, error) {
-	if o.Addr == "" {
-		o.Addr = DefaultAddr
-	}
-	if o.MaxBodyBytes == 0 {
-		o.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if o.MaxConcurrent == 0 {
-		o.MaxConcurrent = DefaultMaxConcurrent
-	}
+	setDefault(&o.Addr, DefaultAddr)
+	setDefault(&o.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&o.MaxConcurrent, DefaultMaxConcurrent)
 	switch {
 	case o.MaxQueue == 0:
 		o.MaxQueue = DefaultMaxQueue
 	case o.MaxQueue < 0:
 		o.MaxQueue = 0
 	}
-	if o.QueueTimeout == 0 {
-		o.QueueTimeout = DefaultQueueTimeout
-	}
-	if o.RetryAfter == 0 {
-		o.RetryAfter = DefaultRetryAfter
-	}
-	if o.PollInterval == 0 {
-		o.PollInterval = DefaultPollInterval
-	}
-	if o.MaxRetryBackoff == 0 {
-		o.MaxRetryBackoff = DefaultMaxRetryBackoff
-	}
-	if o.ShutdownTimeout == 0 {
-		o.ShutdownTimeout = DefaultShutdownTimeout
-	}
-	if o.ReadTimeout == 0 {
-		o.ReadTimeout = DefaultReadTimeout
-	}
-	if o.MinReadRate == 0 {
-		o.MinReadRate = DefaultMinReadRate
-	}
-	if o.MaxReading == 0 {
-		o.MaxReading = DefaultMaxReading
-	}
-	if o.MaxClientRequests == 0 {
-		o.MaxClientRequests = DefaultMaxClient
-	}
-	if o.MaxConns == 0 {
-		o.MaxConns = DefaultMaxConns
-	}
-	if o.MaxImagePixels == 0 {
-		o.MaxImagePixels = DefaultMaxImagePixels
-	}
-	if o.MaxDecoders == 0 {
-		o.MaxDecoders = runtime.GOMAXPROCS(0)
-	}
+	setDefault(&o.QueueTimeout, DefaultQueueTimeout)
+	setDefault(&o.RetryAfter, DefaultRetryAfter)
+	setDefault(&o.PollInterval, DefaultPollInterval)
+	setDefault(&o.MaxRetryBackoff, DefaultMaxRetryBackoff)
+	setDefault(&o.ShutdownTimeout, DefaultShutdownTimeout)
+	setDefault(&o.ReadTimeout, DefaultReadTimeout)
+	setDefault(&o.MinReadRate, DefaultMinReadRate)
+	setDefault(&o.MaxReading, DefaultMaxReading)
+	setDefault(&o.MaxClientRequests, DefaultMaxClient)
+	setDefault(&o.MaxConns, DefaultMaxConns)
+	setDefault(&o.MaxImagePixels, DefaultMaxImagePixels)
+	setDefault(&o.MaxDecoders, runtime.GOMAXPROCS(0))
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	switch {
-	case o.MaxBodyBytes < 0:
-		return o, fmt.Errorf("serve: MaxBodyBytes %d is negative", o.MaxBodyBytes)
-	case o.MaxConcurrent < 0:
-		return o, fmt.Errorf("serve: MaxConcurrent %d is negative", o.MaxConcurrent)
-	case o.QueueTimeout < 0:
-		return o, fmt.Errorf("serve: QueueTimeout %v is negative", o.QueueTimeout)
-	case o.RetryAfter < 0:
-		return o, fmt.Errorf("serve: RetryAfter %v is negative", o.RetryAfter)
-	case o.MaxRetryBackoff < 0:
-		return o, fmt.Errorf("serve: MaxRetryBackoff %v is negative", o.MaxRetryBackoff)
-	case o.ShutdownTimeout < 0:
-		return o, fmt.Errorf("serve: ShutdownTimeout %v is negative", o.ShutdownTimeout)
-	case o.ReadTimeout < 0:
-		return o, fmt.Errorf("serve: ReadTimeout %v is negative", o.ReadTimeout)
-	case o.MaxReading < 0:
-		return o, fmt.Errorf("serve: MaxReading %d is negative", o.MaxReading)
-	case o.MaxConns < 0:
-		return o, fmt.Errorf("serve: MaxConns %d is negative", o.MaxConns)
-	case o.MaxImagePixels < 0:
-		return o, fmt.Errorf("serve: MaxImagePixels %d is negative", o.MaxImagePixels)
-	case o.MaxDecoders < 0:
-		return o, fmt.Errorf("serve: MaxDecoders %d is negative", o.MaxDecoders)
+	if err := cmp.Or(
+		negative("MaxBodyBytes", o.MaxBodyBytes),
+		negative("MaxConcurrent", o.MaxConcurrent),
+		negative("QueueTimeout", o.QueueTimeout),
+		negative("RetryAfter", o.RetryAfter),
+		negative("MaxRetryBackoff", o.MaxRetryBackoff),
+		negative("ShutdownTimeout", o.ShutdownTimeout),
+		negative("ReadTimeout", o.ReadTimeout),
+		negative("MaxReading", o.MaxReading),
+		negative("MaxConns", o.MaxConns),
+		negative("MaxImagePixels", o.MaxImagePixels),
+		negative("MaxDecoders", o.MaxDecoders),
+	); err != nil {
+		return o, err
 	}
 	return o, nil
+}
+
+// setDefault sets *v to def when it is zero.
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// negative reports the setting name when its value v is negative.
+func negative[T int | int64 | time.Duration](name string, v T) error {
+	if v < 0 {
+		return fmt.Errorf("serve: %s %v is negative", name, v)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@
 package backend
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/runtime/graph"
@@ -124,6 +125,14 @@ type Adam struct {
 	Grads map[*graph.Tensor]*graph.Tensor
 }
 
+// Hyper returns a's hyper-parameters without its Grads; zero for a nil a.
+func (a *Adam) Hyper() Adam {
+	if a == nil {
+		return Adam{}
+	}
+	return Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
+}
+
 // NewAdam returns an Adam over grads with graph.NewAdam's (OCGAN's)
 // hyper-parameters: learning rate 2e-4, betas (0.5, 0.999), eps 1e-8.
 func NewAdam(grads map[*graph.Tensor]*graph.Tensor) *Adam {
@@ -135,6 +144,73 @@ func NewAdam(grads map[*graph.Tensor]*graph.Tensor) *Adam {
 type AdamState struct {
 	M, V  []float32
 	Steps int
+}
+
+// UploadValues returns the values in ps of names, the names a store holds,
+// after checking that each has the length the store holds (held(name));
+// errors name the store as store ("store", "device").
+func UploadValues(ps *graph.ParamSet, names []string, held func(name string) int, store string) ([][]float32, error) {
+	vals := make([][]float32, len(names))
+	for i, name := range names {
+		v := ps.Get(name)
+		if n := held(name); len(v) != n {
+			return nil, fmt.Errorf("upload %q: the ParamSet has %d values, the %s %d", name, len(v), store, n)
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
+// HostAdam is the Adam state, by parameter name, of a store whose programs
+// run on the host.
+type HostAdam map[string]*AdamState
+
+// For returns the state of parameter name, with zero moments of n values on
+// first use.
+func (h HostAdam) For(name string, n int) *AdamState {
+	s, ok := h[name]
+	if !ok {
+		s = &AdamState{M: make([]float32, n), V: make([]float32, n)}
+		h[name] = s
+	}
+	return s
+}
+
+// Get returns a copy of the state of parameter name; errors start with who.
+func (h HostAdam) Get(who, name string) (AdamState, error) {
+	s, ok := h[name]
+	if !ok {
+		return AdamState{}, fmt.Errorf("%s: adam state of %q: no program trains it", who, name)
+	}
+	return AdamState{M: append([]float32(nil), s.M...), V: append([]float32(nil), s.V...), Steps: s.Steps}, nil
+}
+
+// Set replaces the state of parameter name (which a program trains) with a
+// copy of st; errors start with who.
+func (h HostAdam) Set(who, name string, st AdamState) error {
+	s, ok := h[name]
+	if !ok {
+		return fmt.Errorf("%s: set adam state of %q: no program trains it", who, name)
+	}
+	if err := st.Check(len(s.M)); err != nil {
+		return fmt.Errorf("%s: set adam state of %q: %w", who, name, err)
+	}
+	copy(s.M, st.M)
+	copy(s.V, st.V)
+	s.Steps = st.Steps
+	return nil
+}
+
+// Check reports why st cannot replace the state of a parameter of n
+// values: moments of another length, or a negative step count.
+func (st AdamState) Check(n int) error {
+	if len(st.M) != n || len(st.V) != n {
+		return fmt.Errorf("moments have %d and %d values, want %d", len(st.M), len(st.V), n)
+	}
+	if st.Steps < 0 {
+		return fmt.Errorf("steps %d < 0", st.Steps)
+	}
+	return nil
 }
 
 // StepTiming is where the wall-clock time of one step went: the host writes

@@ -44,11 +44,14 @@ func fusionOn(opts Options) (bool, error) {
 	}
 }
 
-// Check validates opts against g (which must have no error): every output
-// and every Adam parameter and gradient is a tensor of g, each gradient has
-// its parameter's length, and Adam's hyper-parameters are valid. Errors do
-// not name the executor; callers wrap them.
+// Check validates g and opts: g has no error, every output and every Adam
+// parameter and gradient is a tensor of g, each gradient has its
+// parameter's length, and Adam's hyper-parameters are valid. Errors do not
+// name the executor; callers wrap them.
 func Check(g *graph.Graph, opts Options) (Checked, error) {
+	if err := g.Err(); err != nil {
+		return Checked{}, fmt.Errorf("the graph has an error: %w", err)
+	}
 	tensors := g.Tensors()
 	own := func(what string, t *graph.Tensor) error {
 		if t == nil {

@@ -14,13 +14,7 @@ import (
 type Params struct {
 	ps   *graph.ParamSet
 	vals map[string][]float32
-	adam map[string]*adamState
-}
-
-// adamState is the Adam state of one parameter.
-type adamState struct {
-	m, v  []float32
-	steps int
+	adam backend.HostAdam
 }
 
 // NewParams returns an empty store for ps's values.
@@ -28,7 +22,7 @@ func NewParams(ps *graph.ParamSet) (*Params, error) {
 	if ps == nil {
 		return nil, errors.New("cpuprogram: NewParams: nil ParamSet")
 	}
-	return &Params{ps: ps, vals: map[string][]float32{}, adam: map[string]*adamState{}}, nil
+	return &Params{ps: ps, vals: map[string][]float32{}, adam: backend.HostAdam{}}, nil
 }
 
 // ParamSet returns the ParamSet the store mirrors.
@@ -36,13 +30,7 @@ func (d *Params) ParamSet() *graph.ParamSet { return d.ps }
 
 // Names returns the names held, in the ParamSet's order.
 func (d *Params) Names() []string {
-	var out []string
-	for _, name := range d.ps.Names() {
-		if _, ok := d.vals[name]; ok {
-			out = append(out, name)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.vals)
 }
 
 // value returns the slice of name, copying it from the ParamSet on first
@@ -59,17 +47,6 @@ func (d *Params) value(name string) ([]float32, error) {
 	return v, nil
 }
 
-// adamFor returns the Adam state of parameter name, with zero moments on
-// first use.
-func (d *Params) adamFor(name string, n int) *adamState {
-	if s, ok := d.adam[name]; ok {
-		return s
-	}
-	s := &adamState{m: make([]float32, n), v: make([]float32, n)}
-	d.adam[name] = s
-	return s
-}
-
 // Download copies every value held into ps.
 func (d *Params) Download(ps *graph.ParamSet) error {
 	for _, name := range d.Names() {
@@ -84,54 +61,30 @@ func (d *Params) Download(ps *graph.ParamSet) error {
 // unless all lengths match.
 func (d *Params) Upload(ps *graph.ParamSet) error {
 	names := d.Names()
-	for _, name := range names {
-		if v := ps.Get(name); len(v) != len(d.vals[name]) {
-			return fmt.Errorf("cpuprogram: upload %q: the ParamSet has %d values, the store %d", name, len(v), len(d.vals[name]))
-		}
+	vals, err := backend.UploadValues(ps, names, func(name string) int { return len(d.vals[name]) }, "store")
+	if err != nil {
+		return fmt.Errorf("cpuprogram: %w", err)
 	}
-	for _, name := range names {
-		copy(d.vals[name], ps.Get(name))
+	for i, name := range names {
+		copy(d.vals[name], vals[i])
 	}
 	return nil
 }
 
 // AdamNames returns the parameters with Adam state, in the ParamSet's order.
 func (d *Params) AdamNames() []string {
-	var out []string
-	for _, name := range d.ps.Names() {
-		if _, ok := d.adam[name]; ok {
-			out = append(out, name)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.adam)
 }
 
 // AdamState returns a copy of the Adam state of parameter name.
 func (d *Params) AdamState(name string) (backend.AdamState, error) {
-	s, ok := d.adam[name]
-	if !ok {
-		return backend.AdamState{}, fmt.Errorf("cpuprogram: adam state of %q: no program trains it", name)
-	}
-	return backend.AdamState{M: append([]float32(nil), s.m...), V: append([]float32(nil), s.v...), Steps: s.steps}, nil
+	return d.adam.Get("cpuprogram", name)
 }
 
 // SetAdamState replaces the Adam state of parameter name (which a compiled
 // program trains) with a copy of st.
 func (d *Params) SetAdamState(name string, st backend.AdamState) error {
-	s, ok := d.adam[name]
-	if !ok {
-		return fmt.Errorf("cpuprogram: set adam state of %q: no program trains it", name)
-	}
-	if len(st.M) != len(s.m) || len(st.V) != len(s.v) {
-		return fmt.Errorf("cpuprogram: set adam state of %q: moments have %d and %d values, want %d", name, len(st.M), len(st.V), len(s.m))
-	}
-	if st.Steps < 0 {
-		return fmt.Errorf("cpuprogram: set adam state of %q: steps %d < 0", name, st.Steps)
-	}
-	copy(s.m, st.M)
-	copy(s.v, st.V)
-	s.steps = st.Steps
-	return nil
+	return d.adam.Set("cpuprogram", name, st)
 }
 
 // Free drops every value; programs using the store must not run afterwards.

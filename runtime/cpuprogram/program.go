@@ -64,7 +64,7 @@ type update struct {
 	name     string
 	pid, gid int // tensor IDs of the parameter and its gradient
 	p, g     []float32
-	st       *adamState
+	st       *backend.AdamState
 }
 
 // Compile plans and binds g for dev. Every node of g runs on each Step, in
@@ -80,19 +80,12 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 	if dev == nil || g == nil {
 		return nil, errors.New("cpuprogram: compile: nil device or graph")
 	}
-	if err := g.Err(); err != nil {
-		return nil, fmt.Errorf("cpuprogram: compile: the graph has an error: %w", err)
-	}
-	tensors := g.Tensors()
 	checked, err := backend.Check(g, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cpuprogram: compile: %w", err)
 	}
-	pinned, trained, nodes := checked.Pinned, checked.Trained, checked.Nodes
-	p := &Program{dev: dev, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
-	if a := opts.Adam; a != nil {
-		p.hyper = backend.Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
-	}
+	tensors, pinned, trained, nodes := g.Tensors(), checked.Pinned, checked.Trained, checked.Nodes
+	p := &Program{dev: dev, poison: opts.Poison, values: map[*graph.Tensor][]float32{}, hyper: opts.Adam.Hyper()}
 	switch ps := opts.Params.(type) {
 	case nil:
 	case *Params:
@@ -114,21 +107,14 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 		p.shared = &Arena{}
 	}
 	p.bufs = make([][]float32, len(tensors))
-	bufs := p.bufs
-	for _, t := range tensors {
-		switch t.Role() {
-		case graph.Input:
-			b := make([]float32, t.Len())
-			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
-			p.inputTs = append(p.inputTs, t)
-			bufs[t.ID()] = b
-		case graph.Param, graph.State:
-			v, err := p.params.value(t.Name())
-			if err != nil {
-				return nil, fmt.Errorf("cpuprogram: compile: %s %v: %w", t.Role(), t, err)
-			}
-			bufs[t.ID()] = v
-		}
+	err = backend.BindLeaves(tensors, p.bufs, func(t *graph.Tensor) ([]float32, error) {
+		b := make([]float32, t.Len())
+		p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+		p.inputTs = append(p.inputTs, t)
+		return b, nil
+	}, func(t *graph.Tensor) ([]float32, error) { return p.params.value(t.Name()) })
+	if err != nil {
+		return nil, fmt.Errorf("cpuprogram: compile: %w", err)
 	}
 	for i, n := range nodes {
 		run, ok := kernelOf(n.Op())
@@ -143,7 +129,7 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 	}
 	for _, w := range trained {
 		p.updates = append(p.updates, update{name: w.Name(), pid: w.ID(), gid: opts.Adam.Grads[w].ID(),
-			st: p.params.adamFor(w.Name(), w.Len())})
+			st: p.params.adam.For(w.Name(), w.Len())})
 	}
 	seen := map[*graph.Tensor]bool{}
 	for _, t := range opts.Outputs {
@@ -221,28 +207,14 @@ func (p *Program) bind() {
 	arena := p.shared.buf
 	p.bound = arena
 	bufs := p.bufs
-	for _, t := range p.tensors {
-		if off := p.plan.Offset[t.ID()]; off >= 0 {
-			bufs[t.ID()] = arena[off : off+t.Len() : off+t.Len()]
-		}
-	}
-	for _, t := range p.tensors { // views, after their roots
-		if r := p.plan.Root[t.ID()]; r != t.ID() {
-			bufs[t.ID()] = bufs[r]
-		}
-	}
+	_ = memplan.Bind(p.plan, p.tensors, bufs, func(t *graph.Tensor, off int) ([]float32, error) {
+		return arena[off : off+t.Len() : off+t.Len()], nil
+	})
 	for i := range p.nodes {
 		bn := &p.nodes[i]
-		bn.in, bn.out, bn.dead = bn.in[:0], bn.out[:0], bn.dead[:0]
-		for _, t := range bn.n.Inputs() {
-			bn.in = append(bn.in, bufs[t.ID()])
-		}
-		for _, t := range bn.n.Outputs() {
-			bn.out = append(bn.out, bufs[t.ID()])
-		}
-		for _, id := range bn.deadIDs {
-			bn.dead = append(bn.dead, bufs[id])
-		}
+		bn.in = memplan.Gather(bn.in, bufs, bn.n.Inputs())
+		bn.out = memplan.Gather(bn.out, bufs, bn.n.Outputs())
+		bn.dead = memplan.GatherIDs(bn.dead, bufs, bn.deadIDs)
 	}
 	for i := range p.updates {
 		u := &p.updates[i]
@@ -272,11 +244,11 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 	}
 	var adam kernels.AdamStep
 	if len(p.updates) > 0 {
-		t := p.updates[0].st.steps + 1
+		t := p.updates[0].st.Steps + 1
 		for _, u := range p.updates[1:] {
-			if u.st.steps+1 != t {
+			if u.st.Steps+1 != t {
 				return nil, st, fmt.Errorf("cpuprogram: step: adam: %q is at step %d but %q at step %d; the parameters of one optimizer must be stepped together",
-					p.updates[0].name, t-1, u.name, u.st.steps)
+					p.updates[0].name, t-1, u.name, u.st.Steps)
 			}
 		}
 		var err error
@@ -311,14 +283,14 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 		}
 	}
 	for _, u := range p.updates {
-		if err := p.dev.AdamUpdate(adam, u.p, u.st.m, u.st.v, u.g); err != nil {
+		if err := p.dev.AdamUpdate(adam, u.p, u.st.M, u.st.V, u.g); err != nil {
 			return nil, st, fmt.Errorf("cpuprogram: step: adam update of %q: %w", u.name, err)
 		}
 	}
 	t2 := time.Now()
 	p.counter++
 	for _, u := range p.updates {
-		u.st.steps++
+		u.st.Steps++
 	}
 	for _, o := range p.outputs {
 		copy(o.val, o.buf)

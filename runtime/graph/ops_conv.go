@@ -44,27 +44,14 @@ func (ConvTranspose2DBackwardBiasOp) Kind() string   { return "conv_transpose2d_
 // ("enc.conv1.weight" gives "enc.conv1").
 func (g *Graph) Conv2D(x, w, b *Tensor, stride, pad int) *Tensor {
 	const kind = "conv2d"
-	if !g.begin(kind, []*Tensor{x, w}, b) {
+	name, ok := g.beginWeighted(kind, x, w, b, 4, 1, "channels", "")
+	if !ok {
 		return g.placeholder()
-	}
-	name := g.nameAfter(kind, w, ".weight")
-	if len(x.shape) != 4 || len(w.shape) != 4 {
-		return g.failf(kind, name, "input %v and weight %v must both have 4 dimensions", x.shape, w.shape)
-	}
-	if x.shape[1] != w.shape[1] {
-		return g.failf(kind, name, "input %v has %d channels, weight %v expects %d", x.shape, x.shape[1], w.shape, w.shape[1])
 	}
 	p := kernels.Conv2DParams{N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3],
 		K: w.shape[0], KH: w.shape[2], KW: w.shape[3],
 		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, Bias: b != nil}
-	if err := checkBiasShape(b, p.K); err != nil {
-		return g.failf(kind, name, "weight %v: %v", w.shape, err)
-	}
-	if err := p.Validate(); err != nil {
-		return g.failf(kind, name, "input %v, weight %v: %v", x.shape, w.shape, err)
-	}
-	o := p.OutputShape()
-	return g.add1(Conv2DOp{P: p}, name, o[:], Activation, withBias(b, x, w)...)
+	return g.addWeighted(kind, name, Conv2DOp{P: p}, p, p.K, x, w, b, func() []int { o := p.OutputShape(); return o[:] })
 }
 
 // ConvTranspose2D returns the transposed convolution of x [N,C,H,W] with
@@ -72,53 +59,20 @@ func (g *Graph) Conv2D(x, w, b *Tensor, stride, pad int) *Tensor {
 // output padding in both directions (kernels.ConvTranspose2DParams).
 func (g *Graph) ConvTranspose2D(x, w, b *Tensor, stride, pad, outPad int) *Tensor {
 	const kind = "conv_transpose2d"
-	if !g.begin(kind, []*Tensor{x, w}, b) {
+	name, ok := g.beginWeighted(kind, x, w, b, 4, 0, "channels", "")
+	if !ok {
 		return g.placeholder()
-	}
-	name := g.nameAfter(kind, w, ".weight")
-	if len(x.shape) != 4 || len(w.shape) != 4 {
-		return g.failf(kind, name, "input %v and weight %v must both have 4 dimensions", x.shape, w.shape)
-	}
-	if x.shape[1] != w.shape[0] {
-		return g.failf(kind, name, "input %v has %d channels, weight %v expects %d", x.shape, x.shape[1], w.shape, w.shape[0])
 	}
 	p := kernels.ConvTranspose2DParams{N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3],
 		K: w.shape[1], KH: w.shape[2], KW: w.shape[3],
 		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, OutPadH: outPad, OutPadW: outPad, Bias: b != nil}
-	if err := checkBiasShape(b, p.K); err != nil {
-		return g.failf(kind, name, "weight %v: %v", w.shape, err)
-	}
-	if err := p.Validate(); err != nil {
-		return g.failf(kind, name, "input %v, weight %v: %v", x.shape, w.shape, err)
-	}
-	o := p.OutputShape()
-	return g.add1(ConvTranspose2DOp{P: p}, name, o[:], Activation, withBias(b, x, w)...)
+	return g.addWeighted(kind, name, ConvTranspose2DOp{P: p}, p, p.K, x, w, b, func() []int { o := p.OutputShape(); return o[:] })
 }
 
 func (op Conv2DOp) gradient(b *gradBuilder, n *Node, dy []*Tensor, need []bool) ([]*Tensor, error) {
-	x, w, out := n.inputs[0], n.inputs[1], make([]*Tensor, len(n.inputs))
-	if need[0] {
-		out[0] = b.node1(Conv2DBackwardInputOp(op), x, n, w, dy[0])
-	}
-	if need[1] {
-		out[1] = b.node1(Conv2DBackwardWeightOp(op), w, n, x, dy[0])
-	}
-	if len(need) > 2 && need[2] {
-		out[2] = b.node1(Conv2DBackwardBiasOp(op), n.inputs[2], n, dy[0])
-	}
-	return out, nil
+	return weightedGradient(b, n, dy, need, Conv2DBackwardInputOp(op), Conv2DBackwardWeightOp(op), Conv2DBackwardBiasOp(op))
 }
 
 func (op ConvTranspose2DOp) gradient(b *gradBuilder, n *Node, dy []*Tensor, need []bool) ([]*Tensor, error) {
-	x, w, out := n.inputs[0], n.inputs[1], make([]*Tensor, len(n.inputs))
-	if need[0] {
-		out[0] = b.node1(ConvTranspose2DBackwardInputOp(op), x, n, w, dy[0])
-	}
-	if need[1] {
-		out[1] = b.node1(ConvTranspose2DBackwardWeightOp(op), w, n, x, dy[0])
-	}
-	if len(need) > 2 && need[2] {
-		out[2] = b.node1(ConvTranspose2DBackwardBiasOp(op), n.inputs[2], n, dy[0])
-	}
-	return out, nil
+	return weightedGradient(b, n, dy, need, ConvTranspose2DBackwardInputOp(op), ConvTranspose2DBackwardWeightOp(op), ConvTranspose2DBackwardBiasOp(op))
 }

@@ -54,6 +54,17 @@ type entry struct {
 	data  []float32
 }
 
+// NamesIn returns the names of ps that are keys of held, in ps's order.
+func NamesIn[V any](ps *ParamSet, held map[string]V) []string {
+	var out []string
+	for _, name := range ps.order {
+		if _, ok := held[name]; ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // NewParamSet returns an empty ParamSet.
 func NewParamSet() *ParamSet { return &ParamSet{entries: map[string]*entry{}} }
 

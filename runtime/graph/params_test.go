@@ -139,3 +139,20 @@ func meanStd(v []float32) (mean, std float64) {
 	}
 	return mean, math.Sqrt(std / float64(len(v)))
 }
+
+// TestNamesIn checks that NamesIn keeps the ParamSet's order and only the
+// names held.
+func TestNamesIn(t *testing.T) {
+	ps := NewParamSet()
+	g := New(ps, Train)
+	for _, n := range []string{"c", "a", "b"} {
+		g.Param(n, []int{1}, InitZeros())
+	}
+	got := NamesIn(ps, map[string]bool{"b": true, "c": false, "zz": true})
+	if strings.Join(got, ",") != "c,b" {
+		t.Errorf("NamesIn = %v, want [c b]", got)
+	}
+	if got := NamesIn(ps, map[string]int(nil)); len(got) != 0 {
+		t.Errorf("NamesIn of nothing = %v", got)
+	}
+}

@@ -133,3 +133,45 @@ func give(free []span, s span) []span {
 	}
 	return out
 }
+
+// Bind sets the entries of bufs (by tensor ID) of the planned tensors:
+// view(t, off) is the storage of a planned root t at arena offset off (in
+// floats), and a Reshape view gets its root's entry. Entries of unplanned
+// tensors are left as they are; roots come before their views, so a view's
+// root may be a leaf set by the caller. The first error of view is returned.
+func Bind[B any](p *Plan, tensors []*graph.Tensor, bufs []B, view func(t *graph.Tensor, off int) (B, error)) error {
+	for _, t := range tensors {
+		if off := p.Offset[t.ID()]; off >= 0 {
+			b, err := view(t, off)
+			if err != nil {
+				return err
+			}
+			bufs[t.ID()] = b
+		}
+	}
+	for _, t := range tensors { // views, after their roots
+		if r := p.Root[t.ID()]; r != t.ID() {
+			bufs[t.ID()] = bufs[r]
+		}
+	}
+	return nil
+}
+
+// Gather returns dst[:0] with the entries of bufs (by tensor ID) of ts
+// appended, in order.
+func Gather[B any](dst, bufs []B, ts []*graph.Tensor) []B {
+	dst = dst[:0]
+	for _, t := range ts {
+		dst = append(dst, bufs[t.ID()])
+	}
+	return dst
+}
+
+// GatherIDs is Gather for tensor IDs.
+func GatherIDs[B any](dst, bufs []B, ids []int) []B {
+	dst = dst[:0]
+	for _, id := range ids {
+		dst = append(dst, bufs[id])
+	}
+	return dst
+}

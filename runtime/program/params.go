@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -41,13 +42,7 @@ func (d *DeviceParams) ParamSet() *graph.ParamSet { return d.ps }
 
 // Names returns the names held on the device, in the ParamSet's order.
 func (d *DeviceParams) Names() []string {
-	var out []string
-	for _, name := range d.ps.Names() {
-		if _, ok := d.bufs[name]; ok {
-			out = append(out, name)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.bufs)
 }
 
 // buffer returns the buffer of name, creating and uploading it on first use.
@@ -108,13 +103,9 @@ func (d *DeviceParams) Download(ps *graph.ParamSet) error {
 // must be in ps with the same length. Nothing is written unless all are.
 func (d *DeviceParams) Upload(ps *graph.ParamSet) error {
 	names := d.Names()
-	vals := make([][]float32, len(names))
-	for i, name := range names {
-		v := ps.Get(name)
-		if len(v) != d.bufs[name].Len() {
-			return fmt.Errorf("program: upload %q: the ParamSet has %d values, the device %d", name, len(v), d.bufs[name].Len())
-		}
-		vals[i] = v
+	vals, err := backend.UploadValues(ps, names, func(name string) int { return d.bufs[name].Len() }, "device")
+	if err != nil {
+		return fmt.Errorf("program: %w", err)
 	}
 	for i, name := range names {
 		if err := d.bufs[name].WriteFloat32(0, vals[i]); err != nil {
@@ -127,13 +118,7 @@ func (d *DeviceParams) Upload(ps *graph.ParamSet) error {
 // AdamNames returns the parameters that have Adam state, in the ParamSet's
 // order.
 func (d *DeviceParams) AdamNames() []string {
-	var out []string
-	for _, name := range d.ps.Names() {
-		if _, ok := d.adam[name]; ok {
-			out = append(out, name)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.adam)
 }
 
 // AdamState copies the Adam state of parameter name to the host.
@@ -160,11 +145,8 @@ func (d *DeviceParams) SetAdamState(name string, st AdamState) error {
 	if !ok {
 		return fmt.Errorf("program: set adam state of %q: no program trains it", name)
 	}
-	if len(st.M) != s.m.Len() || len(st.V) != s.v.Len() {
-		return fmt.Errorf("program: set adam state of %q: moments have %d and %d values, want %d", name, len(st.M), len(st.V), s.m.Len())
-	}
-	if st.Steps < 0 {
-		return fmt.Errorf("program: set adam state of %q: steps %d < 0", name, st.Steps)
+	if err := st.Check(s.m.Len()); err != nil {
+		return fmt.Errorf("program: set adam state of %q: %w", name, err)
 	}
 	if err := s.m.WriteFloat32(0, st.M); err != nil {
 		return fmt.Errorf("program: set adam state of %q: %w", name, err)

@@ -102,19 +102,12 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy, shar
 	if lib == nil || g == nil {
 		return nil, errors.New("program: compile: nil library or graph")
 	}
-	if err := g.Err(); err != nil {
-		return nil, fmt.Errorf("program: compile: the graph has an error: %w", err)
-	}
-	tensors := g.Tensors()
 	checked, err := backend.Check(g, opts)
 	if err != nil {
 		return nil, fmt.Errorf("program: compile: %w", err)
 	}
-	pinned, trained, nodes := checked.Pinned, checked.Trained, checked.Nodes
-	p = &Program{lib: lib, strategy: s, poison: opts.Poison, values: map[*graph.Tensor][]float32{}}
-	if a := opts.Adam; a != nil {
-		p.hyper = Adam{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
-	}
+	tensors, pinned, trained, nodes := g.Tensors(), checked.Pinned, checked.Trained, checked.Nodes
+	p = &Program{lib: lib, strategy: s, poison: opts.Poison, values: map[*graph.Tensor][]float32{}, hyper: opts.Adam.Hyper()}
 	if opts.Params != nil {
 		dp, ok := opts.Params.(*DeviceParams)
 		if !ok {
@@ -179,33 +172,23 @@ func (p *Program) bind() error {
 	p.freeSequences()
 	p.arena = p.shared.buf
 	bufs := p.bufs
-	for _, t := range p.tensors {
-		if off := p.plan.Offset[t.ID()]; off >= 0 {
-			v, err := p.arena.View(off, t.Len())
-			if err != nil {
-				return fmt.Errorf("program: compile: %v: %w", t, err)
-			}
-			bufs[t.ID()] = v
+	err := memplan.Bind(p.plan, p.tensors, bufs, func(t *graph.Tensor, off int) (*vk.Buffer, error) {
+		v, err := p.arena.View(off, t.Len())
+		if err != nil {
+			return nil, fmt.Errorf("program: compile: %v: %w", t, err)
 		}
-	}
-	for _, t := range p.tensors { // views, after their roots
-		if r := p.plan.Root[t.ID()]; r != t.ID() {
-			bufs[t.ID()] = bufs[r]
-		}
+		return v, nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range p.nodes {
 		nb := &p.nodes[i]
-		nb.in, nb.out, nb.dead = nb.in[:0], nb.out[:0], nb.dead[:0]
-		for _, t := range nb.n.Inputs() {
-			nb.in = append(nb.in, bufs[t.ID()])
-		}
-		for _, t := range nb.n.Outputs() {
-			nb.out = append(nb.out, bufs[t.ID()])
-		}
+		nb.in = memplan.Gather(nb.in, bufs, nb.n.Inputs())
+		nb.out = memplan.Gather(nb.out, bufs, nb.n.Outputs())
+		nb.dead = nb.dead[:0]
 		if p.poison {
-			for _, id := range p.plan.DeadAfter[i] {
-				nb.dead = append(nb.dead, bufs[id])
-			}
+			nb.dead = memplan.GatherIDs(nb.dead, bufs, p.plan.DeadAfter[i])
 		}
 	}
 	for i := range p.updates {
@@ -237,24 +220,18 @@ func (p *Program) allocate(tensors []*graph.Tensor) ([]*vk.Buffer, error) {
 	}
 	p.counterSlot = vulkan.StepSlot{Buf: p.stepBuf, Word: counterWord}
 	p.adamSlot = vulkan.StepSlot{Buf: p.stepBuf, Word: adamWord}
-	bufs := make([]*vk.Buffer, len(tensors))
-	for _, t := range tensors { // leaves first: a view's root may be one
-		switch t.Role() {
-		case graph.Input:
-			b, err := ctx.NewBufferFloat32(t.Len(), nil)
-			if err != nil {
-				return nil, fmt.Errorf("program: compile: input %v: %w", t, err)
-			}
-			p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
-			p.inputTs = append(p.inputTs, t)
-			bufs[t.ID()] = b
-		case graph.Param, graph.State:
-			b, err := p.params.buffer(t.Name())
-			if err != nil {
-				return nil, fmt.Errorf("program: compile: %s %v: %w", t.Role(), t, err)
-			}
-			bufs[t.ID()] = b
+	bufs := make([]*vk.Buffer, len(tensors)) // leaves first: a view's root may be one
+	err = backend.BindLeaves(tensors, bufs, func(t *graph.Tensor) (*vk.Buffer, error) {
+		b, err := ctx.NewBufferFloat32(t.Len(), nil)
+		if err != nil {
+			return nil, err
 		}
+		p.inputs = append(p.inputs, hostBuf{t: t, buf: b})
+		p.inputTs = append(p.inputTs, t)
+		return b, nil
+	}, func(t *graph.Tensor) (*vk.Buffer, error) { return p.params.buffer(t.Name()) })
+	if err != nil {
+		return nil, fmt.Errorf("program: compile: %w", err)
 	}
 	return bufs, nil
 }

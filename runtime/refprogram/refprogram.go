@@ -39,7 +39,7 @@ func (Backend) Close() error { return nil }
 type Params struct {
 	ps    *graph.ParamSet
 	names map[string]bool
-	adam  map[string]*backend.AdamState
+	adam  backend.HostAdam
 }
 
 // NewParams returns a store over ps.
@@ -47,7 +47,7 @@ func NewParams(ps *graph.ParamSet) (*Params, error) {
 	if ps == nil {
 		return nil, errors.New("refprogram: NewParams: nil ParamSet")
 	}
-	return &Params{ps: ps, names: map[string]bool{}, adam: map[string]*backend.AdamState{}}, nil
+	return &Params{ps: ps, names: map[string]bool{}, adam: backend.HostAdam{}}, nil
 }
 
 // ParamSet returns the ParamSet the store holds.
@@ -55,13 +55,7 @@ func (d *Params) ParamSet() *graph.ParamSet { return d.ps }
 
 // Names returns the names programs use, in the ParamSet's order.
 func (d *Params) Names() []string {
-	var out []string
-	for _, n := range d.ps.Names() {
-		if d.names[n] {
-			out = append(out, n)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.names)
 }
 
 // Download copies the values used by programs into ps.
@@ -83,13 +77,12 @@ func (d *Params) Upload(ps *graph.ParamSet) error {
 		return nil
 	}
 	names := d.Names()
-	for _, n := range names {
-		if len(ps.Get(n)) != len(d.ps.Get(n)) {
-			return fmt.Errorf("refprogram: upload %q: the ParamSet has %d values, the store %d", n, len(ps.Get(n)), len(d.ps.Get(n)))
-		}
+	vals, err := backend.UploadValues(ps, names, func(n string) int { return len(d.ps.Get(n)) }, "store")
+	if err != nil {
+		return fmt.Errorf("refprogram: %w", err)
 	}
-	for _, n := range names {
-		if err := d.ps.Set(n, ps.Get(n)); err != nil {
+	for i, n := range names {
+		if err := d.ps.Set(n, vals[i]); err != nil {
 			return fmt.Errorf("refprogram: upload: %w", err)
 		}
 	}
@@ -98,37 +91,17 @@ func (d *Params) Upload(ps *graph.ParamSet) error {
 
 // AdamNames returns the trained parameters, in the ParamSet's order.
 func (d *Params) AdamNames() []string {
-	var out []string
-	for _, n := range d.ps.Names() {
-		if _, ok := d.adam[n]; ok {
-			out = append(out, n)
-		}
-	}
-	return out
+	return graph.NamesIn(d.ps, d.adam)
 }
 
 // AdamState returns a copy of a parameter's Adam state.
 func (d *Params) AdamState(name string) (backend.AdamState, error) {
-	s, ok := d.adam[name]
-	if !ok {
-		return backend.AdamState{}, fmt.Errorf("refprogram: adam state of %q: no program trains it", name)
-	}
-	return backend.AdamState{M: append([]float32(nil), s.M...), V: append([]float32(nil), s.V...), Steps: s.Steps}, nil
+	return d.adam.Get("refprogram", name)
 }
 
 // SetAdamState replaces a trained parameter's Adam state with a copy of st.
 func (d *Params) SetAdamState(name string, st backend.AdamState) error {
-	s, ok := d.adam[name]
-	if !ok {
-		return fmt.Errorf("refprogram: set adam state of %q: no program trains it", name)
-	}
-	if len(st.M) != len(s.M) || len(st.V) != len(s.V) || st.Steps < 0 {
-		return fmt.Errorf("refprogram: set adam state of %q: moments of %d and %d values at step %d, want %d values", name, len(st.M), len(st.V), st.Steps, len(s.M))
-	}
-	copy(s.M, st.M)
-	copy(s.V, st.V)
-	s.Steps = st.Steps
-	return nil
+	return d.adam.Set("refprogram", name, st)
 }
 
 // Free forgets the Adam state.
@@ -176,9 +149,7 @@ func Compile(g *graph.Graph, opts backend.Options) (*Program, error) {
 		for w := range a.Grads {
 			if w.Role() == graph.Param {
 				p.trained = append(p.trained, w)
-				if _, ok := p.params.adam[w.Name()]; !ok {
-					p.params.adam[w.Name()] = &backend.AdamState{M: make([]float32, w.Len()), V: make([]float32, w.Len())}
-				}
+				p.params.adam.For(w.Name(), w.Len())
 			}
 		}
 		sort.Slice(p.trained, func(i, j int) bool { return p.trained[i].ID() < p.trained[j].ID() })

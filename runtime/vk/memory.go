@@ -349,35 +349,34 @@ func (b *Buffer) Free() {
 }
 
 // Write copies p into the buffer at byte offset off.
-func (b *Buffer) Write(off int, p []byte) error {
-	if err := b.checkRange("write", off, len(p)); err != nil {
-		return err
-	}
-	if len(p) == 0 {
-		return nil
-	}
-	if b.blk.mapped != nil {
-		dst := unsafe.Slice((*byte)(unsafe.Add(b.blk.mapped, int(b.off)+off)), len(p))
-		copy(dst, p)
-		return nil
-	}
-	return b.ctx.transfer(b, uint64(off), p, true)
-}
+func (b *Buffer) Write(off int, p []byte) error { return b.access(off, p, true) }
 
 // Read copies len(p) bytes from byte offset off into p.
-func (b *Buffer) Read(off int, p []byte) error {
-	if err := b.checkRange("read", off, len(p)); err != nil {
+func (b *Buffer) Read(off int, p []byte) error { return b.access(off, p, false) }
+
+// access copies between p and the buffer's bytes from offset off: into the
+// buffer when write, out of it otherwise.
+func (b *Buffer) access(off int, p []byte, write bool) error {
+	what := "read"
+	if write {
+		what = "write"
+	}
+	if err := b.checkRange(what, off, len(p)); err != nil {
 		return err
 	}
 	if len(p) == 0 {
 		return nil
 	}
 	if b.blk.mapped != nil {
-		src := unsafe.Slice((*byte)(unsafe.Add(b.blk.mapped, int(b.off)+off)), len(p))
-		copy(p, src)
+		mem := unsafe.Slice((*byte)(unsafe.Add(b.blk.mapped, int(b.off)+off)), len(p))
+		if write {
+			copy(mem, p)
+		} else {
+			copy(p, mem)
+		}
 		return nil
 	}
-	return b.ctx.transfer(b, uint64(off), p, false)
+	return b.ctx.transfer(b, uint64(off), p, write)
 }
 
 // WriteFloat32 copies data into the buffer starting at float index i.

@@ -577,7 +577,7 @@ func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, bias b
 	}
 	push := g.push(bias, kernels.Epilogue{})
 	n := convOutLen(dir, g)
-	scratch, err := l.convScratch(s * n)
+	scratch, err := l.splitScratch(s * n)
 	if err != nil {
 		return fmt.Errorf("conv2d %s split-K scratch: %w", dir, err)
 	}
@@ -594,6 +594,86 @@ func (l *Library) convDispatch(seq *vk.Sequence, dir convDir, g convGeom, bias b
 		return nil
 	}
 	return l.ActivationForward(seq, e.Activation(), out, out)
+}
+
+// splitScratch returns n floats for split-K partial sums: the workspace
+// (WithWorkspace), else the library's own scratch.
+func (l *Library) splitScratch(n int) (*vk.Buffer, error) {
+	if !l.hasWorkspace {
+		return l.convScratch(n)
+	}
+	switch {
+	case l.workspace == nil:
+		return nil, fmt.Errorf("no workspace given; this conv needs %d floats (ConvWorkspace)", n)
+	case l.workspace.Len() < n:
+		return nil, fmt.Errorf("workspace of %d floats; this conv needs %d (ConvWorkspace)", l.workspace.Len(), n)
+	case l.workspace.Len() == n:
+		return l.workspace, nil
+	}
+	return l.workspace.View(0, n)
+}
+
+// ConvPass is one pass of a conv layer, as ConvWorkspace asks about it.
+type ConvPass int
+
+// The passes of a conv layer that can need a workspace (the bias gradient
+// never does).
+const (
+	ConvPassForward ConvPass = iota + 1
+	ConvPassBackwardInput
+	ConvPassBackwardWeight
+)
+
+// String names the pass as the layer's errors do.
+func (p ConvPass) String() string {
+	switch p {
+	case ConvPassForward:
+		return "forward"
+	case ConvPassBackwardInput:
+		return "backward input"
+	case ConvPassBackwardWeight:
+		return "backward weight"
+	}
+	return fmt.Sprintf("ConvPass(%d)", int(p))
+}
+
+// Conv2DWorkspace is the floats of workspace (WithWorkspace) that the pass of
+// the conv2d layer p needs with the variant the library would record now (its
+// tuning table, else the heuristic): the split-K partial sums, 0 for a variant
+// without split-K.
+func (l *Library) Conv2DWorkspace(p kernels.Conv2DParams, pass ConvPass) (int, error) {
+	return l.convWorkspace(conv2DLayer(p), pass)
+}
+
+// ConvTranspose2DWorkspace is Conv2DWorkspace for a conv_transpose2d layer.
+func (l *Library) ConvTranspose2DWorkspace(p kernels.ConvTranspose2DParams, pass ConvPass) (int, error) {
+	return l.convWorkspace(convTranspose2DLayer(p), pass)
+}
+
+func (l *Library) convWorkspace(c convLayer, pass ConvPass) (int, error) {
+	if c.invalid != nil {
+		return 0, c.invalid
+	}
+	fwd, bwdInput := c.dataDirs()
+	var dir convDir
+	switch pass {
+	case ConvPassForward:
+		dir = fwd
+	case ConvPassBackwardInput:
+		dir = bwdInput
+	case ConvPassBackwardWeight:
+		dir = convBwdFilter
+	default:
+		return 0, fmt.Errorf("%s workspace: unknown pass %v", c.name, pass)
+	}
+	t, err := l.convTuneFor(dir, c.g)
+	if err != nil {
+		return 0, fmt.Errorf("%s %v workspace: %w", c.name, pass, err)
+	}
+	if s := t.splits(); s > 1 {
+		return s * convOutLen(dir, c.g), nil
+	}
+	return 0, nil
 }
 
 // convScratch returns the library's split-K scratch buffer of n floats,

@@ -2,9 +2,12 @@ package vulkan
 
 import (
 	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 
+	"github.com/ocgan-vk/ocgan/kernels"
+	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
@@ -140,5 +143,106 @@ func TestConvTileCheck(t *testing.T) {
 		if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
 			t.Errorf("%+v: error %v, want %q", c.tile, err, c.wantErr)
 		}
+	}
+}
+
+// TestConvWorkspace runs split-K convs with their partial sums in a caller's
+// workspace (WithWorkspace), sized by Conv2DWorkspace and
+// ConvTranspose2DWorkspace: the results match the reference, the library
+// allocates no scratch of its own, and a missing or short workspace is an
+// error.
+func TestConvWorkspace(t *testing.T) {
+	ctx := vktest.Open(t)
+	lib := NewLibrary(ctx)
+	p := kernels.Conv2DParams{N: 2, C: 13, H: 9, W: 7, K: 19, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true}
+	q := kernels.ConvTranspose2DParams{N: 2, C: 7, H: 4, W: 5, K: 11, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, OutPadH: 1}
+	for _, pass := range []ConvPass{ConvPassForward, ConvPassBackwardInput, ConvPassBackwardWeight} {
+		if n, err := lib.Conv2DWorkspace(p, pass); err != nil || n != 0 {
+			t.Errorf("conv2d %v without split-K: workspace %d, %v; want 0", pass, n, err)
+		}
+	}
+	if _, err := lib.Conv2DWorkspace(p, ConvPass(9)); err == nil {
+		t.Error("an unknown pass was accepted")
+	}
+	if _, err := lib.Conv2DWorkspace(kernels.Conv2DParams{N: 1}, ConvPassForward); err == nil {
+		t.Error("invalid parameters were accepted")
+	}
+	convTuneHook = func(convDir, convGeom, convTune) convTune {
+		return convTune{tiled: &convTile{bm: 16, bn: 8, bk: 4, tm: 2, tn: 2, split: 3}}
+	}
+	t.Cleanup(func() { convTuneHook = nil })
+
+	rng := rand.New(rand.NewSource(11))
+	o := p.OutputShape()
+	x, w, b := kerneltest.RandVec(rng, p.N*p.C*p.H*p.W), kerneltest.RandVec(rng, p.K*p.C*p.KH*p.KW), kerneltest.RandVec(rng, p.K)
+	dy := kerneltest.RandVec(rng, o[0]*o[1]*o[2]*o[3])
+	qo := q.OutputShape()
+	qx, qw := kerneltest.RandVec(rng, q.N*q.C*q.H*q.W), kerneltest.RandVec(rng, q.C*q.K*q.KH*q.KW)
+	qdy := kerneltest.RandVec(rng, qo[0]*qo[1]*qo[2]*qo[3])
+
+	sizes := map[string]int{}
+	for _, pass := range []ConvPass{ConvPassForward, ConvPassBackwardInput, ConvPassBackwardWeight} {
+		n, err := lib.Conv2DWorkspace(p, pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := lib.ConvTranspose2DWorkspace(q, pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes["conv2d "+pass.String()], sizes["conv_transpose2d "+pass.String()] = n, m
+	}
+	want := map[string]int{
+		"conv2d forward": 3 * len(dy), "conv2d backward input": 3 * len(x), "conv2d backward weight": 3 * len(w),
+		"conv_transpose2d forward": 3 * len(qdy), "conv_transpose2d backward input": 3 * len(qx),
+		"conv_transpose2d backward weight": 3 * len(qw),
+	}
+	for k, n := range want {
+		if sizes[k] != n {
+			t.Errorf("%s: workspace %d floats, want %d (3 slices of the output)", k, sizes[k], n)
+		}
+	}
+	ws := func(key string, extra int) *Library {
+		return lib.WithWorkspace(upload(t, ctx, kerneltest.Poisoned(sizes[key]+extra)))
+	}
+	y, dx, dw := upload(t, ctx, kerneltest.Poisoned(len(dy))), upload(t, ctx, kerneltest.Poisoned(len(x))), upload(t, ctx, kerneltest.Poisoned(len(w)))
+	qy, qdx, qdw := upload(t, ctx, kerneltest.Poisoned(len(qdy))), upload(t, ctx, kerneltest.Poisoned(len(qx))), upload(t, ctx, kerneltest.Poisoned(len(qw)))
+	xb, wb, bb, dyb := upload(t, ctx, x), upload(t, ctx, w), upload(t, ctx, b), upload(t, ctx, dy)
+	qxb, qwb, qdyb := upload(t, ctx, qx), upload(t, ctx, qw), upload(t, ctx, qdy)
+	runOne(t, ctx, func(s *vk.Sequence) error {
+		return convFirstErr(
+			ws("conv2d forward", 0).Conv2DForward(s, p, xb, wb, bb, y),
+			ws("conv2d backward input", 5).Conv2DBackwardInput(s, p, wb, dyb, dx), // a larger workspace: its first floats
+			ws("conv2d backward weight", 0).Conv2DBackwardWeight(s, p, xb, dyb, dw),
+			ws("conv_transpose2d forward", 0).ConvTranspose2DForward(s, q, qxb, qwb, nil, qy),
+			ws("conv_transpose2d backward input", 0).ConvTranspose2DBackwardInput(s, q, qwb, qdyb, qdx),
+			ws("conv_transpose2d backward weight", 0).ConvTranspose2DBackwardWeight(s, q, qxb, qdyb, qdw))
+	})
+	yv, _ := kernels.Conv2DForward(p, x, w, b)
+	expectClose(t, "conv2d forward", y, yv)
+	wantv, _ := kernels.Conv2DBackwardInput(p, w, dy)
+	expectClose(t, "conv2d backward input", dx, wantv)
+	wantv, _ = kernels.Conv2DBackwardWeight(p, x, dy)
+	expectClose(t, "conv2d backward weight", dw, wantv)
+	wantv, _ = kernels.ConvTranspose2DForward(q, qx, qw, nil)
+	expectClose(t, "conv_transpose2d forward", qy, wantv)
+	wantv, _ = kernels.ConvTranspose2DBackwardInput(q, qw, qdy)
+	expectClose(t, "conv_transpose2d backward input", qdx, wantv)
+	wantv, _ = kernels.ConvTranspose2DBackwardWeight(q, qx, qdy)
+	expectClose(t, "conv_transpose2d backward weight", qdw, wantv)
+	if n := lib.SharedScratchFloats(); n != 0 {
+		t.Errorf("the library allocated %d floats of its own scratch", n)
+	}
+
+	seq := newSequence(t, ctx)
+	short := lib.WithWorkspace(upload(t, ctx, make([]float32, sizes["conv2d forward"]-1)))
+	if err := short.Conv2DForward(seq, p, xb, wb, bb, y); err == nil || !strings.Contains(err.Error(), "workspace of") {
+		t.Errorf("a short workspace: %v", err)
+	}
+	if err := lib.WithWorkspace(nil).Conv2DForward(seq, p, xb, wb, bb, y); err == nil || !strings.Contains(err.Error(), "no workspace") {
+		t.Errorf("no workspace: %v", err)
+	}
+	if err := lib.Conv2DForward(seq, p, xb, wb, bb, y); err != nil || lib.SharedScratchFloats() != sizes["conv2d forward"] {
+		t.Errorf("without a workspace: %v, library scratch %d floats, want %d", err, lib.SharedScratchFloats(), sizes["conv2d forward"])
 	}
 }

@@ -12,6 +12,15 @@ import (
 // on first use, with workgroup and tile sizes chosen for the device kind.
 // Its op methods record dispatches into a sequence; they never submit.
 type Library struct {
+	*libState
+	// workspace, when hasWorkspace, is where split-K convs put their
+	// partial sums instead of the library's own scratch (WithWorkspace).
+	workspace    *vk.Buffer
+	hasWorkspace bool
+}
+
+// libState is what a Library and the copies WithWorkspace returns share.
+type libState struct {
 	ctx     *vk.Context
 	mu      sync.Mutex
 	kernels map[kernelKey]*vk.Kernel
@@ -40,9 +49,32 @@ const maxSpecConstants = 8
 // device's tuning table (OpenConvTuning: beside the pipeline cache, or as
 // $OCGAN_VK_TUNING says) where it has an entry the device can run.
 func NewLibrary(ctx *vk.Context) *Library {
-	l := &Library{ctx: ctx, kernels: map[kernelKey]*vk.Kernel{}, scratch: map[int]*vk.Buffer{}}
+	l := &Library{libState: &libState{ctx: ctx, kernels: map[kernelKey]*vk.Kernel{}, scratch: map[int]*vk.Buffer{}}}
 	l.tuning, l.tuningStatus, l.tuningPath = OpenConvTuning(ctx.CacheDir(), ctx.Info())
 	return l
+}
+
+// WithWorkspace returns the library recording with workspace as the scratch
+// of its split-K convs (ConvWorkspace says how much each needs; nil when
+// none needs any), instead of a scratch buffer of the library's own. The two
+// share kernels and tuning. A program that gives each of its nodes its own
+// workspace, from its memory plan, can run at the same time as other
+// sequences of the library; a conv whose workspace is missing or too small
+// is an error.
+func (l *Library) WithWorkspace(workspace *vk.Buffer) *Library {
+	return &Library{libState: l.libState, workspace: workspace, hasWorkspace: true}
+}
+
+// SharedScratchFloats is the size of the split-K scratch buffers the library
+// holds itself, for convs recorded without a workspace.
+func (l *Library) SharedScratchFloats() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for k := range l.scratch {
+		n += k
+	}
+	return n
 }
 
 // Context is the device the library records for.

@@ -101,7 +101,7 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 		p.ownParams = true
 	}
 
-	p.plan = memplan.New(nodes, tensors, pinned, arenaAlign)
+	p.plan = memplan.New(nodes, tensors, pinned, arenaAlign, nil)
 	p.shared = arena
 	if p.shared == nil {
 		p.shared = &Arena{}

@@ -16,13 +16,17 @@ import (
 // arena buffer, at an offset aligned for storage-buffer views; tensors of any
 // sizes whose live ranges do not overlap may share memory. A Reshape output
 // is a view of its input and shares its root's range and live range. Leaves
-// (inputs, parameters, state) are not planned.
+// (inputs, parameters, state) are not planned. A node's scratch (the
+// partial sums of a split-K convolution) is live during that node only.
 type Plan struct {
 	Root      []int   // by tensor ID: the tensor whose storage it uses (itself unless a Reshape view)
 	Offset    []int   // by tensor ID of a planned root: its offset in the arena, in floats; -1 for everything else
 	First     []int   // by tensor ID of a planned root: the index of the node that writes it
 	Last      []int   // by tensor ID of a planned root: the last node that reads it; len(nodes) if pinned
 	DeadAfter [][]int // by node index: the planned roots whose live range ends at that node
+	// Scratch is by node index: the arena offset of the node's scratch, in
+	// floats, or -1 where it asked for none.
+	Scratch []int
 
 	ArenaFloats                  int // the arena's size in floats
 	Planned                      int // planned roots
@@ -35,13 +39,18 @@ type span struct{ off, n int }
 // New plans the computed tensors of a graph whose nodes (in order) and
 // tensors (by ID) are given. pinned tensors (by ID) must survive the whole
 // step: outputs read back and gradients read by the optimizer. align is the
-// offset alignment in floats.
-func New(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, align int) *Plan {
+// offset alignment in floats. scratch, by node index, is the floats of
+// scratch each node needs while it runs (nil: none anywhere); it never
+// overlaps the node's inputs or outputs.
+func New(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, align int, scratch []int) *Plan {
 	n := len(tensors)
 	p := &Plan{Root: make([]int, n), Offset: make([]int, n), First: make([]int, n), Last: make([]int, n),
-		DeadAfter: make([][]int, len(nodes))}
+		DeadAfter: make([][]int, len(nodes)), Scratch: make([]int, len(nodes))}
 	for i := range tensors {
 		p.Root[i], p.Offset[i], p.First[i], p.Last[i] = i, -1, -1, -1
+	}
+	for i := range p.Scratch {
+		p.Scratch[i] = -1
 	}
 	planned := make([]bool, n)
 	for i, nd := range nodes {
@@ -73,7 +82,8 @@ func New(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, alig
 		}
 	}
 
-	size := func(id int) int { return (tensors[id].Len() + align - 1) / align * align }
+	round := func(n int) int { return (n + align - 1) / align * align }
+	size := func(id int) int { return round(tensors[id].Len()) }
 	var free []span // sorted by offset, coalesced
 	for i, nd := range nodes {
 		if _, ok := nd.Op().(graph.ReshapeOp); ok {
@@ -85,10 +95,18 @@ func New(nodes []*graph.Node, tensors []*graph.Tensor, pinned map[int]bool, alig
 			p.Planned++
 			p.UnplannedBytes += 4 * int64(tensors[id].Len())
 		}
-		// Tensors last read by this node (or never read) free their range for
-		// the next node; a node never writes into memory it reads.
+		if i < len(scratch) && scratch[i] > 0 {
+			p.Scratch[i] = p.take(&free, round(scratch[i]))
+			p.UnplannedBytes += 4 * int64(scratch[i])
+		}
+		// Tensors last read by this node (or never read), and its scratch,
+		// free their range for the next node; a node never writes into
+		// memory it reads.
 		for _, id := range p.DeadAfter[i] {
 			free = give(free, span{p.Offset[id], size(id)})
+		}
+		if off := p.Scratch[i]; off >= 0 {
+			free = give(free, span{off, round(scratch[i])})
 		}
 	}
 	p.PlannedBytes = 4 * int64(p.ArenaFloats)

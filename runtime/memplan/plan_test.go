@@ -20,7 +20,7 @@ func TestBindAndGather(t *testing.T) {
 		t.Fatal(err)
 	}
 	tensors := g.Tensors()
-	p := New(g.Nodes(), tensors, map[int]bool{y.ID(): true}, 4)
+	p := New(g.Nodes(), tensors, map[int]bool{y.ID(): true}, 4, nil)
 	bufs := make([]int, len(tensors))
 	bufs[x.ID()] = -7
 	err := Bind(p, tensors, bufs, func(t *graph.Tensor, off int) (int, error) { return 100 + off, nil })
@@ -46,5 +46,40 @@ func TestBindAndGather(t *testing.T) {
 	bad := errors.New("no view")
 	if err := Bind(p, tensors, bufs, func(*graph.Tensor, int) (int, error) { return 0, bad }); !errors.Is(err, bad) {
 		t.Errorf("Bind with a failing view = %v, want %v", err, bad)
+	}
+}
+
+// TestScratch checks a node's scratch: placed apart from the tensors live
+// while the node runs, -1 for nodes that ask for none, and free again for
+// the nodes after it.
+func TestScratch(t *testing.T) {
+	g := graph.New(graph.NewParamSet(), graph.Eval)
+	x := g.Input("x", 5)
+	a := g.ReLU(x)
+	b := g.ReLU(a)
+	c := g.ReLU(b)
+	d := g.ReLU(c)
+	if err := g.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tensors := g.Tensors()
+	p := New(g.Nodes(), tensors, map[int]bool{d.ID(): true}, 4, []int{0, 13, 0})
+	if p.Scratch[0] != -1 || p.Scratch[2] != -1 || p.Scratch[3] != -1 || p.Scratch[1] < 0 {
+		t.Fatalf("scratch offsets %v, want only node 1's", p.Scratch)
+	}
+	s := p.Scratch[1]
+	if s%4 != 0 {
+		t.Errorf("scratch at float %d, not aligned to 4", s)
+	}
+	for _, live := range []*graph.Tensor{a, b} { // node 1 reads a and writes b
+		if o := p.Offset[live.ID()]; o < s+16 && s < o+8 {
+			t.Errorf("scratch [%d, %d) overlaps %v at [%d, %d)", s, s+16, live, o, o+8)
+		}
+	}
+	if p.ArenaFloats != 32 {
+		t.Errorf("arena of %d floats, want 32 (two 8-float tensors and 16 of scratch, reused after node 1)", p.ArenaFloats)
+	}
+	if none := New(g.Nodes(), tensors, map[int]bool{d.ID(): true}, 4, nil); none.ArenaFloats != 16 {
+		t.Errorf("without scratch: arena of %d floats, want 16", none.ArenaFloats)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
+	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
 
@@ -82,10 +83,14 @@ func TestPlanSharesMemoryOnlyBetweenDisjointLifetimes(t *testing.T) {
 // live tensors shared memory, or a tensor were read before it is written,
 // NaNs would reach the loss. The run must still match the reference.
 func TestPoisonedPlanMatchesReference(t *testing.T) {
+	checkPoisonedPlan(t, newLib(t))
+}
+
+// checkPoisonedPlan is TestPoisonedPlanMatchesReference's check, with lib.
+func checkPoisonedPlan(t *testing.T, lib *vulkan.Library) {
 	const steps = 5
 	all := func(n *aeNet) []*graph.Tensor { return n.params() }
 	refLosses, refPS, _ := refTrain(t, steps, all)
-	lib := newLib(t)
 	p, n := compileNet(t, lib, true, all)
 	clean, _ := compileNet(t, lib, false, all)
 	if p.Stats().Dispatches <= clean.Stats().Dispatches {
@@ -130,5 +135,78 @@ func TestPoisonedPlanMatchesReference(t *testing.T) {
 	}
 	if !hasNaN(v) {
 		t.Error("no planned memory holds the poison after a step")
+	}
+}
+
+// TestSplitKWorkspaceInPlan runs the training step with every conv kernel
+// call tuned to split-K: each conv pass gets its partial sums from the memory
+// plan, live during its node only and apart from every tensor live then, the
+// library allocates no scratch of its own, and the poisoned run (stale
+// scratch included) still matches the reference.
+func TestSplitKWorkspaceInPlan(t *testing.T) {
+	lib := newLib(t)
+	n, _ := newNet(t, trainSeed, func(n *aeNet) []*graph.Tensor { return n.params() })
+	table, err := vulkan.NewConvTuning(lib.Context().Info())
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := vulkan.ConvVariant{Kind: "tiled", BM: 16, BN: 8, BK: 4, TM: 2, TN: 2, Split: 2}
+	for _, nd := range n.g.Nodes() {
+		var shapes []vulkan.ConvShape
+		switch op := nd.Op().(type) {
+		case graph.Conv2DOp:
+			shapes = vulkan.Conv2DShapes(op.P)
+		case graph.ConvTranspose2DOp:
+			shapes = vulkan.ConvTranspose2DShapes(op.P)
+		}
+		for _, s := range shapes {
+			table.Entries = append(table.Entries, vulkan.ConvTuningEntry{Shape: s, Variant: split})
+		}
+	}
+	if len(table.Entries) != 6 {
+		t.Fatalf("%d conv kernel calls in the test network, want 6 (two layers, three directions)", len(table.Entries))
+	}
+	lib.SetConvTuning(table)
+
+	p, n := compileNet(t, lib, false, func(n *aeNet) []*graph.Tensor { return n.params() })
+	st := p.Stats()
+	convPasses := 0
+	for _, nb := range p.nodes {
+		switch nb.n.Op().(type) {
+		case graph.Conv2DOp, graph.Conv2DBackwardInputOp, graph.Conv2DBackwardWeightOp,
+			graph.ConvTranspose2DOp, graph.ConvTranspose2DBackwardInputOp, graph.ConvTranspose2DBackwardWeightOp:
+			convPasses++
+		}
+	}
+	if st.ScratchNodes != convPasses || st.ScratchBytes <= 0 {
+		t.Errorf("%d nodes with a workspace (%d bytes), want every one of the %d conv passes", st.ScratchNodes, st.ScratchBytes, convPasses)
+	}
+	pl, tensors := p.plan, n.g.Tensors()
+	for i, nb := range p.nodes {
+		off := pl.Scratch[i]
+		if (off >= 0) != (nb.scratch > 0) {
+			t.Errorf("%v: scratch offset %d for %d floats", nb.n, off, nb.scratch)
+		}
+		if off < 0 {
+			continue
+		}
+		if off+nb.scratch > pl.ArenaFloats || off%(lib.Context().BufferAlign()/4) != 0 {
+			t.Errorf("%v: scratch at float %d (%d floats) is misaligned or outside the %d-float arena", nb.n, off, nb.scratch, pl.ArenaFloats)
+		}
+		for id, o := range pl.Offset {
+			if o < 0 || pl.First[id] > i || pl.Last[id] < i {
+				continue // not planned, or not live at node i
+			}
+			if o < off+nb.scratch && off < o+tensors[id].Len() {
+				t.Errorf("%v: its scratch overlaps %v, live [%d,%d]", nb.n, tensors[id], pl.First[id], pl.Last[id])
+			}
+		}
+	}
+	if _, err := p.Step(n.batch(trainSeed)); err != nil {
+		t.Fatal(err)
+	}
+	checkPoisonedPlan(t, lib)
+	if f := lib.SharedScratchFloats(); f != 0 {
+		t.Errorf("the library allocated %d floats of scratch of its own", f)
 	}
 }

@@ -63,6 +63,10 @@ type nodeBufs struct {
 	n       *graph.Node
 	in, out []*vk.Buffer
 	dead    []*vk.Buffer // planned tensors to poison after the node (Options.Poison)
+	// scratch is the floats of workspace the node asked for (split-K
+	// partial sums; 0: none) and ws its view of the arena.
+	scratch int
+	ws      *vk.Buffer
 }
 
 // update is one parameter's Adam update.
@@ -131,13 +135,19 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy, shar
 		}
 	}(p)
 
-	p.plan = memplan.New(nodes, tensors, pinned, p.lib.Context().BufferAlign()/4)
+	scratch := make([]int, len(nodes))
+	for i, n := range nodes {
+		if scratch[i], err = workspace(lib, n.Op()); err != nil {
+			return nil, fmt.Errorf("program: compile: node %v: %w", n, err)
+		}
+	}
+	p.plan = memplan.New(nodes, tensors, pinned, p.lib.Context().BufferAlign()/4, scratch)
 	if p.bufs, err = p.allocate(tensors); err != nil {
 		return nil, err
 	}
 	p.tensors = tensors
-	for _, n := range nodes {
-		p.nodes = append(p.nodes, nodeBufs{n: n})
+	for i, n := range nodes {
+		p.nodes = append(p.nodes, nodeBufs{n: n, scratch: scratch[i]})
 	}
 	for _, w := range trained {
 		st, err := p.params.adamFor(w.Name(), w.Len())
@@ -186,6 +196,12 @@ func (p *Program) bind() error {
 		nb := &p.nodes[i]
 		nb.in = memplan.Gather(nb.in, bufs, nb.n.Inputs())
 		nb.out = memplan.Gather(nb.out, bufs, nb.n.Outputs())
+		nb.ws = nil
+		if off := p.plan.Scratch[i]; off >= 0 {
+			if nb.ws, err = p.arena.View(off, nb.scratch); err != nil {
+				return fmt.Errorf("program: compile: node %v workspace: %w", nb.n, err)
+			}
+		}
 		nb.dead = nb.dead[:0]
 		if p.poison {
 			nb.dead = memplan.GatherIDs(nb.dead, bufs, p.plan.DeadAfter[i])
@@ -296,7 +312,9 @@ func (p *Program) recordStep(seq *vk.Sequence) error {
 }
 
 func (p *Program) recordNode(seq *vk.Sequence, nb *nodeBufs) error {
-	if err := record(p.lib, seq, p.counterSlot, nb.n.Op(), nb.in, nb.out); err != nil {
+	// Every node records with its own workspace (nil where the plan gave it
+	// none), never the library's shared scratch.
+	if err := record(p.lib.WithWorkspace(nb.ws), seq, p.counterSlot, nb.n.Op(), nb.in, nb.out); err != nil {
 		return fmt.Errorf("program: node %v: %w", nb.n, err)
 	}
 	for _, b := range nb.dead {

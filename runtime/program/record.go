@@ -29,6 +29,27 @@ func Supports(op graph.Op) bool {
 
 func typeOf(op graph.Op) reflect.Type { return reflect.TypeOf(op) }
 
+// workspace is the floats of workspace (vulkan.Library.WithWorkspace) that
+// op's kernels need as the library would record them now: the split-K
+// partial sums of a conv pass, 0 for every other op.
+func workspace(lib *vulkan.Library, op graph.Op) (int, error) {
+	switch o := op.(type) {
+	case graph.Conv2DOp:
+		return lib.Conv2DWorkspace(o.P, vulkan.ConvPassForward)
+	case graph.Conv2DBackwardInputOp:
+		return lib.Conv2DWorkspace(o.P, vulkan.ConvPassBackwardInput)
+	case graph.Conv2DBackwardWeightOp:
+		return lib.Conv2DWorkspace(o.P, vulkan.ConvPassBackwardWeight)
+	case graph.ConvTranspose2DOp:
+		return lib.ConvTranspose2DWorkspace(o.P, vulkan.ConvPassForward)
+	case graph.ConvTranspose2DBackwardInputOp:
+		return lib.ConvTranspose2DWorkspace(o.P, vulkan.ConvPassBackwardInput)
+	case graph.ConvTranspose2DBackwardWeightOp:
+		return lib.ConvTranspose2DWorkspace(o.P, vulkan.ConvPassBackwardWeight)
+	}
+	return 0, nil
+}
+
 // recorders maps every op type to its recorder: in and out are the
 // buffers of the node's inputs and outputs in the order its op documents,
 // and counter is the step-parameter slot of the RNG counter. A Reshape

@@ -147,12 +147,23 @@ type Stats struct {
 	// parameters and optimizer state are not counted in either.
 	Slots                        int
 	PlannedBytes, UnplannedBytes int64
+	// ScratchNodes is the number of nodes with a workspace in the arena
+	// (split-K partial sums, live during their node only), ScratchBytes
+	// their sum; both are part of the plan's bytes.
+	ScratchNodes int
+	ScratchBytes int64
 }
 
 // Stats returns the program's counters.
 func (p *Program) Stats() Stats {
 	s := Stats{Sequences: len(p.seqs), Slots: p.plan.Planned,
 		PlannedBytes: p.plan.PlannedBytes, UnplannedBytes: p.plan.UnplannedBytes}
+	for _, nb := range p.nodes {
+		if nb.scratch > 0 {
+			s.ScratchNodes++
+			s.ScratchBytes += 4 * int64(nb.scratch)
+		}
+	}
 	for _, q := range p.seqs {
 		st := q.Stats()
 		s.Dispatches += st.Dispatches

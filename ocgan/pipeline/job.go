@@ -181,7 +181,19 @@ func (j *Job) Run() (*Summary, error) {
 	if err != nil {
 		return nil, &TrainError{Err: err, Saved: saved}
 	}
-	scorer := t.Scorer()
+	// The threshold and the test AUC come from the scorer a deployed model
+	// runs: a standalone one on the selected parameters, batch norms folded,
+	// whose scores the scorer built from the saved checkpoint repeats bit
+	// for bit on this device.
+	ps, err := t.Params()
+	if err != nil {
+		return nil, err
+	}
+	scorer, err := train.NewScorer(be, j.Config.Geometry, t.Scorer().Batch(), ps)
+	if err != nil {
+		return nil, err
+	}
+	defer scorer.Free()
 	choice, err := j.Calibration.Calibrate(scorer, data.Split.Val, data.CalNovel)
 	if err != nil {
 		return nil, err

@@ -162,11 +162,7 @@ func TestModelScoresAlikeOnEveryBackend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := make([]float32, len(v))
-		for i, x := range v {
-			out[i] = float32(x)
-		}
-		return out
+		return toFloat32(v)
 	}
 	want := score(refprogram.Backend{})
 	kerneltest.ExpectClose(t, "cpu scores", score(c), want)

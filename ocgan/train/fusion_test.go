@@ -8,6 +8,7 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
+	"github.com/ocgan-vk/ocgan/runtime/graph"
 	"github.com/ocgan-vk/ocgan/runtime/program"
 )
 
@@ -45,11 +46,7 @@ func TestFusionMatchesUnfused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := make([]float32, len(v))
-			for i, x := range v {
-				out[i] = float32(x)
-			}
-			return out
+			return toFloat32(v)
 		}
 		kerneltest.ExpectClose(t, name+" fused scores", score("on"), score("off"))
 	}
@@ -112,5 +109,40 @@ func TestFusionDispatches(t *testing.T) {
 		iter[0], iter[1], score[0], score[1])
 	if !(iter[1] < iter[0]) || !(score[1] < score[0]) {
 		t.Errorf("fusion removed no dispatch: iteration %d → %d, scoring %d → %d", iter[0], iter[1], score[0], score[1])
+	}
+}
+
+// TestStandaloneScorerFoldsBatchNorms checks that a standalone scorer runs
+// the encoder and decoder with every batch norm folded into its conv: no
+// batch-norm node is left in its graph, and its program records fewer
+// dispatches than the trainer's scorer, which runs them.
+func TestStandaloneScorerFoldsBatchNorms(t *testing.T) {
+	be := newBackend(t)
+	cfg := tinyConfig(t)
+	tr := newTrainer(t, be, cfg)
+	ps, err := tr.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScorer(be, cfg.Geometry, 1, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Free()
+	bn := 0
+	for _, n := range tr.scorer.p.g.Nodes() {
+		if _, ok := n.Op().(graph.BatchNormEvalOp); ok {
+			bn++
+		}
+	}
+	for _, n := range s.p.g.Nodes() {
+		if _, ok := n.Op().(graph.BatchNormEvalOp); ok {
+			t.Errorf("the standalone scorer still runs %v", n)
+		}
+	}
+	folded, live := s.p.prog.(*program.Program).Stats().Dispatches, tr.scorer.p.prog.(*program.Program).Stats().Dispatches
+	t.Logf("scoring dispatches: %d with the batch norms folded, %d with the %d batch norms run", folded, live, bn)
+	if bn == 0 || !(folded < live) {
+		t.Errorf("%d batch norms in the trainer's scorer; %d dispatches folded, %d not", bn, folded, live)
 	}
 }

@@ -217,6 +217,29 @@ type scorePhase struct {
 	in, target, scores, recon *graph.Tensor
 }
 
+// fold replaces the phase's graph by its graph.FoldBatchNorm copy, on a
+// ParamSet of its own holding the folded weights, before it is compiled.
+func (p *scorePhase) fold() error {
+	f, err := graph.FoldBatchNorm(p.g, p.outputs)
+	if err != nil {
+		return err
+	}
+	inputs := make(map[*graph.Tensor]float32, len(p.inputs))
+	for t, v := range p.inputs {
+		inputs[f.Tensors[t]] = v
+	}
+	outputs := make([]*graph.Tensor, len(p.outputs))
+	for i, t := range p.outputs {
+		outputs[i] = f.Tensors[t]
+	}
+	p.g, p.inputs, p.outputs = f.Graph, inputs, outputs
+	p.in, p.target, p.scores = f.Tensors[p.in], f.Tensors[p.target], f.Tensors[p.scores]
+	if p.recon != nil {
+		p.recon = f.Tensors[p.recon]
+	}
+	return nil
+}
+
 func buildScore(m *model.Model, ps *graph.ParamSet, b int, withRecon bool) (*scorePhase, error) {
 	p := &scorePhase{phase: newPhase("score", ps, graph.Eval)}
 	p.in = p.input("input", m.ImageShape(b)...)

@@ -26,6 +26,14 @@ type Scorer struct {
 // submit (fewer when the device cannot bind the tensors of so many: see
 // Batch), on the values of ps (e.g. a checkpoint's; the En and De names of
 // ocgan/model), on be's device. Free releases it.
+//
+// Its program folds every eval batch norm into the conv before it
+// (graph.FoldBatchNorm, with ps's values at the call): fewer dispatches and
+// passes over memory. Its scores are those of the trainer's scorer (which
+// runs the batch norms, on the live parameters) to float32 rounding, about
+// 1e-6 relative, not bit for bit; two standalone scorers of the same
+// values on one device agree bit for bit, which is what a threshold
+// calibrated with one and applied with the other needs.
 func NewScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.ParamSet) (*Scorer, error) {
 	return newScorer(be, geo, batch, ps, false)
 }
@@ -52,6 +60,9 @@ func newScorer(be backend.Backend, geo model.Geometry, batch int, ps *graph.Para
 		return nil, err
 	}
 	p, err := buildScore(m, ps, batch, withRecon)
+	if err == nil {
+		err = p.fold()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("train: building the score phase: %w", err)
 	}

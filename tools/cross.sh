@@ -168,8 +168,10 @@ test_qemu() {
   local arm="$CROSS_BIN/ocgan" host="$HOST_BIN/ocgan" t0 t1
   [ -x "$arm" ] || die "$arm missing: run make cross"
   [ -x "$host" ] || die "$host missing: run make build"
-  local q=(qemu-aarch64 "$arm")
   local tmo=${CROSS_TEST_TIMEOUT:-300} # per qemu command; a hang must not stall CI
+  # Emulated lavapipe runs a submission many times slower than a device: the command's own
+  # limit above bounds a hang, so the per-submission wait may take all of it.
+  local q=(env "OCGAN_VK_TIMEOUT=${tmo}s" qemu-aarch64 "$arm")
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/ocgan-cross.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   t1=$(now)

@@ -55,8 +55,9 @@ func NewLibrary(ctx *vk.Context) *Library {
 }
 
 // WithWorkspace returns the library recording with workspace as the scratch
-// of its split-K convs (ConvWorkspace says how much each needs; nil when
-// none needs any), instead of a scratch buffer of the library's own. The two
+// of its split-K convs (Conv2DWorkspace and ConvTranspose2DWorkspace say how
+// much each needs; nil when none needs any), instead of a scratch buffer of
+// the library's own. The two
 // share kernels and tuning. A program that gives each of its nodes its own
 // workspace, from its memory plan, can run at the same time as other
 // sequences of the library; a conv whose workspace is missing or too small

@@ -230,16 +230,15 @@ func (l *Library) tuneShape(s ConvShape, o ConvTuneOptions, stamps bool) (ConvTu
 func (l *Library) confirmConv(s ConvShape, heuristic, candidate ConvVariant, o ConvTuneOptions, stamps bool, bufs []*vk.Buffer) (ConvConfirmation, error) {
 	var h, c []float64
 	for i := 0; i < o.Confirm; i++ {
-		for _, v := range []struct {
-			variant ConvVariant
-			times   *[]float64
-		}{{heuristic, &h}, {candidate, &c}} {
-			ms, err := l.timeConv(s, v.variant, o, stamps, bufs)
-			if err != nil {
-				return ConvConfirmation{}, err
-			}
-			*v.times = append(*v.times, ms)
+		hm, err := l.timeConv(s, heuristic, o, stamps, bufs)
+		if err != nil {
+			return ConvConfirmation{}, err
 		}
+		cm, err := l.timeConv(s, candidate, o, stamps, bufs)
+		if err != nil {
+			return ConvConfirmation{}, err
+		}
+		h, c = append(h, hm), append(c, cm)
 	}
 	return confirmation(candidate, h, c), nil
 }

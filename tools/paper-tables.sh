@@ -6,7 +6,8 @@
 # epoch). A failed run is logged and the script goes on to the next.
 #
 #   tools/paper-tables.sh [--table T[,T...]] [--classes 0-9] [--seeds 1] [--epochs N] [--budget D]
-#                         [--epoch-auc] [--device DEV] [--results DIR] [--models DIR] [--logs DIR]
+#                         [--batch N] [--mine-start F] [--mine-step-size S] [--epoch-auc]
+#                         [--device DEV] [--results DIR] [--models DIR] [--logs DIR]
 #                         [--ocgan BIN] [--dry-run]
 #
 # Tables (default all, in this order):
@@ -14,8 +15,9 @@
 #   mnist-p2-ablation  MNIST, protocol 2, modes ae, ae+dl, ae+dl+dv and full (Table 4)
 #   fmnist-p1-full     Fashion-MNIST, protocol 1, OCGAN (Table 1)
 # --classes and --seeds take lists and ranges (0-9, 2,8, 0-2,7) and are run in the order given,
-# seeds outermost, then modes, then classes. --epochs and --budget (per run, e.g. 2h) are passed
-# to ocgan only when given: everything else is ocgan's defaults, the paper's settings (25 epochs
+# seeds outermost, then modes, then classes. --epochs, --budget (per run, e.g. 2h), --batch,
+# --mine-start and --mine-step-size (the experiments of RESULTS.md) are passed to ocgan only when
+# given: everything else is ocgan's defaults, the paper's settings (25 epochs
 # at batch 64, about the authors' 2,200 updates of 200 epochs at batch 512; mining in the last
 # quarter; λ 10; σ 0.2). --epoch-auc passes ocgan's --epoch-auc (the test AUC of every epoch's
 # model, recorded in the record's curve; selection stays on the validation MSE). --device picks
@@ -70,7 +72,7 @@ table_runs() {
   esac
 }
 
-tables=all classes=0-9 seeds=1 epochs="" budget="" device="" dry=0 epoch_auc=0
+tables=all classes=0-9 seeds=1 epochs="" budget="" device="" dry=0 epoch_auc=0 settings=()
 results=results models=models logs=logs/paper-tables ocgan=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -79,6 +81,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds=${2:?--seeds needs a value}; shift ;;
     --epochs) epochs=${2:?--epochs needs a value}; shift ;;
     --budget) budget=${2:?--budget needs a value}; shift ;;
+    --batch|--mine-start|--mine-step-size) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
     --device) device=${2:?--device needs a value}; shift ;;
     --results) results=${2:?--results needs a value}; shift ;;
     --models) models=${2:?--models needs a value}; shift ;;
@@ -102,6 +105,7 @@ seed_list=$(expand "$seeds")
 extra=()
 [ -z "$epochs" ] || extra+=(--epochs "$epochs")
 [ -z "$budget" ] || extra+=(--budget "$budget")
+extra+=("${settings[@]}")
 [ "$epoch_auc" = 0 ] || extra+=(--epoch-auc)
 [ -z "$device" ] || extra+=(--device "$device")
 

@@ -78,14 +78,17 @@ type Training struct {
 	SelectedEpoch  int     `json:"selected_epoch"`
 	SelectedValMSE float64 `json:"selected_val_mse"`
 	// The settings of Algorithm 1: latent size, λ, input noise σ, mining
-	// steps K and the fraction of training after which mining runs, and
-	// Adam's learning rate.
-	Latent    int     `json:"latent"`
-	Lambda    float64 `json:"lambda"`
-	Noise     float64 `json:"noise"`
-	MineSteps int     `json:"mine_steps"`
-	MineStart float64 `json:"mine_start"`
-	LR        float64 `json:"lr"`
+	// steps K, their gradient-descent step size and the fraction of
+	// training after which mining runs, and Adam's learning rate.
+	// MineStepSize is 0 in records of earlier builds, which all mined with
+	// step EarlierMineStepSize (MiningStepSize reads either).
+	Latent       int     `json:"latent"`
+	Lambda       float64 `json:"lambda"`
+	Noise        float64 `json:"noise"`
+	MineSteps    int     `json:"mine_steps"`
+	MineStepSize float64 `json:"mine_step_size,omitempty"`
+	MineStart    float64 `json:"mine_start"`
+	LR           float64 `json:"lr"`
 	// WallSeconds is the wall-clock time of the training loop (summed
 	// over resumed runs).
 	WallSeconds float64 `json:"wall_seconds"`
@@ -95,6 +98,18 @@ type Training struct {
 	// Run is where, when and by which program the model was trained
 	// (Date: when training ended).
 	Run
+}
+
+// EarlierMineStepSize is the mining step size of every run recorded before
+// records held it.
+const EarlierMineStepSize = 2.0
+
+// MiningStepSize is the gradient-descent step size of the run's mining.
+func (t Training) MiningStepSize() float64 {
+	if t.MineStepSize == 0 {
+		return EarlierMineStepSize
+	}
+	return t.MineStepSize
 }
 
 // Epoch is one epoch of a training run's curve.
@@ -153,6 +168,7 @@ func (r *Record) Validate() error {
 	check(finite(t.Lambda) && t.Lambda > 0, "training.lambda is %v, want > 0", t.Lambda)
 	check(finite(t.Noise) && t.Noise >= 0, "training.noise is %v, want >= 0", t.Noise)
 	check(t.MineSteps >= 0, "training.mine_steps is %d, want >= 0", t.MineSteps)
+	check(finite(t.MineStepSize) && t.MineStepSize >= 0, "training.mine_step_size is %v, want >= 0", t.MineStepSize)
 	check(finite(t.MineStart) && t.MineStart >= 0 && t.MineStart <= 1, "training.mine_start is %v, want in [0, 1]", t.MineStart)
 	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
 	check(finite(t.WallSeconds) && t.WallSeconds >= 0, "training.wall_seconds is %v, want >= 0", t.WallSeconds)

@@ -83,6 +83,7 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{func(r *Record) { r.Training.SelectedValMSE = math.Inf(1) }, "training.selected_val_mse"},
 		{func(r *Record) { r.Training.Latent = 0 }, "training.latent"},
 		{func(r *Record) { r.Training.MineStart = 1.5 }, "training.mine_start"},
+		{func(r *Record) { r.Training.MineStepSize = -2 }, "training.mine_step_size"},
 		{func(r *Record) { r.Training.LR = 0 }, "training.lr"},
 		{func(r *Record) { r.Training.WallSeconds = -1 }, "training.wall_seconds"},
 		{func(r *Record) { r.Training.Curve = r.Training.Curve[1:] }, "training.curve has 24 epochs"},
@@ -167,5 +168,14 @@ func TestReadDir(t *testing.T) {
 	}
 	if _, err := ReadDir(filepath.Join(dir, "missing")); err == nil {
 		t.Error("ReadDir of a missing folder: no error")
+	}
+}
+
+func TestMiningStepSize(t *testing.T) {
+	for _, c := range []struct{ recorded, want float64 }{{0, EarlierMineStepSize}, {0.5, 0.5}, {20, 20}} {
+		tr := Training{MineStepSize: c.recorded}
+		if got := tr.MiningStepSize(); got != c.want {
+			t.Errorf("recorded %v: MiningStepSize = %v, want %v", c.recorded, got, c.want)
+		}
 	}
 }

@@ -56,7 +56,7 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 			Iterations: ck.Train.Iteration, Batch: cfg.Batch,
 			SelectedEpoch: ck.Train.BestEpoch, SelectedValMSE: ck.Train.BestValMSE,
 			Latent: cfg.Geometry.Latent, Lambda: float32Value(cfg.Lambda), Noise: float32Value(cfg.NoiseStd),
-			MineSteps: cfg.MineSteps, MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
+			MineSteps: cfg.MineSteps, MineStepSize: float32Value(cfg.MineStepSize), MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
 			WallSeconds: rec.Elapsed.Seconds(), Curve: curve(rec.History),
 			Run: results.Run{Device: known(prov.Device), Date: known(prov.Created), Version: known(prov.Version), Commit: known(prov.Commit)},
 		},

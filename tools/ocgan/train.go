@@ -42,7 +42,7 @@ type trainingOptions struct {
 	budget                           time.Duration
 	mode                             string
 	mineStart                        float64
-	lambda, noise, lr                float32
+	mineStepSize, lambda, noise, lr  float32
 	epochAUC                         bool
 	cal                              calibration
 	img                              imageFlags
@@ -59,6 +59,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.StringVar(&o.mode, "mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
 	fs.IntVar(&o.latent, "latent", 0, "latent size L (default: 16 for 1 channel, 512 for 3)")
 	fs.IntVar(&o.mineSteps, "mine-steps", d.MineSteps, "K, gradient steps of informative-negative mining (0: no mining)")
+	fs.Float32Var(&o.mineStepSize, "mine-step-size", d.MineStepSize, "step size of the plain gradient descent of mining, on each sample's classifier loss (the authors' code: 2)")
 	fs.Float64Var(&o.mineStart, "mine-start", d.MineStart, "fraction of training (iterations, or of --budget) after which mining runs")
 	fs.Float32Var(&o.lambda, "lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
 	fs.Float32Var(&o.noise, "noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
@@ -79,7 +80,7 @@ func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
 	}
 	cfg := train.DefaultConfig(geo)
 	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.MineSteps, cfg.MineStart = o.epochs, o.budget, o.batch, o.mineSteps, o.mineStart
-	cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.lambda, o.noise, o.lr, d.seed
+	cfg.MineStepSize, cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.mineStepSize, o.lambda, o.noise, o.lr, d.seed
 	if cfg.Mode, err = train.ParseMode(o.mode); err != nil {
 		return nil, usageError{err}
 	}

@@ -47,6 +47,32 @@ var studies = []study{
 				"--results results/experiments/mnist-p2-epochs-50 --models models/experiments/mnist-p2-epochs-50",
 		}},
 	},
+	{
+		id: "mnist-p2-mining", title: "MNIST, protocol 2, OCGAN: informative-negative mining", table: "mnist-p2-full", mode: "full",
+		baseline: "step 2 from 75% (the table's runs)",
+		variants: []variant{
+			studyVariant("mining from 50%", "mnist-p2-mine-start-50", "--mine-start 0.5"),
+			studyVariant("step 0.5", "mnist-p2-mine-step-0.5", "--mine-step-size 0.5"),
+			studyVariant("step 8", "mnist-p2-mine-step-8", "--mine-step-size 8"),
+		},
+	},
+	{
+		id: "mnist-p2-batch", title: "MNIST, protocol 2, OCGAN: the authors' batch size", table: "mnist-p2-full", mode: "full",
+		baseline: "batch 64, 25 epochs (the table's runs)",
+		variants: []variant{
+			studyVariant("batch 512, 200 epochs", "mnist-p2-batch-512", "--batch 512 --epochs 200"),
+		},
+	},
+}
+
+// studyVariant is the variant label of class 8 of the MNIST table run with
+// the given ocgan settings, its records in experiments/NAME.
+func studyVariant(label, name, settings string) variant {
+	return variant{
+		label: label, dir: "experiments/" + name,
+		command: "tools/paper-tables.sh --table mnist-p2-full --classes 8 " + settings + " --epoch-auc " +
+			"--results results/experiments/" + name + " --models models/experiments/" + name,
+	}
 }
 
 // tableByID returns the experiment with the given id.

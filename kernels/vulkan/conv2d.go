@@ -147,12 +147,16 @@ func (c convLayer) check(dir string, args ...convArg) error {
 	return nil
 }
 
-// dataDirs are the kernel directions of the layer's forward and backward input.
-func (c convLayer) dataDirs() (forward, backwardInput convDir) {
-	if c.transposed {
-		return convBwdData, convFwd
+// passDir is the kernel direction that runs pass p of the layer: a
+// transposed conv's forward is a conv's backward input, and the reverse.
+func (c convLayer) passDir(p ConvPass) convDir {
+	switch {
+	case p == ConvPassBackwardWeight:
+		return convBwdFilter
+	case (p == ConvPassForward) != c.transposed:
+		return convFwd
 	}
-	return convFwd, convBwdData
+	return convBwdData
 }
 
 // convLayerForward records layer c's forward y = e(x (*) w + b); b is used only
@@ -165,8 +169,7 @@ func (l *Library) convLayerForward(seq *vk.Sequence, c convLayer, e kernels.Epil
 	if !c.bias {
 		b = nil
 	}
-	dir, _ := c.dataDirs()
-	return l.convData(seq, dir, c.g, e, x, w, b, y)
+	return l.convData(seq, c.passDir(ConvPassForward), c.g, e, x, w, b, y)
 }
 
 // convLayerBackwardInput records layer c's input gradient dx from w and dy.
@@ -175,8 +178,7 @@ func (l *Library) convLayerBackwardInput(seq *vk.Sequence, c convLayer, w, dy, d
 		convArg{"grad output", convOutput, dy}, convArg{"grad input", convInput, dx}); err != nil {
 		return err
 	}
-	_, dir := c.dataDirs()
-	return l.convData(seq, dir, c.g, kernels.Epilogue{}, dy, w, nil, dx)
+	return l.convData(seq, c.passDir(ConvPassBackwardInput), c.g, kernels.Epilogue{}, dy, w, nil, dx)
 }
 
 // convLayerBackwardWeight records layer c's weight gradient dw from x and dy.
@@ -654,18 +656,10 @@ func (l *Library) convWorkspace(c convLayer, pass ConvPass) (int, error) {
 	if c.invalid != nil {
 		return 0, c.invalid
 	}
-	fwd, bwdInput := c.dataDirs()
-	var dir convDir
-	switch pass {
-	case ConvPassForward:
-		dir = fwd
-	case ConvPassBackwardInput:
-		dir = bwdInput
-	case ConvPassBackwardWeight:
-		dir = convBwdFilter
-	default:
+	if pass < ConvPassForward || pass > ConvPassBackwardWeight {
 		return 0, fmt.Errorf("%s workspace: unknown pass %v", c.name, pass)
 	}
+	dir := c.passDir(pass)
 	t, err := l.convTuneFor(dir, c.g)
 	if err != nil {
 		return 0, fmt.Errorf("%s %v workspace: %w", c.name, pass, err)

@@ -50,7 +50,8 @@ func anyChanged(flags ...*pflag.Flag) bool {
 	return false
 }
 
-// checkLimits bounds the size-like flags of trainingOptions.
+// checkLimits bounds the size-like flags of trainingOptions and checks its
+// real-valued settings.
 func (o *trainingOptions) checkLimits() error {
 	for _, f := range []struct {
 		name      string
@@ -61,6 +62,25 @@ func (o *trainingOptions) checkLimits() error {
 		if err := intIn(f.name, f.v, f.lo, f.hi); err != nil {
 			return err
 		}
+	}
+	for _, f := range []struct {
+		name     string
+		v        float64
+		positive bool // else >= 0
+	}{
+		{"lambda", float64(o.lambda), true}, {"noise", float64(o.noise), false}, {"lr", float64(o.lr), true},
+		{"mine-step-size", float64(o.mineStepSize), true},
+	} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
+			want := "a finite number >= 0"
+			if f.positive {
+				want = "a finite number > 0"
+			}
+			return usageError{fmt.Errorf("--%s %v: want %s", f.name, f.v, want)}
+		}
+	}
+	if s := o.mineStart; math.IsNaN(s) || s < 0 || s > 1 {
+		return usageError{fmt.Errorf("--mine-start %v: want a fraction of training, 0 to 1", s)}
 	}
 	return nil
 }

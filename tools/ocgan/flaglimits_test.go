@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// TestFlagLimitsAreUsageErrors gives size-like flags beyond their bounds and
-// non-finite thresholds: each is refused with exit status 2, naming the flag,
+// TestFlagLimitsAreUsageErrors gives size-like flags beyond their bounds,
+// Algorithm-1 settings out of their range and non-finite thresholds: each is refused with exit status 2, naming the flag,
 // before any data or model is read.
 func TestFlagLimitsAreUsageErrors(t *testing.T) {
 	root := t.TempDir()
@@ -28,6 +28,12 @@ func TestFlagLimitsAreUsageErrors(t *testing.T) {
 		{append(train, "--epochs", "0"), "--epochs"},
 		{append(train, "--epochs", "100000000"), "--epochs"},
 		{append(train, "--mine-steps", "5000"), "--mine-steps"},
+		{append(train, "--mine-step-size", "0"), "--mine-step-size"},
+		{append(train, "--mine-step-size", "NaN"), "--mine-step-size"},
+		{append(train, "--mine-start", "1.5"), "--mine-start"},
+		{append(train, "--lambda", "-1"), "--lambda"},
+		{append(train, "--noise", "-0.1"), "--noise"},
+		{append(train, "--lr", "+Inf"), "--lr"},
 		{[]string{"score", "--threshold", "NaN", "x.png"}, "--threshold"},
 		{[]string{"score", "--threshold", "+Inf", "x.png"}, "--threshold"},
 		{[]string{"eval", "--seeds", "100000", "--model", "m.ocgan"}, "--seeds"},

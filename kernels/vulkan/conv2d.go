@@ -308,7 +308,10 @@ func (l *Library) convSubgroups() bool {
 // subgroupBroadcast in workgroups of 64 (8 teams of 8 lanes). GPUs get smaller
 // tiles and every lane loads its own operands (they hit the cache). Layers with
 // fewer than 8 columns (one output channel) use solo lanes, each with its own
-// rows; layers with fewer than 64 columns use 4 columns per lane.
+// rows; layers with fewer than 64 columns use 4 columns per lane; on CPU
+// drivers a GEMM of at most 8 rows (the latent and head layers at batch 1)
+// gets 8-row team tiles, as a 16-row tile would leave at least half its rows
+// empty (measured 1.6-2x faster for those layers on llvmpipe).
 //
 // llvmpipe builds a pipeline's machine code at its first dispatch, in a time
 // that grows faster than the tile: 32x8 takes ~6 s, 16x8 ~2 s, 16x4 ~1 s on
@@ -470,6 +473,9 @@ func convTuneForDevice(cpu, subgroups bool, dir convDir, g convGeom) convTune {
 		t = convTune{local: 64, ppl: 2, tc: 4, sg: convShareBroadcast}
 	default:
 		t = convTune{local: 64, ppl: 2, tc: 8, sg: convShareBroadcast}
+	}
+	if rows, _, _, _ := convGemmOf(dir, g); cpu && rows <= 8 {
+		t.ppl = 1 // one 8-row team tile holds every row (a batch-1 head or latent layer)
 	}
 	if t.sg == convShareBroadcast && !subgroups {
 		t.sg = convShareLoad

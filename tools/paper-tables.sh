@@ -8,7 +8,7 @@
 #   tools/paper-tables.sh [--table T[,T...]] [--classes 0-9] [--seeds 1] [--epochs N] [--budget D]
 #                         [--batch N] [--mine-start F] [--mine-step-size S] [--epoch-auc]
 #                         [--device DEV] [--results DIR] [--models DIR] [--logs DIR]
-#                         [--ocgan BIN] [--dry-run]
+#                         [--ocgan BIN] [--no-roc] [--dry-run]
 #
 # Tables (default all, in this order):
 #   mnist-p2-full      MNIST, protocol 2, OCGAN (the paper's Table 2)
@@ -22,6 +22,10 @@
 # quarter; λ 10; σ 0.2). --epoch-auc passes ocgan's --epoch-auc (the test AUC of every epoch's
 # model, recorded in the record's curve; selection stays on the validation MSE). --device picks
 # ocgan's device (default: ocgan's choice).
+#
+# After the runs, each mode of a table whose ten classes are recorded for the first seed given
+# (and whose models are in MODELS) gets its ROC curves, one per class, drawn by `ocgan eval --roc`
+# into RESULTS/DATASET-pPROTOCOL-MODE-roc.png (seconds per class to score; --no-roc skips).
 #
 # Each run is `ocgan eval --train ... --model MODELS/NAME.ocgan --results RESULTS`, NAME being
 # DATASET-pPROTOCOL-MODE-cCLASS-sSEED (the record's file name is NAME.json); its output is
@@ -72,7 +76,7 @@ table_runs() {
   esac
 }
 
-tables=all classes=0-9 seeds=1 epochs="" budget="" device="" dry=0 epoch_auc=0 settings=()
+tables=all classes=0-9 seeds=1 epochs="" budget="" device="" dry=0 epoch_auc=0 roc=1 settings=()
 results=results models=models logs=logs/paper-tables ocgan=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -89,6 +93,7 @@ while [ $# -gt 0 ]; do
     --ocgan) ocgan=${2:?--ocgan needs a value}; shift ;;
     --epoch-auc) epoch_auc=1 ;;
     --dry-run) dry=1 ;;
+    --no-roc) roc=0 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument \"$1\" (--help lists the options)" ;;
   esac
@@ -162,6 +167,33 @@ for t in "${table_list[@]}"; do
         trap - TERM INT HUP
       done
     done
+  done
+done
+# ROC figures: every mode whose ten classes are recorded for the first seed.
+read -r first_seed _ <<<"$seed_list"
+for t in "${table_list[@]}"; do
+  [ "$dry" = 0 ] && [ "$roc" = 1 ] || break
+  read -r dataset protocol modes <<<"$(table_runs "$t")"
+  for mode in $modes; do
+    stem="$dataset-p$protocol-$mode"
+    missing=()
+    for c in 0 1 2 3 4 5 6 7 8 9; do
+      name="$stem-c$c-s$first_seed"
+      [ -e "$results/$name.json" ] && [ -e "$models/$name.ocgan" ] || missing+=("$c")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+      echo "roc $stem: no figure, classes ${missing[*]} of seed $first_seed not recorded with their model"
+      continue
+    fi
+    png="$results/$stem-roc.png" log="$logs/$stem-roc.log"
+    start=$SECONDS
+    if "$ocgan" eval --dataset "$dataset" --protocol "$protocol" --class 0-9 --seed "$first_seed" \
+      --model "$models/$stem-c{class}-s{seed}.ocgan" --roc "$png" ${device:+--device "$device"} >>"$log" 2>&1; then
+      echo "$(date -u +%FT%TZ) roc $stem: $png in $(took)"
+    else
+      echo "$(date -u +%FT%TZ) roc $stem FAILED after $(took): see $log"
+      failed=$((failed + 1))
+    fi
   done
 done
 if [ "$dry" = 0 ]; then

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -307,14 +308,80 @@ func TestPaperTablesScript(t *testing.T) {
 			t.Errorf("%s: runs\n%v\nwant\n%v", ex.id, got, want)
 		}
 	}
-	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu")
-	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+" --epochs 30 --budget 2h --device cpu") {
+	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu",
+		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--epoch-auc")
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+
+		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --epoch-auc --device cpu") {
 		t.Errorf("settings: %v\n%s", err, out)
 	}
-	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}} {
+	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}} {
 		if out, err := script(bad...); err == nil {
 			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)
 		}
+	}
+}
+
+// TestPaperTablesROC runs tools/paper-tables.sh with a stand-in for ocgan
+// over runs already recorded: a table mode gets its ROC figure from `ocgan
+// eval --roc` over the models of its ten classes once every class has its
+// record and model, and none (saying which classes are missing) before.
+func TestPaperTablesROC(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("no flock")
+	}
+	dir := t.TempDir()
+	resDir, modelDir, logDir := filepath.Join(dir, "results"), filepath.Join(dir, "models"), filepath.Join(dir, "logs")
+	calls := filepath.Join(dir, "calls")
+	fake := filepath.Join(dir, "ocgan")
+	stub := "#!/usr/bin/env bash\n[ \"$1\" = version ] && { echo ocgan stand-in; exit 0; }\necho \"$*\" >>" + calls + "\n"
+	if err := os.WriteFile(fake, []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(modelDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for c := range 10 {
+		if _, err := results.Write(resDir, record("fmnist", 1, "full", c, 1, 0.9)); err != nil {
+			t.Fatal(err)
+		}
+		if c != 7 {
+			if err := os.WriteFile(filepath.Join(modelDir, fmt.Sprintf("fmnist-p1-full-c%d-s1.ocgan", c)), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run := func() string {
+		t.Helper()
+		cmd := exec.Command("bash", "../../tools/paper-tables.sh", "--table", "fmnist-p1-full", "--ocgan", fake,
+			"--results", resDir, "--models", modelDir, "--logs", logDir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("paper-tables.sh: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	out := run()
+	if !strings.Contains(out, "roc fmnist-p1-full: no figure, classes 7 of seed 1 not recorded with their model") {
+		t.Errorf("class 7's model missing:\n%s", out)
+	}
+	if _, err := os.Stat(calls); !os.IsNotExist(err) {
+		t.Errorf("ocgan was run with a model missing (%v)", err)
+	}
+	if err := os.WriteFile(filepath.Join(modelDir, "fmnist-p1-full-c7-s1.ocgan"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(resDir, "fmnist-p1-full-roc.png")
+	if out := run(); !strings.Contains(out, "roc fmnist-p1-full: "+png) {
+		t.Errorf("all ten classes:\n%s", out)
+	}
+	got, err := os.ReadFile(calls)
+	want := "eval --dataset fmnist --protocol 1 --class 0-9 --seed 1 --model " + filepath.Join(modelDir, "fmnist-p1-full-c{class}-s{seed}.ocgan") +
+		" --roc " + png + "\n"
+	if err != nil || string(got) != want {
+		t.Errorf("ocgan calls %q (%v), want %q", got, err, want)
 	}
 }
 

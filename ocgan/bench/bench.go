@@ -31,6 +31,11 @@ type Options struct {
 	AEIters    int            // 30 timed AE-only iterations
 	ScoreIters int            // 25 timed batches of ScoreBatch
 	Latency    int            // 200 timed batch-1 scores
+	// Profile also records where the device time of the timed Algorithm-1
+	// iterations and batch-1 scores went, node by node (Report.Profile).
+	// Timing each node costs a little: the other figures then run a little
+	// slower than without it.
+	Profile bool
 	// Progress, when set, is called before each part with its name.
 	Progress func(part string)
 }
@@ -98,6 +103,38 @@ type Report struct {
 	AETrain Timing `json:"train_ae_only"`
 	Score   Timing `json:"score"`
 	Batch1  Timing `json:"score_batch1"`
+
+	// Profile is set with Options.Profile.
+	Profile *Profile `json:"profile,omitempty"`
+}
+
+// Profile is where the device time of a measurement went, node by node:
+// GPU timestamps on Vulkan, the wall clock on the native CPU backend.
+type Profile struct {
+	// Train is one Algorithm-1 iteration (the mean of the timed ones),
+	// Batch1 one batch-1 score (the mean of the timed ones).
+	Train  []NodeTime `json:"train_algorithm1"`
+	Batch1 []NodeTime `json:"score_batch1"`
+}
+
+// NodeTime is one node of a phase's program (or one optimizer update, op
+// "adam"): the runs of it per iteration or score, and their time.
+type NodeTime struct {
+	Phase string  `json:"phase"`
+	Node  string  `json:"node"`
+	Op    string  `json:"op"`
+	Runs  float64 `json:"runs"`
+	MS    float64 `json:"ms"`
+}
+
+// profileOf returns the entries of a phase's profile per iteration of iters.
+func profileOf(phase string, nodes []backend.NodeTime, iters int) []NodeTime {
+	out := make([]NodeTime, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, NodeTime{Phase: phase, Node: n.Name, Op: n.Op, Runs: float64(n.Steps) / float64(iters),
+			MS: float64(n.Time.Nanoseconds()) / 1e6 / float64(iters)})
+	}
+	return out
 }
 
 // Run measures every part on be.
@@ -126,23 +163,28 @@ func Run(be backend.Backend, opts Options) (*Report, error) {
 	}
 
 	var ps *graph.ParamSet
+	var prof *Profile
+	if opts.Profile {
+		prof = &Profile{}
+	}
 	progress(fmt.Sprintf("Algorithm-1 iteration, batch %d (%d warm-up + %d timed)", opts.TrainBatch, opts.Warmup, opts.Iters))
-	if r.Train, ps, err = trainTiming(be, opts, train.Full, opts.Iters, rng); err != nil {
+	if r.Train, ps, err = trainTiming(be, opts, train.Full, opts.Iters, rng, prof); err != nil {
 		return nil, err
 	}
 	r.TrainPeakRSSMiB = PeakRSSMiB()
 	progress(fmt.Sprintf("AE-only training, batch %d (%d warm-up + %d timed)", opts.TrainBatch, opts.Warmup, opts.AEIters))
-	if r.AETrain, _, err = trainTiming(be, opts, train.AutoEncoder, opts.AEIters, rng); err != nil {
+	if r.AETrain, _, err = trainTiming(be, opts, train.AutoEncoder, opts.AEIters, rng, nil); err != nil {
 		return nil, err
 	}
 	progress(fmt.Sprintf("scoring, batch %d (%d timed)", opts.ScoreBatch, opts.ScoreIters))
-	if r.Score, err = scoreTiming(be, opts, ps, opts.ScoreBatch, opts.ScoreIters, rng); err != nil {
+	if r.Score, err = scoreTiming(be, opts, ps, opts.ScoreBatch, opts.ScoreIters, rng, nil); err != nil {
 		return nil, err
 	}
 	progress(fmt.Sprintf("batch-1 scoring latency (%d images)", opts.Latency))
-	if r.Batch1, err = scoreTiming(be, opts, ps, 1, opts.Latency, rng); err != nil {
+	if r.Batch1, err = scoreTiming(be, opts, ps, 1, opts.Latency, rng, prof); err != nil {
 		return nil, err
 	}
+	r.Profile = prof
 	r.TrainImagesPerSec = r.Train.ImagesPerSec
 	r.AETrainImagesPerSec = r.AETrain.ImagesPerSec
 	r.ScoreImagesPerSec = r.Score.ImagesPerSec
@@ -189,8 +231,12 @@ func randomImages(geo model.Geometry, n int, rng *rand.Rand) (*dataset.Dataset, 
 	return dataset.New(c, s, s, px, make([]int, n))
 }
 
-// trainTiming times iters iterations of mode after opts.Warmup untimed ones.
-func trainTiming(be backend.Backend, opts Options, mode train.Mode, iters int, rng *rand.Rand) (Timing, *graph.ParamSet, error) {
+// trainTiming times iters iterations of mode after opts.Warmup untimed ones;
+// with prof, it profiles the timed ones into prof.Train.
+func trainTiming(be backend.Backend, opts Options, mode train.Mode, iters int, rng *rand.Rand, prof *Profile) (Timing, *graph.ParamSet, error) {
+	if prof != nil {
+		be = backend.Profiling(be)
+	}
 	cfg := train.DefaultConfig(opts.Geometry)
 	cfg.Batch, cfg.ScoreBatch, cfg.Mode = opts.TrainBatch, 1, mode
 	tr, err := train.NewTrainer(be, cfg)
@@ -211,6 +257,14 @@ func trainTiming(be backend.Backend, opts Options, mode train.Mode, iters int, r
 		if i >= opts.Warmup {
 			ts = append(ts, time.Since(t0))
 		}
+		if i == opts.Warmup-1 {
+			tr.Profile() // start the profile with the timed iterations
+		}
+	}
+	if prof != nil {
+		for _, p := range tr.Profile() {
+			prof.Train = append(prof.Train, profileOf(p.Phase, p.Nodes, iters)...)
+		}
 	}
 	ps, err := tr.Params()
 	if err != nil {
@@ -220,8 +274,11 @@ func trainTiming(be backend.Backend, opts Options, mode train.Mode, iters int, r
 }
 
 // scoreTiming times iters calls of a scorer of the given batch, after 3
-// untimed ones.
-func scoreTiming(be backend.Backend, opts Options, ps *graph.ParamSet, batch, iters int, rng *rand.Rand) (Timing, error) {
+// untimed ones; with prof, it profiles the timed ones into prof.Batch1.
+func scoreTiming(be backend.Backend, opts Options, ps *graph.ParamSet, batch, iters int, rng *rand.Rand, prof *Profile) (Timing, error) {
+	if prof != nil {
+		be = backend.Profiling(be)
+	}
 	s, err := train.NewScorer(be, opts.Geometry, batch, ps)
 	if err != nil {
 		return Timing{}, fmt.Errorf("bench: %w", err)
@@ -240,6 +297,12 @@ func scoreTiming(be backend.Backend, opts Options, ps *graph.ParamSet, batch, it
 		if i >= 3 {
 			ts = append(ts, time.Since(t0))
 		}
+		if i == 2 {
+			s.Profile() // start the profile with the timed calls
+		}
+	}
+	if prof != nil {
+		prof.Batch1 = profileOf("score", s.Profile(), iters)
 	}
 	return summarize(ts, batch), nil
 }

@@ -41,6 +41,70 @@ func TestRunReportsEveryPart(t *testing.T) {
 	if r.ScoreBatch1P99MS < r.ScoreBatch1MS {
 		t.Errorf("p99 %v < median %v", r.ScoreBatch1P99MS, r.ScoreBatch1MS)
 	}
+	if r.Profile != nil {
+		t.Errorf("a profile without Options.Profile: %+v", r.Profile)
+	}
+}
+
+// TestRunProfile: with Options.Profile the report says where an
+// Algorithm-1 iteration's time went, phase by phase in Algorithm 1's order
+// (mining 5 times per iteration), and a batch-1 score's; the nodes' times
+// add up to no more than the measured times, and WriteProfile prints them.
+func TestRunProfile(t *testing.T) {
+	be, err := cpuprogram.Open(cpu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	r, err := Run(be, Options{TrainBatch: 4, ScoreBatch: 8, Warmup: 1, Iters: 2, AEIters: 1, ScoreIters: 1, Latency: 3, Profile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Profile
+	if p == nil || len(p.Train) == 0 || len(p.Batch1) == 0 {
+		t.Fatalf("profile %+v", p)
+	}
+	var phases []string
+	var train float64
+	for _, n := range p.Train {
+		if len(phases) == 0 || phases[len(phases)-1] != n.Phase {
+			phases = append(phases, n.Phase)
+		}
+		want := 1.0
+		if n.Phase == "mining" {
+			want = 5
+		}
+		if n.Runs != want || n.MS < 0 {
+			t.Errorf("%s %s: %v runs, %v ms; want %v runs", n.Phase, n.Node, n.Runs, n.MS, want)
+		}
+		train += n.MS
+	}
+	if strings.Join(phases, ",") != "classifier,discriminator,mining,generator" {
+		t.Errorf("phases %v", phases)
+	}
+	// The profile averages the timed iterations; their slowest bounds it.
+	if train <= 0 || train > r.Train.P99MS {
+		t.Errorf("the nodes of an iteration took %v ms, the slowest timed iteration %v ms", train, r.Train.P99MS)
+	}
+	var score float64
+	for _, n := range p.Batch1 {
+		if n.Phase != "score" || n.Runs != 1 {
+			t.Errorf("batch-1 score: %+v", n)
+		}
+		score += n.MS
+	}
+	if score <= 0 || score > r.Batch1.P99MS {
+		t.Errorf("the nodes of a batch-1 score took %v ms, the slowest score %v ms", score, r.Batch1.P99MS)
+	}
+	var b strings.Builder
+	if err := WriteProfile(&b, p, 5); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"profile of one Algorithm-1 iteration", "by phase: classifier", "mining", "profile of one batch-1 score", "conv2d"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("WriteProfile lacks %q:\n%s", want, b.String())
+		}
+	}
 }
 
 func TestSummarize(t *testing.T) {

@@ -96,6 +96,11 @@ func (s *Scorer) Free() {
 	}
 }
 
+// Profile returns the scorer's profile since the previous call: each node
+// of its program, summed over the batches scored (backend.Program.Profile;
+// nil unless its backend profiles).
+func (s *Scorer) Profile() []backend.NodeTime { return s.p.prog.Profile() }
+
 // Scores returns the novelty score of every image of ds, in order. The
 // images are scored in batches; the last batch is padded by repeating its
 // last image and the padded scores are dropped.

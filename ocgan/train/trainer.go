@@ -228,6 +228,28 @@ func (t *Trainer) Free() {
 	}
 }
 
+// PhaseProfile is where one phase's device time went: each of its nodes
+// and optimizer updates, summed over the steps since the previous profile
+// (backend.Program.Profile).
+type PhaseProfile struct {
+	Phase string
+	Nodes []backend.NodeTime
+}
+
+// Profile returns the profile of each training phase since the previous
+// call, in Algorithm 1's order (mining: every mining step). Phases whose
+// programs do not profile are left out: all of them unless the trainer's
+// backend profiles (backend.Profiling).
+func (t *Trainer) Profile() []PhaseProfile {
+	var out []PhaseProfile
+	for _, p := range (trainPhases{cls: t.cls, disc: t.disc, mining: t.mining, gen: t.gen}).list() {
+		if nodes := p.prog.Profile(); nodes != nil {
+			out = append(out, PhaseProfile{Phase: p.name, Nodes: nodes})
+		}
+	}
+	return out
+}
+
 // Config returns the trainer's configuration.
 func (t *Trainer) Config() Config { return t.cfg }
 

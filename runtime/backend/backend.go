@@ -43,6 +43,13 @@ type Program interface {
 	// StepTimed is Step, also reporting where its time went.
 	StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, StepTiming, error)
 
+	// Profile returns the time of every node (in the order they run, fused
+	// as they run) and then of every optimizer update, summed over the
+	// steps since the previous call or Compile, and starts the sums again.
+	// It is nil unless the program was compiled with Options.Profile on a
+	// device that can time its work.
+	Profile() []NodeTime
+
 	// Counter returns the RNG counter the next Step uses (0 after Compile).
 	Counter() uint64
 	// SetCounter sets the RNG counter of the next Step. Dropout masks are a
@@ -104,6 +111,12 @@ type Options struct {
 	// plan that gave two live tensors the same memory, shows up as NaNs in
 	// the results.
 	Poison bool
+
+	// Profile times every node and optimizer update of each step for
+	// Program.Profile: GPU timestamps around each dispatch on Vulkan (a
+	// device without timestamps reports nothing), the wall clock on the
+	// CPU. It costs a little per node; leave it off outside measurements.
+	Profile bool
 
 	// Unfused runs every node of the graph as it was built. By default
 	// executors run graph.FuseEpilogues's nodes: each conv or dense node
@@ -218,6 +231,56 @@ func (st AdamState) Check(n int) error {
 // the run until the device is done, and the read-back of the outputs.
 type StepTiming struct {
 	Upload, Run, Download time.Duration
+}
+
+// NodeTime is the time one node of a program, or one optimizer update,
+// took over the steps of a profile (Program.Profile).
+type NodeTime struct {
+	// Name is the node's name, or "adam NAME" for the update of parameter
+	// NAME; Op is the node's op kind, or "adam".
+	Name, Op string
+	// Steps is the number of steps summed, Time their total. On a GPU a
+	// node's time is the sum of its dispatches' intervals: work the device
+	// overlaps with another node's is counted in both.
+	Steps int
+	Time  time.Duration
+}
+
+// NewProfile returns the zero sums of a profile of nodes and then of the
+// Adam updates of the trained parameters, for executors.
+func NewProfile(nodes []*graph.Node, trained []*graph.Tensor) []NodeTime {
+	out := make([]NodeTime, 0, len(nodes)+len(trained))
+	for _, n := range nodes {
+		out = append(out, NodeTime{Name: n.Name(), Op: n.Op().Kind()})
+	}
+	for _, w := range trained {
+		out = append(out, NodeTime{Name: "adam " + w.Name(), Op: "adam"})
+	}
+	return out
+}
+
+// TakeProfile returns a copy of the sums in prof and zeroes them: the
+// Program.Profile of an executor that sums into prof (nil for nil).
+func TakeProfile(prof []NodeTime) []NodeTime {
+	if prof == nil {
+		return nil
+	}
+	out := append([]NodeTime(nil), prof...)
+	for i := range prof {
+		prof[i].Steps, prof[i].Time = 0, 0
+	}
+	return out
+}
+
+// Profiling returns be with every program it compiles profiled
+// (Options.Profile set), for measurements that read Program.Profile.
+func Profiling(be Backend) Backend { return profiling{be} }
+
+type profiling struct{ Backend }
+
+func (p profiling) Compile(g *graph.Graph, opts Options) (Program, error) {
+	opts.Profile = true
+	return p.Backend.Compile(g, opts)
 }
 
 // Stats describe a program's memory plan.

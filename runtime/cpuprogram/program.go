@@ -40,6 +40,9 @@ type Program struct {
 	counter uint64
 	freed   bool
 	poison  bool // Options.Poison
+	// prof sums each node's and then each update's wall-clock time
+	// (Options.Profile; nil otherwise).
+	prof []backend.NodeTime
 }
 
 // hostBuf is a tensor exchanged with the caller each step: buf is where the
@@ -130,6 +133,9 @@ func compile(dev *cpu.Device, g *graph.Graph, opts backend.Options, arena *Arena
 	for _, w := range trained {
 		p.updates = append(p.updates, update{name: w.Name(), pid: w.ID(), gid: opts.Adam.Grads[w].ID(),
 			st: p.params.adam.For(w.Name(), w.Len())})
+	}
+	if opts.Profile {
+		p.prof = backend.NewProfile(nodes, trained)
 	}
 	seen := map[*graph.Tensor]bool{}
 	for _, t := range opts.Outputs {
@@ -225,6 +231,10 @@ func (p *Program) bind() {
 	}
 }
 
+// Profile returns the wall-clock time of each node and update since the
+// previous call (see backend.Program); nil without Options.Profile.
+func (p *Program) Profile() []backend.NodeTime { return backend.TakeProfile(p.prof) }
+
 // Step runs the program once (see backend.Program).
 func (p *Program) Step(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, error) {
 	v, _, err := p.StepTimed(feeds)
@@ -271,6 +281,18 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 			arena[i] = nan
 		}
 	}
+	last := t1 // the end of the previous node or update, when profiling
+	lap := func(i int) {
+		if p.prof != nil {
+			now := time.Now()
+			p.prof[i].Time += now.Sub(last)
+			p.prof[i].Steps++
+			last = now
+		}
+	}
+	if p.prof != nil {
+		last = time.Now()
+	}
 	for i := range p.nodes {
 		bn := &p.nodes[i]
 		if err := bn.run(p.dev, bn.n.Op(), p.counter, bn.in, bn.out); err != nil {
@@ -281,11 +303,13 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 				d[j] = nan
 			}
 		}
+		lap(i)
 	}
-	for _, u := range p.updates {
+	for i, u := range p.updates {
 		if err := p.dev.AdamUpdate(adam, u.p, u.st.M, u.st.V, u.g); err != nil {
 			return nil, st, fmt.Errorf("cpuprogram: step: adam update of %q: %w", u.name, err)
 		}
+		lap(len(p.nodes) + i)
 	}
 	t2 := time.Now()
 	p.counter++

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
@@ -39,7 +40,17 @@ type Program struct {
 	counter               uint64
 
 	seqs []*vk.Sequence // one, except for the per-node benchmark strategy
+
+	// prof sums the device time of each node and then each update
+	// (Options.Profile on a device with timestamps, one sequence; nil
+	// otherwise); spans are their dispatches in the sequence, [from, to).
+	prof  []backend.NodeTime
+	spans [][2]int
 }
+
+// profileMaxTimed bounds the dispatches a profiled sequence times; those
+// of later nodes count as no time.
+const profileMaxTimed = 1 << 14
 
 // strategy is how a program records and submits; only recordOnce is
 // exported behaviour, the others exist for the benchmarks.
@@ -156,6 +167,9 @@ func compile(lib *vulkan.Library, g *graph.Graph, opts Options, s strategy, shar
 		}
 		p.updates = append(p.updates, update{name: w.Name(), pT: w, gT: opts.Adam.Grads[w], st: st})
 	}
+	if opts.Profile && s != submitPerNode {
+		p.prof = backend.NewProfile(nodes, trained)
+	}
 	seen := map[*graph.Tensor]bool{}
 	for _, t := range opts.Outputs {
 		if !seen[t] {
@@ -257,11 +271,14 @@ func (p *Program) recordAll() error {
 	ctx := p.lib.Context()
 	if p.strategy != submitPerNode {
 		name := fmt.Sprintf("step of %d nodes and %d updates", len(p.nodes), len(p.updates))
-		seq, err := ctx.NewSequence(vk.SequenceOptions{Name: name})
+		seq, err := ctx.NewSequence(vk.SequenceOptions{Name: name, Timestamps: p.prof != nil, MaxTimed: profileMaxTimed})
 		if err != nil {
 			return fmt.Errorf("program: compile: %w", err)
 		}
 		p.seqs = []*vk.Sequence{seq}
+		if !seq.Timed() {
+			p.prof = nil // the device has no timestamps
+		}
 		return p.recordStep(seq)
 	}
 	for i := range p.nodes {
@@ -298,18 +315,50 @@ func (p *Program) recordStep(seq *vk.Sequence) error {
 			return fmt.Errorf("program: poisoning the arena: %w", err)
 		}
 	}
+	p.spans = p.spans[:0]
+	span := func(from int) {
+		if p.prof != nil {
+			p.spans = append(p.spans, [2]int{from, seq.Stats().Dispatches})
+		}
+	}
 	for i := range p.nodes {
+		from := seq.Stats().Dispatches
 		if err := p.recordNode(seq, &p.nodes[i]); err != nil {
 			return err
 		}
+		span(from)
 	}
 	for _, u := range p.updates {
+		from := seq.Stats().Dispatches
 		if err := p.recordUpdate(seq, u); err != nil {
 			return err
 		}
+		span(from)
 	}
 	return nil
 }
+
+// addProfile adds the last run's dispatch times to each node's and update's
+// sum.
+func (p *Program) addProfile() {
+	if p.prof == nil {
+		return
+	}
+	ts := p.seqs[0].Timings()
+	for i, sp := range p.spans {
+		var d time.Duration
+		for k := sp[0]; k < sp[1] && k < len(ts); k++ {
+			d += ts[k].Duration
+		}
+		p.prof[i].Time += d
+		p.prof[i].Steps++
+	}
+}
+
+// Profile returns the device time of each node and update since the
+// previous call (see backend.Program): nil without Options.Profile, on a
+// device without timestamps, and for the per-node benchmark strategy.
+func (p *Program) Profile() []backend.NodeTime { return backend.TakeProfile(p.prof) }
 
 func (p *Program) recordNode(seq *vk.Sequence, nb *nodeBufs) error {
 	// Every node records with its own workspace (nil where the plan gave it

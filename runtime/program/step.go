@@ -35,6 +35,7 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 	if err := p.run(); err != nil {
 		return nil, st, fmt.Errorf("program: step: %w", err)
 	}
+	p.addProfile()
 	t2 := time.Now()
 	if err := p.finish(); err != nil {
 		return nil, st, fmt.Errorf("program: step: %w", err)

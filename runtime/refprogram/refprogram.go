@@ -157,6 +157,9 @@ func Compile(g *graph.Graph, opts backend.Options) (*Program, error) {
 	return p, nil
 }
 
+// Profile returns nil: the reference executor runs the graph as a whole.
+func (p *Program) Profile() []backend.NodeTime { return nil }
+
 // Step runs every node on the references, then the Adam updates.
 func (p *Program) Step(feeds map[*graph.Tensor][]float32) (map[*graph.Tensor][]float32, error) {
 	v, _, err := p.StepTimed(feeds)

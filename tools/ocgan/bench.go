@@ -34,6 +34,7 @@ func (c *benchCmd) flags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Latency, "latency", 200, "timed batch-1 scores (median and p99)")
 	fs.IntVar(&c.size, "image-size", 28, "image size of the model measured: "+sizeList())
 	fs.IntVar(&c.channels, "channels", 1, "image channels of the model measured: 1 or 3 (the latent length is 16 for 1, 512 for 3)")
+	fs.BoolVar(&o.Profile, "profile", false, "also print where the device time of an Algorithm-1 iteration and of a batch-1 score goes, by op and by node (GPU timestamps on Vulkan, wall clock on the CPU; timing each node slows the other figures a little)")
 	fs.BoolVar(&c.tune, "tune", false, "first tune the conv kernels at the model's shapes (Vulkan), write the device's tuning table and measure with it")
 	c.geometryFlags = []*pflag.Flag{fs.Lookup("image-size"), fs.Lookup("channels")}
 }
@@ -112,5 +113,8 @@ func (c *benchCmd) run(e *env) error {
 	row(fmt.Sprintf("score En+De+MSE (bs %d)", r.Score.ImagesPerBatch), r.Score)
 	row("score batch 1", r.Batch1)
 	fmt.Fprintf(e.stdout, "peak RSS: %.1f MiB while training (Algorithm 1), %.1f MiB in all\n", r.TrainPeakRSSMiB, r.PeakRSSMiB)
+	if r.Profile != nil {
+		return bench.WriteProfile(e.stdout, r.Profile, 15)
+	}
 	return nil
 }

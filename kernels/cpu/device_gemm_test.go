@@ -2,11 +2,28 @@ package cpu
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 )
+
+// pinLibrary makes every Device the test opens after d use d's SGEMM
+// library (unless OCGAN_BLAS already names one): NewDevice otherwise picks
+// the faster library by timing each, and load from other processes can
+// make two Devices of one test pick differently.
+func pinLibrary(t *testing.T, d *Device) {
+	t.Helper()
+	if os.Getenv(blas.EnvVar) != "" {
+		return
+	}
+	env := "openblas"
+	if strings.HasPrefix(d.Library(), "onednn") {
+		env = "dnnl"
+	}
+	t.Setenv(blas.EnvVar, env)
+}
 
 // openGemmDevices returns Devices with an SGEMM library: one as NewDevice
 // makes it, one that splits its copies into the smallest chunks over three

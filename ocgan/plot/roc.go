@@ -47,6 +47,11 @@ var palette = [...]color.RGBA{
 // CurveColor returns the colour WriteROC draws curve i with.
 func CurveColor(i int) color.RGBA { return palette[i%len(palette)] }
 
+// CurveDash returns the dash length WriteROC draws curve i with: 0 (solid)
+// for the first len(palette) curves, then dashes, then dots, so that curves
+// of one colour stay apart.
+func CurveDash(i int) int { return [...]int{0, 8, 3}[(i/len(palette))%3] }
+
 // PlotArea returns the rectangle of the axes inside the figure: FPR 0..1 maps
 // to its left..right edge, TPR 0..1 to its bottom..top edge.
 func PlotArea() image.Rectangle {
@@ -97,15 +102,15 @@ func DrawROC(title string, curves []Curve) (*image.RGBA, error) {
 		v := float64(k) / 5
 		x, _ := ToPixel(v, 0)
 		_, y := ToPixel(0, v)
-		line(img, x, float64(a.Min.Y), x, float64(a.Max.Y-1), 1, grid, 0)
-		line(img, float64(a.Min.X), y, float64(a.Max.X-1), y, 1, grid, 0)
+		line(img, x, float64(a.Min.Y), x, float64(a.Max.Y-1), 1, grid, 0, 0)
+		line(img, float64(a.Min.X), y, float64(a.Max.X-1), y, 1, grid, 0, 0)
 		label := fmt.Sprintf("%.1f", v)
 		text(img, int(x)-len(label)*7/2, a.Max.Y+16, label, axis)
 		text(img, a.Min.X-8-len(label)*7, int(y)+4, label, axis)
 	}
 	x0, y0 := ToPixel(0, 0)
 	x1, y1 := ToPixel(1, 1)
-	line(img, x0, y0, x1, y1, 1, color.RGBA{150, 150, 150, 255}, 6)
+	line(img, x0, y0, x1, y1, 1, color.RGBA{150, 150, 150, 255}, 6, 0)
 	rect(img, a, axis)
 	xlabel := "false positive rate (in-class flagged novel)"
 	text(img, a.Min.X+(a.Dx()-len(xlabel)*7)/2, Height-14, xlabel, axis)
@@ -116,11 +121,11 @@ func DrawROC(title string, curves []Curve) (*image.RGBA, error) {
 	text(img, (Width-len(title)*7)/2, 22, title, axis)
 
 	for i, c := range curves {
-		col := CurveColor(i)
+		col, dash, drawn := CurveColor(i), CurveDash(i), 0
 		for j := 1; j < len(c.Points); j++ {
 			ax, ay := ToPixel(c.Points[j-1].FPR, c.Points[j-1].TPR)
 			bx, by := ToPixel(c.Points[j].FPR, c.Points[j].TPR)
-			line(img, ax, ay, bx, by, 2, col, 0)
+			drawn = line(img, ax, ay, bx, by, 2, col, dash, drawn) // the dashes run on over the segments
 		}
 	}
 	// Legend, bottom right inside the axes (where ROC curves rarely are).
@@ -133,18 +138,20 @@ func DrawROC(title string, curves []Curve) (*image.RGBA, error) {
 	fillRect(img, image.Rect(lx-8, ly-6, a.Max.X-6, a.Max.Y-6), color.RGBA{255, 255, 255, 255})
 	for i, c := range curves {
 		y := ly + i*16 + 6
-		line(img, float64(lx), float64(y), float64(lx+22), float64(y), 2, CurveColor(i), 0)
+		line(img, float64(lx), float64(y), float64(lx+22), float64(y), 2, CurveColor(i), CurveDash(i), 0)
 		text(img, lx+28, y+4, c.Label, axis)
 	}
 	return img, nil
 }
 
 // line draws a segment of the given width (1 or more pixels); dash > 0 draws
-// dash pixels on, dash off.
-func line(img *image.RGBA, x0, y0, x1, y1 float64, width int, c color.RGBA, dash int) {
+// dash pixels on, dash off, the pattern starting as if from pixels already
+// drawn of a polyline. It returns drawn plus the segment's pixels (the
+// shared end pixel counted once), for the next segment.
+func line(img *image.RGBA, x0, y0, x1, y1 float64, width int, c color.RGBA, dash, drawn int) int {
 	n := int(math.Ceil(math.Max(math.Abs(x1-x0), math.Abs(y1-y0)))) + 1
 	for i := 0; i < n; i++ {
-		if dash > 0 && (i/dash)%2 == 1 {
+		if dash > 0 && ((drawn+i)/dash)%2 == 1 {
 			continue
 		}
 		t := 0.0
@@ -159,6 +166,7 @@ func line(img *image.RGBA, x0, y0, x1, y1 float64, width int, c color.RGBA, dash
 			}
 		}
 	}
+	return drawn + n - 1
 }
 
 func rect(img *image.RGBA, r image.Rectangle, c color.RGBA) {

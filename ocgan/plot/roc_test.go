@@ -2,6 +2,7 @@ package plot
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -100,3 +101,46 @@ func TestWriteROCExample(t *testing.T) {
 }
 
 func testingOutPath() string { return os.Getenv("OCGAN_PLOT_EXAMPLE") }
+
+// TestROCCurvesBeyondThePaletteAreDashed draws ten curves: the ninth and
+// tenth share the first two's colours, so they are dashed, in the figure
+// and in the legend, while the first eight are solid; the dashes run on
+// along a curve of many short segments.
+func TestROCCurvesBeyondThePaletteAreDashed(t *testing.T) {
+	if CurveDash(0) != 0 || CurveDash(len(palette)-1) != 0 || CurveDash(len(palette)) == 0 || CurveColor(len(palette)) != CurveColor(0) {
+		t.Fatalf("dashes %d %d %d", CurveDash(0), CurveDash(len(palette)-1), CurveDash(len(palette)))
+	}
+	var curves []Curve
+	for i := range 10 {
+		// Horizontal curves at distinct heights, of 200 one-pixel-ish segments.
+		tpr := 0.05 + 0.045*float64(i)
+		var p []metrics.Point
+		for k := 0; k <= 200; k++ {
+			p = append(p, metrics.Point{FPR: float64(k) / 200 * 0.5, TPR: tpr})
+		}
+		curves = append(curves, Curve{Label: fmt.Sprintf("c%d", i), Points: p})
+	}
+	img, err := DrawROC("dashes", curves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The share of pixels along each curve's middle that have its colour.
+	coverage := func(i int) float64 {
+		want := CurveColor(i)
+		on, n := 0, 0
+		for k := 10; k < 190; k++ {
+			x, y := ToPixel(float64(k)/200*0.5, 0.05+0.045*float64(i))
+			if img.RGBAAt(int(math.Round(x)), int(math.Round(y))) == want {
+				on++
+			}
+			n++
+		}
+		return float64(on) / float64(n)
+	}
+	for i := range 10 {
+		c := coverage(i)
+		if solid := i < len(palette); solid && c < 0.99 || !solid && (c < 0.3 || c > 0.7) {
+			t.Errorf("curve %d: %.2f of its pixels drawn (dash %d)", i, c, CurveDash(i))
+		}
+	}
+}

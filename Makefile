@@ -49,8 +49,8 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 
 ## test: formatting, go vet, the cgo-free build of the backend-free packages, every test
 ## (the Vulkan path on lavapipe with validation on, the native CPU backend, both against the
-## references), the Vulkan kernels and runtime again with lavapipe's subgroups of 4 lanes
-## (8 by default here), the Vulkan kernels and programs on a device lowered to the Vulkan
+## references), the Vulkan kernels and runtime again with lavapipe's subgroups of 4 and of 16
+## lanes (8 by default here), the Vulkan kernels and programs on a device lowered to the Vulkan
 ## minimum limits (OCGAN_VK_LIMITS=min), the kernels that have a basic subgroup tier again as
 ## on devices without ballot, arithmetic or shuffle subgroup operations and with only the basic
 ## class, the training programs with only the basic class (every fallback), then the race
@@ -58,8 +58,10 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 ## dry run of the GPU check on lavapipe (tools/gpu-check.sh dry-run --no-torch)
 test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
-	LP_NATIVE_VECTOR_WIDTH=128 OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
-		./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/
+	for width in 128 512; do \
+		LP_NATIVE_VECTOR_WIDTH=$$width OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
+			./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/ || exit 1; \
+	done
 	OCGAN_VK_LIMITS=min OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
 		./kernels/vulkan/ ./runtime/program/ ./runtime/device/
 	for ops in basic -ballot -arithmetic -shuffle; do \

@@ -23,8 +23,9 @@ import (
 // path of the table file.
 const TuningEnv = "OCGAN_VK_TUNING"
 
-// convTuningVersion is the format version of tuning files.
-const convTuningVersion = 1
+// convTuningVersion is the format version of tuning files (2: with the
+// subgroup size).
+const convTuningVersion = 2
 
 // Conv directions, as ConvShape.Dir (the convDir values).
 const (
@@ -169,14 +170,17 @@ type ConvTuningEntry struct {
 }
 
 // ConvTuning is a tuning table: the conv variant to run per shape on one
-// device, driver and build of the conv shaders. Key (ConvTuningKey) and
-// ShaderHash make a table of another device, driver or shader build invalid.
+// device, driver, subgroup size and build of the conv shaders. Key
+// (vk.DeviceInfo.CacheKey), SubgroupSize and ShaderHash make a table of
+// another device, driver, subgroup size (lavapipe's depends on
+// LP_NATIVE_VECTOR_WIDTH) or shader build invalid.
 type ConvTuning struct {
-	Version    int               `json:"version"`
-	Device     string            `json:"device"`
-	Key        string            `json:"key"`
-	ShaderHash string            `json:"conv_shader_sha256"`
-	Entries    []ConvTuningEntry `json:"entries"`
+	Version      int               `json:"version"`
+	Device       string            `json:"device"`
+	Key          string            `json:"key"`
+	SubgroupSize uint32            `json:"subgroup_size"`
+	ShaderHash   string            `json:"conv_shader_sha256"`
+	Entries      []ConvTuningEntry `json:"entries"`
 }
 
 // NewConvTuning returns an empty table for the device.
@@ -185,7 +189,8 @@ func NewConvTuning(info vk.DeviceInfo) (*ConvTuning, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ConvTuning{Version: convTuningVersion, Device: info.Name, Key: info.CacheKey(), ShaderHash: h}, nil
+	return &ConvTuning{Version: convTuningVersion, Device: info.Name, Key: info.CacheKey(),
+		SubgroupSize: info.Subgroup.Size, ShaderHash: h}, nil
 }
 
 // Lookup returns the entry for shape s.
@@ -244,7 +249,7 @@ func (e *TuningIgnoredError) Error() string {
 
 // ReadConvTuning reads the table at path for the device. A missing file
 // returns an error wrapping os.ErrNotExist; a file that is not a valid table
-// of this version, device, driver and conv shader build returns a
+// of this version, device, driver, subgroup size and conv shader build returns a
 // *TuningIgnoredError saying why.
 func ReadConvTuning(path string, info vk.DeviceInfo) (*ConvTuning, error) {
 	data, err := os.ReadFile(path)
@@ -266,6 +271,9 @@ func ReadConvTuning(path string, info vk.DeviceInfo) (*ConvTuning, error) {
 	}
 	if t.Key != info.CacheKey() {
 		return nil, ignored("made for another device or driver (key %s, this device %s)", t.Key, info.CacheKey())
+	}
+	if t.SubgroupSize != info.Subgroup.Size {
+		return nil, ignored("made with %d-lane subgroups, this device runs %d", t.SubgroupSize, info.Subgroup.Size)
 	}
 	h, err := ConvShaderHash()
 	if err != nil {
@@ -313,8 +321,8 @@ func ConvShaderHash() (string, error) {
 }
 
 // ConvTuningPath is where the conv tuning table of a device is read and
-// written: $OCGAN_VK_TUNING when it names a file, else conv-tuning-<key>.json
-// in cacheDir (vk.CacheDir, Context.CacheDir); "" when $OCGAN_VK_TUNING is
+// written: $OCGAN_VK_TUNING when it names a file, else
+// conv-tuning-<key>-sg<subgroup size>.json in cacheDir (vk.CacheDir, Context.CacheDir); "" when $OCGAN_VK_TUNING is
 // "off" or cacheDir is "" or "off".
 func ConvTuningPath(cacheDir string, info vk.DeviceInfo) string {
 	switch env := os.Getenv(TuningEnv); env {
@@ -324,7 +332,7 @@ func ConvTuningPath(cacheDir string, info vk.DeviceInfo) string {
 		if cacheDir == "" || cacheDir == "off" {
 			return ""
 		}
-		return filepath.Join(cacheDir, "conv-tuning-"+info.CacheKey()+".json")
+		return filepath.Join(cacheDir, fmt.Sprintf("conv-tuning-%s-sg%d.json", info.CacheKey(), info.Subgroup.Size))
 	default:
 		return env
 	}

@@ -79,6 +79,7 @@ func TestConvTuningIgnoresBadFiles(t *testing.T) {
 		{"corrupt", "\x00\x01garbage", "corrupt or truncated"},
 		{"truncated", string(good[:len(good)/2]), "corrupt or truncated"},
 		{"foreign device", string(edit(func(t *ConvTuning) { t.Key = "00112233445566778899aabbccddeeff-00000001" })), "another device or driver"},
+		{"other subgroup size", string(edit(func(t *ConvTuning) { t.SubgroupSize *= 2 })), "-lane subgroups, this device runs"},
 		{"other shaders", string(edit(func(t *ConvTuning) { t.ShaderHash = strings.Repeat("ab", 32) })), "other conv shaders"},
 		{"other version", string(edit(func(t *ConvTuning) { t.Version = 99 })), "format version 99"},
 		{"unknown kind", string(edit(func(t *ConvTuning) { t.Entries[0].Variant.Kind = "winograd" })), `kind "winograd"`},
@@ -117,9 +118,9 @@ func TestConvTuningIgnoresBadFiles(t *testing.T) {
 }
 
 func TestConvTuningPath(t *testing.T) {
-	info := vk.DeviceInfo{}
+	info := vk.DeviceInfo{Subgroup: vk.Subgroup{Size: 16}}
 	cases := []struct{ env, cacheDir, want string }{
-		{"", "/c", "/c/conv-tuning-" + info.CacheKey() + ".json"},
+		{"", "/c", "/c/conv-tuning-" + info.CacheKey() + "-sg16.json"},
 		{"", "off", ""},
 		{"", "", ""},
 		{"off", "/c", ""},

@@ -281,7 +281,10 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 			arena[i] = nan
 		}
 	}
-	last := t1 // the end of the previous node or update, when profiling
+	var last time.Time // the end of the previous node or update, when profiling
+	if p.prof != nil {
+		last = time.Now()
+	}
 	lap := func(i int) {
 		if p.prof != nil {
 			now := time.Now()
@@ -289,9 +292,6 @@ func (p *Program) StepTimed(feeds map[*graph.Tensor][]float32) (map[*graph.Tenso
 			p.prof[i].Steps++
 			last = now
 		}
-	}
-	if p.prof != nil {
-		last = time.Now()
 	}
 	for i := range p.nodes {
 		bn := &p.nodes[i]

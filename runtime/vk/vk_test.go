@@ -136,6 +136,11 @@ func TestDevicesFindsLlvmpipe(t *testing.T) {
 			if d.Type != vk.CPU || !d.UnifiedMemory || d.Driver != "llvmpipe" {
 				t.Errorf("llvmpipe described as %s, unified=%v, driver %q", d.Type, d.UnifiedMemory, d.Driver)
 			}
+			// make test runs the Vulkan tests again at other vector widths
+			// for their subgroup sizes: check that the width took effect.
+			if w, err := strconv.Atoi(os.Getenv("LP_NATIVE_VECTOR_WIDTH")); err == nil && d.Subgroup.Size != uint32(w/32) {
+				t.Errorf("llvmpipe with LP_NATIVE_VECTOR_WIDTH=%d runs %d-lane subgroups, want %d", w, d.Subgroup.Size, w/32)
+			}
 		}
 	}
 	if !found {

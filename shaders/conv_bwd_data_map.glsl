@@ -41,17 +41,25 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is input pixel (n, u, v) of the class; tap (jy, jx) reads dy at
-// (oyb + u - jy, oxb + v - jx).
+// A row is input pixel (n, u, v) of the class (ROWS_BY_WINDOW: row = (u * wu + v) * N + n);
+// tap (jy, jx) reads dy at (oyb + u - jy, oxb + v - jx).
+ivec3 rowPixel(int row) {
+    if (ROWS_BY_WINDOW) {
+        ivec3 d = split3(row, wu, p.N);
+        return ivec3(d.z, d.x, d.y);
+    }
+    return split3(row, hu, wu);
+}
+
 void rowInfo(int row, out int base, out int y0, out int x0) {
-    ivec3 d = split3(row, hu, wu);
+    ivec3 d = rowPixel(row);
     y0 = oyb + d.y;
     x0 = oxb + d.z;
     base = (d.x * p.K * p.OH + y0) * p.OW + x0;
 }
 
 int outBase(int row) {
-    ivec3 d = split3(row, hu, wu);
+    ivec3 d = rowPixel(row);
     return (d.x * p.C * p.H + iyf + p.SH * d.y) * p.W + ixf + p.SW * d.z;
 }
 
@@ -59,11 +67,18 @@ int outBase(int row) {
 // output channel k.
 ivec2 redRadix() { return ivec2(khc, kwc); }
 
-void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff) {
+void redTap(ivec3 d, out int off, out int dy, out int dx, out int boff) {
     dy = -d.y;
     dx = -d.z;
     off = d.x * p.OH * p.OW - d.y * p.OW - d.z;
     boff = (d.x * p.C * p.KH + ay + p.SH * d.y) * p.KW + ax + p.SW * d.z;
+}
+
+// Tap jy reads dy row y0 - jy: valid for some y0 in y0r when
+// y0r.x - OH < jy <= y0r.y.
+void redBox(ivec2 y0r, ivec2 x0r, out ivec2 lo, out ivec2 hi) {
+    lo = max(ivec2(0), ivec2(y0r.x, x0r.x) - ivec2(p.OH, p.OW) + 1);
+    hi = min(ivec2(khc, kwc), ivec2(y0r.y, x0r.y) + 1);
 }
 
 int outLen() { return p.N * p.C * p.H * p.W; }

@@ -23,20 +23,32 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is a tap (c, ky, kx): its offset into an input image and window.
+// A row is a tap (c, ky, kx) (ROWS_BY_WINDOW: row = (ky * KW + kx) * C + c): its
+// offset into an input image and window.
+ivec3 rowTap(int row) {
+    if (ROWS_BY_WINDOW) {
+        ivec3 d = split3(row, p.KW, p.C);
+        return ivec3(d.z, d.x, d.y);
+    }
+    return split3(row, p.KH, p.KW);
+}
+
 void rowInfo(int row, out int base, out int y0, out int x0) {
-    ivec3 d = split3(row, p.KH, p.KW);
+    ivec3 d = rowTap(row);
     y0 = d.y;
     x0 = d.z;
     base = (d.x * p.H + y0) * p.W + x0;
 }
 
-int outBase(int row) { return row; }
+int outBase(int row) {
+    ivec3 d = rowTap(row);
+    return (d.x * p.KH + d.y) * p.KW + d.z;
+}
 
 // The reduction index is an output pixel (n, oy, ox).
 ivec2 redRadix() { return ivec2(p.OH, p.OW); }
 
-void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff) {
+void redTap(ivec3 d, out int off, out int dy, out int dx, out int boff) {
     dy = d.y * p.SH - p.PH;
     dx = d.z * p.SW - p.PW;
     off = d.x * p.C * p.H * p.W + dy * p.W + dx;
@@ -44,3 +56,13 @@ void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff) {
 }
 
 int outLen() { return p.K * p.C * p.KH * p.KW; }
+
+// Tap ky reads input row oy * SH - PH + ky: valid for some ky in y0r when
+// PH - y0r.y <= oy * SH <= H - 1 + PH - y0r.x.
+void redBox(ivec2 y0r, ivec2 x0r, out ivec2 lo, out ivec2 hi) {
+    ivec2 s = ivec2(p.SH, p.SW);
+    ivec2 a = ivec2(p.PH, p.PW) - ivec2(y0r.y, x0r.y); // first oy * SH
+    ivec2 b = ivec2(p.H, p.W) - 1 + ivec2(p.PH, p.PW) - ivec2(y0r.x, x0r.x); // last oy * SH
+    lo = max(ivec2(0), (max(a, ivec2(0)) + s - 1) / s);
+    hi = min(ivec2(p.OH, p.OW), mix((b / s) + 1, ivec2(0), lessThan(b, ivec2(0))));
+}

@@ -58,6 +58,7 @@ const bool SHARE = false; // no broadcast: CONV_SG_BROADCAST runs as CONV_SG_LOA
 #else
 const bool SHARE = SG == CONV_SG_BROADCAST; // lanes share A by subgroupBroadcast
 #endif
+const bool ROWS_BY_WINDOW = true; // conv_geom.glsl: a tile's rows share their padding taps
 
 
 int convZ() { return int(gl_WorkGroupID.z); }
@@ -156,6 +157,22 @@ void storeRow(Gemm g, int row, int col0, vec4 a0, vec4 a1) {
     }
 #define STORE_L(_, L) R4(STORE_Q, L)
 
+// tileBox is the box of lower reduction digits (redBox) that the valid rows of
+// the tile from row r0w can use: the rest only read zero padding, so the
+// reduction skips them (each output sums the same terms in the same order).
+ivec4 tileBox(Gemm g, int r0w) {
+    ivec2 y0r = ivec2(1 << 30, -(1 << 30)), x0r = y0r;
+    for (int i = 0; i < TP && r0w + i < g.rows; i++) {
+        int base, y0, x0;
+        rowInfo(r0w + i, base, y0, x0);
+        y0r = ivec2(min(y0r.x, y0), max(y0r.y, y0));
+        x0r = ivec2(min(x0r.x, x0), max(x0r.y, x0));
+    }
+    ivec2 lo, hi;
+    redBox(y0r, x0r, lo, hi);
+    return ivec4(lo, hi);
+}
+
 void convGemm() {
     if (SG != CONV_SG_LOAD && SG != CONV_SG_BROADCAST && SG != CONV_SG_SOLO) {
         return;
@@ -179,10 +196,10 @@ void convGemm() {
         for (int i = 0; i < 8; i++) {
             wt[i] = vec4(0.0);
         }
-        redStart();
-        for (int r0 = 0; r0 < g.red; r0 += 4) {
+        const int nred = redStart(g.red, tileBox(g, r0w));
+        for (int r0 = 0; r0 < nred; r0 += 4) {
             for (int j = 0; j < 4; j++) {
-                if (r0 + j < g.red) {
+                if (r0 + j < nred) {
                     redNext(roff[j], rdy[j], rdx[j], rbo[j]);
                 } else {
                     roff[j] = 0;

@@ -24,28 +24,43 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is an output pixel (n, oy, ox); its window's top-left input position is (y0, x0).
+// A row is an output pixel (n, oy, ox) (ROWS_BY_WINDOW: row = (oy * OW + ox) * N + n);
+// its window's top-left input position is (y0, x0).
+ivec3 rowPixel(int row) {
+    if (ROWS_BY_WINDOW) {
+        ivec3 d = split3(row, p.OW, p.N);
+        return ivec3(d.z, d.x, d.y);
+    }
+    return split3(row, p.OH, p.OW);
+}
+
 void rowInfo(int row, out int base, out int y0, out int x0) {
-    ivec3 d = split3(row, p.OH, p.OW);
+    ivec3 d = rowPixel(row);
     y0 = d.y * p.SH - p.PH;
     x0 = d.z * p.SW - p.PW;
     base = d.x * p.C * p.H * p.W + y0 * p.W + x0;
 }
 
 int outBase(int row) {
-    int ohw = p.OH * p.OW;
-    int n = row / ohw;
-    return n * p.K * ohw + (row - n * ohw);
+    ivec3 d = rowPixel(row);
+    return (d.x * p.K * p.OH + d.y) * p.OW + d.z;
 }
 
 // The reduction index r = (c, ky, kx), contiguous in w.
 ivec2 redRadix() { return ivec2(p.KH, p.KW); }
 
-void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff) {
+void redTap(ivec3 d, out int off, out int dy, out int dx, out int boff) {
     off = (d.x * p.H + d.y) * p.W + d.z;
     dy = d.y;
     dx = d.z;
-    boff = r;
+    boff = (d.x * p.KH + d.y) * p.KW + d.z;
+}
+
+// Tap ky reads input row y0 + ky: valid for some y0 in y0r when
+// -y0r.y <= ky < H - y0r.x.
+void redBox(ivec2 y0r, ivec2 x0r, out ivec2 lo, out ivec2 hi) {
+    lo = max(ivec2(0), -ivec2(y0r.y, x0r.y));
+    hi = min(ivec2(p.KH, p.KW), ivec2(p.H, p.W) - ivec2(y0r.x, x0r.x));
 }
 
 int outLen() { return p.N * p.K * p.OH * p.OW; }

@@ -25,6 +25,14 @@ struct Gemm {
     int act;             // the epilogue kind applied at the store (0: none)
 };
 
+// The core that includes this file defines ROWS_BY_WINDOW, the order of the
+// rows: false, as the tensors lay them out (pixels (n, y, x) image by image,
+// taps (c, ky, kx) channel by channel); true, window position first (pixels
+// (y, x, n), taps (ky, kx, c)), so that a tile of rows holds one position of
+// many images or channels, whose windows, and so the padding taps that redBox
+// lets the core skip, are the same. The order is internal to a dispatch:
+// outBase places every row's results.
+
 // Hooks the direction's map defines.
 Gemm gemmSetup();
 void rowInfo(int row, out int base, out int y0, out int x0);
@@ -36,9 +44,14 @@ void storeOut(int i, float v);
 // redRadix is the sizes (mid, last) of the reduction index's lower two digits:
 // r = (d.x * mid + d.y) * last + d.z.
 ivec2 redRadix();
-// redTap is reduction index r's A offset and window shift and its B offset,
-// from r and its digits d.
-void redTap(int r, ivec3 d, out int off, out int dy, out int dx, out int boff);
+// redTap is the A offset and window shift and the B offset of the reduction
+// index whose digits are d.
+void redTap(ivec3 d, out int off, out int dy, out int dx, out int boff);
+// redBox is the box [lo, hi) of the lower two reduction digits (d.y, d.z) that
+// can reach a valid A element for some row whose window position (y0, x0)
+// lies in [y0r.x, y0r.y] x [x0r.x, x0r.y]: the digits outside it only read
+// zero padding for every such row, and the register core skips them.
+void redBox(ivec2 y0r, ivec2 x0r, out ivec2 lo, out ivec2 hi);
 // convZ is the workgroup's z index as the map sees it (the core's own use of z aside).
 int convZ();
 
@@ -51,40 +64,42 @@ ivec3 split3(int i, int mid, int last) {
     return ivec3(a, b, t - b * last);
 }
 
-// step3 advances the digits d of split3(i, mid, last) to those of i + 1.
-void step3(inout ivec3 d, int mid, int last) {
-    d.z++;
-    if (d.z == last) {
-        d.z = 0;
-        d.y++;
-        if (d.y == mid) {
-            d.y = 0;
-            d.x++;
+// The digits of the reduction index, decoded incrementally within the box
+// [rlo, rhi) of the lower two (redStart, redNext).
+ivec3 rd;
+ivec2 rlo, rhi;
+
+// redStart starts the decoder at the first index of the box (lo, hi) of the
+// lower two digits (redBox) and returns the number of indices in the box.
+int redStart(int red, ivec4 box) {
+    ivec2 radix = redRadix();
+    rlo = box.xy;
+    rhi = box.zw;
+    rd = ivec3(0, rlo);
+    if (rhi.x <= rlo.x || rhi.y <= rlo.y) {
+        return 0;
+    }
+    return red / (radix.x * radix.y) * (rhi.x - rlo.x) * (rhi.y - rlo.y);
+}
+
+// redNext decodes the next reduction index of the box and advances the decoder.
+void redNext(out int off, out int dy, out int dx, out int boff) {
+    redTap(rd, off, dy, dx, boff);
+    rd.z++;
+    if (rd.z == rhi.y) {
+        rd.z = rlo.y;
+        rd.y++;
+        if (rd.y == rhi.x) {
+            rd.y = rlo.x;
+            rd.x++;
         }
     }
-}
-
-// The reduction index and its digits, decoded incrementally (redStart, redNext).
-int rr;
-ivec3 rd;
-
-void redStart() {
-    rr = 0;
-    rd = ivec3(0);
-}
-
-// redNext decodes the next reduction index and advances the decoder.
-void redNext(out int off, out int dy, out int dx, out int boff) {
-    redTap(rr, rd, off, dy, dx, boff);
-    ivec2 radix = redRadix();
-    rr++;
-    step3(rd, radix.x, radix.y);
 }
 
 // redAt decodes reduction index r directly.
 void redAt(int r, out int off, out int dy, out int dx, out int boff) {
     ivec2 radix = redRadix();
-    redTap(r, split3(r, radix.x, radix.y), off, dy, dx, boff);
+    redTap(split3(r, radix.x, radix.y), off, dy, dx, boff);
 }
 
 // rowData is rowInfo for rows below rows; a row past the end gets a window

@@ -41,12 +41,13 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is input pixel (n, u, v) of the class (ROWS_BY_WINDOW: row = (u * wu + v) * N + n);
-// tap (jy, jx) reads dy at (oyb + u - jy, oxb + v - jx).
+// A row is input pixel (n, u, v) of the class (ROWS_BY_WINDOW: windowRow of
+// images x the class's pixels); tap (jy, jx) reads dy at (oyb + u - jy, oxb + v - jx).
 ivec3 rowPixel(int row) {
     if (ROWS_BY_WINDOW) {
-        ivec3 d = split3(row, wu, p.N);
-        return ivec3(d.z, d.x, d.y);
+        ivec2 r = windowRow(row, p.N, hu * wu, WINDOW_ROWS);
+        int u = r.y / wu;
+        return ivec3(r.x, u, r.y - u * wu);
     }
     return split3(row, hu, wu);
 }

@@ -23,12 +23,13 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is a tap (c, ky, kx) (ROWS_BY_WINDOW: row = (ky * KW + kx) * C + c): its
-// offset into an input image and window.
+// A row is a tap (c, ky, kx) (ROWS_BY_WINDOW: windowRow of channels x taps):
+// its offset into an input image and window.
 ivec3 rowTap(int row) {
     if (ROWS_BY_WINDOW) {
-        ivec3 d = split3(row, p.KW, p.C);
-        return ivec3(d.z, d.x, d.y);
+        ivec2 r = windowRow(row, p.C, p.KH * p.KW, WINDOW_ROWS);
+        int ky = r.y / p.KW;
+        return ivec3(r.x, ky, r.y - ky * p.KW);
     }
     return split3(row, p.KH, p.KW);
 }

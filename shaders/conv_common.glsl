@@ -59,6 +59,7 @@ const bool SHARE = false; // no broadcast: CONV_SG_BROADCAST runs as CONV_SG_LOA
 const bool SHARE = SG == CONV_SG_BROADCAST; // lanes share A by subgroupBroadcast
 #endif
 const bool ROWS_BY_WINDOW = true; // conv_geom.glsl: a tile's rows share their padding taps
+const int WINDOW_ROWS = TP;       // conv_geom.glsl: rows per window position in a group
 
 
 int convZ() { return int(gl_WorkGroupID.z); }

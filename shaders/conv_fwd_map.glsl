@@ -24,12 +24,13 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is an output pixel (n, oy, ox) (ROWS_BY_WINDOW: row = (oy * OW + ox) * N + n);
-// its window's top-left input position is (y0, x0).
+// A row is an output pixel (n, oy, ox) (ROWS_BY_WINDOW: windowRow of images x
+// pixels); its window's top-left input position is (y0, x0).
 ivec3 rowPixel(int row) {
     if (ROWS_BY_WINDOW) {
-        ivec3 d = split3(row, p.OW, p.N);
-        return ivec3(d.z, d.x, d.y);
+        ivec2 r = windowRow(row, p.N, p.OH * p.OW, WINDOW_ROWS);
+        int oy = r.y / p.OW;
+        return ivec3(r.x, oy, r.y - oy * p.OW);
     }
     return split3(row, p.OH, p.OW);
 }

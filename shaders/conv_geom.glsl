@@ -25,13 +25,15 @@ struct Gemm {
     int act;             // the epilogue kind applied at the store (0: none)
 };
 
-// The core that includes this file defines ROWS_BY_WINDOW, the order of the
-// rows: false, as the tensors lay them out (pixels (n, y, x) image by image,
-// taps (c, ky, kx) channel by channel); true, window position first (pixels
-// (y, x, n), taps (ky, kx, c)), so that a tile of rows holds one position of
-// many images or channels, whose windows, and so the padding taps that redBox
-// lets the core skip, are the same. The order is internal to a dispatch:
-// outBase places every row's results.
+// The core that includes this file defines ROWS_BY_WINDOW and WINDOW_ROWS, the
+// order of the rows: with ROWS_BY_WINDOW false, as the tensors lay them out
+// (pixels (n, y, x) image by image, taps (c, ky, kx) channel by channel); with
+// it true, by window position within groups of WINDOW_ROWS images or channels
+// (windowRow), so that a tile of rows holds one position of a group, whose
+// windows, and so the padding taps that redBox lets the core skip, are the
+// same, and the next tiles the group's next positions, which read much the
+// same memory. The order is internal to a dispatch: outBase places every
+// row's results.
 
 // Hooks the direction's map defines.
 Gemm gemmSetup();
@@ -100,6 +102,18 @@ void redNext(out int off, out int dy, out int dx, out int boff) {
 void redAt(int r, out int off, out int dy, out int dx, out int boff) {
     ivec2 radix = redRadix();
     redTap(split3(r, radix.x, radix.y), off, dy, dx, boff);
+}
+
+// windowRow is the (item, position) of row in the ROWS_BY_WINDOW order of
+// items x positions rows: items (images, channels) in groups of group (the
+// core's WINDOW_ROWS), the last one smaller, each group position by position
+// with the item innermost.
+ivec2 windowRow(int row, int items, int positions, int group) {
+    int i0 = row / (positions * group) * group; // the group's first item
+    int gi = min(group, items - i0);            // items in the group
+    int rem = row - i0 * positions;
+    int pos = rem / gi;
+    return ivec2(i0 + rem - pos * gi, pos);
 }
 
 // rowData is rowInfo for rows below rows; a row past the end gets a window

@@ -34,7 +34,8 @@ layout(constant_id = 6) const int SPLITK = 1; // reduction slices (split-K)
 const int TMAX = 8;                        // bound of TM and TN
 const int AST = BM + 1;                    // padded A row (one reduction index)
 const int BST = BN + 1;                    // padded B row
-const bool ROWS_BY_WINDOW = false;            // conv_geom.glsl: neighbouring rows, neighbouring pixels
+const bool ROWS_BY_WINDOW = false;         // conv_geom.glsl: neighbouring rows, neighbouring pixels
+const int WINDOW_ROWS = 1;                 // (unused without ROWS_BY_WINDOW)
 
 shared float As[BK * AST];
 shared float Bs[BK * BST];

@@ -57,6 +57,14 @@ var studies = []study{
 		},
 	},
 	{
+		id: "mnist-p2-latent", title: "MNIST, protocol 2, OCGAN: latent size", table: "mnist-p2-full", mode: "full",
+		baseline: "latent 16 (the table's runs)",
+		variants: []variant{
+			studyVariant("latent 8", "mnist-p2-latent-8", "--latent 8"),
+			studyVariant("latent 32", "mnist-p2-latent-32", "--latent 32"),
+		},
+	},
+	{
 		id: "mnist-p2-batch", title: "MNIST, protocol 2, OCGAN: the authors' batch size", table: "mnist-p2-full", mode: "full",
 		baseline: "batch 64, 25 epochs (the table's runs)",
 		variants: []variant{

@@ -6,7 +6,8 @@
 // reports an *UnavailableError from Open.
 //
 // The environment variable OCGAN_BLAS=dnnl or OCGAN_BLAS=openblas makes Open
-// use that library only.
+// use that library only; otherwise Open measures which is faster once per
+// machine and keeps the answer in a pick file (PickDir).
 //
 // Go's CPU profiler does not mix with oneDNN on more than one thread: its
 // SIGPROF signals reach oneDNN's OpenMP worker threads, and the process
@@ -20,6 +21,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -65,8 +67,11 @@ const pickMargin = 0.8
 
 // Open loads every available SGEMM library (only the one named by OCGAN_BLAS
 // when it is set) and returns the faster one at a short measurement of a
-// large and a small GEMM (oneDNN unless another is at least 20% faster), set to use the given number of threads (<= 0
-// means runtime.GOMAXPROCS(0)). Without any library it returns an
+// large and a small GEMM (oneDNN unless another is at least 20% faster), set
+// to use the given number of threads (<= 0 means runtime.GOMAXPROCS(0)).
+// The measurement is made once per machine, thread count and library
+// versions and saved in a pick file in PickDir, which later calls follow
+// (delete the file to measure again). Without any library it returns an
 // *UnavailableError.
 func Open(threads int) (*Library, error) {
 	if threads <= 0 {
@@ -105,6 +110,30 @@ func Open(threads int) (*Library, error) {
 	if len(cands) == 1 {
 		return cands[0], nil
 	}
+	names := make([]string, len(cands))
+	for i, l := range cands {
+		names[i] = l.Name()
+	}
+	key := pickKey(threads, names)
+	path := pickPath(PickDir(), key)
+	best := slices.Index(names, readPick(path, key))
+	if best < 0 {
+		var totals []time.Duration
+		best, totals = measurePick(cands)
+		// Not saved, the pick is measured again by the next process.
+		_ = writePick(path, newPickRecord(key, names[best], names, totals))
+	}
+	for i, l := range cands {
+		if i != best {
+			l.Close()
+		}
+	}
+	return cands[best], nil
+}
+
+// measurePick times the candidates at the probe's GEMMs and returns the
+// index of the one to use, with each one's total time.
+func measurePick(cands []*Library) (int, []time.Duration) {
 	// Five rounds, the libraries alternating; each shape keeps its best
 	// time over the rounds, so a burst of load from another process during
 	// one round rarely decides the pick.
@@ -142,12 +171,7 @@ func Open(threads int) (*Library, error) {
 			best = i
 		}
 	}
-	for i, l := range cands {
-		if i != best {
-			l.Close()
-		}
-	}
-	return cands[best], nil
+	return best, total
 }
 
 // callLocked selects the calling arrangement of new libraries: true runs

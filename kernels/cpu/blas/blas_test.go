@@ -1,10 +1,13 @@
 package blas
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -287,5 +290,86 @@ func BenchmarkSgemm(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenKeepsThePick checks that the pick measured by one Open is saved and
+// followed by the next (which then does not time the libraries), and that a
+// pick file that is corrupt or made for another machine, thread count or
+// library set is measured again and replaced.
+func TestOpenKeepsThePick(t *testing.T) {
+	t.Setenv(EnvVar, "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	l, err := Open(2)
+	if err != nil {
+		t.Skipf("no library: %v", err)
+	}
+	measured := l.Name()
+	l.Close()
+	files, _ := filepath.Glob(filepath.Join(PickDir(), "blas-pick-*.json"))
+	if len(files) == 0 {
+		t.Skipf("one library only (%s): nothing to pick", measured)
+	}
+	if len(files) != 1 {
+		t.Fatalf("pick files %v, want one", files)
+	}
+	path := files[0]
+	var r pickRecord
+	if data, err := os.ReadFile(path); err != nil || json.Unmarshal(data, &r) != nil || r.Library != measured || len(r.TotalsUS) != 2 {
+		t.Fatalf("pick file %s: %+v (%v), want library %q and two totals", path, r, err, measured)
+	}
+	var other string
+	for name := range r.TotalsUS {
+		if name != measured {
+			other = name
+		}
+	}
+	write := func(r pickRecord) {
+		t.Helper()
+		data, _ := json.Marshal(r)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func() string {
+		t.Helper()
+		l, err := Open(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Name()
+	}
+	// A saved pick is followed, whatever a measurement would say.
+	saved := r
+	saved.Library = other
+	write(saved)
+	if got := open(); got != other {
+		t.Errorf("with %s saved as the pick, Open gave %s", other, got)
+	}
+	// Files that do not apply are measured again and replaced.
+	foreign := saved
+	foreign.Key = strings.Replace(saved.Key, "threads=2", "threads=3", 1)
+	for name, bad := range map[string]func(){
+		"corrupt":       func() { os.WriteFile(path, []byte("{\"version\": 1, \"libr"), 0o644) },
+		"other key":     func() { write(foreign) },
+		"other version": func() { v := saved; v.Version = 99; write(v) },
+		"unknown lib":   func() { v := saved; v.Library = "mkl 1.0.0"; write(v) },
+	} {
+		bad()
+		if got := open(); got != measured && got != other {
+			t.Errorf("%s: Open gave %q", name, got)
+		}
+		var back pickRecord
+		if data, err := os.ReadFile(path); err != nil || json.Unmarshal(data, &back) != nil ||
+			back.Key != r.Key || back.Version != pickVersion || (back.Library != measured && back.Library != other) {
+			t.Errorf("%s: pick file not replaced by a measurement: %+v (%v)", name, back, err)
+		}
+		write(saved)
+	}
+	// OCGAN_BLAS overrides a saved pick.
+	t.Setenv(EnvVar, map[bool]string{true: "dnnl", false: "openblas"}[strings.HasPrefix(measured, "onednn")])
+	if got := open(); got != measured {
+		t.Errorf("%s=%s: Open gave %s", EnvVar, os.Getenv(EnvVar), got)
 	}
 }

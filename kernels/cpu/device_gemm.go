@@ -43,6 +43,14 @@ func (d *Device) Library() string {
 	return d.gemm.Name()
 }
 
+// LibraryPick says why the SGEMM library was chosen (blas.Library.Pick).
+func (d *Device) LibraryPick() string {
+	if d.gemm == nil {
+		return ""
+	}
+	return d.gemm.Pick()
+}
+
 // BLAS returns the SGEMM library in use and its threads, e.g.
 // "onednn 2.6.3, 2 threads".
 func (d *Device) BLAS() string {

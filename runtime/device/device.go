@@ -64,8 +64,11 @@ type Entry struct {
 
 // CPUInfo describes the native CPU backend.
 type CPUInfo struct {
-	BLAS    string `json:"blas"` // the SGEMM library and version, e.g. "onednn 2.6.3"
-	Threads int    `json:"threads"`
+	BLAS string `json:"blas"` // the SGEMM library and version, e.g. "onednn 2.6.3"
+	// BLASPick says why that library: named by OCGAN_BLAS, the only one
+	// installed, or measured faster (now, or earlier and kept in a file).
+	BLASPick string `json:"blas_pick,omitempty"`
+	Threads  int    `json:"threads"`
 }
 
 // Listing is every device, with the problems that kept some from the list.
@@ -98,7 +101,7 @@ func List(cfg Config) Listing {
 	} else {
 		e.Available = true
 		e.Device = be.Device()
-		e.CPU = &CPUInfo{BLAS: be.CPU().Library(), Threads: be.CPU().Threads()}
+		e.CPU = &CPUInfo{BLAS: be.CPU().Library(), BLASPick: be.CPU().LibraryPick(), Threads: be.CPU().Threads()}
 		be.Close()
 	}
 	l.Entries = append(l.Entries, e)

@@ -55,6 +55,9 @@ func printCPU(w io.Writer, en device.Entry) {
 		return
 	}
 	fmt.Fprintf(w, "\tSGEMM\t%s\n", en.CPU.BLAS)
+	if en.CPU.BLASPick != "" {
+		fmt.Fprintf(w, "\tSGEMM pick\t%s\n", en.CPU.BLASPick)
+	}
 	fmt.Fprintf(w, "\tthreads\t%d\n", en.CPU.Threads)
 }
 

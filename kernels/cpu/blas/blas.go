@@ -53,6 +53,7 @@ func (e *UnavailableError) Error() string {
 type Library struct {
 	syms    *symbols
 	threads int
+	pick    string // why Open chose it (Pick)
 
 	// mu guards calls against Close: Sgemm holds it for reading.
 	mu     sync.RWMutex
@@ -94,6 +95,7 @@ func Open(threads int) (*Library, error) {
 		}
 		loaders = picked
 	}
+	forced := os.Getenv(EnvVar) != ""
 	var cands []*Library
 	var reasons []string
 	for _, l := range loaders {
@@ -108,6 +110,10 @@ func Open(threads int) (*Library, error) {
 		return nil, &UnavailableError{Reasons: reasons}
 	}
 	if len(cands) == 1 {
+		cands[0].pick = "the only SGEMM library installed"
+		if forced {
+			cands[0].pick = "named by " + EnvVar
+		}
 		return cands[0], nil
 	}
 	names := make([]string, len(cands))
@@ -117,12 +123,17 @@ func Open(threads int) (*Library, error) {
 	key := pickKey(threads, names)
 	path := pickPath(PickDir(), key)
 	best := slices.Index(names, readPick(path, key))
+	how := "measured faster earlier on this machine, as kept in " + path
 	if best < 0 {
 		var totals []time.Duration
 		best, totals = measurePick(cands)
+		how = "measured faster now"
 		// Not saved, the pick is measured again by the next process.
-		_ = writePick(path, newPickRecord(key, names[best], names, totals))
+		if err := writePick(path, newPickRecord(key, names[best], names, totals)); err == nil && path != "" {
+			how += ", kept in " + path
+		}
 	}
+	cands[best].pick = how
 	for i, l := range cands {
 		if i != best {
 			l.Close()
@@ -250,6 +261,11 @@ func (l *Library) Name() string { return l.syms.kind + " " + l.syms.version }
 // Threads returns the number of threads an SGEMM uses (a small one runs on
 // one thread).
 func (l *Library) Threads() int { return l.threads }
+
+// Pick says why Open chose the library: named by OCGAN_BLAS, the only one
+// installed, measured faster now, or as measured earlier and kept in a pick
+// file (with its path).
+func (l *Library) Pick() string { return l.pick }
 
 // Close stops the library's calls; later calls to Sgemm fail. The shared
 // library itself stays loaded for the life of the process.

@@ -304,7 +304,7 @@ func TestOpenKeepsThePick(t *testing.T) {
 	if err != nil {
 		t.Skipf("no library: %v", err)
 	}
-	measured := l.Name()
+	measured, firstPick := l.Name(), l.Pick()
 	l.Close()
 	files, _ := filepath.Glob(filepath.Join(PickDir(), "blas-pick-*.json"))
 	if len(files) == 0 {
@@ -314,6 +314,9 @@ func TestOpenKeepsThePick(t *testing.T) {
 		t.Fatalf("pick files %v, want one", files)
 	}
 	path := files[0]
+	if want := "measured faster now, kept in " + path; firstPick != want {
+		t.Errorf("first Open: Pick() = %q, want %q", firstPick, want)
+	}
 	var r pickRecord
 	if data, err := os.ReadFile(path); err != nil || json.Unmarshal(data, &r) != nil || r.Library != measured || len(r.TotalsUS) != 2 {
 		t.Fatalf("pick file %s: %+v (%v), want library %q and two totals", path, r, err, measured)
@@ -331,6 +334,7 @@ func TestOpenKeepsThePick(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var pick string // the last Open's Pick()
 	open := func() string {
 		t.Helper()
 		l, err := Open(2)
@@ -338,14 +342,15 @@ func TestOpenKeepsThePick(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Close()
+		pick = l.Pick()
 		return l.Name()
 	}
 	// A saved pick is followed, whatever a measurement would say.
 	saved := r
 	saved.Library = other
 	write(saved)
-	if got := open(); got != other {
-		t.Errorf("with %s saved as the pick, Open gave %s", other, got)
+	if got := open(); got != other || pick != "measured faster earlier on this machine, as kept in "+path {
+		t.Errorf("with %s saved as the pick, Open gave %s (%q)", other, got, pick)
 	}
 	// Files that do not apply are measured again and replaced.
 	foreign := saved
@@ -369,7 +374,7 @@ func TestOpenKeepsThePick(t *testing.T) {
 	}
 	// OCGAN_BLAS overrides a saved pick.
 	t.Setenv(EnvVar, map[bool]string{true: "dnnl", false: "openblas"}[strings.HasPrefix(measured, "onednn")])
-	if got := open(); got != measured {
-		t.Errorf("%s=%s: Open gave %s", EnvVar, os.Getenv(EnvVar), got)
+	if got := open(); got != measured || pick != "named by "+EnvVar {
+		t.Errorf("%s=%s: Open gave %s (%q)", EnvVar, os.Getenv(EnvVar), got, pick)
 	}
 }

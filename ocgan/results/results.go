@@ -89,6 +89,10 @@ type Training struct {
 	MineStepSize float64 `json:"mine_step_size,omitempty"`
 	MineStart    float64 `json:"mine_start"`
 	LR           float64 `json:"lr"`
+	// Dropout is the probability of the decoder's dropout; absent in
+	// records of earlier builds, which all used EarlierDropout
+	// (DecoderDropout reads either).
+	Dropout *float64 `json:"dropout,omitempty"`
 	// WallSeconds is the wall-clock time of the training loop (summed
 	// over resumed runs).
 	WallSeconds float64 `json:"wall_seconds"`
@@ -110,6 +114,18 @@ func (t Training) MiningStepSize() float64 {
 		return EarlierMineStepSize
 	}
 	return t.MineStepSize
+}
+
+// EarlierDropout is the decoder dropout of every run recorded before records
+// held it.
+const EarlierDropout = 0.5
+
+// DecoderDropout is the probability of the run's decoder dropout.
+func (t Training) DecoderDropout() float64 {
+	if t.Dropout == nil {
+		return EarlierDropout
+	}
+	return *t.Dropout
 }
 
 // Epoch is one epoch of a training run's curve.
@@ -171,6 +187,7 @@ func (r *Record) Validate() error {
 	check(finite(t.MineStepSize) && t.MineStepSize >= 0, "training.mine_step_size is %v, want >= 0", t.MineStepSize)
 	check(finite(t.MineStart) && t.MineStart >= 0 && t.MineStart <= 1, "training.mine_start is %v, want in [0, 1]", t.MineStart)
 	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
+	check(t.Dropout == nil || *t.Dropout >= 0 && *t.Dropout < 1, "training.dropout is %v, want in [0, 1)", t.DecoderDropout())
 	check(finite(t.WallSeconds) && t.WallSeconds >= 0, "training.wall_seconds is %v, want >= 0", t.WallSeconds)
 	check(t.Curve == nil || len(t.Curve) == t.EpochsTrained, "training.curve has %d epochs, want epochs_trained %d", len(t.Curve), t.EpochsTrained)
 	for i, e := range t.Curve {

@@ -79,6 +79,9 @@ func (o *trainingOptions) checkLimits() error {
 			return usageError{fmt.Errorf("--%s %v: want %s", f.name, f.v, want)}
 		}
 	}
+	if !(o.dropout >= 0 && o.dropout < 1) {
+		return usageError{fmt.Errorf("--dropout %v: want a probability from 0 up to (not including) 1", o.dropout)}
+	}
 	if s := o.mineStart; math.IsNaN(s) || s < 0 || s > 1 {
 		return usageError{fmt.Errorf("--mine-start %v: want a fraction of training, 0 to 1", s)}
 	}

@@ -57,6 +57,7 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 			SelectedEpoch: ck.Train.BestEpoch, SelectedValMSE: ck.Train.BestValMSE,
 			Latent: cfg.Geometry.Latent, Lambda: float32Value(cfg.Lambda), Noise: float32Value(cfg.NoiseStd),
 			MineSteps: cfg.MineSteps, MineStepSize: float32Value(cfg.MineStepSize), MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
+			Dropout:     ptrTo(float32Value(cfg.Geometry.DropoutP)),
 			WallSeconds: rec.Elapsed.Seconds(), Curve: curve(rec.History),
 			Run: results.Run{Device: known(prov.Device), Date: known(prov.Created), Version: known(prov.Version), Commit: known(prov.Commit)},
 		},
@@ -98,3 +99,6 @@ func writeResult(e *env, dir string, ck *checkpoint.Checkpoint, d dataFlags, r e
 	fmt.Fprintf(e.stderr, "result written to %s\n", path)
 	return nil
 }
+
+// ptrTo returns a pointer to a copy of v.
+func ptrTo[T any](v T) *T { return &v }

@@ -43,6 +43,7 @@ type trainingOptions struct {
 	mode                             string
 	mineStart                        float64
 	mineStepSize, lambda, noise, lr  float32
+	dropout                          float32
 	epochAUC                         bool
 	cal                              calibration
 	img                              imageFlags
@@ -64,6 +65,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float32Var(&o.lambda, "lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
 	fs.Float32Var(&o.noise, "noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
 	fs.Float32Var(&o.lr, "lr", d.LR, "Adam learning rate of every network")
+	fs.Float32Var(&o.dropout, "dropout", d.Geometry.DropoutP, "probability of the dropout after the batch norm of the decoder's last hidden block, in training (0: none; the authors' code: 0.5)")
 	fs.BoolVar(&o.epochAUC, "epoch-auc", false, "after every epoch also measure the test AUC of that epoch's model, shown and kept in the checkpoint's history (the curve of test AUC over training; model selection still uses the validation MSE only)")
 	o.cal.add(fs, novelHelp)
 }
@@ -78,6 +80,7 @@ func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
 	if err != nil {
 		return nil, err
 	}
+	geo.DropoutP = o.dropout
 	cfg := train.DefaultConfig(geo)
 	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.MineSteps, cfg.MineStart = o.epochs, o.budget, o.batch, o.mineSteps, o.mineStart
 	cfg.MineStepSize, cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.mineStepSize, o.lambda, o.noise, o.lr, d.seed

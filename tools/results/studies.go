@@ -65,6 +65,14 @@ var studies = []study{
 		},
 	},
 	{
+		id: "mnist-p2-dropout", title: "MNIST, protocol 2, OCGAN: decoder dropout", table: "mnist-p2-full", mode: "full",
+		baseline: "dropout 0.5 (the table's runs)",
+		variants: []variant{
+			studyVariant("no dropout", "mnist-p2-dropout-0", "--dropout 0"),
+			studyVariant("dropout 0.25", "mnist-p2-dropout-0.25", "--dropout 0.25"),
+		},
+	},
+	{
 		id: "mnist-p2-batch", title: "MNIST, protocol 2, OCGAN: the authors' batch size", table: "mnist-p2-full", mode: "full",
 		baseline: "batch 64, 25 epochs (the table's runs)",
 		variants: []variant{

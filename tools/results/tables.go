@@ -404,8 +404,8 @@ func seedList(rs []*results.Record) []string {
 // settings describes the Algorithm-1 settings of a record's training.
 func settings(r *results.Record) string {
 	t := r.Training
-	return fmt.Sprintf("latent %d, λ %s, noise σ %s, %d mining steps of size %s from %s%% of training, Adam lr %s",
-		t.Latent, num(t.Lambda), num(t.Noise), t.MineSteps, num(t.MiningStepSize()), num(t.MineStart*100), num(t.LR))
+	return fmt.Sprintf("latent %d, λ %s, noise σ %s, %d mining steps of size %s from %s%% of training, Adam lr %s, decoder dropout %s",
+		t.Latent, num(t.Lambda), num(t.Noise), t.MineSteps, num(t.MiningStepSize()), num(t.MineStart*100), num(t.LR), num(t.DecoderDropout()))
 }
 
 // program names the program of a run.

@@ -453,6 +453,12 @@ func (l *Library) convTileFits(c convTile) bool {
 		c.sharedBytes() <= lim.MaxSharedMemory
 }
 
+// cpuTallRows is the GEMM height from which CPU drivers get 32-row tiles
+// for layers of 64 columns or more: the batch-64 layers (1,024 rows and
+// more), not batch-1 ones (at most 196), whose 16 rows would fill half a
+// tile.
+const cpuTallRows = 512
+
 // convTuneForDevice is convTuneFor for a CPU driver or a GPU, with or without
 // 8-lane subgroups that broadcast.
 func convTuneForDevice(cpu, subgroups bool, dir convDir, g convGeom) convTune {
@@ -474,8 +480,12 @@ func convTuneForDevice(cpu, subgroups bool, dir convDir, g convGeom) convTune {
 	default:
 		t = convTune{local: 64, ppl: 2, tc: 8, sg: convShareBroadcast}
 	}
-	if rows, _, _, _ := convGemmOf(dir, g); cpu && rows <= 8 {
+	rows, _, _, _ := convGemmOf(dir, g)
+	switch {
+	case cpu && rows <= 8:
 		t.ppl = 1 // one 8-row team tile holds every row (a batch-1 head or latent layer)
+	case cpu && cols >= 64 && rows >= cpuTallRows:
+		t.ppl = 4 // 32-row tiles: each weight load feeds twice the rows
 	}
 	if t.sg == convShareBroadcast && !subgroups {
 		t.sg = convShareLoad

@@ -83,14 +83,16 @@ func TestConvSplitFor(t *testing.T) {
 	}
 }
 
-// TestConvFewRowsOneTeamTile: on CPU drivers a GEMM of at most 8 rows (a
-// batch-1 latent or head layer) gets 8-row team tiles, every other the
-// default 16 rows; GPUs keep their tiles.
-func TestConvFewRowsOneTeamTile(t *testing.T) {
+// TestConvRowsPerTile checks the rows per tile of the CPU drivers' heuristic:
+// one 8-row team tile for GEMMs of at most 8 rows, 32-row tiles for tall
+// GEMMs of 64 columns or more, 16 rows otherwise.
+func TestConvRowsPerTile(t *testing.T) {
 	enc4 := func(n int) convGeom {
 		return convGeom{N: n, C: 256, H: 4, W: 4, K: 16, OH: 1, OW: 1, KH: 5, KW: 5, SH: 2, SW: 2, PH: 1, PW: 1}
 	}
-	enc3 := convGeom{N: 1, C: 128, H: 7, W: 7, K: 256, OH: 4, OW: 4, KH: 5, KW: 5, SH: 2, SW: 2, PH: 2, PW: 2}
+	enc3 := func(n int) convGeom {
+		return convGeom{N: n, C: 128, H: 7, W: 7, K: 256, OH: 4, OW: 4, KH: 5, KW: 5, SH: 2, SW: 2, PH: 2, PW: 2}
+	}
 	cases := []struct {
 		name    string
 		cpu     bool
@@ -102,7 +104,11 @@ func TestConvFewRowsOneTeamTile(t *testing.T) {
 		{"enc4 batch 8: 8 rows", true, convFwd, enc4(8), 1},
 		{"enc4 batch 9: 9 rows", true, convFwd, enc4(9), 2},
 		{"dec1 batch 1 (enc4's adjoint): 4 rows per stride class", true, convBwdData, enc4(1), 1},
-		{"enc3 batch 1: 16 rows", true, convFwd, enc3, 2},
+		{"enc3 batch 1: 16 rows", true, convFwd, enc3(1), 2},
+		{"enc3 batch 64: 1,024 rows, 256 columns", true, convFwd, enc3(64), 4},
+		{"enc3's grad input at batch 64: 64x16 rows per stride class, 128 columns", true, convBwdData, enc3(64), 4},
+		{"enc4 batch 64: 64 rows, 16 columns", true, convFwd, enc4(64), 2},
+		{"enc3 batch 64 on a GPU", false, convFwd, enc3(64), 1},
 		{"enc4 batch 1 on a GPU", false, convFwd, enc4(1), 1},
 	}
 	for _, c := range cases {

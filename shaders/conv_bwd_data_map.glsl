@@ -41,15 +41,10 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is input pixel (n, u, v) of the class (ROWS_BY_WINDOW: windowRow of
-// images x the class's pixels); tap (jy, jx) reads dy at (oyb + u - jy, oxb + v - jx).
+// A row is input pixel (n, u, v) of the class; tap (jy, jx) reads dy at
+// (oyb + u - jy, oxb + v - jx).
 ivec3 rowPixel(int row) {
-    if (ROWS_BY_WINDOW) {
-        ivec2 r = windowRow(row, p.N, hu * wu, WINDOW_ROWS);
-        int u = r.y / wu;
-        return ivec3(r.x, u, r.y - u * wu);
-    }
-    return split3(row, hu, wu);
+    return rowSplit(row, p.N, hu, wu);
 }
 
 void rowInfo(int row, out int base, out int y0, out int x0) {

@@ -23,15 +23,9 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is a tap (c, ky, kx) (ROWS_BY_WINDOW: windowRow of channels x taps):
-// its offset into an input image and window.
+// A row is a tap (c, ky, kx): its offset into an input image and window.
 ivec3 rowTap(int row) {
-    if (ROWS_BY_WINDOW) {
-        ivec2 r = windowRow(row, p.C, p.KH * p.KW, WINDOW_ROWS);
-        int ky = r.y / p.KW;
-        return ivec3(r.x, ky, r.y - ky * p.KW);
-    }
-    return split3(row, p.KH, p.KW);
+    return rowSplit(row, p.C, p.KH, p.KW);
 }
 
 void rowInfo(int row, out int base, out int y0, out int x0) {

@@ -45,7 +45,6 @@
 #extension GL_KHR_shader_subgroup_ballot : require
 #endif
 
-#include "conv_geom.glsl"
 #include "kinds.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -60,6 +59,7 @@ const bool SHARE = SG == CONV_SG_BROADCAST; // lanes share A by subgroupBroadcas
 #endif
 const bool ROWS_BY_WINDOW = true; // conv_geom.glsl: a tile's rows share their padding taps
 const int WINDOW_ROWS = TP;       // conv_geom.glsl: rows per window position in a group
+#include "conv_geom.glsl"
 
 
 int convZ() { return int(gl_WorkGroupID.z); }

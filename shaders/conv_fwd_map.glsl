@@ -24,15 +24,10 @@ Gemm gemmSetup() {
     return g;
 }
 
-// A row is an output pixel (n, oy, ox) (ROWS_BY_WINDOW: windowRow of images x
-// pixels); its window's top-left input position is (y0, x0).
+// A row is an output pixel (n, oy, ox); its window's top-left input position
+// is (y0, x0).
 ivec3 rowPixel(int row) {
-    if (ROWS_BY_WINDOW) {
-        ivec2 r = windowRow(row, p.N, p.OH * p.OW, WINDOW_ROWS);
-        int oy = r.y / p.OW;
-        return ivec3(r.x, oy, r.y - oy * p.OW);
-    }
-    return split3(row, p.OH, p.OW);
+    return rowSplit(row, p.N, p.OH, p.OW);
 }
 
 void rowInfo(int row, out int base, out int y0, out int x0) {

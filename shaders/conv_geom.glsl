@@ -25,11 +25,11 @@ struct Gemm {
     int act;             // the epilogue kind applied at the store (0: none)
 };
 
-// The core that includes this file defines ROWS_BY_WINDOW and WINDOW_ROWS, the
+// The core that includes this file defines ROWS_BY_WINDOW and WINDOW_ROWS first, the
 // order of the rows: with ROWS_BY_WINDOW false, as the tensors lay them out
 // (pixels (n, y, x) image by image, taps (c, ky, kx) channel by channel); with
 // it true, by window position within groups of WINDOW_ROWS images or channels
-// (windowRow), so that a tile of rows holds one position of a group, whose
+// (rowSplit), so that a tile of rows holds one position of a group, whose
 // windows, and so the padding taps that redBox lets the core skip, are the
 // same, and the next tiles the group's next positions, which read much the
 // same memory. The order is internal to a dispatch: outBase places every
@@ -104,16 +104,21 @@ void redAt(int r, out int off, out int dy, out int dx, out int boff) {
     redTap(split3(r, radix.x, radix.y), off, dy, dx, boff);
 }
 
-// windowRow is the (item, position) of row in the ROWS_BY_WINDOW order of
-// items x positions rows: items (images, channels) in groups of group (the
-// core's WINDOW_ROWS), the last one smaller, each group position by position
-// with the item innermost.
-ivec2 windowRow(int row, int items, int positions, int group) {
-    int i0 = row / (positions * group) * group; // the group's first item
-    int gi = min(group, items - i0);            // items in the group
+// rowSplit is the (item, y, x) of row among items x (h x w) rows: as the
+// tensors lay them out (split3), or with ROWS_BY_WINDOW by window position:
+// items (images, channels) in groups of WINDOW_ROWS, the last one smaller,
+// each group position by position with the item innermost.
+ivec3 rowSplit(int row, int items, int h, int w) {
+    if (!ROWS_BY_WINDOW) {
+        return split3(row, h, w);
+    }
+    int positions = h * w;
+    int i0 = row / (positions * WINDOW_ROWS) * WINDOW_ROWS; // the group's first item
+    int gi = min(WINDOW_ROWS, items - i0);                 // items in the group
     int rem = row - i0 * positions;
     int pos = rem / gi;
-    return ivec2(i0 + rem - pos * gi, pos);
+    int y = pos / w;
+    return ivec3(i0 + rem - pos * gi, y, pos - y * w);
 }
 
 // rowData is rowInfo for rows below rows; a row past the end gets a window

@@ -22,8 +22,6 @@
 //
 // Grid: x = row tiles (grid-strided over workgroups), y = ceil(cols / BN),
 // z = the direction's own z (convZ) times SPLITK.
-#include "conv_geom.glsl"
-
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int BM = 64; // rows per workgroup tile
 layout(constant_id = 2) const int BN = 64; // columns per workgroup tile
@@ -36,6 +34,7 @@ const int AST = BM + 1;                    // padded A row (one reduction index)
 const int BST = BN + 1;                    // padded B row
 const bool ROWS_BY_WINDOW = false;         // conv_geom.glsl: neighbouring rows, neighbouring pixels
 const int WINDOW_ROWS = 1;                 // (unused without ROWS_BY_WINDOW)
+#include "conv_geom.glsl"
 
 shared float As[BK * AST];
 shared float Bs[BK * BST];

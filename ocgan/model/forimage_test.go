@@ -11,13 +11,15 @@ import (
 
 // imageCases are the supported image geometries the tests cover, with the
 // size chain each must have: the image halved (rounding up) down to 4 or 3,
-// then 1.
+// then 1; for the authors' 61, valid convolutions down to 1.
 var imageCases = []struct {
 	size, channels, latent, depth int
 	sizes                         []int
 }{
 	{28, 1, 16, 3, []int{28, 14, 7, 4, 1}},
 	{32, 3, 512, 3, []int{32, 16, 8, 4, 1}},
+	{61, 1, 16, 3, []int{61, 29, 13, 5, 1}},
+	{61, 3, 16, 3, []int{61, 29, 13, 5, 1}},
 	{64, 3, 512, 4, []int{64, 32, 16, 8, 4, 1}},
 	{64, 1, 16, 4, []int{64, 32, 16, 8, 4, 1}},
 	{128, 3, 512, 5, []int{128, 64, 32, 16, 8, 4, 1}},
@@ -65,6 +67,14 @@ func TestForImage(t *testing.T) {
 			t.Errorf("%s: %+v, the depth-3 derivation gives %+v", p.preset.Name, p.preset, before)
 		}
 	}
+	authors, err := ForImage(AuthorsImageSize, 3, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authors.Name = Authors61().Name
+	if !reflect.DeepEqual(authors, Authors61()) {
+		t.Errorf("ForImage(61, 3, 16) is %+v, want Authors61 %+v but for its name", authors, Authors61())
+	}
 }
 
 // TestForImageRejects checks the errors for unsupported arguments.
@@ -73,8 +83,8 @@ func TestForImageRejects(t *testing.T) {
 		size, channels, latent int
 		want                   string
 	}{
-		{100, 1, 16, "image size 100 is not supported: want one of 28, 32, 64, 128"},
-		{61, 3, 16, "image size 61 is not supported"},
+		{100, 1, 16, "image size 100 is not supported: want one of 28, 32, 61, 64, 128"},
+		{60, 3, 16, "image size 60 is not supported"},
 		{0, 1, 16, "image size 0"},
 		{256, 3, 16, "image size 256"},
 		{64, 2, 16, "2 image channels: want 1 (gray) or 3 (RGB)"},
@@ -90,11 +100,11 @@ func TestForImageRejects(t *testing.T) {
 	}
 }
 
-// TestNearestImageSize checks the nearest supported size, ties to the
-// larger.
+// TestNearestImageSize checks the nearest size of the padded family, ties to
+// the larger; the authors' 61 is never picked.
 func TestNearestImageSize(t *testing.T) {
 	for _, c := range []struct{ n, want int }{
-		{1, 28}, {28, 28}, {29, 28}, {30, 32}, {31, 32}, {47, 32}, {48, 64}, {64, 64},
+		{1, 28}, {28, 28}, {29, 28}, {30, 32}, {31, 32}, {47, 32}, {48, 64}, {60, 64}, {61, 64}, {62, 64}, {64, 64},
 		{95, 64}, {96, 128}, {97, 128}, {4000, 128},
 	} {
 		if got := NearestImageSize(c.n); got != c.want {

@@ -137,14 +137,21 @@ func Custom(name string, imageSize, channels, latent int) (Geometry, error) {
 	return base(name, imageSize, channels, latent).Derive()
 }
 
-// SupportedImageSizes returns the image sizes ForImage accepts, ascending:
-// 28, 32, 64 and 128.
-func SupportedImageSizes() []int { return []int{28, 32, 64, 128} }
+// AuthorsImageSize is the image size of the authors' geometry (Authors61):
+// 61 pixels, the size that 5×5 convolutions of stride 2 without padding
+// bring to 1×1 in four steps (61→29→13→5→1).
+const AuthorsImageSize = 61
 
-// NearestImageSize returns the supported image size nearest to n pixels;
-// of two equally near, the larger.
+// SupportedImageSizes returns the image sizes ForImage accepts, ascending:
+// 28, 32, 61 (the authors' geometry), 64 and 128.
+func SupportedImageSizes() []int { return []int{28, 32, AuthorsImageSize, 64, 128} }
+
+// NearestImageSize returns the image size nearest to n pixels among 28, 32,
+// 64 and 128 (the family that halves the image with padded convolutions;
+// the authors' 61 is taken only when asked for); of two equally near, the
+// larger.
 func NearestImageSize(n int) int {
-	sizes := SupportedImageSizes()
+	sizes := slices.DeleteFunc(SupportedImageSizes(), func(s int) bool { return s == AuthorsImageSize })
 	best := sizes[0]
 	for _, s := range sizes[1:] {
 		if d, bd := abs(s-n), abs(best-n); d <= bd {
@@ -178,7 +185,9 @@ func DefaultLatent(channels int) int {
 //
 // The family has one stride-2 stage per halving of the image down to 4×4
 // (or 3×3): Depth is 3 for 28 and 32, 4 for 64 and 5 for 128, each network
-// then having Depth+1 convolutions. Widths double per stage from the paper's
+// then having Depth+1 convolutions. Size 61 is the authors' geometry
+// (Authors61 but for its name and channels): Depth 3 and no padding,
+// 61→29→13→5→1. Widths double per stage from the paper's
 // base widths (encoder block i has EncoderWidth·2^(i−1) channels, the visual
 // discriminator and the classifier likewise with theirs), the decoder's
 // dropout follows its last hidden block (DropoutBlock = Depth, block 3 of
@@ -203,16 +212,20 @@ func ForImage(imageSize, channels, latent int) (Geometry, error) {
 }
 
 // depthFor is the number of strided stages before the last convolution for
-// an image of the given size: 3 up to 32 pixels, one more per doubling.
+// an image of the given size: 3 up to 32 pixels and for the authors' 61,
+// else one more per doubling.
 func depthFor(imageSize int) int {
 	d := 3
+	if imageSize == AuthorsImageSize {
+		return d
+	}
 	for s := 32; s < imageSize; s *= 2 {
 		d++
 	}
 	return d
 }
 
-// sizeList is SupportedImageSizes as "28, 32, 64, 128".
+// sizeList is SupportedImageSizes as "28, 32, 61, 64, 128".
 func sizeList() string {
 	s := fmt.Sprint(SupportedImageSizes())
 	return strings.ReplaceAll(s[1:len(s)-1], " ", ", ")

@@ -93,6 +93,11 @@ type Training struct {
 	// records of earlier builds, which all used EarlierDropout
 	// (DecoderDropout reads either).
 	Dropout *float64 `json:"dropout,omitempty"`
+	// ImageSize and Channels are the model input's; absent in records of
+	// earlier builds, which all trained at their dataset's own input
+	// (Input reads either).
+	ImageSize int `json:"image_size,omitempty"`
+	Channels  int `json:"channels,omitempty"`
 	// WallSeconds is the wall-clock time of the training loop (summed
 	// over resumed runs).
 	WallSeconds float64 `json:"wall_seconds"`
@@ -126,6 +131,30 @@ func (t Training) DecoderDropout() float64 {
 		return EarlierDropout
 	}
 	return *t.Dropout
+}
+
+// NativeInput is the model input (image size, channels) that ocgan gives a
+// dataset unless told otherwise: 28×28×1 for mnist and fmnist, 32×32×3 for
+// cifar10; ok is false for any other dataset (an image folder's input
+// depends on its images).
+func NativeInput(dataset string) (size, channels int, ok bool) {
+	switch dataset {
+	case "mnist", "fmnist":
+		return 28, 1, true
+	case "cifar10":
+		return 32, 3, true
+	}
+	return 0, 0, false
+}
+
+// Input is the model input (image size, channels) of the record's run:
+// the recorded one, or for records of earlier builds the dataset's
+// NativeInput (ok false when neither says).
+func (r *Record) Input() (size, channels int, ok bool) {
+	if t := r.Training; t.ImageSize != 0 {
+		return t.ImageSize, t.Channels, true
+	}
+	return NativeInput(r.Dataset)
 }
 
 // Epoch is one epoch of a training run's curve.
@@ -188,6 +217,9 @@ func (r *Record) Validate() error {
 	check(finite(t.MineStart) && t.MineStart >= 0 && t.MineStart <= 1, "training.mine_start is %v, want in [0, 1]", t.MineStart)
 	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
 	check(t.Dropout == nil || *t.Dropout >= 0 && *t.Dropout < 1, "training.dropout is %v, want in [0, 1)", t.DecoderDropout())
+	check(t.ImageSize >= 0, "training.image_size is %d, want >= 1 (or absent)", t.ImageSize)
+	check((t.ImageSize == 0) == (t.Channels == 0), "training.image_size %d and channels %d: want both or neither", t.ImageSize, t.Channels)
+	check(t.Channels == 0 || t.Channels == 1 || t.Channels == 3, "training.channels is %d, want 1 or 3", t.Channels)
 	check(finite(t.WallSeconds) && t.WallSeconds >= 0, "training.wall_seconds is %v, want >= 0", t.WallSeconds)
 	check(t.Curve == nil || len(t.Curve) == t.EpochsTrained, "training.curve has %d epochs, want epochs_trained %d", len(t.Curve), t.EpochsTrained)
 	for i, e := range t.Curve {

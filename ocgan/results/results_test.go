@@ -86,6 +86,9 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{func(r *Record) { r.Training.MineStepSize = -2 }, "training.mine_step_size"},
 		{func(r *Record) { r.Training.LR = 0 }, "training.lr"},
 		{func(r *Record) { r.Training.WallSeconds = -1 }, "training.wall_seconds"},
+		{func(r *Record) { r.Training.ImageSize = 61 }, "training.image_size 61 and channels 0"},
+		{func(r *Record) { r.Training.ImageSize, r.Training.Channels = 61, 2 }, "training.channels is 2"},
+		{func(r *Record) { r.Training.ImageSize, r.Training.Channels = -1, 1 }, "training.image_size is -1"},
 		{func(r *Record) { r.Training.Curve = r.Training.Curve[1:] }, "training.curve has 24 epochs"},
 		{func(r *Record) { r.Training.Curve[3].Epoch = 5 }, "training.curve[3].epoch"},
 		{func(r *Record) { r.Training.Curve[4].ValMSE = math.NaN() }, "training.curve[4].val_mse"},
@@ -176,6 +179,31 @@ func TestMiningStepSize(t *testing.T) {
 		tr := Training{MineStepSize: c.recorded}
 		if got := tr.MiningStepSize(); got != c.want {
 			t.Errorf("recorded %v: MiningStepSize = %v, want %v", c.recorded, got, c.want)
+		}
+	}
+}
+
+// TestInput checks the model input a record gives: the recorded one, else
+// its dataset's own, and none for a dataset without one.
+func TestInput(t *testing.T) {
+	for _, c := range []struct {
+		dataset        string
+		size, channels int
+		wantS, wantC   int
+		ok             bool
+	}{
+		{"mnist", 0, 0, 28, 1, true},
+		{"fmnist", 0, 0, 28, 1, true},
+		{"cifar10", 0, 0, 32, 3, true},
+		{"mnist", 61, 1, 61, 1, true},
+		{"folder", 64, 3, 64, 3, true},
+		{"folder", 0, 0, 0, 0, false},
+	} {
+		r := sample()
+		r.Dataset, r.Training.ImageSize, r.Training.Channels = c.dataset, c.size, c.channels
+		s, ch, ok := r.Input()
+		if s != c.wantS || ch != c.wantC || ok != c.ok {
+			t.Errorf("%s recorded %dx%d: Input() = %d, %d, %v; want %d, %d, %v", c.dataset, c.size, c.channels, s, ch, ok, c.wantS, c.wantC, c.ok)
 		}
 	}
 }

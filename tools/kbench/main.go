@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.threads, "threads", 0, "threads of the native CPU backend (default one per core; --device cpu only)")
 	fs.BoolVar(&o.cfg.Validate, "validate", false, "enable the validation layer (slows everything; for debugging)")
 	fs.IntVar(&o.batch, "batch", 64, "batch size of the OCGAN layer shapes")
-	fs.IntVar(&o.imageSize, "image-size", 28, "image size of the OCGAN networks whose layer shapes are timed: 28, 32, 64 or 128")
+	fs.IntVar(&o.imageSize, "image-size", 28, "image size of the OCGAN networks whose layer shapes are timed: 28, 32, 61 (the authors' unpadded geometry), 64 or 128")
 	fs.IntVar(&o.channels, "channels", 1, "image channels of those networks: 1 or 3 (latent length 16 for 1, 512 for 3)")
 	fs.IntVar(&o.warmup, "warmup", 2, "untimed runs before timing")
 	fs.IntVar(&o.runs, "runs", 7, "timed runs per kernel")

@@ -19,8 +19,9 @@ type imageFlags struct {
 
 // add adds the image flags, bound to f.
 func (f *imageFlags) add(fs *pflag.FlagSet) {
-	fs.IntVar(&f.size, "image-size", 0, fmt.Sprintf("model input size in pixels: %s (default: mnist and fmnist 28, cifar10 32; "+
-		"an image folder: the supported size nearest to its first image's shorter side, of two equally near the larger)", sizeList()))
+	fs.IntVar(&f.size, "image-size", 0, fmt.Sprintf("model input size in pixels: %s; 61 is the authors' geometry, unpadded convolutions 61→29→13→5→1 "+
+		"(default: mnist and fmnist 28, cifar10 32; an image folder: of 28, 32, 64 and 128 the size nearest to its first image's shorter side, "+
+		"of two equally near the larger)", sizeList()))
 	fs.IntVar(&f.channels, "channels", 0, "model input channels: 1 (gray; colour images become BT.601 luma) or 3 (RGB; gray images are replicated) "+
 		"(default: mnist and fmnist 1, cifar10 3; an image folder: 1 if its first image is gray, else 3)")
 	fs.StringVar(&f.resize, "resize", dataset.ResizeFit.String(), "how an image that is not square becomes square: fit (the whole image is resized, its aspect ratio not kept) "+
@@ -43,7 +44,7 @@ func (f imageFlags) check() (dataset.ResizePolicy, error) {
 	return resize, nil
 }
 
-// sizeList is model.SupportedImageSizes as "28, 32, 64 or 128".
+// sizeList is model.SupportedImageSizes as "28, 32, 61, 64 or 128".
 func sizeList() string {
 	sizes := model.SupportedImageSizes()
 	parts := make([]string, len(sizes))

@@ -95,9 +95,9 @@ func evalScoreRows(t *testing.T, model, root string, args ...string) [][]string 
 // takes from --image-size, --channels, --resize and --latent, and their
 // defaults from the data: the dataset's own size for mnist, fmnist and
 // cifar10, and for an image folder (folder: the first class folder's first
-// image; images: the first image below the folder) the supported size
-// nearest to the first image's shorter side (ties to the larger) and its
-// colour.
+// image; images: the first image below the folder) the size of 28, 32, 64
+// and 128 nearest to the first image's shorter side (ties to the larger; the
+// authors' 61 only when asked for) and its colour.
 func TestImageGeometryFlags(t *testing.T) {
 	folder := func(w, h int, gray bool) string {
 		root := t.TempDir()
@@ -121,6 +121,8 @@ func TestImageGeometryFlags(t *testing.T) {
 		{"cifar10 gray L32", dataFlags{name: "cifar10"}, imageFlags{channels: 1, resize: "fit"}, 32, 32, 1, 32, dataset.ResizeFit},
 		{"folder 100x40 colour", dataFlags{name: "folder", path: folder(100, 40, false)}, imageFlags{resize: "crop"}, 0, 32, 3, 512, dataset.ResizeCrop},
 		{"folder 60x100 gray", dataFlags{name: "folder", path: folder(60, 100, true)}, imageFlags{resize: "fit"}, 0, 64, 1, 16, dataset.ResizeFit},
+		{"mnist at the authors' 61", dataFlags{name: "mnist"}, imageFlags{size: 61, resize: "fit"}, 0, 61, 1, 16, dataset.ResizeFit},
+		{"folder 61x61 gray", dataFlags{name: "folder", path: folder(61, 61, true)}, imageFlags{resize: "fit"}, 0, 64, 1, 16, dataset.ResizeFit},
 		{"folder tie 48", dataFlags{name: "folder", path: folder(48, 48, true)}, imageFlags{resize: "fit"}, 0, 64, 1, 16, dataset.ResizeFit},
 		{"folder 300x500 colour", dataFlags{name: "folder", path: folder(300, 500, false)}, imageFlags{resize: "fit"}, 8, 128, 3, 8, dataset.ResizeFit},
 		{"images 100x40 colour", dataFlags{name: datasetImages, path: folder(100, 40, false)}, imageFlags{resize: "fit"}, 0, 32, 3, 512, dataset.ResizeFit},
@@ -147,7 +149,7 @@ func TestImageGeometryFlags(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--image-size", "100"}, "--image-size 100: want 28, 32, 64 or 128"},
+		{[]string{"--image-size", "100"}, "--image-size 100: want 28, 32, 61, 64 or 128"},
 		{[]string{"--channels", "2"}, "--channels 2: want 1 (gray) or 3 (RGB)"},
 		{[]string{"--resize", "pad"}, `--resize "pad": want fit or crop`},
 		{[]string{"--latent", "-1"}, "--latent -1"},
@@ -375,7 +377,7 @@ func TestBenchAtImageGeometry(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--image-size", "100"}, "--image-size 100: want 28, 32, 64 or 128"},
+		{[]string{"--image-size", "100"}, "--image-size 100: want 28, 32, 61, 64 or 128"},
 		{[]string{"--channels", "4"}, "--channels 4"},
 		{[]string{"--image-size", "0"}, "--image-size 0"},
 	} {

@@ -70,7 +70,8 @@ func TestEvalResultsRecord(t *testing.T) {
 	if tr.Epochs != 2 || tr.EpochsTrained != 2 || ck.Train.Epoch != 2 || tr.Iterations != ck.Train.Iteration || tr.Batch != 4 ||
 		tr.SelectedEpoch != ck.Train.BestEpoch || tr.SelectedValMSE != ck.Train.BestValMSE || tr.MineSteps != 0 ||
 		tr.MineStepSize != 0.5 || tr.Lambda != 10 || tr.Noise != 0.2 || tr.LR != 0.0002 || tr.Latent != 16 || tr.StoppedByBudget || tr.WallSeconds <= 0 ||
-		tr.Dropout == nil || *tr.Dropout != 0.25 || ck.Geometry.DropoutP != 0.25 {
+		tr.Dropout == nil || *tr.Dropout != 0.25 || ck.Geometry.DropoutP != 0.25 ||
+		tr.ImageSize != ck.Geometry.ImageSize || tr.Channels != ck.Geometry.Channels || tr.ImageSize == 0 {
 		t.Errorf("training record %+v; checkpoint %+v", tr, ck.Train)
 	}
 	if tr.Device != ck.Meta["device"] || tr.Date != ck.Meta["created"] || tr.Commit != buildCommit() || tr.Version != version {

@@ -309,12 +309,12 @@ func TestPaperTablesScript(t *testing.T) {
 		}
 	}
 	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu",
-		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--dropout", "0", "--epoch-auc")
+		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--dropout", "0", "--image-size", "61", "--epoch-auc")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+
-		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --dropout 0 --epoch-auc --device cpu") {
+		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --dropout 0 --image-size 61 --epoch-auc --device cpu") {
 		t.Errorf("settings: %v\n%s", err, out)
 	}
-	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}} {
+	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}} {
 		if out, err := script(bad...); err == nil {
 			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)
 		}
@@ -442,6 +442,30 @@ func TestStudies(t *testing.T) {
 		t.Errorf("a class no variant ran is shown:\n%s", got)
 	}
 
+	// A variant that changes the model input says so in its settings; the
+	// table's runs, at the dataset's own input, do not.
+	for _, st := range studies {
+		if st.id != "mnist-p2-input" {
+			continue
+		}
+		inDir := filepath.Join(dir, filepath.FromSlash(st.variants[0].dir))
+		if err := os.MkdirAll(inDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		big := record(ex.dataset, ex.protocol, st.mode, 8, 1, 0.93)
+		big.Training.ImageSize, big.Training.Channels = 61, 1
+		if _, err := results.Write(inDir, big); err != nil {
+			t.Fatal(err)
+		}
+		if byDir, err = readStudies(dir); err != nil {
+			t.Fatal(err)
+		}
+		got := renderStudy(st, recs, byDir)
+		containsAll(t, got, "| 8 | 0.939 | 0.9146 (epoch 25 of 25) | 0.9300 (epoch", "decoder dropout 0.5, input 61x61x1.")
+		if strings.Count(got, "input 61x61x1") != 1 {
+			t.Errorf("the input is not named once, for the variant only:\n%s", got)
+		}
+	}
 	if _, err := results.Write(varDir, record(ex.dataset, ex.protocol, "ae", 2, 1, 0.9)); err != nil {
 		t.Fatal(err)
 	}

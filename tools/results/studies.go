@@ -73,6 +73,13 @@ var studies = []study{
 		},
 	},
 	{
+		id: "mnist-p2-input", title: "MNIST, protocol 2, OCGAN: the authors' image size", table: "mnist-p2-full", mode: "full",
+		baseline: "28x28 (the table's runs)",
+		variants: []variant{
+			studyVariant("61x61, unpadded convolutions", "mnist-p2-size-61", "--image-size 61"),
+		},
+	},
+	{
 		id: "mnist-p2-batch", title: "MNIST, protocol 2, OCGAN: the authors' batch size", table: "mnist-p2-full", mode: "full",
 		baseline: "batch 64, 25 epochs (the table's runs)",
 		variants: []variant{

@@ -7,7 +7,8 @@
 #
 #   tools/paper-tables.sh [--table T[,T...]] [--classes 0-9] [--seeds 1] [--epochs N] [--budget D]
 #                         [--batch N] [--mine-start F] [--mine-step-size S] [--latent L]
-#                         [--lambda W] [--dropout P] [--image-size S] [--epoch-auc]
+#                         [--lambda W] [--latent-weight W] [--dropout P] [--image-size S]
+#                         [--epoch-auc]
 #                         [--device DEV] [--results DIR] [--models DIR] [--logs DIR]
 #                         [--ocgan BIN] [--no-roc] [--dry-run]
 #
@@ -17,10 +18,10 @@
 #   fmnist-p1-full     Fashion-MNIST, protocol 1, OCGAN (Table 1)
 # --classes and --seeds take lists and ranges (0-9, 2,8, 0-2,7) and are run in the order given,
 # seeds outermost, then modes, then classes. --epochs, --budget (per run, e.g. 2h), --batch,
-# --mine-start, --mine-step-size, --latent, --lambda, --dropout and --image-size (the
-# experiments of RESULTS.md) are passed to ocgan only when given: everything else is ocgan's defaults, the
+# --mine-start, --mine-step-size, --latent, --lambda, --latent-weight, --dropout and --image-size
+# (the experiments of RESULTS.md) are passed to ocgan only when given: everything else is ocgan's defaults, the
 # paper's settings (25 epochs at batch 64, about the authors' 2,200 updates of 200 epochs at
-# batch 512; mining in the last quarter; λ 10; σ 0.2; decoder dropout 0.5). --epoch-auc passes ocgan's --epoch-auc (the test AUC of every epoch's
+# batch 512; mining in the last quarter; λ 10; latent adversarial weight 1; σ 0.2; decoder dropout 0.5). --epoch-auc passes ocgan's --epoch-auc (the test AUC of every epoch's
 # model, recorded in the record's curve; selection stays on the validation MSE). --device picks
 # ocgan's device (default: ocgan's choice).
 #
@@ -86,7 +87,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds=${2:?--seeds needs a value}; shift ;;
     --epochs) epochs=${2:?--epochs needs a value}; shift ;;
     --budget) budget=${2:?--budget needs a value}; shift ;;
-    --batch|--mine-start|--mine-step-size|--latent|--lambda|--dropout|--image-size) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
+    --batch|--mine-start|--mine-step-size|--latent|--lambda|--latent-weight|--dropout|--image-size) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
     --device) device=${2:?--device needs a value}; shift ;;
     --results) results=${2:?--results needs a value}; shift ;;
     --models) models=${2:?--models needs a value}; shift ;;

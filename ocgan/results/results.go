@@ -93,6 +93,10 @@ type Training struct {
 	// records of earlier builds, which all used EarlierDropout
 	// (DecoderDropout reads either).
 	Dropout *float64 `json:"dropout,omitempty"`
+	// LatentWeight is the weight of the latent adversarial term of the
+	// generator loss; absent in records of earlier builds, which all used
+	// EarlierLatentWeight (LatentAdvWeight reads either).
+	LatentWeight *float64 `json:"latent_weight,omitempty"`
 	// ImageSize and Channels are the model input's; absent in records of
 	// earlier builds, which all trained at their dataset's own input
 	// (Input reads either).
@@ -131,6 +135,18 @@ func (t Training) DecoderDropout() float64 {
 		return EarlierDropout
 	}
 	return *t.Dropout
+}
+
+// EarlierLatentWeight is the latent adversarial weight of every run
+// recorded before records held it.
+const EarlierLatentWeight = 1.0
+
+// LatentAdvWeight is the weight of the run's latent adversarial term.
+func (t Training) LatentAdvWeight() float64 {
+	if t.LatentWeight == nil {
+		return EarlierLatentWeight
+	}
+	return *t.LatentWeight
 }
 
 // NativeInput is the model input (image size, channels) that ocgan gives a
@@ -216,6 +232,7 @@ func (r *Record) Validate() error {
 	check(finite(t.MineStepSize) && t.MineStepSize >= 0, "training.mine_step_size is %v, want >= 0", t.MineStepSize)
 	check(finite(t.MineStart) && t.MineStart >= 0 && t.MineStart <= 1, "training.mine_start is %v, want in [0, 1]", t.MineStart)
 	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
+	check(t.LatentWeight == nil || finite(*t.LatentWeight) && *t.LatentWeight > 0, "training.latent_weight is %v, want > 0", t.LatentAdvWeight())
 	check(t.Dropout == nil || *t.Dropout >= 0 && *t.Dropout < 1, "training.dropout is %v, want in [0, 1)", t.DecoderDropout())
 	check(t.ImageSize >= 0, "training.image_size is %d, want >= 1 (or absent)", t.ImageSize)
 	check((t.ImageSize == 0) == (t.Channels == 0), "training.image_size %d and channels %d: want both or neither", t.ImageSize, t.Channels)

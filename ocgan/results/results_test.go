@@ -87,6 +87,7 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{func(r *Record) { r.Training.LR = 0 }, "training.lr"},
 		{func(r *Record) { r.Training.WallSeconds = -1 }, "training.wall_seconds"},
 		{func(r *Record) { r.Training.ImageSize = 61 }, "training.image_size 61 and channels 0"},
+		{func(r *Record) { w := 0.0; r.Training.LatentWeight = &w }, "training.latent_weight"},
 		{func(r *Record) { r.Training.ImageSize, r.Training.Channels = 61, 2 }, "training.channels is 2"},
 		{func(r *Record) { r.Training.ImageSize, r.Training.Channels = -1, 1 }, "training.image_size is -1"},
 		{func(r *Record) { r.Training.Curve = r.Training.Curve[1:] }, "training.curve has 24 epochs"},

@@ -150,6 +150,10 @@ func Interrupted(ck *checkpoint.Checkpoint) bool {
 	return ck.Meta[MetaRun] != "" && ck.Meta[MetaStatus] != StatusDone
 }
 
+// EarlierLatentWeight is the latent adversarial weight of every training
+// saved before checkpoints held it.
+const EarlierLatentWeight = 1
+
 // ReadRecord returns the training record of ck; one without any wraps
 // ErrNoRecord.
 func ReadRecord(ck *checkpoint.Checkpoint) (Record, error) {
@@ -159,6 +163,9 @@ func ReadRecord(ck *checkpoint.Checkpoint) (Record, error) {
 	}
 	if err := json.Unmarshal([]byte(ck.Meta[MetaConfig]), &r.Config); err != nil {
 		return r, fmt.Errorf("training configuration: %w", err)
+	}
+	if r.Config.LatentWeight == 0 {
+		r.Config.LatentWeight = EarlierLatentWeight // absent in checkpoints of earlier builds
 	}
 	var run runJSON
 	if err := json.Unmarshal([]byte(ck.Meta[MetaRun]), &run); err != nil {

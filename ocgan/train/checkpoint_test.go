@@ -129,8 +129,24 @@ func TestLegacyCheckpointsResume(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := goldenOf(t, s, ck); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("resume state\n%+v\nwant\n%+v", got, tc.want)
+			if s.Config.LatentWeight != EarlierLatentWeight {
+				t.Errorf("latent weight %v read from a checkpoint without one, want %v", s.Config.LatentWeight, EarlierLatentWeight)
+			}
+			// The earlier build's configuration had no latent weight: it
+			// trained with EarlierLatentWeight, which it reads as now.
+			want := tc.want
+			var cfg Config
+			if err := json.Unmarshal([]byte(want.Config), &cfg); err != nil {
+				t.Fatal(err)
+			}
+			cfg.LatentWeight = EarlierLatentWeight
+			raw, err := json.Marshal(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Config = string(raw)
+			if got := goldenOf(t, s, ck); !reflect.DeepEqual(got, want) {
+				t.Errorf("resume state\n%+v\nwant\n%+v", got, want)
 			}
 			r, err := ReadRecord(ck)
 			if err != nil || r.Done() != tc.done || r.Status != tc.status || Interrupted(ck) == tc.done {

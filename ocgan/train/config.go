@@ -69,6 +69,11 @@ type Config struct {
 	NoiseStd float32
 	// Lambda weighs the reconstruction MSE in the generator loss (10).
 	Lambda float32
+	// LatentWeight weighs the latent adversarial term BCE(Dl(En(xn)), 1)
+	// of the generator loss: 1 in the paper's form, λ·MSE + l_latent +
+	// l_visual; the authors' code weighs it 10 (against its ½·λ·MSE with
+	// λ 10, which is Lambda 5 here).
+	LatentWeight float32
 	// MineSteps is K, the gradient steps of informative-negative mining (5);
 	// 0 disables mining. MineStepSize is the plain gradient-descent step on
 	// the tanh-parameterised latent (2.0, the peer's and the authors'
@@ -92,12 +97,12 @@ type Config struct {
 }
 
 // DefaultConfig returns the paper's settings for geo: batch 64, scoring batch
-// 256, 25 epochs, σ 0.2, λ 10, K 5 mining steps of size 2.0 from 75% of
+// 256, 25 epochs, σ 0.2, λ 10, latent adversarial weight 1, K 5 mining steps of size 2.0 from 75% of
 // training, Adam 2e-4 (0.5, 0.999), the full model, seed 0.
 func DefaultConfig(geo model.Geometry) Config {
 	return Config{
 		Geometry: geo, Batch: 64, ScoreBatch: 256, Epochs: 25,
-		NoiseStd: 0.2, Lambda: 10,
+		NoiseStd: 0.2, Lambda: 10, LatentWeight: 1,
 		MineSteps: 5, MineStepSize: 2.0, MineStart: 0.75,
 		LR: 2e-4, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8,
 		Mode: Full,
@@ -123,6 +128,7 @@ func (c Config) Validate() error {
 	check(c.Epochs >= 1, "Epochs is %d, want >= 1", c.Epochs)
 	check(finite(float64(c.NoiseStd)) && c.NoiseStd >= 0, "NoiseStd is %v, want finite and >= 0", c.NoiseStd)
 	check(finite(float64(c.Lambda)) && c.Lambda > 0, "Lambda is %v, want finite and > 0", c.Lambda)
+	check(finite(float64(c.LatentWeight)) && c.LatentWeight > 0, "LatentWeight is %v, want finite and > 0", c.LatentWeight)
 	check(c.MineSteps >= 0 && c.MineSteps <= 1000, "MineSteps is %d, want in [0, 1000]", c.MineSteps)
 	check(finite(float64(c.MineStepSize)) && c.MineStepSize > 0, "MineStepSize is %v, want finite and > 0", c.MineStepSize)
 	check(finite(c.MineStart) && c.MineStart >= 0 && c.MineStart <= 1, "MineStart is %v, want in [0, 1]", c.MineStart)

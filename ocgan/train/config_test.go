@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,8 @@ func TestConfigValidate(t *testing.T) {
 		{"Epochs", func(c *Config) { c.Epochs = 0 }},
 		{"NoiseStd", func(c *Config) { c.NoiseStd = -0.1 }},
 		{"Lambda", func(c *Config) { c.Lambda = 0 }},
+		{"LatentWeight", func(c *Config) { c.LatentWeight = 0 }},
+		{"LatentWeight", func(c *Config) { c.LatentWeight = float32(math.Inf(1)) }},
 		{"MineSteps", func(c *Config) { c.MineSteps = -1 }},
 		{"MineStepSize", func(c *Config) { c.MineStepSize = 0 }},
 		{"MineStart", func(c *Config) { c.MineStart = 1.5 }},

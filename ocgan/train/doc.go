@@ -13,8 +13,9 @@
 //     step 1 fed back as inputs (as the PyTorch peer reuses them);
 //  3. informative-negative mining (every network fixed, see mining.go);
 //  4. generator update (En, De trained; Dl, Dv, C fixed):
-//     λ·MSE(De(En(x+n)), x) + BCE(Dv(De(u*)), 1) + BCE(Dl(En(x+n)), 1),
-//     u* the mined latents.
+//     λ·MSE(De(En(x+n)), x) + BCE(Dv(De(u*)), 1) + w·BCE(Dl(En(x+n)), 1),
+//     u* the mined latents, w the latent adversarial weight (1, the
+//     paper's form; the authors' code has w 10 and λ 5).
 //
 // The input noise n ~ N(0, σ²) and the latents u are drawn on the host from
 // the Philox streams of kernels.FillNormal / kernels.FillUniform with the

@@ -171,7 +171,7 @@ func buildDiscriminators(m *model.Model, ps *graph.ParamSet, b int, visual bool)
 
 // generatorPhase is step 4 (En and De trained): λ·MSE(De(En(xn)), x) plus,
 // as the mode has them, BCE(Dv(De(u)), 1) on the (mined) latents and
-// BCE(Dl(En(xn)), 1). De(u) is built before De(En(xn)), as the peer does.
+// LatentWeight·BCE(Dl(En(xn)), 1). De(u) is built before De(En(xn)), as the peer does.
 type generatorPhase struct {
 	*phase
 	x, xn, u                  *graph.Tensor
@@ -197,7 +197,11 @@ func buildGenerator(m *model.Model, ps *graph.ParamSet, b int, cfg Config) (*gen
 	p.outputs = []*graph.Tensor{p.mse}
 	if cfg.Mode.latentD() {
 		p.latent = p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, l1), ones)
-		p.loss = p.g.Add(p.loss, p.latent)
+		term := p.latent
+		if cfg.LatentWeight != 1 {
+			term = p.g.Scale(p.latent, cfg.LatentWeight)
+		}
+		p.loss = p.g.Add(p.loss, term)
 		p.outputs = append(p.outputs, p.latent)
 	}
 	if cfg.Mode.visualD() {

@@ -83,3 +83,40 @@ func TestPhasesFreezeOtherNetworks(t *testing.T) {
 		}
 	}
 }
+
+// TestLatentWeightScalesTheLatentTerm runs one generator step from the same
+// parameters and inputs with the latent adversarial weight 1 and 3: only
+// the encoder sees the latent discriminator's term, so the encoder's update
+// differs while the decoder's is the same bit for bit.
+func TestLatentWeightScalesTheLatentTerm(t *testing.T) {
+	for _, lib := range allBackends(t) {
+		var after [2]map[string][]float32
+		for i, w := range []float32{1, 3} {
+			cfg := tinyConfig(t)
+			cfg.LatentWeight = w
+			tr := newTrainer(t, lib, cfg)
+			fillFeeds(tr.gen.phase, 4)
+			if _, err := tr.gen.step(7); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if after[i], err = tr.snapshot(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		moved := false
+		for name, a := range after[0] {
+			switch net, _ := model.NetOf(name); net {
+			case model.NetEncoder:
+				moved = moved || !kerneltest.SameBits(a, after[1][name])
+			case model.NetDecoder:
+				if !kerneltest.SameBits(a, after[1][name]) {
+					t.Errorf("%s: latent weight 3 changed the decoder's %s", lib.Device().Backend, name)
+				}
+			}
+		}
+		if !moved {
+			t.Errorf("%s: latent weight 3 left the encoder's update as weight 1's", lib.Device().Backend)
+		}
+	}
+}

@@ -68,7 +68,7 @@ func (o *trainingOptions) checkLimits() error {
 		v        float64
 		positive bool // else >= 0
 	}{
-		{"lambda", float64(o.lambda), true}, {"noise", float64(o.noise), false}, {"lr", float64(o.lr), true},
+		{"lambda", float64(o.lambda), true}, {"latent-weight", float64(o.latentWeight), true}, {"noise", float64(o.noise), false}, {"lr", float64(o.lr), true},
 		{"mine-step-size", float64(o.mineStepSize), true},
 	} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {

@@ -32,6 +32,7 @@ func TestFlagLimitsAreUsageErrors(t *testing.T) {
 		{append(train, "--mine-step-size", "NaN"), "--mine-step-size"},
 		{append(train, "--mine-start", "1.5"), "--mine-start"},
 		{append(train, "--lambda", "-1"), "--lambda"},
+		{append(train, "--latent-weight", "0"), "--latent-weight"},
 		{append(train, "--noise", "-0.1"), "--noise"},
 		{append(train, "--lr", "+Inf"), "--lr"},
 		{append(train, "--dropout", "1"), "--dropout"},

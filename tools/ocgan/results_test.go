@@ -25,7 +25,7 @@ func TestEvalResultsRecord(t *testing.T) {
 	resDir := filepath.Join(dir, "results")
 	modelPath := filepath.Join(dir, "m-1-3.ocgan")
 	data := []string{"--dataset", "folder", "--data", root, "--protocol", "1", "--class", "1", "--seed", "3"}
-	settings := []string{"--mode", "ae", "--batch", "4", "--mine-steps", "0", "--mine-step-size", "0.5", "--dropout", "0.25"}
+	settings := []string{"--mode", "ae", "--batch", "4", "--mine-steps", "0", "--mine-step-size", "0.5", "--dropout", "0.25", "--latent-weight", "10"}
 	run := func(want int, args ...string) (string, string) {
 		t.Helper()
 		code, out, stderr := runCLI(t, args...)
@@ -71,6 +71,7 @@ func TestEvalResultsRecord(t *testing.T) {
 		tr.SelectedEpoch != ck.Train.BestEpoch || tr.SelectedValMSE != ck.Train.BestValMSE || tr.MineSteps != 0 ||
 		tr.MineStepSize != 0.5 || tr.Lambda != 10 || tr.Noise != 0.2 || tr.LR != 0.0002 || tr.Latent != 16 || tr.StoppedByBudget || tr.WallSeconds <= 0 ||
 		tr.Dropout == nil || *tr.Dropout != 0.25 || ck.Geometry.DropoutP != 0.25 ||
+		tr.LatentWeight == nil || *tr.LatentWeight != 10 ||
 		tr.ImageSize != ck.Geometry.ImageSize || tr.Channels != ck.Geometry.Channels || tr.ImageSize == 0 {
 		t.Errorf("training record %+v; checkpoint %+v", tr, ck.Train)
 	}

@@ -43,6 +43,7 @@ type trainingOptions struct {
 	mode                             string
 	mineStart                        float64
 	mineStepSize, lambda, noise, lr  float32
+	latentWeight                     float32
 	dropout                          float32
 	epochAUC                         bool
 	cal                              calibration
@@ -63,6 +64,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float32Var(&o.mineStepSize, "mine-step-size", d.MineStepSize, "step size of the plain gradient descent of mining, on each sample's classifier loss (the authors' code: 2)")
 	fs.Float64Var(&o.mineStart, "mine-start", d.MineStart, "fraction of training (iterations, or of --budget) after which mining runs")
 	fs.Float32Var(&o.lambda, "lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
+	fs.Float32Var(&o.latentWeight, "latent-weight", d.LatentWeight, "weight of the latent adversarial term in the generator loss (the paper: 1; the authors' code: 10, with its MSE term that of --lambda 5)")
 	fs.Float32Var(&o.noise, "noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
 	fs.Float32Var(&o.lr, "lr", d.LR, "Adam learning rate of every network")
 	fs.Float32Var(&o.dropout, "dropout", d.Geometry.DropoutP, "probability of the dropout after the batch norm of the decoder's last hidden block, in training (0: none; the authors' code: 0.5)")
@@ -84,6 +86,7 @@ func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
 	cfg := train.DefaultConfig(geo)
 	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.MineSteps, cfg.MineStart = o.epochs, o.budget, o.batch, o.mineSteps, o.mineStart
 	cfg.MineStepSize, cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.mineStepSize, o.lambda, o.noise, o.lr, d.seed
+	cfg.LatentWeight = o.latentWeight
 	if cfg.Mode, err = train.ParseMode(o.mode); err != nil {
 		return nil, usageError{err}
 	}

@@ -309,12 +309,12 @@ func TestPaperTablesScript(t *testing.T) {
 		}
 	}
 	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu",
-		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--dropout", "0", "--image-size", "61", "--epoch-auc")
+		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--latent-weight", "10", "--dropout", "0", "--image-size", "61", "--epoch-auc")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+
-		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --dropout 0 --image-size 61 --epoch-auc --device cpu") {
+		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --latent-weight 10 --dropout 0 --image-size 61 --epoch-auc --device cpu") {
 		t.Errorf("settings: %v\n%s", err, out)
 	}
-	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}} {
+	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}, {"--latent-weight"}} {
 		if out, err := script(bad...); err == nil {
 			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)
 		}

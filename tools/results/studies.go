@@ -73,6 +73,13 @@ var studies = []study{
 		},
 	},
 	{
+		id: "mnist-p2-weights", title: "MNIST, protocol 2, OCGAN: the generator loss's weights", table: "mnist-p2-full", mode: "full",
+		baseline: "the paper's: λ 10, latent 1 (the table's runs)",
+		variants: []variant{
+			studyVariant("the authors' code: λ 5, latent 10", "mnist-p2-code-weights", "--latent-weight 10 --lambda 5"),
+		},
+	},
+	{
 		id: "mnist-p2-input", title: "MNIST, protocol 2, OCGAN: the authors' image size", table: "mnist-p2-full", mode: "full",
 		baseline: "28x28 (the table's runs)",
 		variants: []variant{

@@ -7,7 +7,7 @@
 #
 #   tools/geometry-bench.sh [DEVICE...]     (default: cpu; e.g. "cpu llvmpipe"; needs bin/ocgan)
 #
-# Environment: GEOMETRIES (default "28x1 32x3 64x3 128x3"); ITERS (default 5) timed training
+# Environment: GEOMETRIES (default "28x1 32x3 64x3 128x3"; any SIZExCHANNELS of ocgan, e.g. 61x1); ITERS (default 5) timed training
 # iterations, WARMUP (default 1), SCORE_ITERS (default 5) timed scoring batches, LATENCY
 # (default 50) batch-1 images; OUT (default a temporary folder) keeps the JSON of every run.
 # A Vulkan CPU driver needs minutes per iteration at 128x128x3: give it fewer geometries.

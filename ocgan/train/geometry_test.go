@@ -35,7 +35,7 @@ func TestGeometriesTrainAlike(t *testing.T) {
 	for _, c := range []struct {
 		size, channels, steps int
 	}{
-		{28, 1, 2}, {32, 3, 2}, {64, 3, 2}, {128, 3, 1},
+		{28, 1, 2}, {32, 3, 2}, {61, 1, 2}, {64, 3, 2}, {128, 3, 1},
 	} {
 		t.Run(fmt.Sprintf("%dx%dx%d", c.size, c.size, c.channels), func(t *testing.T) {
 			cfg := DefaultConfig(narrowed(t, c.size, c.channels))

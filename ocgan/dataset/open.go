@@ -41,6 +41,19 @@ func FixedClasses(kind string) int {
 	return 0
 }
 
+// FixedImage is the size and colour of the images of the kinds whose format
+// fixes them (mnist and fmnist: 28x28 gray; cifar10: 32x32 colour); ok is
+// false for the others, whose images say (see ImageFolderInfo).
+func FixedImage(kind string) (info ImageInfo, ok bool) {
+	switch strings.ToLower(kind) {
+	case KindMNIST, KindFashionMNIST:
+		return ImageInfo{Height: 28, Width: 28, Gray: true}, true
+	case KindCIFAR10:
+		return ImageInfo{Height: CIFARSide, Width: CIFARSide}, true
+	}
+	return ImageInfo{}, false
+}
+
 // Spec names a data set and the one-class split made of it.
 type Spec struct {
 	// Kind is one of the Kind constants (case does not matter).

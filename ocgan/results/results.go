@@ -18,6 +18,8 @@ import (
 	"math"
 	"regexp"
 	"time"
+
+	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 )
 
 // Format is the version of the record layout written by this package.
@@ -138,7 +140,8 @@ func (t Training) DecoderDropout() float64 {
 }
 
 // EarlierLatentWeight is the latent adversarial weight of every run
-// recorded before records held it.
+// recorded, and every training checkpointed, before records and
+// checkpoints held it.
 const EarlierLatentWeight = 1.0
 
 // LatentAdvWeight is the weight of the run's latent adversarial term.
@@ -150,17 +153,16 @@ func (t Training) LatentAdvWeight() float64 {
 }
 
 // NativeInput is the model input (image size, channels) that ocgan gives a
-// dataset unless told otherwise: 28×28×1 for mnist and fmnist, 32×32×3 for
-// cifar10; ok is false for any other dataset (an image folder's input
-// depends on its images).
-func NativeInput(dataset string) (size, channels int, ok bool) {
-	switch dataset {
-	case "mnist", "fmnist":
-		return 28, 1, true
-	case "cifar10":
-		return 32, 3, true
+// dataset unless told otherwise: its images' own for the built-in datasets
+// (dataset.FixedImage: 28x28x1 for mnist and fmnist, 32x32x3 for cifar10,
+// each a model size); ok is false for any other dataset (an image folder's
+// input depends on its images).
+func NativeInput(name string) (size, channels int, ok bool) {
+	info, ok := dataset.FixedImage(name)
+	if !ok {
+		return 0, 0, false
 	}
-	return 0, 0, false
+	return min(info.Height, info.Width), info.Channels(), true
 }
 
 // Input is the model input (image size, channels) of the record's run:

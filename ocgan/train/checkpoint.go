@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/results"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
@@ -150,10 +151,6 @@ func Interrupted(ck *checkpoint.Checkpoint) bool {
 	return ck.Meta[MetaRun] != "" && ck.Meta[MetaStatus] != StatusDone
 }
 
-// EarlierLatentWeight is the latent adversarial weight of every training
-// saved before checkpoints held it.
-const EarlierLatentWeight = 1
-
 // ReadRecord returns the training record of ck; one without any wraps
 // ErrNoRecord.
 func ReadRecord(ck *checkpoint.Checkpoint) (Record, error) {
@@ -165,7 +162,8 @@ func ReadRecord(ck *checkpoint.Checkpoint) (Record, error) {
 		return r, fmt.Errorf("training configuration: %w", err)
 	}
 	if r.Config.LatentWeight == 0 {
-		r.Config.LatentWeight = EarlierLatentWeight // absent in checkpoints of earlier builds
+		// Absent in checkpoints of the builds before records held it.
+		r.Config.LatentWeight = results.EarlierLatentWeight
 	}
 	var run runJSON
 	if err := json.Unmarshal([]byte(ck.Meta[MetaRun]), &run); err != nil {

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+	"github.com/ocgan-vk/ocgan/ocgan/results"
 )
 
 // legacyDir holds checkpoints written before the training checkpoint
@@ -129,17 +130,17 @@ func TestLegacyCheckpointsResume(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Config.LatentWeight != EarlierLatentWeight {
-				t.Errorf("latent weight %v read from a checkpoint without one, want %v", s.Config.LatentWeight, EarlierLatentWeight)
+			if s.Config.LatentWeight != results.EarlierLatentWeight {
+				t.Errorf("latent weight %v read from a checkpoint without one, want %v", s.Config.LatentWeight, results.EarlierLatentWeight)
 			}
 			// The earlier build's configuration had no latent weight: it
-			// trained with EarlierLatentWeight, which it reads as now.
+			// trained with results.EarlierLatentWeight, which it reads as now.
 			want := tc.want
 			var cfg Config
 			if err := json.Unmarshal([]byte(want.Config), &cfg); err != nil {
 				t.Fatal(err)
 			}
-			cfg.LatentWeight = EarlierLatentWeight
+			cfg.LatentWeight = results.EarlierLatentWeight
 			raw, err := json.Marshal(cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -98,9 +98,10 @@ func (d *dataFlags) geometry(img imageFlags, latent int) (model.Geometry, checkp
 // unknown name, a folder without --data) is taken as 28x28 gray: split then
 // reports what is wrong.
 func (d *dataFlags) nativeImage() (dataset.ImageInfo, error) {
+	if info, ok := dataset.FixedImage(d.name); ok {
+		return info, nil
+	}
 	switch strings.ToLower(d.name) {
-	case "cifar10":
-		return dataset.ImageInfo{Height: dataset.CIFARSide, Width: dataset.CIFARSide}, nil
 	case "folder", datasetImages:
 		if d.path != "" {
 			probe := dataset.ImageFolderInfo
@@ -114,5 +115,6 @@ func (d *dataFlags) nativeImage() (dataset.ImageInfo, error) {
 			return info, nil
 		}
 	}
-	return dataset.ImageInfo{Height: 28, Width: 28, Gray: true}, nil
+	info, _ := dataset.FixedImage(dataset.KindMNIST)
+	return info, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/ocgan/modelsrc"
+	"github.com/ocgan-vk/ocgan/ocgan/results"
 	"github.com/ocgan-vk/ocgan/runtime/cpuprogram"
 )
 
@@ -143,6 +144,23 @@ func TestImageGeometryFlags(t *testing.T) {
 		}
 		if pre != (checkpoint.Preprocessing{ImageSize: c.size, Channels: c.ch, Resize: c.resize}) {
 			t.Errorf("%s: preprocessing %v", c.name, pre)
+		}
+	}
+	// Results records of earlier builds name no input: they are read as
+	// results.NativeInput, which must be what train picks without flags.
+	for _, kind := range dataset.Kinds() {
+		size, channels, ok := results.NativeInput(kind)
+		if _, fixed := dataset.FixedImage(kind); ok != fixed {
+			t.Errorf("%s: results.NativeInput ok %v, dataset.FixedImage ok %v", kind, ok, fixed)
+		}
+		if !ok {
+			continue
+		}
+		_, pre, err := (&dataFlags{name: kind}).geometry(imageFlags{resize: "fit"}, 0)
+		if err != nil {
+			t.Errorf("%s: %v", kind, err)
+		} else if pre.ImageSize != size || pre.Channels != channels {
+			t.Errorf("%s: train picks %dx%[2]dx%d, results.NativeInput says %dx%[4]dx%d", kind, pre.ImageSize, pre.Channels, size, channels)
 		}
 	}
 	for _, c := range []struct {

@@ -407,9 +407,10 @@ func settings(r *results.Record) string {
 	t := r.Training
 	s := fmt.Sprintf("latent %d, λ %s, latent adversarial weight %s, noise σ %s, %d mining steps of size %s from %s%% of training, Adam lr %s, decoder dropout %s",
 		t.Latent, num(t.Lambda), num(t.LatentAdvWeight()), num(t.Noise), t.MineSteps, num(t.MiningStepSize()), num(t.MineStart*100), num(t.LR), num(t.DecoderDropout()))
-	size, channels, _ := r.Input()
-	if ns, nc, ok := results.NativeInput(r.Dataset); size != 0 && (!ok || size != ns || channels != nc) {
-		s += fmt.Sprintf(", input %dx%[1]dx%d", size, channels)
+	if size := t.ImageSize; size != 0 {
+		if ns, nc, ok := results.NativeInput(r.Dataset); !ok || size != ns || t.Channels != nc {
+			s += fmt.Sprintf(", input %dx%[1]dx%d", size, t.Channels)
+		}
 	}
 	return s
 }

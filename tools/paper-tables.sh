@@ -5,10 +5,11 @@
 # it continues with the first run not recorded (an interrupted training resumes from its last
 # epoch). A failed run is logged and the script goes on to the next.
 #
-#   tools/paper-tables.sh [--table T[,T...]] [--classes 0-9] [--seeds 1] [--epochs N] [--budget D]
+#   tools/paper-tables.sh [--table T[,T...]] [--classes 0-9] [--seeds 1] [--mode M[,M...]]
+#                         [--epochs N] [--budget D]
 #                         [--batch N] [--mine-start F] [--mine-step-size S] [--latent L]
 #                         [--lambda W] [--latent-weight W] [--dropout P] [--image-size S]
-#                         [--epoch-auc]
+#                         [--visual-width W] [--epoch-auc]
 #                         [--device DEV] [--results DIR] [--models DIR] [--logs DIR]
 #                         [--ocgan BIN] [--no-roc] [--dry-run]
 #
@@ -17,9 +18,10 @@
 #   mnist-p2-ablation  MNIST, protocol 2, modes ae, ae+dl, ae+dl+dv and full (Table 4)
 #   fmnist-p1-full     Fashion-MNIST, protocol 1, OCGAN (Table 1)
 # --classes and --seeds take lists and ranges (0-9, 2,8, 0-2,7) and are run in the order given,
-# seeds outermost, then modes, then classes. --epochs, --budget (per run, e.g. 2h), --batch,
-# --mine-start, --mine-step-size, --latent, --lambda, --latent-weight, --dropout and --image-size
-# (the experiments of RESULTS.md) are passed to ocgan only when given: everything else is ocgan's defaults, the
+# seeds outermost, then modes, then classes. --mode runs the tables' datasets in the modes given
+# (full, ae, ae+dl, ae+dl+dv, ae+dv) instead of their own. --epochs, --budget (per run, e.g. 2h),
+# --batch, --mine-start, --mine-step-size, --latent, --lambda, --latent-weight, --dropout,
+# --image-size and --visual-width (the experiments of RESULTS.md) are passed to ocgan only when given: everything else is ocgan's defaults, the
 # paper's settings (25 epochs at batch 64, about the authors' 2,200 updates of 200 epochs at
 # batch 512; mining in the last quarter; λ 10; latent adversarial weight 1; σ 0.2; decoder dropout 0.5). --epoch-auc passes ocgan's --epoch-auc (the test AUC of every epoch's
 # model, recorded in the record's curve; selection stays on the validation MSE). --device picks
@@ -78,16 +80,17 @@ table_runs() {
   esac
 }
 
-tables=all classes=0-9 seeds=1 epochs="" budget="" device="" dry=0 epoch_auc=0 roc=1 settings=()
+tables=all classes=0-9 seeds=1 mode_list="" epochs="" budget="" device="" dry=0 epoch_auc=0 roc=1 settings=()
 results=results models=models logs=logs/paper-tables ocgan=""
 while [ $# -gt 0 ]; do
   case $1 in
     --table|--tables) tables=${2:?--table needs a value}; shift ;;
     --classes) classes=${2:?--classes needs a value}; shift ;;
     --seeds) seeds=${2:?--seeds needs a value}; shift ;;
+    --mode|--modes) mode_list=${2:?--mode needs a value}; shift ;;
     --epochs) epochs=${2:?--epochs needs a value}; shift ;;
     --budget) budget=${2:?--budget needs a value}; shift ;;
-    --batch|--mine-start|--mine-step-size|--latent|--lambda|--latent-weight|--dropout|--image-size) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
+    --batch|--mine-start|--mine-step-size|--latent|--lambda|--latent-weight|--dropout|--image-size|--visual-width) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
     --device) device=${2:?--device needs a value}; shift ;;
     --results) results=${2:?--results needs a value}; shift ;;
     --models) models=${2:?--models needs a value}; shift ;;
@@ -107,6 +110,17 @@ for t in "${table_list[@]}"; do table_runs "$t" >/dev/null; done
 class_list=$(expand "$classes")
 for c in $class_list; do [ "$c" -le 9 ] || die "--classes \"$classes\": the tables have classes 0-9"; done
 seed_list=$(expand "$seeds")
+mode_list=${mode_list//,/ }
+for m in $mode_list; do
+  case $m in full | ae | ae+dl | ae+dl+dv | ae+dv) ;; *) die "--mode \"$m\": want full, ae, ae+dl, ae+dl+dv or ae+dv" ;; esac
+done
+
+# modes_of T: the modes to run of table T (--mode, or the table's own).
+modes_of() {
+  local dataset protocol modes
+  read -r dataset protocol modes <<<"$(table_runs "$1")"
+  echo "$dataset $protocol ${mode_list:-$modes}"
+}
 [ -z "$epochs" ] || [[ $epochs =~ ^[1-9][0-9]*$ ]] || die "--epochs \"$epochs\" is not a positive number"
 
 extra=()
@@ -132,7 +146,7 @@ ocgan=${ocgan:-bin/ocgan}
 done_runs=0 skipped=0 failed=0
 declare -A seen=()
 for t in "${table_list[@]}"; do
-  read -r dataset protocol modes <<<"$(table_runs "$t")"
+  read -r dataset protocol modes <<<"$(modes_of "$t")"
   for seed in $seed_list; do
     for mode in $modes; do
       for class in $class_list; do
@@ -175,7 +189,7 @@ done
 read -r first_seed _ <<<"$seed_list"
 for t in "${table_list[@]}"; do
   [ "$dry" = 0 ] && [ "$roc" = 1 ] || break
-  read -r dataset protocol modes <<<"$(table_runs "$t")"
+  read -r dataset protocol modes <<<"$(modes_of "$t")"
   for mode in $modes; do
     stem="$dataset-p$protocol-$mode"
     missing=()

@@ -25,9 +25,10 @@ import (
 // Format is the version of the record layout written by this package.
 const Format = 1
 
-// Modes are the training modes a record may name: OCGAN and the ablations of
-// the paper's Table 4, spelled as `ocgan train --mode` spells them.
-var Modes = []string{"full", "ae", "ae+dl", "ae+dl+dv"}
+// Modes are the training modes a record may name: OCGAN, the ablations of
+// the paper's Table 4 and ae+dv (the authors' Fashion-MNIST script), spelled
+// as `ocgan train --mode` spells them.
+var Modes = []string{"full", "ae", "ae+dl", "ae+dl+dv", "ae+dv"}
 
 // Key identifies a measurement: the dataset, the one-class protocol, the
 // training mode, the normal class and the seed.
@@ -99,6 +100,10 @@ type Training struct {
 	// generator loss; absent in records of earlier builds, which all used
 	// EarlierLatentWeight (LatentAdvWeight reads either).
 	LatentWeight *float64 `json:"latent_weight,omitempty"`
+	// VisualWidth is the width of the visual discriminator's first
+	// convolution; absent in records of earlier builds, which all used
+	// EarlierVisualWidth (DiscriminatorWidth reads either).
+	VisualWidth int `json:"visual_width,omitempty"`
 	// ImageSize and Channels are the model input's; absent in records of
 	// earlier builds, which all trained at their dataset's own input
 	// (Input reads either).
@@ -150,6 +155,19 @@ func (t Training) LatentAdvWeight() float64 {
 		return EarlierLatentWeight
 	}
 	return *t.LatentWeight
+}
+
+// EarlierVisualWidth is the visual discriminator's width of every run
+// recorded before records held it.
+const EarlierVisualWidth = 12
+
+// DiscriminatorWidth is the width of the run's visual discriminator's first
+// convolution.
+func (t Training) DiscriminatorWidth() int {
+	if t.VisualWidth == 0 {
+		return EarlierVisualWidth
+	}
+	return t.VisualWidth
 }
 
 // NativeInput is the model input (image size, channels) that ocgan gives a
@@ -236,6 +254,7 @@ func (r *Record) Validate() error {
 	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
 	check(t.LatentWeight == nil || finite(*t.LatentWeight) && *t.LatentWeight > 0, "training.latent_weight is %v, want > 0", t.LatentAdvWeight())
 	check(t.Dropout == nil || *t.Dropout >= 0 && *t.Dropout < 1, "training.dropout is %v, want in [0, 1)", t.DecoderDropout())
+	check(t.VisualWidth >= 0, "training.visual_width is %d, want >= 1 (or absent)", t.VisualWidth)
 	check(t.ImageSize >= 0, "training.image_size is %d, want >= 1 (or absent)", t.ImageSize)
 	check((t.ImageSize == 0) == (t.Channels == 0), "training.image_size %d and channels %d: want both or neither", t.ImageSize, t.Channels)
 	check(t.Channels == 0 || t.Channels == 1 || t.Channels == 3, "training.channels is %d, want 1 or 3", t.Channels)

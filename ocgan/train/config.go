@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/model"
@@ -24,6 +25,10 @@ const (
 	// BothD adds the latent and the visual discriminators (no classifier,
 	// no mining; the visual term uses the random latents).
 	BothD
+	// VisualD adds the visual discriminator Dv alone (no latent
+	// discriminator, classifier or mining): the authors' Fashion-MNIST
+	// script, not one of the paper's ablations.
+	VisualD
 )
 
 // String returns the mode's name as the CLI spells it.
@@ -37,23 +42,42 @@ func (m Mode) String() string {
 		return "ae+dl"
 	case BothD:
 		return "ae+dl+dv"
+	case VisualD:
+		return "ae+dv"
 	}
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
-// ParseMode returns the Mode named s ("full", "ae", "ae+dl", "ae+dl+dv").
+// Modes lists every mode, in the order of their documentation.
+func Modes() []Mode { return []Mode{Full, AutoEncoder, LatentD, BothD, VisualD} }
+
+// modeNames is the list of the modes' names for messages.
+func modeNames() string {
+	var names []string
+	for _, m := range Modes() {
+		names = append(names, m.String())
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// ParseMode returns the Mode named s ("full", "ae", "ae+dl", "ae+dl+dv",
+// "ae+dv").
 func ParseMode(s string) (Mode, error) {
-	for _, m := range []Mode{Full, AutoEncoder, LatentD, BothD} {
+	for _, m := range Modes() {
 		if m.String() == s {
 			return m, nil
 		}
 	}
-	return 0, fmt.Errorf("train: unknown mode %q (want full, ae, ae+dl or ae+dl+dv)", s)
+	return 0, fmt.Errorf("train: unknown mode %q (want %s)", s, modeNames())
 }
 
 func (m Mode) latentD() bool    { return m == LatentD || m == BothD || m == Full }
-func (m Mode) visualD() bool    { return m == BothD || m == Full }
+func (m Mode) visualD() bool    { return m == BothD || m == Full || m == VisualD }
 func (m Mode) classifier() bool { return m == Full }
+
+// adversarial reports whether the mode trains any discriminator (and so
+// samples the latents' decodings and encodings before the generator step).
+func (m Mode) adversarial() bool { return m.latentD() || m.visualD() }
 
 // Config is everything Algorithm 1 needs besides the data.
 type Config struct {
@@ -136,7 +160,7 @@ func (c Config) Validate() error {
 	check(c.Beta1 >= 0 && c.Beta1 < 1, "Beta1 is %v, want in [0, 1)", c.Beta1)
 	check(c.Beta2 >= 0 && c.Beta2 < 1, "Beta2 is %v, want in [0, 1)", c.Beta2)
 	check(finite(float64(c.Eps)) && c.Eps > 0, "Eps is %v, want finite and > 0", c.Eps)
-	check(c.Mode >= Full && c.Mode <= BothD, "Mode is %v, want full, ae, ae+dl or ae+dl+dv", c.Mode)
+	check(c.Mode >= Full && c.Mode <= VisualD, "Mode is %v, want %s", c.Mode, modeNames())
 	check(c.Budget >= 0, "Budget is %v, want >= 0", c.Budget)
 	if len(errs) > 0 {
 		return fmt.Errorf("train: bad config: %w", errors.Join(errs...))

@@ -51,7 +51,7 @@ func TestConfigValidate(t *testing.T) {
 	if _, err := ParseMode("gan"); err == nil {
 		t.Error("ParseMode accepted an unknown mode")
 	}
-	for _, m := range []Mode{Full, AutoEncoder, LatentD, BothD} {
+	for _, m := range Modes() {
 		if got, err := ParseMode(m.String()); err != nil || got != m {
 			t.Errorf("ParseMode(%q) = %v, %v", m.String(), got, err)
 		}
@@ -76,18 +76,19 @@ func TestBadInputs(t *testing.T) {
 	}
 }
 
-// TestAblationsRunOneIteration builds every mode of Table 4 and runs one
-// iteration (with mining where the mode has it) and one epoch.
+// TestAblationsRunOneIteration builds every mode (Table 4's and ae+dv) and
+// runs one iteration (with mining where the mode has it) and one epoch.
 func TestAblationsRunOneIteration(t *testing.T) {
 	lib := newBackend(t)
 	want := map[Mode][]string{
 		AutoEncoder: {"mse"},
 		LatentD:     {"mse", "D_lat", "G_lat"},
 		BothD:       {"mse", "D_lat", "G_lat", "D_vis", "G_vis"},
+		VisualD:     {"mse", "D_vis", "G_vis"},
 		Full:        {"mse", "D_lat", "G_lat", "D_vis", "G_vis", "C", "mine_before", "mine_last"},
 	}
 	data := synthetic(t, 0, 6, 0)
-	for _, m := range []Mode{AutoEncoder, LatentD, BothD, Full} {
+	for _, m := range Modes() {
 		cfg := tinyConfig(t)
 		cfg.Mode = m
 		tr := newTrainer(t, lib, cfg)

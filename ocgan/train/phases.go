@@ -106,24 +106,35 @@ func (p *phase) free() {
 // classifierPhase is step 1 of Algorithm 1 (C trained): inputs the noisy
 // batch xn and the latents u; outputs the loss, l1 = En(xn) and fake =
 // De(u), which the discriminator phase takes as inputs. Without a
-// classifier (the ablations) the same graph without C's loss samples l1 and
-// fake for the discriminators.
+// classifier (the ablations) the same graph without C's loss samples what
+// the mode's discriminators take: l1 for Dl, fake for Dv.
 type classifierPhase struct {
 	*phase
 	xn, u, loss, l1, fake *graph.Tensor
 }
 
-func buildClassifier(m *model.Model, ps *graph.ParamSet, b int, train bool) (*classifierPhase, error) {
+func buildClassifier(m *model.Model, ps *graph.ParamSet, b int, mode Mode) (*classifierPhase, error) {
+	train := mode.classifier()
 	name := "sample"
 	if train {
 		name = "classifier"
 	}
 	p := &classifierPhase{phase: newPhase(name, ps, graph.Train)}
-	p.xn = p.input("x_noisy", m.ImageShape(b)...)
-	p.u = p.input("u", m.LatentShape(b)...)
-	p.l1 = m.Encoder(p.g, p.xn)
-	p.fake = m.Decoder(p.g, p.u)
-	p.outputs = []*graph.Tensor{p.l1, p.fake}
+	encode, decode := train || mode.latentD(), train || mode.visualD()
+	if encode {
+		p.xn = p.input("x_noisy", m.ImageShape(b)...)
+	}
+	if decode {
+		p.u = p.input("u", m.LatentShape(b)...)
+	}
+	if encode {
+		p.l1 = m.Encoder(p.g, p.xn)
+		p.outputs = append(p.outputs, p.l1)
+	}
+	if decode {
+		p.fake = m.Decoder(p.g, p.u)
+		p.outputs = append(p.outputs, p.fake)
+	}
 	if !train {
 		return p, p.g.Err()
 	}
@@ -136,33 +147,41 @@ func buildClassifier(m *model.Model, ps *graph.ParamSet, b int, train bool) (*cl
 	return p, p.differentiate(p.loss, model.NetClassifier)
 }
 
-// discriminatorPhase is step 2 (Dl and, with the visual discriminator, Dv
-// trained): l_latent = BCE(Dl(l1), 0) + BCE(Dl(u), 1) and l_visual =
-// BCE(Dv(fake), 0) + BCE(Dv(x), 1) on the classifier phase's l1 and fake.
+// discriminatorPhase is step 2 (the mode's discriminators trained):
+// l_latent = BCE(Dl(l1), 0) + BCE(Dl(u), 1) and l_visual = BCE(Dv(fake), 0)
+// + BCE(Dv(x), 1) on the classifier phase's l1 and fake.
 type discriminatorPhase struct {
 	*phase
 	x, u, l1, fake       *graph.Tensor
 	latent, visual, loss *graph.Tensor
 }
 
-func buildDiscriminators(m *model.Model, ps *graph.ParamSet, b int, visual bool) (*discriminatorPhase, error) {
+func buildDiscriminators(m *model.Model, ps *graph.ParamSet, b int, mode Mode) (*discriminatorPhase, error) {
 	p := &discriminatorPhase{phase: newPhase("discriminator", ps, graph.Train)}
-	p.u = p.input("u", m.LatentShape(b)...)
-	p.l1 = p.input("l1", m.LatentShape(b)...)
+	if mode.latentD() {
+		p.u = p.input("u", m.LatentShape(b)...)
+		p.l1 = p.input("l1", m.LatentShape(b)...)
+	}
 	zeros, ones := p.constant("zeros", 0, b, 1), p.constant("ones", 1, b, 1)
-	p.latent = p.g.Add(
-		p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.l1), zeros),
-		p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.u), ones))
-	p.loss = p.latent
-	p.outputs = []*graph.Tensor{p.latent}
-	nets := []model.Net{model.NetLatentDisc}
-	if visual {
+	var nets []model.Net
+	if mode.latentD() {
+		p.latent = p.g.Add(
+			p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.l1), zeros),
+			p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.u), ones))
+		p.loss = p.latent
+		p.outputs = append(p.outputs, p.latent)
+		nets = append(nets, model.NetLatentDisc)
+	}
+	if mode.visualD() {
 		p.x = p.input("x", m.ImageShape(b)...)
 		p.fake = p.input("fake", m.ImageShape(b)...)
 		p.visual = p.g.Add(
 			p.g.BCEWithLogitsLoss(m.VisualDiscriminator(p.g, p.fake), zeros),
 			p.g.BCEWithLogitsLoss(m.VisualDiscriminator(p.g, p.x), ones))
-		p.loss = p.g.Add(p.latent, p.visual)
+		p.loss = p.visual
+		if p.latent != nil {
+			p.loss = p.g.Add(p.latent, p.visual)
+		}
 		p.outputs = append(p.outputs, p.visual)
 		nets = append(nets, model.NetVisualDisc)
 	}
@@ -183,7 +202,7 @@ func buildGenerator(m *model.Model, ps *graph.ParamSet, b int, cfg Config) (*gen
 	p.x = p.input("x", m.ImageShape(b)...)
 	p.xn = p.input("x_noisy", m.ImageShape(b)...)
 	var ones *graph.Tensor
-	if cfg.Mode.latentD() {
+	if cfg.Mode.adversarial() {
 		ones = p.constant("ones", 1, b, 1)
 	}
 	var gen *graph.Tensor

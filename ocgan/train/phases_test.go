@@ -120,3 +120,54 @@ func TestLatentWeightScalesTheLatentTerm(t *testing.T) {
 		}
 	}
 }
+
+// TestVisualOnlyMode checks what ae+dv builds and trains on every backend:
+// the sample phase decodes the latents and encodes nothing, the
+// discriminator phase trains Dv alone, the generator's loss has no latent
+// term, there is no mining, and the latent discriminator and the
+// classifier have no parameters at all.
+func TestVisualOnlyMode(t *testing.T) {
+	for _, lib := range allBackends(t) {
+		name := lib.Device().Backend
+		cfg := tinyConfig(t)
+		cfg.Mode = VisualD
+		tr := newTrainer(t, lib, cfg)
+		switch {
+		case tr.cls == nil || tr.cls.l1 != nil || tr.cls.fake == nil || tr.cls.loss != nil:
+			t.Fatalf("%s: sample phase %+v, want De(u) alone", name, tr.cls)
+		case tr.disc.latent != nil || tr.disc.visual == nil:
+			t.Fatalf("%s: discriminator phase %+v, want Dv alone", name, tr.disc)
+		case tr.mining != nil || tr.gen.latent != nil || tr.gen.visual == nil:
+			t.Fatalf("%s: mining %v, generator %+v: want no mining and the visual term alone", name, tr.mining, tr.gen)
+		}
+		before, err := tr.snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range before {
+			if net, _ := model.NetOf(name); net == model.NetLatentDisc || net == model.NetClassifier {
+				t.Errorf("%s: ae+dv has the parameter %s", lib.Device().Backend, name)
+			}
+		}
+		fillFeeds(tr.disc.phase, 2)
+		if _, err := tr.disc.step(1); err != nil {
+			t.Fatal(err)
+		}
+		after, err := tr.snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := false
+		for p, b := range before {
+			same := kerneltest.SameBits(b, after[p])
+			if net, _ := model.NetOf(p); net == model.NetVisualDisc {
+				moved = moved || !same
+			} else if tr.ps.Role(p) == graph.Param && !same {
+				t.Errorf("%s: the discriminator phase changed %s", name, p)
+			}
+		}
+		if !moved {
+			t.Errorf("%s: the discriminator phase did not update Dv", name)
+		}
+	}
+}

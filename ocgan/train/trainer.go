@@ -135,11 +135,11 @@ type trainPhases struct {
 // buildTrainPhases builds the training phases of cfg's mode at batch b on
 // ps: m's networks, and frozen's for mining.
 func buildTrainPhases(m, frozen *model.Model, ps *graph.ParamSet, b int, cfg Config) (tp trainPhases, err error) {
-	if cfg.Mode.latentD() {
-		if tp.cls, err = buildClassifier(m, ps, b, cfg.Mode.classifier()); err != nil {
+	if cfg.Mode.adversarial() {
+		if tp.cls, err = buildClassifier(m, ps, b, cfg.Mode); err != nil {
 			return tp, err
 		}
-		if tp.disc, err = buildDiscriminators(m, ps, b, cfg.Mode.visualD()); err != nil {
+		if tp.disc, err = buildDiscriminators(m, ps, b, cfg.Mode); err != nil {
 			return tp, err
 		}
 	}
@@ -324,8 +324,12 @@ func (t *Trainer) Step(x []float32, mine bool) (map[string]float64, error) {
 	losses := map[string]float64{}
 
 	if t.cls != nil {
-		copy(t.cls.feeds[t.cls.xn], t.xn)
-		copy(t.cls.feeds[t.cls.u], t.u)
+		if t.cls.xn != nil {
+			copy(t.cls.feeds[t.cls.xn], t.xn)
+		}
+		if t.cls.u != nil {
+			copy(t.cls.feeds[t.cls.u], t.u)
+		}
 		out, err := t.cls.step(t.nextCounter())
 		if err != nil {
 			return nil, err
@@ -334,8 +338,10 @@ func (t *Trainer) Step(x []float32, mine bool) (map[string]float64, error) {
 			losses["C"] = float64(out[t.cls.loss][0])
 		}
 		d := t.disc
-		copy(d.feeds[d.u], t.u)
-		copy(d.feeds[d.l1], out[t.cls.l1])
+		if d.latent != nil {
+			copy(d.feeds[d.u], t.u)
+			copy(d.feeds[d.l1], out[t.cls.l1])
+		}
 		if d.visual != nil {
 			copy(d.feeds[d.x], x)
 			copy(d.feeds[d.fake], out[t.cls.fake])
@@ -344,7 +350,9 @@ func (t *Trainer) Step(x []float32, mine bool) (map[string]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		losses["D_lat"] = float64(out[d.latent][0])
+		if d.latent != nil {
+			losses["D_lat"] = float64(out[d.latent][0])
+		}
 		if d.visual != nil {
 			losses["D_vis"] = float64(out[d.visual][0])
 		}

@@ -15,6 +15,10 @@ const (
 	// (and Adam's two moments) grow linearly with it: 4096 is eight times
 	// the largest default (512 for colour).
 	maxLatent = 4096
+	// maxVisualWidth bounds --visual-width, the visual discriminator's
+	// first width (its widths double per block): eight times the
+	// encoder's.
+	maxVisualWidth = 512
 	// maxBatch bounds --batch, --train-batch and --score-batch: every
 	// activation of a step is allocated once per image of the batch.
 	maxBatch = 4096
@@ -58,6 +62,7 @@ func (o *trainingOptions) checkLimits() error {
 		v, lo, hi int
 	}{
 		{"latent", o.latent, 0, maxLatent}, {"batch", o.batch, 2, maxBatch}, {"epochs", o.epochs, 1, maxEpochs}, {"mine-steps", o.mineSteps, 0, 1000},
+		{"visual-width", o.visualWidth, 1, maxVisualWidth},
 	} {
 		if err := intIn(f.name, f.v, f.lo, f.hi); err != nil {
 			return err

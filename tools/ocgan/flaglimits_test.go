@@ -33,6 +33,8 @@ func TestFlagLimitsAreUsageErrors(t *testing.T) {
 		{append(train, "--mine-start", "1.5"), "--mine-start"},
 		{append(train, "--lambda", "-1"), "--lambda"},
 		{append(train, "--latent-weight", "0"), "--latent-weight"},
+		{append(train, "--visual-width", "0"), "--visual-width"},
+		{append(train, "--visual-width", "1000"), "--visual-width"},
 		{append(train, "--noise", "-0.1"), "--noise"},
 		{append(train, "--lr", "+Inf"), "--lr"},
 		{append(train, "--dropout", "1"), "--dropout"},

@@ -59,6 +59,7 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 			MineSteps: cfg.MineSteps, MineStepSize: float32Value(cfg.MineStepSize), MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
 			Dropout:      ptrTo(float32Value(cfg.Geometry.DropoutP)),
 			LatentWeight: ptrTo(float32Value(cfg.LatentWeight)),
+			VisualWidth:  cfg.Geometry.VisualWidth,
 			ImageSize:    cfg.Geometry.ImageSize, Channels: cfg.Geometry.Channels,
 			WallSeconds: rec.Elapsed.Seconds(), Curve: curve(rec.History),
 			Run: results.Run{Device: known(prov.Device), Date: known(prov.Created), Version: known(prov.Version), Commit: known(prov.Commit)},

@@ -25,7 +25,7 @@ func TestEvalResultsRecord(t *testing.T) {
 	resDir := filepath.Join(dir, "results")
 	modelPath := filepath.Join(dir, "m-1-3.ocgan")
 	data := []string{"--dataset", "folder", "--data", root, "--protocol", "1", "--class", "1", "--seed", "3"}
-	settings := []string{"--mode", "ae", "--batch", "4", "--mine-steps", "0", "--mine-step-size", "0.5", "--dropout", "0.25", "--latent-weight", "10"}
+	settings := []string{"--mode", "ae", "--batch", "4", "--mine-steps", "0", "--mine-step-size", "0.5", "--dropout", "0.25", "--latent-weight", "10", "--visual-width", "20"}
 	run := func(want int, args ...string) (string, string) {
 		t.Helper()
 		code, out, stderr := runCLI(t, args...)
@@ -72,6 +72,7 @@ func TestEvalResultsRecord(t *testing.T) {
 		tr.MineStepSize != 0.5 || tr.Lambda != 10 || tr.Noise != 0.2 || tr.LR != 0.0002 || tr.Latent != 16 || tr.StoppedByBudget || tr.WallSeconds <= 0 ||
 		tr.Dropout == nil || *tr.Dropout != 0.25 || ck.Geometry.DropoutP != 0.25 ||
 		tr.LatentWeight == nil || *tr.LatentWeight != 10 ||
+		tr.VisualWidth != 20 || ck.Geometry.VisualWidth != 20 ||
 		tr.ImageSize != ck.Geometry.ImageSize || tr.Channels != ck.Geometry.Channels || tr.ImageSize == 0 {
 		t.Errorf("training record %+v; checkpoint %+v", tr, ck.Train)
 	}

@@ -39,6 +39,7 @@ func (c *trainCmd) flags(fs *pflag.FlagSet) {
 // threshold calibration (train and eval --train).
 type trainingOptions struct {
 	epochs, batch, latent, mineSteps int
+	visualWidth                      int
 	budget                           time.Duration
 	mode                             string
 	mineStart                        float64
@@ -58,7 +59,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.IntVar(&o.epochs, "epochs", d.Epochs, "training epochs")
 	fs.DurationVar(&o.budget, "budget", 0, "wall-clock budget of training (e.g. 10m), counted from the first iteration: loading the data, compiling and the end evaluation come on top; stop at the end of the iteration that crosses it; 0 = none")
 	fs.IntVar(&o.batch, "batch", d.Batch, "batch size")
-	fs.StringVar(&o.mode, "mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations)")
+	fs.StringVar(&o.mode, "mode", "full", "full, ae, ae+dl or ae+dl+dv (the paper's ablations), or ae+dv (the auto-encoder and the visual discriminator alone: the authors' Fashion-MNIST script)")
 	fs.IntVar(&o.latent, "latent", 0, "latent size L (default: 16 for 1 channel, 512 for 3)")
 	fs.IntVar(&o.mineSteps, "mine-steps", d.MineSteps, "K, gradient steps of informative-negative mining (0: no mining)")
 	fs.Float32Var(&o.mineStepSize, "mine-step-size", d.MineStepSize, "step size of the plain gradient descent of mining, on each sample's classifier loss (the authors' code: 2)")
@@ -68,6 +69,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float32Var(&o.noise, "noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
 	fs.Float32Var(&o.lr, "lr", d.LR, "Adam learning rate of every network")
 	fs.Float32Var(&o.dropout, "dropout", d.Geometry.DropoutP, "probability of the dropout after the batch norm of the decoder's last hidden block, in training (0: none; the authors' code: 0.5)")
+	fs.IntVar(&o.visualWidth, "visual-width", d.Geometry.VisualWidth, "width of the visual discriminator's first convolution, doubled per block (the authors' code: 12; their Fashion-MNIST script: 32)")
 	fs.BoolVar(&o.epochAUC, "epoch-auc", false, "after every epoch also measure the test AUC of that epoch's model, shown and kept in the checkpoint's history (the curve of test AUC over training; model selection still uses the validation MSE only)")
 	o.cal.add(fs, novelHelp)
 }
@@ -82,7 +84,7 @@ func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	geo.DropoutP = o.dropout
+	geo.DropoutP, geo.VisualWidth = o.dropout, o.visualWidth
 	cfg := train.DefaultConfig(geo)
 	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.MineSteps, cfg.MineStart = o.epochs, o.budget, o.batch, o.mineSteps, o.mineStart
 	cfg.MineStepSize, cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.mineStepSize, o.lambda, o.noise, o.lr, d.seed

@@ -309,12 +309,23 @@ func TestPaperTablesScript(t *testing.T) {
 		}
 	}
 	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu",
-		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--latent-weight", "10", "--dropout", "0", "--image-size", "61", "--epoch-auc")
+		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--latent-weight", "10", "--dropout", "0", "--image-size", "61", "--visual-width", "32", "--epoch-auc")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+
-		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --latent-weight 10 --dropout 0 --image-size 61 --epoch-auc --device cpu") {
+		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --latent-weight 10 --dropout 0 --image-size 61 --visual-width 32 --epoch-auc --device cpu") {
 		t.Errorf("settings: %v\n%s", err, out)
 	}
-	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}, {"--latent-weight"}} {
+	// --mode runs a table's dataset in the modes given instead of its own.
+	out, err = script("--table", "fmnist-p1-full", "--classes", "2", "--mode", "ae+dv,ae")
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if m := line.FindStringSubmatch(l); m != nil {
+			names = append(names, m[1])
+		}
+	}
+	if err != nil || !slices.Equal(names, []string{"fmnist-p1-ae+dv-c2-s1", "fmnist-p1-ae-c2-s1"}) {
+		t.Errorf("--mode ae+dv,ae: %v, runs %v\n%s", err, names, out)
+	}
+	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}, {"--latent-weight"}, {"--mode", "gan"}, {"--visual-width"}} {
 		if out, err := script(bad...); err == nil {
 			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)
 		}
@@ -466,6 +477,47 @@ func TestStudies(t *testing.T) {
 			t.Errorf("the input is not named once, for the variant only:\n%s", got)
 		}
 	}
+	// A variant of another mode (ae+dv against the full model) is shown
+	// beside the table's column, with a mean row once it has several
+	// classes; its settings name the visual discriminator's width.
+	for _, st := range studies {
+		if st.id != "fmnist-p1-script" {
+			continue
+		}
+		v := st.variants[0]
+		fex := tableByID(st.table)
+		vDir := filepath.Join(dir, filepath.FromSlash(v.dir))
+		if err := os.MkdirAll(vDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for class, auc := range map[int]float64{1: 0.98, 6: 0.80} {
+			r := record(fex.dataset, fex.protocol, v.modeIn(st), class, 1, auc)
+			r.Training.VisualWidth, r.Training.Lambda = 32, 0.5
+			if _, err := results.Write(vDir, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		byDir, err := readStudies(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := renderStudy(st, nil, byDir)
+		containsAll(t, got, "| class | paper | OCGAN (the table's runs) | AE + Dv (width 32), λ 0.5 |",
+			"| 1 Trouser | — | not run yet | 0.9800 (epoch", "| 6 Shirt | — | not run yet | 0.8000 (epoch",
+			"| mean | 0.924 | not run yet | 0.8900 (2 of 10 classes) |", "visual discriminator width 32")
+		if strings.Contains(got, "| 0 T-shirt") {
+			t.Errorf("a class no variant ran is shown:\n%s", got)
+		}
+		if _, err := results.Write(vDir, record(fex.dataset, fex.protocol, "full", 3, 1, 0.9)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readStudies(dir); err == nil || !strings.Contains(err.Error(), "ae+dv") {
+			t.Errorf("a full-model record in the ae+dv variant's folder: %v", err)
+		}
+		if err := os.Remove(filepath.Join(vDir, results.Key{Dataset: fex.dataset, Protocol: fex.protocol, Mode: "full", Class: 3, Seed: 1}.FileName())); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := results.Write(varDir, record(ex.dataset, ex.protocol, "ae", 2, 1, 0.9)); err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +543,7 @@ func TestStudies(t *testing.T) {
 			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 				// A run already recorded is skipped; its record must be in the folder.
 				skipped := strings.HasPrefix(l, "skip ") && strings.Contains(l, ": results/"+v.dir+"/") && strings.HasSuffix(l, " exists")
-				if !skipped && (!strings.Contains(l, "--mode "+st.mode+" ") || !strings.Contains(l, "--results results/"+v.dir)) {
+				if !skipped && (!strings.Contains(l, "--mode "+v.modeIn(st)+" ") || !strings.Contains(l, "--results results/"+v.dir)) {
 					t.Errorf("%s %s: %q does not record a run of the study in its folder", st.id, v.label, l)
 				}
 			}

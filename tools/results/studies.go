@@ -32,8 +32,19 @@ type variant struct {
 	label string
 	// dir holds the variant's records, relative to the results folder.
 	dir string
+	// mode is the training mode of the variant's runs when it is not the
+	// study's.
+	mode string
 	// command repeats the variant's runs.
 	command string
+}
+
+// modeIn is the training mode of the variant's runs in study st.
+func (v variant) modeIn(st study) string {
+	if v.mode != "" {
+		return v.mode
+	}
+	return st.mode
 }
 
 // studies are the studies of RESULTS.md, in its order.
@@ -93,6 +104,15 @@ var studies = []study{
 			studyVariant("batch 512, 200 epochs", "mnist-p2-batch-512", "--batch 512 --epochs 200"),
 		},
 	},
+	{
+		id: "fmnist-p1-script", title: "Fashion-MNIST, protocol 1: the authors' Fashion-MNIST script", table: "fmnist-p1-full", mode: "full",
+		baseline: "OCGAN (the table's runs)",
+		variants: []variant{{
+			label: "AE + Dv (width 32), λ 0.5", dir: "experiments/fmnist-p1-ae-dv", mode: "ae+dv",
+			command: "tools/paper-tables.sh --table fmnist-p1-full --mode ae+dv --visual-width 32 --lambda 0.5 --epoch-auc " +
+				"--results results/experiments/fmnist-p1-ae-dv --models models/experiments/fmnist-p1-ae-dv",
+		}},
+	},
 }
 
 // studyVariant is the variant label of class 8 of the MNIST table run with
@@ -132,9 +152,9 @@ func readStudies(dir string) (map[string][]*results.Record, error) {
 				return nil, err
 			}
 			for _, r := range recs {
-				if r.Dataset != ex.dataset || r.Protocol != ex.protocol || r.Mode != st.mode || r.Class >= len(ex.classes) {
+				if r.Dataset != ex.dataset || r.Protocol != ex.protocol || r.Mode != v.modeIn(st) || r.Class >= len(ex.classes) {
 					return nil, fmt.Errorf("%s: a record of %s, which is not a run of the study %q (%s protocol %d %s)",
-						path, r.Key, st.id, ex.dataset, ex.protocol, st.mode)
+						path, r.Key, st.id, ex.dataset, ex.protocol, v.modeIn(st))
 				}
 			}
 			out[v.dir] = recs
@@ -148,22 +168,27 @@ func readStudies(dir string) (map[string][]*results.Record, error) {
 // epoch that model selection kept; then each variant's runs.
 func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*results.Record) string {
 	ex := tableByID(st.table)
-	var paper []float64
+	var pcol column
 	for _, col := range ex.columns {
 		if col.mode == st.mode {
-			paper = col.paper.perClass
+			pcol = col
 		}
 	}
+	paper := pcol.paper.perClass
 	base, _ := collect(ex, tableRecs)
 	columns := [][][]*results.Record{base[st.mode]}
 	header := []string{"class", "paper", st.baseline}
 	shown := make([]bool, len(ex.classes))
+	nShown := 0
 	for _, v := range st.variants {
-		c, _ := collect(ex, byDir[v.dir])
-		columns = append(columns, c[st.mode])
+		byClass, _ := collectVariant(ex, st, v, byDir[v.dir])
+		columns = append(columns, byClass)
 		header = append(header, v.label)
-		for class, rs := range c[st.mode] {
-			shown[class] = shown[class] || len(rs) > 0
+		for class, rs := range byClass {
+			if len(rs) > 0 && !shown[class] {
+				shown[class] = true
+				nShown++
+			}
 		}
 	}
 	var b strings.Builder
@@ -192,12 +217,21 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 		}
 		row(line...)
 	}
+	if nShown > 1 {
+		// The mean over the classes each column has, the paper's over all.
+		line := []string{"mean", pcol.paper.meanText()}
+		for _, byClass := range columns {
+			ours, _, _ := columnMean(pcol, byClass)
+			line = append(line, ours)
+		}
+		row(line...)
+	}
 	if !started {
 		b.WriteString("No run recorded yet.\n")
 	}
 	b.WriteString("\n")
 	for _, v := range st.variants {
-		_, used := collect(ex, byDir[v.dir])
+		_, used := collectVariant(ex, st, v, byDir[v.dir])
 		if len(used) == 0 {
 			fmt.Fprintf(&b, "- %s: not run yet; run with `%s`.\n", v.label, v.command)
 			continue
@@ -215,6 +249,14 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// collectVariant sorts a variant's records by class, as collect does a
+// table's: those of the variant's dataset, protocol and mode.
+func collectVariant(ex experiment, st study, v variant, recs []*results.Record) ([][]*results.Record, []*results.Record) {
+	ex.columns = []column{{mode: v.modeIn(st)}}
+	c, used := collect(ex, recs)
+	return c[v.modeIn(st)], used
 }
 
 // curveTable is a run's validation MSE and, where measured, test AUC per

@@ -401,12 +401,16 @@ func seedList(rs []*results.Record) []string {
 	return out
 }
 
-// settings describes the Algorithm-1 settings of a record's training, and
-// its model input where that is not the dataset's own.
+// settings describes the Algorithm-1 settings of a record's training, its
+// visual discriminator's width where that is not the authors' 12, and its
+// model input where that is not the dataset's own.
 func settings(r *results.Record) string {
 	t := r.Training
 	s := fmt.Sprintf("latent %d, λ %s, latent adversarial weight %s, noise σ %s, %d mining steps of size %s from %s%% of training, Adam lr %s, decoder dropout %s",
 		t.Latent, num(t.Lambda), num(t.LatentAdvWeight()), num(t.Noise), t.MineSteps, num(t.MiningStepSize()), num(t.MineStart*100), num(t.LR), num(t.DecoderDropout()))
+	if w := t.DiscriminatorWidth(); w != results.EarlierVisualWidth {
+		s += fmt.Sprintf(", visual discriminator width %d", w)
+	}
 	if size := t.ImageSize; size != 0 {
 		if ns, nc, ok := results.NativeInput(r.Dataset); !ok || size != ns || t.Channels != nc {
 			s += fmt.Sprintf(", input %dx%[1]dx%d", size, t.Channels)

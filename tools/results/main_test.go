@@ -550,3 +550,55 @@ func TestStudies(t *testing.T) {
 		}
 	}
 }
+
+// TestPlateau: a run's per-epoch test AUC is summarised over the epochs
+// after the first four and before mining (the full model mines from its
+// mine_start fraction of the epochs on), and over the epochs that mine; a
+// mode without mining has one span; a curve without test AUCs none.
+func TestPlateau(t *testing.T) {
+	withCurve := func(mode string, epochs int, mineStart float64, auc func(e int) *float64) *results.Record {
+		r := record("mnist", 2, mode, 8, 1, 0.9)
+		r.Training.Epochs, r.Training.EpochsTrained, r.Training.MineStart = epochs, epochs, mineStart
+		for e := 1; e <= epochs; e++ {
+			r.Training.Curve = append(r.Training.Curve, results.Epoch{Epoch: e, ValMSE: 0.1, TestAUC: auc(e)})
+		}
+		return r
+	}
+	// 0.80 for the first four epochs, 0.90 and 0.92 alternating up to
+	// epoch 18, 0.95 from 19 on.
+	auc := func(e int) *float64 {
+		v := 0.80
+		switch {
+		case e >= 19:
+			v = 0.95
+		case e > 4 && e%2 == 1:
+			v = 0.90
+		case e > 4:
+			v = 0.92
+		}
+		return &v
+	}
+	for _, c := range []struct {
+		name string
+		r    *results.Record
+		want string
+	}{
+		{"full, 25 epochs from 0.75", withCurve("full", 25, 0.75, auc),
+			"Mean test AUC per epoch: before mining (epochs 5-18) 0.9100 (0.9000-0.9200); while mining (epochs 19-25) 0.9500 (0.9500-0.9500)."},
+		{"full, 20 epochs from 0.5", withCurve("full", 20, 0.5, auc),
+			"Mean test AUC per epoch: before mining (epochs 5-10) 0.9100 (0.9000-0.9200); while mining (epochs 11-20) 0.9180 (0.9000-0.9500)."},
+		{"ae+dl+dv, no mining", withCurve("ae+dl+dv", 6, 0.75, auc),
+			"Mean test AUC per epoch: after the first 4 epochs (epochs 5-6) 0.9100 (0.9000-0.9200)."},
+		{"no test AUC", withCurve("full", 25, 0.75, func(int) *float64 { return nil }), ""},
+		{"one epoch without", withCurve("full", 25, 0.75, func(e int) *float64 {
+			if e == 7 {
+				return nil
+			}
+			return auc(e)
+		}), ""},
+	} {
+		if got := plateau(c.r); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

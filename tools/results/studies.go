@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/results"
 )
 
@@ -278,7 +281,56 @@ func curveTable(label, class string, r *results.Record) string {
 		}
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
 	}
+	if s := plateau(r); s != "" {
+		b.WriteString("\n" + s + "\n")
+	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// warmupEpochs are the first epochs of a run that plateau leaves out: the
+// test AUC still climbs in them.
+const warmupEpochs = 4
+
+// plateau summarises a run's test AUC per epoch where the curve has it: its
+// mean (and range) over the epochs after the first warmupEpochs and before
+// mining starts, and over the epochs that mine (those past the run's
+// mine_start fraction of its epochs); "" without test AUCs.
+func plateau(r *results.Record) string {
+	t := r.Training
+	firstMining := t.Epochs + 1 // no mining
+	if r.Mode == "full" && t.MineSteps > 0 && !t.StoppedByBudget {
+		firstMining = int(math.Floor(t.MineStart*float64(t.Epochs))) + 1
+	}
+	var before, mining []float64
+	for _, e := range t.Curve {
+		switch {
+		case e.TestAUC == nil:
+			return ""
+		case e.Epoch >= firstMining:
+			mining = append(mining, *e.TestAUC)
+		case e.Epoch > warmupEpochs:
+			before = append(before, *e.TestAUC)
+		}
+	}
+	span := func(what string, from, to int, v []float64) string {
+		m, _ := metrics.MeanStd(v)
+		return fmt.Sprintf("%s (epochs %d-%d) %s (%s-%s)", what, from, to, f4(m), f4(slices.Min(v)), f4(slices.Max(v)))
+	}
+	var parts []string
+	if len(before) > 0 {
+		what := "before mining"
+		if firstMining > t.Epochs {
+			what = "after the first " + strconv.Itoa(warmupEpochs) + " epochs"
+		}
+		parts = append(parts, span(what, warmupEpochs+1, warmupEpochs+len(before), before))
+	}
+	if len(mining) > 0 {
+		parts = append(parts, span("while mining", firstMining, firstMining+len(mining)-1, mining))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Mean test AUC per epoch: " + strings.Join(parts, "; ") + "."
 }
 
 // studyCell formats one class's runs of a study column: the AUC (mean ± std

@@ -34,8 +34,8 @@ func (d *Device) Close() {
 	d.gemmScratch = nil
 }
 
-// Library returns the SGEMM library in use and its version, e.g.
-// "onednn 2.6.3", or "none".
+// Library returns the SGEMM library in use, its version and kernel set, e.g.
+// "onednn 2.6.3/avx2", or "none".
 func (d *Device) Library() string {
 	if d.gemm == nil {
 		return "none"
@@ -52,7 +52,7 @@ func (d *Device) LibraryPick() string {
 }
 
 // BLAS returns the SGEMM library in use and its threads, e.g.
-// "onednn 2.6.3, 2 threads".
+// "onednn 2.6.3/avx2, 2 threads".
 func (d *Device) BLAS() string {
 	if d.gemm == nil {
 		return "none"

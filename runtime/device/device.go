@@ -64,7 +64,7 @@ type Entry struct {
 
 // CPUInfo describes the native CPU backend.
 type CPUInfo struct {
-	BLAS string `json:"blas"` // the SGEMM library and version, e.g. "onednn 2.6.3"
+	BLAS string `json:"blas"` // the SGEMM library, version and kernel set, e.g. "onednn 2.6.3/avx2"
 	// BLASPick says why that library: named by OCGAN_BLAS, the only one
 	// installed, or measured faster (now, or earlier and kept in a file).
 	BLASPick string `json:"blas_pick,omitempty"`

@@ -37,7 +37,7 @@ var blasEnvNames = map[string]string{"onednn": "dnnl", "openblas": "openblas"}
 // openDeviceSgemm opens the SGEMM library d uses, with d's threads, for timing
 // the raw SGEMM calls beside d's kernels.
 func openDeviceSgemm(d *cpu.Device) (*blas.Library, error) {
-	name := d.BLAS() // "onednn 2.6.3, 2 threads"
+	name := d.BLAS() // "onednn 2.6.3/avx2, 2 threads"
 	kind, _, _ := strings.Cut(name, " ")
 	env, ok := blasEnvNames[kind]
 	if !ok {

@@ -254,9 +254,15 @@ func probeData(n int) []float32 {
 	return v
 }
 
-// Name returns the library and its version, e.g. "onednn 2.6.3" or
-// "openblas 0.3.21".
-func (l *Library) Name() string { return l.syms.kind + " " + l.syms.version }
+// Name returns the library, its version and the kernel set it runs on this
+// CPU, e.g. "onednn 2.6.3/avx512_core" or "openblas 0.3.21/Haswell"
+// (the version alone where the kernel set is not known).
+func (l *Library) Name() string {
+	if l.syms.kernels == "" {
+		return l.syms.kind + " " + l.syms.version
+	}
+	return l.syms.kind + " " + l.syms.version + "/" + l.syms.kernels
+}
 
 // Threads returns the number of threads an SGEMM uses (a small one runs on
 // one thread).

@@ -27,7 +27,8 @@ typedef struct {
 	unsigned cpu_runtime, gpu_runtime;
 } ocgan_dnnl_version_t;
 typedef const ocgan_dnnl_version_t *(*ocgan_dnnl_version_fn)(void);
-typedef char *(*ocgan_openblas_config_fn)(void);
+typedef const char *(*ocgan_string_fn)(void);
+typedef int (*ocgan_int_fn)(void);
 
 static void *ocgan_dlopen(const char *name) { return dlopen(name, RTLD_NOW | RTLD_LOCAL); }
 static void *ocgan_dlsym(void *h, const char *name) { return dlsym(h, name); }
@@ -57,7 +58,8 @@ static void ocgan_dnnl_version(void *fn, int *v) {
 	v[0] = p->major; v[1] = p->minor; v[2] = p->patch;
 }
 
-static const char *ocgan_openblas_config(void *fn) { return ((ocgan_openblas_config_fn)fn)(); }
+static const char *ocgan_call_string(void *fn) { return ((ocgan_string_fn)fn)(); }
+static int ocgan_call_int(void *fn) { return ((ocgan_int_fn)fn)(); }
 */
 import "C"
 
@@ -74,6 +76,7 @@ import (
 type symbols struct {
 	kind       string         // "onednn" or "openblas"
 	version    string         // e.g. "2.6.3"
+	kernels    string         // the kernel set it dispatches to on this CPU, e.g. "avx2" or "Zen"; "" if unknown
 	sgemm      unsafe.Pointer // dnnl_sgemm or cblas_sgemm
 	setThreads unsafe.Pointer // omp_set_num_threads or openblas_set_num_threads; nil if absent
 }
@@ -131,14 +134,20 @@ func (l *loaded) load(kind, sgemm string, names []string, more func(h unsafe.Poi
 	return l.syms, l.err
 }
 
-// loadDNNL loads oneDNN's dnnl_sgemm, its version and the OpenMP runtime's
+// loadDNNL loads oneDNN's dnnl_sgemm, its version, the instruction set its
+// kernels use (dnnl_get_effective_cpu_isa) and the OpenMP runtime's
 // omp_set_num_threads (oneDNN's CPU threads follow OpenMP's team size).
 func loadDNNL() (*symbols, error) {
 	return dnnlLib.load("onednn", "dnnl_sgemm", []string{"libdnnl.so.3", "libdnnl.so.2"}, func(h unsafe.Pointer, s *symbols) {
+		major := 0
 		if v := dlsym(h, "dnnl_version"); v != nil {
 			var ver [3]C.int
 			C.ocgan_dnnl_version(v, &ver[0])
+			major = int(ver[0])
 			s.version = fmt.Sprintf("%d.%d.%d", ver[0], ver[1], ver[2])
+		}
+		if f := dlsym(h, "dnnl_get_effective_cpu_isa"); f != nil && major > 0 {
+			s.kernels = dnnlISA(major, int(C.ocgan_call_int(f)))
 		}
 		// libdnnl depends on libgomp, so this finds the copy already loaded.
 		if g, _, err := dlopen("libgomp.so.1"); err == nil {
@@ -147,14 +156,19 @@ func loadDNNL() (*symbols, error) {
 	})
 }
 
-// loadOpenBLAS loads OpenBLAS's cblas_sgemm, openblas_set_num_threads and
-// the version from openblas_get_config ("OpenBLAS 0.3.21 ...").
+// loadOpenBLAS loads OpenBLAS's cblas_sgemm, openblas_set_num_threads, the
+// version from openblas_get_config ("OpenBLAS 0.3.21 ...") and the kernel
+// set it picked for this CPU from openblas_get_corename ("Haswell", "Zen",
+// "SkylakeX", ...; OPENBLAS_CORETYPE overrides its pick).
 func loadOpenBLAS() (*symbols, error) {
 	return openblasLib.load("openblas", "cblas_sgemm", []string{"libopenblas.so.0"}, func(h unsafe.Pointer, s *symbols) {
 		if f := dlsym(h, "openblas_get_config"); f != nil {
-			if fields := strings.Fields(C.GoString(C.ocgan_openblas_config(f))); len(fields) >= 2 {
+			if fields := strings.Fields(C.GoString(C.ocgan_call_string(f))); len(fields) >= 2 {
 				s.version = fields[1]
 			}
+		}
+		if f := dlsym(h, "openblas_get_corename"); f != nil {
+			s.kernels = strings.TrimSpace(C.GoString(C.ocgan_call_string(f)))
 		}
 		s.setThreads = dlsym(h, "openblas_set_num_threads")
 	})

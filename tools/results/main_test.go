@@ -584,11 +584,12 @@ func TestPlateau(t *testing.T) {
 		want string
 	}{
 		{"full, 25 epochs from 0.75", withCurve("full", 25, 0.75, auc),
-			"Mean test AUC per epoch: before mining (epochs 5-18) 0.9100 (0.9000-0.9200); while mining (epochs 19-25) 0.9500 (0.9500-0.9500)."},
+			"Mean test AUC per epoch: before mining (epochs 5-18) 0.9100 (0.9000-0.9200); while mining (epochs 19-25) 0.9500 (0.9500-0.9500). Last epoch (25): 0.9500."},
 		{"full, 20 epochs from 0.5", withCurve("full", 20, 0.5, auc),
-			"Mean test AUC per epoch: before mining (epochs 5-10) 0.9100 (0.9000-0.9200); while mining (epochs 11-20) 0.9180 (0.9000-0.9500)."},
+			"Mean test AUC per epoch: before mining (epochs 5-10) 0.9100 (0.9000-0.9200); while mining (epochs 11-20) 0.9180 (0.9000-0.9500). Last epoch (20): 0.9500."},
 		{"ae+dl+dv, no mining", withCurve("ae+dl+dv", 6, 0.75, auc),
-			"Mean test AUC per epoch: after the first 4 epochs (epochs 5-6) 0.9100 (0.9000-0.9200)."},
+			"Mean test AUC per epoch: after the first 4 epochs (epochs 5-6) 0.9100 (0.9000-0.9200). Last epoch (6): 0.9200."},
+		{"ae, 3 epochs", withCurve("ae", 3, 0.75, auc), "Last epoch (3): 0.8000."},
 		{"no test AUC", withCurve("full", 25, 0.75, func(int) *float64 { return nil }), ""},
 		{"one epoch without", withCurve("full", 25, 0.75, func(e int) *float64 {
 			if e == 7 {

@@ -293,8 +293,9 @@ const warmupEpochs = 4
 
 // plateau summarises a run's test AUC per epoch where the curve has it: its
 // mean (and range) over the epochs after the first warmupEpochs and before
-// mining starts, and over the epochs that mine (those past the run's
-// mine_start fraction of its epochs); "" without test AUCs.
+// mining starts, over the epochs that mine (those past the run's mine_start
+// fraction of its epochs), and the last epoch's (what a run without model
+// selection would keep); "" without test AUCs.
 func plateau(r *results.Record) string {
 	t := r.Training
 	firstMining := t.Epochs + 1 // no mining
@@ -327,10 +328,15 @@ func plateau(r *results.Record) string {
 	if len(mining) > 0 {
 		parts = append(parts, span("while mining", firstMining, firstMining+len(mining)-1, mining))
 	}
-	if len(parts) == 0 {
+	if len(t.Curve) == 0 {
 		return ""
 	}
-	return "Mean test AUC per epoch: " + strings.Join(parts, "; ") + "."
+	last := t.Curve[len(t.Curve)-1]
+	lastText := fmt.Sprintf("Last epoch (%d): %s.", last.Epoch, f4(*last.TestAUC))
+	if len(parts) == 0 {
+		return lastText
+	}
+	return "Mean test AUC per epoch: " + strings.Join(parts, "; ") + ". " + lastText
 }
 
 // studyCell formats one class's runs of a study column: the AUC (mean ± std

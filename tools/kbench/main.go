@@ -102,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringArrayVar(&o.denses, "dense", nil, "extra dense shape N,IN,OUT (repeatable)")
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
 	fs.BoolVar(&o.compareRef, "compare-ref", false, "also time the Go reference of each kernel")
-	fs.BoolVar(&o.compareTorch, "compare-torch", false, "also time the conv shapes in PyTorch on the CPU (needs python3 with torch)")
+	fs.BoolVar(&o.compareTorch, "compare-torch", false, "also time the conv shapes in PyTorch on --torch-device (needs python3 with torch)")
 	fs.StringVar(&o.python, "python", "python3", "python interpreter for --compare-torch")
 	fs.StringVar(&o.torchDevice, "torch-device", "cpu", "PyTorch device for --compare-torch: cpu or cuda")
 	fs.BoolVar(&o.tune, "tune", false, "time every conv kernel variant at the selected conv shapes and write the device's tuning table")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +106,24 @@ func runWithin(t *testing.T, limit time.Duration, args ...string) (int, string, 
 	case <-time.After(limit):
 		t.Fatalf("ocgan %s: still running after %s: it did work before checking its flags and outputs", strings.Join(args, " "), limit)
 		return 0, "", ""
+	}
+}
+
+// TestUsageListsEveryCommand checks that `ocgan --help` names every command
+// once, in usageOrder where it is listed there.
+func TestUsageListsEveryCommand(t *testing.T) {
+	cmds := commands()
+	var b strings.Builder
+	printUsage(&b, cmds)
+	out := b.String()
+	for name, c := range cmds {
+		if n := strings.Count(out, "  "+fmt.Sprintf("%-16s %s", name, c.summary)); n != 1 {
+			t.Errorf("usage names %q %d times:\n%s", name, n, out)
+		}
+	}
+	for _, name := range usageOrder {
+		if _, ok := cmds[name]; !ok {
+			t.Errorf("usageOrder lists %q, which is not a command", name)
+		}
 	}
 }

@@ -21,7 +21,7 @@
 //	ocgan selftest             run a compute check on the selected device
 //	ocgan bench [--json]       training and scoring throughput, batch-1 latency, peak RSS
 //
-// Global flags (before or after the command): --device cpu|NAME|INDEX, --threads N, --validate,
+// Flags of every command (after the command): --device cpu|NAME|INDEX, --threads N, --validate,
 // --gpu-timeout D, --max-dispatches-per-submit N.
 // Exit status: 0 success, 1 runtime error, 2 usage error.
 package main

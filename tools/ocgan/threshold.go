@@ -29,7 +29,7 @@ type calibration struct {
 func (c *calibration) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float64Var(&c.quantile, "quantile", defaultQuantile, "threshold = this quantile of the in-class validation scores")
 	fs.StringSliceVar(&c.novel, "novel", nil, novelHelp)
-	fs.StringVar(&c.method, "threshold", "", "how the threshold is chosen: quantile (of the validation scores) or f1 (F1-optimal on the validation and --novel images) (default: f1 with --novel, except with --dataset images, where the --novel images are the test anomalies: quantile)")
+	fs.StringVar(&c.method, "threshold", "", "how the threshold is chosen: quantile (of the validation scores) or f1 (F1-optimal on the validation and --novel images) (default: f1 with --novel, else quantile; train with --dataset images keeps quantile, its --novel images being the test anomalies)")
 }
 
 // check refuses a quantile outside [0, 1], an unknown method and f1

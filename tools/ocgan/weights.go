@@ -90,7 +90,7 @@ func (c *importCmd) flags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.channels, "channels", 0, "image channels, when the file records no geometry")
 	fs.IntVar(&c.latent, "latent", 0, "latent length, when the file records no geometry")
 	fs.Float64Var(&c.threshold, "threshold", math.NaN(), "novelty-score threshold (default: the file's, else none; then run ocgan calibrate)")
-	fs.StringVar(&c.data, "data", "", "folder of normal images that `ocgan calibrate` holds half of out to choose the threshold")
+	fs.StringVar(&c.data, "data", "", "folder of normal images, half of them held out (as by ocgan calibrate) to choose the threshold")
 	c.geometryFlags = []*pflag.Flag{fs.Lookup("image-size"), fs.Lookup("channels"), fs.Lookup("latent")}
 	c.thresholdFlag = fs.Lookup("threshold")
 }

@@ -221,10 +221,14 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 		row(line...)
 	}
 	if nShown > 1 {
-		// The mean over the classes each column has, the paper's over all.
-		line := []string{"mean", pcol.paper.meanText()}
-		for _, byClass := range columns {
-			ours, _, _ := columnMean(pcol, byClass)
+		// Each column's mean over the classes shown that it has; the
+		// paper's over the same classes where it gives them.
+		line := []string{"mean", ""}
+		for i, byClass := range columns {
+			ours, paperMean, _ := columnMean(pcol, onlyShown(byClass, shown))
+			if i == 0 {
+				line[1] = paperMean
+			}
 			line = append(line, ours)
 		}
 		row(line...)
@@ -252,6 +256,17 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// onlyShown returns byClass without the classes that shown leaves out.
+func onlyShown(byClass [][]*results.Record, shown []bool) [][]*results.Record {
+	out := make([][]*results.Record, len(byClass))
+	for class, rs := range byClass {
+		if shown[class] {
+			out[class] = rs
+		}
+	}
+	return out
 }
 
 // collectVariant sorts a variant's records by class, as collect does a

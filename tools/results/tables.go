@@ -401,13 +401,24 @@ func seedList(rs []*results.Record) []string {
 	return out
 }
 
-// settings describes the Algorithm-1 settings of a record's training, its
-// visual discriminator's width where that is not the authors' 12, and its
-// model input where that is not the dataset's own.
+// settings describes the Algorithm-1 settings of a record's training (the
+// latent adversarial weight only in modes with the latent discriminator,
+// mining only in the full model's), its visual discriminator's width where
+// that is not the authors' 12, and its model input where that is not the
+// dataset's own.
 func settings(r *results.Record) string {
 	t := r.Training
-	s := fmt.Sprintf("latent %d, λ %s, latent adversarial weight %s, noise σ %s, %d mining steps of size %s from %s%% of training, Adam lr %s, decoder dropout %s",
-		t.Latent, num(t.Lambda), num(t.LatentAdvWeight()), num(t.Noise), t.MineSteps, num(t.MiningStepSize()), num(t.MineStart*100), num(t.LR), num(t.DecoderDropout()))
+	s := fmt.Sprintf("latent %d, λ %s", t.Latent, num(t.Lambda))
+	if latentDiscriminator(r.Mode) {
+		s += ", latent adversarial weight " + num(t.LatentAdvWeight())
+	}
+	s += ", noise σ " + num(t.Noise)
+	if r.Mode == "full" {
+		s += fmt.Sprintf(", %d mining steps of size %s from %s%% of training", t.MineSteps, num(t.MiningStepSize()), num(t.MineStart*100))
+	} else {
+		s += ", no mining"
+	}
+	s += fmt.Sprintf(", Adam lr %s, decoder dropout %s", num(t.LR), num(t.DecoderDropout()))
 	if w := t.DiscriminatorWidth(); w != results.EarlierVisualWidth {
 		s += fmt.Sprintf(", visual discriminator width %d", w)
 	}
@@ -417,6 +428,12 @@ func settings(r *results.Record) string {
 		}
 	}
 	return s
+}
+
+// latentDiscriminator reports whether a mode (as records name it) trains the
+// latent discriminator.
+func latentDiscriminator(mode string) bool {
+	return mode == "full" || mode == "ae+dl" || mode == "ae+dl+dv"
 }
 
 // program names the program of a run.

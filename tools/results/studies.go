@@ -114,6 +114,10 @@ var studies = []study{
 			label: "AE + Dv (width 32), λ 0.5", dir: "experiments/fmnist-p1-ae-dv", mode: "ae+dv",
 			command: "tools/paper-tables.sh --table fmnist-p1-full --mode ae+dv --visual-width 32 --lambda 0.5 --epoch-auc " +
 				"--results results/experiments/fmnist-p1-ae-dv --models models/experiments/fmnist-p1-ae-dv",
+		}, {
+			label: "the same at 61x61", dir: "experiments/fmnist-p1-ae-dv-61", mode: "ae+dv",
+			command: "tools/paper-tables.sh --table fmnist-p1-full --mode ae+dv --visual-width 32 --lambda 0.5 --image-size 61 --epoch-auc " +
+				"--results results/experiments/fmnist-p1-ae-dv-61 --models models/experiments/fmnist-p1-ae-dv-61",
 		}},
 	},
 }

@@ -615,3 +615,19 @@ func TestPlateau(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsOf checks that the settings of runs in several modes are led
+// by their modes where they differ, and stand alone where they do not.
+func TestSettingsOf(t *testing.T) {
+	full, ae, dl := record("mnist", 2, "full", 2, 1, 0.9), record("mnist", 2, "ae", 2, 1, 0.9), record("mnist", 2, "ae+dl", 2, 1, 0.9)
+	got := settingsOf([]*results.Record{ae, full, dl})
+	for _, want := range []string{"full: latent 16, λ 10, latent adversarial weight 1, noise σ 0.2, 5 mining steps",
+		"; ae+dl: latent 16, λ 10, latent adversarial weight 1, noise σ 0.2, no mining,", "; ae: latent 16, λ 10, noise σ 0.2, no mining,"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("settings %q lack %q", got, want)
+		}
+	}
+	if got := settingsOf([]*results.Record{full, full}); strings.Contains(got, "full:") || !strings.HasPrefix(got, "latent 16") {
+		t.Errorf("one mode's settings: %q", got)
+	}
+}

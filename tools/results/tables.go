@@ -296,6 +296,28 @@ func distinct(rs []*results.Record, f func(*results.Record) string) []string {
 	return out
 }
 
+// settingsOf lists the distinct settings of rs; when they differ between
+// the records' modes, each is led by the modes that have it ("ae+dl,
+// ae+dl+dv: ...").
+func settingsOf(rs []*results.Record) string {
+	all := distinct(rs, settings)
+	modes := distinct(rs, func(r *results.Record) string { return r.Mode })
+	if len(all) == 1 || len(modes) == 1 {
+		return strings.Join(all, "; ")
+	}
+	var parts []string
+	for _, set := range all {
+		var of []*results.Record
+		for _, r := range rs {
+			if settings(r) == set {
+				of = append(of, r)
+			}
+		}
+		parts = append(parts, strings.Join(distinct(of, func(r *results.Record) string { return r.Mode }), ", ")+": "+set)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // intRange formats the smallest and largest of f over rs ("7" or "7–25").
 func intRange(rs []*results.Record, f func(*results.Record) int) string {
 	lo, hi := math.MaxInt, math.MinInt
@@ -373,7 +395,7 @@ func details(cmd string, rs []*results.Record) []string {
 			intRange(rs, func(r *results.Record) int { return tr(r).Iterations }),
 			strings.Join(distinct(rs, func(r *results.Record) string { return strconv.Itoa(tr(r).Batch) }), ", "),
 			intRange(rs, func(r *results.Record) int { return tr(r).SelectedEpoch }), stopped),
-		"Settings: " + strings.Join(distinct(rs, settings), "; ") + ".",
+		"Settings: " + settingsOf(rs) + ".",
 		"Training time: " + duration(total) + " in all, " + spread(duration(slices.Min(wall)), duration(slices.Max(wall))) + " per run.",
 		"Trained on: " + strings.Join(distinct(rs, func(r *results.Record) string { return r.Training.Device }), "; ") +
 			"; evaluated on: " + strings.Join(distinct(rs, func(r *results.Record) string { return r.Eval.Device }), "; ") + ".",

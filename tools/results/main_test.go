@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -629,5 +631,63 @@ func TestSettingsOf(t *testing.T) {
 	}
 	if got := settingsOf([]*results.Record{full, full}); strings.Contains(got, "full:") || !strings.HasPrefix(got, "latent 16") {
 		t.Errorf("one mode's settings: %q", got)
+	}
+}
+
+// TestPaperTablesParallel runs tools/paper-tables.sh --parallel 2 with a
+// stand-in for ocgan that takes a second per run: two runs at a time, never
+// more, each with half the cores, and a failed run counted as failed.
+func TestPaperTablesParallel(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("no flock")
+	}
+	dir := t.TempDir()
+	resDir, tmplDir := filepath.Join(dir, "results"), filepath.Join(dir, "records")
+	for c := range 3 { // class 3 has no record: its run fails
+		if _, err := results.Write(tmplDir, record("fmnist", 1, "full", c, 1, 0.9)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake, calls := filepath.Join(dir, "ocgan"), filepath.Join(dir, "calls")
+	stub := `#!/usr/bin/env bash
+[ "$1" = version ] && { echo ocgan stand-in; exit 0; }
+args="$*"
+class=${args#*--class }; class=${class%% *}
+mkdir "` + dir + `/running.$class"
+echo "$(ls -d ` + dir + `/running.* | wc -l) $args" >>` + calls + `
+sleep 1
+rmdir "` + dir + `/running.$class"
+mkdir -p ` + resDir + `
+cp "` + tmplDir + `/fmnist-p1-full-c$class-s1.json" ` + resDir + `/
+`
+	if err := os.WriteFile(fake, []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "../../tools/paper-tables.sh", "--table", "fmnist-p1-full", "--classes", "0-3", "--parallel", "2",
+		"--ocgan", fake, "--results", resDir, "--models", filepath.Join(dir, "models"), "--logs", filepath.Join(dir, "logs"), "--no-roc")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "3 run(s) recorded, 0 skipped (recorded before), 1 failed") ||
+		!strings.Contains(string(out), "FAILED fmnist-p1-full-c3-s1") {
+		t.Errorf("paper-tables.sh --parallel 2: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	threads := fmt.Sprintf("--threads %d", max(1, runtime.NumCPU()/2))
+	most := 0
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for _, l := range lines {
+		n, _ := strconv.Atoi(strings.Fields(l)[0])
+		most = max(most, n)
+		if !strings.HasSuffix(l, threads) {
+			t.Errorf("a run without %q: %s", threads, l)
+		}
+	}
+	if len(lines) != 4 || most != 2 {
+		t.Errorf("%d runs, at most %d at a time; want 4 and 2:\n%s", len(lines), most, data)
 	}
 }

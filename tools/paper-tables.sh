@@ -28,8 +28,8 @@
 # ocgan's device (default: ocgan's choice). --parallel N runs N trainings at a time, each with
 # its share of the cores (ocgan --threads CORES/N, at least 1): on the native CPU backend two
 # one-thread runs on two cores train about 1.4 times the images per second of one two-thread run
-# (small GEMMs scale poorly across threads); the runs, records and models are the same, but for
-# the thread count in the records' device.
+# (small GEMMs scale poorly across threads). The thread count is in each record's device; SGEMM
+# may sum in another order with other thread counts, so results can differ in the last bits.
 #
 # After the runs, each mode of a table whose ten classes are recorded for the first seed given
 # (and whose models are in MODELS) gets its ROC curves, one per class, drawn by `ocgan eval --roc`

@@ -334,17 +334,23 @@ func TestPaperTablesScript(t *testing.T) {
 	}
 }
 
+// needScriptTools skips a test of paper-tables.sh's real runs where bash or
+// flock is missing.
+func needScriptTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"bash", "flock"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip("no " + tool)
+		}
+	}
+}
+
 // TestPaperTablesROC runs tools/paper-tables.sh with a stand-in for ocgan
 // over runs already recorded: a table mode gets its ROC figure from `ocgan
 // eval --roc` over the models of its ten classes once every class has its
 // record and model, and none (saying which classes are missing) before.
 func TestPaperTablesROC(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("no flock")
-	}
+	needScriptTools(t)
 	dir := t.TempDir()
 	resDir, modelDir, logDir := filepath.Join(dir, "results"), filepath.Join(dir, "models"), filepath.Join(dir, "logs")
 	calls := filepath.Join(dir, "calls")
@@ -638,12 +644,7 @@ func TestSettingsOf(t *testing.T) {
 // stand-in for ocgan that takes a second per run: two runs at a time, never
 // more, each with half the cores, and a failed run counted as failed.
 func TestPaperTablesParallel(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("no flock")
-	}
+	needScriptTools(t)
 	dir := t.TempDir()
 	resDir, tmplDir := filepath.Join(dir, "results"), filepath.Join(dir, "records")
 	for c := range 3 { // class 3 has no record: its run fails

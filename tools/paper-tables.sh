@@ -27,8 +27,8 @@
 # model, recorded in the record's curve; selection stays on the validation MSE). --device picks
 # ocgan's device (default: ocgan's choice). --parallel N runs N trainings at a time, each with
 # its share of the cores (ocgan --threads CORES/N, at least 1): on the native CPU backend two
-# one-thread runs on two cores train about 1.4 times the images per second of one two-thread run
-# (small GEMMs scale poorly across threads). The thread count is in each record's device; SGEMM
+# one-thread runs on two cores get through about 1.2 times the images per second of one
+# two-thread run (small GEMMs scale poorly across threads). The thread count is in each record's device; SGEMM
 # may sum in another order with other thread counts, so results can differ in the last bits.
 #
 # After the runs, each mode of a table whose ten classes are recorded for the first seed given

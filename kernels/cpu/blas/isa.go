@@ -22,8 +22,8 @@ var dnnlISAs = map[int]map[int]string{
 
 // dnnlISA names the instruction set that dnnl_get_effective_cpu_isa
 // returned (value v) in oneDNN of the given major version; a value it does
-// not know is given in hex. It is "" for 0, what oneDNN returns on CPUs other
-// than x86-64.
+// not know is given in hex as one word ("isa0x1ef"). It is "" for 0, what
+// oneDNN returns on CPUs other than x86-64.
 func dnnlISA(major, v int) string {
 	if v == 0 {
 		return ""
@@ -31,5 +31,5 @@ func dnnlISA(major, v int) string {
 	if name, ok := dnnlISAs[major][v]; ok {
 		return name
 	}
-	return fmt.Sprintf("isa %#x", v)
+	return fmt.Sprintf("isa%#x", v)
 }

@@ -23,8 +23,8 @@ func TestDNNLISA(t *testing.T) {
 		{3, 0xf, "avx2_vnni"},
 		{2, 0x407, "avx2_vnni"},
 		{3, 0x1ef, "avx512_core_fp16"},
-		{2, 0x1ef, "isa 0x1ef"},
-		{9, 0x7, "isa 0x7"},
+		{2, 0x1ef, "isa0x1ef"},
+		{9, 0x7, "isa0x7"},
 		{2, 0, ""},
 	} {
 		if got := dnnlISA(tc.major, tc.v); got != tc.want {

@@ -501,6 +501,12 @@ func TestStudies(t *testing.T) {
 		for class, auc := range map[int]float64{1: 0.98, 6: 0.80} {
 			r := record(fex.dataset, fex.protocol, v.modeIn(st), class, 1, auc)
 			r.Training.VisualWidth, r.Training.Lambda = 32, 0.5
+			if class == 6 {
+				for e := 1; e <= r.Training.EpochsTrained; e++ {
+					auc := 0.8
+					r.Training.Curve = append(r.Training.Curve, results.Epoch{Epoch: e, ValMSE: 0.1, TestAUC: &auc})
+				}
+			}
 			if _, err := results.Write(vDir, r); err != nil {
 				t.Fatal(err)
 			}
@@ -513,7 +519,10 @@ func TestStudies(t *testing.T) {
 		containsAll(t, got, "| class | paper | OCGAN (the table's runs) | AE + Dv (width 32), λ 0.5 |",
 			"| 1 Trouser | — | not run yet | 0.9800 (epoch", "| 6 Shirt | — | not run yet | 0.8000 (epoch",
 			"| mean | 0.924 | not run yet | 0.8900 (2 of 10 classes) |", "visual discriminator width 32",
-			"λ 0.5, noise σ 0.2, no mining, Adam")
+			"λ 0.5, noise σ 0.2, no mining, Adam",
+			// The next variant's line after the curve is a list item of
+			// its own, not the paragraph's last line.
+			".\n\n- "+st.variants[1].label+": not run yet")
 		if strings.Contains(got, "| 0 T-shirt") {
 			t.Errorf("a class no variant ran is shown:\n%s", got)
 		}

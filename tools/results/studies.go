@@ -241,8 +241,13 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 		b.WriteString("No run recorded yet.\n")
 	}
 	b.WriteString("\n")
+	afterCurve := false // a list item after a paragraph needs a blank line between
 	for _, v := range st.variants {
 		_, used := collectVariant(ex, st, v, byDir[v.dir])
+		if afterCurve {
+			b.WriteString("\n")
+			afterCurve = false
+		}
 		if len(used) == 0 {
 			fmt.Fprintf(&b, "- %s: not run yet; run with `%s`.\n", v.label, v.command)
 			continue
@@ -256,6 +261,7 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 		for _, r := range used {
 			if len(r.Training.Curve) > 0 {
 				b.WriteString("\n" + curveTable(v.label, ex.classes[r.Class], r) + "\n")
+				afterCurve = true
 			}
 		}
 	}

@@ -21,15 +21,17 @@
 # seeds outermost, then modes, then classes. --mode runs the tables' datasets in the modes given
 # (full, ae, ae+dl, ae+dl+dv, ae+dv) instead of their own. --epochs, --budget (per run, e.g. 2h),
 # --batch, --mine-start, --mine-step-size, --latent, --lambda, --latent-weight, --dropout,
-# --image-size and --visual-width (the experiments of RESULTS.md) are passed to ocgan only when given: everything else is ocgan's defaults, the
-# paper's settings (25 epochs at batch 64, about the authors' 2,200 updates of 200 epochs at
-# batch 512; mining in the last quarter; λ 10; latent adversarial weight 1; σ 0.2; decoder dropout 0.5). --epoch-auc passes ocgan's --epoch-auc (the test AUC of every epoch's
-# model, recorded in the record's curve; selection stays on the validation MSE). --device picks
-# ocgan's device (default: ocgan's choice). --parallel N runs N trainings at a time, each with
-# its share of the cores (ocgan --threads CORES/N, at least 1): on the native CPU backend two
-# one-thread runs on two cores get through about 1.2 times the images per second of one
-# two-thread run (small GEMMs scale poorly across threads). The thread count is in each record's device; SGEMM
-# may sum in another order with other thread counts, so results can differ in the last bits.
+# --image-size and --visual-width (the experiments of RESULTS.md) are passed to ocgan only when
+# given: everything else is ocgan's defaults, the paper's settings (25 epochs at batch 64, about
+# the authors' 2,200 updates of 200 epochs at batch 512; mining in the last quarter; λ 10; latent
+# adversarial weight 1; σ 0.2; decoder dropout 0.5). --epoch-auc passes ocgan's --epoch-auc (the
+# test AUC of every epoch's model, recorded in the record's curve; selection stays on the
+# validation MSE). --device picks ocgan's device (default: ocgan's choice). --parallel N runs N
+# trainings at a time, each with its share of the cores (ocgan --threads CORES/N, at least 1): on
+# the native CPU backend two one-thread runs on two cores get through about 1.2 times the images
+# per second of one two-thread run (small GEMMs scale poorly across threads). The thread count is
+# in each record's device; SGEMM may sum in another order with other thread counts, so results
+# can differ in the last bits.
 #
 # After the runs, each mode of a table whose ten classes are recorded for the first seed given
 # (and whose models are in MODELS) gets its ROC curves, one per class, drawn by `ocgan eval --roc`
@@ -46,6 +48,9 @@
 #   mkdir -p logs && nohup tools/paper-tables.sh --table mnist-p2-full >>logs/paper-tables.out 2>&1 &
 # then refresh RESULTS.md with `go run ./tools/results -write` and commit results/ with it.
 # `kill PID` (of the script) stops the run in progress too; started again, the script resumes it.
+# The whole script is one group, read before any of it runs: a change to the file while a table
+# runs (hours) does not reach the run in progress.
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -252,3 +257,5 @@ if [ "$dry" = 0 ]; then
   echo "paper-tables: refresh RESULTS.md with: go run ./tools/results -write"
 fi
 [ "$failed" = 0 ]
+exit
+}

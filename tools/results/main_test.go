@@ -701,3 +701,53 @@ cp "` + tmplDir + `/fmnist-p1-full-c$class-s1.json" ` + resDir + `/
 		t.Errorf("%d runs, at most %d at a time; want 4 and 2:\n%s", len(lines), most, data)
 	}
 }
+
+// TestPaperTablesEditedWhileRunning: the script is read whole before it runs,
+// so a change to its file during a run (a checkout, an editor writing in
+// place) cannot make the running script execute the new text.
+func TestPaperTablesEditedWhileRunning(t *testing.T) {
+	needScriptTools(t)
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../tools/paper-tables.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "tools", "paper-tables.sh")
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	resDir := filepath.Join(dir, "results")
+	rec := filepath.Join(dir, "record.json")
+	if _, err := results.Write(dir, record("fmnist", 1, "full", 0, 1, 0.9)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "fmnist-p1-full-c0-s1.json"), rec); err != nil {
+		t.Fatal(err)
+	}
+	// The stand-in appends a command to the script's file, in place, while
+	// the script waits for it.
+	fake := filepath.Join(dir, "ocgan")
+	stub := `#!/usr/bin/env bash
+[ "$1" = version ] && { echo ocgan stand-in; exit 0; }
+echo 'echo EDITED-TEXT-RAN' >>` + script + `
+mkdir -p ` + resDir + `
+cp ` + rec + ` ` + resDir + `/fmnist-p1-full-c0-s1.json
+`
+	if err := os.WriteFile(fake, []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("bash", script, "--table", "fmnist-p1-full", "--classes", "0", "--ocgan", fake,
+		"--results", resDir, "--models", filepath.Join(dir, "models"), "--logs", filepath.Join(dir, "logs"), "--no-roc").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "1 run(s) recorded") {
+		t.Fatalf("paper-tables.sh: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "EDITED-TEXT-RAN") {
+		t.Errorf("the running script executed text appended to its file:\n%s", out)
+	}
+	if now, _ := os.ReadFile(script); !strings.Contains(string(now), "EDITED-TEXT-RAN") {
+		t.Errorf("the stand-in did not edit the script; the test proves nothing")
+	}
+}

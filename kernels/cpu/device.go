@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"runtime"
+	"strconv"
 
 	"github.com/ocgan-vk/ocgan/kernels/cpu/blas"
 )
@@ -52,6 +53,14 @@ type Options struct {
 
 // Threads returns the number of threads the device's kernels use.
 func (d *Device) Threads() int { return d.threads }
+
+// ThreadCount says n threads in words: "1 thread", "2 threads".
+func ThreadCount(n int) string {
+	if n == 1 {
+		return "1 thread"
+	}
+	return strconv.Itoa(n) + " threads"
+}
 
 // parallel calls fn over [0, n) split into at most Threads contiguous
 // chunks of at least grain items each, concurrently, and returns when all

@@ -57,7 +57,7 @@ func (d *Device) BLAS() string {
 	if d.gemm == nil {
 		return "none"
 	}
-	return fmt.Sprintf("%s, %d threads", d.gemm.Name(), d.gemm.Threads())
+	return d.gemm.Name() + ", " + ThreadCount(d.gemm.Threads())
 }
 
 // scratch returns the Device's work memory cut into slices of the given

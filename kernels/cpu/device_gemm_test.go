@@ -83,3 +83,12 @@ func TestNewDevice(t *testing.T) {
 		t.Errorf("NewDevice with %s=none-such: error %v", blas.EnvVar, err)
 	}
 }
+
+// TestThreadCount: the thread count in device strings reads as words.
+func TestThreadCount(t *testing.T) {
+	for n, want := range map[int]string{1: "1 thread", 2: "2 threads", 16: "16 threads"} {
+		if got := ThreadCount(n); got != want {
+			t.Errorf("ThreadCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -32,7 +32,7 @@ func (b *Backend) CPU() *cpu.Device { return b.dev }
 // Device describes the CPU: its model name, SGEMM library and threads.
 func (b *Backend) Device() backend.Device {
 	return backend.Device{Backend: "cpu", Name: b.name, Kind: backend.NativeCPU,
-		Detail: fmt.Sprintf("native, SGEMM %s, %d threads", b.dev.Library(), b.dev.Threads())}
+		Detail: fmt.Sprintf("native, SGEMM %s, %s", b.dev.Library(), cpu.ThreadCount(b.dev.Threads()))}
 }
 
 // NewParams returns an empty store for ps in host memory (a *Params).

@@ -51,6 +51,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/device"
@@ -384,7 +385,7 @@ func percentile(sorted []float64, q float64) float64 {
 func printTable(w io.Writer, rep *report) {
 	clock := "GPU timestamps"
 	if rep.Backend == "cpu" {
-		fmt.Fprintf(w, "device: %s (backend cpu, SGEMM %s, %d threads)\n", rep.Device, rep.BLAS, rep.Threads)
+		fmt.Fprintf(w, "device: %s (backend cpu, SGEMM %s, %s)\n", rep.Device, rep.BLAS, cpu.ThreadCount(rep.Threads))
 		clock = "wall clock"
 	} else {
 		fmt.Fprintf(w, "device: %s (backend %s, %s)\n", rep.Device, rep.Backend, rep.Driver)

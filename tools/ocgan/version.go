@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/ocgan-vk/ocgan/kernels/cpu"
 	"github.com/ocgan-vk/ocgan/runtime/device"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
 )
@@ -56,7 +57,7 @@ func runVersion(e *env) error {
 			continue
 		}
 		if d.Available {
-			fmt.Fprintf(e.stdout, "cpu %d: SGEMM %s, %d threads, on %s\n", d.Index, d.CPU.BLAS, d.CPU.Threads, d.Name)
+			fmt.Fprintf(e.stdout, "cpu %d: SGEMM %s, %s, on %s\n", d.Index, d.CPU.BLAS, cpu.ThreadCount(d.CPU.Threads), d.Name)
 		} else {
 			fmt.Fprintf(e.stdout, "cpu %d: unavailable: %s\n", d.Index, d.Problem)
 		}

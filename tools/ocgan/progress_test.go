@@ -34,7 +34,7 @@ func TestTrainProgressReports(t *testing.T) {
 		}
 	}
 
-	code, out, stderr = runCLI(t, args("--out", filepath.Join(dir, "b.ocgan"), "--progress-every", "0")...)
+	code, _, stderr = runCLI(t, args("--out", filepath.Join(dir, "b.ocgan"), "--progress-every", "0")...)
 	if code != exitOK || strings.Contains(stderr, "iteration 1/2") {
 		t.Fatalf("--progress-every 0: exit %d, stderr\n%s", code, stderr)
 	}

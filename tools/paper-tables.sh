@@ -9,7 +9,7 @@
 #                         [--epochs N] [--budget D]
 #                         [--batch N] [--mine-start F] [--mine-step-size S] [--latent L]
 #                         [--lambda W] [--latent-weight W] [--dropout P] [--image-size S]
-#                         [--visual-width W] [--epoch-auc]
+#                         [--visual-width W] [--epoch-auc] [--score-noise S]
 #                         [--device DEV] [--parallel N] [--results DIR] [--models DIR] [--logs DIR]
 #                         [--ocgan BIN] [--no-roc] [--dry-run]
 #
@@ -26,7 +26,10 @@
 # the authors' 2,200 updates of 200 epochs at batch 512; mining in the last quarter; λ 10; latent
 # adversarial weight 1; σ 0.2; decoder dropout 0.5). --epoch-auc passes ocgan's --epoch-auc (the
 # test AUC of every epoch's model, recorded in the record's curve; selection stays on the
-# validation MSE). --device picks ocgan's device (default: ocgan's choice). --parallel N runs N
+# validation MSE). --score-noise S passes ocgan eval's --score-noise (the test images scored on
+# input with Gaussian noise of σ S, as the authors' test code scores): with --models naming the
+# models of an earlier study and a new --results folder, it evaluates those models again without
+# training them. --device picks ocgan's device (default: ocgan's choice). --parallel N runs N
 # trainings at a time, each with its share of the cores (ocgan --threads CORES/N, at least 1): on
 # the native CPU backend two one-thread runs on two cores get through about 1.2 times the images
 # per second of one two-thread run (small GEMMs scale poorly across threads). The thread count is
@@ -89,7 +92,7 @@ table_runs() {
   esac
 }
 
-tables=all classes=0-9 seeds=1 mode_list="" epochs="" budget="" device="" parallel=1 dry=0 epoch_auc=0 roc=1 settings=()
+tables=all classes=0-9 seeds=1 mode_list="" epochs="" budget="" device="" score_noise="" parallel=1 dry=0 epoch_auc=0 roc=1 settings=()
 results=results models=models logs=logs/paper-tables ocgan=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -100,6 +103,7 @@ while [ $# -gt 0 ]; do
     --epochs) epochs=${2:?--epochs needs a value}; shift ;;
     --budget) budget=${2:?--budget needs a value}; shift ;;
     --batch|--mine-start|--mine-step-size|--latent|--lambda|--latent-weight|--dropout|--image-size|--visual-width) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
+    --score-noise) score_noise=${2:?--score-noise needs a value}; settings+=("$1" "$2"); shift ;;
     --device) device=${2:?--device needs a value}; shift ;;
     --parallel) parallel=${2:?--parallel needs a value}; shift ;;
     --results) results=${2:?--results needs a value}; shift ;;
@@ -244,7 +248,7 @@ for t in "${table_list[@]}"; do
     png="$results/$stem-roc.png" log="$logs/$stem-roc.log"
     start=$SECONDS
     if "$ocgan" eval --dataset "$dataset" --protocol "$protocol" --class 0-9 --seed "$first_seed" \
-      --model "$models/$stem-c{class}-s{seed}.ocgan" --roc "$png" ${device:+--device "$device"} >>"$log" 2>&1; then
+      --model "$models/$stem-c{class}-s{seed}.ocgan" --roc "$png" ${score_noise:+--score-noise "$score_noise"} ${device:+--device "$device"} >>"$log" 2>&1; then
       echo "$(date -u +%FT%TZ) roc $stem: $png in $(took)"
     else
       echo "$(date -u +%FT%TZ) roc $stem FAILED after $(took): see $log"

@@ -55,6 +55,12 @@ type Record struct {
 	// reconstruction MSE as the score) of TestImages images.
 	AUC        float64 `json:"auc"`
 	TestImages int     `json:"test_images"`
+	// ScoreNoise is the standard deviation of the Gaussian noise added to
+	// each test image's input before scoring it (the target staying the
+	// clean image), as the authors' test code scores; 0 or absent: the
+	// clean input, the paper's score. The per-epoch test AUCs of the
+	// training curve are always on the clean input.
+	ScoreNoise float64 `json:"score_noise,omitempty"`
 	// Model is the checkpoint that was evaluated, as given to ocgan eval.
 	Model string `json:"model"`
 	// Training describes how the model was trained.
@@ -235,6 +241,7 @@ func (r *Record) Validate() error {
 	check(r.Class >= 0, "class is %d, want >= 0", r.Class)
 	check(finite(r.AUC) && r.AUC >= 0 && r.AUC <= 1, "auc is %v, want in [0, 1]", r.AUC)
 	check(r.TestImages >= 2, "test_images is %d, want >= 2", r.TestImages)
+	check(finite(r.ScoreNoise) && r.ScoreNoise >= 0, "score_noise is %v, want >= 0", r.ScoreNoise)
 	check(r.Model != "", "model is empty")
 	t := r.Training
 	check(t.Epochs >= 1, "training.epochs is %d, want >= 1", t.Epochs)

@@ -73,6 +73,8 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{func(r *Record) { r.AUC = 1.5 }, "auc"},
 		{func(r *Record) { r.AUC = math.NaN() }, "auc"},
 		{func(r *Record) { r.TestImages = 0 }, "test_images"},
+		{func(r *Record) { r.ScoreNoise = -0.1 }, "score_noise"},
+		{func(r *Record) { r.ScoreNoise = math.Inf(1) }, "score_noise"},
 		{func(r *Record) { r.Model = "" }, "model"},
 		{func(r *Record) { r.Training.Epochs = 0 }, "training.epochs"},
 		{func(r *Record) { r.Training.EpochsTrained = 0 }, "training.epochs_trained"},

@@ -238,7 +238,7 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 			return nil, err
 		}
 		mining := st.mined
-		scores, err := t.scorer.scores(split.Val, noise, nil, nil)
+		scores, err := t.scorer.scores(split.Val, noiseOf(noise, split.Val.ImageLen()), nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("train: validation after epoch %d: %w", e, err)
 		}

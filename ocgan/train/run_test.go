@@ -1,10 +1,13 @@
 package train
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
@@ -61,7 +64,7 @@ func TestRunLearnsAndSelects(t *testing.T) {
 		t.Errorf("mining schedule: first epoch %v, last %v", res.History[0].Mining, res.History[len(res.History)-1].Mining)
 	}
 	// The device holds the selected epoch's parameters.
-	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil, nil)
+	again, err := tr.Scorer().scores(split.Val, noiseOf(valNoise(cfg, split.Val), split.Val.ImageLen()), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +112,7 @@ func TestModelSelectionKeepsBestEpoch(t *testing.T) {
 	if res.BestEpoch == len(res.History) {
 		t.Logf("the minimum is the last epoch on this device: selection is checked only against the curve")
 	}
-	again, err := tr.Scorer().scores(split.Val, valNoise(cfg, split.Val), nil, nil)
+	again, err := tr.Scorer().scores(split.Val, noiseOf(valNoise(cfg, split.Val), split.Val.ImageLen()), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,4 +309,98 @@ func toFloat32(v []float64) []float32 {
 		out[i] = float32(x)
 	}
 	return out
+}
+
+// TestScorerInputNoise: with SetInputNoise a score is the MSE of
+// De(En(x+n)) against the clean x, with image i's noise drawn from the seed
+// and i alone: the same at every batch and when the image is scored among
+// others; another seed draws other noise; sigma 0 is the clean score; bad
+// sigmas and a trainer's scorer are refused. Checked on every backend.
+func TestScorerInputNoise(t *testing.T) {
+	cfg := tinyConfig(t)
+	for _, lib := range allBackends(t) {
+		t.Run(lib.Device().Backend, func(t *testing.T) {
+			tr := newTrainer(t, lib, cfg)
+			data := synthetic(t, 0, 7, 0)
+			if _, err := tr.Epoch(data); err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.Scorer().SetInputNoise(0.2, 1); err == nil {
+				t.Error("a trainer's scorer took input noise")
+			}
+			ps, err := tr.Params()
+			if err != nil {
+				t.Fatal(err)
+			}
+			const sigma, seed = 0.2, 5
+			n := data.ImageLen()
+			var want []float32 // drawn here: image i from counter scoreNoiseCounter+i
+			for i := range data.Len() {
+				want = append(want, kernels.FillNormal(n, seed, scoreNoiseCounter+uint64(i), sigma)...)
+			}
+			ref := newScorerOrFail(t, lib, cfg, ps)
+			clean, err := ref.Scores(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			explicit, err := ref.scores(data, noiseOf(want, n), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, batch := range []int{1, 3} {
+				s, err := NewScorer(lib, cfg.Geometry, batch, ps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Free()
+				for _, bad := range []float64{-0.1, math.NaN(), math.Inf(1)} {
+					if err := s.SetInputNoise(bad, seed); err == nil {
+						t.Errorf("sigma %v taken", bad)
+					}
+				}
+				if err := s.SetInputNoise(sigma, seed); err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Scores(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				kerneltest.ExpectClose(t, fmt.Sprintf("batch %d: scores of the noisy input", batch), toFloat32(got), toFloat32(explicit))
+				differ := 0
+				for i := range got {
+					if math.Abs(got[i]-clean[i]) > 1e-3*clean[i] {
+						differ++
+					}
+				}
+				if differ < len(got)/2 {
+					t.Errorf("batch %d: %d of %d scores moved with the noise: %v against clean %v", batch, differ, len(got), got, clean)
+				}
+				// The last image alone scores as it did among the others.
+				last, err := dataset.New(data.Channels(), data.Height(), data.Width(), slices.Clone(data.Image(data.Len()-1)), []int{0})
+				if err != nil {
+					t.Fatal(err)
+				}
+				alone, err := s.Scores(last)
+				if err != nil {
+					t.Fatal(err)
+				}
+				first := kernels.FillNormal(n, seed, scoreNoiseCounter, sigma)
+				if wantAlone, _ := ref.scores(last, noiseOf(first, n), nil, nil); math.Abs(alone[0]-wantAlone[0]) > 1e-6*wantAlone[0] {
+					t.Errorf("batch %d: an image scored alone %v, want the noise of image 0 (%v)", batch, alone[0], wantAlone[0])
+				}
+				if err := s.SetInputNoise(sigma, seed+1); err != nil {
+					t.Fatal(err)
+				}
+				other, _ := s.Scores(data)
+				if slices.Equal(other, got) {
+					t.Errorf("batch %d: another seed gave the same scores", batch)
+				}
+				if err := s.SetInputNoise(0, seed); err != nil {
+					t.Fatal(err)
+				}
+				again, _ := s.Scores(data)
+				kerneltest.ExpectClose(t, fmt.Sprintf("batch %d: sigma 0 against the clean scores", batch), toFloat32(again), toFloat32(clean))
+			}
+		})
+	}
 }

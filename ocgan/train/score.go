@@ -3,8 +3,10 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/metrics"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
@@ -13,13 +15,59 @@ import (
 )
 
 // Scorer computes novelty scores with the Eval-mode scoring program: the
-// per-image MSE of De(En(x)) against x on the clean input (batch-norm
-// running statistics, no dropout). Higher means more novel.
+// per-image MSE of De(En(x)) against x (batch-norm running statistics, no
+// dropout), on the clean input unless SetInputNoise says otherwise. Higher
+// means more novel.
 type Scorer struct {
 	p      *scorePhase
 	batch  int
 	imgLen int
 	own    bool // the scorer owns its program (NewScorer)
+	// noiseSigma and noiseSeed are SetInputNoise's; sigma 0: clean input.
+	noiseSigma float32
+	noiseSeed  uint64
+}
+
+// scoreNoiseCounter is the Philox counter of image 0's input noise under
+// SetInputNoise; image i draws from counter scoreNoiseCounter+i, apart from
+// the training's streams and the validation noise.
+const scoreNoiseCounter = 1 << 61
+
+// SetInputNoise makes the scorer add Gaussian noise of standard deviation
+// sigma to every image's input before scoring it, the target staying the
+// clean image: the score becomes the MSE of De(En(x+n)) against x, as the
+// authors' test code scores (the paper scores the clean input: sigma 0, the
+// default). The noise of image i of a dataset is drawn from seed and i
+// alone, so a score depends neither on the batch nor on the images scored
+// with it. Only a scorer made by NewScorer or NewReconstructor takes it.
+func (s *Scorer) SetInputNoise(sigma float64, seed uint64) error {
+	if !s.own {
+		return errors.New("train: SetInputNoise: a trainer's scorer scores the clean input")
+	}
+	if !(sigma >= 0) || math.IsInf(sigma, 0) {
+		return fmt.Errorf("train: SetInputNoise: sigma %v, want a finite value >= 0", sigma)
+	}
+	s.noiseSigma, s.noiseSeed = float32(sigma), seed
+	return nil
+}
+
+// inputNoise returns the noise SetInputNoise asked for (nil: none).
+func (s *Scorer) inputNoise() imageNoise {
+	if s.noiseSigma == 0 {
+		return nil
+	}
+	sigma, seed, n := s.noiseSigma, s.noiseSeed, s.imgLen
+	return func(i int) []float32 { return kernels.FillNormal(n, seed, scoreNoiseCounter+uint64(i), sigma) }
+}
+
+// imageNoise returns the noise to add to the input of image i of the
+// dataset being scored (one image's values).
+type imageNoise func(i int) []float32
+
+// noiseOf is the imageNoise of noise drawn for a whole dataset, one
+// image's values after another.
+func noiseOf(noise []float32, imgLen int) imageNoise {
+	return func(i int) []float32 { return noise[i*imgLen : (i+1)*imgLen] }
 }
 
 // NewScorer compiles a standalone scorer for geo with batch images per
@@ -105,7 +153,7 @@ func (s *Scorer) Profile() []backend.NodeTime { return s.p.prog.Profile() }
 // images are scored in batches; the last batch is padded by repeating its
 // last image and the padded scores are dropped.
 func (s *Scorer) Scores(ds *dataset.Dataset) ([]float64, error) {
-	return s.scores(ds, nil, nil, nil)
+	return s.scores(ds, s.inputNoise(), nil, nil)
 }
 
 // Reconstruct returns the novelty score and the reconstruction De(En(x))
@@ -120,7 +168,7 @@ func (s *Scorer) Reconstruct(ds *dataset.Dataset) (scores []float64, recon []flo
 	if ds != nil {
 		recon = make([]float32, 0, ds.Len()*ds.ImageLen())
 	}
-	scores, err = s.scores(ds, nil, nil, &recon)
+	scores, err = s.scores(ds, s.inputNoise(), nil, &recon)
 	return scores, recon, err
 }
 
@@ -136,7 +184,7 @@ type ScoreTiming struct {
 // ScoresTimed is Scores, also reporting where the time went.
 func (s *Scorer) ScoresTimed(ds *dataset.Dataset) ([]float64, ScoreTiming, error) {
 	var t ScoreTiming
-	out, err := s.scores(ds, nil, &t, nil)
+	out, err := s.scores(ds, s.inputNoise(), &t, nil)
 	return out, t, err
 }
 
@@ -146,7 +194,7 @@ func (s *Scorer) Batch() int { return s.batch }
 // scores scores ds with noise (nil: none) added to the input only; the
 // target is always the clean image. timing, if not nil, accumulates the
 // time of each part; recon, if not nil, receives the reconstructions.
-func (s *Scorer) scores(ds *dataset.Dataset, noise []float32, timing *ScoreTiming, recon *[]float32) ([]float64, error) {
+func (s *Scorer) scores(ds *dataset.Dataset, noise imageNoise, timing *ScoreTiming, recon *[]float32) ([]float64, error) {
 	if ds == nil || ds.Len() == 0 {
 		return nil, errors.New("train: scoring: no images")
 	}
@@ -169,7 +217,7 @@ func (s *Scorer) scores(ds *dataset.Dataset, noise []float32, timing *ScoreTimin
 		copy(in, target)
 		if noise != nil {
 			for j, i := range idx {
-				src := noise[i*s.imgLen : (i+1)*s.imgLen]
+				src := noise(i)
 				dst := in[j*s.imgLen : (j+1)*s.imgLen]
 				for k := range dst {
 					dst[k] += src[k]

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -13,6 +14,7 @@ import (
 type evalCmd struct {
 	class, model         string
 	seeds, worst         int
+	scoreNoise           float64
 	key                  keyFlag
 	train, asJSON        bool
 	roc, scores, results string
@@ -36,6 +38,7 @@ func (c *evalCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.normal, "normal", nil, "evaluate --model on your own images: these normal images (files, folders searched recursively, IDX image files) against the --novel ones, instead of a dataset's split")
 	fs.IntVar(&c.worst, "worst", 5, "with --normal: list this many highest-scoring normal and lowest-scoring novel images")
 	c.maps.add(fs, "write anomaly maps (input, reconstruction, squared-error heat map, score, verdict) of the --maps-top most and least novel test images of each outcome into this folder as OUTCOME-most|least-RANK-NAME.png (with several classes or seeds, one sub-folder cCLASS-sSEED each)", true)
+	fs.Float64Var(&c.scoreNoise, "score-noise", 0, "score each test image with Gaussian noise of this standard deviation added to its input (the target stays the clean image), drawn from --seed and the image's index, as the authors' test code scores; 0 = the clean input, the paper's score")
 	fs.StringVar(&c.results, "results", "", "after each class and seed, write its results record (test AUC, how the model was trained) into this folder as DATASET-pPROTOCOL-MODE-cCLASS-sSEED.json")
 	c.training.add(fs, "images of anomalies (files, folders searched recursively, IDX image files): with --normal, the novel test images; with --train, they choose the F1-optimal threshold of the models it trains")
 	c.progress.add(fs)
@@ -76,6 +79,9 @@ func (c *evalCmd) plan(fs *pflag.FlagSet) (evalPlan, error) {
 	}
 	if fs.Changed("worst") {
 		return p, usageError{errors.New("--worst lists images of --normal and --novel folders: it needs --normal")}
+	}
+	if !(c.scoreNoise >= 0) || math.IsInf(c.scoreNoise, 0) {
+		return p, usageError{fmt.Errorf("--score-noise must be a finite value >= 0, got %v", c.scoreNoise)}
 	}
 	if len(c.training.cal.novel) > 0 && !c.train {
 		return p, usageError{errors.New("--novel needs --normal (to evaluate on your own images) or --train (to calibrate the models it trains)")}

@@ -21,6 +21,8 @@ type evalRun struct {
 	Recall     float64 `json:"recall"`
 	Threshold  float64 `json:"threshold"`
 	TestImages int     `json:"test_images"`
+	// ScoreNoise is --score-noise: the σ of the noise on the scored input.
+	ScoreNoise float64 `json:"score_noise,omitempty"`
 	roc        []metrics.Point
 	scores     []float64
 	novel      []bool
@@ -52,6 +54,9 @@ func (c *evalCmd) evalOne(be backend.Backend, d dataFlags, class int, seed uint6
 		return evalRun{}, err
 	}
 	defer s.Free()
+	if err := s.SetInputNoise(c.scoreNoise, seed); err != nil {
+		return evalRun{}, err
+	}
 	r, err := pipeline.Measure(s, split, m.threshold)
 	if err != nil {
 		return evalRun{}, err
@@ -61,7 +66,7 @@ func (c *evalCmd) evalOne(be backend.Backend, d dataFlags, class int, seed uint6
 	}
 	conf := r.Confusion
 	return evalRun{Class: class, Seed: seed, Model: path, AUC: r.AUC, F1: conf.F1(), Precision: conf.Precision(), Recall: conf.Recall(),
-		Threshold: m.threshold, TestImages: len(r.Scores), roc: r.ROC, scores: r.Scores, novel: r.Novel, ck: ck}, nil
+		Threshold: m.threshold, TestImages: len(r.Scores), ScoreNoise: c.scoreNoise, roc: r.ROC, scores: r.Scores, novel: r.Novel, ck: ck}, nil
 }
 
 // checkEvalMatch refuses to evaluate a model on a split it was not trained

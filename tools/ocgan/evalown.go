@@ -25,7 +25,7 @@ type ownEval struct {
 // reports the AUC, F1, precision and recall and the confusion matrix at the
 // model's threshold, and the worst-scored images of each kind.
 func (c *evalCmd) runOwn(e *env) error {
-	for _, f := range []string{"dataset", "data", "class", "protocol", "seed", "seeds", "train", "results"} {
+	for _, f := range []string{"dataset", "data", "class", "protocol", "seed", "seeds", "train", "results", "score-noise"} {
 		if e.fs.Changed(f) {
 			return usageError{fmt.Errorf("--normal evaluates the model on your own images: --%s does not apply", f)}
 		}

@@ -106,15 +106,22 @@ func (c *evalCmd) report(e *env, p evalPlan, runs []evalRun, device string, elap
 		if c.roc != "" {
 			out["roc_png"] = c.roc
 		}
+		if c.scoreNoise > 0 {
+			out["score_noise"] = c.scoreNoise
+		}
 		return writeJSON(e.stdout, out)
+	}
+	scored := ""
+	if c.scoreNoise > 0 {
+		scored = fmt.Sprintf(", scored on input with noise σ %g", c.scoreNoise)
 	}
 	if len(runs) == 1 {
 		r := runs[0]
-		fmt.Fprintf(e.stdout, "model %s on %s class %d, protocol %d (%d test images), device %s\n", r.Model, d.name, r.Class, d.protocol, r.TestImages, device)
+		fmt.Fprintf(e.stdout, "model %s on %s class %d, protocol %d (%d test images%s), device %s\n", r.Model, d.name, r.Class, d.protocol, r.TestImages, scored, device)
 		fmt.Fprintf(e.stdout, "AUC %.4f; at threshold %.5f: F1 %.4f, precision %.4f, recall %.4f\n", r.AUC, r.Threshold, r.F1, r.Precision, r.Recall)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "%s, protocol %d, seeds %v, device %s, %s\n", d.name, d.protocol, seeds, device, elapsed.Round(time.Second))
+	fmt.Fprintf(e.stdout, "%s, protocol %d, seeds %v%s, device %s, %s\n", d.name, d.protocol, seeds, scored, device, elapsed.Round(time.Second))
 	w := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(w, "class\tAUC\tF1\truns")
 	for _, cs := range rep.classes {

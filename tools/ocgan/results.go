@@ -50,6 +50,7 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 		Key:        results.Key{Dataset: d.name, Protocol: d.protocol, Mode: cfg.Mode.String(), Class: r.Class, Seed: r.Seed},
 		AUC:        r.AUC,
 		TestImages: r.TestImages,
+		ScoreNoise: r.ScoreNoise,
 		Model:      r.Model,
 		Training: results.Training{
 			Epochs: cfg.Epochs, EpochsTrained: ck.Train.Epoch, StoppedByBudget: rec.Stopped, BudgetSeconds: cfg.Budget.Seconds(),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,6 +97,39 @@ func TestEvalResultsRecord(t *testing.T) {
 		t.Errorf("eval date %q", rec.Eval.Date)
 	}
 
+	// --score-noise: the finished model evaluated again, on noisy input:
+	// other scores, the σ in the record and the report; bad values refused.
+	noisyDir := filepath.Join(dir, "noisy")
+	cleanCSV, noisyCSV := filepath.Join(dir, "clean.csv"), filepath.Join(dir, "noisy.csv")
+	run(exitOK, append(args[:len(args):len(args)], "--scores", cleanCSV)...)
+	nargs := append([]string{"eval", "--model", filepath.Join(dir, "m-{class}-{seed}.ocgan"), "--results", noisyDir, "--json",
+		"--score-noise", "0.2", "--scores", noisyCSV}, data...)
+	out, _ = run(exitOK, nargs...)
+	if !strings.Contains(out, `"score_noise":0.2`) {
+		t.Errorf("eval --score-noise --json does not report the noise:\n%s", out)
+	}
+	if out, _ := run(exitOK, append(nargs[:len(nargs):len(nargs)], "--json=false")...); !strings.Contains(out, "scored on input with noise σ 0.2") {
+		t.Errorf("eval --score-noise does not say so:\n%s", out)
+	}
+	noisy, err := results.Read(filepath.Join(noisyDir, "folder-p1-ae-c1-s3.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if noisy.ScoreNoise != 0.2 || rec.ScoreNoise != 0 || noisy.Training.SelectedEpoch != tr.SelectedEpoch || noisy.TestImages != rec.TestImages {
+		t.Errorf("record with --score-noise 0.2: score_noise %v (clean record %v), training %+v", noisy.ScoreNoise, rec.ScoreNoise, noisy.Training)
+	}
+	if a, b := readFile(t, cleanCSV), readFile(t, noisyCSV); a == b {
+		t.Errorf("the scores with --score-noise 0.2 are the clean scores:\n%s", a)
+	}
+	for _, bad := range [][]string{{"--score-noise", "-0.5"}, {"--score-noise", "NaN"}} {
+		if _, stderr := run(exitUsage, append(nargs[:len(nargs):len(nargs)], bad...)...); !strings.Contains(stderr, "--score-noise") {
+			t.Errorf("%v: %s", bad, stderr)
+		}
+	}
+	if _, stderr := run(exitUsage, "eval", "--model", modelPath, "--normal", root, "--novel", root, "--score-noise", "0.2"); !strings.Contains(stderr, "--score-noise does not apply") {
+		t.Errorf("--score-noise with --normal: %s", stderr)
+	}
+
 	// Refused: a checkpoint whose training has not finished, or that holds
 	// no training record, or evaluated as another seed.
 	d := dataFlags{name: "folder", protocol: 1}
@@ -135,4 +169,14 @@ func setMeta(t *testing.T, path, key, value string) {
 	if err := checkpoint.Save(path, ck); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// readFile returns the file's contents, failing the test when it cannot.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

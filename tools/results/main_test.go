@@ -372,10 +372,10 @@ func TestPaperTablesROC(t *testing.T) {
 			}
 		}
 	}
-	run := func() string {
+	run := func(extra ...string) string {
 		t.Helper()
-		cmd := exec.Command("bash", "../../tools/paper-tables.sh", "--table", "fmnist-p1-full", "--ocgan", fake,
-			"--results", resDir, "--models", modelDir, "--logs", logDir)
+		cmd := exec.Command("bash", append([]string{"../../tools/paper-tables.sh", "--table", "fmnist-p1-full", "--ocgan", fake,
+			"--results", resDir, "--models", modelDir, "--logs", logDir}, extra...)...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("paper-tables.sh: %v\n%s", err, out)
@@ -401,6 +401,15 @@ func TestPaperTablesROC(t *testing.T) {
 		" --roc " + png + "\n"
 	if err != nil || string(got) != want {
 		t.Errorf("ocgan calls %q (%v), want %q", got, err, want)
+	}
+	// Scored on noisy input, the figure is too.
+	if err := os.Remove(calls); err != nil {
+		t.Fatal(err)
+	}
+	run("--score-noise", "0.2")
+	got, err = os.ReadFile(calls)
+	if want := strings.Replace(want, "\n", " --score-noise 0.2\n", 1); err != nil || string(got) != want {
+		t.Errorf("with --score-noise: ocgan calls %q (%v), want %q", got, err, want)
 	}
 }
 
@@ -525,6 +534,32 @@ func TestStudies(t *testing.T) {
 			".\n\n- "+st.variants[1].label+": not run yet")
 		if strings.Contains(got, "| 0 T-shirt") {
 			t.Errorf("a class no variant ran is shown:\n%s", got)
+		}
+		// A variant that scores the same models again says how it scored,
+		// and leaves their curves to the variant that trained them.
+		rv := st.variants[2]
+		rDir := filepath.Join(dir, filepath.FromSlash(rv.dir))
+		r := record(fex.dataset, fex.protocol, rv.modeIn(st), 6, 1, 0.81)
+		r.Training.VisualWidth, r.Training.Lambda, r.ScoreNoise = 32, 0.5, 0.2
+		for e := 1; e <= r.Training.EpochsTrained; e++ {
+			auc := 0.8
+			r.Training.Curve = append(r.Training.Curve, results.Epoch{Epoch: e, ValMSE: 0.1, TestAUC: &auc})
+		}
+		if _, err := results.Write(rDir, r); err != nil {
+			t.Fatal(err)
+		}
+		if byDir, err = readStudies(dir); err != nil {
+			t.Fatal(err)
+		}
+		got = renderStudy(st, nil, byDir)
+		containsAll(t, got, "| 6 Shirt | — | not run yet | 0.8000 (epoch 20 of 25) | not run yet | 0.8100 (epoch 20 of 25) |",
+			"visual discriminator width 32, scored on input with noise σ 0.2.",
+			"- Per-epoch curves: those of "+rv.rescores+" (the same models).")
+		if n := strings.Count(got, "class 6 Shirt, seed 1, per epoch"); n != 1 {
+			t.Errorf("class 6's curve shown %d times, want once (by the variant that trained it):\n%s", n, got)
+		}
+		if st.variants[0].label != rv.rescores {
+			t.Errorf("%s rescores %q, not a variant of the study", rv.label, rv.rescores)
 		}
 		// With the whole table run, the baseline's mean is over the classes
 		// shown too (0.95 and 0.85, not the 0.74 of all ten).

@@ -40,6 +40,10 @@ type variant struct {
 	mode string
 	// command repeats the variant's runs.
 	command string
+	// rescores is the label of the variant whose models this one
+	// evaluates again (another way of scoring): its per-epoch curves are
+	// that variant's and are not repeated.
+	rescores string
 }
 
 // modeIn is the training mode of the variant's runs in study st.
@@ -118,6 +122,11 @@ var studies = []study{
 			label: "the same at 61x61", dir: "experiments/fmnist-p1-ae-dv-61", mode: "ae+dv",
 			command: "tools/paper-tables.sh --table fmnist-p1-full --mode ae+dv --visual-width 32 --lambda 0.5 --image-size 61 --epoch-auc " +
 				"--results results/experiments/fmnist-p1-ae-dv-61 --models models/experiments/fmnist-p1-ae-dv-61",
+		}, {
+			label: "AE + Dv, scored on noisy input (σ 0.2)", dir: "experiments/fmnist-p1-ae-dv-score-noise", mode: "ae+dv",
+			rescores: "AE + Dv (width 32), λ 0.5",
+			command: "tools/paper-tables.sh --table fmnist-p1-full --mode ae+dv --visual-width 32 --lambda 0.5 --epoch-auc --score-noise 0.2 " +
+				"--results results/experiments/fmnist-p1-ae-dv-score-noise --models models/experiments/fmnist-p1-ae-dv",
 		}},
 	},
 }
@@ -257,6 +266,10 @@ func renderStudy(st study, tableRecs []*results.Record, byDir map[string][]*resu
 				d = v.label + ": " + d
 			}
 			fmt.Fprintf(&b, "- %s\n", d)
+		}
+		if v.rescores != "" {
+			fmt.Fprintf(&b, "- Per-epoch curves: those of %s (the same models).\n", v.rescores)
+			continue
 		}
 		for _, r := range used {
 			if len(r.Training.Curve) > 0 {

@@ -449,6 +449,9 @@ func settings(r *results.Record) string {
 			s += fmt.Sprintf(", input %dx%[1]dx%d", size, t.Channels)
 		}
 	}
+	if r.ScoreNoise > 0 {
+		s += ", scored on input with noise σ " + num(r.ScoreNoise)
+	}
 	return s
 }
 

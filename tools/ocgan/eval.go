@@ -83,6 +83,9 @@ func (c *evalCmd) plan(fs *pflag.FlagSet) (evalPlan, error) {
 	if !(c.scoreNoise >= 0) || math.IsInf(c.scoreNoise, 0) {
 		return p, usageError{fmt.Errorf("--score-noise must be a finite value >= 0, got %v", c.scoreNoise)}
 	}
+	if c.scoreNoise > 0 && c.maps.dir != "" {
+		return p, usageError{errors.New("--maps draws the reconstructions of the clean images: it does not apply with --score-noise")}
+	}
 	if len(c.training.cal.novel) > 0 && !c.train {
 		return p, usageError{errors.New("--novel needs --normal (to evaluate on your own images) or --train (to calibrate the models it trains)")}
 	}

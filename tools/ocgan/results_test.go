@@ -121,7 +121,7 @@ func TestEvalResultsRecord(t *testing.T) {
 	if a, b := readFile(t, cleanCSV), readFile(t, noisyCSV); a == b {
 		t.Errorf("the scores with --score-noise 0.2 are the clean scores:\n%s", a)
 	}
-	for _, bad := range [][]string{{"--score-noise", "-0.5"}, {"--score-noise", "NaN"}} {
+	for _, bad := range [][]string{{"--score-noise", "-0.5"}, {"--score-noise", "NaN"}, {"--maps", filepath.Join(dir, "maps")}} {
 		if _, stderr := run(exitUsage, append(nargs[:len(nargs):len(nargs)], bad...)...); !strings.Contains(stderr, "--score-noise") {
 			t.Errorf("%v: %s", bad, stderr)
 		}

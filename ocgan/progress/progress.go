@@ -8,6 +8,7 @@ package progress
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -186,4 +187,41 @@ func percent(done, total int) int {
 		return 0
 	}
 	return int(math.Floor(100 * float64(done) / float64(total)))
+}
+
+// Recent keeps the durations of the last few repetitions of a step (the
+// iterations of a training loop) and estimates the time of the next by
+// their median: unlike an average since the start, a pause (a suspended
+// process, a machine asleep, a burst of other work) moves it for one
+// sample at most, and a change of pace shows within half a window.
+type Recent struct {
+	durs []time.Duration
+	next int // where the next sample goes once durs is full
+	size int
+}
+
+// NewRecent keeps the last size durations (at least 1).
+func NewRecent(size int) *Recent {
+	return &Recent{size: max(1, size)}
+}
+
+// Add records one repetition's duration.
+func (r *Recent) Add(d time.Duration) {
+	if len(r.durs) < r.size {
+		r.durs = append(r.durs, d)
+		return
+	}
+	r.durs[r.next] = d
+	r.next = (r.next + 1) % r.size
+}
+
+// Median is the median of the durations kept (the lower middle one of an
+// even count); ok is false before the first Add.
+func (r *Recent) Median() (d time.Duration, ok bool) {
+	if len(r.durs) == 0 {
+		return 0, false
+	}
+	s := slices.Clone(r.durs)
+	slices.Sort(s)
+	return s[(len(s)-1)/2], true
 }

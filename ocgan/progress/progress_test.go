@@ -125,3 +125,31 @@ func TestTableLine(t *testing.T) {
 		t.Errorf("Line = %q, want %q", got, want)
 	}
 }
+
+// TestRecent: the median of the last size durations; one pause among them
+// does not move it; older samples leave the window.
+func TestRecent(t *testing.T) {
+	r := NewRecent(5)
+	if _, ok := r.Median(); ok {
+		t.Error("a median before any sample")
+	}
+	for _, d := range []time.Duration{3, 1, 2} {
+		r.Add(d * time.Second)
+	}
+	if m, ok := r.Median(); !ok || m != 2*time.Second {
+		t.Errorf("median of 3 1 2: %v %v", m, ok)
+	}
+	r.Add(time.Hour) // a pause
+	if m, _ := r.Median(); m != 2*time.Second {
+		t.Errorf("median with a pause among 3 1 2: %v", m)
+	}
+	for range 5 {
+		r.Add(10 * time.Second)
+	}
+	if m, _ := r.Median(); m != 10*time.Second || len(r.durs) != 5 {
+		t.Errorf("after five samples of 10 s: median %v over %d samples", m, len(r.durs))
+	}
+	if NewRecent(0).size != 1 {
+		t.Error("a window of 0 samples")
+	}
+}

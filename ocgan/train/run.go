@@ -9,6 +9,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/progress"
 )
 
 // Progress is what Run reports after every iteration and at the end of
@@ -22,7 +23,8 @@ type Progress struct {
 	EpochIteration, EpochIterations int
 	// EpochEnd marks the report after an epoch's validation.
 	EpochEnd bool
-	// ImagesPerSec is the training throughput since Run started.
+	// ImagesPerSec is the training throughput of the recent iterations:
+	// the batch over the median time of the last recentIters.
 	ImagesPerSec float64
 	// Losses are the last iteration's (see Trainer.Step), or at EpochEnd
 	// the epoch's means (each over the iterations that reported it).
@@ -35,8 +37,11 @@ type Progress struct {
 	// Mining says whether informative-negative mining ran (in the
 	// iteration, or at EpochEnd in any iteration of the epoch).
 	Mining bool
-	// ETA estimates the time left, from the iterations and the budget;
-	// EpochETA the time left of the epoch (both exclude validation).
+	// ETA estimates the time left of the run: the iterations left at the
+	// median time of the recent ones, plus the end-of-epoch validations
+	// left at the median time of those done, within the budget. EpochETA
+	// is the time left of the epoch's iterations. A pause (a suspended
+	// process) moves neither for longer than it lasts.
 	ETA, EpochETA time.Duration
 }
 
@@ -72,11 +77,25 @@ type epochState struct {
 	prior      time.Duration // wall-clock time the run spent before start (a resumed run)
 	totalIters int
 	doneIters  int
-	first      int // doneIters when the run started
 	progress   func(Progress)
 	epoch      int
 	stopped    bool
 	mined      bool // mining ran in the current epoch
+	// iterTimes and evalTimes are the durations of the recent iterations
+	// and of the end-of-epoch evaluations (validation and test AUC);
+	// mark is when the current iteration began.
+	iterTimes, evalTimes *progress.Recent
+	mark                 time.Time
+}
+
+// recentIters is the number of iterations whose median time estimates the
+// next ones'.
+const recentIters = 31
+
+// newEpochState starts the schedule of a run (or of one Epoch) now.
+func newEpochState(totalIters, doneIters int, prior time.Duration, report func(Progress)) *epochState {
+	return &epochState{start: time.Now(), prior: prior, totalIters: totalIters, doneIters: doneIters, progress: report,
+		iterTimes: progress.NewRecent(recentIters), evalTimes: progress.NewRecent(recentIters)}
 }
 
 // elapsed is the run's wall-clock time, earlier sessions included.
@@ -103,7 +122,7 @@ func (t *Trainer) Epoch(data *dataset.Dataset) (map[string]float64, error) {
 	if data != nil {
 		n = data.Len()
 	}
-	st := &epochState{start: time.Now(), totalIters: t.cfg.Epochs * ceilDiv(n, t.cfg.Batch), doneIters: t.iter, first: t.iter}
+	st := newEpochState(t.cfg.Epochs*ceilDiv(n, t.cfg.Batch), t.iter, 0, nil)
 	st.epoch = t.iter/max(1, ceilDiv(n, t.cfg.Batch)) + 1
 	return t.epoch(data, st)
 }
@@ -126,6 +145,7 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 	idx := make([]int, b)
 	sums, counts := map[string]float64{}, map[string]int{}
 	st.mined = false
+	st.mark = time.Now()
 	for i := 0; i < iters; i++ {
 		for j := range idx {
 			idx[j] = perm[(i*b+j)%n]
@@ -140,15 +160,18 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 		}
 		st.doneIters++
 		st.mined = st.mined || mine
+		now := time.Now()
+		st.iterTimes.Add(now.Sub(st.mark))
+		st.mark = now
 		for k, v := range losses {
 			sums[k] += v
 			counts[k]++
 		}
 		if st.progress != nil {
-			el := time.Since(st.start)
 			p := Progress{Epoch: st.epoch, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: i + 1, EpochIterations: iters,
 				Losses: losses, ValMSE: math.NaN(), Mining: mine}
-			p.ImagesPerSec, p.ETA, p.EpochETA = t.rates(st, el, iters-i-1)
+			// This epoch's evaluation is still to come.
+			p.ImagesPerSec, p.ETA, p.EpochETA = t.rates(st, iters-i-1, t.cfg.Epochs-st.epoch+1)
 			st.progress(p)
 		}
 		if t.cfg.Budget > 0 && st.elapsed() >= t.cfg.Budget {
@@ -162,19 +185,22 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 	return sums, nil
 }
 
-// rates returns the throughput since st.start (el ago), the time left of
-// the run and that of the epoch's epochLeft iterations.
-func (t *Trainer) rates(st *epochState, el time.Duration, epochLeft int) (ips float64, eta, epochETA time.Duration) {
-	runIters := st.doneIters - st.first
-	if runIters <= 0 || el <= 0 {
+// rates returns the throughput of the recent iterations, the time left of
+// the run (with evalsLeft end-of-epoch evaluations) and that of the epoch's
+// epochLeft iterations; zeros before the first iteration.
+func (t *Trainer) rates(st *epochState, epochLeft, evalsLeft int) (ips float64, eta, epochETA time.Duration) {
+	per, ok := st.iterTimes.Median()
+	if !ok || per <= 0 {
 		return 0, 0, 0
 	}
-	ips = float64(runIters*t.cfg.Batch) / el.Seconds()
-	per := el / time.Duration(runIters)
+	ips = float64(t.cfg.Batch) / per.Seconds()
 	eta = per * time.Duration(max(0, st.totalIters-st.doneIters))
+	if ev, ok := st.evalTimes.Median(); ok {
+		eta += ev * time.Duration(max(0, evalsLeft))
+	}
 	epochETA = per * time.Duration(max(0, epochLeft))
 	if t.cfg.Budget > 0 {
-		left := max(0, t.cfg.Budget-st.prior-el)
+		left := max(0, t.cfg.Budget-st.elapsed())
 		eta, epochETA = min(eta, left), min(epochETA, left)
 	}
 	return ips, eta, epochETA
@@ -229,8 +255,7 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 	}
 	t.resumed = false
 	noise := valNoise(t.cfg, split.Val)
-	st := &epochState{start: time.Now(), prior: rs.elapsed, totalIters: t.cfg.Epochs * perEpoch,
-		doneIters: done, first: done, progress: progress}
+	st := newEpochState(t.cfg.Epochs*perEpoch, done, rs.elapsed, progress)
 	for e := rs.epoch + 1; e <= t.cfg.Epochs && !st.stopped; e++ {
 		st.epoch = e
 		losses, err := t.epoch(split.Train, st)
@@ -238,6 +263,7 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 			return nil, err
 		}
 		mining := st.mined
+		evalStart := time.Now()
 		scores, err := t.scorer.scores(split.Val, noiseOf(noise, split.Val.ImageLen()), nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("train: validation after epoch %d: %w", e, err)
@@ -255,6 +281,7 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 			}
 			h.TestAUC = &auc
 		}
+		st.evalTimes.Add(time.Since(evalStart))
 		rs.history = append(rs.history, h)
 		rs.epoch = e
 		if val < rs.bestVal {
@@ -267,7 +294,7 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 		if progress != nil {
 			p := Progress{Epoch: e, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: t.iter - (e-1)*perEpoch, EpochIterations: perEpoch,
 				EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining, TestAUC: h.TestAUC}
-			p.ImagesPerSec, p.ETA, _ = t.rates(st, time.Since(st.start), 0)
+			p.ImagesPerSec, p.ETA, _ = t.rates(st, 0, t.cfg.Epochs-e)
 			progress(p)
 		}
 		if hook != nil {

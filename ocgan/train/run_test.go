@@ -404,3 +404,30 @@ func TestScorerInputNoise(t *testing.T) {
 		})
 	}
 }
+
+// TestRatesIgnorePause: the progress estimates go by the median of the
+// recent iterations, so one iteration that spanned a pause does not move
+// them; the run's ETA adds the evaluations left at their median time, and
+// a budget caps both.
+func TestRatesIgnorePause(t *testing.T) {
+	tr := &Trainer{cfg: Config{Batch: 64, Epochs: 10}}
+	st := newEpochState(100, 40, 0, nil)
+	if ips, eta, epochETA := tr.rates(st, 5, 3); ips != 0 || eta != 0 || epochETA != 0 {
+		t.Errorf("before any iteration: %v %v %v", ips, eta, epochETA)
+	}
+	for range 30 {
+		st.iterTimes.Add(100 * time.Millisecond)
+	}
+	st.iterTimes.Add(time.Hour) // an iteration during which the process was stopped
+	st.evalTimes.Add(time.Second)
+	st.evalTimes.Add(time.Second)
+	ips, eta, epochETA := tr.rates(st, 5, 3)
+	if math.Abs(ips-640) > 1e-9 || eta != 60*100*time.Millisecond+3*time.Second || epochETA != 500*time.Millisecond {
+		t.Errorf("images/s %v, ETA %v, epoch ETA %v; want 640, 9s, 500ms", ips, eta, epochETA)
+	}
+	tr.cfg.Budget = time.Minute
+	st.prior = 58 * time.Second // a resumed run with about 2 s of budget left
+	if _, eta, epochETA := tr.rates(st, 50, 3); eta > 2*time.Second || epochETA > 2*time.Second || eta < time.Second {
+		t.Errorf("with 2 s of budget left: ETA %v, epoch ETA %v", eta, epochETA)
+	}
+}

@@ -82,8 +82,9 @@ type epochState struct {
 	stopped    bool
 	mined      bool // mining ran in the current epoch
 	// iterTimes and evalTimes are the durations of the recent iterations
-	// and of the end-of-epoch evaluations (validation and test AUC);
-	// mark is when the current iteration began.
+	// and of the work between epochs (validation, test AUC, model
+	// selection, progress and the end-of-epoch hook); mark is when the
+	// current iteration began, or when the last one ended.
 	iterTimes, evalTimes *progress.Recent
 	mark                 time.Time
 }
@@ -263,7 +264,6 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 			return nil, err
 		}
 		mining := st.mined
-		evalStart := time.Now()
 		scores, err := t.scorer.scores(split.Val, noiseOf(noise, split.Val.ImageLen()), nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("train: validation after epoch %d: %w", e, err)
@@ -281,7 +281,6 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 			}
 			h.TestAUC = &auc
 		}
-		st.evalTimes.Add(time.Since(evalStart))
 		rs.history = append(rs.history, h)
 		rs.epoch = e
 		if val < rs.bestVal {
@@ -306,6 +305,9 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 				return nil, fmt.Errorf("train: after epoch %d: %w", e, err)
 			}
 		}
+		// From the end of the epoch's last iteration to here; the
+		// epoch-end report above goes by the earlier epochs'.
+		st.evalTimes.Add(time.Since(st.mark))
 	}
 	rs.elapsed = st.elapsed()
 	res := &Result{BestEpoch: rs.bestEpoch, BestValMSE: rs.bestVal, History: cloneHistory(rs.history),

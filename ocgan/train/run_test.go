@@ -431,3 +431,34 @@ func TestRatesIgnorePause(t *testing.T) {
 		t.Errorf("with 2 s of budget left: ETA %v, epoch ETA %v", eta, epochETA)
 	}
 }
+
+// TestETACountsEpochEndWork: the run's ETA counts the whole of the work
+// between epochs at its measured time, the end-of-epoch hook (a checkpoint
+// write) included, once per evaluation left.
+func TestETACountsEpochEndWork(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Epochs = 3
+	split := syntheticSplit(t, 16, 4, 8)
+	const hookTime = 300 * time.Millisecond
+	var etas []time.Duration
+	_, err := newTrainer(t, newCPUBackend(t), cfg).RunWith(split, func(p Progress) {
+		if p.Epoch == 2 && !p.EpochEnd {
+			etas = append(etas, p.ETA)
+		}
+	}, func(State) error {
+		time.Sleep(hookTime)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(etas) == 0 {
+		t.Fatal("no progress report in epoch 2")
+	}
+	// Two evaluations are left during epoch 2 (its own and epoch 3's).
+	for i, eta := range etas {
+		if eta < 2*hookTime {
+			t.Errorf("epoch 2, report %d: ETA %v, want at least %v (two epoch ends of at least %v)", i+1, eta, 2*hookTime, hookTime)
+		}
+	}
+}

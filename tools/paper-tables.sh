@@ -113,7 +113,7 @@ while [ $# -gt 0 ]; do
     --epoch-auc) epoch_auc=1 ;;
     --dry-run) dry=1 ;;
     --no-roc) roc=0 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^{$/p' "tools/${0##*/}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument \"$1\" (--help lists the options)" ;;
   esac
   shift

@@ -327,6 +327,12 @@ func TestPaperTablesScript(t *testing.T) {
 	if err != nil || !slices.Equal(names, []string{"fmnist-p1-ae+dv-c2-s1", "fmnist-p1-ae-c2-s1"}) {
 		t.Errorf("--mode ae+dv,ae: %v, runs %v\n%s", err, names, out)
 	}
+	// --help prints the header comment, and nothing of the code after it.
+	help, err := exec.Command("bash", "../../tools/paper-tables.sh", "--help").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(help), "paper-tables.sh: trains") ||
+		!strings.HasSuffix(string(help), "does not reach the run in progress.\n") || strings.Contains(string(help), "\n#") {
+		t.Errorf("--help: %v\n%s", err, help)
+	}
 	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}, {"--latent-weight"}, {"--mode", "gan"}, {"--visual-width"}} {
 		if out, err := script(bad...); err == nil {
 			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)

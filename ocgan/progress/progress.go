@@ -120,6 +120,9 @@ type Status struct {
 	// Known is false while there is no rate to estimate them by.
 	EpochLeft, RunLeft time.Duration
 	Known              bool
+	// EpochLeftAtLeast and RunLeftAtLeast mark EpochLeft and RunLeft as
+	// lower bounds (work of an unknown, larger cost is still to come).
+	EpochLeftAtLeast, RunLeftAtLeast bool
 	// Losses are the latest iteration's, by name.
 	Losses map[string]float64
 }
@@ -135,12 +138,29 @@ func (s Status) Line(now time.Time) string {
 	fmt.Fprintf(&b, "epoch %d/%d iteration %d/%d (%d%%), %.1f images/s", s.Epoch, s.Epochs,
 		s.Iteration, s.Iterations, percent(s.Iteration, s.Iterations), s.ImagesPerSec)
 	if s.Known {
-		fmt.Fprintf(&b, ", epoch ETA %s, run ETA %s (ends %s)", Duration(s.EpochLeft), Duration(s.RunLeft), End(now, s.RunLeft))
+		fmt.Fprintf(&b, ", epoch ETA %s%s, run ETA %s%s (ends %s%s)", atLeast(s.EpochLeftAtLeast), Duration(s.EpochLeft),
+			atLeast(s.RunLeftAtLeast), Duration(s.RunLeft), after(s.RunLeftAtLeast), End(now, s.RunLeft))
 	}
 	if len(s.Losses) > 0 {
 		b.WriteString("; losses " + Losses(s.Losses))
 	}
 	return b.String()
+}
+
+// atLeast and after are the words that mark a lower bound of a time left
+// and of the end time.
+func atLeast(lower bool) string {
+	if lower {
+		return "at least "
+	}
+	return ""
+}
+
+func after(lower bool) string {
+	if lower {
+		return "after "
+	}
+	return ""
 }
 
 // Losses formats losses as "name value" pairs in name order, 4 decimals.

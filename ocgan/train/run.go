@@ -38,11 +38,16 @@ type Progress struct {
 	// iteration, or at EpochEnd in any iteration of the epoch).
 	Mining bool
 	// ETA estimates the time left of the run: the iterations left at the
-	// median time of the recent ones, plus the end-of-epoch validations
-	// left at the median time of those done, within the budget. EpochETA
-	// is the time left of the epoch's iterations. A pause (a suspended
-	// process) moves neither for longer than it lasts.
+	// median time of the recent ones of their kind (with or without
+	// mining), plus the end-of-epoch work left at the median time of that
+	// done, within the budget. EpochETA is the time left of the epoch's
+	// iterations. A pause (a suspended process) moves neither for longer
+	// than it lasts.
 	ETA, EpochETA time.Duration
+	// ETALowerBound and EpochETALowerBound say that ETA and EpochETA count
+	// mining iterations that are still to come at the time of an iteration
+	// without mining, none having run yet: a mining iteration takes longer.
+	ETALowerBound, EpochETALowerBound bool
 }
 
 // EpochResult is one epoch's record in Result.History.
@@ -81,12 +86,14 @@ type epochState struct {
 	epoch      int
 	stopped    bool
 	mined      bool // mining ran in the current epoch
-	// iterTimes and evalTimes are the durations of the recent iterations
-	// and of the work between epochs (validation, test AUC, model
-	// selection, progress and the end-of-epoch hook); mark is when the
-	// current iteration began, or when the last one ended.
-	iterTimes, evalTimes *progress.Recent
-	mark                 time.Time
+	// plainTimes, mineTimes and evalTimes are the durations of the recent
+	// iterations without and with mining and of the work between epochs
+	// (validation, test AUC, model selection, progress and the end-of-epoch
+	// hook); mark is when the current iteration began, or when the last one
+	// ended; lastMined says whether the last iteration mined.
+	plainTimes, mineTimes, evalTimes *progress.Recent
+	mark                             time.Time
+	lastMined                        bool
 }
 
 // recentIters is the number of iterations whose median time estimates the
@@ -96,7 +103,7 @@ const recentIters = 31
 // newEpochState starts the schedule of a run (or of one Epoch) now.
 func newEpochState(totalIters, doneIters int, prior time.Duration, report func(Progress)) *epochState {
 	return &epochState{start: time.Now(), prior: prior, totalIters: totalIters, doneIters: doneIters, progress: report,
-		iterTimes: progress.NewRecent(recentIters), evalTimes: progress.NewRecent(recentIters)}
+		plainTimes: progress.NewRecent(recentIters), mineTimes: progress.NewRecent(recentIters), evalTimes: progress.NewRecent(recentIters)}
 }
 
 // elapsed is the run's wall-clock time, earlier sessions included.
@@ -162,8 +169,12 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 		st.doneIters++
 		st.mined = st.mined || mine
 		now := time.Now()
-		st.iterTimes.Add(now.Sub(st.mark))
-		st.mark = now
+		if mine {
+			st.mineTimes.Add(now.Sub(st.mark))
+		} else {
+			st.plainTimes.Add(now.Sub(st.mark))
+		}
+		st.mark, st.lastMined = now, mine
 		for k, v := range losses {
 			sums[k] += v
 			counts[k]++
@@ -172,7 +183,7 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 			p := Progress{Epoch: st.epoch, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: i + 1, EpochIterations: iters,
 				Losses: losses, ValMSE: math.NaN(), Mining: mine}
 			// This epoch's evaluation is still to come.
-			p.ImagesPerSec, p.ETA, p.EpochETA = t.rates(st, iters-i-1, t.cfg.Epochs-st.epoch+1)
+			t.rates(st, iters-i-1, t.cfg.Epochs-st.epoch+1, &p)
 			st.progress(p)
 		}
 		if t.cfg.Budget > 0 && st.elapsed() >= t.cfg.Budget {
@@ -186,25 +197,70 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 	return sums, nil
 }
 
-// rates returns the throughput of the recent iterations, the time left of
-// the run (with evalsLeft end-of-epoch evaluations) and that of the epoch's
-// epochLeft iterations; zeros before the first iteration.
-func (t *Trainer) rates(st *epochState, epochLeft, evalsLeft int) (ips float64, eta, epochETA time.Duration) {
-	per, ok := st.iterTimes.Median()
-	if !ok || per <= 0 {
-		return 0, 0, 0
+// rates sets p's ImagesPerSec (of the recent iterations of the last one's
+// kind), ETA (of the run, with evalsLeft end-of-epoch evaluations) and
+// EpochETA (of the epoch's epochLeft iterations), with their lower-bound
+// flags; it leaves them zero before the first iteration.
+func (t *Trainer) rates(st *epochState, epochLeft, evalsLeft int, p *Progress) {
+	plain, okPlain := st.plainTimes.Median()
+	mine, okMine := st.mineTimes.Median()
+	last, okLast := plain, okPlain
+	if st.lastMined {
+		last, okLast = mine, okMine
 	}
-	ips = float64(t.cfg.Batch) / per.Seconds()
-	eta = per * time.Duration(max(0, st.totalIters-st.doneIters))
+	if !okLast || last <= 0 {
+		return
+	}
+	if !okPlain {
+		plain = mine
+	}
+	if !okMine {
+		mine = plain
+	}
+	p.ImagesPerSec = float64(t.cfg.Batch) / last.Seconds()
+	first := t.mineFrom(st.totalIters)
+	if st.lastMined { // mining has started (a budget may start it sooner)
+		first = 0
+	}
+	// cost is the time of the n iterations from the run's iteration from,
+	// and whether it counts mining iterations at the time of plain ones.
+	cost := func(from, n int) (time.Duration, bool) {
+		plainN := min(max(0, first-from), n)
+		mineN := n - plainN
+		return plain*time.Duration(plainN) + mine*time.Duration(mineN), mineN > 0 && !okMine
+	}
+	p.ETA, p.ETALowerBound = cost(st.doneIters, max(0, st.totalIters-st.doneIters))
 	if ev, ok := st.evalTimes.Median(); ok {
-		eta += ev * time.Duration(max(0, evalsLeft))
+		p.ETA += ev * time.Duration(max(0, evalsLeft))
 	}
-	epochETA = per * time.Duration(max(0, epochLeft))
+	p.EpochETA, p.EpochETALowerBound = cost(st.doneIters, max(0, epochLeft))
 	if t.cfg.Budget > 0 {
 		left := max(0, t.cfg.Budget-st.elapsed())
-		eta, epochETA = min(eta, left), min(epochETA, left)
+		if p.ETA > left {
+			p.ETA, p.ETALowerBound = left, false
+		}
+		if p.EpochETA > left {
+			p.EpochETA, p.EpochETALowerBound = left, false
+		}
 	}
-	return ips, eta, epochETA
+}
+
+// mineFrom is the first iteration (0-based) of a run of total iterations
+// that mines by the iteration count (a budget may start mining sooner):
+// total when the run never mines.
+func (t *Trainer) mineFrom(total int) int {
+	if t.mining == nil || total <= 0 {
+		return max(0, total)
+	}
+	start := t.cfg.MineStart
+	i := min(max(0, int(math.Ceil(start*float64(total)))), total)
+	for i > 0 && float64(i-1)/float64(total) >= start {
+		i--
+	}
+	for i < total && float64(i)/float64(total) < start {
+		i++
+	}
+	return i
 }
 
 // Run trains on split.Train for Config.Epochs epochs (or until the budget
@@ -293,7 +349,8 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 		if progress != nil {
 			p := Progress{Epoch: e, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: t.iter - (e-1)*perEpoch, EpochIterations: perEpoch,
 				EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining, TestAUC: h.TestAUC}
-			p.ImagesPerSec, p.ETA, _ = t.rates(st, 0, t.cfg.Epochs-e)
+			t.rates(st, 0, t.cfg.Epochs-e, &p)
+			p.EpochETA, p.EpochETALowerBound = 0, false
 			progress(p)
 		}
 		if hook != nil {

@@ -412,23 +412,81 @@ func TestScorerInputNoise(t *testing.T) {
 func TestRatesIgnorePause(t *testing.T) {
 	tr := &Trainer{cfg: Config{Batch: 64, Epochs: 10}}
 	st := newEpochState(100, 40, 0, nil)
-	if ips, eta, epochETA := tr.rates(st, 5, 3); ips != 0 || eta != 0 || epochETA != 0 {
-		t.Errorf("before any iteration: %v %v %v", ips, eta, epochETA)
+	var p Progress
+	if tr.rates(st, 5, 3, &p); p.ImagesPerSec != 0 || p.ETA != 0 || p.EpochETA != 0 {
+		t.Errorf("before any iteration: %+v", p)
 	}
 	for range 30 {
-		st.iterTimes.Add(100 * time.Millisecond)
+		st.plainTimes.Add(100 * time.Millisecond)
 	}
-	st.iterTimes.Add(time.Hour) // an iteration during which the process was stopped
+	st.plainTimes.Add(time.Hour) // an iteration during which the process was stopped
 	st.evalTimes.Add(time.Second)
 	st.evalTimes.Add(time.Second)
-	ips, eta, epochETA := tr.rates(st, 5, 3)
-	if math.Abs(ips-640) > 1e-9 || eta != 60*100*time.Millisecond+3*time.Second || epochETA != 500*time.Millisecond {
-		t.Errorf("images/s %v, ETA %v, epoch ETA %v; want 640, 9s, 500ms", ips, eta, epochETA)
+	tr.rates(st, 5, 3, &p)
+	if math.Abs(p.ImagesPerSec-640) > 1e-9 || p.ETA != 60*100*time.Millisecond+3*time.Second || p.EpochETA != 500*time.Millisecond ||
+		p.ETALowerBound || p.EpochETALowerBound {
+		t.Errorf("images/s %v, ETA %v, epoch ETA %v, lower bounds %v %v; want 640, 9s, 500ms, false false",
+			p.ImagesPerSec, p.ETA, p.EpochETA, p.ETALowerBound, p.EpochETALowerBound)
 	}
 	tr.cfg.Budget = time.Minute
 	st.prior = 58 * time.Second // a resumed run with about 2 s of budget left
-	if _, eta, epochETA := tr.rates(st, 50, 3); eta > 2*time.Second || epochETA > 2*time.Second || eta < time.Second {
-		t.Errorf("with 2 s of budget left: ETA %v, epoch ETA %v", eta, epochETA)
+	if tr.rates(st, 50, 3, &p); p.ETA > 2*time.Second || p.EpochETA > 2*time.Second || p.ETA < time.Second {
+		t.Errorf("with 2 s of budget left: ETA %v, epoch ETA %v", p.ETA, p.EpochETA)
+	}
+}
+
+// TestRatesWithMining: iterations with and without mining are timed apart
+// and the iterations left counted by the mining schedule; until a mining
+// iteration has run, an estimate that covers mining iterations is marked
+// as a lower bound.
+func TestRatesWithMining(t *testing.T) {
+	tr := &Trainer{cfg: Config{Batch: 64, Epochs: 10, MineStart: 0.75}, mining: &miningPhase{}}
+	if got := tr.mineFrom(100); got != 75 {
+		t.Fatalf("mining from iteration %d of 100, want 75", got)
+	}
+	for _, c := range []struct {
+		start       float64
+		total, want int
+	}{{0, 10, 0}, {1, 10, 10}, {0.7, 7, 5}, {0.75, 2075, 1557}, {0.5, 1, 1}} {
+		tr.cfg.MineStart = c.start
+		got := tr.mineFrom(c.total)
+		if got != c.want || (got < c.total && float64(got)/float64(c.total) < c.start) || (got > 0 && float64(got-1)/float64(c.total) >= c.start) {
+			t.Errorf("mine start %v of %d iterations: from %d, want %d", c.start, c.total, got, c.want)
+		}
+	}
+	tr.cfg.MineStart = 0.75
+	st := newEpochState(100, 40, 0, nil)
+	for range 5 {
+		st.plainTimes.Add(100 * time.Millisecond)
+	}
+	var p Progress
+	tr.rates(st, 5, 0, &p)
+	// 35 plain and 25 mining iterations left, both at the plain time.
+	if p.ETA != 6*time.Second || !p.ETALowerBound || p.EpochETA != 500*time.Millisecond || p.EpochETALowerBound {
+		t.Errorf("before mining: ETA %v (lower bound %v), epoch ETA %v (%v); want 6s (true), 500ms (false)",
+			p.ETA, p.ETALowerBound, p.EpochETA, p.EpochETALowerBound)
+	}
+	if tr.rates(st, 50, 0, &p); p.EpochETA != 5*time.Second || !p.EpochETALowerBound {
+		t.Errorf("an epoch into mining: epoch ETA %v (lower bound %v), want 5s (true)", p.EpochETA, p.EpochETALowerBound)
+	}
+	st.doneIters = 76
+	st.mineTimes.Add(300 * time.Millisecond)
+	st.lastMined = true
+	tr.rates(st, 4, 0, &p)
+	if math.Abs(p.ImagesPerSec-64/0.3) > 1e-9 || p.ETA != 24*300*time.Millisecond || p.ETALowerBound ||
+		p.EpochETA != 4*300*time.Millisecond || p.EpochETALowerBound {
+		t.Errorf("mining: images/s %v, ETA %v (%v), epoch ETA %v (%v); want %v, 7.2s, 1.2s, not lower bounds",
+			p.ImagesPerSec, p.ETA, p.ETALowerBound, p.EpochETA, p.EpochETALowerBound, 64/0.3)
+	}
+	st.doneIters = 60 // a budget started mining before the iteration count would
+	if tr.rates(st, 0, 0, &p); p.ETA != 40*300*time.Millisecond || p.ETALowerBound {
+		t.Errorf("mining started early: ETA %v (%v), want 12s", p.ETA, p.ETALowerBound)
+	}
+	tr.mining = nil
+	st = newEpochState(100, 40, 0, nil)
+	st.plainTimes.Add(100 * time.Millisecond)
+	if tr.rates(st, 0, 0, &p); p.ETA != 6*time.Second || p.ETALowerBound {
+		t.Errorf("without mining: ETA %v (%v), want 6s", p.ETA, p.ETALowerBound)
 	}
 }
 

@@ -63,6 +63,7 @@ func newTrainReporter(e *env, asJSON bool, every time.Duration, prefix string) *
 func (r *trainReporter) status(p train.Progress) progress.Status {
 	return progress.Status{Prefix: r.prefix, Epoch: p.Epoch, Epochs: p.Epochs, Iteration: p.EpochIteration,
 		Iterations: p.EpochIterations, ImagesPerSec: p.ImagesPerSec, EpochLeft: p.EpochETA, RunLeft: p.ETA,
+		EpochLeftAtLeast: p.EpochETALowerBound, RunLeftAtLeast: p.ETALowerBound,
 		Known: p.ImagesPerSec > 0, Losses: p.Losses}
 }
 
@@ -119,6 +120,7 @@ func (r *trainReporter) reportJSON(p train.Progress, now time.Time) {
 	if p.ImagesPerSec > 0 {
 		prog["epoch_eta_seconds"], prog["eta_seconds"] = p.EpochETA.Seconds(), p.ETA.Seconds()
 		prog["ends"] = now.Add(p.ETA).UTC().Format(time.RFC3339)
+		prog["epoch_eta_lower_bound"], prog["eta_lower_bound"] = p.EpochETALowerBound, p.ETALowerBound
 	}
 	writeJSON(r.stdout, prog)
 }

@@ -27,7 +27,10 @@ func TestTrainProgressReports(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("train: exit %d\n%s\n%s", code, out, stderr)
 	}
+	// Mining runs in the last quarter (iteration 4 of 4): until it has run,
+	// the run ETA is a lower bound.
 	for _, want := range []string{"epoch 1/2 iteration 1/2 (50%)", "epoch 2/2 iteration 2/2 (100%)", "images/s, epoch ETA ", ", run ETA ", "; losses ", "mse ",
+		"run ETA at least ", "(ends after ",
 		"budget 1h00m of training: training ends about ", "not the start-up"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
@@ -53,6 +56,7 @@ func TestTrainProgressReports(t *testing.T) {
 			EpochIterations int                `json:"epoch_iterations"`
 			ETA             *float64           `json:"eta_seconds"`
 			Ends            string             `json:"ends"`
+			LowerBound      *bool              `json:"eta_lower_bound"`
 			Losses          map[string]float64 `json:"losses"`
 		}
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
@@ -67,6 +71,10 @@ func TestTrainProgressReports(t *testing.T) {
 		}
 		if _, err := time.Parse(time.RFC3339, ev.Ends); err != nil {
 			t.Errorf("progress event's end time: %v", err)
+		}
+		// The last iteration mines; the three before it do not.
+		if last := ev.Epoch == 2 && ev.EpochIteration == 2; ev.LowerBound == nil || *ev.LowerBound == last {
+			t.Errorf("progress event's eta_lower_bound (want %v): %s", !last, line)
 		}
 	}
 	if events["progress"] != 4 || events["iteration"] != 4 || events["epoch"] != 2 || events["done"] != 1 {

@@ -5,6 +5,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -68,6 +69,11 @@ type Job struct {
 	// Data.Split.Test (train.Trainer.SetEpochTest), recorded in the
 	// checkpoint's history: a diagnostic, never used to select the model.
 	EpochTest bool
+	// Context, when done, interrupts training at the end of the iteration
+	// running then: Out then holds the run as it stands (the part of the
+	// epoch done included) and Run returns a *TrainError wrapping
+	// train.ErrInterrupted. nil: never.
+	Context context.Context
 }
 
 // Summary is the outcome of a Job.
@@ -98,8 +104,9 @@ type ResumeError struct{ Err error }
 func (e *ResumeError) Error() string { return e.Err.Error() }
 func (e *ResumeError) Unwrap() error { return e.Err }
 
-// TrainError is a failure of the training loop; Saved says that Out holds
-// the last completed epoch (every write is atomic).
+// TrainError is a failure or an interruption of the training loop; Saved
+// says that Out holds the last completed epoch, or after an interruption
+// the run as it stopped (every write is atomic).
 type TrainError struct {
 	Err   error
 	Saved bool
@@ -164,20 +171,31 @@ func (j *Job) Run() (*Summary, error) {
 		if err != nil {
 			return nil, &ResumeError{err}
 		}
-		j.logf("resuming from %s after epoch %d (iteration %d)", j.Out, st.Epoch, st.Iteration)
+		if st.Partial != nil {
+			j.logf("resuming from %s inside epoch %d, after its iteration %d (iteration %d of the run)", j.Out, st.Epoch+1, st.Partial.Iterations, st.Iteration)
+		} else {
+			j.logf("resuming from %s after epoch %d (iteration %d)", j.Out, st.Epoch, st.Iteration)
+		}
 		prior = st.Elapsed
 	}
 	if j.Config.Budget > 0 {
 		j.logf("%s", BudgetNote(j.Config.Budget, prior, time.Since(start), time.Now()))
 	}
 	saved := j.Resumed != nil // Out holds a completed epoch
-	res, err := t.RunWith(data.Split, j.Progress, func(s train.State) error {
+	ctx := j.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	res, err := t.RunContext(ctx, data.Split, j.Progress, func(s train.State) error {
 		if err := j.save(t, s, device, train.EpochStatus(s.Epoch, j.Config.Epochs), math.NaN(), nil); err != nil {
 			return err
 		}
 		saved = true
 		return nil
 	})
+	if errors.Is(err, train.ErrInterrupted) {
+		return nil, j.interrupted(t, err, device, saved)
+	}
 	if err != nil {
 		return nil, &TrainError{Err: err, Saved: saved}
 	}
@@ -211,6 +229,23 @@ func (j *Job) Run() (*Summary, error) {
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// interrupted saves an interrupted run as it stands, when it stopped inside
+// an epoch (at an epoch's end the hook has saved it), and returns the
+// *TrainError of err.
+func (j *Job) interrupted(t *train.Trainer, err error, device string, saved bool) error {
+	s, serr := t.State()
+	if serr == nil && s.Partial != nil {
+		status := train.InterruptedStatus(s.Epoch+1, s.Partial.Iterations, j.Config.Epochs)
+		if serr = j.save(t, s, device, status, math.NaN(), nil); serr == nil {
+			saved = true
+		}
+	}
+	if serr != nil {
+		err = fmt.Errorf("%w; saving the run where it stopped failed: %w", err, serr)
+	}
+	return &TrainError{Err: err, Saved: saved}
 }
 
 // save writes the checkpoint of state s at Out with status and threshold;

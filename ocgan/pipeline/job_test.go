@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"math"
@@ -290,6 +291,75 @@ func TestDeviceLossKeepsLastCheckpoint(t *testing.T) {
 	}
 	if len(entries) != 1 {
 		t.Errorf("files beside the checkpoint: %v", entries)
+	}
+}
+
+// TestInterruptSavesPartialEpoch: a Job whose Context ends inside epoch 2
+// saves the run as it stands (status, the part of the epoch) and returns a
+// TrainError with Saved wrapping train.ErrInterrupted; a Job that resumes
+// the checkpoint finishes with the uninterrupted run's parameters. A
+// Context done before training saves nothing.
+func TestInterruptSavesPartialEpoch(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyConfig(t, 2)
+	d := data(t)
+	whole := newJob(cfg, d, filepath.Join(dir, "whole.ocgan"))
+	if _, err := whole.Run(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "m.ocgan")
+	j := newJob(cfg, d, out)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	j.Context = ctx
+	j.Progress = func(p train.Progress) {
+		if p.Epoch == 2 && p.EpochIteration == 1 && !p.EpochEnd {
+			cancel(errors.New("stop"))
+		}
+	}
+	_, err := j.Run()
+	var te *TrainError
+	if !errors.Is(err, train.ErrInterrupted) || !errors.As(err, &te) || !te.Saved {
+		t.Fatalf("interrupted job: %v; want a TrainError with Saved wrapping ErrInterrupted", err)
+	}
+	ck, err := checkpoint.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := train.ReadRecord(ck)
+	if st := ck.Meta[train.MetaStatus]; st != train.InterruptedStatus(2, 1, 2) || err != nil || rec.Partial == nil || rec.Partial.Iterations != 1 {
+		t.Fatalf("checkpoint status %q, part of epoch %+v (%v)", st, rec.Partial, err)
+	}
+	j = newJob(cfg, d, out)
+	j.Resumed = ck
+	if _, err := j.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := checkpoint.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := checkpoint.Load(whole.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want.Tensors {
+		for k := range w.Data {
+			if g := got.Tensors[i]; g.Name != w.Name || math.Float32bits(g.Data[k]) != math.Float32bits(w.Data[k]) {
+				t.Fatalf("tensor %s[%d] after the interruption: %v, uninterrupted %v", w.Name, k, g.Data[k], w.Data[k])
+			}
+		}
+	}
+
+	early := newJob(cfg, d, filepath.Join(dir, "early.ocgan"))
+	done, cancelEarly := context.WithCancel(context.Background())
+	cancelEarly()
+	early.Context = done
+	if _, err := early.Run(); !errors.Is(err, train.ErrInterrupted) || !errors.As(err, &te) || te.Saved {
+		t.Errorf("interrupted before training: %v (saved %v)", err, te != nil && te.Saved)
+	}
+	if _, err := os.Stat(early.Out); !os.IsNotExist(err) {
+		t.Errorf("interrupted before training: a checkpoint (%v)", err)
 	}
 }
 

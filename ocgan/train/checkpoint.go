@@ -43,9 +43,17 @@ var ErrNoRecord = errors.New("no training record")
 // runJSON is the run's bookkeeping in a checkpoint; floats are strings
 // (strconv 'g', -1) so that they round-trip exactly, NaN and ±Inf included.
 type runJSON struct {
-	ElapsedNS int64       `json:"elapsed_ns"`
-	Stopped   bool        `json:"stopped"`
-	History   []epochJSON `json:"history"`
+	ElapsedNS int64        `json:"elapsed_ns"`
+	Stopped   bool         `json:"stopped"`
+	History   []epochJSON  `json:"history"`
+	Partial   *partialJSON `json:"partial_epoch,omitempty"` // an interrupted epoch's part
+}
+
+type partialJSON struct {
+	Iterations int               `json:"iterations"`
+	Mining     bool              `json:"mining"`
+	LossSums   map[string]string `json:"loss_sums"`
+	LossCounts map[string]int    `json:"loss_counts"`
 }
 
 type epochJSON struct {
@@ -63,6 +71,13 @@ func FormatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) 
 // epochs.
 func EpochStatus(epoch, epochs int) string {
 	return fmt.Sprintf("training: epoch %d of %d", epoch, epochs)
+}
+
+// InterruptedStatus is the MetaStatus of a checkpoint saved where training
+// was interrupted: iteration iters of epoch (of epochs) ran, and epoch did
+// not end.
+func InterruptedStatus(epoch, iters, epochs int) string {
+	return fmt.Sprintf("training: interrupted after iteration %d of epoch %d of %d", iters, epoch, epochs)
 }
 
 // Checkpoint returns the training checkpoint of state s of t (see above)
@@ -115,6 +130,12 @@ func (t *Trainer) Checkpoint(s State, meta map[string]string, threshold float64)
 		}
 		run.History = append(run.History, e)
 	}
+	if p := s.Partial; p != nil {
+		run.Partial = &partialJSON{Iterations: p.Iterations, Mining: p.Mined, LossSums: map[string]string{}, LossCounts: p.LossCounts}
+		for k, v := range p.LossSums {
+			run.Partial.LossSums[k] = FormatFloat(v)
+		}
+	}
 	runBytes, err := json.Marshal(run)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the training state: %w", err)
@@ -133,6 +154,9 @@ type Record struct {
 	Elapsed time.Duration
 	Stopped bool
 	History []EpochResult
+	// Partial is the part done of the epoch after History's last, where
+	// training was interrupted (nil when it stopped at an epoch's end).
+	Partial *PartialEpoch
 	// Status is the checkpoint's MetaStatus ("" when absent).
 	Status string
 }
@@ -197,6 +221,18 @@ func ReadRecord(ck *checkpoint.Checkpoint) (Record, error) {
 		}
 		r.History = append(r.History, h)
 	}
+	if p := run.Partial; p != nil {
+		r.Partial = &PartialEpoch{Iterations: p.Iterations, Mined: p.Mining, LossSums: map[string]float64{}, LossCounts: p.LossCounts}
+		if r.Partial.LossCounts == nil {
+			r.Partial.LossCounts = map[string]int{}
+		}
+		for k, v := range p.LossSums {
+			var err error
+			if r.Partial.LossSums[k], err = parse(v); err != nil {
+				return r, err
+			}
+		}
+	}
 	return r, nil
 }
 
@@ -208,7 +244,7 @@ func ResumeState(ck *checkpoint.Checkpoint) (State, error) {
 	if err != nil {
 		return s, err
 	}
-	s.Config, s.History, s.Elapsed, s.Stopped = r.Config, r.History, r.Elapsed, r.Stopped
+	s.Config, s.History, s.Elapsed, s.Stopped, s.Partial = r.Config, r.History, r.Elapsed, r.Stopped, r.Partial
 	t := ck.Train
 	s.Epoch, s.Iteration, s.Counter = t.Epoch, t.Iteration, t.RNGCounter
 	s.BestEpoch, s.BestValMSE = t.BestEpoch, t.BestValMSE

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -132,17 +133,27 @@ func (t *Trainer) Epoch(data *dataset.Dataset) (map[string]float64, error) {
 	}
 	st := newEpochState(t.cfg.Epochs*ceilDiv(n, t.cfg.Batch), t.iter, 0, nil)
 	st.epoch = t.iter/max(1, ceilDiv(n, t.cfg.Batch)) + 1
-	return t.epoch(data, st)
+	losses, _, err := t.epoch(context.Background(), data, st, nil)
+	return losses, err
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float64, error) {
+// ErrInterrupted is returned (wrapped) by RunContext when its context
+// ends the run before its last epoch.
+var ErrInterrupted = errors.New("training interrupted")
+
+// epoch runs the epoch st.epoch on data, after the iterations of part when
+// it is not nil (the part of the epoch an interrupted run had done), and
+// returns its mean losses. When ctx is done after an iteration that does
+// not end the epoch, it stops there and returns the part done and an error
+// wrapping ErrInterrupted.
+func (t *Trainer) epoch(ctx context.Context, data *dataset.Dataset, st *epochState, part *PartialEpoch) (map[string]float64, *PartialEpoch, error) {
 	if data == nil || data.Len() == 0 {
-		return nil, errors.New("train: epoch: no training images")
+		return nil, nil, errors.New("train: epoch: no training images")
 	}
 	if data.ImageLen() != t.imgLen {
-		return nil, fmt.Errorf("train: epoch: images of %d values (%dx%dx%d), the model takes %d",
+		return nil, nil, fmt.Errorf("train: epoch: images of %d values (%dx%dx%d), the model takes %d",
 			data.ImageLen(), data.Channels(), data.Height(), data.Width(), t.imgLen)
 	}
 	b := t.cfg.Batch
@@ -153,18 +164,25 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 	idx := make([]int, b)
 	sums, counts := map[string]float64{}, map[string]int{}
 	st.mined = false
+	first := 0
+	if part != nil {
+		first, st.mined = part.Iterations, part.Mined
+		for k, v := range part.LossSums {
+			sums[k], counts[k] = v, part.LossCounts[k]
+		}
+	}
 	st.mark = time.Now()
-	for i := 0; i < iters; i++ {
+	for i := first; i < iters; i++ {
 		for j := range idx {
 			idx[j] = perm[(i*b+j)%n]
 		}
 		if err := data.Gather(x, idx); err != nil {
-			return nil, fmt.Errorf("train: epoch %d: %w", st.epoch, err)
+			return nil, nil, fmt.Errorf("train: epoch %d: %w", st.epoch, err)
 		}
 		mine := t.mining != nil && t.fraction(st) >= t.cfg.MineStart
 		losses, err := t.Step(x, mine)
 		if err != nil {
-			return nil, fmt.Errorf("train: epoch %d iteration %d: %w", st.epoch, i+1, err)
+			return nil, nil, fmt.Errorf("train: epoch %d iteration %d: %w", st.epoch, i+1, err)
 		}
 		st.doneIters++
 		st.mined = st.mined || mine
@@ -190,11 +208,15 @@ func (t *Trainer) epoch(data *dataset.Dataset, st *epochState) (map[string]float
 			st.stopped = true
 			break
 		}
+		if i+1 < iters && ctx.Err() != nil {
+			done := &PartialEpoch{Iterations: i + 1, LossSums: sums, LossCounts: counts, Mined: st.mined}
+			return nil, done, fmt.Errorf("%w after iteration %d of %d of epoch %d: %w", ErrInterrupted, i+1, iters, st.epoch, context.Cause(ctx))
+		}
 	}
 	for k := range sums {
 		sums[k] /= float64(counts[k])
 	}
-	return sums, nil
+	return sums, nil, nil
 }
 
 // rates sets p's ImagesPerSec (of the recent iterations of the last one's
@@ -286,9 +308,19 @@ func (t *Trainer) Run(split *dataset.Split, progress func(Progress)) (*Result, e
 // schedule follows the new plan from there), with the restored history,
 // best epoch and budget accounting, so that an interrupted and resumed run
 // gives the uninterrupted run's losses, history and parameters bit for bit.
-// The restored state must end at an epoch boundary of split.Train: a run
-// stopped by its budget in the middle of an epoch cannot be continued.
+// The restored state must end at an epoch boundary of split.Train, or inside
+// an epoch where RunContext was interrupted (State.Partial): a run stopped
+// by its budget in the middle of an epoch cannot be continued.
 func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook func(State) error) (*Result, error) {
+	return t.RunContext(context.Background(), split, progress, hook)
+}
+
+// RunContext is RunWith, interrupted when ctx is done: at the end of the
+// iteration running then (or before the next epoch starts), it returns an
+// error wrapping ErrInterrupted, and State then holds the run as it stands,
+// the part of the epoch done included, for Restore to continue it exactly.
+// The hook is not called for a part of an epoch.
+func (t *Trainer) RunContext(ctx context.Context, split *dataset.Split, progress func(Progress), hook func(State) error) (*Result, error) {
 	if split == nil || split.Train == nil || split.Train.Len() == 0 {
 		return nil, errors.New("train: Run: no training images")
 	}
@@ -298,7 +330,14 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 	perEpoch := ceilDiv(split.Train.Len(), t.cfg.Batch)
 	rs, done := t.run, 0
 	if t.resumed && rs != nil {
-		if t.iter != rs.epoch*perEpoch {
+		if p := rs.partial; p != nil && (p.Iterations >= perEpoch || t.iter != rs.epoch*perEpoch+p.Iterations) {
+			return nil, fmt.Errorf("train: Run: the restored state is at iteration %d, %d iterations into epoch %d, not inside an epoch of %d iterations after %d epochs (different training data?)",
+				t.iter, p.Iterations, rs.epoch+1, perEpoch, rs.epoch)
+		}
+		if rs.partial != nil && rs.epoch+1 > t.cfg.Epochs {
+			return nil, fmt.Errorf("train: Run: the restored run was interrupted inside epoch %d, which a run of %d epochs would not finish", rs.epoch+1, t.cfg.Epochs)
+		}
+		if rs.partial == nil && t.iter != rs.epoch*perEpoch {
 			if rs.stopped {
 				return nil, fmt.Errorf("train: Run: the restored run was stopped by its budget during epoch %d (iteration %d); only a run that ended an epoch can be continued", rs.epoch, t.iter)
 			}
@@ -314,9 +353,15 @@ func (t *Trainer) RunWith(split *dataset.Split, progress func(Progress), hook fu
 	noise := valNoise(t.cfg, split.Val)
 	st := newEpochState(t.cfg.Epochs*perEpoch, done, rs.elapsed, progress)
 	for e := rs.epoch + 1; e <= t.cfg.Epochs && !st.stopped; e++ {
+		if err := ctx.Err(); err != nil {
+			rs.elapsed = st.elapsed()
+			return nil, fmt.Errorf("%w after epoch %d: %w", ErrInterrupted, e-1, context.Cause(ctx))
+		}
 		st.epoch = e
-		losses, err := t.epoch(split.Train, st)
+		losses, part, err := t.epoch(ctx, split.Train, st, rs.partial)
+		rs.partial = part
 		if err != nil {
+			rs.elapsed = st.elapsed()
 			return nil, err
 		}
 		mining := st.mined

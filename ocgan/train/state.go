@@ -21,10 +21,31 @@ type runState struct {
 	bestEpoch int
 	bestVal   float64
 	best      map[string][]float32 // values of the best epoch
+	partial   *PartialEpoch        // the part done of an interrupted epoch (nil at an epoch boundary)
+}
+
+// PartialEpoch is the part of an epoch that an interrupted run had done:
+// its first Iterations, the sums and counts of the losses they reported
+// (the epoch's mean losses need them) and whether any of them mined.
+type PartialEpoch struct {
+	Iterations int
+	LossSums   map[string]float64
+	LossCounts map[string]int
+	Mined      bool
+}
+
+func (p *PartialEpoch) clone() *PartialEpoch {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.LossSums, c.LossCounts = maps.Clone(p.LossSums), maps.Clone(p.LossCounts)
+	return &c
 }
 
 // State is everything an interrupted Run needs to continue exactly, as
-// an uninterrupted run would, from the end of an epoch: the trainer's
+// an uninterrupted run would, from the end of an epoch or from where
+// RunContext was interrupted inside one: the trainer's
 // values and optimizer state, its random-stream positions and Run's
 // bookkeeping (history, model selection, budget). It is plain data; its
 // maps and slices are copies.
@@ -43,6 +64,9 @@ type State struct {
 	Stopped bool
 	// History has one entry per completed epoch (the validation curve).
 	History []EpochResult
+	// Partial, when not nil, is the part done of epoch Epoch+1, where
+	// RunContext was interrupted: Iteration counts its iterations.
+	Partial *PartialEpoch
 	// BestEpoch (1-based, 0 when none) is the epoch with the lowest
 	// validation MSE so far, BestValMSE its value (+Inf when none) and
 	// Best its parameter and state values by name (nil when none).
@@ -58,7 +82,8 @@ type State struct {
 
 // State returns the trainer's state: in a RunWith hook, that of the epoch
 // just ended; after Run, that of the last epoch (not the best epoch's
-// values Run leaves on the device), so that a later Restore and Run
+// values Run leaves on the device); after an interrupted RunContext, that
+// of the iteration where it stopped; so that a later Restore and Run
 // continue training where it stopped. Before any Run, the bookkeeping is
 // empty (Epoch 0).
 func (t *Trainer) State() (State, error) {
@@ -68,6 +93,7 @@ func (t *Trainer) State() (State, error) {
 		s.History = cloneHistory(rs.history)
 		s.BestEpoch, s.BestValMSE = rs.bestEpoch, rs.bestVal
 		s.Best = cloneValues(rs.best)
+		s.Partial = rs.partial.clone()
 	}
 	if t.final != nil {
 		s.Params = cloneValues(t.final)
@@ -114,7 +140,7 @@ func (t *Trainer) Restore(s State) error {
 	}
 	t.iter, t.counter = s.Iteration, s.Counter
 	t.run = &runState{epoch: s.Epoch, elapsed: s.Elapsed, stopped: s.Stopped, history: cloneHistory(s.History),
-		bestEpoch: s.BestEpoch, bestVal: s.BestValMSE, best: cloneValues(s.Best)}
+		bestEpoch: s.BestEpoch, bestVal: s.BestValMSE, best: cloneValues(s.Best), partial: s.Partial.clone()}
 	if s.BestEpoch == 0 {
 		t.run.bestVal = math.Inf(1)
 	}
@@ -138,6 +164,19 @@ func (t *Trainer) checkState(s State) error {
 	}
 	if s.BestEpoch < 0 || s.BestEpoch > s.Epoch || (s.BestEpoch == 0) != (s.Best == nil) {
 		return fmt.Errorf("best epoch %d of %d with %d best values", s.BestEpoch, s.Epoch, len(s.Best))
+	}
+	if p := s.Partial; p != nil {
+		if p.Iterations <= 0 || p.Iterations > s.Iteration || s.Stopped {
+			return fmt.Errorf("a part of epoch %d of %d iterations at iteration %d (stopped by the budget: %v)", s.Epoch+1, p.Iterations, s.Iteration, s.Stopped)
+		}
+		if len(p.LossSums) != len(p.LossCounts) {
+			return fmt.Errorf("part of epoch %d: %d loss sums, %d counts", s.Epoch+1, len(p.LossSums), len(p.LossCounts))
+		}
+		for k := range p.LossSums {
+			if n, ok := p.LossCounts[k]; !ok || n <= 0 || n > p.Iterations {
+				return fmt.Errorf("part of epoch %d: loss %q counted %d times in %d iterations", s.Epoch+1, k, n, p.Iterations)
+			}
+		}
 	}
 	if s.BestEpoch > 0 && math.Float64bits(s.History[s.BestEpoch-1].ValMSE) != math.Float64bits(s.BestValMSE) {
 		return fmt.Errorf("best validation MSE %v, epoch %d's is %v", s.BestValMSE, s.BestEpoch, s.History[s.BestEpoch-1].ValMSE)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/ocgan-vk/ocgan/ocgan/train"
 )
 
 // trainMissing trains the models of the table that do not exist yet and
@@ -36,8 +39,13 @@ func (c *evalCmd) trainMissing(e *env, d dataFlags, classes []int, seeds []uint6
 		}
 	}
 	table := newTableReporter(e.stderr, len(runs))
+	ctx, stop := interruptContext(e.stderr)
+	defer stop()
 	for k, r := range runs {
 		what := fmt.Sprintf("class %d seed %d", r.class, r.seed)
+		if ctx.Err() != nil {
+			return interruptedError{fmt.Errorf("%w before training %s: %w; run the same command again to continue", train.ErrInterrupted, what, context.Cause(ctx))}
+		}
 		table.start("training", k+1, what)
 		d.class, d.seed = r.class, r.seed
 		j, err := c.training.job(d)
@@ -45,6 +53,7 @@ func (c *evalCmd) trainMissing(e *env, d dataFlags, classes []int, seeds []uint6
 			return err
 		}
 		j.out, j.log, j.resume = r.path, e.stderr, r.resume
+		j.ctx, j.again = ctx, "run the same command again to continue"
 		rep := newTrainReporter(&env{stdout: e.stdout, stderr: e.stderr}, false, every, what)
 		j.progress = rep.report
 		sum, err := j.run(e.cfg)

@@ -19,13 +19,7 @@ import (
 // and checks after every kill that the checkpoint on disk is either absent or
 // complete (it loads), then that --resume from it finishes the run.
 func TestTrainSurvivesKill(t *testing.T) {
-	if args := os.Getenv("OCGAN_TEST_CHILD_ARGS"); args != "" {
-		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	runIfChild()
 	root := t.TempDir()
 	writePNGs(t, filepath.Join(root, "0-bar"), 0, 12)
 	writePNGs(t, filepath.Join(root, "1-disc"), 1, 12)
@@ -37,9 +31,7 @@ func TestTrainSurvivesKill(t *testing.T) {
 		if resume {
 			args = append(args, "--resume")
 		}
-		cmd := exec.Command(exe, "-test.run=^TestTrainSurvivesKill$")
-		cmd.Env = append(os.Environ(), "OCGAN_TEST_CHILD_ARGS="+strings.Join(args, "\x1f"), "OCGAN_VK_PIPELINE_CACHE="+cache)
-		return cmd
+		return childCmd(t, "TestTrainSurvivesKill", cache, args)
 	}
 	exists := func() bool { _, err := os.Stat(out); return err == nil }
 
@@ -96,6 +88,28 @@ func TestTrainSurvivesKill(t *testing.T) {
 		t.Fatalf("final checkpoint: status %q after epoch %d, want done after 5", ck.Meta["status"], ck.Train.Epoch)
 	}
 	t.Logf("%d kills, a complete checkpoint after %d of them; the run finished", kills, loaded)
+}
+
+// runIfChild runs the CLI on the arguments of OCGAN_TEST_CHILD_ARGS and
+// exits, in a child that childCmd started; it returns at once otherwise.
+func runIfChild() {
+	if args := os.Getenv("OCGAN_TEST_CHILD_ARGS"); args != "" {
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+}
+
+// childCmd returns the command that runs `ocgan args...` in a child
+// process: this test binary running test, which calls runIfChild first,
+// with its Vulkan pipeline cache in cache.
+func childCmd(t *testing.T, test, cache string, args []string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), "OCGAN_TEST_CHILD_ARGS="+strings.Join(args, "\x1f"), "OCGAN_VK_PIPELINE_CACHE="+cache)
+	return cmd
 }
 
 // waitForLine reads r until a line starts with prefix; false if r ends first

@@ -41,6 +41,8 @@ const (
 	exitOK      = 0
 	exitRuntime = 1
 	exitUsage   = 2
+	// exitInterrupted: training stopped by SIGINT or SIGTERM (128 + SIGINT).
+	exitInterrupted = 130
 )
 
 // version is the release; builds from a git checkout also report the commit.
@@ -104,8 +106,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := cmd.run(e); err != nil {
 		fmt.Fprintf(stderr, "ocgan %s: %v\n", name, err)
 		var ue usageError
-		if errors.As(err, &ue) {
+		var ie interruptedError
+		switch {
+		case errors.As(err, &ue):
 			return exitUsage
+		case errors.As(err, &ie):
+			return exitInterrupted
 		}
 		return exitRuntime
 	}

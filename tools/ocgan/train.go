@@ -134,6 +134,9 @@ func (c *trainCmd) run(e *env) error {
 	}
 	j.progress = newTrainReporter(e, c.asJSON, every, "").report
 	j.log = e.stderr
+	ctx, stop := interruptContext(e.stderr)
+	defer stop()
+	j.ctx = ctx
 	sum, err := j.run(e.cfg)
 	if err != nil {
 		return err

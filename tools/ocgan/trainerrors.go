@@ -12,8 +12,8 @@ import (
 
 // runError gives a failure of the pipeline the command's wording: a batch
 // too large for the device and a checkpoint of another configuration are
-// usage errors; a device loss or timeout says what became of the
-// checkpoint.
+// usage errors; an interruption and a device loss or timeout say what
+// became of the checkpoint.
 func (j *trainJob) runError(err error) error {
 	var tl *backend.TensorTooLargeError
 	var re *pipeline.ResumeError
@@ -25,6 +25,11 @@ func (j *trainJob) runError(err error) error {
 		return usageError{fmt.Errorf("--resume: %s: %w", j.out, re.Err)}
 	case errors.As(err, &re):
 		return fmt.Errorf("--resume: %s: %w", j.out, re.Err)
+	case errors.As(err, &te) && errors.Is(err, train.ErrInterrupted):
+		if !te.Saved {
+			return interruptedError{fmt.Errorf("%w; nothing was saved (no iteration had run)", te.Err)}
+		}
+		return interruptedError{fmt.Errorf("%w; %s holds the run as it stopped: %s", te.Err, j.out, j.continueHint())}
 	case errors.As(err, &te):
 		return deviceFailure(te.Err, j.out, te.Saved)
 	}
@@ -43,4 +48,12 @@ func deviceFailure(err error, out string, saved bool) error {
 		return fmt.Errorf("%w; no epoch had completed, so no checkpoint was written", err)
 	}
 	return fmt.Errorf("%w; %s holds the last completed epoch: continue with --resume", err, out)
+}
+
+// continueHint says how to continue an interrupted run of j.
+func (j *trainJob) continueHint() string {
+	if j.again != "" {
+		return j.again
+	}
+	return "continue with --resume"
 }

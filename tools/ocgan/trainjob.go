@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -30,6 +31,10 @@ type trainJob struct {
 	log      io.Writer
 	// open opens the device; nil means device.Open.
 	open func(device.Config) (backend.Backend, error)
+	// ctx interrupts training (pipeline.Job.Context; nil: never); again
+	// says how to continue an interrupted run (default: --resume).
+	ctx   context.Context
+	again string
 }
 
 // load reads the data of the run, preprocessed as j.pre says: the split,
@@ -89,7 +94,7 @@ func (j *trainJob) run(dcfg device.Config) (*trainSummary, error) {
 			return jd, err
 		},
 		Open:        func() (backend.Backend, error) { return open(dcfg) },
-		DeviceLabel: deviceLabel, Progress: j.progress, Log: j.log, EpochTest: j.epochTest,
+		DeviceLabel: deviceLabel, Progress: j.progress, Log: j.log, EpochTest: j.epochTest, Context: j.ctx,
 		Started: func(device string, jd pipeline.Data) {
 			if j.log == nil {
 				return

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
+)
+
+// TestTrainInterrupt sends SIGINT to `ocgan train` inside its first epochs:
+// it says that it stops, ends at the end of the iteration with exit status
+// 130 and an error that says where it stopped and how to continue, and its
+// checkpoint holds the run as it stopped; --resume then finishes the run
+// with the parameters of an uninterrupted run, bit for bit. A second SIGINT
+// ends the process at once.
+func TestTrainInterrupt(t *testing.T) {
+	runIfChild()
+	root := t.TempDir()
+	writePNGs(t, filepath.Join(root, "0-bar"), 0, 32)
+	writePNGs(t, filepath.Join(root, "1-disc"), 1, 12)
+	dir, cache := t.TempDir(), t.TempDir()
+	child := func(out string, extra ...string) *exec.Cmd {
+		args := append([]string{"train", "--dataset", "folder", "--data", root, "--class", "0", "--protocol", "1",
+			"--epochs", "2", "--batch", "2", "--device", "cpu", "--threads", "1", "--out", out, "--progress-every", "1ns"}, extra...)
+		return childCmd(t, "TestTrainInterrupt", cache, args)
+	}
+	// interrupt starts a child and sends it sigs SIGINTs once it reports
+	// the second iteration of epoch 1; it returns the exit status and stderr.
+	interrupt := func(out string, sigs int) (int, string) {
+		cmd := child(out)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var text strings.Builder
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			text.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "epoch 1/2 iteration 2/") {
+				for range sigs {
+					if err := cmd.Process.Signal(os.Interrupt); err != nil {
+						t.Fatal(err)
+					}
+				}
+				break
+			}
+		}
+		rest, _ := io.ReadAll(stderr)
+		text.Write(rest)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			return 0, text.String()
+		case errors.As(err, &ee):
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return -int(ws.Signal()), text.String()
+			}
+			return ee.ExitCode(), text.String()
+		}
+		t.Fatal(err)
+		return 0, ""
+	}
+
+	whole := filepath.Join(dir, "whole.ocgan")
+	if msg, err := child(whole, "--progress-every", "0").CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, msg)
+	}
+
+	out := filepath.Join(dir, "model.ocgan")
+	code, stderr := interrupt(out, 1)
+	for _, want := range []string{"ocgan: SIGINT: training stops at the end of the current iteration",
+		"training interrupted after ", "received SIGINT", out + " holds the run as it stopped: continue with --resume"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code != exitInterrupted {
+		t.Fatalf("exit status %d after SIGINT, want %d\n%s", code, exitInterrupted, stderr)
+	}
+	ck, err := checkpoint.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := ck.Meta["status"]
+	if !strings.HasPrefix(status, "training: interrupted after iteration ") && !strings.HasPrefix(status, "training: epoch ") {
+		t.Errorf("status of the interrupted run's checkpoint: %q", status)
+	}
+	t.Logf("interrupted: %s (%d iterations)", status, ck.Train.Iteration)
+	if msg, err := child(out, "--resume", "--progress-every", "0").CombinedOutput(); err != nil {
+		t.Fatalf("--resume: %v\n%s", err, msg)
+	}
+	got, err := checkpoint.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := checkpoint.Load(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Meta["status"] != "done" || got.Train.Iteration != want.Train.Iteration || got.Train.BestEpoch != want.Train.BestEpoch ||
+		len(got.Tensors) != len(want.Tensors) {
+		t.Fatalf("resumed run: status %q, %d iterations, best epoch %d, %d tensors; uninterrupted %d, %d, %d", got.Meta["status"],
+			got.Train.Iteration, got.Train.BestEpoch, len(got.Tensors), want.Train.Iteration, want.Train.BestEpoch, len(want.Tensors))
+	}
+	for i, w := range want.Tensors {
+		g := got.Tensors[i]
+		for k := range w.Data {
+			if g.Name != w.Name || math.Float32bits(g.Data[k]) != math.Float32bits(w.Data[k]) {
+				t.Fatalf("tensor %s[%d]: %v after the interruption, %v uninterrupted", w.Name, k, g.Data[k], w.Data[k])
+			}
+		}
+	}
+
+	// Two signals: the second ends the process at once.
+	code, stderr = interrupt(filepath.Join(dir, "twice.ocgan"), 2)
+	if code != -int(syscall.SIGINT) && code != exitInterrupted {
+		t.Errorf("after two SIGINTs: exit status %d, want killed by SIGINT (or %d had the first finished the run)\n%s", code, exitInterrupted, stderr)
+	}
+}

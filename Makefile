@@ -58,20 +58,29 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 ## dry run of the GPU check on lavapipe (tools/gpu-check.sh dry-run --no-torch)
 test: deps check-fmt vet check-nocgo
 	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
-	for width in 128 512; do \
-		LP_NATIVE_VECTOR_WIDTH=$$width OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
-			./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/ || exit 1; \
-	done
-	OCGAN_VK_LIMITS=min OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 3m \
-		./kernels/vulkan/ ./runtime/program/ ./runtime/device/
-	for ops in basic -ballot -arithmetic -shuffle; do \
-		OCGAN_VK_SUBGROUP_OPS=$$ops OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 4m \
-			-run 'Conv|BatchNorm|Reduce' ./kernels/vulkan/ || exit 1; \
-	done
-	OCGAN_VK_SUBGROUP_OPS=basic OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 4m ./runtime/program/
+	$(MAKE) --no-print-directory -j$(NPROC) --output-sync=target $(VK_CONFIGS:%=test-vk-%)
 	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
 	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
 	GO=$(GO) tools/gpu-check.sh dry-run --no-torch
+
+# The Vulkan tests again under other device configurations, as many at a time as there are
+# cores (each runs mostly on one): lavapipe with 4- and 16-lane subgroups, the Vulkan minimum
+# limits, and fewer subgroup operations (every fallback shader; the executor with basic only).
+NPROC      := $(shell nproc 2>/dev/null || echo 2)
+VK_WIDTHS  := 128 512
+VK_OPS     := basic -ballot -arithmetic -shuffle
+VK_CONFIGS := $(VK_WIDTHS:%=width-%) limits-min $(VK_OPS:%=ops-%) program-basic
+VK_TEST    := OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 6m
+
+.PHONY: $(VK_CONFIGS:%=test-vk-%)
+$(VK_WIDTHS:%=test-vk-width-%): test-vk-width-%:
+	LP_NATIVE_VECTOR_WIDTH=$* $(VK_TEST) ./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/
+test-vk-limits-min:
+	OCGAN_VK_LIMITS=min $(VK_TEST) ./kernels/vulkan/ ./runtime/program/ ./runtime/device/
+$(VK_OPS:%=test-vk-ops-%): test-vk-ops-%:
+	OCGAN_VK_SUBGROUP_OPS=$* $(VK_TEST) -run 'Conv|BatchNorm|Reduce' ./kernels/vulkan/
+test-vk-program-basic:
+	OCGAN_VK_SUBGROUP_OPS=basic $(VK_TEST) ./runtime/program/
 
 ## mender-test: the Mender update module (firmware/mender/ocgan-bundle) end to end through
 ## Debian's Mender client in standalone mode and mender-artifact (installed when missing; needs

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +18,9 @@ import (
 // it says that it stops, ends at the end of the iteration with exit status
 // 130 and an error that says where it stopped and how to continue, and its
 // checkpoint holds the run as it stopped; --resume then finishes the run
-// with the parameters of an uninterrupted run, bit for bit. A second SIGINT
-// ends the process at once.
+// (that it gives the uninterrupted run's parameters bit for bit is checked
+// in ocgan/train and ocgan/pipeline). A second SIGINT ends the process at
+// once.
 func TestTrainInterrupt(t *testing.T) {
 	runIfChild()
 	root := t.TempDir()
@@ -73,11 +73,6 @@ func TestTrainInterrupt(t *testing.T) {
 		return 0, ""
 	}
 
-	whole := filepath.Join(dir, "whole.ocgan")
-	if msg, err := child(whole, "--progress-every", "0").CombinedOutput(); err != nil {
-		t.Fatalf("uninterrupted run: %v\n%s", err, msg)
-	}
-
 	out := filepath.Join(dir, "model.ocgan")
 	code, stderr := interrupt(out, 1)
 	for _, want := range []string{"ocgan: SIGINT: training stops at the end of the current iteration",
@@ -105,22 +100,9 @@ func TestTrainInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := checkpoint.Load(whole)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Meta["status"] != "done" || got.Train.Iteration != want.Train.Iteration || got.Train.BestEpoch != want.Train.BestEpoch ||
-		len(got.Tensors) != len(want.Tensors) {
-		t.Fatalf("resumed run: status %q, %d iterations, best epoch %d, %d tensors; uninterrupted %d, %d, %d", got.Meta["status"],
-			got.Train.Iteration, got.Train.BestEpoch, len(got.Tensors), want.Train.Iteration, want.Train.BestEpoch, len(want.Tensors))
-	}
-	for i, w := range want.Tensors {
-		g := got.Tensors[i]
-		for k := range w.Data {
-			if g.Name != w.Name || math.Float32bits(g.Data[k]) != math.Float32bits(w.Data[k]) {
-				t.Fatalf("tensor %s[%d]: %v after the interruption, %v uninterrupted", w.Name, k, g.Data[k], w.Data[k])
-			}
-		}
+	if got.Meta["status"] != "done" || got.Train.Epoch != 2 || got.Train.Iteration <= ck.Train.Iteration {
+		t.Fatalf("resumed run: status %q after epoch %d, %d iterations (%d when interrupted)", got.Meta["status"],
+			got.Train.Epoch, got.Train.Iteration, ck.Train.Iteration)
 	}
 
 	// Two signals: the second ends the process at once.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -113,7 +114,7 @@ func (st *epochState) elapsed() time.Duration { return st.prior + time.Since(st.
 // fraction is how far training is: iterations done of those planned, or
 // of the wall-clock budget, whichever is further.
 func (t *Trainer) fraction(st *epochState) float64 {
-	f := float64(st.doneIters) / float64(st.totalIters)
+	f := iterFraction(st.doneIters, st.totalIters)
 	if t.cfg.Budget > 0 {
 		f = math.Max(f, float64(st.elapsed())/float64(t.cfg.Budget))
 	}
@@ -274,16 +275,11 @@ func (t *Trainer) mineFrom(total int) int {
 	if t.mining == nil || total <= 0 {
 		return max(0, total)
 	}
-	start := t.cfg.MineStart
-	i := min(max(0, int(math.Ceil(start*float64(total)))), total)
-	for i > 0 && float64(i-1)/float64(total) >= start {
-		i--
-	}
-	for i < total && float64(i)/float64(total) < start {
-		i++
-	}
-	return i
+	return sort.Search(total, func(i int) bool { return iterFraction(i, total) >= t.cfg.MineStart })
 }
+
+// iterFraction is how far a run of total iterations is after done of them.
+func iterFraction(done, total int) float64 { return float64(done) / float64(total) }
 
 // Run trains on split.Train for Config.Epochs epochs (or until the budget
 // is spent), computes the validation MSE on split.Val after every epoch
@@ -395,7 +391,6 @@ func (t *Trainer) RunContext(ctx context.Context, split *dataset.Split, progress
 			p := Progress{Epoch: e, Epochs: t.cfg.Epochs, Iteration: t.iter, EpochIteration: t.iter - (e-1)*perEpoch, EpochIterations: perEpoch,
 				EpochEnd: true, Losses: losses, ValMSE: val, Mining: mining, TestAUC: h.TestAUC}
 			t.rates(st, 0, t.cfg.Epochs-e, &p)
-			p.EpochETA, p.EpochETALowerBound = 0, false
 			progress(p)
 		}
 		if hook != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/runtime/backend"
 )
 
 // errInterrupt ends a run from its epoch hook, as a crash would.
@@ -144,6 +145,16 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 		t.Errorf("resumed on a training set of another size: no error")
 	}
 	expectSameRun(t, runToEnd(t, rest, split, &part), uninterrupted)
+}
+
+// restoredTrainer returns a new trainer of cfg on lib with s restored.
+func restoredTrainer(t *testing.T, lib backend.Backend, cfg Config, s State) *Trainer {
+	t.Helper()
+	tr := newTrainer(t, lib, cfg)
+	if err := tr.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	return tr
 }
 
 // runToEnd runs tr on split, its progress into log, and returns the outcome.
@@ -287,19 +298,13 @@ func TestInterruptMidEpochResumes(t *testing.T) {
 				if err != nil || !Interrupted(ck) || rec.Partial == nil || !sameLosses(rec.Partial.LossSums, s.Partial.LossSums) {
 					t.Fatalf("checkpoint's record: %+v, %v", rec.Partial, err)
 				}
-				other := newTrainer(t, lib, cfg)
-				if err := other.Restore(saved); err != nil {
-					t.Fatal(err)
-				}
+				other := restoredTrainer(t, lib, cfg, saved)
 				if _, err := other.Run(syntheticSplit(t, 20, 4, 4), nil); err == nil || !strings.Contains(err.Error(), "inside an epoch") {
 					t.Errorf("resumed inside an epoch on a training set of another size: %v", err)
 				}
 				cfg1 := cfg
 				cfg1.Epochs = 1
-				short := newTrainer(t, lib, cfg1)
-				if err := short.Restore(saved); err != nil {
-					t.Fatal(err)
-				}
+				short := restoredTrainer(t, lib, cfg1, saved)
 				if _, err := short.Run(split, nil); err == nil || !strings.Contains(err.Error(), "would not finish") {
 					t.Errorf("resumed inside epoch 2 for 1 epoch: %v", err)
 				}
@@ -307,10 +312,7 @@ func TestInterruptMidEpochResumes(t *testing.T) {
 				// epoch 2 mined in its part before the interruption.
 				cfg6 := cfg
 				cfg6.Epochs = 6
-				longer := newTrainer(t, lib, cfg6)
-				if err := longer.Restore(saved); err != nil {
-					t.Fatal(err)
-				}
+				longer := restoredTrainer(t, lib, cfg6, saved)
 				var rest6 iterLog
 				res6, err := longer.Run(split, rest6.progress)
 				if err != nil {
@@ -321,11 +323,7 @@ func TestInterruptMidEpochResumes(t *testing.T) {
 						res6.History[1].Mining, rest6.mining[0], len(rest6.iters))
 				}
 			}
-			rest := newTrainer(t, lib, cfg)
-			if err := rest.Restore(saved); err != nil {
-				t.Fatal(err)
-			}
-			expectSameRun(t, runToEnd(t, rest, split, &part), uninterrupted)
+			expectSameRun(t, runToEnd(t, restoredTrainer(t, lib, cfg, saved), split, &part), uninterrupted)
 		})
 	}
 }

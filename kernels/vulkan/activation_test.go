@@ -9,7 +9,6 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 var testActivations = []kernels.ActivationParams{{Kind: kernels.ReLU}, {Kind: kernels.LeakyReLU, Slope: 0.2}, {Kind: kernels.Tanh}, {Kind: kernels.Sigmoid}}
@@ -32,8 +31,7 @@ func actInput(rng *rand.Rand, n int) []float32 {
 }
 
 func TestActivationMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(21))
 	// The last size needs the grid-stride loop: more vec4s than the capped grid has lanes.
 	for _, n := range []int{1, 13, 1023, 65537, 4*lib.maxGroups1D()*int(lib.elementwiseLocal()) + 13} {
@@ -87,8 +85,7 @@ func TestActivationMatchesReference(t *testing.T) {
 // comparison could hide errors: tanh/sigmoid of large |x| must be exactly saturated
 // (never NaN), and tanh/sigmoid of tiny inputs must keep their relative precision.
 func TestActivationSaturationAndSmallInputs(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	x := []float32{30, -30, 88, -88, 100, -100, 1e30, -1e30, 15, -15}
 	for _, p := range []kernels.ActivationParams{{Kind: kernels.Tanh}, {Kind: kernels.Sigmoid}} {
 		y := upload(t, ctx, kerneltest.Poisoned(len(x)))
@@ -120,8 +117,7 @@ func TestActivationSaturationAndSmallInputs(t *testing.T) {
 }
 
 func TestActivationRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	seq := newSequence(t, ctx)
 	a, b, c := upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 5)), upload(t, ctx, make([]float32, 6))
 	relu := kernels.ActivationParams{Kind: kernels.ReLU}

@@ -8,14 +8,12 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // One recorded AdamUpdate replayed for steps t = 1..5, the host rewriting only the
 // step slot between runs, against AdamUpdate applied to host copies.
 func TestAdamMatchesReferenceOverSteps(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	if storageShort(ctx, 5) {
 		p, m, v, g := upload(t, ctx, make([]float32, 7)), upload(t, ctx, make([]float32, 7)), upload(t, ctx, make([]float32, 7)), upload(t, ctx, make([]float32, 7))
 		slot := StepSlot{Buf: newStepBuffer(t, ctx, 2+AdamStepWords), Word: 2}
@@ -80,8 +78,7 @@ func TestAdamStepWords(t *testing.T) {
 }
 
 func TestAdamRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	p, m, v, g := upload(t, ctx, kerneltest.Poisoned(6)), upload(t, ctx, kerneltest.Poisoned(6)), upload(t, ctx, kerneltest.Poisoned(6)), upload(t, ctx, kerneltest.Poisoned(6))
 	short := upload(t, ctx, kerneltest.Poisoned(5))
 	step := newStepBuffer(t, ctx, AdamStepWords+1)

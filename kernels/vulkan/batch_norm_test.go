@@ -123,8 +123,7 @@ func bnRefused(t *testing.T, ctx *vk.Context, lib *Library) bool {
 }
 
 func TestBatchNormMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	if bnRefused(t, ctx, lib) {
 		return
 	}
@@ -224,8 +223,7 @@ func checkBatchNorm(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand,
 // device's own saved statistics, as training does, and replays it: the running
 // statistics advance once per run, everything else is unchanged.
 func TestBatchNormTrainChain(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	if bnRefused(t, ctx, lib) {
 		return
 	}
@@ -267,8 +265,7 @@ func TestBatchNormTrainChain(t *testing.T) {
 }
 
 func TestBatchNormRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	if bnRefused(t, ctx, lib) {
 		return
 	}

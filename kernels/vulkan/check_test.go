@@ -6,15 +6,13 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // A buffer of the wrong length is reported as a *kernels.ShapeError naming
 // the op, the buffer, its length and the length the params imply, and
 // nothing is recorded.
 func TestBindingsReturnShapeErrors(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	seq := newSequence(t, ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	conv := kernels.Conv2DParams{N: 2, C: 3, H: 5, W: 7, K: 4, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}

@@ -9,7 +9,6 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // ocganConvs are the exact conv2d layers of OCGAN (encoder, classifier, visual
@@ -55,8 +54,7 @@ func conv2dGPUCases() map[string]kernels.Conv2DParams {
 }
 
 func TestConv2DMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	for name, p := range conv2dGPUCases() {
 		t.Run(name, func(t *testing.T) { checkConv2D(t, ctx, lib, name, p) })
 	}
@@ -66,8 +64,7 @@ func TestConv2DMatchesReference(t *testing.T) {
 // loads its own operands; solo lanes for one output channel) on this device, so
 // that their code paths are tested where no GPU is at hand.
 func TestConvGPUTilesMatchReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	convTuneHook = func(dir convDir, g convGeom, _ convTune) convTune {
 		return convTuneForDevice(false, false, dir, g)
 	}
@@ -99,8 +96,7 @@ func checkConv2D(t *testing.T, ctx *vk.Context, lib *Library, name string, p ker
 // TestConv2DInOneSequence records all directions into one sequence, so the
 // bindings' access flags must make the sequence insert the right barriers.
 func TestConv2DInOneSequence(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	p := kernels.Conv2DParams{N: 2, C: 13, H: 9, W: 7, K: 19, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true}
 	rng := rand.New(rand.NewSource(3))
 	o := p.OutputShape()
@@ -128,8 +124,7 @@ func TestConv2DInOneSequence(t *testing.T) {
 }
 
 func TestConv2DRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	seq := newSequence(t, ctx)
 	p := kernels.Conv2DParams{N: 2, C: 3, H: 6, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, Bias: true}
 	o := p.OutputShape()
@@ -184,8 +179,7 @@ func TestConv2DRejectsBadArguments(t *testing.T) {
 // TestConvErrorMessages pins the full wording of the conv entry points'
 // errors, which name the layer, the direction, the buffer and its shape.
 func TestConvErrorMessages(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	seq := newSequence(t, ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	p := kernels.Conv2DParams{N: 2, C: 3, H: 6, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, Bias: true}

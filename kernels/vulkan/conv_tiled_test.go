@@ -16,8 +16,7 @@ import (
 // tile shapes, small ones included so that odd shapes end in partial tiles on
 // every side, on a representative subset of the conv and transposed-conv cases.
 func TestConvTiledMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	defer func() { convTuneHook = nil }()
 	tiles := []struct {
 		name string
@@ -119,8 +118,7 @@ func TestConvRowsPerTile(t *testing.T) {
 }
 
 func TestConvVariantChoice(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	cpu := ctx.Info().Type == vk.CPU
 	g := conv2DGeom(conv2dGPUCases()["ocgan_enc2_64to128_14"])
 	cases := []struct {
@@ -187,7 +185,8 @@ func TestConvTileCheck(t *testing.T) {
 // allocates no scratch of its own, and a missing or short workspace is an
 // error.
 func TestConvWorkspace(t *testing.T) {
-	ctx := vktest.Open(t)
+	// A library of its own: the test counts the scratch the library allocates.
+	ctx := vktest.Shared(t)
 	lib := NewLibrary(ctx)
 	p := kernels.Conv2DParams{N: 2, C: 13, H: 9, W: 7, K: 19, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, Bias: true}
 	q := kernels.ConvTranspose2DParams{N: 2, C: 7, H: 4, W: 5, K: 11, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, OutPadH: 1}

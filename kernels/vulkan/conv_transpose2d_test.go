@@ -6,7 +6,6 @@ import (
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // ocganDeconvs are the exact transposed-conv layers of OCGAN's decoder, all 5x5
@@ -44,8 +43,7 @@ func convT2dGPUCases() map[string]kernels.ConvTranspose2DParams {
 }
 
 func TestConvTranspose2DMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	for name, p := range convT2dGPUCases() {
 		t.Run(name, func(t *testing.T) { checkConvTranspose2D(t, ctx, lib, name, p) })
 	}
@@ -67,8 +65,7 @@ func checkConvTranspose2D(t *testing.T, ctx *vk.Context, lib *Library, name stri
 }
 
 func TestConvTranspose2DRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	seq := newSequence(t, ctx)
 	p := kernels.ConvTranspose2DParams{N: 2, C: 3, H: 4, W: 5, K: 4, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, OutPadH: 1, Bias: true}
 	o := p.OutputShape()

@@ -9,7 +9,6 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // The register tiles order their rows by window position (pixels of many
@@ -36,8 +35,7 @@ func windowDeconvCases() map[string]kernels.ConvTranspose2DParams {
 // sharing and 8 to 32 rows (1 to 4 per lane) on the window cases and checks
 // each direction against the reference.
 func TestConvWindowBoxesMatchReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	defer func() { convTuneHook = nil }()
 	tiles := []convTune{
 		{local: 64, ppl: 1, tc: 4, sg: convShareLoad},
@@ -67,8 +65,7 @@ func TestConvWindowBoxesMatchReference(t *testing.T) {
 // for bit, alone and in a batch of 17: the batch's tiles skip other padding
 // taps than the single image's, and a skipped tap adds nothing.
 func TestConvBatchInvariant(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	const n, pick = 17, 5
 	conv := windowConvCases()["b17_6to9_7x5_k5s2p2"]
 	deconv := windowDeconvCases()["b17_9to6_4x3_k5s2p2op1"]

@@ -39,8 +39,7 @@ func denseTestTiles(lib *Library) []denseTiles {
 }
 
 func TestDenseMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(11))
 	for _, p := range denseShapes() {
 		for _, tile := range denseTestTiles(lib) {
@@ -102,8 +101,7 @@ func testDenseShape(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand,
 // maxGroups1D) covers fewer tiles than there are and the shaders' grid-stride
 // loops must take the rest.
 func TestDenseGridStride(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	p := kernels.DenseParams{N: 64, In: 80, Out: 129, Bias: true}
 	if min(p.N*p.Out, p.N*p.In, p.Out*p.In) <= lib.maxGroups1D() {
 		t.Fatal("shape too small to need a grid-stride loop")
@@ -115,8 +113,7 @@ func TestDenseGridStride(t *testing.T) {
 // (dense layers chained through buffers) and checks the result: the sequence's
 // barriers must order each layer after the one it reads.
 func TestDenseLayerChain(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(12))
 	dims := []int{16, 128, 64, 32, 16, 1}
 	const n = 64
@@ -157,8 +154,7 @@ func TestDenseLayerChain(t *testing.T) {
 }
 
 func TestDenseRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	seq := newSequence(t, ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	p := kernels.DenseParams{N: 2, In: 3, Out: 4, Bias: true}

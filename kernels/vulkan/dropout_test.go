@@ -8,7 +8,6 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // nonZeroVec is randVec with no exact zeros, so a dropped element (0) is never
@@ -42,8 +41,7 @@ func expectDropout(t *testing.T, name string, b *vk.Buffer, p kernels.DropoutPar
 }
 
 func TestDropoutMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(11))
 	probs := []float32{0.5, 0.1, 0.9, 0, 0.25, 0.75}
 	for k, n := range stepSizes {
@@ -74,8 +72,7 @@ func TestDropoutMatchesReference(t *testing.T) {
 }
 
 func TestDropoutEvalIsCopy(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(12))
 	for _, n := range []int{1, 13, 65537} {
 		p := kernels.DropoutParams{P: 0.5, Seed: 3}
@@ -95,8 +92,7 @@ func TestDropoutEvalIsCopy(t *testing.T) {
 // One recording of forward and backward, replayed with a new counter each step: the
 // masks follow the slot and backward always matches its forward.
 func TestDropoutReplaysWithNewCounter(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(13))
 	const n = 4099
 	p := kernels.DropoutParams{P: 0.3, Seed: 77, Train: true}
@@ -139,8 +135,7 @@ func TestDropoutReplaysWithNewCounter(t *testing.T) {
 }
 
 func TestDropoutRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	x, y, short := upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(4))
 	slot := StepSlot{Buf: newStepBuffer(t, ctx, 2)}
 	train := kernels.DropoutParams{P: 0.5, Train: true}

@@ -7,12 +7,10 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 func TestAddScaleMatchReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(31))
 	for _, n := range []int{1, 3, 5, 13, 1023, 65537, 262147 + 4096*64} {
 		a, b := kerneltest.RandVec(rng, n), kerneltest.RandVec(rng, n)
@@ -47,8 +45,7 @@ func TestAddScaleMatchReference(t *testing.T) {
 }
 
 func TestAddScaleRejectMismatchedLengths(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	a, b, short := upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(5)), upload(t, ctx, kerneltest.Poisoned(4))
 	expectRejected(t, ctx, []rejectCase{
 		{"add short b", func(s *vk.Sequence) error { return lib.Add(s, a, short, b) },

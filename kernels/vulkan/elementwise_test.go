@@ -7,12 +7,10 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 func TestElementwiseMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(7))
 	for _, n := range []int{1, 13, 63, 65, 1023, 1 << 18, 262147 + 4096*64} {
 		x, y := kerneltest.RandVec(rng, n), kerneltest.RandVec(rng, n)
@@ -35,8 +33,7 @@ func TestElementwiseMatchesReference(t *testing.T) {
 }
 
 func TestElementwiseRejectsMismatchedLengths(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	a, b := upload(t, ctx, make([]float32, 3)), upload(t, ctx, make([]float32, 4))
 	seq := newSequence(t, ctx)
 	if err := lib.Axpy(seq, 1, a, b); err == nil {

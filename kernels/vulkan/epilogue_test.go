@@ -9,7 +9,6 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // testEpilogues are the epilogues the forward tests rotate through: every
@@ -36,8 +35,7 @@ var (
 // that leave partial tiles on every side, and the default) and split-K with
 // 2 and 3 slices (where the epilogue runs after the reduction).
 func TestForwardEpiloguesMatchReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	defer func() { convTuneHook = nil }()
 	tiled := func(c convTile) func(convDir, convGeom, convTune) convTune {
 		return func(convDir, convGeom, convTune) convTune { return convTune{tiled: &c} }
@@ -105,8 +103,7 @@ func TestForwardEpiloguesMatchReference(t *testing.T) {
 // TestDenseEpiloguesMatchReference runs the dense forward with every
 // epilogue kind on odd shapes with every test tile.
 func TestDenseEpiloguesMatchReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(23))
 	shapes := []kernels.DenseParams{
 		{N: 1, In: 1, Out: 1, Bias: true}, {N: 3, In: 13, Out: 5}, {N: 13, In: 7, Out: 9, Bias: true},
@@ -137,8 +134,7 @@ func TestDenseEpiloguesMatchReference(t *testing.T) {
 // TestForwardEpilogueRefused checks that an unknown epilogue kind is refused
 // before anything is recorded.
 func TestForwardEpilogueRefused(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	bad := kernels.Epilogue{Act: 5}
 	four, one := upload(t, ctx, make([]float32, 4)), upload(t, ctx, make([]float32, 1))
 	y := upload(t, ctx, make([]float32, 4))

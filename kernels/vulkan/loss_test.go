@@ -9,7 +9,6 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // gpuLoss is one loss's GPU methods and references.
@@ -63,8 +62,7 @@ func lossPred(rng *rand.Rand, n int) []float32 {
 }
 
 func TestLossMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(31))
 	var shapes []kernels.LossParams
 	for _, n := range []int{1, 3, 64} {
@@ -113,8 +111,7 @@ func TestLossMatchesReference(t *testing.T) {
 // first ones every lane adds) followed by many tiny ones, which a plain float32
 // running sum would drop (a 7e-5 relative error).
 func TestLossMeanAccuracy(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(32))
 	p := kernels.LossParams{N: 64, F: 3 * 64 * 64}
 	pred, target := make([]float32, p.N*p.F), make([]float32, p.N*p.F)
@@ -151,8 +148,7 @@ func TestLossMeanAccuracy(t *testing.T) {
 
 // TestLossGradInPlace writes each gradient over its prediction buffer.
 func TestLossGradInPlace(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(33))
 	p := kernels.LossParams{N: 3, F: 13}
 	pred, dloss := lossPred(rng, p.N*p.F), kerneltest.RandVec(rng, p.N)
@@ -175,8 +171,7 @@ func TestLossGradInPlace(t *testing.T) {
 }
 
 func TestLossRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	seq := newSequence(t, ctx)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	p := kernels.LossParams{N: 2, F: 3}

@@ -36,8 +36,7 @@ var reduceGPUCases = []reduceCase{
 const reduceGroupShared = -1
 
 func TestReduceMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	rng := rand.New(rand.NewSource(13))
 	for _, tc := range reduceGPUCases {
 		checkReduce(t, ctx, lib, rng, tc)
@@ -117,8 +116,7 @@ func checkReduce(t *testing.T, ctx *vk.Context, lib *Library, rng *rand.Rand, tc
 }
 
 func TestReduceRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	buf := func(n int) *vk.Buffer { return upload(t, ctx, make([]float32, n)) }
 	seq := newSequence(t, ctx)
 	p := kernels.ReduceParams{Shape: []int{3, 4, 5}, Axes: []int{0, 2}}

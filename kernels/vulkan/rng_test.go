@@ -7,7 +7,6 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/runtime/vk"
-	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // stepSizes are the lengths of the RNG, dropout and Adam tests: tiny, partial
@@ -78,8 +77,7 @@ func expectNormal(t *testing.T, name string, b *vk.Buffer, seed, counter uint64,
 }
 
 func TestRNGMatchesReference(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	for _, n := range stepSizes {
 		seed := uint64(0x0123456789abcdef) ^ uint64(n)
 		counter := uint64(0xfedcba9876543210) + uint64(n) // both halves non-zero
@@ -108,8 +106,7 @@ func TestRNGMatchesReference(t *testing.T) {
 // One recording, replayed with new counters written into the slot: every run
 // follows the stream of the counter in the buffer at that time.
 func TestRNGReplaysWithNewCounter(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	const n, seed, sigma = 1001, 42, 1.5
 	step := newStepBuffer(t, ctx, 7)
 	slot := StepSlot{Buf: step, Word: 5} // the last two words
@@ -152,8 +149,7 @@ func sameCount(a, b []float32) int {
 // Statistics of 10⁶ device samples, each within 5 standard errors (the test is
 // deterministic: fixed seed and counter).
 func TestRNGStatistics(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	const n = 1_000_003
 	const sigma = 2.5
 	step := newStepBuffer(t, ctx, 2)
@@ -236,8 +232,7 @@ func expectRejected(t *testing.T, ctx *vk.Context, cases []rejectCase) {
 }
 
 func TestRNGRejectsBadArguments(t *testing.T) {
-	ctx := vktest.Open(t)
-	lib := NewLibrary(ctx)
+	ctx, lib := sharedLibrary(t)
 	out := upload(t, ctx, kerneltest.Poisoned(9))
 	step := newStepBuffer(t, ctx, 3)
 	ok := StepSlot{Buf: step, Word: 1}

@@ -95,7 +95,7 @@ func TestTinyTrainingStepOnDevice(t *testing.T) {
 	}
 
 	dev := buildTiny(t, m, seed)
-	lib := vulkan.NewLibrary(vktest.Open(t))
+	lib := vktest.SharedValue(t, vulkan.NewLibrary)
 	p, err := program.Compile(lib, dev.s.g, program.Options{
 		Outputs: []*graph.Tensor{dev.loss}, Adam: program.NewAdam(dev.grads)})
 	if err != nil {
@@ -161,7 +161,7 @@ func TestAutoEncoderStepMemoryPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps.Init(1)
-	lib := vulkan.NewLibrary(vktest.Open(t))
+	lib := vktest.SharedValue(t, vulkan.NewLibrary)
 	p, err := program.Compile(lib, g, program.Options{Outputs: []*graph.Tensor{loss}, Adam: program.NewAdam(grads)})
 	if err != nil {
 		t.Fatal(err)

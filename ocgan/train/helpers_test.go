@@ -45,10 +45,11 @@ func tinyConfig(t testing.TB) Config {
 }
 
 // newBackend returns the Vulkan backend on the test device (lavapipe, with
-// validation).
+// validation): the test binary's shared context and kernel library
+// (vktest.Shared), so that each pipeline is built once for all the tests.
 func newBackend(t testing.TB) backend.Backend {
 	t.Helper()
-	return program.NewBackend(vulkan.NewLibrary(vktest.Open(t)))
+	return program.NewBackend(vktest.SharedValue(t, vulkan.NewLibrary))
 }
 
 // newCPUBackend returns the native CPU backend.

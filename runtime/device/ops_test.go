@@ -188,7 +188,7 @@ func testBackends(t *testing.T) map[string]backend.Backend {
 	t.Cleanup(func() { c.Close() })
 	return map[string]backend.Backend{
 		"cpu":    c,
-		"vulkan": program.NewBackend(vulkan.NewLibrary(vktest.Open(t))),
+		"vulkan": program.NewBackend(vktest.SharedValue(t, vulkan.NewLibrary)),
 	}
 }
 

@@ -8,10 +8,11 @@ import (
 	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
-// newLib opens a validating context (vktest) and its kernel library.
+// newLib returns the kernel library on the test binary's shared validating
+// context (vktest.Shared): its pipelines are built once for all the tests.
 func newLib(t *testing.T) *vulkan.Library {
 	t.Helper()
-	return vulkan.NewLibrary(vktest.Open(t))
+	return vktest.SharedValue(t, vulkan.NewLibrary)
 }
 
 // mustCompile compiles or fails the test, and frees the program at cleanup.

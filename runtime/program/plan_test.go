@@ -7,6 +7,7 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/kernels/vulkan"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
+	"github.com/ocgan-vk/ocgan/runtime/vk/vktest"
 )
 
 // TestPlanSharesMemoryOnlyBetweenDisjointLifetimes checks the plan of the
@@ -144,7 +145,8 @@ func checkPoisonedPlan(t *testing.T, lib *vulkan.Library) {
 // library allocates no scratch of its own, and the poisoned run (stale
 // scratch included) still matches the reference.
 func TestSplitKWorkspaceInPlan(t *testing.T) {
-	lib := newLib(t)
+	// A library of its own: the test sets its tuning and counts its scratch.
+	lib := vulkan.NewLibrary(vktest.Shared(t))
 	n, _ := newNet(t, trainSeed, func(n *aeNet) []*graph.Tensor { return n.params() })
 	table, err := vulkan.NewConvTuning(lib.Context().Info())
 	if err != nil {

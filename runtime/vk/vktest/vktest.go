@@ -1,6 +1,7 @@
 // Package vktest opens Vulkan contexts for tests (validation always on, and any
 // validation message fails the test) and benchmarks, each with a private
-// pipeline cache.
+// pipeline cache; or hands a test binary's tests one context they share
+// (Shared, SharedValue, Main), so that the driver builds each pipeline once.
 package vktest
 
 import (

@@ -53,19 +53,25 @@ BACKEND_FREE := ./kernels ./kernels/kerneltest ./runtime/graph ./runtime/backend
 ## lanes (8 by default here), the Vulkan kernels and programs on a device lowered to the Vulkan
 ## minimum limits (OCGAN_VK_LIMITS=min), the kernels that have a basic subgroup tier again as
 ## on devices without ballot, arithmetic or shuffle subgroup operations and with only the basic
-## class, the training programs with only the basic class (every fallback), then the race
-## detector on the concurrent code (the scoring service, the CPU backend's worker team), then a
-## dry run of the GPU check on lavapipe (tools/gpu-check.sh dry-run --no-torch)
+## class, the training programs with only the basic class (every fallback), and the race
+## detector on the concurrent code (the scoring service, the CPU backend's worker team), as many
+## at a time as there are cores; then a dry run of the GPU check on lavapipe
+## (tools/gpu-check.sh dry-run --no-torch)
 test: deps check-fmt vet check-nocgo
-	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
-	$(MAKE) --no-print-directory -j$(NPROC) --output-sync=target $(VK_CONFIGS:%=test-vk-%)
-	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
-	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
+	$(MAKE) --no-print-directory -j$(NPROC) --output-sync=target test-go $(VK_CONFIGS:%=test-vk-%) test-race
 	GO=$(GO) tools/gpu-check.sh dry-run --no-torch
 
-# The Vulkan tests again under other device configurations, as many at a time as there are
-# cores (each runs mostly on one): lavapipe with 4- and 16-lane subgroups, the Vulkan minimum
-# limits, and fewer subgroup operations (every fallback shader; the executor with basic only).
+# The parts of `make test`, run as many at a time as there are cores, longest first: every
+# test; the Vulkan tests again under other device configurations (lavapipe with 4- and 16-lane
+# subgroups, the Vulkan minimum limits, and fewer subgroup operations: every fallback shader,
+# the executor with basic only); the race detector on the concurrent code.
+.PHONY: test-go test-race
+test-go:
+	OCGAN_VK_VALIDATE=1 $(GO) test -count=1 -timeout 9m ./...
+test-race:
+	$(GO) test -race -count=1 -timeout 3m ./ocgan/serve/ ./runtime/atomicfile/
+	$(GO) test -race -count=1 -timeout 3m -run 'Team' ./kernels/cpu/
+
 NPROC      := $(shell nproc 2>/dev/null || echo 2)
 VK_WIDTHS  := 128 512
 VK_OPS     := basic -ballot -arithmetic -shuffle
@@ -77,8 +83,10 @@ $(VK_WIDTHS:%=test-vk-width-%): test-vk-width-%:
 	LP_NATIVE_VECTOR_WIDTH=$* $(VK_TEST) ./kernels/vulkan/ ./runtime/vk/ ./runtime/program/ ./runtime/device/
 test-vk-limits-min:
 	OCGAN_VK_LIMITS=min $(VK_TEST) ./kernels/vulkan/ ./runtime/program/ ./runtime/device/
+# (The window-box test forces its tiles: under fewer operations it drops those that need them
+# and runs the others' shaders unchanged, as the main run does.)
 $(VK_OPS:%=test-vk-ops-%): test-vk-ops-%:
-	OCGAN_VK_SUBGROUP_OPS=$* $(VK_TEST) -run 'Conv|BatchNorm|Reduce' ./kernels/vulkan/
+	OCGAN_VK_SUBGROUP_OPS=$* $(VK_TEST) -run 'Conv|BatchNorm|Reduce' -skip 'ConvWindowBoxes' ./kernels/vulkan/
 test-vk-program-basic:
 	OCGAN_VK_SUBGROUP_OPS=basic $(VK_TEST) ./runtime/program/
 

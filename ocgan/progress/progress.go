@@ -14,50 +14,6 @@ import (
 	"time"
 )
 
-// Meter estimates the time left of a job of Total units of work from the
-// units done so far, assuming the rest goes at the average rate since Start.
-type Meter struct {
-	Start time.Time
-	Total float64
-	// done is the work done at the last Observe, at time now.
-	done float64
-	now  time.Time
-}
-
-// NewMeter starts measuring a job of total units at start.
-func NewMeter(start time.Time, total float64) *Meter {
-	return &Meter{Start: start, Total: total, now: start}
-}
-
-// Observe records that done units (of Total, fractions allowed) are
-// finished at now.
-func (m *Meter) Observe(done float64, now time.Time) {
-	m.done, m.now = done, now
-}
-
-// Done is the work done at the last Observe.
-func (m *Meter) Done() float64 { return m.done }
-
-// Rate is the units done per second since Start (0 before any work).
-func (m *Meter) Rate() float64 {
-	el := m.now.Sub(m.Start).Seconds()
-	if m.done <= 0 || el <= 0 {
-		return 0
-	}
-	return m.done / el
-}
-
-// Left is the time the remaining work takes at Rate; ok is false while
-// nothing is done yet (no rate to go by).
-func (m *Meter) Left() (left time.Duration, ok bool) {
-	r := m.Rate()
-	if r <= 0 {
-		return 0, false
-	}
-	rest := max(0, m.Total-m.done)
-	return time.Duration(rest / r * float64(time.Second)), true
-}
-
 // Ticker says when a periodic report is due: every Every from the start,
 // never when Every is 0 or less.
 type Ticker struct {
@@ -178,12 +134,29 @@ func Losses(l map[string]float64) string {
 }
 
 // Table is the report of a table of runs (classes × seeds): Run of Runs
-// is the one going on (1-based), what names it, and the Meter of the
-// table (units: runs, fractions for the one in progress).
+// is the one starting (1-based), What names it, and RunTimes holds the
+// durations of the whole runs finished so far (nil or empty: no estimate
+// yet). The runs left, this one included, are estimated at the median of
+// those: a run slowed by a pause (a suspended process, a burst of other
+// work) or shortened by resuming from a checkpoint moves it little, where
+// an average since the table's start would carry a pause to the end.
 type Table struct {
 	Run, Runs int
 	What      string
-	Meter     *Meter
+	RunTimes  *Recent
+}
+
+// Left is the estimated time of the runs left, this one included; ok is
+// false before a whole run has finished.
+func (t Table) Left() (left time.Duration, ok bool) {
+	if t.RunTimes == nil {
+		return 0, false
+	}
+	d, ok := t.RunTimes.Median()
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(max(0, t.Runs-t.Run+1)) * d, true
 }
 
 // Line formats t at now, e.g. "run 3 of 20 (class 2 seed 0), table ETA
@@ -193,10 +166,8 @@ func (t Table) Line(now time.Time) string {
 	if t.What != "" {
 		s += " (" + t.What + ")"
 	}
-	if t.Meter != nil {
-		if left, ok := t.Meter.Left(); ok {
-			s += fmt.Sprintf(", table ETA %s (ends %s)", Duration(left), End(now, left))
-		}
+	if left, ok := t.Left(); ok {
+		s += fmt.Sprintf(", table ETA %s (ends %s)", Duration(left), End(now, left))
 	}
 	return s
 }

@@ -7,45 +7,6 @@ import (
 
 var t0 = time.Date(2025, 3, 4, 14, 0, 0, 0, time.UTC)
 
-func TestMeter(t *testing.T) {
-	for _, c := range []struct {
-		name     string
-		total    float64
-		done     float64
-		after    time.Duration
-		rate     float64
-		left     time.Duration
-		leftKnow bool
-	}{
-		{"nothing done", 10, 0, time.Minute, 0, 0, false},
-		{"no time passed", 10, 1, 0, 0, 0, false},
-		{"one of ten in a minute", 10, 1, time.Minute, 1.0 / 60, 9 * time.Minute, true},
-		{"half", 100, 50, 10 * time.Second, 5, 10 * time.Second, true},
-		{"fraction of a run", 4, 0.5, 30 * time.Second, 1.0 / 60, 210 * time.Second, true},
-		{"done", 3, 3, time.Hour, 3.0 / 3600, 0, true},
-		{"past the total", 3, 4, time.Hour, 4.0 / 3600, 0, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			m := NewMeter(t0, c.total)
-			m.Observe(c.done, t0.Add(c.after))
-			if r := m.Rate(); abs(r-c.rate) > 1e-12 {
-				t.Errorf("Rate = %g, want %g", r, c.rate)
-			}
-			left, ok := m.Left()
-			if ok != c.leftKnow || (ok && (left-c.left).Abs() > time.Millisecond) {
-				t.Errorf("Left = %v %v, want %v %v", left, ok, c.left, c.leftKnow)
-			}
-		})
-	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
 func TestTicker(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -120,15 +81,26 @@ func TestStatusLine(t *testing.T) {
 	}
 }
 
+// TestTableLine: no estimate before a whole run has finished; then the runs
+// left, the starting one included, at the median run time, which one
+// paused run does not move.
 func TestTableLine(t *testing.T) {
-	m := NewMeter(t0, 4)
-	if got := (Table{Run: 1, Runs: 4, What: "class 0 seed 0", Meter: m}).Line(t0); got != "run 1 of 4 (class 0 seed 0)" {
+	times := NewRecent(9)
+	if got := (Table{Run: 1, Runs: 4, What: "class 0 seed 0", RunTimes: times}).Line(t0); got != "run 1 of 4 (class 0 seed 0)" {
 		t.Errorf("first run: %q", got)
 	}
-	m.Observe(1.5, t0.Add(3*time.Minute))
-	want := "run 2 of 4 (class 1 seed 0), table ETA 5m00s (ends 14:08:00)"
-	if got := (Table{Run: 2, Runs: 4, What: "class 1 seed 0", Meter: m}).Line(t0.Add(3 * time.Minute)); got != want {
+	if got := (Table{Run: 1, Runs: 4}).Line(t0); got != "run 1 of 4" {
+		t.Errorf("without run times: %q", got)
+	}
+	times.Add(3 * time.Minute)
+	want := "run 2 of 4 (class 1 seed 0), table ETA 9m00s (ends 14:12:00)"
+	if got := (Table{Run: 2, Runs: 4, What: "class 1 seed 0", RunTimes: times}).Line(t0.Add(3 * time.Minute)); got != want {
 		t.Errorf("Line = %q, want %q", got, want)
+	}
+	times.Add(3 * time.Hour) // a run paused for hours
+	times.Add(4 * time.Minute)
+	if left, ok := (Table{Run: 4, Runs: 4, RunTimes: times}).Left(); !ok || left != 4*time.Minute {
+		t.Errorf("after a paused run, the last run's estimate: %v %v, want 4m0s (the median)", left, ok)
 	}
 }
 

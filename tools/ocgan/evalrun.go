@@ -54,7 +54,7 @@ func (c *evalCmd) evaluate(e *env, p evalPlan) error {
 	for _, class := range classes {
 		for _, s := range seeds {
 			if table.runs > 1 {
-				table.start("evaluating", len(runs)+1, fmt.Sprintf("class %d seed %d", class, s))
+				table.start("evaluating", len(runs)+1, fmt.Sprintf("class %d seed %d", class, s), true)
 			}
 			r, err := c.evalOne(be, d, class, s, modelPath(c.model, class, s), !e.fs.Changed("seed") && c.seeds == 1, maps)
 			if err != nil {

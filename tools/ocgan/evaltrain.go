@@ -46,7 +46,7 @@ func (c *evalCmd) trainMissing(e *env, d dataFlags, classes []int, seeds []uint6
 		if ctx.Err() != nil {
 			return interruptedError{fmt.Errorf("%w before training %s: %w; run the same command again to continue", train.ErrInterrupted, what, context.Cause(ctx))}
 		}
-		table.start("training", k+1, what)
+		table.start("training", k+1, what, !r.resume)
 		d.class, d.seed = r.class, r.seed
 		j, err := c.training.job(d)
 		if err != nil {

@@ -65,13 +65,6 @@ func Shared(t testing.TB) *vk.Context {
 	t.Helper()
 	shared.mu.Lock()
 	ctx, err := sharedLocked()
-	watched := shared.watched[t]
-	if err == nil && !watched {
-		if shared.watched == nil {
-			shared.watched = map[testing.TB]bool{}
-		}
-		shared.watched[t] = true
-	}
 	shared.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +72,15 @@ func Shared(t testing.TB) *vk.Context {
 	if err := ctx.Err(); err != nil {
 		t.Fatalf("the shared Vulkan context failed in an earlier test: %v", err)
 	}
+	shared.mu.Lock()
+	watched := shared.watched[t]
+	if !watched {
+		if shared.watched == nil {
+			shared.watched = map[testing.TB]bool{}
+		}
+		shared.watched[t] = true
+	}
+	shared.mu.Unlock()
 	if watched {
 		return ctx
 	}
@@ -123,6 +125,7 @@ func sharedLocked() (*vk.Context, error) {
 // SharedValue returns the value build makes from the shared context (Shared),
 // built by the first call for its type T and returned to every later one: a
 // kernel library, say, whose pipelines every test of the binary then reuses.
+// build must not call Shared or SharedValue.
 func SharedValue[T any](t testing.TB, build func(*vk.Context) T) T {
 	t.Helper()
 	ctx := Shared(t)

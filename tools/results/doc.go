@@ -27,6 +27,7 @@ func blocks(recs []*results.Record, byDir map[string][]*results.Record) map[stri
 	for _, st := range studies {
 		out[st.id] = renderStudy(st, recs, byDir)
 	}
+	out[selectionID] = renderSelection(byDir)
 	return out
 }
 
@@ -100,5 +101,5 @@ func ids() []string {
 	for _, st := range studies {
 		out = append(out, st.id)
 	}
-	return out
+	return append(out, selectionID)
 }

@@ -16,7 +16,9 @@
 // (mnist-p2-full, fmnist-p1-full, mnist-p2-ablation) and one per study of
 // the Experiments section (mnist-p2-epochs), whose runs change one setting
 // of a table's: their records lie in a folder per variant below the results
-// folder (experiments/NAME/). Every record must be valid; a bad one is an
+// folder (experiments/NAME/), and one (selection-window) for what model
+// selection over later epochs would have kept in the studies' runs, read
+// from their per-epoch curves. Every record must be valid; a bad one is an
 // error naming its file. Exit status: 0 success, 1
 // error or a stale RESULTS.md, 2 usage error.
 package main

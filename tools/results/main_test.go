@@ -792,3 +792,62 @@ cp ` + rec + ` ` + resDir + `/fmnist-p1-full-c0-s1.json
 		t.Errorf("the stand-in did not edit the script; the test proves nothing")
 	}
 }
+
+// TestSelectionWindows: each window keeps the epoch of lowest validation MSE
+// among those it holds; runs without a full curve and the rescoring
+// variants' records are left out; the means and the count of runs whose
+// epoch moved are those of the rows.
+func TestSelectionWindows(t *testing.T) {
+	// 10 epochs: validation MSE lowest at epoch 2, then at 4, then at 8;
+	// test AUC 0.8 + epoch/100.
+	curved := func(class int, seed uint64, mse []float64) *results.Record {
+		r := record("mnist", 2, "full", class, seed, 0.9)
+		r.Training.Epochs, r.Training.EpochsTrained = len(mse), len(mse)
+		for i, m := range mse {
+			auc := 0.8 + float64(i+1)/100
+			r.Training.Curve = append(r.Training.Curve, results.Epoch{Epoch: i + 1, ValMSE: m, TestAUC: &auc})
+		}
+		return r
+	}
+	moving := curved(8, 1, []float64{0.5, 0.1, 0.4, 0.2, 0.4, 0.4, 0.4, 0.3, 0.4, 0.4})
+	steady := curved(8, 2, []float64{0.5, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.3, 0.4, 0.3})
+	cases := []struct {
+		from float64
+		want int
+	}{{0, 2}, {0.2, 4}, {0.5, 8}, {0.9, 10}}
+	for _, c := range cases {
+		if got := selectAfter(moving.Training.Curve, c.from).Epoch; got != c.want {
+			t.Errorf("after %v of the epochs: epoch %d, want %d", c.from, got, c.want)
+		}
+	}
+	if got := selectAfter(steady.Training.Curve, 0.5).Epoch; got != 8 {
+		t.Errorf("equal validation MSE: epoch %d, want the earliest, 8", got)
+	}
+	partial := curved(8, 3, []float64{0.5, 0.4})
+	partial.Training.Curve[1].TestAUC = nil
+	var st study
+	for _, s := range studies {
+		if s.id == "mnist-p2-latent" {
+			st = s
+		}
+	}
+	byDir := map[string][]*results.Record{st.variants[0].dir: {moving, steady, partial}}
+	for _, s := range studies {
+		for _, v := range s.variants {
+			if v.rescores != "" {
+				byDir[v.dir] = []*results.Record{curved(8, 4, []float64{0.5, 0.4})}
+			}
+		}
+	}
+	got := renderSelection(byDir)
+	containsAll(t, got,
+		"| MNIST, protocol 2, OCGAN: latent size | "+st.variants[0].label+" | 8 | 1 | 10 | 0.8200 (2) | 0.8400 (4) | 0.8800 (8) |",
+		"| 8 | 2 | 10 | 0.8800 (8) | 0.8800 (8) | 0.8800 (8) |",
+		"Mean over the 2 runs: every epoch (as run) 0.8500, after the first 20% 0.8600, the second half 0.8800. The window changed the epoch kept in 1 of them.")
+	if strings.Contains(got, "| 8 | 3 |") || strings.Contains(got, "| 8 | 4 |") {
+		t.Errorf("a run without a full curve, or one scored again, is shown:\n%s", got)
+	}
+	if got := renderSelection(nil); !strings.Contains(got, "No run with a full curve recorded yet.") {
+		t.Errorf("without records:\n%s", got)
+	}
+}

@@ -148,7 +148,9 @@ func (j *Job) Run() (*Summary, error) {
 	if j.DeviceLabel != nil {
 		device = j.DeviceLabel(be)
 	}
-	t, err := train.NewTrainer(be, j.Config)
+	cfg := j.Config
+	cfg.ScoreBatch = scoreBatchFor(cfg.ScoreBatch, data)
+	t, err := train.NewTrainer(be, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +231,29 @@ func (j *Job) Run() (*Summary, error) {
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// scoreBatchFor is the scoring batch for data: batch, or the size of the
+// largest image set the run scores (validation, test, the calibration's
+// novel images) when that is smaller, so that a small set of one's own
+// images is not scored as a batch padded to the default 256 after every
+// epoch. Scores do not depend on the batch: the scoring programs of both
+// backends give an image the same bits at any batch size.
+func scoreBatchFor(batch int, d Data) int {
+	n := 1
+	for _, set := range []*dataset.Dataset{d.Split.Val, d.Split.Test, d.CalNovel} {
+		if set != nil {
+			n = max(n, set.Len())
+		}
+	}
+	if d.Test != nil {
+		for _, set := range []*dataset.Dataset{d.Test.Normal, d.Test.Novel} {
+			if set != nil {
+				n = max(n, set.Len())
+			}
+		}
+	}
+	return min(batch, n)
 }
 
 // interrupted saves an interrupted run as it stands, when it stopped inside

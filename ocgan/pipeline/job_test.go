@@ -432,3 +432,28 @@ func TestMeasure(t *testing.T) {
 		t.Error("a split without test images was measured")
 	}
 }
+
+// TestScoreBatchFor: the scoring batch is the configured one, or the size of
+// the largest image set the run scores when that is smaller.
+func TestScoreBatchFor(t *testing.T) {
+	set := func(n int) *dataset.Dataset { return images(t, 0, n, 100) }
+	cases := []struct {
+		name  string
+		batch int
+		d     Data
+		want  int
+	}{
+		{"validation only", 256, Data{Split: &dataset.Split{Val: set(3)}}, 3},
+		{"the split's test is larger", 256, Data{Split: &dataset.Split{Val: set(3), Test: set(7)}}, 7},
+		{"calibration's novel images", 256, Data{Split: &dataset.Split{Val: set(3)}, CalNovel: set(9)}, 9},
+		{"an end evaluation's novel images", 256, Data{Split: &dataset.Split{Val: set(3)}, Test: &Test{Normal: set(2), Novel: set(11)}}, 11},
+		{"an end evaluation without novel images", 256, Data{Split: &dataset.Split{Val: set(3)}, Test: &Test{Normal: set(5)}}, 5},
+		{"larger sets keep the batch", 4, Data{Split: &dataset.Split{Val: set(3), Test: set(7)}}, 4},
+		{"no images", 256, Data{Split: &dataset.Split{}}, 1},
+	}
+	for _, c := range cases {
+		if got := scoreBatchFor(c.batch, c.d); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}

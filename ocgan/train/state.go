@@ -225,11 +225,13 @@ func (t *Trainer) checkValues(what string, v map[string][]float32) error {
 }
 
 // checkResumable returns an error naming the first field of Config, other
-// than Epochs and Budget, that differs between c and the restored run's o
-// (the geometry's Name is a label and is not compared).
+// than Epochs, Budget and ScoreBatch (scores do not depend on the batch),
+// that differs between c and the restored run's o (the geometry's Name is a
+// label and is not compared).
 func (c Config) checkResumable(o Config) error {
 	c.Epochs, o.Epochs = 0, 0
 	c.Budget, o.Budget = 0, 0
+	c.ScoreBatch, o.ScoreBatch = 0, 0
 	c.Geometry.Name, o.Geometry.Name = "", ""
 	a, b := reflect.ValueOf(c), reflect.ValueOf(o)
 	for i := 0; i < a.NumField(); i++ {

@@ -138,6 +138,11 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	if err := rest.Restore(other); !errors.Is(err, ErrConfigMismatch) {
 		t.Errorf("Restore of another seed's state: %v", err)
 	}
+	other = saved
+	other.Config.ScoreBatch++ // scores do not depend on it
+	if err := rest.Restore(other); err != nil {
+		t.Errorf("Restore of a state scored at another batch: %v", err)
+	}
 	if err := rest.Restore(saved); err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,8 @@
 # In the background (logs/ is git-ignored):
 #   mkdir -p logs && nohup tools/paper-tables.sh --table mnist-p2-full >>logs/paper-tables.out 2>&1 &
 # then refresh RESULTS.md with `go run ./tools/results -write` and commit results/ with it.
-# `kill PID` (of the script) stops the run in progress too; started again, the script resumes it.
+# `kill PID` (of the script) or `pkill -f tools/paper-tables.sh` stops the run in progress too, which
+# saves where it is; started again, the script resumes it.
 # The whole script is one group, read before any of it runs: a change to the file while a table
 # runs (hours) does not reach the run in progress.
 {
@@ -161,15 +162,19 @@ ocgan=${ocgan:-bin/ocgan}
 
 # run_one NAME CMD...: runs one training (in the background of the script), logging to
 # LOGS/NAME.log; its status is 0 when the run wrote its record. Stopping it stops the run too
-# (its checkpoint of the last epoch stays).
+# (its checkpoint of the last epoch stays): the first SIGTERM is passed on to ocgan once, which
+# saves where it is; later ones (`pkill -f` signals the script and this subshell alike) are not,
+# since ocgan takes a second signal as "stop at once, without saving".
 run_one() {
-  local name=$1 log="$logs/$1.log" start=$SECONDS child auc
+  local name=$1 log="$logs/$1.log" start=$SECONDS child auc stopping=0
   shift
   echo "$(date -u +%FT%TZ) start $name (log $log)"
   printf '== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
   "$@" >>"$log" 2>&1 &
   child=$!
-  trap 'kill -TERM "$child" 2>/dev/null; wait "$child" || true; echo "$(date -u +%FT%TZ) stopped during $name"; exit 143' TERM
+  trap '[ "$stopping" = 1 ] || { stopping=1; kill -TERM "$child" 2>/dev/null
+    while kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
+    echo "$(date -u +%FT%TZ) stopped during $name"; exit 143; }' TERM
   if wait "$child" && [ -e "$results/$name.json" ]; then
     auc=$(sed -n 's/^  "auc": \(.*\),$/\1/p' "$results/$name.json")
     echo "$(date -u +%FT%TZ) done $name: AUC $auc in $(took)"
@@ -195,11 +200,12 @@ reap() {
     done
     pids=(${alive[@]+"${alive[@]}"})
     [ "${#pids[@]}" -ge "$1" ] || return 0
-    sleep 2
+    sleep 2 &
+    wait $! || true # a signal to the script is handled at once, not after the sleep
   done
 }
 # Stopping the script stops the runs in progress.
-trap '[ "${#pids[@]}" = 0 ] || kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 143' TERM INT HUP
+trap '[ "${#pids[@]}" = 0 ] || kill -TERM "${pids[@]}" 2>/dev/null || true; wait; exit 143' TERM INT HUP
 declare -A seen=()
 for t in "${table_list[@]}"; do
   read -r dataset protocol modes <<<"$(modes_of "$t")"

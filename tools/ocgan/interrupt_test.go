@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 )
@@ -32,8 +34,9 @@ func TestTrainInterrupt(t *testing.T) {
 			"--epochs", "2", "--batch", "2", "--device", "cpu", "--threads", "1", "--out", out, "--progress-every", "1ns"}, extra...)
 		return childCmd(t, "TestTrainInterrupt", cache, args)
 	}
-	// interrupt starts a child and sends it sigs SIGINTs once it reports
-	// the second iteration of epoch 1; it returns the exit status and stderr.
+	// interrupt starts a child and sends it sigs SIGINTs, 100 ms apart, once
+	// it reports the second iteration of epoch 1; it returns the exit status
+	// and stderr.
 	interrupt := func(out string, sigs int) (int, string) {
 		cmd := child(out)
 		stderr, err := cmd.StderrPipe()
@@ -48,8 +51,11 @@ func TestTrainInterrupt(t *testing.T) {
 		for sc.Scan() {
 			text.WriteString(sc.Text() + "\n")
 			if strings.HasPrefix(sc.Text(), "epoch 1/2 iteration 2/") {
-				for range sigs {
-					if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				for i := range sigs {
+					if i > 0 {
+						time.Sleep(100 * time.Millisecond) // as a script passing it on
+					}
+					if err := cmd.Process.Signal(os.Interrupt); err != nil && !errors.Is(err, os.ErrProcessDone) {
 						t.Fatal(err)
 					}
 				}
@@ -105,9 +111,54 @@ func TestTrainInterrupt(t *testing.T) {
 			got.Train.Epoch, got.Train.Iteration, ck.Train.Iteration)
 	}
 
-	// Two signals: the second ends the process at once.
-	code, stderr = interrupt(filepath.Join(dir, "twice.ocgan"), 2)
-	if code != -int(syscall.SIGINT) && code != exitInterrupted {
-		t.Errorf("after two SIGINTs: exit status %d, want killed by SIGINT (or %d had the first finished the run)\n%s", code, exitInterrupted, stderr)
+	// Two signals at once (a terminal's Ctrl-C and a script passing it on)
+	// are one request: the run still stops at the end of its iteration and
+	// saves. A second signal later ends the process at once
+	// (TestInterruptSecondSignal).
+	twice := filepath.Join(dir, "twice.ocgan")
+	code, stderr = interrupt(twice, 2)
+	if code != exitInterrupted || strings.Count(stderr, "ocgan: SIGINT:") != 1 {
+		t.Errorf("after two SIGINTs at once: exit status %d, want %d, saying once that it stops\n%s", code, exitInterrupted, stderr)
+	}
+	if ck, err := checkpoint.Load(twice); err != nil || !strings.HasPrefix(ck.Meta["status"], "training: ") {
+		t.Errorf("checkpoint after two SIGINTs at once: %v", err)
+	}
+}
+
+// TestInterruptSecondSignal: signals within the window after the first are
+// taken as the same request; one after it ends the process at once.
+func TestInterruptSecondSignal(t *testing.T) {
+	if os.Getenv("OCGAN_TEST_SIGNAL_CHILD") == "1" {
+		ctx, stop := interruptContextAfter(os.Stderr, 200*time.Millisecond)
+		defer stop()
+		self, _ := os.FindProcess(os.Getpid())
+		_ = self.Signal(os.Interrupt)
+		<-ctx.Done()
+		_ = self.Signal(syscall.SIGTERM) // inside the window: the same request
+		time.Sleep(600 * time.Millisecond)
+		fmt.Fprintln(os.Stderr, "alive after the window")
+		_ = self.Signal(os.Interrupt) // after it: ends the process
+		time.Sleep(5 * time.Second)
+		fmt.Fprintln(os.Stderr, "survived the second signal")
+		os.Exit(0)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestInterruptSecondSignal$")
+	cmd.Env = append(os.Environ(), "OCGAN_TEST_SIGNAL_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("child ended with %v, want killed by SIGINT\n%s", err, out)
+	}
+	if strings.Count(string(out), "ocgan: SIGINT: training stops") != 1 || !strings.Contains(string(out), "alive after the window") ||
+		strings.Contains(string(out), "survived") {
+		t.Errorf("child's output:\n%s", out)
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/results"
 )
@@ -743,12 +745,10 @@ cp "` + tmplDir + `/fmnist-p1-full-c$class-s1.json" ` + resDir + `/
 	}
 }
 
-// TestPaperTablesEditedWhileRunning: the script is read whole before it runs,
-// so a change to its file during a run (a checkout, an editor writing in
-// place) cannot make the running script execute the new text.
-func TestPaperTablesEditedWhileRunning(t *testing.T) {
-	needScriptTools(t)
-	dir := t.TempDir()
+// copyScript copies tools/paper-tables.sh to DIR/tools/paper-tables.sh
+// and returns that path.
+func copyScript(t *testing.T, dir string) string {
+	t.Helper()
 	src, err := os.ReadFile("../../tools/paper-tables.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -760,6 +760,16 @@ func TestPaperTablesEditedWhileRunning(t *testing.T) {
 	if err := os.WriteFile(script, src, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return script
+}
+
+// TestPaperTablesEditedWhileRunning: the script is read whole before it runs,
+// so a change to its file during a run (a checkout, an editor writing in
+// place) cannot make the running script execute the new text.
+func TestPaperTablesEditedWhileRunning(t *testing.T) {
+	needScriptTools(t)
+	dir := t.TempDir()
+	script := copyScript(t, dir)
 	resDir := filepath.Join(dir, "results")
 	rec := filepath.Join(dir, "record.json")
 	if _, err := results.Write(dir, record("fmnist", 1, "full", 0, 1, 0.9)); err != nil {
@@ -790,6 +800,95 @@ cp ` + rec + ` ` + resDir + `/fmnist-p1-full-c0-s1.json
 	}
 	if now, _ := os.ReadFile(script); !strings.Contains(string(now), "EDITED-TEXT-RAN") {
 		t.Errorf("the stand-in did not edit the script; the test proves nothing")
+	}
+}
+
+// TestPaperTablesStop stops tools/paper-tables.sh the way `pkill -f` does,
+// with a SIGTERM to every process whose command line holds the script's
+// path (the script and the subshell that waits for the run): the stand-in
+// for ocgan receives one SIGTERM, not two (ocgan takes a second signal as
+// "stop at once, without saving"), and the script says once that it stopped
+// during the run and exits with status 143.
+func TestPaperTablesStop(t *testing.T) {
+	needScriptTools(t)
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("no /proc")
+	}
+	// The stand-in stops at once (the script's run has ended when the
+	// script passes the signal on) or 4 s after the first signal (its run
+	// is still saving then).
+	for _, after := range []int{0, 4} {
+		t.Run(fmt.Sprintf("stops-after-%ds", after), func(t *testing.T) { stopPaperTables(t, after) })
+	}
+}
+
+func stopPaperTables(t *testing.T, after int) {
+	dir := t.TempDir()
+	script := copyScript(t, dir)
+	// The stand-in counts the signals it receives and, after the first,
+	// goes on for after seconds (as ocgan finishes its iteration and saves).
+	started, sigs := filepath.Join(dir, "started"), filepath.Join(dir, "signals")
+	fake := filepath.Join(dir, "ocgan")
+	stub := `#!/usr/bin/env bash
+[ "$1" = version ] && { echo ocgan stand-in; exit 0; }
+stop=
+trap 'echo TERM >>` + sigs + `; stop=${stop:-$SECONDS}' TERM
+trap 'echo INT >>` + sigs + `; stop=${stop:-$SECONDS}' INT
+touch ` + started + `
+for ((i = 0; i < 600; i++)); do
+  if [ -n "$stop" ] && [ $((SECONDS - stop)) -ge ` + strconv.Itoa(after) + ` ]; then exit 130; fi
+  sleep 0.1
+done
+exit 1
+`
+	if err := os.WriteFile(fake, []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", script, "--table", "fmnist-p1-full", "--classes", "0", "--ocgan", fake,
+		"--results", filepath.Join(dir, "results"), "--models", filepath.Join(dir, "models"), "--logs", filepath.Join(dir, "logs"), "--no-roc")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if i == 300 {
+			_ = cmd.Process.Kill()
+			t.Fatalf("the stand-in did not start in 30 s:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // the subshell's trap is set right after the stand-in starts
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var hit []int
+	for _, p := range procs {
+		line, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(line, []byte(script)) {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		hit = append(hit, pid)
+	}
+	if len(hit) < 2 {
+		_ = cmd.Process.Kill()
+		t.Fatalf("%d processes run the script (%v), want the script and its run's subshell", len(hit), hit)
+	}
+	for _, pid := range hit {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
+		t.Errorf("paper-tables.sh after SIGTERM: %v, want exit status 143\n%s", err, out.String())
+	}
+	if n := strings.Count(out.String(), "stopped during fmnist-p1-full-c0-s1"); n != 1 {
+		t.Errorf("the script said %d times that it stopped, want once:\n%s", n, out.String())
+	}
+	got, _ := os.ReadFile(sigs)
+	if string(got) != "TERM\n" {
+		t.Errorf("the stand-in for ocgan received %q, want one SIGTERM", got)
 	}
 }
 

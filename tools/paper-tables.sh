@@ -3,7 +3,9 @@
 # mode, class) at a time, and records each with `ocgan eval --results`. A run whose record exists
 # in the results folder is skipped, so the script can be stopped at any time and started again:
 # it continues with the first run not recorded (an interrupted training resumes from its last
-# epoch). A failed run is logged and the script goes on to the next.
+# epoch). A failed run is logged and the script goes on to the next; a run whose ocgan was
+# stopped by a signal to it alone (it saves where it is) stops the script after the runs in
+# progress, with status 130.
 #
 #   tools/paper-tables.sh [--table T[,T...]] [--classes 0-9] [--seeds 1] [--mode M[,M...]]
 #                         [--epochs N] [--budget D]
@@ -161,12 +163,13 @@ fi
 ocgan=${ocgan:-bin/ocgan}
 
 # run_one NAME CMD...: runs one training (in the background of the script), logging to
-# LOGS/NAME.log; its status is 0 when the run wrote its record. Stopping it stops the run too
+# LOGS/NAME.log; its status is 0 when the run wrote its record, 130 when ocgan was interrupted
+# (by a signal to ocgan alone: its model holds the run as it stopped). Stopping it stops the run too
 # (its checkpoint of the last epoch stays): the first SIGTERM is passed on to ocgan once, which
 # saves where it is; later ones (`pkill -f` signals the script and this subshell alike) are not,
 # since ocgan takes a second signal as "stop at once, without saving".
 run_one() {
-  local name=$1 log="$logs/$1.log" start=$SECONDS child auc stopping=0
+  local name=$1 log="$logs/$1.log" start=$SECONDS child auc stopping=0 status=0
   shift
   echo "$(date -u +%FT%TZ) start $name (log $log)"
   printf '== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
@@ -175,18 +178,23 @@ run_one() {
   trap '[ "$stopping" = 1 ] || { stopping=1; kill -TERM "$child" 2>/dev/null
     while kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
     echo "$(date -u +%FT%TZ) stopped during $name"; exit 143; }' TERM
-  if wait "$child" && [ -e "$results/$name.json" ]; then
+  wait "$child" || status=$?
+  if [ "$status" = 0 ] && [ -e "$results/$name.json" ]; then
     auc=$(sed -n 's/^  "auc": \(.*\),$/\1/p' "$results/$name.json")
     echo "$(date -u +%FT%TZ) done $name: AUC $auc in $(took)"
     return 0
   fi
+  if [ "$status" = 130 ]; then
+    echo "$(date -u +%FT%TZ) interrupted $name after $(took): ocgan was stopped, and saved where it was"
+    return 130
+  fi
   echo "$(date -u +%FT%TZ) FAILED $name after $(took): see $log"
   return 1
 }
-done_runs=0 skipped=0 failed=0 pids=()
+done_runs=0 skipped=0 failed=0 interrupted=0 pids=()
 # reap N: waits until fewer than N runs are in progress, counting each run that ended.
 reap() {
-  local pid alive
+  local pid alive status
   while :; do
     alive=()
     for pid in "${pids[@]}"; do
@@ -195,7 +203,12 @@ reap() {
       elif wait "$pid"; then
         done_runs=$((done_runs + 1))
       else
-        failed=$((failed + 1))
+        status=$?
+        if [ "$status" = 130 ]; then
+          interrupted=$((interrupted + 1))
+        else
+          failed=$((failed + 1))
+        fi
       fi
     done
     pids=(${alive[@]+"${alive[@]}"})
@@ -227,6 +240,8 @@ for t in "${table_list[@]}"; do
           continue
         fi
         reap "$parallel" # at most $parallel runs at a time
+        # An interrupted ocgan (a signal to it alone) stops the table: no run starts after it.
+        [ "$interrupted" = 0 ] || break 4
         run_one "$name" "${cmd[@]}" &
         pids+=($!)
       done
@@ -235,6 +250,10 @@ for t in "${table_list[@]}"; do
 done
 reap 1
 trap - TERM INT HUP
+if [ "$interrupted" != 0 ]; then
+  echo "paper-tables: stopped: $interrupted run(s) interrupted, $done_runs recorded, $failed failed; started again, the script continues the interrupted run(s)"
+  exit 130
+fi
 # ROC figures: every mode whose ten classes are recorded for the first seed.
 read -r first_seed _ <<<"$seed_list"
 for t in "${table_list[@]}"; do

@@ -698,27 +698,15 @@ func TestSettingsOf(t *testing.T) {
 func TestPaperTablesParallel(t *testing.T) {
 	needScriptTools(t)
 	dir := t.TempDir()
-	resDir, tmplDir := filepath.Join(dir, "results"), filepath.Join(dir, "records")
-	for c := range 3 { // class 3 has no record: its run fails
-		if _, err := results.Write(tmplDir, record("fmnist", 1, "full", c, 1, 0.9)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fake, calls := filepath.Join(dir, "ocgan"), filepath.Join(dir, "calls")
-	stub := `#!/usr/bin/env bash
-[ "$1" = version ] && { echo ocgan stand-in; exit 0; }
-args="$*"
-class=${args#*--class }; class=${class%% *}
-mkdir "` + dir + `/running.$class"
-echo "$(ls -d ` + dir + `/running.* | wc -l) $args" >>` + calls + `
+	resDir, tmplDir := filepath.Join(dir, "results"), templateRecords(t, dir, 3) // class 3 has no record: its run fails
+	calls := filepath.Join(dir, "calls")
+	fake := standIn(t, dir, `mkdir "`+dir+`/running.$class"
+echo "$(ls -d `+dir+`/running.* | wc -l) $args" >>`+calls+`
 sleep 1
-rmdir "` + dir + `/running.$class"
-mkdir -p ` + resDir + `
-cp "` + tmplDir + `/fmnist-p1-full-c$class-s1.json" ` + resDir + `/
-`
-	if err := os.WriteFile(fake, []byte(stub), 0o755); err != nil {
-		t.Fatal(err)
-	}
+rmdir "`+dir+`/running.$class"
+mkdir -p `+resDir+`
+cp "`+tmplDir+`/fmnist-p1-full-c$class-s1.json" `+resDir+`/
+`)
 	cmd := exec.Command("bash", "../../tools/paper-tables.sh", "--table", "fmnist-p1-full", "--classes", "0-3", "--parallel", "2",
 		"--ocgan", fake, "--results", resDir, "--models", filepath.Join(dir, "models"), "--logs", filepath.Join(dir, "logs"), "--no-roc")
 	out, err := cmd.CombinedOutput()
@@ -743,6 +731,65 @@ cp "` + tmplDir + `/fmnist-p1-full-c$class-s1.json" ` + resDir + `/
 	if len(lines) != 4 || most != 2 {
 		t.Errorf("%d runs, at most %d at a time; want 4 and 2:\n%s", len(lines), most, data)
 	}
+}
+
+// TestPaperTablesInterrupted: a run whose ocgan was interrupted (exit
+// status 130: stopped by a signal to it alone) stops the table; no run
+// starts after it and the script exits with status 130.
+func TestPaperTablesInterrupted(t *testing.T) {
+	needScriptTools(t)
+	dir := t.TempDir()
+	resDir, tmplDir := filepath.Join(dir, "results"), templateRecords(t, dir, 4)
+	calls := filepath.Join(dir, "calls")
+	fake := standIn(t, dir, `echo "$class" >>`+calls+`
+[ "$class" = 1 ] && exit 130
+mkdir -p `+resDir+`
+cp "`+tmplDir+`/fmnist-p1-full-c$class-s1.json" `+resDir+`/
+`)
+	out, err := exec.Command("bash", "../../tools/paper-tables.sh", "--table", "fmnist-p1-full", "--classes", "0-3",
+		"--ocgan", fake, "--results", resDir, "--models", filepath.Join(dir, "models"), "--logs", filepath.Join(dir, "logs")).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("paper-tables.sh with an interrupted run: %v, want exit status 130\n%s", err, out)
+	}
+	containsAll(t, string(out), "done fmnist-p1-full-c0-s1", "interrupted fmnist-p1-full-c1-s1",
+		"paper-tables: stopped: 1 run(s) interrupted, 1 recorded, 0 failed")
+	if strings.Contains(string(out), "FAILED") || strings.Contains(string(out), "roc ") {
+		t.Errorf("an interrupted run counted as failed, or ROC figures tried:\n%s", out)
+	}
+	if got, _ := os.ReadFile(calls); string(got) != "0\n1\n" {
+		t.Errorf("classes run: %q, want 0 and 1 only", got)
+	}
+}
+
+// templateRecords writes records of Fashion-MNIST protocol 1 classes 0 to
+// n-1, seed 1, into DIR/records for a stand-in to copy, and returns that
+// folder.
+func templateRecords(t *testing.T, dir string, n int) string {
+	t.Helper()
+	tmplDir := filepath.Join(dir, "records")
+	for c := range n {
+		if _, err := results.Write(tmplDir, record("fmnist", 1, "full", c, 1, 0.9)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tmplDir
+}
+
+// standIn writes DIR/ocgan, a stand-in for ocgan: `version` prints a line;
+// any other command sets $args (its arguments) and $class (the value of
+// --class) and runs body. It returns the stand-in's path.
+func standIn(t *testing.T, dir, body string) string {
+	t.Helper()
+	fake := filepath.Join(dir, "ocgan")
+	stub := `#!/usr/bin/env bash
+[ "$1" = version ] && { echo ocgan stand-in; exit 0; }
+args="$*"
+class=${args#*--class }; class=${class%% *}
+` + body
+	if err := os.WriteFile(fake, []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return fake
 }
 
 // copyScript copies tools/paper-tables.sh to DIR/tools/paper-tables.sh

@@ -28,6 +28,7 @@ func blocks(recs []*results.Record, byDir map[string][]*results.Record) map[stri
 		out[st.id] = renderStudy(st, recs, byDir)
 	}
 	out[selectionID] = renderSelection(byDir)
+	out[summaryID] = renderSummary(recs)
 	return out
 }
 
@@ -101,5 +102,5 @@ func ids() []string {
 	for _, st := range studies {
 		out = append(out, st.id)
 	}
-	return append(out, selectionID)
+	return append(out, selectionID, summaryID)
 }

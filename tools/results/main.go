@@ -8,8 +8,8 @@
 // Usage:
 //
 //	go run ./tools/results           print the generated tables
-//	go run ./tools/results -write    refresh RESULTS.md's generated blocks
-//	go run ./tools/results -check    fail unless RESULTS.md's blocks match results/
+//	go run ./tools/results -write    refresh the generated blocks of RESULTS.md and README.md
+//	go run ./tools/results -check    fail unless those blocks match results/
 //
 // RESULTS.md is hand-written around its generated blocks: each lies between
 // a line "<!-- results:ID -->" and the next "<!-- end -->", one per table
@@ -18,7 +18,9 @@
 // of a table's: their records lie in a folder per variant below the results
 // folder (experiments/NAME/), and one (selection-window) for what model
 // selection over later epochs would have kept in the studies' runs, read
-// from their per-epoch curves. Every record must be valid; a bad one is an
+// from their per-epoch curves; and one (summary) for the means of the
+// paper's two main tables against the paper's, which README.md (-readme)
+// shows too, as its only generated block. Every record must be valid; a bad one is an
 // error naming its file. Exit status: 0 success, 1
 // error or a stale RESULTS.md, 2 usage error.
 package main
@@ -43,6 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dir := fs.String("results", "results", "the folder of result records (*.json)")
 	doc := fs.String("doc", "RESULTS.md", "the document whose generated blocks hold the tables")
+	readme := fs.String("readme", "README.md", "a second document, whose one generated block is the summary of the tables' means (empty: none)")
 	write := fs.Bool("write", false, "refresh the generated blocks of -doc from -results")
 	check := fs.Bool("check", false, "exit 1 unless the generated blocks of -doc are what -results gives")
 	if err := fs.Parse(args); err != nil {
@@ -73,15 +76,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	changed, err := update(*doc, blocks(recs, byDir), *write)
-	if err != nil {
-		fmt.Fprintf(stderr, "results: %v\n", err)
-		return 1
+	gen := blocks(recs, byDir)
+	docs := []document{{*doc, gen}}
+	if *readme != "" {
+		docs = append(docs, document{*readme, map[string]string{summaryID: gen[summaryID]}})
 	}
-	if *write {
-		fmt.Fprintf(stdout, "%s: %d record(s), %d table(s) changed\n", *doc, len(recs), len(changed))
+	status := 0
+	for _, d := range docs {
+		changed, err := update(d.path, d.gen, *write)
+		if err != nil {
+			fmt.Fprintf(stderr, "results: %v\n", err)
+			status = 1
+			continue
+		}
+		if *write {
+			fmt.Fprintf(stdout, "%s: %d record(s), %d table(s) changed\n", d.path, len(recs), len(changed))
+		}
 	}
-	return 0
+	return status
+}
+
+// document is a file with generated blocks and their contents by id.
+type document struct {
+	path string
+	gen  map[string]string
 }
 
 // update compares the generated blocks of the document at path with gen

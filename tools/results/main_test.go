@@ -52,9 +52,9 @@ func cli(args ...string) (int, string, string) {
 }
 
 // TestRepositoryRecordsMatchResultsMD: every record in results/ is valid and
-// RESULTS.md's tables are what they give.
+// the tables of RESULTS.md and README.md are what they give.
 func TestRepositoryRecordsMatchResultsMD(t *testing.T) {
-	if code, _, stderr := cli("-results", "../../results", "-doc", "../../RESULTS.md", "-check"); code != 0 {
+	if code, _, stderr := cli("-results", "../../results", "-doc", "../../RESULTS.md", "-readme", "../../README.md", "-check"); code != 0 {
 		t.Fatalf("results -check on the repository: exit %d\n%s", code, stderr)
 	}
 }
@@ -78,7 +78,11 @@ func TestCheckFailsWhenRecordsAndDocDisagree(t *testing.T) {
 	if err := os.Mkdir(resDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args := func(mode string) []string { return []string{"-results", resDir, "-doc", doc, mode} }
+	readme := filepath.Join(dir, "README.md")
+	if err := os.WriteFile(readme, []byte("# Tool\n\n"+beginPrefix+summaryID+" "+beginSuffix+"\n"+endMarker+"\n\nMore.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(mode string) []string { return []string{"-results", resDir, "-doc", doc, "-readme", readme, mode} }
 	check := func(want int, msg string) {
 		t.Helper()
 		code, _, stderr := cli(args("-check")...)
@@ -101,7 +105,7 @@ func TestCheckFailsWhenRecordsAndDocDisagree(t *testing.T) {
 		variants += len(st.variants)
 	}
 	if !strings.HasPrefix(string(text), "# Results\n\nHand-written.\n") || !strings.HasSuffix(string(text), "\n## Experiments\n") ||
-		strings.Count(string(text), notRun) != 66+variants { // 10 + 1 (mean), 10 + 1, 4 × (10 + 1), one per study variant
+		strings.Count(string(text), notRun) != 68+variants { // 10 + 1 (mean), 10 + 1, 4 × (10 + 1), one per study variant, 2 in the summary
 		t.Fatalf("the document after -write:\n%s", text)
 	}
 
@@ -110,11 +114,17 @@ func TestCheckFailsWhenRecordsAndDocDisagree(t *testing.T) {
 	if _, err := results.Write(resDir, rec); err != nil {
 		t.Fatal(err)
 	}
-	check(1, "the tables mnist-p2-full, mnist-p2-ablation do not match")
+	check(1, "the tables mnist-p2-full, mnist-p2-ablation, summary do not match")
+	check(1, readme+": the tables summary do not match")
 	write()
 	check(0, "")
 	if text, _ := os.ReadFile(doc); !strings.Contains(string(text), "| 3 | 0.9612 | 0.963 | -0.0018 |") {
 		t.Fatalf("the record is not in the table:\n%s", text)
+	}
+	summary := "| MNIST, protocol 2, OCGAN (the paper's Table 2) | 0.9612 (1 of 10 classes) | 0.9630 (the same classes) | -0.0018 |"
+	if text, _ := os.ReadFile(readme); !strings.HasPrefix(string(text), "# Tool\n\n") || !strings.HasSuffix(string(text), "\n\nMore.\n") ||
+		!strings.Contains(string(text), summary) || strings.Contains(string(text), "| 3 |") {
+		t.Fatalf("README after -write:\n%s", text)
 	}
 	// It changes, it is removed, it is damaged.
 	rec.AUC = 0.97
@@ -134,6 +144,19 @@ func TestCheckFailsWhenRecordsAndDocDisagree(t *testing.T) {
 	check(1, path)
 	if code, _, stderr := cli(args("-write")...); code != 1 || !strings.Contains(stderr, path) {
 		t.Errorf("-write with a bad record: exit %d\n%s", code, stderr)
+	}
+	// A README without the summary block is an error naming it; -readme ""
+	// leaves README alone.
+	if err := os.Remove(path); err != nil { // the damaged record
+		t.Fatal(err)
+	}
+	write()
+	if err := os.WriteFile(readme, []byte("# Tool\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check(1, readme)
+	if code, _, stderr := cli("-results", resDir, "-doc", doc, "-readme", "", "-check"); code != 0 {
+		t.Errorf("-readme \"\": exit %d\n%s", code, stderr)
 	}
 	if code, out, _ := cli("-results", t.TempDir()); code != 0 || !strings.Contains(out, "MNIST, protocol 2, ablation") {
 		t.Errorf("printing the tables: exit %d\n%s", code, out)

@@ -11,6 +11,7 @@ package blas
 #include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <signal.h>
 
 // The libraries' entry points, declared here so that no header of either
 // library is needed at build time.
@@ -35,13 +36,26 @@ static void *ocgan_dlsym(void *h, const char *name) { return dlsym(h, name); }
 static const char *ocgan_dlerror(void) { return dlerror(); }
 
 // ocgan_dnnl_sgemm sets the calling thread's OpenMP team size (when the
-// setter is known) and runs dnnl_sgemm in one call from Go.
+// setter is known) and runs dnnl_sgemm in one call from Go. A call on more
+// than one thread runs with SIGPROF blocked: the OpenMP threads it may
+// create inherit the mask, so no profiling signal ever reaches them (their
+// handler corrupted the C heap when Go's CPU profiler was on). A call on the
+// calling thread alone creates none and skips the two system calls, which
+// cost microseconds on some virtual machines.
 static int ocgan_dnnl_sgemm(void *fn, void *set_threads, int threads,
 	char ta, char tb, int64_t m, int64_t n, int64_t k,
 	float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
 	float beta, float *c, int64_t ldc) {
+	sigset_t prof, old;
+	if (threads > 1) {
+		sigemptyset(&prof);
+		sigaddset(&prof, SIGPROF);
+		pthread_sigmask(SIG_BLOCK, &prof, &old);
+	}
 	if (set_threads != NULL) ((ocgan_set_threads_t)set_threads)(threads);
-	return ((ocgan_dnnl_sgemm_t)fn)(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	int st = ((ocgan_dnnl_sgemm_t)fn)(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	if (threads > 1) pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return st;
 }
 
 // ocgan_cblas_sgemm sets OpenBLAS's thread count (when the setter is known)

@@ -11,7 +11,7 @@
 #                         [--epochs N] [--budget D]
 #                         [--batch N] [--mine-start F] [--mine-step-size S] [--latent L]
 #                         [--lambda W] [--latent-weight W] [--dropout P] [--image-size S]
-#                         [--visual-width W] [--epoch-auc] [--score-noise S]
+#                         [--visual-width W] [--select-from F] [--epoch-auc] [--score-noise S]
 #                         [--device DEV] [--parallel N] [--results DIR] [--models DIR] [--logs DIR]
 #                         [--ocgan BIN] [--no-roc] [--dry-run]
 #
@@ -23,10 +23,11 @@
 # seeds outermost, then modes, then classes. --mode runs the tables' datasets in the modes given
 # (full, ae, ae+dl, ae+dl+dv, ae+dv) instead of their own. --epochs, --budget (per run, e.g. 2h),
 # --batch, --mine-start, --mine-step-size, --latent, --lambda, --latent-weight, --dropout,
-# --image-size and --visual-width (the experiments of RESULTS.md) are passed to ocgan only when
-# given: everything else is ocgan's defaults, the paper's settings (25 epochs at batch 64, about
-# the authors' 2,200 updates of 200 epochs at batch 512; mining in the last quarter; λ 10; latent
-# adversarial weight 1; σ 0.2; decoder dropout 0.5). --epoch-auc passes ocgan's --epoch-auc (the
+# --image-size, --visual-width and --select-from (the experiments of RESULTS.md) are passed to
+# ocgan only when given: everything else is ocgan's defaults, the paper's settings (25 epochs at
+# batch 64, about the authors' 2,200 updates of 200 epochs at batch 512; mining in the last
+# quarter; λ 10; latent adversarial weight 1; σ 0.2; decoder dropout 0.5; model selection over
+# every epoch). --epoch-auc passes ocgan's --epoch-auc (the
 # test AUC of every epoch's model, recorded in the record's curve; selection stays on the
 # validation MSE). --score-noise S passes ocgan eval's --score-noise (the test images scored on
 # input with Gaussian noise of σ S, as the authors' test code scores): with --models naming the
@@ -105,7 +106,7 @@ while [ $# -gt 0 ]; do
     --mode|--modes) mode_list=${2:?--mode needs a value}; shift ;;
     --epochs) epochs=${2:?--epochs needs a value}; shift ;;
     --budget) budget=${2:?--budget needs a value}; shift ;;
-    --batch|--mine-start|--mine-step-size|--latent|--lambda|--latent-weight|--dropout|--image-size|--visual-width) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
+    --batch|--mine-start|--mine-step-size|--latent|--lambda|--latent-weight|--dropout|--image-size|--visual-width|--select-from) [ -n "${2:-}" ] || die "$1 needs a value"; settings+=("$1" "$2"); shift ;;
     --score-noise) score_noise=${2:?--score-noise needs a value}; settings+=("$1" "$2"); shift ;;
     --device) device=${2:?--device needs a value}; shift ;;
     --parallel) parallel=${2:?--parallel needs a value}; shift ;;

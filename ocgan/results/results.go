@@ -83,9 +83,11 @@ type Training struct {
 	Iterations int `json:"iterations"`
 	Batch      int `json:"batch"`
 	// SelectedEpoch is the epoch whose parameters were kept: the lowest
-	// validation MSE, SelectedValMSE.
+	// validation MSE, SelectedValMSE, among the epochs after the first
+	// ⌊SelectFrom·Epochs⌋ (SelectFrom 0, or absent: every epoch).
 	SelectedEpoch  int     `json:"selected_epoch"`
 	SelectedValMSE float64 `json:"selected_val_mse"`
+	SelectFrom     float64 `json:"select_from,omitempty"`
 	// The settings of Algorithm 1: latent size, λ, input noise σ, mining
 	// steps K, their gradient-descent step size and the fraction of
 	// training after which mining runs, and Adam's learning rate.
@@ -252,6 +254,7 @@ func (r *Record) Validate() error {
 	check(t.Batch >= 2, "training.batch is %d, want >= 2", t.Batch)
 	check(t.SelectedEpoch >= 1 && t.SelectedEpoch <= t.EpochsTrained, "training.selected_epoch is %d, want in [1, epochs_trained %d]", t.SelectedEpoch, t.EpochsTrained)
 	check(finite(t.SelectedValMSE) && t.SelectedValMSE >= 0, "training.selected_val_mse is %v, want finite and >= 0", t.SelectedValMSE)
+	check(t.SelectFrom >= 0 && t.SelectFrom < 1, "training.select_from is %v, want in [0, 1)", t.SelectFrom)
 	check(t.Latent >= 1, "training.latent is %d, want >= 1", t.Latent)
 	check(finite(t.Lambda) && t.Lambda > 0, "training.lambda is %v, want > 0", t.Lambda)
 	check(finite(t.Noise) && t.Noise >= 0, "training.noise is %v, want >= 0", t.Noise)

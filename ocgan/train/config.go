@@ -89,6 +89,12 @@ type Config struct {
 	Batch, ScoreBatch int
 	// Epochs is the number of passes over the training images.
 	Epochs int
+	// SelectFrom is the share of Epochs that model selection passes over:
+	// the parameters kept are those of the epoch of lowest validation MSE
+	// among the epochs after the first ⌊SelectFrom·Epochs⌋ (0, the paper:
+	// every epoch; the authors' selection scripts: 0.2 or 0.5). A run
+	// that stops before them keeps the best of the epochs it trained.
+	SelectFrom float64
 	// NoiseStd is σ of the input noise n ~ N(0, σ²), resampled every batch (0.2).
 	NoiseStd float32
 	// Lambda weighs the reconstruction MSE in the generator loss (10).
@@ -133,6 +139,26 @@ func DefaultConfig(geo model.Geometry) Config {
 	}
 }
 
+// selects reports whether epoch e, of validation MSE val, replaces the
+// epoch kept so far, best (0: none yet) of validation MSE bestVal: an epoch
+// of the selection window (after the first ⌊SelectFrom·Epochs⌋) always
+// replaces one before it, and one of the same side replaces it when its
+// validation MSE is lower. An epoch whose MSE is NaN or infinite is never
+// kept.
+func (c Config) selects(e int, val float64, best int, bestVal float64) bool {
+	if !(val < math.Inf(1)) {
+		return false
+	}
+	if best == 0 {
+		return true
+	}
+	skip := int(math.Floor(c.SelectFrom * float64(c.Epochs)))
+	if in, bestIn := e > skip, best > skip; in != bestIn {
+		return in
+	}
+	return val < bestVal
+}
+
 // Validate checks every field; the error names the first bad one.
 func (c Config) Validate() error {
 	if err := c.Geometry.Validate(); err != nil {
@@ -150,6 +176,7 @@ func (c Config) Validate() error {
 	check(c.Batch >= 2, "Batch is %d, want >= 2", c.Batch)
 	check(c.ScoreBatch >= 1, "ScoreBatch is %d, want >= 1", c.ScoreBatch)
 	check(c.Epochs >= 1, "Epochs is %d, want >= 1", c.Epochs)
+	check(c.SelectFrom >= 0 && c.SelectFrom < 1, "SelectFrom is %v, want in [0, 1)", c.SelectFrom)
 	check(finite(float64(c.NoiseStd)) && c.NoiseStd >= 0, "NoiseStd is %v, want finite and >= 0", c.NoiseStd)
 	check(finite(float64(c.Lambda)) && c.Lambda > 0, "Lambda is %v, want finite and > 0", c.Lambda)
 	check(finite(float64(c.LatentWeight)) && c.LatentWeight > 0, "LatentWeight is %v, want finite and > 0", c.LatentWeight)

@@ -27,8 +27,9 @@
 //
 // After every epoch the validation MSE (Eval mode, noisy input with noise
 // drawn once, clean target) is computed on the held-out in-class images and the
-// parameters of the best epoch are kept on the host; Run restores them at the
-// end. Test data are never used for selection. The novelty score of an image
+// parameters of the best epoch (lowest validation MSE, among the epochs after
+// the first Config.SelectFrom share when that is set) are kept on the host;
+// Run restores them at the end. Test data are never used for selection. The novelty score of an image
 // is the per-image MSE of De(En(x)) on the clean input in Eval mode.
 //
 // Training can be resumed at the end of any epoch: Trainer.State returns the

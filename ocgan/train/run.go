@@ -66,7 +66,8 @@ type EpochResult struct {
 // Result is the outcome of Run.
 type Result struct {
 	// BestEpoch (1-based) is the epoch whose parameters were kept: the
-	// lowest validation MSE; BestValMSE is its value.
+	// lowest validation MSE (of the window Config.SelectFrom sets);
+	// BestValMSE is its value.
 	BestEpoch  int
 	BestValMSE float64
 	// History has one entry per epoch run (the curve of validation MSE).
@@ -284,8 +285,9 @@ func iterFraction(done, total int) float64 { return float64(done) / float64(tota
 // Run trains on split.Train for Config.Epochs epochs (or until the budget
 // is spent), computes the validation MSE on split.Val after every epoch
 // (Eval mode; the input noise σ is drawn once, the target is clean), and
-// keeps the parameters of the epoch with the lowest validation MSE: they
-// are on the device when Run returns. Test data are not touched.
+// keeps the parameters of the epoch with the lowest validation MSE (among
+// those after the first Config.SelectFrom share of the epochs): they are on
+// the device when Run returns. Test data are not touched.
 // progress (may be nil) is called after every iteration and every epoch.
 // After Restore, Run continues the restored run (see RunWith).
 func (t *Trainer) Run(split *dataset.Split, progress func(Progress)) (*Result, error) {
@@ -380,7 +382,7 @@ func (t *Trainer) RunContext(ctx context.Context, split *dataset.Split, progress
 		}
 		rs.history = append(rs.history, h)
 		rs.epoch = e
-		if val < rs.bestVal {
+		if t.cfg.selects(e, val, rs.bestEpoch, rs.bestVal) {
 			if rs.best, err = t.snapshot(); err != nil {
 				return nil, err
 			}

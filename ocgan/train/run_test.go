@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ocgan-vk/ocgan/kernels"
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
+	"github.com/ocgan-vk/ocgan/ocgan/model"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
@@ -84,40 +86,90 @@ func TestRunLearnsAndSelects(t *testing.T) {
 // TestModelSelectionKeepsBestEpoch validates on images of the novel
 // pattern, which the model does not learn to reconstruct, so the
 // validation curve is not monotone (with seed 1 on lavapipe its minimum is
-// epoch 4 of 6): Run must keep the epoch with the lowest validation MSE and
-// leave exactly its parameters on the device.
+// epoch 4 of 6): Run must keep the epoch with the lowest validation MSE
+// (among epochs 5 and 6 with SelectFrom 0.7) and leave
+// exactly its parameters on the device.
 func TestModelSelectionKeepsBestEpoch(t *testing.T) {
-	cfg := tinyConfig(t)
-	cfg.Epochs = 6
-	cfg.LR = 2e-3
-	cfg.Seed = 1
-	tr := newTrainer(t, newBackend(t), cfg)
-	split := syntheticSplit(t, 32, 8, 16)
-	split.Val = synthetic(t, 1, 8, 4000)
-	res, err := tr.Run(split, nil)
-	if err != nil {
-		t.Fatal(err)
+	for _, from := range []float64{0, 0.7} {
+		t.Run(fmt.Sprintf("from-%v", from), func(t *testing.T) {
+			cfg := tinyConfig(t)
+			cfg.Epochs = 6
+			cfg.LR = 2e-3
+			cfg.Seed = 1
+			cfg.SelectFrom = from
+			tr := newTrainer(t, newBackend(t), cfg)
+			split := syntheticSplit(t, 32, 8, 16)
+			split.Val = synthetic(t, 1, 8, 4000)
+			res, err := tr.Run(split, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			skip := int(from * float64(cfg.Epochs))
+			best := skip
+			for i, h := range res.History {
+				t.Logf("epoch %d: validation MSE %.6f", h.Epoch, h.ValMSE)
+				if i > skip && h.ValMSE < res.History[best].ValMSE {
+					best = i
+				}
+			}
+			t.Logf("selected epoch %d", res.BestEpoch)
+			if res.BestEpoch != best+1 || res.BestValMSE != res.History[best].ValMSE {
+				t.Errorf("selected epoch %d (%v), the curve's minimum after epoch %d is epoch %d", res.BestEpoch, res.BestValMSE, skip, best+1)
+			}
+			if res.BestEpoch == len(res.History) {
+				t.Logf("the minimum is the last epoch on this device: selection is checked only against the curve")
+			}
+			again, err := tr.Scorer().scores(split.Val, noiseOf(valNoise(cfg, split.Val), split.Val.ImageLen()), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := meanF64(again); math.Float64bits(v) != math.Float64bits(res.BestValMSE) {
+				t.Errorf("validation MSE of the parameters left on the device %v, selected %v", v, res.BestValMSE)
+			}
+		})
 	}
-	best := 0
-	for i, h := range res.History {
-		t.Logf("epoch %d: validation MSE %.6f", h.Epoch, h.ValMSE)
-		if h.ValMSE < res.History[best].ValMSE {
-			best = i
+}
+
+// TestSelectionWindow: with SelectFrom an epoch of the window (after the
+// first ⌊SelectFrom·Epochs⌋) replaces any epoch before it, then the lowest
+// validation MSE wins; before the window (a run stopped early) the lowest
+// so far is kept; NaN and infinite MSEs never are.
+func TestSelectionWindow(t *testing.T) {
+	cfg := Config{Epochs: 10, SelectFrom: 0.5} // the window: epochs 6 to 10
+	inf := math.Inf(1)
+	cases := []struct {
+		e       int
+		val     float64
+		best    int
+		bestVal float64
+		want    bool
+	}{
+		{1, 0.5, 0, inf, true},
+		{2, 0.4, 1, 0.5, true},
+		{3, 0.6, 2, 0.4, false},
+		{6, 0.9, 2, 0.4, true}, // the first epoch of the window
+		{7, 0.95, 6, 0.9, false},
+		{8, 0.8, 6, 0.9, true},
+		{9, 0.8, 8, 0.8, false}, // equal: the earlier stays
+		{1, math.NaN(), 0, inf, false},
+		{1, inf, 0, inf, false},
+		{7, math.NaN(), 3, 0.4, false},
+	}
+	for _, c := range cases {
+		if got := cfg.selects(c.e, c.val, c.best, c.bestVal); got != c.want {
+			t.Errorf("epoch %d (%v) against epoch %d (%v): %v, want %v", c.e, c.val, c.best, c.bestVal, got, c.want)
 		}
 	}
-	t.Logf("selected epoch %d", res.BestEpoch)
-	if res.BestEpoch != best+1 || res.BestValMSE != res.History[best].ValMSE {
-		t.Errorf("selected epoch %d (%v), the curve's minimum is epoch %d", res.BestEpoch, res.BestValMSE, best+1)
+	every := Config{Epochs: 10}
+	if every.selects(6, 0.9, 2, 0.4) || !every.selects(3, 0.3, 2, 0.4) {
+		t.Error("SelectFrom 0: the lowest validation MSE of every epoch is not kept")
 	}
-	if res.BestEpoch == len(res.History) {
-		t.Logf("the minimum is the last epoch on this device: selection is checked only against the curve")
-	}
-	again, err := tr.Scorer().scores(split.Val, noiseOf(valNoise(cfg, split.Val), split.Val.ImageLen()), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := meanF64(again); math.Float64bits(v) != math.Float64bits(res.BestValMSE) {
-		t.Errorf("validation MSE of the parameters left on the device %v, selected %v", v, res.BestValMSE)
+	for _, bad := range []float64{-0.1, 1, math.NaN()} {
+		c := DefaultConfig(model.MNIST28())
+		c.SelectFrom = bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "SelectFrom") {
+			t.Errorf("SelectFrom %v: %v", bad, err)
+		}
 	}
 }
 

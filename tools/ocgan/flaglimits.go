@@ -90,6 +90,9 @@ func (o *trainingOptions) checkLimits() error {
 	if s := o.mineStart; math.IsNaN(s) || s < 0 || s > 1 {
 		return usageError{fmt.Errorf("--mine-start %v: want a fraction of training, 0 to 1", s)}
 	}
+	if s := o.selectFrom; !(s >= 0 && s < 1) {
+		return usageError{fmt.Errorf("--select-from %v: want a fraction of the epochs, from 0 up to (not including) 1", s)}
+	}
 	return nil
 }
 

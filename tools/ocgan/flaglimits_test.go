@@ -31,6 +31,8 @@ func TestFlagLimitsAreUsageErrors(t *testing.T) {
 		{append(train, "--mine-step-size", "0"), "--mine-step-size"},
 		{append(train, "--mine-step-size", "NaN"), "--mine-step-size"},
 		{append(train, "--mine-start", "1.5"), "--mine-start"},
+		{append(train, "--select-from", "1"), "--select-from"},
+		{append(train, "--select-from", "-0.2"), "--select-from"},
 		{append(train, "--lambda", "-1"), "--lambda"},
 		{append(train, "--latent-weight", "0"), "--latent-weight"},
 		{append(train, "--visual-width", "0"), "--visual-width"},

@@ -55,7 +55,7 @@ func resultRecord(ck *checkpoint.Checkpoint, d dataFlags, r evalRun, evalDevice 
 		Training: results.Training{
 			Epochs: cfg.Epochs, EpochsTrained: ck.Train.Epoch, StoppedByBudget: rec.Stopped, BudgetSeconds: cfg.Budget.Seconds(),
 			Iterations: ck.Train.Iteration, Batch: cfg.Batch,
-			SelectedEpoch: ck.Train.BestEpoch, SelectedValMSE: ck.Train.BestValMSE,
+			SelectedEpoch: ck.Train.BestEpoch, SelectedValMSE: ck.Train.BestValMSE, SelectFrom: cfg.SelectFrom,
 			Latent: cfg.Geometry.Latent, Lambda: float32Value(cfg.Lambda), Noise: float32Value(cfg.NoiseStd),
 			MineSteps: cfg.MineSteps, MineStepSize: float32Value(cfg.MineStepSize), MineStart: cfg.MineStart, LR: float32Value(cfg.LR),
 			Dropout:      ptrTo(float32Value(cfg.Geometry.DropoutP)),

@@ -26,7 +26,7 @@ func TestEvalResultsRecord(t *testing.T) {
 	resDir := filepath.Join(dir, "results")
 	modelPath := filepath.Join(dir, "m-1-3.ocgan")
 	data := []string{"--dataset", "folder", "--data", root, "--protocol", "1", "--class", "1", "--seed", "3"}
-	settings := []string{"--mode", "ae", "--batch", "4", "--mine-steps", "0", "--mine-step-size", "0.5", "--dropout", "0.25", "--latent-weight", "10", "--visual-width", "20"}
+	settings := []string{"--mode", "ae", "--batch", "4", "--mine-steps", "0", "--mine-step-size", "0.5", "--dropout", "0.25", "--latent-weight", "10", "--visual-width", "20", "--select-from", "0.5"}
 	run := func(want int, args ...string) (string, string) {
 		t.Helper()
 		code, out, stderr := runCLI(t, args...)
@@ -74,7 +74,9 @@ func TestEvalResultsRecord(t *testing.T) {
 		tr.Dropout == nil || *tr.Dropout != 0.25 || ck.Geometry.DropoutP != 0.25 ||
 		tr.LatentWeight == nil || *tr.LatentWeight != 10 ||
 		tr.VisualWidth != 20 || ck.Geometry.VisualWidth != 20 ||
-		tr.ImageSize != ck.Geometry.ImageSize || tr.Channels != ck.Geometry.Channels || tr.ImageSize == 0 {
+		tr.ImageSize != ck.Geometry.ImageSize || tr.Channels != ck.Geometry.Channels || tr.ImageSize == 0 ||
+		tr.SelectFrom != 0.5 || tr.SelectedEpoch != 2 { // the second half of 2 epochs: epoch 2 alone
+
 		t.Errorf("training record %+v; checkpoint %+v", tr, ck.Train)
 	}
 	if tr.Device != ck.Meta["device"] || tr.Date != ck.Meta["created"] || tr.Commit != buildCommit() || tr.Version != version {

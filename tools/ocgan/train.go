@@ -42,7 +42,7 @@ type trainingOptions struct {
 	visualWidth                      int
 	budget                           time.Duration
 	mode                             string
-	mineStart                        float64
+	mineStart, selectFrom            float64
 	mineStepSize, lambda, noise, lr  float32
 	latentWeight                     float32
 	dropout                          float32
@@ -70,6 +70,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float32Var(&o.lr, "lr", d.LR, "Adam learning rate of every network")
 	fs.Float32Var(&o.dropout, "dropout", d.Geometry.DropoutP, "probability of the dropout after the batch norm of the decoder's last hidden block, in training (0: none; the authors' code: 0.5)")
 	fs.IntVar(&o.visualWidth, "visual-width", d.Geometry.VisualWidth, "width of the visual discriminator's first convolution, doubled per block (the authors' code: 12; their Fashion-MNIST script: 32)")
+	fs.Float64Var(&o.selectFrom, "select-from", d.SelectFrom, "model selection keeps the epoch of lowest validation MSE among those after this fraction of --epochs (0: every epoch, the paper; the authors' selection scripts: 0.2 or 0.5)")
 	fs.BoolVar(&o.epochAUC, "epoch-auc", false, "after every epoch also measure the test AUC of that epoch's model, shown and kept in the checkpoint's history (the curve of test AUC over training; model selection still uses the validation MSE only)")
 	o.cal.add(fs, novelHelp)
 }
@@ -88,7 +89,7 @@ func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
 	cfg := train.DefaultConfig(geo)
 	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.MineSteps, cfg.MineStart = o.epochs, o.budget, o.batch, o.mineSteps, o.mineStart
 	cfg.MineStepSize, cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.mineStepSize, o.lambda, o.noise, o.lr, d.seed
-	cfg.LatentWeight = o.latentWeight
+	cfg.LatentWeight, cfg.SelectFrom = o.latentWeight, o.selectFrom
 	if cfg.Mode, err = train.ParseMode(o.mode); err != nil {
 		return nil, usageError{err}
 	}

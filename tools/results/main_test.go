@@ -336,9 +336,9 @@ func TestPaperTablesScript(t *testing.T) {
 		}
 	}
 	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu",
-		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--latent-weight", "10", "--dropout", "0", "--image-size", "61", "--visual-width", "32", "--epoch-auc")
+		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--latent-weight", "10", "--dropout", "0", "--image-size", "61", "--visual-width", "32", "--select-from", "0.5", "--epoch-auc")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+
-		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --latent-weight 10 --dropout 0 --image-size 61 --visual-width 32 --epoch-auc --device cpu") {
+		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --latent-weight 10 --dropout 0 --image-size 61 --visual-width 32 --select-from 0.5 --epoch-auc --device cpu") {
 		t.Errorf("settings: %v\n%s", err, out)
 	}
 	// --mode runs a table's dataset in the modes given instead of its own.
@@ -358,7 +358,7 @@ func TestPaperTablesScript(t *testing.T) {
 		!strings.HasSuffix(string(help), "does not reach the run in progress.\n") || strings.Contains(string(help), "\n#") {
 		t.Errorf("--help: %v\n%s", err, help)
 	}
-	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}, {"--latent-weight"}, {"--mode", "gan"}, {"--visual-width"}} {
+	for _, bad := range [][]string{{"--table", "nope"}, {"--classes", "10"}, {"--seeds", "x"}, {"--epochs", "0"}, {"--bogus"}, {"--mine-start"}, {"--latent"}, {"--image-size"}, {"--latent-weight"}, {"--mode", "gan"}, {"--visual-width"}, {"--select-from"}} {
 		if out, err := script(bad...); err == nil {
 			t.Errorf("paper-tables.sh %v: no error\n%s", bad, out)
 		}
@@ -710,8 +710,14 @@ func TestSettingsOf(t *testing.T) {
 			t.Errorf("settings %q lack %q", got, want)
 		}
 	}
-	if got := settingsOf([]*results.Record{full, full}); strings.Contains(got, "full:") || !strings.HasPrefix(got, "latent 16") {
+	if got := settingsOf([]*results.Record{full, full}); strings.Contains(got, "full:") || !strings.HasPrefix(got, "latent 16") ||
+		strings.Contains(got, "model selection") {
 		t.Errorf("one mode's settings: %q", got)
+	}
+	windowed := record("mnist", 2, "full", 2, 1, 0.9)
+	windowed.Training.SelectFrom = 0.5
+	if got := settings(windowed); !strings.HasSuffix(got, ", model selection over the epochs after the first 50%") {
+		t.Errorf("settings of a run selecting over the second half: %q", got)
 	}
 }
 
@@ -994,13 +1000,15 @@ func TestSelectionWindows(t *testing.T) {
 	}
 	partial := curved(8, 3, []float64{0.5, 0.4})
 	partial.Training.Curve[1].TestAUC = nil
+	windowed := curved(8, 5, []float64{0.5, 0.4})
+	windowed.Training.SelectFrom = 0.5
 	var st study
 	for _, s := range studies {
 		if s.id == "mnist-p2-latent" {
 			st = s
 		}
 	}
-	byDir := map[string][]*results.Record{st.variants[0].dir: {moving, steady, partial}}
+	byDir := map[string][]*results.Record{st.variants[0].dir: {moving, steady, partial, windowed}}
 	for _, s := range studies {
 		for _, v := range s.variants {
 			if v.rescores != "" {
@@ -1013,8 +1021,8 @@ func TestSelectionWindows(t *testing.T) {
 		"| MNIST, protocol 2, OCGAN: latent size | "+st.variants[0].label+" | 8 | 1 | 10 | 0.8200 (2) | 0.8400 (4) | 0.8800 (8) |",
 		"| 8 | 2 | 10 | 0.8800 (8) | 0.8800 (8) | 0.8800 (8) |",
 		"Mean over the 2 runs: every epoch (as run) 0.8500, after the first 20% 0.8600, the second half 0.8800. The window changed the epoch kept in 1 of them.")
-	if strings.Contains(got, "| 8 | 3 |") || strings.Contains(got, "| 8 | 4 |") {
-		t.Errorf("a run without a full curve, or one scored again, is shown:\n%s", got)
+	if strings.Contains(got, "| 8 | 3 |") || strings.Contains(got, "| 8 | 4 |") || strings.Contains(got, "| 8 | 5 |") {
+		t.Errorf("a run without a full curve, one scored again, or one that selected over a window of its own is shown:\n%s", got)
 	}
 	if got := renderSelection(nil); !strings.Contains(got, "No run with a full curve recorded yet.") {
 		t.Errorf("without records:\n%s", got)

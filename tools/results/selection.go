@@ -57,8 +57,9 @@ func fullCurve(r *results.Record) bool {
 }
 
 // renderSelection returns the selection study's block: per run of a study
-// whose record has a full curve, the test AUC of the epoch each window
-// selects, then the means over the runs.
+// whose record has a full curve (and whose run selected over every epoch),
+// the test AUC of the epoch each window selects, then the means over the
+// runs.
 func renderSelection(byDir map[string][]*results.Record) string {
 	var b strings.Builder
 	b.WriteString("**Model selection over later epochs** (test AUC of the epoch with the lowest validation MSE among those the window holds; in brackets that epoch)\n\n")
@@ -76,8 +77,8 @@ func renderSelection(byDir map[string][]*results.Record) string {
 				continue // the curves of the runs it scores again
 			}
 			for _, r := range byDir[v.dir] {
-				if !fullCurve(r) {
-					continue
+				if !fullCurve(r) || r.Training.SelectFrom > 0 {
+					continue // no full curve, or its run selected over a window of its own
 				}
 				row := []string{st.title, v.label, ex.classes[r.Class], strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Training.EpochsTrained)}
 				first := selectAfter(r.Training.Curve, 0).Epoch

@@ -449,6 +449,9 @@ func settings(r *results.Record) string {
 			s += fmt.Sprintf(", input %dx%[1]dx%d", size, t.Channels)
 		}
 	}
+	if f := t.SelectFrom; f > 0 {
+		s += fmt.Sprintf(", model selection over the epochs after the first %s%%", num(f*100))
+	}
 	if r.ScoreNoise > 0 {
 		s += ", scored on input with noise σ " + num(r.ScoreNoise)
 	}

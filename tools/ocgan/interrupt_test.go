@@ -129,13 +129,13 @@ func TestTrainInterrupt(t *testing.T) {
 // taken as the same request; one after it ends the process at once.
 func TestInterruptSecondSignal(t *testing.T) {
 	if os.Getenv("OCGAN_TEST_SIGNAL_CHILD") == "1" {
-		ctx, stop := interruptContextAfter(os.Stderr, 200*time.Millisecond)
+		ctx, stop := interruptContextAfter(os.Stderr, 100*time.Millisecond)
 		defer stop()
 		self, _ := os.FindProcess(os.Getpid())
 		_ = self.Signal(os.Interrupt)
 		<-ctx.Done()
 		_ = self.Signal(syscall.SIGTERM) // inside the window: the same request
-		time.Sleep(600 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond) // well past the window, even on a busy machine
 		fmt.Fprintln(os.Stderr, "alive after the window")
 		_ = self.Signal(os.Interrupt) // after it: ends the process
 		time.Sleep(5 * time.Second)

@@ -134,7 +134,7 @@ func TestInterruptSecondSignal(t *testing.T) {
 		self, _ := os.FindProcess(os.Getpid())
 		_ = self.Signal(os.Interrupt)
 		<-ctx.Done()
-		_ = self.Signal(syscall.SIGTERM) // inside the window: the same request
+		_ = self.Signal(syscall.SIGTERM)    // inside the window: the same request
 		time.Sleep(1500 * time.Millisecond) // well past the window, even on a busy machine
 		fmt.Fprintln(os.Stderr, "alive after the window")
 		_ = self.Signal(os.Interrupt) // after it: ends the process

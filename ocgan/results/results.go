@@ -140,6 +140,15 @@ func (t Training) MiningStepSize() float64 {
 	return t.MineStepSize
 }
 
+// SelectionStart returns the number of epochs, of epochs trained or asked
+// for, that model selection from share from leaves out: ⌊from·epochs⌋, the
+// product taken as the decimal share means it (0.29 of 100 epochs is 29,
+// where the float product is 28.999…). Selection keeps an epoch after them
+// (select_from, ocgan --select-from).
+func SelectionStart(from float64, epochs int) int {
+	return int(math.Floor(from*float64(epochs) + 1e-9))
+}
+
 // EarlierDropout is the decoder dropout of every run recorded before records
 // held it.
 const EarlierDropout = 0.5

@@ -191,6 +191,21 @@ func TestMiningStepSize(t *testing.T) {
 
 // TestInput checks the model input a record gives: the recorded one, else
 // its dataset's own, and none for a dataset without one.
+func TestSelectionStart(t *testing.T) {
+	for _, c := range []struct {
+		from   float64
+		epochs int
+		want   int
+	}{
+		{0, 25, 0}, {0.2, 25, 5}, {0.5, 25, 12}, {0.7, 10, 7}, {0.99, 1, 0},
+		{0.29, 100, 29}, {0.58, 100, 58}, {0.57, 100, 57}, {0.5, 0, 0},
+	} {
+		if got := SelectionStart(c.from, c.epochs); got != c.want {
+			t.Errorf("SelectionStart(%v, %d) = %d, want %d", c.from, c.epochs, got, c.want)
+		}
+	}
+}
+
 func TestInput(t *testing.T) {
 	for _, c := range []struct {
 		dataset        string

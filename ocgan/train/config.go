@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/results"
 )
 
 // Mode selects the networks and losses trained: the ablations of the
@@ -152,7 +153,7 @@ func (c Config) selects(e int, val float64, best int, bestVal float64) bool {
 	if best == 0 {
 		return true
 	}
-	skip := int(math.Floor(c.SelectFrom * float64(c.Epochs)))
+	skip := results.SelectionStart(c.SelectFrom, c.Epochs)
 	if in, bestIn := e > skip, best > skip; in != bestIn {
 		return in
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/ocgan-vk/ocgan/kernels/kerneltest"
 	"github.com/ocgan-vk/ocgan/ocgan/dataset"
 	"github.com/ocgan-vk/ocgan/ocgan/model"
+	"github.com/ocgan-vk/ocgan/ocgan/results"
 	"github.com/ocgan-vk/ocgan/runtime/backend"
 	"github.com/ocgan-vk/ocgan/runtime/graph"
 )
@@ -104,7 +105,7 @@ func TestModelSelectionKeepsBestEpoch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			skip := int(from * float64(cfg.Epochs))
+			skip := results.SelectionStart(from, cfg.Epochs)
 			best := skip
 			for i, h := range res.History {
 				t.Logf("epoch %d: validation MSE %.6f", h.Epoch, h.ValMSE)

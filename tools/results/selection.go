@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -32,7 +31,7 @@ var selectionWindows = []struct {
 // selectAfter returns the epoch with the lowest validation MSE among those
 // after the first ⌊from·n⌋ of the n in curve (the earliest of equal ones).
 func selectAfter(curve []results.Epoch, from float64) results.Epoch {
-	skip := int(math.Floor(from * float64(len(curve))))
+	skip := results.SelectionStart(from, len(curve))
 	best := curve[skip]
 	for _, e := range curve[skip+1:] {
 		if e.ValMSE < best.ValMSE {

@@ -11,7 +11,8 @@
 #                         [--epochs N] [--budget D]
 #                         [--batch N] [--mine-start F] [--mine-step-size S] [--latent L]
 #                         [--lambda W] [--latent-weight W] [--dropout P] [--image-size S]
-#                         [--visual-width W] [--select-from F] [--epoch-auc] [--score-noise S]
+#                         [--visual-width W] [--select-from F] [--latent-double-sigmoid]
+#                         [--epoch-auc] [--score-noise S]
 #                         [--device DEV] [--parallel N] [--results DIR] [--models DIR] [--logs DIR]
 #                         [--ocgan BIN] [--no-roc] [--dry-run]
 #
@@ -23,12 +24,12 @@
 # seeds outermost, then modes, then classes. --mode runs the tables' datasets in the modes given
 # (full, ae, ae+dl, ae+dl+dv, ae+dv) instead of their own. --epochs, --budget (per run, e.g. 2h),
 # --batch, --mine-start, --mine-step-size, --latent, --lambda, --latent-weight, --dropout,
-# --image-size, --visual-width and --select-from (the experiments of RESULTS.md) are passed to
-# ocgan only when given: everything else is ocgan's defaults, the paper's settings (25 epochs at
-# batch 64, about the authors' 2,200 updates of 200 epochs at batch 512; mining in the last
-# quarter; λ 10; latent adversarial weight 1; σ 0.2; decoder dropout 0.5; model selection over
-# every epoch). --epoch-auc passes ocgan's --epoch-auc (the
-# test AUC of every epoch's model, recorded in the record's curve; selection stays on the
+# --image-size, --visual-width, --select-from and --latent-double-sigmoid (the experiments of
+# RESULTS.md) are passed to ocgan only when given: everything else is ocgan's defaults, the
+# paper's settings (25 epochs at batch 64, about the authors' 2,200 updates of 200 epochs at batch
+# 512; mining in the last quarter; λ 10; latent adversarial weight 1; σ 0.2; decoder dropout 0.5;
+# model selection over every epoch; the latent discriminator's single sigmoid). --epoch-auc
+# passes ocgan's --epoch-auc (the test AUC of every epoch's model, recorded in the record's curve; selection stays on the
 # validation MSE). --score-noise S passes ocgan eval's --score-noise (the test images scored on
 # input with Gaussian noise of σ S, as the authors' test code scores): with --models naming the
 # models of an earlier study and a new --results folder, it evaluates those models again without
@@ -114,6 +115,7 @@ while [ $# -gt 0 ]; do
     --models) models=${2:?--models needs a value}; shift ;;
     --logs) logs=${2:?--logs needs a value}; shift ;;
     --ocgan) ocgan=${2:?--ocgan needs a value}; shift ;;
+    --latent-double-sigmoid) settings+=("$1") ;;
     --epoch-auc) epoch_auc=1 ;;
     --dry-run) dry=1 ;;
     --no-roc) roc=0 ;;

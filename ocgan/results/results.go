@@ -108,6 +108,11 @@ type Training struct {
 	// generator loss; absent in records of earlier builds, which all used
 	// EarlierLatentWeight (LatentAdvWeight reads either).
 	LatentWeight *float64 `json:"latent_weight,omitempty"`
+	// LatentDoubleSigmoid says that the latent discriminator's output went
+	// through a sigmoid before its BCE-with-logits losses, as in the
+	// authors' code (ocgan --latent-double-sigmoid); absent: the paper's
+	// single sigmoid.
+	LatentDoubleSigmoid bool `json:"latent_double_sigmoid,omitempty"`
 	// VisualWidth is the width of the visual discriminator's first
 	// convolution; absent in records of earlier builds, which all used
 	// EarlierVisualWidth (DiscriminatorWidth reads either).
@@ -272,6 +277,7 @@ func (r *Record) Validate() error {
 	check(finite(t.MineStart) && t.MineStart >= 0 && t.MineStart <= 1, "training.mine_start is %v, want in [0, 1]", t.MineStart)
 	check(finite(t.LR) && t.LR > 0, "training.lr is %v, want > 0", t.LR)
 	check(t.LatentWeight == nil || finite(*t.LatentWeight) && *t.LatentWeight > 0, "training.latent_weight is %v, want > 0", t.LatentAdvWeight())
+	check(!t.LatentDoubleSigmoid || LatentDiscriminator(r.Mode), "training.latent_double_sigmoid in mode %q, which has no latent discriminator", r.Mode)
 	check(t.Dropout == nil || *t.Dropout >= 0 && *t.Dropout < 1, "training.dropout is %v, want in [0, 1)", t.DecoderDropout())
 	check(t.VisualWidth >= 0, "training.visual_width is %d, want >= 1 (or absent)", t.VisualWidth)
 	check(t.ImageSize >= 0, "training.image_size is %d, want >= 1 (or absent)", t.ImageSize)
@@ -307,6 +313,12 @@ func (r Run) validate(what string) error {
 		errs = append(errs, fmt.Errorf("%s.commit is empty (\"unknown\" when the build does not say)", what))
 	}
 	return errors.Join(errs...)
+}
+
+// LatentDiscriminator reports whether a mode, as records name it, trains
+// the latent discriminator.
+func LatentDiscriminator(mode string) bool {
+	return mode == "full" || mode == "ae+dl" || mode == "ae+dl+dv"
 }
 
 func knownMode(m string) bool {

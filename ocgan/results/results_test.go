@@ -86,6 +86,7 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{func(r *Record) { r.Training.Latent = 0 }, "training.latent"},
 		{func(r *Record) { r.Training.MineStart = 1.5 }, "training.mine_start"},
 		{func(r *Record) { r.Training.SelectFrom = 1 }, "training.select_from"},
+		{func(r *Record) { r.Mode, r.Training.LatentDoubleSigmoid = "ae+dv", true }, "training.latent_double_sigmoid"},
 		{func(r *Record) { r.Training.SelectFrom = math.NaN() }, "training.select_from"},
 		{func(r *Record) { r.Training.MineStepSize = -2 }, "training.mine_step_size"},
 		{func(r *Record) { r.Training.LR = 0 }, "training.lr"},

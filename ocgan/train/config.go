@@ -72,6 +72,10 @@ func ParseMode(s string) (Mode, error) {
 	return 0, fmt.Errorf("train: unknown mode %q (want %s)", s, modeNames())
 }
 
+// HasLatentDiscriminator reports whether the mode trains the latent
+// discriminator Dl.
+func (m Mode) HasLatentDiscriminator() bool { return m.latentD() }
+
 func (m Mode) latentD() bool    { return m == LatentD || m == BothD || m == Full }
 func (m Mode) visualD() bool    { return m == BothD || m == Full || m == VisualD }
 func (m Mode) classifier() bool { return m == Full }
@@ -105,6 +109,14 @@ type Config struct {
 	// l_visual; the authors' code weighs it 10 (against its ½·λ·MSE with
 	// λ 10, which is Lambda 5 here).
 	LatentWeight float32
+	// LatentDoubleSigmoid passes the latent discriminator's logit through
+	// a sigmoid before the BCE-with-logits losses that take it (the
+	// discriminator's and the generator's latent term), as the authors'
+	// code does (a network that ends in a sigmoid, and a loss that applies
+	// its own): a weaker latent discriminator, each of its loss terms
+	// bounded. false: the paper's single sigmoid. Only modes with the
+	// latent discriminator take it.
+	LatentDoubleSigmoid bool
 	// MineSteps is K, the gradient steps of informative-negative mining (5);
 	// 0 disables mining. MineStepSize is the plain gradient-descent step on
 	// the tanh-parameterised latent (2.0, the peer's and the authors'
@@ -190,6 +202,7 @@ func (c Config) Validate() error {
 	check(finite(float64(c.Eps)) && c.Eps > 0, "Eps is %v, want finite and > 0", c.Eps)
 	check(c.Mode >= Full && c.Mode <= VisualD, "Mode is %v, want %s", c.Mode, modeNames())
 	check(c.Budget >= 0, "Budget is %v, want >= 0", c.Budget)
+	check(!c.LatentDoubleSigmoid || c.Mode.latentD(), "LatentDoubleSigmoid is set, but mode %v has no latent discriminator", c.Mode)
 	if len(errs) > 0 {
 		return fmt.Errorf("train: bad config: %w", errors.Join(errs...))
 	}

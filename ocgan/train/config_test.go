@@ -35,7 +35,16 @@ func TestConfigValidate(t *testing.T) {
 		{"Eps", func(c *Config) { c.Eps = 0 }},
 		{"Mode", func(c *Config) { c.Mode = Mode(9) }},
 		{"Budget", func(c *Config) { c.Budget = -time.Second }},
+		{"LatentDoubleSigmoid", func(c *Config) { c.LatentDoubleSigmoid, c.Mode = true, AutoEncoder }},
+		{"LatentDoubleSigmoid", func(c *Config) { c.LatentDoubleSigmoid, c.Mode = true, VisualD }},
 		{"geometry", func(c *Config) { c.Geometry.Latent = 0 }},
+	}
+	for _, m := range []Mode{Full, LatentD, BothD} {
+		cfg := DefaultConfig(model.MNIST28())
+		cfg.LatentDoubleSigmoid, cfg.Mode = true, m
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("LatentDoubleSigmoid in mode %v: %v", m, err)
+		}
 	}
 	for _, c := range cases {
 		cfg := DefaultConfig(model.MNIST28())

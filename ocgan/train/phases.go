@@ -148,15 +148,27 @@ func buildClassifier(m *model.Model, ps *graph.ParamSet, b int, mode Mode) (*cla
 }
 
 // discriminatorPhase is step 2 (the mode's discriminators trained):
-// l_latent = BCE(Dl(l1), 0) + BCE(Dl(u), 1) and l_visual = BCE(Dv(fake), 0)
-// + BCE(Dv(x), 1) on the classifier phase's l1 and fake.
+// l_latent = BCE(Dl(l1), 0) + BCE(Dl(u), 1) (Dl's output as latentLogits
+// gives it) and l_visual = BCE(Dv(fake), 0) + BCE(Dv(x), 1) on the
+// classifier phase's l1 and fake.
 type discriminatorPhase struct {
 	*phase
 	x, u, l1, fake       *graph.Tensor
 	latent, visual, loss *graph.Tensor
 }
 
-func buildDiscriminators(m *model.Model, ps *graph.ParamSet, b int, mode Mode) (*discriminatorPhase, error) {
+// latentLogits is the latent discriminator's output on l as its losses take
+// it: Dl(l), or σ(Dl(l)) with cfg.LatentDoubleSigmoid.
+func latentLogits(g *graph.Graph, m *model.Model, l *graph.Tensor, cfg Config) *graph.Tensor {
+	z := m.LatentDiscriminator(g, l)
+	if cfg.LatentDoubleSigmoid {
+		z = g.Sigmoid(z)
+	}
+	return z
+}
+
+func buildDiscriminators(m *model.Model, ps *graph.ParamSet, b int, cfg Config) (*discriminatorPhase, error) {
+	mode := cfg.Mode
 	p := &discriminatorPhase{phase: newPhase("discriminator", ps, graph.Train)}
 	if mode.latentD() {
 		p.u = p.input("u", m.LatentShape(b)...)
@@ -166,8 +178,8 @@ func buildDiscriminators(m *model.Model, ps *graph.ParamSet, b int, mode Mode) (
 	var nets []model.Net
 	if mode.latentD() {
 		p.latent = p.g.Add(
-			p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.l1), zeros),
-			p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, p.u), ones))
+			p.g.BCEWithLogitsLoss(latentLogits(p.g, m, p.l1, cfg), zeros),
+			p.g.BCEWithLogitsLoss(latentLogits(p.g, m, p.u, cfg), ones))
 		p.loss = p.latent
 		p.outputs = append(p.outputs, p.latent)
 		nets = append(nets, model.NetLatentDisc)
@@ -215,7 +227,7 @@ func buildGenerator(m *model.Model, ps *graph.ParamSet, b int, cfg Config) (*gen
 	p.loss = p.g.Scale(p.mse, cfg.Lambda)
 	p.outputs = []*graph.Tensor{p.mse}
 	if cfg.Mode.latentD() {
-		p.latent = p.g.BCEWithLogitsLoss(m.LatentDiscriminator(p.g, l1), ones)
+		p.latent = p.g.BCEWithLogitsLoss(latentLogits(p.g, m, l1, cfg), ones)
 		term := p.latent
 		if cfg.LatentWeight != 1 {
 			term = p.g.Scale(p.latent, cfg.LatentWeight)

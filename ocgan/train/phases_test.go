@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"testing"
 
 	"github.com/ocgan-vk/ocgan/kernels"
@@ -117,6 +118,79 @@ func TestLatentWeightScalesTheLatentTerm(t *testing.T) {
 		}
 		if !moved {
 			t.Errorf("%s: latent weight 3 left the encoder's update as weight 1's", lib.Device().Backend)
+		}
+	}
+}
+
+// TestLatentDoubleSigmoid checks the latent discriminator's losses on every
+// backend, with and without LatentDoubleSigmoid, against the logits of the
+// same networks on the same inputs: the discriminator phase's
+// BCE(f(Dl(l1)), 0) + BCE(f(Dl(u)), 1) and the generator's latent term
+// BCE(f(Dl(En(xn))), 1), f the identity or the sigmoid.
+func TestLatentDoubleSigmoid(t *testing.T) {
+	softplus := func(v float64) float64 { return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))) }
+	// bce is the mean BCE with logits of f(z) against target y.
+	bce := func(z []float32, y float64, twice bool) float64 {
+		var s float64
+		for _, v := range z {
+			x := float64(v)
+			if twice {
+				x = 1 / (1 + math.Exp(-x))
+			}
+			s += softplus(x) - y*x
+		}
+		return s / float64(len(z))
+	}
+	for _, lib := range allBackends(t) {
+		for _, twice := range []bool{false, true} {
+			cfg := tinyConfig(t)
+			cfg.LatentDoubleSigmoid = twice
+			tr := newTrainer(t, lib, cfg)
+			fillFeeds(tr.disc.phase, 2)
+			fillFeeds(tr.gen.phase, 3)
+
+			// The probe: the logits, on the phases' inputs, of the
+			// parameters the phases start from.
+			probe := newPhase("probe", tr.ps, graph.Train)
+			l1 := probe.input("l1", tr.m.LatentShape(cfg.Batch)...)
+			u := probe.input("u", tr.m.LatentShape(cfg.Batch)...)
+			xn := probe.input("x_noisy", tr.m.ImageShape(cfg.Batch)...)
+			zl1 := tr.m.LatentDiscriminator(probe.g, l1)
+			zu := tr.m.LatentDiscriminator(probe.g, u)
+			zg := tr.m.LatentDiscriminator(probe.g, tr.m.Encoder(probe.g, xn))
+			probe.outputs = []*graph.Tensor{zl1, zu, zg}
+			if err := probe.compile(lib, tr.dp, cfg); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(probe.free)
+			copy(probe.feeds[l1], tr.disc.feeds[tr.disc.l1])
+			copy(probe.feeds[u], tr.disc.feeds[tr.disc.u])
+			copy(probe.feeds[xn], tr.gen.feeds[tr.gen.xn])
+			z, err := probe.step(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// The generator first: it leaves Dl's parameters as they are.
+			g, err := tr.gen.step(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := tr.disc.step(2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				name      string
+				got, want float64
+			}{
+				{"discriminator's l_latent", float64(d[tr.disc.latent][0]), bce(z[zl1], 0, twice) + bce(z[zu], 1, twice)},
+				{"generator's latent term", float64(g[tr.gen.latent][0]), bce(z[zg], 1, twice)},
+			} {
+				if math.Abs(c.got-c.want) > 1e-5*math.Max(1, math.Abs(c.want)) {
+					t.Errorf("%s, double sigmoid %v: %s %.7f, want %.7f", lib.Device().Backend, twice, c.name, c.got, c.want)
+				}
+			}
 		}
 	}
 }

@@ -139,7 +139,7 @@ func buildTrainPhases(m, frozen *model.Model, ps *graph.ParamSet, b int, cfg Con
 		if tp.cls, err = buildClassifier(m, ps, b, cfg.Mode); err != nil {
 			return tp, err
 		}
-		if tp.disc, err = buildDiscriminators(m, ps, b, cfg.Mode); err != nil {
+		if tp.disc, err = buildDiscriminators(m, ps, b, cfg); err != nil {
 			return tp, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ocgan-vk/ocgan/ocgan/train"
 	"github.com/spf13/pflag"
 )
 
@@ -89,6 +90,9 @@ func (o *trainingOptions) checkLimits() error {
 	}
 	if s := o.mineStart; math.IsNaN(s) || s < 0 || s > 1 {
 		return usageError{fmt.Errorf("--mine-start %v: want a fraction of training, 0 to 1", s)}
+	}
+	if m, err := train.ParseMode(o.mode); err == nil && o.latentDoubleSigmoid && !m.HasLatentDiscriminator() {
+		return usageError{fmt.Errorf("--latent-double-sigmoid: --mode %s has no latent discriminator (full, ae+dl and ae+dl+dv have one)", m)}
 	}
 	if s := o.selectFrom; !(s >= 0 && s < 1) {
 		return usageError{fmt.Errorf("--select-from %v: want a fraction of the epochs, from 0 up to (not including) 1", s)}

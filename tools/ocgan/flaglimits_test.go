@@ -35,6 +35,8 @@ func TestFlagLimitsAreUsageErrors(t *testing.T) {
 		{append(train, "--select-from", "-0.2"), "--select-from"},
 		{append(train, "--lambda", "-1"), "--lambda"},
 		{append(train, "--latent-weight", "0"), "--latent-weight"},
+		{append(train, "--mode", "ae+dv", "--latent-double-sigmoid"), "--latent-double-sigmoid"},
+		{append(train, "--mode", "ae", "--latent-double-sigmoid"), "--latent-double-sigmoid"},
 		{append(train, "--visual-width", "0"), "--visual-width"},
 		{append(train, "--visual-width", "1000"), "--visual-width"},
 		{append(train, "--noise", "-0.1"), "--noise"},

@@ -158,6 +158,34 @@ func TestEvalResultsRecord(t *testing.T) {
 			t.Errorf("meta %s=%q, seed %d: %v, want an error naming the file and %q", c.key, c.value, c.seed, err, c.want)
 		}
 	}
+
+	// The latent discriminator's double sigmoid reaches the record, in a
+	// mode that has the latent discriminator; in one without, the
+	// checkpoint is refused.
+	r.Seed = 3
+	for _, mode := range []train.Mode{train.LatentD, train.AutoEncoder} {
+		ck, err := checkpoint.Load(modelPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal([]byte(ck.Meta[train.MetaConfig]), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["LatentDoubleSigmoid"], cfg["Mode"] = true, int(mode)
+		b, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck.Meta[train.MetaConfig] = string(b)
+		rec, err := resultRecord(ck, d, r, "dev")
+		switch {
+		case mode.HasLatentDiscriminator() && (err != nil || !rec.Training.LatentDoubleSigmoid || rec.Mode != mode.String()):
+			t.Errorf("mode %v with the double sigmoid: record %+v, %v", mode, rec, err)
+		case !mode.HasLatentDiscriminator() && (err == nil || !strings.Contains(err.Error(), "latent_double_sigmoid")):
+			t.Errorf("mode %v with the double sigmoid: %v, want an error naming it", mode, err)
+		}
+	}
 }
 
 // setMeta sets one Meta entry of the checkpoint at path.

@@ -46,7 +46,7 @@ type trainingOptions struct {
 	mineStepSize, lambda, noise, lr  float32
 	latentWeight                     float32
 	dropout                          float32
-	epochAUC                         bool
+	epochAUC, latentDoubleSigmoid    bool
 	cal                              calibration
 	img                              imageFlags
 }
@@ -66,6 +66,7 @@ func (o *trainingOptions) add(fs *pflag.FlagSet, novelHelp string) {
 	fs.Float64Var(&o.mineStart, "mine-start", d.MineStart, "fraction of training (iterations, or of --budget) after which mining runs")
 	fs.Float32Var(&o.lambda, "lambda", d.Lambda, "weight λ of the reconstruction MSE in the generator loss")
 	fs.Float32Var(&o.latentWeight, "latent-weight", d.LatentWeight, "weight of the latent adversarial term in the generator loss (the paper: 1; the authors' code: 10, with its MSE term that of --lambda 5)")
+	fs.BoolVar(&o.latentDoubleSigmoid, "latent-double-sigmoid", false, "pass the latent discriminator's output through a sigmoid before its BCE-with-logits losses, as the authors' code does (the sigmoid applied twice: a weaker latent discriminator); modes with the latent discriminator only")
 	fs.Float32Var(&o.noise, "noise", d.NoiseStd, "σ of the input noise n ~ N(0, σ²)")
 	fs.Float32Var(&o.lr, "lr", d.LR, "Adam learning rate of every network")
 	fs.Float32Var(&o.dropout, "dropout", d.Geometry.DropoutP, "probability of the dropout after the batch norm of the decoder's last hidden block, in training (0: none; the authors' code: 0.5)")
@@ -89,7 +90,7 @@ func (o *trainingOptions) job(d dataFlags) (*trainJob, error) {
 	cfg := train.DefaultConfig(geo)
 	cfg.Epochs, cfg.Budget, cfg.Batch, cfg.MineSteps, cfg.MineStart = o.epochs, o.budget, o.batch, o.mineSteps, o.mineStart
 	cfg.MineStepSize, cfg.Lambda, cfg.NoiseStd, cfg.LR, cfg.Seed = o.mineStepSize, o.lambda, o.noise, o.lr, d.seed
-	cfg.LatentWeight, cfg.SelectFrom = o.latentWeight, o.selectFrom
+	cfg.LatentWeight, cfg.SelectFrom, cfg.LatentDoubleSigmoid = o.latentWeight, o.selectFrom, o.latentDoubleSigmoid
 	if cfg.Mode, err = train.ParseMode(o.mode); err != nil {
 		return nil, usageError{err}
 	}

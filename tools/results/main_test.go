@@ -336,9 +336,9 @@ func TestPaperTablesScript(t *testing.T) {
 		}
 	}
 	out, err := script("--table", "mnist-p2-full", "--classes", "1", "--epochs", "30", "--budget", "2h", "--device", "cpu",
-		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--latent-weight", "10", "--dropout", "0", "--image-size", "61", "--visual-width", "32", "--select-from", "0.5", "--epoch-auc")
+		"--mine-step-size", "8", "--batch", "512", "--mine-start", "0.5", "--latent", "32", "--lambda", "5", "--latent-weight", "10", "--dropout", "0", "--image-size", "61", "--visual-width", "32", "--select-from", "0.5", "--latent-double-sigmoid", "--epoch-auc")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "--results "+resDir+
-		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --latent-weight 10 --dropout 0 --image-size 61 --visual-width 32 --select-from 0.5 --epoch-auc --device cpu") {
+		" --epochs 30 --budget 2h --mine-step-size 8 --batch 512 --mine-start 0.5 --latent 32 --lambda 5 --latent-weight 10 --dropout 0 --image-size 61 --visual-width 32 --select-from 0.5 --latent-double-sigmoid --epoch-auc --device cpu") {
 		t.Errorf("settings: %v\n%s", err, out)
 	}
 	// --mode runs a table's dataset in the modes given instead of its own.
@@ -718,6 +718,14 @@ func TestSettingsOf(t *testing.T) {
 	windowed.Training.SelectFrom = 0.5
 	if got := settings(windowed); !strings.HasSuffix(got, ", model selection over the epochs after the first 50%") {
 		t.Errorf("settings of a run selecting over the second half: %q", got)
+	}
+	if strings.Contains(settings(full), "sigmoid") {
+		t.Errorf("settings of a run with the paper's single sigmoid: %q", settings(full))
+	}
+	twice := record("mnist", 2, "full", 2, 1, 0.9)
+	twice.Training.LatentDoubleSigmoid = true
+	if got, want := settings(twice), "latent adversarial weight 1, the latent discriminator's sigmoid applied twice (the authors' code), noise σ 0.2"; !strings.Contains(got, want) {
+		t.Errorf("settings of a run with the sigmoid twice: %q, want it to hold %q", got, want)
 	}
 }
 

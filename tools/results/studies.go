@@ -95,6 +95,8 @@ var studies = []study{
 		baseline: "the paper's: λ 10, latent 1 (the table's runs)",
 		variants: []variant{
 			studyVariant("the authors' code: λ 5, latent 10", "mnist-p2-code-weights", "--latent-weight 10 --lambda 5"),
+			studyVariant("Dl's sigmoid twice", "mnist-p2-double-sigmoid", "--latent-double-sigmoid"),
+			studyVariant("the authors' code: λ 5, latent 10, Dl's sigmoid twice", "mnist-p2-code-loss", "--latent-weight 10 --lambda 5 --latent-double-sigmoid"),
 		},
 	},
 	{

@@ -424,15 +424,19 @@ func seedList(rs []*results.Record) []string {
 }
 
 // settings describes the Algorithm-1 settings of a record's training (the
-// latent adversarial weight only in modes with the latent discriminator,
+// latent adversarial weight, and whether the latent discriminator's sigmoid
+// was applied twice, only in modes with the latent discriminator,
 // mining only in the full model's), its visual discriminator's width where
 // that is not the authors' 12, and its model input where that is not the
 // dataset's own.
 func settings(r *results.Record) string {
 	t := r.Training
 	s := fmt.Sprintf("latent %d, λ %s", t.Latent, num(t.Lambda))
-	if latentDiscriminator(r.Mode) {
+	if results.LatentDiscriminator(r.Mode) {
 		s += ", latent adversarial weight " + num(t.LatentAdvWeight())
+		if t.LatentDoubleSigmoid {
+			s += ", the latent discriminator's sigmoid applied twice (the authors' code)"
+		}
 	}
 	s += ", noise σ " + num(t.Noise)
 	if r.Mode == "full" {
@@ -456,12 +460,6 @@ func settings(r *results.Record) string {
 		s += ", scored on input with noise σ " + num(r.ScoreNoise)
 	}
 	return s
-}
-
-// latentDiscriminator reports whether a mode (as records name it) trains the
-// latent discriminator.
-func latentDiscriminator(mode string) bool {
-	return mode == "full" || mode == "ae+dl" || mode == "ae+dl+dv"
 }
 
 // program names the program of a run.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocgan-vk/ocgan/ocgan/checkpoint"
 	"github.com/ocgan-vk/ocgan/ocgan/train"
+	"github.com/spf13/pflag"
 )
 
 // writePNGs writes n 28x28 gray images of a class into dir: class 0 a vertical
@@ -276,4 +277,34 @@ func sameFloats(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// TestTrainingFlagsReachTheConfig: each training flag sets its field of the
+// training configuration (and the model geometry), every other field keeps
+// the paper's default.
+func TestTrainingFlagsReachTheConfig(t *testing.T) {
+	var o trainingOptions
+	fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
+	o.add(fs, "")
+	if err := fs.Parse([]string{"--mode", "ae+dl", "--epochs", "7", "--batch", "32", "--latent", "8",
+		"--mine-steps", "3", "--mine-step-size", "8", "--mine-start", "0.5", "--lambda", "5", "--latent-weight", "10",
+		"--latent-double-sigmoid", "--noise", "0.1", "--lr", "0.001", "--dropout", "0.25", "--visual-width", "20",
+		"--select-from", "0.2"}); err != nil {
+		t.Fatal(err)
+	}
+	job, err := o.job(dataFlags{name: "mnist", protocol: 2, seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := train.DefaultConfig(job.cfg.Geometry)
+	want.Mode, want.Epochs, want.Batch, want.Seed = train.LatentD, 7, 32, 3
+	want.MineSteps, want.MineStepSize, want.MineStart = 3, 8, 0.5
+	want.Lambda, want.LatentWeight, want.LatentDoubleSigmoid = 5, 10, true
+	want.NoiseStd, want.LR, want.SelectFrom = 0.1, 0.001, 0.2
+	if !reflect.DeepEqual(job.cfg, want) {
+		t.Errorf("config\n%+v\nwant\n%+v", job.cfg, want)
+	}
+	if g := job.cfg.Geometry; g.Latent != 8 || g.DropoutP != 0.25 || g.VisualWidth != 20 {
+		t.Errorf("geometry %+v: want latent 8, dropout 0.25, visual width 20", g)
+	}
 }
